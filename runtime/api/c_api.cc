@@ -1,0 +1,151 @@
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "api/wasm_torch.h"
+#include "format/file_header.h"
+#include "graph/compiled_model.h"
+#include "kernels/isa.h"
+
+struct wt_runtime {
+  explicit wt_runtime(int threads) : pool(threads) {}
+  wt::ThreadPool pool;
+};
+
+struct wt_model {
+  std::unique_ptr<wt::CompiledModel> compiled;
+};
+
+namespace {
+
+thread_local std::string g_last_error;
+
+void set_error(const wt::Status& status) {
+  g_last_error = std::string(wt::status_code_name(status.code())) + ": " + status.message();
+}
+
+int fail(const std::string& message) {
+  set_error(wt::invalid_argument(message));
+  return 0;
+}
+
+const wt::TensorInfo* tensor_at(const wt_model* m, int is_output, int index) {
+  if (m == nullptr || index < 0) return nullptr;
+  const wt::Graph& g = m->compiled->graph();
+  const std::vector<int>& list = is_output ? g.outputs : g.inputs;
+  return static_cast<size_t>(index) < list.size() ? &g.tensors[list[index]] : nullptr;
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* wt_last_error(void) { return g_last_error.c_str(); }
+int wt_format_version(void) { return static_cast<int>(wt::kFormatVersion); }
+int wt_simd_level(void) { return wt::kSimdLevel; }
+int wt_threads_supported(void) { return wt::ThreadPool::threads_supported() ? 1 : 0; }
+
+void* wt_alloc(size_t bytes) {
+  void* p = wt::allocate_aligned(bytes).release();
+  if (p == nullptr) set_error(wt::out_of_memory("could not allocate " + std::to_string(bytes) + " bytes"));
+  return p;
+}
+
+void wt_free(void* ptr) { std::free(ptr); }
+
+wt_runtime* wt_runtime_create(int num_threads) {
+  if (num_threads < 1 || num_threads > 256) {
+    fail("thread count must be between 1 and 256, got " + std::to_string(num_threads));
+    return nullptr;
+  }
+  return new wt_runtime(num_threads);
+}
+
+void wt_runtime_destroy(wt_runtime* runtime) { delete runtime; }
+int wt_runtime_thread_count(const wt_runtime* runtime) { return runtime ? runtime->pool.thread_count() : 0; }
+
+wt_model* wt_model_load(wt_runtime* runtime, void* bytes, size_t size) {
+  wt::AlignedBytes owned(static_cast<uint8_t*>(bytes));
+  if (runtime == nullptr) {
+    fail("wt_model_load: runtime is null");
+    return nullptr;
+  }
+  auto compiled = wt::CompiledModel::load(std::move(owned), size, &runtime->pool);
+  if (!compiled.is_ok()) {
+    set_error(compiled.status());
+    return nullptr;
+  }
+  return new wt_model{compiled.take()};
+}
+
+void wt_model_destroy(wt_model* model) { delete model; }
+
+int wt_model_num_inputs(const wt_model* m) { return m ? static_cast<int>(m->compiled->graph().inputs.size()) : -1; }
+int wt_model_num_outputs(const wt_model* m) { return m ? static_cast<int>(m->compiled->graph().outputs.size()) : -1; }
+
+const char* wt_model_tensor_name(const wt_model* m, int is_output, int index) {
+  const wt::TensorInfo* t = tensor_at(m, is_output, index);
+  return t ? t->name.c_str() : nullptr;
+}
+
+int wt_model_tensor_dtype(const wt_model* m, int is_output, int index) {
+  const wt::TensorInfo* t = tensor_at(m, is_output, index);
+  return t ? static_cast<int>(t->dtype) : -1;
+}
+
+int wt_model_tensor_rank(const wt_model* m, int is_output, int index) {
+  const wt::TensorInfo* t = tensor_at(m, is_output, index);
+  return t ? static_cast<int>(t->shape.size()) : -1;
+}
+
+const int64_t* wt_model_tensor_shape(const wt_model* m, int is_output, int index) {
+  const wt::TensorInfo* t = tensor_at(m, is_output, index);
+  return t ? t->shape.data() : nullptr;
+}
+
+size_t wt_model_tensor_bytes(const wt_model* m, int is_output, int index) {
+  const wt::TensorInfo* t = tensor_at(m, is_output, index);
+  return t ? t->byte_size() : 0;
+}
+
+const char* wt_model_metadata(const wt_model* m, const char* key) {
+  if (m == nullptr || key == nullptr) return nullptr;
+  for (const auto& kv : m->compiled->graph().metadata) {
+    if (kv.first == key) return kv.second.c_str();
+  }
+  return nullptr;
+}
+
+size_t wt_model_arena_bytes(const wt_model* m) { return m ? m->compiled->arena_bytes() : 0; }
+size_t wt_model_weight_bytes(const wt_model* m) { return m ? m->compiled->weight_bytes() : 0; }
+
+int wt_model_set_input(wt_model* m, int index, const void* data, size_t bytes, int dtype, int rank,
+                       const int64_t* shape) {
+  if (m == nullptr) return fail("wt_model_set_input: model is null");
+  if (index < 0) return fail("input index " + std::to_string(index) + " is negative");
+  if (!wt::dtype_is_valid(dtype)) return fail("input " + std::to_string(index) + ": invalid dtype code " + std::to_string(dtype));
+  if (rank < 0 || rank > wt::kMaxRank || (rank > 0 && shape == nullptr)) {
+    return fail("input " + std::to_string(index) + ": invalid rank " + std::to_string(rank));
+  }
+  const wt::Status status = m->compiled->set_input(static_cast<size_t>(index), data, bytes,
+                                                   static_cast<wt::DType>(dtype), wt::Shape(shape, shape + rank));
+  if (!status.is_ok()) {
+    set_error(status);
+    return 0;
+  }
+  return 1;
+}
+
+int wt_model_forward(wt_model* m) {
+  if (m == nullptr) return fail("wt_model_forward: model is null");
+  m->compiled->forward();
+  return 1;
+}
+
+const void* wt_model_output_data(const wt_model* m, int index) {
+  if (m == nullptr || index < 0 || index >= wt_model_num_outputs(m)) return nullptr;
+  return m->compiled->output_data(static_cast<size_t>(index));
+}
+
+}  // extern "C"

@@ -1,0 +1,63 @@
+/* wasm-torch C ABI: the only interface the JavaScript package (and Python's native engine)
+ * uses. Functions that can fail return 0 / NULL on failure and leave a message for
+ * wt_last_error(). Nothing here aborts or throws on bad input. */
+#ifndef WASM_TORCH_API_H_
+#define WASM_TORCH_API_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct wt_runtime wt_runtime;
+typedef struct wt_model wt_model;
+
+/* Message of the last failure on this thread ("" if none). Valid until the next call. */
+const char* wt_last_error(void);
+int wt_format_version(void);
+/* 1 when this build uses SIMD128 (or native SIMD) kernels, 2 with relaxed SIMD. */
+int wt_simd_level(void);
+int wt_threads_supported(void);
+
+/* 64-byte aligned memory in the runtime's heap (for model bytes and tensors). */
+void* wt_alloc(size_t bytes);
+void wt_free(void* ptr);
+
+wt_runtime* wt_runtime_create(int num_threads);
+void wt_runtime_destroy(wt_runtime* runtime);
+int wt_runtime_thread_count(const wt_runtime* runtime);
+
+/* Loads a model from `bytes` (allocated with wt_alloc), taking ownership of them whatever the
+ * outcome: weights are used in place. */
+wt_model* wt_model_load(wt_runtime* runtime, void* bytes, size_t size);
+void wt_model_destroy(wt_model* model);
+
+int wt_model_num_inputs(const wt_model* model);
+int wt_model_num_outputs(const wt_model* model);
+/* Tensor metadata; `is_output` selects outputs (1) or inputs (0). NULL / -1 if out of range. */
+const char* wt_model_tensor_name(const wt_model* model, int is_output, int index);
+int wt_model_tensor_dtype(const wt_model* model, int is_output, int index);
+int wt_model_tensor_rank(const wt_model* model, int is_output, int index);
+const int64_t* wt_model_tensor_shape(const wt_model* model, int is_output, int index);
+size_t wt_model_tensor_bytes(const wt_model* model, int is_output, int index);
+/* Model metadata by key (e.g. "memory_layout"); NULL if absent. */
+const char* wt_model_metadata(const wt_model* model, const char* key);
+
+size_t wt_model_arena_bytes(const wt_model* model);
+size_t wt_model_weight_bytes(const wt_model* model);
+
+/* Copies input `index` in after checking dtype and shape. Returns 1 on success. */
+int wt_model_set_input(wt_model* model, int index, const void* data, size_t bytes, int dtype, int rank,
+                       const int64_t* shape);
+/* Runs the model on the inputs set. Returns 1 on success. */
+int wt_model_forward(wt_model* model);
+/* Output data, valid until the next forward. */
+const void* wt_model_output_data(const wt_model* model, int index);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WASM_TORCH_API_H_ */

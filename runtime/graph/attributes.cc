@@ -1,0 +1,59 @@
+#include "graph/attributes.h"
+
+namespace wt {
+
+const Attribute* Attributes::find(const std::string& name) const {
+  for (const Attribute& a : attrs_) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+Status Attributes::error(const std::string& name, const std::string& what) const {
+  return invalid_model("op '" + op_ + "': attribute '" + name + "' " + what);
+}
+
+Result<int64_t> Attributes::get_int(const std::string& name) const {
+  const Attribute* a = find(name);
+  if (a == nullptr) return error(name, "is missing");
+  if (a->kind != AttrKind::kInt) return error(name, "must be an int");
+  return a->i;
+}
+
+Result<int64_t> Attributes::get_int(const std::string& name, int64_t fallback) const {
+  return has(name) ? get_int(name) : Result<int64_t>(fallback);
+}
+
+Result<double> Attributes::get_float(const std::string& name, double fallback) const {
+  const Attribute* a = find(name);
+  if (a == nullptr) return fallback;
+  if (a->kind == AttrKind::kFloat) return a->f;
+  if (a->kind == AttrKind::kInt) return static_cast<double>(a->i);
+  return error(name, "must be a number");
+}
+
+Result<std::string> Attributes::get_string(const std::string& name, const std::string& fallback) const {
+  const Attribute* a = find(name);
+  if (a == nullptr) return fallback;
+  if (a->kind != AttrKind::kString) return error(name, "must be a string");
+  return a->s;
+}
+
+Result<std::vector<int64_t>> Attributes::get_ints(const std::string& name) const {
+  const Attribute* a = find(name);
+  if (a == nullptr) return error(name, "is missing");
+  if (a->kind == AttrKind::kInt) return std::vector<int64_t>{a->i};
+  if (a->kind != AttrKind::kInts) return error(name, "must be a list of ints");
+  return a->ints;
+}
+
+Result<std::vector<int64_t>> Attributes::get_ints(const std::string& name, size_t count) const {
+  WT_ASSIGN_OR_RETURN(std::vector<int64_t> v, get_ints(name));
+  if (v.size() == 1 && count > 1) v.assign(count, v[0]);
+  if (v.size() != count) {
+    return error(name, "must have " + std::to_string(count) + " values, has " + std::to_string(v.size()));
+  }
+  return v;
+}
+
+}  // namespace wt

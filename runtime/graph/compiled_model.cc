@@ -1,0 +1,135 @@
+#include "graph/compiled_model.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+
+#include "format/model_loader.h"
+#include "graph/memory_planner.h"
+
+namespace wt {
+namespace {
+
+// The most a single tensor or the arena may take: half the address space (wasm32 has 4 GiB).
+constexpr uint64_t kMaxBufferBytes = std::numeric_limits<size_t>::max() / 2;
+
+std::string spec_to_string(DType dtype, const Shape& shape) { return std::string(dtype_name(dtype)) + shape_to_string(shape); }
+
+}  // namespace
+
+void AlignedFree::operator()(void* p) const { std::free(p); }
+
+AlignedBytes allocate_aligned(size_t bytes) {
+  const size_t rounded = (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+  if (rounded < bytes) return AlignedBytes(nullptr);
+  return AlignedBytes(static_cast<uint8_t*>(std::aligned_alloc(kArenaAlignment, rounded ? rounded : kArenaAlignment)));
+}
+
+Result<std::unique_ptr<CompiledModel>> CompiledModel::load(AlignedBytes file, size_t size, ThreadPool* pool) {
+  std::unique_ptr<CompiledModel> model(new CompiledModel());
+  WT_ASSIGN_OR_RETURN(model->graph_, load_graph(file.get(), size));
+  model->file_ = std::move(file);
+  model->file_size_ = size;
+  model->pool_ = pool;
+  for (const TensorInfo& t : model->graph_.tensors) {
+    const uint64_t bytes = static_cast<uint64_t>(numel(t.shape)) * dtype_size(t.dtype);
+    if (bytes > kMaxBufferBytes) {
+      return out_of_memory("tensor '" + t.name + "' " + spec_to_string(t.dtype, t.shape) + " needs " +
+                           std::to_string(bytes) + " bytes, more than this runtime can address");
+    }
+    if (t.is_constant) model->weight_bytes_ += bytes;
+  }
+  WT_RETURN_IF_ERROR(model->prepare_steps());
+  WT_RETURN_IF_ERROR(model->plan_and_bind());
+  return model;
+}
+
+Status CompiledModel::prepare_steps() {
+  for (const Node& node : graph_.nodes) {
+    const OpDef* op = find_op(node.op);
+    if (op == nullptr) return unsupported(node.describe() + ": this runtime has no operator '" + node.op + "'");
+    std::vector<OutputSpec> specs;
+    PrepareContext ctx{node, {}, &specs};
+    for (int in : node.inputs) ctx.inputs.push_back(in == kNoTensor ? nullptr : &graph_.tensors[in]);
+    WT_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> kernel, op->prepare(ctx));
+    if (specs.size() != node.outputs.size()) {
+      return invalid_model(node.describe() + " has " + std::to_string(node.outputs.size()) + " outputs, the op makes " +
+                           std::to_string(specs.size()));
+    }
+    for (size_t o = 0; o < specs.size(); ++o) {
+      const TensorInfo& declared = graph_.tensors[node.outputs[o]];
+      if (declared.dtype != specs[o].dtype || declared.shape != specs[o].shape) {
+        return invalid_model(node.describe() + ": output '" + declared.name + "' is declared " +
+                             spec_to_string(declared.dtype, declared.shape) + " but the op computes " +
+                             spec_to_string(specs[o].dtype, specs[o].shape));
+      }
+    }
+    steps_.push_back(Step{std::move(kernel), {}, {}});
+  }
+  return Status::ok();
+}
+
+Status CompiledModel::plan_and_bind() {
+  const int step_count = static_cast<int>(graph_.nodes.size());
+  std::vector<BufferRequest> requests;
+  std::vector<int> request_of(graph_.tensors.size(), -1);
+  auto request = [&](int t, int step) {
+    if (request_of[t] < 0) {
+      request_of[t] = static_cast<int>(requests.size());
+      requests.push_back({graph_.tensors[t].byte_size(), step, step});
+    }
+    return &requests[request_of[t]];
+  };
+  for (int in : graph_.inputs) request(in, -1);
+  for (int s = 0; s < step_count; ++s) {
+    for (int out : graph_.nodes[s].outputs) request(out, s);
+    for (int in : graph_.nodes[s].inputs) {
+      if (in != kNoTensor && !graph_.tensors[in].is_constant) request(in, s)->last_step = s;
+    }
+  }
+  for (int out : graph_.outputs) request(out, -1)->last_step = step_count;
+
+  const MemoryPlan plan = plan_memory(requests);
+  if (plan.arena_bytes > kMaxBufferBytes) {
+    return out_of_memory("the activations need a " + std::to_string(plan.arena_bytes) + "-byte arena, more than this runtime can address");
+  }
+  arena_bytes_ = static_cast<size_t>(plan.arena_bytes);
+  arena_ = allocate_aligned(arena_bytes_);
+  if (!arena_) return out_of_memory("could not allocate the " + std::to_string(arena_bytes_) + "-byte activation arena");
+
+  tensor_data_.assign(graph_.tensors.size(), nullptr);
+  for (size_t t = 0; t < graph_.tensors.size(); ++t) {
+    const TensorInfo& info = graph_.tensors[t];
+    if (info.is_constant) tensor_data_[t] = const_cast<void*>(info.constant_data);
+    else if (request_of[t] >= 0) tensor_data_[t] = arena_.get() + plan.offsets[request_of[t]];
+  }
+  for (int s = 0; s < step_count; ++s) {
+    for (int in : graph_.nodes[s].inputs) steps_[s].inputs.push_back(in == kNoTensor ? nullptr : tensor_data_[in]);
+    for (int out : graph_.nodes[s].outputs) steps_[s].outputs.push_back(tensor_data_[out]);
+  }
+  return Status::ok();
+}
+
+Status CompiledModel::set_input(size_t index, const void* data, size_t bytes, DType dtype, const Shape& shape) {
+  if (index >= graph_.inputs.size()) {
+    return invalid_argument("input index " + std::to_string(index) + " is out of range: the model has " +
+                            std::to_string(graph_.inputs.size()) + " inputs");
+  }
+  const TensorInfo& info = input_info(index);
+  if (dtype != info.dtype || shape != info.shape) {
+    return invalid_argument("input " + std::to_string(index) + " ('" + info.name + "') expects " +
+                            spec_to_string(info.dtype, info.shape) + ", got " + spec_to_string(dtype, shape));
+  }
+  if (bytes != info.byte_size() || (bytes && data == nullptr)) {
+    return invalid_argument("input " + std::to_string(index) + " ('" + info.name + "') expects " +
+                            std::to_string(info.byte_size()) + " bytes of data, got " + std::to_string(bytes));
+  }
+  if (bytes) std::memcpy(tensor_data_[graph_.inputs[index]], data, bytes);
+  return Status::ok();
+}
+
+void CompiledModel::forward() {
+  for (const Step& step : steps_) step.kernel->run(RunContext{step.inputs.data(), step.outputs.data(), pool_});
+}
+
+}  // namespace wt

@@ -1,0 +1,95 @@
+#include <algorithm>
+#include <limits>
+
+#include "kernels/f32_pool2d.h"
+
+namespace wt {
+namespace {
+
+struct Window {
+  size_t y0, y1, x0, x1;   // clipped to the input
+  size_t padded_area;      // window clipped to input + padding (for count_include_pad)
+};
+
+// The window of output (oy, ox) without dilation, as avg pooling uses it.
+Window avg_window(const Pool2dGeometry& g, size_t oy, size_t ox) {
+  const long sy = static_cast<long>(oy * g.stride_h) - static_cast<long>(g.pad_top);
+  const long sx = static_cast<long>(ox * g.stride_w) - static_cast<long>(g.pad_left);
+  const long ey = std::min<long>(sy + static_cast<long>(g.kernel_h), static_cast<long>(g.in_h + g.pad_top));
+  const long ex = std::min<long>(sx + static_cast<long>(g.kernel_w), static_cast<long>(g.in_w + g.pad_left));
+  Window w;
+  w.padded_area = static_cast<size_t>((ey - sy) * (ex - sx));
+  w.y0 = static_cast<size_t>(std::max<long>(sy, 0));
+  w.x0 = static_cast<size_t>(std::max<long>(sx, 0));
+  w.y1 = static_cast<size_t>(std::min<long>(ey, static_cast<long>(g.in_h)));
+  w.x1 = static_cast<size_t>(std::min<long>(ex, static_cast<long>(g.in_w)));
+  return w;
+}
+
+}  // namespace
+
+void f32_maxpool2d_nchw_scalar(const Pool2dGeometry& g, const float* input, float* output, size_t plane_begin,
+                               size_t plane_end) {
+  for (size_t p = plane_begin; p < plane_end; ++p) {
+    const float* in = input + p * g.in_h * g.in_w;
+    float* out = output + p * g.out_h * g.out_w;
+    for (size_t oy = 0; oy < g.out_h; ++oy) {
+      for (size_t ox = 0; ox < g.out_w; ++ox) {
+        float m = -std::numeric_limits<float>::infinity();
+        for (size_t ky = 0; ky < g.kernel_h; ++ky) {
+          const size_t iy = oy * g.stride_h + ky * g.dilation_h - g.pad_top;  // wraps when in padding
+          if (iy >= g.in_h) continue;
+          for (size_t kx = 0; kx < g.kernel_w; ++kx) {
+            const size_t ix = ox * g.stride_w + kx * g.dilation_w - g.pad_left;
+            if (ix >= g.in_w) continue;
+            const float v = in[iy * g.in_w + ix];
+            if (v > m || v != v) m = v;  // NaN propagates, as in PyTorch
+          }
+        }
+        out[oy * g.out_w + ox] = m;
+      }
+    }
+  }
+}
+
+void f32_avgpool2d_nchw_scalar(const Pool2dGeometry& g, const float* input, float* output, size_t plane_begin,
+                               size_t plane_end) {
+  for (size_t p = plane_begin; p < plane_end; ++p) {
+    const float* in = input + p * g.in_h * g.in_w;
+    float* out = output + p * g.out_h * g.out_w;
+    for (size_t oy = 0; oy < g.out_h; ++oy) {
+      for (size_t ox = 0; ox < g.out_w; ++ox) {
+        const Window w = avg_window(g, oy, ox);
+        float sum = 0;
+        for (size_t y = w.y0; y < w.y1; ++y) {
+          for (size_t x = w.x0; x < w.x1; ++x) sum += in[y * g.in_w + x];
+        }
+        const size_t count = g.divisor_override   ? g.divisor_override
+                             : g.count_include_pad ? w.padded_area
+                                                   : (w.y1 - w.y0) * (w.x1 - w.x0);
+        out[oy * g.out_w + ox] = count ? sum / static_cast<float>(count) : 0.f;
+      }
+    }
+  }
+}
+
+void f32_adaptive_avgpool2d_nchw_scalar(size_t in_h, size_t in_w, size_t out_h, size_t out_w, const float* input,
+                                        float* output, size_t plane_begin, size_t plane_end) {
+  for (size_t p = plane_begin; p < plane_end; ++p) {
+    const float* in = input + p * in_h * in_w;
+    float* out = output + p * out_h * out_w;
+    for (size_t oy = 0; oy < out_h; ++oy) {
+      const size_t y0 = oy * in_h / out_h, y1 = ((oy + 1) * in_h + out_h - 1) / out_h;
+      for (size_t ox = 0; ox < out_w; ++ox) {
+        const size_t x0 = ox * in_w / out_w, x1 = ((ox + 1) * in_w + out_w - 1) / out_w;
+        float sum = 0;
+        for (size_t y = y0; y < y1; ++y) {
+          for (size_t x = x0; x < x1; ++x) sum += in[y * in_w + x];
+        }
+        out[oy * out_w + ox] = sum / static_cast<float>((y1 - y0) * (x1 - x0));
+      }
+    }
+  }
+}
+
+}  // namespace wt

@@ -1,0 +1,11 @@
+// Softmax and log-softmax along one axis of `n` elements spaced `stride` apart.
+#pragma once
+
+#include <cstddef>
+
+namespace wt {
+
+void f32_softmax_strided_scalar(size_t n, size_t stride, const float* x, float* y);
+void f32_log_softmax_strided_scalar(size_t n, size_t stride, const float* x, float* y);
+
+}  // namespace wt

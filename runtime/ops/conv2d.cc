@@ -1,0 +1,61 @@
+// conv2d over NCHW: x [N, C, H, W], W [O, C/groups, kh, kw], b [O]; optional fused relu/relu6.
+#include "kernels/f32_conv2d.h"
+#include "ops/conv_geometry.h"
+#include "ops/fused_activation.h"
+
+namespace wt {
+namespace {
+
+class Conv2dKernel final : public OpKernel {
+ public:
+  Conv2dKernel(Conv2dGeometry g, F32MinMax minmax) : g_(g), minmax_(minmax) {}
+
+  void run(const RunContext& ctx) const override {
+    const size_t planes = g_.batch * g_.out_channels;
+    ctx.pool->parallelize(planes, 1, [&](size_t begin, size_t end) {
+      f32_conv2d_nchw_scalar(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), minmax_, ctx.out_f32(0), begin, end);
+    });
+  }
+
+ private:
+  Conv2dGeometry g_;
+  F32MinMax minmax_;
+};
+
+Result<std::unique_ptr<OpKernel>> prepare_conv2d(const PrepareContext& ctx) {
+  WT_RETURN_IF_ERROR(ctx.expect_input_count(2, 3));
+  WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 4, 4));
+  WT_RETURN_IF_ERROR(ctx.expect_input(1, DType::kFloat32, 4, 4));
+  const Shape& x = ctx.input(0)->shape;
+  const Shape& w = ctx.input(1)->shape;
+  const Attributes& attrs = ctx.node.attributes;
+  WT_ASSIGN_OR_RETURN(std::vector<int64_t> stride, attrs.get_ints("stride", 2));
+  WT_ASSIGN_OR_RETURN(std::vector<int64_t> padding, attrs.get_ints("padding", 2));
+  WT_ASSIGN_OR_RETURN(std::vector<int64_t> dilation, attrs.get_ints("dilation", 2));
+  WT_ASSIGN_OR_RETURN(int64_t groups, attrs.get_int("groups", 1));
+  if (groups < 1 || x[1] % groups != 0 || w[0] % groups != 0 || w[1] * groups != x[1]) {
+    return ctx.error("groups=" + std::to_string(groups) + " does not fit input " + shape_to_string(x) + " and weight " +
+                     shape_to_string(w));
+  }
+  if (const TensorInfo* b = ctx.input(2)) {
+    WT_RETURN_IF_ERROR(ctx.expect_input(2, DType::kFloat32, 1, 1));
+    if (b->shape[0] != w[0]) return ctx.error("bias shape " + shape_to_string(b->shape) + " does not match weight");
+  }
+  WT_ASSIGN_OR_RETURN(int64_t out_h, conv_output_size(ctx, x[2], w[2], stride[0], padding[0], dilation[0], false));
+  WT_ASSIGN_OR_RETURN(int64_t out_w, conv_output_size(ctx, x[3], w[3], stride[1], padding[1], dilation[1], false));
+  WT_ASSIGN_OR_RETURN(F32MinMax minmax, read_fused_activation(ctx));
+  ctx.outputs->push_back({DType::kFloat32, {x[0], w[0], out_h, out_w}});
+
+  auto z = [](int64_t v) { return static_cast<size_t>(v); };
+  Conv2dGeometry g{z(x[0]),      z(x[1]),      z(x[2]),      z(x[3]),        z(w[0]),        z(out_h),
+                   z(out_w),     z(w[2]),      z(w[3]),      z(stride[0]),   z(stride[1]),   z(padding[0]),
+                   z(padding[1]), z(dilation[0]), z(dilation[1]), z(groups)};
+  return make_kernel(Conv2dKernel(g, minmax));
+}
+
+}  // namespace
+
+extern const OpDef kConv2dOp = {"conv2d", prepare_conv2d, "float32",
+                                "NCHW; stride, zero padding, dilation, groups; fused relu/relu6 epilogue"};
+
+}  // namespace wt

@@ -1,0 +1,26 @@
+#include "ops/op.h"
+
+namespace wt {
+
+Status PrepareContext::expect_input_count(size_t min_count, size_t max_count) const {
+  if (inputs.size() < min_count || inputs.size() > max_count) {
+    return error("expects " + std::to_string(min_count) + (min_count == max_count ? "" : "-" + std::to_string(max_count)) +
+                 " inputs, got " + std::to_string(inputs.size()));
+  }
+  return Status::ok();
+}
+
+Status PrepareContext::expect_input(size_t i, DType dtype, size_t min_rank, size_t max_rank) const {
+  const TensorInfo* t = input(i);
+  if (t == nullptr) return error("input " + std::to_string(i) + " is required");
+  if (t->dtype != dtype) {
+    return error("input " + std::to_string(i) + " must be " + dtype_name(dtype) + ", is " + dtype_name(t->dtype));
+  }
+  if (t->shape.size() < min_rank || t->shape.size() > max_rank) {
+    return error("input " + std::to_string(i) + " has shape " + shape_to_string(t->shape) + "; expected rank " +
+                 std::to_string(min_rank) + (min_rank == max_rank ? "" : "-" + std::to_string(max_rank)));
+  }
+  return Status::ok();
+}
+
+}  // namespace wt

@@ -1,0 +1,66 @@
+// The operator interface. An op is resolved by name at load time; its prepare() checks input
+// dtypes/shapes and attributes, computes its outputs, and returns a ready kernel, so a model
+// that loads can always run: run() has no failure path and allocates nothing.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/tensor.h"
+#include "graph/graph.h"
+#include "threading/thread_pool.h"
+
+namespace wt {
+
+struct OutputSpec {
+  DType dtype;
+  Shape shape;
+};
+
+struct PrepareContext {
+  const Node& node;
+  std::vector<const TensorInfo*> inputs;  // nullptr where an optional input was left out
+  std::vector<OutputSpec>* outputs;       // prepare() appends one spec per node output
+
+  const TensorInfo* input(size_t i) const { return i < inputs.size() ? inputs[i] : nullptr; }
+  Status error(const std::string& what) const { return invalid_model(node.describe() + ": " + what); }
+  // Errors unless input i exists, has `dtype` and a rank within [min_rank, max_rank].
+  Status expect_input(size_t i, DType dtype, size_t min_rank, size_t max_rank) const;
+  Status expect_input_count(size_t min_count, size_t max_count) const;
+};
+
+struct RunContext {
+  const void* const* inputs;  // nullptr for left-out optional inputs
+  void* const* outputs;
+  ThreadPool* pool;
+
+  const float* in_f32(size_t i) const { return static_cast<const float*>(inputs[i]); }
+  float* out_f32(size_t i) const { return static_cast<float*>(outputs[i]); }
+};
+
+class OpKernel {
+ public:
+  virtual ~OpKernel() = default;
+  virtual void run(const RunContext& ctx) const = 0;
+};
+
+struct OpDef {
+  const char* name;
+  Result<std::unique_ptr<OpKernel>> (*prepare)(const PrepareContext& ctx);
+  const char* dtypes;  // for docs/OPERATORS.md
+  const char* notes;
+};
+
+// Looks up an op by its name in the model file; nullptr when the runtime lacks it.
+const OpDef* find_op(const std::string& name);
+const std::vector<const OpDef*>& all_ops();
+
+// Helper: wraps a kernel object as the prepare() result.
+template <typename K>
+Result<std::unique_ptr<OpKernel>> make_kernel(K kernel) {
+  return std::unique_ptr<OpKernel>(new K(std::move(kernel)));
+}
+
+}  // namespace wt

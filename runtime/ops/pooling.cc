@@ -1,0 +1,115 @@
+// max_pool2d, avg_pool2d and adaptive_avg_pool2d over [N, C, H, W] or [C, H, W].
+#include "kernels/f32_pool2d.h"
+#include "ops/conv_geometry.h"
+
+namespace wt {
+namespace {
+
+using PoolFn = void (*)(const Pool2dGeometry&, const float*, float*, size_t, size_t);
+
+class Pool2dKernel final : public OpKernel {
+ public:
+  Pool2dKernel(PoolFn fn, Pool2dGeometry g, size_t planes) : fn_(fn), g_(g), planes_(planes) {}
+
+  void run(const RunContext& ctx) const override {
+    ctx.pool->parallelize(planes_, 1, [&](size_t b, size_t e) { fn_(g_, ctx.in_f32(0), ctx.out_f32(0), b, e); });
+  }
+
+ private:
+  PoolFn fn_;
+  Pool2dGeometry g_;
+  size_t planes_;
+};
+
+size_t planes_of(const Shape& x) { return static_cast<size_t>(numel(Shape(x.begin(), x.end() - 2))); }
+
+Shape with_spatial(const Shape& x, int64_t h, int64_t w) {
+  Shape y = x;
+  y[y.size() - 2] = h;
+  y[y.size() - 1] = w;
+  return y;
+}
+
+Result<std::unique_ptr<OpKernel>> prepare_pool2d(const PrepareContext& ctx, PoolFn fn, bool is_max) {
+  WT_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
+  WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 3, 4));
+  const Shape& x = ctx.input(0)->shape;
+  const Attributes& attrs = ctx.node.attributes;
+  WT_ASSIGN_OR_RETURN(std::vector<int64_t> kernel, attrs.get_ints("kernel_size", 2));
+  WT_ASSIGN_OR_RETURN(std::vector<int64_t> stride, attrs.get_ints("stride", 2));
+  WT_ASSIGN_OR_RETURN(std::vector<int64_t> padding, attrs.get_ints("padding", 2));
+  std::vector<int64_t> dilation = {1, 1};
+  if (is_max) {
+    WT_ASSIGN_OR_RETURN(dilation, attrs.get_ints("dilation", 2));
+  }
+  WT_ASSIGN_OR_RETURN(int64_t ceil_mode, attrs.get_int("ceil_mode", 0));
+  WT_ASSIGN_OR_RETURN(int64_t count_include_pad, attrs.get_int("count_include_pad", 1));
+  WT_ASSIGN_OR_RETURN(int64_t divisor_override, attrs.get_int("divisor_override", 0));
+  for (int d = 0; d < 2; ++d) {
+    if (padding[d] < 0 || kernel[d] < 1 || padding[d] > kernel[d] / 2) {
+      return ctx.error("padding " + std::to_string(padding[d]) + " must be at most half the kernel size " +
+                       std::to_string(kernel[d]));
+    }
+  }
+  if (divisor_override < 0) return ctx.error("divisor_override must not be negative");
+  const size_t rank = x.size();
+  WT_ASSIGN_OR_RETURN(int64_t out_h, conv_output_size(ctx, x[rank - 2], kernel[0], stride[0], padding[0], dilation[0],
+                                                      ceil_mode != 0));
+  WT_ASSIGN_OR_RETURN(int64_t out_w, conv_output_size(ctx, x[rank - 1], kernel[1], stride[1], padding[1], dilation[1],
+                                                      ceil_mode != 0));
+  ctx.outputs->push_back({DType::kFloat32, with_spatial(x, out_h, out_w)});
+  auto z = [](int64_t v) { return static_cast<size_t>(v); };
+  const Pool2dGeometry g{z(x[rank - 2]), z(x[rank - 1]), z(out_h),       z(out_w),       z(kernel[0]),
+                         z(kernel[1]),   z(stride[0]),   z(stride[1]),   z(padding[0]),  z(padding[1]),
+                         z(dilation[0]), z(dilation[1]), count_include_pad != 0, z(divisor_override)};
+  return make_kernel(Pool2dKernel(fn, g, planes_of(x)));
+}
+
+Result<std::unique_ptr<OpKernel>> prepare_max_pool2d(const PrepareContext& ctx) {
+  return prepare_pool2d(ctx, f32_maxpool2d_nchw_scalar, true);
+}
+
+Result<std::unique_ptr<OpKernel>> prepare_avg_pool2d(const PrepareContext& ctx) {
+  return prepare_pool2d(ctx, f32_avgpool2d_nchw_scalar, false);
+}
+
+class AdaptiveAvgPool2dKernel final : public OpKernel {
+ public:
+  AdaptiveAvgPool2dKernel(size_t ih, size_t iw, size_t oh, size_t ow, size_t planes)
+      : ih_(ih), iw_(iw), oh_(oh), ow_(ow), planes_(planes) {}
+
+  void run(const RunContext& ctx) const override {
+    ctx.pool->parallelize(planes_, 1, [&](size_t b, size_t e) {
+      f32_adaptive_avgpool2d_nchw_scalar(ih_, iw_, oh_, ow_, ctx.in_f32(0), ctx.out_f32(0), b, e);
+    });
+  }
+
+ private:
+  size_t ih_, iw_, oh_, ow_, planes_;
+};
+
+Result<std::unique_ptr<OpKernel>> prepare_adaptive_avg_pool2d(const PrepareContext& ctx) {
+  WT_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
+  WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 3, 4));
+  const Shape& x = ctx.input(0)->shape;
+  WT_ASSIGN_OR_RETURN(std::vector<int64_t> out, ctx.node.attributes.get_ints("output_size", 2));
+  const int64_t ih = x[x.size() - 2], iw = x[x.size() - 1];
+  if (out[0] < 1 || out[1] < 1 || out[0] > (int64_t{1} << 20) || out[1] > (int64_t{1} << 20) || ih < 1 || iw < 1) {
+    return ctx.error("output_size [" + std::to_string(out[0]) + ", " + std::to_string(out[1]) +
+                     "] is invalid for input " + shape_to_string(x));
+  }
+  ctx.outputs->push_back({DType::kFloat32, with_spatial(x, out[0], out[1])});
+  auto z = [](int64_t v) { return static_cast<size_t>(v); };
+  return make_kernel(AdaptiveAvgPool2dKernel(z(ih), z(iw), z(out[0]), z(out[1]), planes_of(x)));
+}
+
+}  // namespace
+
+extern const OpDef kMaxPool2dOp = {"max_pool2d", prepare_max_pool2d, "float32",
+                                   "kernel, stride, padding, dilation, ceil_mode; NaN propagates"};
+extern const OpDef kAvgPool2dOp = {"avg_pool2d", prepare_avg_pool2d, "float32",
+                                   "kernel, stride, padding, ceil_mode, count_include_pad, divisor_override"};
+extern const OpDef kAdaptiveAvgPool2dOp = {"adaptive_avg_pool2d", prepare_adaptive_avg_pool2d, "float32",
+                                           "PyTorch's floor/ceil window boundaries"};
+
+}  // namespace wt

@@ -1,0 +1,83 @@
+#include "threading/thread_pool.h"
+
+#include <algorithm>
+
+namespace wt {
+
+struct ThreadPool::Job {
+  RangeTask task;
+  size_t range;
+  size_t chunk;
+  std::atomic<size_t> next{0};
+};
+
+bool ThreadPool::threads_supported() {
+#ifdef WT_ENABLE_THREADS
+  return true;
+#else
+  return false;
+#endif
+}
+
+ThreadPool::ThreadPool(int num_threads) {
+  const int workers = threads_supported() ? std::max(num_threads, 1) - 1 : 0;
+  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (std::thread& w : workers_) w.join();
+}
+
+void ThreadPool::run_chunks(Job& job) {
+  for (;;) {
+    const size_t begin = job.next.fetch_add(job.chunk, std::memory_order_relaxed);
+    if (begin >= job.range) return;
+    job.task(begin, std::min(begin + job.chunk, job.range));
+  }
+}
+
+void ThreadPool::parallelize(size_t range, size_t min_chunk, RangeTask task) {
+  if (range == 0) return;
+  if (workers_.empty() || range <= min_chunk) {
+    task(0, range);
+    return;
+  }
+  // About four chunks per thread balances load without much contention on `next`.
+  const size_t target = (range + 4 * thread_count() - 1) / (4 * thread_count());
+  Job job{task, range, std::max(std::max(min_chunk, size_t{1}), target)};
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    job_ = &job;
+    active_workers_ = workers_.size();
+    ++generation_;
+  }
+  wake_.notify_all();
+  run_chunks(job);
+  std::unique_lock<std::mutex> lock(mutex_);
+  done_.wait(lock, [this] { return active_workers_ == 0; });
+  job_ = nullptr;
+}
+
+void ThreadPool::worker_loop() {
+  size_t seen = 0;
+  for (;;) {
+    Job* job;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+      if (stopping_) return;
+      seen = generation_;
+      job = job_;
+    }
+    run_chunks(*job);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (--active_workers_ == 0) done_.notify_one();
+  }
+}
+
+}  // namespace wt

@@ -1,0 +1,59 @@
+// A persistent pool of worker threads. Ops never start threads: they describe an iteration
+// space and hand it to parallelize(), which splits it into chunks taken dynamically by the
+// workers and the calling thread. With one thread (or in builds without threads) the same
+// tasks run inline on the caller, with no synchronization at all.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace wt {
+
+// A non-owning reference to a callable `void(size_t begin, size_t end)`; no allocation.
+class RangeTask {
+ public:
+  template <typename F>
+  RangeTask(const F& f)  // NOLINT: implicit by design, like std::function_ref
+      : obj_(&f), call_([](const void* o, size_t b, size_t e) { (*static_cast<const F*>(o))(b, e); }) {}
+  void operator()(size_t begin, size_t end) const { call_(obj_, begin, end); }
+
+ private:
+  const void* obj_;
+  void (*call_)(const void*, size_t, size_t);
+};
+
+class ThreadPool {
+ public:
+  // Builds without thread support (no WT_ENABLE_THREADS) clamp the count to 1.
+  explicit ThreadPool(int num_threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int thread_count() const { return static_cast<int>(workers_.size()) + 1; }
+  static bool threads_supported();
+
+  // Runs task over [0, range) in chunks of at least `min_chunk` items; returns when all are done.
+  void parallelize(size_t range, size_t min_chunk, RangeTask task);
+
+ private:
+  struct Job;
+  void worker_loop();
+  static void run_chunks(Job& job);
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  Job* job_ = nullptr;
+  size_t generation_ = 0;
+  size_t active_workers_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace wt
