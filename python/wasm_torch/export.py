@@ -1,0 +1,73 @@
+"""export_to_wasm: torch.nn.Module -> one wasm-torch model file."""
+from __future__ import annotations
+
+import dataclasses
+import time
+import warnings
+from pathlib import Path
+
+import torch
+
+from . import __version__
+from .capture import capture
+from .optimize import optimize_graph
+from .serialize import serialize
+
+_LAYOUTS = ("nchw", "nhwc")
+
+
+@dataclasses.dataclass
+class ExportReport:
+    output_path: str
+    ops: dict                 # runtime op -> count
+    parameter_bytes: int
+    file_bytes: int
+    export_seconds: float
+    optimization_level: str
+    passes_applied: list
+    memory_layout: str        # the layout the file computes in
+    inputs: list
+    outputs: list
+
+    def __str__(self):
+        ops = ", ".join(f"{k}x{v}" for k, v in sorted(self.ops.items()))
+        return (f"exported {self.output_path}: {self.file_bytes} bytes ({self.parameter_bytes} of parameters), "
+                f"{sum(self.ops.values())} ops [{ops}], {self.optimization_level} "
+                f"(passes: {', '.join(self.passes_applied) or 'none'}), {self.export_seconds:.2f} s")
+
+
+def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimization_level: str = "O2",
+                   use_simd: bool = True, use_threads: bool = True, memory_layout: str = "nhwc",
+                   align_tensors: bool = True) -> ExportReport:
+    """Captures `model` on `example_input` (a tensor or a tuple of tensors), optimizes the graph
+    and writes the model file. Shapes are static: the file runs inputs of the example's shapes.
+
+    use_simd / use_threads are recorded in the file as the exporter's preference; the JavaScript
+    loader chooses the variant the platform supports. memory_layout="nhwc" is accepted, but the
+    runtime computes in NCHW until its NHWC kernels land; the report says which layout is used.
+    """
+    started = time.perf_counter()
+    if memory_layout not in _LAYOUTS:
+        raise ValueError(f"memory_layout must be one of {_LAYOUTS}, got {memory_layout!r}")
+    if memory_layout == "nhwc":
+        warnings.warn("memory_layout='nhwc' is not implemented yet: the model is exported in NCHW", stacklevel=2)
+    inputs = tuple(example_input) if isinstance(example_input, (tuple, list)) else (example_input,)
+    if model.training:
+        warnings.warn("exporting a model in training mode: call model.eval() first for inference behaviour",
+                      stacklevel=2)
+
+    graph = capture(model, inputs)
+    passes = optimize_graph(graph, optimization_level)
+    graph.metadata.update({
+        "producer_version": __version__, "torch_version": torch.__version__, "optimization_level": optimization_level,
+        "memory_layout": "nchw", "requested_memory_layout": memory_layout,
+        "use_simd": str(bool(use_simd)).lower(), "use_threads": str(bool(use_threads)).lower(),
+    })
+    data = serialize(graph, align_tensors=align_tensors, producer=f"wasm-torch {__version__}")
+    Path(output_path).write_bytes(data)
+    return ExportReport(
+        output_path=str(output_path), ops=graph.op_counts(),
+        parameter_bytes=sum(t.data.nbytes for t in graph.tensors() if t.is_constant),
+        file_bytes=len(data), export_seconds=time.perf_counter() - started,
+        optimization_level=optimization_level, passes_applied=passes, memory_layout="nchw",
+        inputs=[repr(t) for t in graph.inputs], outputs=[repr(t) for t in graph.outputs])

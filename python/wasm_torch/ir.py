@@ -1,0 +1,89 @@
+"""The exporter's graph IR: what capture builds, passes rewrite and the serializer writes."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Optional
+
+import numpy as np
+import torch
+
+# Codes match `enum DType` in schema/wasm_torch.fbs.
+DTYPE_CODES = {torch.float32: 0, torch.float16: 1, torch.int64: 2, torch.int32: 3, torch.int8: 4, torch.uint8: 5,
+               torch.bool: 6}
+DTYPE_NAMES = {0: "float32", 1: "float16", 2: "int64", 3: "int32", 4: "int8", 5: "uint8", 6: "bool"}
+NUMPY_DTYPES = {0: np.float32, 1: np.float16, 2: np.int64, 3: np.int32, 4: np.int8, 5: np.uint8, 6: np.bool_}
+
+
+@dataclasses.dataclass(eq=False)
+class Tensor:
+    name: str
+    dtype: int                      # DTYPE_CODES value
+    shape: tuple
+    data: Optional[np.ndarray] = None  # set for constants (weights)
+
+    @property
+    def is_constant(self) -> bool:
+        return self.data is not None
+
+    def __repr__(self):
+        kind = "const " if self.is_constant else ""
+        return f"{kind}{self.name}:{DTYPE_NAMES[self.dtype]}{list(self.shape)}"
+
+
+@dataclasses.dataclass(eq=False)
+class Node:
+    op: str
+    inputs: list                    # Tensor or None (an optional input left out)
+    outputs: list
+    attrs: dict = dataclasses.field(default_factory=dict)
+    source: str = ""
+
+
+@dataclasses.dataclass
+class Graph:
+    nodes: list = dataclasses.field(default_factory=list)
+    inputs: list = dataclasses.field(default_factory=list)
+    outputs: list = dataclasses.field(default_factory=list)
+    metadata: dict = dataclasses.field(default_factory=dict)
+
+    def consumers(self) -> dict:
+        """Map tensor -> list of nodes reading it (graph outputs count as a None consumer)."""
+        users: dict[Tensor, list] = {}
+        for node in self.nodes:
+            for t in node.inputs:
+                if t is not None:
+                    users.setdefault(t, []).append(node)
+        for t in self.outputs:
+            users.setdefault(t, []).append(None)
+        return users
+
+    def tensors(self) -> list:
+        """Every tensor in first-use order: inputs, then node inputs/outputs."""
+        seen, order = set(), []
+        for t in list(self.inputs) + [x for n in self.nodes for x in n.inputs + n.outputs] + list(self.outputs):
+            if t is not None and id(t) not in seen:
+                seen.add(id(t))
+                order.append(t)
+        return order
+
+    def replace_uses(self, old: Tensor, new: Tensor) -> None:
+        for node in self.nodes:
+            node.inputs = [new if t is old else t for t in node.inputs]
+        self.outputs = [new if t is old else t for t in self.outputs]
+
+    def op_counts(self) -> dict:
+        counts: dict[str, int] = {}
+        for n in self.nodes:
+            counts[n.op] = counts.get(n.op, 0) + 1
+        return counts
+
+
+def constant(name: str, value: Any) -> Tensor:
+    array = value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
+    torch_dtype = torch.from_numpy(np.ascontiguousarray(array[None] if array.ndim == 0 else array)).dtype
+    return Tensor(name, DTYPE_CODES[torch_dtype], tuple(array.shape), np.ascontiguousarray(array))
+
+
+def numpy_dtype(name: str):
+    """numpy dtype of a dtype name as the runtimes report it ("float32", ...)."""
+    return NUMPY_DTYPES[{v: k for k, v in DTYPE_NAMES.items()}[name]]

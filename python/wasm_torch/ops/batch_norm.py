@@ -1,0 +1,23 @@
+import torch
+
+from . import Unsupported, converts
+
+aten = torch.ops.aten
+
+
+@converts("native_batch_norm.default", "_native_batch_norm_legit_no_training.default")
+def batch_norm(ctx, node):
+    args = list(node.args)
+    x, weight, bias, mean, var = (ctx.tensor(a) if a is not None else None for a in args[:5])
+    if node.target is aten.native_batch_norm.default:
+        training, eps = args[5], args[7]
+        if training:
+            raise Unsupported("batch_norm in training mode: call model.eval() before export")
+    else:
+        eps = args[6]
+    if mean is None or var is None:
+        raise Unsupported("batch_norm without running statistics (track_running_stats=False)")
+    out = ctx.emit("batch_norm", [x, weight, bias, mean, var], {"eps": float(eps)}, node,
+                   dtype=x.dtype, shape=x.shape)
+    # The saved mean / inverse std outputs only exist in training; nothing may read them.
+    return (out, ctx.unavailable("batch_norm's saved mean"), ctx.unavailable("batch_norm's saved inverse std"))

@@ -1,0 +1,41 @@
+import torch
+
+from . import converts
+
+aten = torch.ops.aten
+
+
+def _pair(v, default):
+    v = list(v) if v else list(default)
+    return v * 2 if len(v) == 1 else v
+
+
+@converts("max_pool2d_with_indices.default", "max_pool2d.default")
+def max_pool2d(ctx, node):
+    args = list(node.args) + [None] * (6 - len(node.args))
+    x, kernel, stride, padding, dilation, ceil_mode = args[:6]
+    kernel = _pair(kernel, ())
+    attrs = {"kernel_size": kernel, "stride": _pair(stride, kernel), "padding": _pair(padding, (0,)),
+             "dilation": _pair(dilation, (1,)), "ceil_mode": int(bool(ceil_mode))}
+    out = ctx.emit("max_pool2d", [ctx.tensor(x)], attrs, node, index=0)
+    if node.target is aten.max_pool2d.default:
+        return out
+    return (out, ctx.unavailable("max_pool2d's indices (return_indices=True)"))
+
+
+@converts("avg_pool2d.default")
+def avg_pool2d(ctx, node):
+    args = list(node.args) + [None] * (7 - len(node.args))
+    x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override = args[:7]
+    kernel = _pair(kernel, ())
+    attrs = {"kernel_size": kernel, "stride": _pair(stride, kernel), "padding": _pair(padding, (0,)),
+             "ceil_mode": int(bool(ceil_mode)),
+             "count_include_pad": int(count_include_pad is None or bool(count_include_pad)),
+             "divisor_override": int(divisor_override or 0)}
+    return ctx.emit("avg_pool2d", [ctx.tensor(x)], attrs, node)
+
+
+@converts("_adaptive_avg_pool2d.default", "adaptive_avg_pool2d.default")
+def adaptive_avg_pool2d(ctx, node):
+    x, output_size = node.args[:2]
+    return ctx.emit("adaptive_avg_pool2d", [ctx.tensor(x)], {"output_size": _pair(output_size, ())}, node)

@@ -1,0 +1,31 @@
+"""Graph optimization passes over the IR, grouped into levels:
+
+O0  none (capture already evaluates constant subexpressions, which the runtime needs)
+O1  eliminate_dead_code
+O2  O1 + fold_batch_norm_into_conv + fuse_activation  (the default)
+O3  O2 (layout and kernel-selection passes will join here)
+"""
+from __future__ import annotations
+
+from .. import ir
+from .passes import eliminate_dead_code, fold_batch_norm_into_conv, fuse_activation
+
+PASSES = {
+    "eliminate_dead_code": eliminate_dead_code,
+    "fold_batch_norm_into_conv": fold_batch_norm_into_conv,
+    "fuse_activation": fuse_activation,
+}
+
+LEVELS = {
+    "O0": [],
+    "O1": ["eliminate_dead_code"],
+    "O2": ["fold_batch_norm_into_conv", "fuse_activation", "eliminate_dead_code"],
+    "O3": ["fold_batch_norm_into_conv", "fuse_activation", "eliminate_dead_code"],
+}
+
+
+def optimize_graph(graph: ir.Graph, level: str = "O2") -> list:
+    """Runs the passes of `level` in place; returns the names of those that changed the graph."""
+    if level not in LEVELS:
+        raise ValueError(f"optimization_level must be one of {sorted(LEVELS)}, got {level!r}")
+    return [name for name in LEVELS[level] if PASSES[name](graph)]

@@ -1,0 +1,69 @@
+"""IR rewrites. Each pass mutates the graph and returns True if it changed anything."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ir
+
+_FUSABLE_PRODUCERS = ("conv2d", "linear")
+
+
+def eliminate_dead_code(graph: ir.Graph) -> bool:
+    needed = set(id(t) for t in graph.outputs)
+    kept = []
+    for node in reversed(graph.nodes):
+        if any(id(t) in needed for t in node.outputs):
+            kept.append(node)
+            needed.update(id(t) for t in node.inputs if t is not None)
+    changed = len(kept) != len(graph.nodes)
+    graph.nodes = list(reversed(kept))
+    return changed
+
+
+def _sole_consumer(users: dict, tensor: ir.Tensor):
+    consumers = users.get(tensor, [])
+    return consumers[0] if len(consumers) == 1 else None
+
+
+def fold_batch_norm_into_conv(graph: ir.Graph) -> bool:
+    """conv2d -> batch_norm (constant statistics) becomes one conv2d with rescaled weights."""
+    users = graph.consumers()
+    changed = False
+    for conv in list(graph.nodes):
+        if conv.op != "conv2d" or conv.attrs.get("activation", "none") != "none":
+            continue
+        bn = _sole_consumer(users, conv.outputs[0])
+        if bn is None or bn.op != "batch_norm" or bn.inputs[0] is not conv.outputs[0]:
+            continue
+        x, weight, bias = conv.inputs
+        _, gamma, beta, mean, var = bn.inputs
+        if not all(t is None or t.is_constant for t in (weight, bias, gamma, beta)) or not (mean.is_constant and var.is_constant):
+            continue
+        if not weight.is_constant:
+            continue
+        scale = (gamma.data if gamma is not None else 1.0) / np.sqrt(var.data.astype(np.float64) + bn.attrs["eps"])
+        shift = (beta.data if beta is not None else 0.0) - mean.data * scale
+        w = (weight.data * scale.reshape(-1, 1, 1, 1)).astype(np.float32)
+        b = ((bias.data if bias is not None else 0.0) * scale + shift).astype(np.float32)
+        conv.inputs = [x, ir.constant(weight.name + ".bn_folded", w), ir.constant(bn.source + ".bias_folded", b)]
+        conv.outputs = bn.outputs
+        graph.nodes.remove(bn)
+        changed = True
+    return changed
+
+
+def fuse_activation(graph: ir.Graph) -> bool:
+    """conv2d/linear followed by relu (its only reader) computes relu in its epilogue."""
+    users = graph.consumers()
+    changed = False
+    for producer in list(graph.nodes):
+        if producer.op not in _FUSABLE_PRODUCERS or producer.attrs.get("activation", "none") != "none":
+            continue
+        act = _sole_consumer(users, producer.outputs[0])
+        if act is None or act.op != "relu":
+            continue
+        producer.attrs["activation"] = "relu"
+        producer.outputs = act.outputs
+        graph.nodes.remove(act)
+        changed = True
+    return changed

@@ -1,0 +1,238 @@
+"""WASMRuntime: run an exported model on the real runtime from Python, to check an export.
+
+engine="native"   the C++ runtime built natively, through its C ABI (ctypes)
+engine="node"     the WebAssembly build in Node, through the JavaScript package
+engine="chromium" the WebAssembly build in headless Chromium, through the JavaScript package
+"""
+from __future__ import annotations
+
+import base64
+import ctypes
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import ir
+from ._paths import JS_HOST, NATIVE_LIBRARY
+from .errors import ModelRuntimeError, WASMTorchError
+
+_ENGINES = ("native", "node", "chromium")
+
+
+class WASMRuntime:
+    def __init__(self, engine: str = "node", threads: int = 1, simd: bool = True):
+        if engine not in _ENGINES:
+            raise ValueError(f"engine must be one of {_ENGINES}, got {engine!r}")
+        self.engine = engine
+        self._backend = _NativeBackend(threads) if engine == "native" else _HostBackend(engine, threads, simd)
+
+    def load_model(self, path_or_bytes) -> "Model":
+        data = path_or_bytes if isinstance(path_or_bytes, (bytes, bytearray)) else Path(path_or_bytes).read_bytes()
+        handle, inputs, outputs = self._backend.load(bytes(data))
+        return Model(self._backend, handle, inputs, outputs)
+
+    def info(self) -> dict:
+        """{"variant", "simd", "threads"} of the runtime actually running."""
+        return self._backend.info()
+
+    def close(self):
+        self._backend.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Model:
+    def __init__(self, backend, handle, inputs, outputs):
+        self._backend, self._handle = backend, handle
+        self.inputs, self.outputs = inputs, outputs   # [{"name", "dtype", "shape"}]
+
+    def forward(self, *tensors):
+        arrays = [_to_numpy(t) for t in tensors]
+        outs = [torch.from_numpy(a) for a in self._backend.forward(self._handle, arrays)]
+        return outs[0] if len(outs) == 1 else tuple(outs)
+
+    __call__ = forward
+
+    def benchmark(self, *tensors, iterations: int = 50, warmup: int = 5) -> list:
+        """Per-inference times in ms, measured inside the engine (no bridge overhead)."""
+        return self._backend.benchmark(self._handle, [_to_numpy(t) for t in tensors], iterations, warmup)
+
+    def close(self):
+        self._backend.unload(self._handle)
+
+
+def _to_numpy(t) -> np.ndarray:
+    array = t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t)
+    return np.ascontiguousarray(array)
+
+
+def _dtype_code(array: np.ndarray) -> int:
+    for code, np_dtype in ir.NUMPY_DTYPES.items():
+        if array.dtype == np_dtype:
+            return code
+    raise WASMTorchError(f"unsupported input dtype {array.dtype}")
+
+
+class _NativeBackend:
+    def __init__(self, threads):
+        if not NATIVE_LIBRARY.exists():
+            raise WASMTorchError(f"native runtime not built: {NATIVE_LIBRARY} is missing (run `make native`)")
+        lib = ctypes.CDLL(str(NATIVE_LIBRARY))
+        p, i, z, i64p = ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int64)
+        signatures = {
+            "wt_last_error": (ctypes.c_char_p, []), "wt_alloc": (p, [z]), "wt_free": (None, [p]),
+            "wt_runtime_create": (p, [i]), "wt_runtime_destroy": (None, [p]), "wt_runtime_thread_count": (i, [p]),
+            "wt_simd_level": (i, []), "wt_model_load": (p, [p, p, z]), "wt_model_destroy": (None, [p]),
+            "wt_model_num_inputs": (i, [p]), "wt_model_num_outputs": (i, [p]),
+            "wt_model_tensor_name": (ctypes.c_char_p, [p, i, i]), "wt_model_tensor_dtype": (i, [p, i, i]),
+            "wt_model_tensor_rank": (i, [p, i, i]), "wt_model_tensor_shape": (i64p, [p, i, i]),
+            "wt_model_tensor_bytes": (z, [p, i, i]), "wt_model_set_input": (i, [p, i, p, z, i, i, i64p]),
+            "wt_model_forward": (i, [p]), "wt_model_output_data": (p, [p, i]),
+        }
+        for name, (res, args) in signatures.items():
+            fn = getattr(lib, name)
+            fn.restype, fn.argtypes = res, args
+        self.lib = lib
+        self.runtime = lib.wt_runtime_create(threads)
+        if not self.runtime:
+            self._raise()
+
+    def _raise(self):
+        raise ModelRuntimeError(self.lib.wt_last_error().decode())
+
+    def info(self):
+        return {"variant": "native", "simd": self.lib.wt_simd_level() > 0,
+                "threads": self.lib.wt_runtime_thread_count(self.runtime)}
+
+    def _specs(self, model, is_output):
+        count = (self.lib.wt_model_num_outputs if is_output else self.lib.wt_model_num_inputs)(model)
+        specs = []
+        for k in range(count):
+            rank = self.lib.wt_model_tensor_rank(model, is_output, k)
+            shape = self.lib.wt_model_tensor_shape(model, is_output, k)
+            specs.append({"name": self.lib.wt_model_tensor_name(model, is_output, k).decode(),
+                          "dtype": ir.DTYPE_NAMES[self.lib.wt_model_tensor_dtype(model, is_output, k)],
+                          "shape": [shape[d] for d in range(rank)]})
+        return specs
+
+    def load(self, data: bytes):
+        buf = self.lib.wt_alloc(len(data))
+        if not buf:
+            self._raise()
+        ctypes.memmove(buf, data, len(data))
+        model = self.lib.wt_model_load(self.runtime, buf, len(data))
+        if not model:
+            self._raise()
+        return model, self._specs(model, 0), self._specs(model, 1)
+
+    def _run(self, model, arrays):
+        for k, a in enumerate(arrays):
+            shape = (ctypes.c_int64 * max(a.ndim, 1))(*a.shape)
+            if not self.lib.wt_model_set_input(model, k, a.ctypes.data, a.nbytes, _dtype_code(a), a.ndim, shape):
+                self._raise()
+        if not self.lib.wt_model_forward(model):
+            self._raise()
+
+    def forward(self, model, arrays):
+        if len(arrays) != self.lib.wt_model_num_inputs(model):
+            raise ModelRuntimeError(f"invalid argument: the model takes {self.lib.wt_model_num_inputs(model)} "
+                                    f"inputs, got {len(arrays)}")
+        self._run(model, arrays)
+        outputs = []
+        for k, spec in enumerate(self._specs(model, 1)):
+            nbytes = self.lib.wt_model_tensor_bytes(model, 1, k)
+            raw = ctypes.string_at(self.lib.wt_model_output_data(model, k), nbytes)
+            outputs.append(np.frombuffer(raw, dtype=ir.numpy_dtype(spec["dtype"])).reshape(spec["shape"]).copy())
+        return outputs
+
+    def benchmark(self, model, arrays, iterations, warmup):
+        import time
+        times = []
+        for k in range(warmup + iterations):
+            start = time.perf_counter()
+            self._run(model, arrays)
+            if k >= warmup:
+                times.append((time.perf_counter() - start) * 1e3)
+        return times
+
+    def unload(self, model):
+        self.lib.wt_model_destroy(model)
+
+    def close(self):
+        if self.runtime:
+            self.lib.wt_runtime_destroy(self.runtime)
+            self.runtime = None
+
+
+class _HostBackend:
+    """Drives js/tools/host.mjs (Node, or Chromium through Playwright) over a JSON-lines pipe."""
+
+    def __init__(self, engine, threads, simd):
+        if not JS_HOST.exists():
+            raise WASMTorchError(f"JavaScript host missing at {JS_HOST}")
+        env = dict(os.environ)
+        self.proc = subprocess.Popen(
+            ["node", str(JS_HOST), "--engine", engine, "--threads", str(threads), "--simd", str(int(simd))],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, env=env, text=True, bufsize=1)
+        self._next_id = 0
+        self._info = self._call({"cmd": "info"})
+
+    def _call(self, request: dict) -> dict:
+        if self.proc.poll() is not None:
+            raise WASMTorchError(f"the {request.get('cmd')} request failed: the JavaScript host exited "
+                                 f"with code {self.proc.returncode}")
+        self._next_id += 1
+        request["id"] = self._next_id
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise WASMTorchError(f"the JavaScript host exited during {request['cmd']} (code {self.proc.wait()})")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise ModelRuntimeError(reply["error"])
+        return reply
+
+    def info(self):
+        return {k: self._info[k] for k in ("variant", "simd", "threads")}
+
+    def load(self, data: bytes):
+        reply = self._call({"cmd": "load", "bytes": base64.b64encode(data).decode()})
+        return reply["model"], reply["inputs"], reply["outputs"]
+
+    @staticmethod
+    def _encode(arrays):
+        return [{"dtype": ir.DTYPE_NAMES[_dtype_code(a)], "shape": list(a.shape),
+                 "data": base64.b64encode(a.tobytes()).decode()} for a in arrays]
+
+    def forward(self, model, arrays):
+        reply = self._call({"cmd": "forward", "model": model, "inputs": self._encode(arrays)})
+        outs = []
+        for o in reply["outputs"]:
+            data = base64.b64decode(o["data"])
+            outs.append(np.frombuffer(data, dtype=ir.numpy_dtype(o["dtype"])).reshape(o["shape"]).copy())
+        return outs
+
+    def benchmark(self, model, arrays, iterations, warmup):
+        reply = self._call({"cmd": "benchmark", "model": model, "inputs": self._encode(arrays),
+                            "iterations": iterations, "warmup": warmup})
+        return reply["times_ms"]
+
+    def unload(self, model):
+        self._call({"cmd": "unload", "model": model})
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+                self.proc.wait(timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
