@@ -1,0 +1,83 @@
+# wasm-torch: every entry point. `make demo` and `make test` install what they need first.
+SHELL := /bin/bash
+PY := $(CURDIR)/.venv/bin/python
+JOBS ?= 2
+export NODE_PATH := /usr/share/nodejs
+VARIANTS := simd-threads simd baseline
+WASM_FLAGS_simd-threads := -DWT_THREADS=ON -DWT_SIMD=ON
+WASM_FLAGS_simd := -DWT_THREADS=OFF -DWT_SIMD=ON
+WASM_FLAGS_baseline := -DWT_THREADS=OFF -DWT_SIMD=OFF
+SETUP_STAMP := build/.setup-done
+
+.PHONY: all setup build native wasm python-schema demo test test-cpp test-asan test-python test-js test-e2e clean
+
+all: build
+
+setup: $(SETUP_STAMP)
+$(SETUP_STAMP): scripts/setup.sh package.json package-lock.json python/pyproject.toml
+	bash scripts/setup.sh
+	@mkdir -p build && touch $@
+
+build: setup native wasm python-schema
+
+# --- native: the shared library (Python's native engine) and the GoogleTest suite ---------
+native: setup
+	cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release > /dev/null
+	cmake --build build/native -j$(JOBS)
+
+build/asan/wt_tests: setup
+	cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DWT_SANITIZE=ON > /dev/null
+	cmake --build build/asan -j$(JOBS) --target wt_tests wasm_torch
+
+# --- wasm: three variants, each an ES module + .wasm in js/dist/ ------------------------------
+wasm: setup $(VARIANTS:%=js/dist/wasm-torch-%.mjs) js/dist/package.json
+
+js/dist/wasm-torch-%.mjs: FORCE
+	emcmake cmake -S . -B build/wasm-$* -DCMAKE_BUILD_TYPE=Release -DWT_TESTS=OFF -DWT_VARIANT=$* $(WASM_FLAGS_$*) > /dev/null
+	cmake --build build/wasm-$* -j$(JOBS) 2>&1 | grep -v "pthreads-mem-growth\|^\[\|Built target\|Consolidate\|^$$" || true
+	@mkdir -p js/dist
+	cp build/wasm-$*/wasm-torch-$*.mjs build/wasm-$*/wasm-torch-$*.wasm js/dist/
+	if [ -f build/wasm-$*/wasm-torch-$*.worker.js ]; then cp build/wasm-$*/wasm-torch-$*.worker.js js/dist/; fi
+	@test -f $@
+
+# The pthread worker script is CommonJS; the package itself is "type": "module".
+js/dist/package.json:
+	@mkdir -p js/dist
+	echo '{"type": "commonjs"}' > $@
+
+FORCE:
+
+# --- python: the flatbuffers classes generated from the schema ------------------------------
+python-schema: setup
+	rm -rf build/pyschema python/wasm_torch/schema
+	flatc --python -o build/pyschema schema/wasm_torch.fbs
+	cp -r build/pyschema/wasm_torch/schema python/wasm_torch/schema
+
+# --- the main job ---------------------------------------------------------------------------
+demo: build
+	$(PY) examples/digits/demo.py
+
+# --- tests: all four layers -----------------------------------------------------------------
+test: build build/asan/wt_tests
+	$(MAKE) --no-print-directory test-cpp test-asan test-python test-js test-e2e
+	@echo "all test layers passed"
+
+test-cpp: native
+	cd build/native && ctest --output-on-failure -j$(JOBS)
+
+test-asan: build/asan/wt_tests
+	cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./wt_tests --gtest_brief=1
+
+test-python: build
+	$(PY) -m pytest -q tests/python
+
+test-js: build
+	$(PY) tests/fixtures/make_fixtures.py build/fixtures
+	node --test tests/js/
+
+test-e2e: build
+	$(PY) tests/fixtures/make_fixtures.py build/fixtures
+	node --test tests/e2e/
+
+clean:
+	rm -rf build js/dist python/wasm_torch/schema

@@ -1,0 +1,38 @@
+// Feature detection: which of the three builds this engine can run.
+
+// The smallest module using a SIMD128 instruction (i8x16.splat): valid only where SIMD is.
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03,
+  0x02, 0x01, 0x00, 0x0a, 0x0a, 0x01, 0x08, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0xfd, 0x62, 0x0b,
+]);
+
+export const isNode = typeof process === "object" && !!(process.versions && process.versions.node);
+
+export function simdSupported() {
+  try {
+    return WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+// Returns null when threads work here, else the reason they do not.
+export function threadsUnavailableReason() {
+  if (typeof SharedArrayBuffer === "undefined") {
+    return isNode ? "SharedArrayBuffer is missing" : "the page is not cross-origin isolated (SharedArrayBuffer is missing)";
+  }
+  if (!isNode && globalThis.crossOriginIsolated !== true) {
+    return "the page is not cross-origin isolated (serve it with COOP: same-origin and COEP: require-corp)";
+  }
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+  } catch {
+    return "this engine has no WebAssembly threads (shared memory)";
+  }
+  return null;
+}
+
+export function hardwareConcurrency() {
+  if (typeof navigator === "object" && navigator.hardwareConcurrency) return navigator.hardwareConcurrency;
+  return 1;
+}

@@ -1,0 +1,223 @@
+// wasm-torch JavaScript API: WASMTorch.init() -> Runtime -> loadModel() -> Model.forward().
+// The only thing it talks to is the runtime's C ABI (runtime/api/wasm_torch.h).
+import { hardwareConcurrency, isNode, simdSupported, threadsUnavailableReason } from "./features.js";
+import { DTYPES, Tensor, dtypeName, inferDtype, numel } from "./tensor.js";
+
+export { Tensor };
+
+const DEFAULT_DIST = new URL("../dist/", import.meta.url);
+const MAX_DEFAULT_THREADS = 4;
+
+/** Chooses the build: SIMD+threads, SIMD only, or baseline; and why, when it falls back. */
+export function chooseVariant({ simd = true, threads = "auto" } = {}) {
+  const notes = [];
+  const simdOk = simdSupported();
+  if (simd && !simdOk) notes.push("WebAssembly SIMD is not supported here: using the baseline build");
+  const useSimd = simd && simdOk;
+  let wanted = threads === "auto" ? Math.min(hardwareConcurrency(), MAX_DEFAULT_THREADS) : Number(threads);
+  if (!Number.isInteger(wanted) || wanted < 1) throw new Error(`wasm-torch: threads must be a positive integer or "auto", got ${threads}`);
+  if (wanted > 1) {
+    const reason = !useSimd ? "threads need the SIMD build" : threadsUnavailableReason();
+    if (reason) {
+      notes.push(`threads unavailable (${reason}): running on 1 thread`);
+      wanted = 1;
+    }
+  }
+  const variant = wanted > 1 ? "simd-threads" : useSimd ? "simd" : "baseline";
+  return { variant, threads: wanted, notes };
+}
+
+async function readBytes(source) {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  const url = source instanceof URL ? source : null;
+  if (isNode && (!url || url.protocol === "file:") && !/^https?:/.test(String(source))) {
+    const { readFile } = await import("node:fs/promises");
+    return new Uint8Array(await readFile(url || String(source)));
+  }
+  const response = await fetch(source);
+  if (!response.ok) throw new Error(`wasm-torch: fetching ${source} failed: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function instantiate(variant, threads, distUrl) {
+  const base = new URL(distUrl, DEFAULT_DIST);
+  const glue = new URL(`wasm-torch-${variant}.mjs`, base);
+  const { default: createModule } = await import(/* webpackIgnore: true */ glue.href);
+  const options = { pthreadPoolSize: threads, printErr: (text) => console.warn(`wasm-torch: ${text}`) };
+  if (isNode) options.wasmBinary = await readBytes(new URL(`wasm-torch-${variant}.wasm`, base));
+  return createModule(options);
+}
+
+class Runtime {
+  constructor(module, choice) {
+    this._m = module;
+    this.variant = choice.variant;
+    this.notes = choice.notes;
+    this._models = new Set();
+    this._handle = module._wt_runtime_create(choice.threads);
+    if (!this._handle) throw this._error("creating the runtime");
+  }
+
+  hasSIMD() {
+    return this._m._wt_simd_level() > 0;
+  }
+
+  getThreadCount() {
+    return this._m._wt_runtime_thread_count(this._handle);
+  }
+
+  /** Loads a model from a URL, a file path (Node), or bytes. */
+  async loadModel(source) {
+    const bytes = await readBytes(source);
+    const ptr = this._alloc(bytes.length);
+    this._heap().set(bytes, ptr);
+    const handle = this._m._wt_model_load(this._handle, ptr, bytes.length); // takes ownership of ptr
+    if (!handle) throw this._error("loading the model");
+    const model = new Model(this, handle);
+    this._models.add(model);
+    return model;
+  }
+
+  /** Copies `data` into a new tensor in WebAssembly memory. */
+  createTensor(data, shape, dtype) {
+    dtype = dtype || inferDtype(data);
+    if (!DTYPES[dtype]) throw new Error(`wasm-torch: unknown dtype '${dtype}'`);
+    shape = shape || [data.length];
+    if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`wasm-torch: invalid shape [${shape}]`);
+    if (numel(shape) !== data.length) {
+      throw new Error(`wasm-torch: ${data.length} values do not fill shape [${shape}] (${numel(shape)} elements)`);
+    }
+    const typed = data instanceof DTYPES[dtype].array ? data : DTYPES[dtype].array.from(data);
+    const tensor = new Tensor(this, this._alloc(typed.byteLength), shape, dtype);
+    tensor.data.set(typed);
+    return tensor;
+  }
+
+  getMemoryStats() {
+    let weights = 0;
+    let arena = 0;
+    for (const model of this._models) {
+      weights += model.weightBytes;
+      arena += model.arenaBytes;
+    }
+    return { heapSize: this._heap().length, weightBytes: weights, arenaBytes: arena, models: this._models.size };
+  }
+
+  dispose() {
+    for (const model of [...this._models]) model.dispose();
+    if (this._handle) this._m._wt_runtime_destroy(this._handle);
+    this._handle = 0;
+    if (this._m.PThread) this._m.PThread.terminateAllThreads();
+  }
+
+  // -- internals shared with Model and Tensor -------------------------------------------------
+  _heap() {
+    return this._m.wasmMemory ? new Uint8Array(this._m.wasmMemory.buffer) : this._m.HEAPU8;
+  }
+
+  _alloc(bytes) {
+    const ptr = this._m._wt_alloc(bytes);
+    if (!ptr) throw this._error(`allocating ${bytes} bytes`);
+    return ptr;
+  }
+
+  _free(ptr) {
+    this._m._wt_free(ptr);
+  }
+
+  _error(what) {
+    return new Error(`wasm-torch: ${what} failed: ${this._m.UTF8ToString(this._m._wt_last_error())}`);
+  }
+}
+
+const IO_INPUT = 0;
+const IO_OUTPUT = 1;
+
+class Model {
+  constructor(runtime, handle) {
+    this._rt = runtime;
+    this._handle = handle;
+    this._shapeScratch = runtime._alloc(8 * 8);
+    this.inputs = this._specs(IO_INPUT, runtime._m._wt_model_num_inputs(handle));
+    this.outputs = this._specs(IO_OUTPUT, runtime._m._wt_model_num_outputs(handle));
+    this.arenaBytes = runtime._m._wt_model_arena_bytes(handle);
+    this.weightBytes = runtime._m._wt_model_weight_bytes(handle);
+  }
+
+  _specs(io, count) {
+    const m = this._rt._m;
+    const specs = [];
+    for (let i = 0; i < count; i++) {
+      const rank = m._wt_model_tensor_rank(this._handle, io, i);
+      const shapePtr = m._wt_model_tensor_shape(this._handle, io, i);
+      const dims = new BigInt64Array(this._rt._heap().buffer, shapePtr, rank);
+      specs.push({
+        name: m.UTF8ToString(m._wt_model_tensor_name(this._handle, io, i)),
+        dtype: dtypeName(m._wt_model_tensor_dtype(this._handle, io, i)),
+        shape: Array.from(dims, Number),
+      });
+    }
+    return specs;
+  }
+
+  /** Runs the model. Resolves to one Tensor, or an array when the model has several outputs. */
+  async forward(...tensors) {
+    if (!this._handle) throw new Error("wasm-torch: this model was disposed");
+    if (tensors.length === 1 && Array.isArray(tensors[0])) tensors = tensors[0];
+    if (tensors.length !== this.inputs.length) {
+      throw new Error(`wasm-torch: the model takes ${this.inputs.length} input(s), got ${tensors.length}`);
+    }
+    const m = this._rt._m;
+    tensors.forEach((t, i) => this._setInput(i, t));
+    if (!m._wt_model_forward(this._handle)) throw this._rt._error("forward");
+    const outputs = this.outputs.map((spec, i) => this._copyOutput(spec, i));
+    return outputs.length === 1 ? outputs[0] : outputs;
+  }
+
+  _setInput(index, tensor) {
+    if (!(tensor instanceof Tensor)) throw new Error(`wasm-torch: input ${index} is not a Tensor (use runtime.createTensor)`);
+    if (tensor.disposed) throw new Error(`wasm-torch: input ${index} was disposed`);
+    const m = this._rt._m;
+    const rank = tensor.shape.length;
+    if (rank > 8) throw new Error(`wasm-torch: input ${index} has rank ${rank}, more than 8`);
+    new BigInt64Array(this._rt._heap().buffer, this._shapeScratch, rank).set(tensor.shape.map(BigInt));
+    const ok = m._wt_model_set_input(this._handle, index, tensor._ptr, tensor.byteLength, DTYPES[tensor.dtype].code,
+      rank, this._shapeScratch);
+    if (!ok) throw this._rt._error("forward");
+  }
+
+  _copyOutput(spec, index) {
+    const m = this._rt._m;
+    const bytes = m._wt_model_tensor_bytes(this._handle, IO_OUTPUT, index);
+    const tensor = new Tensor(this._rt, this._rt._alloc(bytes), spec.shape, spec.dtype);
+    const src = m._wt_model_output_data(this._handle, index);
+    this._rt._heap().copyWithin(tensor._ptr, src, src + bytes);
+    return tensor;
+  }
+
+  dispose() {
+    if (!this._handle) return;
+    this._rt._m._wt_model_destroy(this._handle);
+    this._rt._free(this._shapeScratch);
+    this._rt._models.delete(this);
+    this._handle = 0;
+  }
+}
+
+export const WASMTorch = {
+  /**
+   * Starts a runtime. Options: simd (default true), threads (a count or "auto"), distUrl (where
+   * the wasm-torch-*.mjs/.wasm files are served; default: the package's dist/).
+   */
+  async init(options = {}) {
+    const choice = chooseVariant(options);
+    for (const note of choice.notes) console.warn(`wasm-torch: ${note}`);
+    const module = await instantiate(choice.variant, choice.threads, options.distUrl || DEFAULT_DIST);
+    return new Runtime(module, choice);
+  },
+  chooseVariant,
+};
+
+export default WASMTorch;

@@ -1,0 +1,66 @@
+// Tensors live in the runtime's WebAssembly memory, so inputs are not copied again at forward
+// time; dispose() frees them (the seed API's explicit cleanup).
+
+// dtype codes match schema/wasm_torch.fbs.
+export const DTYPES = {
+  float32: { code: 0, array: Float32Array },
+  float16: { code: 1, array: Uint16Array },
+  int64: { code: 2, array: BigInt64Array },
+  int32: { code: 3, array: Int32Array },
+  int8: { code: 4, array: Int8Array },
+  uint8: { code: 5, array: Uint8Array },
+  bool: { code: 6, array: Uint8Array },
+};
+
+export function dtypeName(code) {
+  const name = Object.keys(DTYPES).find((k) => DTYPES[k].code === code);
+  if (!name) throw new Error(`wasm-torch: unknown dtype code ${code}`);
+  return name;
+}
+
+export function inferDtype(data) {
+  if (data instanceof Float32Array || Array.isArray(data)) return "float32";
+  if (data instanceof Int32Array) return "int32";
+  if (data instanceof BigInt64Array) return "int64";
+  if (data instanceof Int8Array) return "int8";
+  if (data instanceof Uint8Array) return "uint8";
+  throw new Error(`wasm-torch: cannot infer a dtype from ${data && data.constructor ? data.constructor.name : typeof data}`);
+}
+
+export function numel(shape) {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+export class Tensor {
+  /** @internal use runtime.createTensor */
+  constructor(runtime, ptr, shape, dtype) {
+    this._runtime = runtime;
+    this._ptr = ptr;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+    this.size = numel(shape);
+    this.byteLength = this.size * DTYPES[dtype].array.BYTES_PER_ELEMENT;
+  }
+
+  get disposed() {
+    return this._ptr === 0;
+  }
+
+  /** A typed-array view of the data in WebAssembly memory, valid until dispose() (copy it to keep it). */
+  get data() {
+    if (this.disposed) throw new Error("wasm-torch: this tensor was disposed");
+    return new DTYPES[this.dtype].array(this._runtime._heap().buffer, this._ptr, this.size);
+  }
+
+  /** A copy of the data as a plain JavaScript array. */
+  toArray() {
+    return Array.from(this.data);
+  }
+
+  dispose() {
+    if (!this.disposed) {
+      this._runtime._free(this._ptr);
+      this._ptr = 0;
+    }
+  }
+}
