@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// The process Python's WASMRuntime(engine="node" | "chromium") talks to: JSON requests on stdin,
+// one JSON reply per line on stdout. "node" runs the JavaScript API here; "chromium" runs it in
+// a headless Chromium page served with COOP/COEP from 127.0.0.1.
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+
+const { values: args } = parseArgs({
+  options: { engine: { type: "string", default: "node" }, threads: { type: "string", default: "1" }, simd: { type: "string", default: "1" } },
+});
+
+async function nodeEngine() {
+  const { WASMTorch } = await import("../src/index.js");
+  const { createHost } = await import("./host-commands.js");
+  const runtime = await WASMTorch.init({ simd: args.simd !== "0", threads: Number(args.threads) });
+  return { handle: createHost(runtime), close: async () => runtime.dispose() };
+}
+
+async function chromiumEngine() {
+  const { startServer } = await import("./server.mjs");
+  const { launchBrowser } = await import("./browser.mjs");
+  const server = await startServer();
+  const browser = await launchBrowser();
+  const page = await browser.newPage(`${server.url}/js/tools/host.html?threads=${args.threads}&simd=${args.simd}`);
+  const ready = await page.evaluate(() => window.wtReady);
+  if (!ready.crossOriginIsolated) throw new Error("the host page is not crossOriginIsolated");
+  return {
+    handle: (request) => page.evaluate((r) => window.wtHandle(r), request),
+    close: async () => { await browser.close(); await server.close(); },
+  };
+}
+
+const engine = args.engine === "chromium" ? await chromiumEngine() : await nodeEngine();
+const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+for await (const line of lines) {
+  if (!line.trim()) continue;
+  const request = JSON.parse(line);
+  const reply = await engine.handle(request);
+  process.stdout.write(JSON.stringify(reply) + "\n");
+}
+await engine.close();
+process.exit(0);
