@@ -22,7 +22,7 @@ build: setup native wasm python-schema
 
 # --- native: the shared library (Python's native engine) and the GoogleTest suite ---------
 native: setup
-	cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release > /dev/null
+	cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release -DWT_TESTS=ON > /dev/null
 	cmake --build build/native -j$(JOBS)
 
 build/asan/wt_tests: setup

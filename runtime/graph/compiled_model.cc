@@ -129,7 +129,7 @@ Status CompiledModel::set_input(size_t index, const void* data, size_t bytes, DT
 }
 
 void CompiledModel::forward() {
-  for (const Step& step : steps_) step.kernel->run(RunContext{step.inputs.data(), step.outputs.data(), pool_});
+  for (const Step& step : steps_) step.kernel->run(RunContext{step.inputs.data(), step.inputs.size(), step.outputs.data(), pool_});
 }
 
 }  // namespace wt

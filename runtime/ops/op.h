@@ -33,10 +33,11 @@ struct PrepareContext {
 
 struct RunContext {
   const void* const* inputs;  // nullptr for left-out optional inputs
+  size_t num_inputs;          // optional trailing inputs may be absent from the list entirely
   void* const* outputs;
   ThreadPool* pool;
 
-  const float* in_f32(size_t i) const { return static_cast<const float*>(inputs[i]); }
+  const float* in_f32(size_t i) const { return i < num_inputs ? static_cast<const float*>(inputs[i]) : nullptr; }
   float* out_f32(size_t i) const { return static_cast<float*>(outputs[i]); }
 };
 

@@ -1,0 +1,117 @@
+"""wasm-torch command line: export, run and info.
+
+  wasm-torch export MODULE:FACTORY model.wtm --input-shape 1,3,224,224 [--level O2]
+  wasm-torch run model.wtm inputs.npz [-o outputs.npz] [--engine node|chromium|native]
+  wasm-torch info model.wtm
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import warnings
+
+import numpy as np
+
+
+def _load_factory(spec: str):
+    module_name, _, attr = spec.partition(":")
+    if not attr:
+        raise SystemExit(f"error: expected MODULE:FACTORY (e.g. torchvision.models:resnet18), got {spec!r}")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def _shape(text: str) -> tuple:
+    return tuple(int(d) for d in text.split(","))
+
+
+def cmd_export(args) -> int:
+    import torch
+    from .export import export_to_wasm
+    model = _load_factory(args.model)().eval()
+    example = tuple(torch.randn(*_shape(s)) for s in args.input_shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore" if args.quiet else "default")
+        report = export_to_wasm(model, args.output, example, optimization_level=args.level,
+                                memory_layout=args.memory_layout)
+    print(report)
+    return 0
+
+
+def _read_inputs(path: str) -> list:
+    if path.endswith(".npz"):
+        with np.load(path) as data:
+            return [data[k] for k in sorted(data.files, key=lambda k: (len(k), k))]
+    return [np.load(path)]
+
+
+def cmd_run(args) -> int:
+    from .runtime import WASMRuntime
+    inputs = [a for p in args.inputs for a in _read_inputs(p)]
+    with WASMRuntime(args.engine, threads=args.threads) as runtime:
+        model = runtime.load_model(args.model)
+        result = model.forward(*inputs)
+        outputs = result if isinstance(result, tuple) else (result,)
+        arrays = {f"output{i}": o.numpy() for i, o in enumerate(outputs)}
+        if args.output:
+            np.savez(args.output, **arrays)
+        for name, a in arrays.items():
+            print(f"{name}: {a.dtype}{list(a.shape)} min {a.min():.6g} max {a.max():.6g}")
+        print(f"ran on {runtime.info()}")
+    return 0
+
+
+def cmd_info(args) -> int:
+    from .serialize import read_info
+    with open(args.model, "rb") as f:
+        info = read_info(f.read())
+    if args.json:
+        print(json.dumps(info.__dict__, indent=2))
+        return 0
+    print(f"file:       {args.model} ({info.file_bytes} bytes, {info.weight_bytes} bytes of weights)")
+    print(f"producer:   {info.producer}")
+    for t in info.inputs:
+        print(f"input:      {t['name']} {t['dtype']}{t['shape']}")
+    for t in info.outputs:
+        print(f"output:     {t['name']} {t['dtype']}{t['shape']}")
+    print(f"ops:        {sum(info.op_counts.values())} ({', '.join(f'{k} x{v}' for k, v in sorted(info.op_counts.items()))})")
+    for k, v in sorted(info.metadata.items()):
+        print(f"metadata:   {k} = {v}")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="wasm-torch", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("export", help="export a model (a factory returning an nn.Module) to a model file")
+    p.add_argument("model", help="MODULE:FACTORY, e.g. torchvision.models:resnet18")
+    p.add_argument("output")
+    p.add_argument("--input-shape", action="append", required=True, help="comma-separated; repeat per input")
+    p.add_argument("--level", default="O2", choices=["O0", "O1", "O2", "O3"])
+    p.add_argument("--memory-layout", default="nchw", choices=["nchw", "nhwc"])
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(fn=cmd_export)
+    p = sub.add_parser("run", help="run a model file on .npy/.npz inputs")
+    p.add_argument("model")
+    p.add_argument("inputs", nargs="+", help=".npy files, or one .npz (arrays in name order)")
+    p.add_argument("-o", "--output", help="write outputs to this .npz")
+    p.add_argument("--engine", default="node", choices=["node", "chromium", "native"])
+    p.add_argument("--threads", type=int, default=1)
+    p.set_defaults(fn=cmd_run)
+    p = sub.add_parser("info", help="show a model file's inputs, outputs, ops and sizes")
+    p.add_argument("model")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(fn=cmd_info)
+    args = parser.parse_args(argv)
+    from .errors import WASMTorchError
+    try:
+        return args.fn(args)
+    except (WASMTorchError, OSError, ValueError) as e:
+        print(f"wasm-torch: error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

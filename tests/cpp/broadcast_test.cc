@@ -1,0 +1,72 @@
+#include <gtest/gtest.h>
+
+#include "graph/graph.h"
+#include "ops/broadcast.h"
+
+namespace wt {
+namespace {
+
+// Element offsets of out index `flat` in a and b, computed the slow way.
+void naive_offsets(const Shape& a, const Shape& b, const Shape& out, size_t flat, size_t* ao, size_t* bo) {
+  *ao = *bo = 0;
+  size_t sa = 1, sb = 1;
+  for (size_t i = out.size(); i-- > 0;) {
+    const size_t idx = flat % size_t(out[i]);
+    flat /= size_t(out[i]);
+    const size_t ra = out.size() - i, rb = out.size() - i;
+    if (ra <= a.size()) {
+      const int64_t d = a[a.size() - ra];
+      if (d != 1) *ao += idx * sa;
+      sa *= size_t(d);
+    }
+    if (rb <= b.size()) {
+      const int64_t d = b[b.size() - rb];
+      if (d != 1) *bo += idx * sb;
+      sb *= size_t(d);
+    }
+  }
+}
+
+class BroadcastTest : public ::testing::TestWithParam<std::pair<Shape, Shape>> {};
+
+TEST_P(BroadcastTest, RunsCoverEveryElementWithTheRightOffsets) {
+  const auto& [a, b] = GetParam();
+  Node node;
+  node.op = "add";
+  std::vector<OutputSpec> specs;
+  PrepareContext ctx{node, {}, &specs};
+  auto out = broadcast_shapes(ctx, a, b);
+  ASSERT_TRUE(out.is_ok());
+  const BroadcastPlan plan = make_broadcast_plan(a, b, out.value());
+  ASSERT_EQ(plan.runs * plan.run_length, size_t(numel(out.value())));
+  for (size_t r = 0; r < plan.runs; ++r) {
+    size_t ao, bo;
+    plan.run_offsets(r, &ao, &bo);
+    for (size_t k = 0; k < plan.run_length; ++k) {
+      size_t eao, ebo;
+      naive_offsets(a, b, out.value(), r * plan.run_length + k, &eao, &ebo);
+      ASSERT_EQ(ao + k * plan.a_run_stride, eao);
+      ASSERT_EQ(bo + k * plan.b_run_stride, ebo);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, BroadcastTest,
+    ::testing::Values(std::make_pair(Shape{2, 3}, Shape{2, 3}), std::make_pair(Shape{2, 3, 4, 5}, Shape{1, 3, 1, 1}),
+                      std::make_pair(Shape{4, 1}, Shape{1, 5}), std::make_pair(Shape{}, Shape{3, 2}),
+                      std::make_pair(Shape{3, 1, 2}, Shape{2}), std::make_pair(Shape{1}, Shape{1}),
+                      std::make_pair(Shape{2, 1, 3}, Shape{2, 4, 1})));
+
+TEST(BroadcastTest, IncompatibleShapesNameBothShapes) {
+  Node node;
+  node.op = "mul";
+  std::vector<OutputSpec> specs;
+  PrepareContext ctx{node, {}, &specs};
+  auto out = broadcast_shapes(ctx, {2, 3}, {4});
+  ASSERT_FALSE(out.is_ok());
+  EXPECT_NE(out.status().message().find("[2, 3] and [4] cannot be broadcast"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wt

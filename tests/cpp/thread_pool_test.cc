@@ -1,0 +1,39 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <vector>
+
+#include "threading/thread_pool.h"
+
+namespace wt {
+namespace {
+
+class ThreadPoolTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(ThreadPoolTest, EveryIndexRunsExactlyOnce) {
+  ThreadPool pool(GetParam());
+  EXPECT_EQ(pool.thread_count(), GetParam());
+  for (size_t range : {0, 1, 7, 1000, 12345}) {
+    for (size_t chunk : {1, 3, 64}) {
+      std::vector<std::atomic<int>> hits(range);
+      pool.parallelize(range, chunk, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) hits[i].fetch_add(1);
+      });
+      for (size_t i = 0; i < range; ++i) ASSERT_EQ(hits[i].load(), 1) << i;
+    }
+  }
+}
+
+TEST_P(ThreadPoolTest, ManyConsecutiveJobs) {
+  ThreadPool pool(GetParam());
+  std::atomic<long> total{0};
+  for (int job = 0; job < 2000; ++job) {
+    pool.parallelize(16, 1, [&](size_t b, size_t e) { total += long(e - b); });
+  }
+  EXPECT_EQ(total.load(), 2000 * 16);
+}
+
+INSTANTIATE_TEST_SUITE_P(Threads, ThreadPoolTest, ::testing::Values(1, 2, 4));
+
+}  // namespace
+}  // namespace wt
