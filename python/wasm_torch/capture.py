@@ -162,7 +162,7 @@ def _convert(ctx: ConvertContext, node):
         return _evaluate_constant(ctx, node)
     converter = CONVERTERS.get(node.target)
     if converter is None:
-        raise Unsupported("no wasm-torch operator implements it")
+        raise Unsupported("no wasm-torch operator implements it")  # reported even below a skipped input
     return converter(ctx, node)
 
 
@@ -188,4 +188,7 @@ def _live_nodes(fx_graph) -> set:
 
 
 def _op_name(target) -> str:
-    return str(getattr(target, "__name__", target)) if not hasattr(target, "_schema") else f"aten.{target.__name__}"
+    if not hasattr(target, "overloadpacket"):
+        return str(getattr(target, "__name__", target))
+    overload = target._overloadname
+    return f"aten.{target.overloadpacket.__name__}" + ("" if overload == "default" else f".{overload}")

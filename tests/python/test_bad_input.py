@@ -1,0 +1,84 @@
+"""Hostile files and wrong inputs raise a clear error naming the problem, through every engine,
+and the same runtime then still loads and runs a good model."""
+import struct
+import warnings
+import zlib
+
+import numpy as np
+import pytest
+import torch
+from models import make
+
+from wasm_torch import ModelRuntimeError, export_to_wasm
+from wasm_torch.serialize import HEADER_SIZE
+
+
+@pytest.fixture(scope="module")
+def good():
+    model, x = make("mlp")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import tempfile, pathlib
+        path = pathlib.Path(tempfile.mkdtemp()) / "mlp.wtm"
+        export_to_wasm(model, path, x)
+    with torch.no_grad():
+        return path.read_bytes(), x, model(x)
+
+
+def _reseal(data: bytearray) -> bytes:
+    struct.pack_into("<I", data, 48, zlib.crc32(memoryview(data)[HEADER_SIZE:]) & 0xFFFFFFFF)
+    return bytes(data)
+
+
+def _segment_offset_position(data: bytes) -> int:
+    from wasm_torch.schema.Model import Model
+    fb_off, fb_size = struct.unpack_from("<QQ", data, 16)
+    model = Model.GetRootAs(data[fb_off:fb_off + fb_size], 0)
+    return fb_off + model.Segments(0)._tab.Pos  # Segment struct: offset (u64) first
+
+
+def _corrupt(kind: str, data: bytes) -> bytes:
+    if kind == "truncated":
+        return data[: len(data) // 2]
+    if kind == "random bytes":
+        return np.random.default_rng(1).integers(0, 256, 4096, dtype=np.uint8).tobytes()
+    if kind == "wrong magic":
+        return b"NOTAMODL" + data[8:]
+    if kind == "out-of-range offset":
+        b = bytearray(data)
+        struct.pack_into("<Q", b, _segment_offset_position(data), 1 << 40)
+        return _reseal(b)
+    if kind == "corrupt byte":
+        b = bytearray(data)
+        b[-5] ^= 0xFF
+        return bytes(b)
+    raise KeyError(kind)
+
+
+EXPECTED = {
+    "truncated": "truncated",
+    "random bytes": "wrong magic",
+    "wrong magic": "wrong magic",
+    "out-of-range offset": "outside the",
+    "corrupt byte": "checksum mismatch",
+}
+
+
+@pytest.mark.parametrize("kind", list(EXPECTED))
+def test_bad_file_gives_clear_error_then_runtime_still_works(runtime, good, kind):
+    data, x, expected = good
+    with pytest.raises(ModelRuntimeError, match=EXPECTED[kind]):
+        runtime.load_model(_corrupt(kind, data))
+    torch.testing.assert_close(runtime.load_model(data).forward(x), expected, atol=1e-4, rtol=1e-4)
+
+
+def test_wrong_input_shape_and_dtype_then_runtime_still_works(runtime, good):
+    data, x, expected = good
+    model = runtime.load_model(data)
+    with pytest.raises(ModelRuntimeError, match=r"expects float32\[3, 20\], got float32\[4, 20\]"):
+        model.forward(torch.randn(4, 20))
+    with pytest.raises(ModelRuntimeError, match=r"got int32\[3, 20\]"):
+        model.forward(torch.zeros(3, 20, dtype=torch.int32))
+    with pytest.raises(ModelRuntimeError, match="takes 1 input"):
+        model.forward(x, x)
+    torch.testing.assert_close(model.forward(x), expected, atol=1e-4, rtol=1e-4)

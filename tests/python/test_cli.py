@@ -1,0 +1,38 @@
+"""The wasm-torch command line: export, info, run (.npy in, .npz out)."""
+import subprocess
+import sys
+
+import numpy as np
+import torch
+from models import make
+
+CLI = [sys.executable, "-m", "wasm_torch.cli"]
+
+
+def test_export_info_run(tmp_path):
+    model_path = tmp_path / "m.wtm"
+    out = subprocess.run(CLI + ["export", "models:MLP", str(model_path), "--input-shape", "3,20", "--quiet"],
+                         capture_output=True, text=True, cwd=str(tmp_path.parent), check=False,
+                         env={**__import__("os").environ, "PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[1] / "fixtures")})
+    assert out.returncode == 0, out.stderr
+    assert "exported" in out.stdout and "linear" in out.stdout
+
+    info = subprocess.run(CLI + ["info", str(model_path)], capture_output=True, text=True, check=True).stdout
+    assert "input:      input0 float32[3, 20]" in info and "linear x3" in info
+
+    x = np.random.default_rng(0).standard_normal((3, 20)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    run = subprocess.run(CLI + ["run", str(model_path), str(tmp_path / "x.npy"), "-o", str(tmp_path / "y.npz"),
+                                "--engine", "native"], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert np.load(tmp_path / "y.npz")["output0"].shape == (3, 5)
+
+
+def test_run_reports_errors_without_a_traceback(tmp_path):
+    bad = tmp_path / "bad.wtm"
+    bad.write_bytes(b"garbage")
+    np.save(tmp_path / "x.npy", np.zeros(3, np.float32))
+    run = subprocess.run(CLI + ["run", str(bad), str(tmp_path / "x.npy"), "--engine", "native"],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 1
+    assert "truncated" in run.stderr and "Traceback" not in run.stderr
