@@ -8,6 +8,9 @@ const SIMD_PROBE = new Uint8Array([
 
 export const isNode = typeof process === "object" && !!(process.versions && process.versions.node);
 
+// Node 20 has no `navigator`; its core count comes from node:os.
+const nodeCores = isNode ? (await import("node:os")).availableParallelism() : 0;
+
 export function simdSupported() {
   try {
     return WebAssembly.validate(SIMD_PROBE);
@@ -34,5 +37,5 @@ export function threadsUnavailableReason() {
 
 export function hardwareConcurrency() {
   if (typeof navigator === "object" && navigator.hardwareConcurrency) return navigator.hardwareConcurrency;
-  return 1;
+  return nodeCores || 1;
 }

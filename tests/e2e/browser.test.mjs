@@ -1,0 +1,129 @@
+// End to end in headless Chromium: the package served as-is from 127.0.0.1, with and without
+// cross-origin isolation, against fixtures exported from PyTorch.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+
+import { launchBrowser } from "../../js/tools/browser.mjs";
+import { startServer } from "../../js/tools/server.mjs";
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser.close(); });
+
+async function openPage(server) {
+  const page = await browser.newPage(`${server.url}/tests/e2e/page.html`);
+  await page.waitForFunction(() => window.pageReady === true);
+  return page;
+}
+
+// Runs fixture `name` in the page with init `options`; returns what the page saw.
+function runFixture(page, name, options) {
+  return page.evaluate(async ({ name, options }) => {
+    const meta = await (await fetch(`/build/fixtures/${name}.json`)).json();
+    const runtime = await WASMTorch.init(options);
+    const model = await runtime.loadModel(`/build/fixtures/${name}.wtm`);
+    const x = runtime.createTensor(await fetchFloats(`/build/fixtures/${name}.input.bin`), meta.input_shape);
+    let out = await model.forward(x);
+    out = Array.isArray(out) ? out : [out];
+    const errors = [];
+    for (let k = 0; k < out.length; k++) {
+      const expected = await fetchFloats(`/build/fixtures/${name}.expected.${k}.bin`);
+      let m = 0;
+      out[k].data.forEach((v, i) => { m = Math.max(m, Math.abs(v - expected[i])); });
+      errors.push(m);
+    }
+    const result = {
+      isolated: crossOriginIsolated, variant: runtime.variant, threads: runtime.getThreadCount(),
+      simd: runtime.hasSIMD(), notes: runtime.notes, errors, atol: meta.atol,
+      shapes: out.map((t) => [...t.shape]), expectedShapes: meta.output_shapes,
+    };
+    runtime.dispose();
+    return result;
+  }, { name, options });
+}
+
+describe("cross-origin isolated page", () => {
+  let server;
+  let page;
+  before(async () => { server = await startServer({ isolated: true }); page = await openPage(server); });
+  after(async () => { await page.close(); await server.close(); });
+
+  for (const [options, variant, threads] of [[{ threads: 2 }, "simd-threads", 2], [{ threads: 1 }, "simd", 1],
+    [{ simd: false, threads: 1 }, "baseline", 1]]) {
+    for (const name of ["mlp", "cnn"]) {
+      test(`${name} on ${variant} matches PyTorch`, async () => {
+        const r = await runFixture(page, name, options);
+        assert.equal(r.isolated, true);
+        assert.equal(r.variant, variant);
+        assert.equal(r.threads, threads);
+        assert.deepEqual(r.shapes, r.expectedShapes);
+        for (const e of r.errors) assert.ok(e <= r.atol, `max error ${e} > ${r.atol}`);
+      });
+    }
+  }
+
+  test("threads: 'auto' uses the cores the browser reports", async () => {
+    const r = await runFixture(page, "mlp", {});
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    assert.equal(r.threads, Math.min(cores, 4));
+  });
+
+  test("bad model files throw Errors in the page and the runtime keeps working", async () => {
+    const result = await page.evaluate(async () => {
+      const runtime = await WASMTorch.init({ threads: 2 });
+      const good = await fetchBytes("/build/fixtures/mlp.wtm");
+      const bad = {
+        truncated: good.slice(0, 80),
+        random: new Uint8Array(3000).map((_, i) => (i * 31337) % 256),
+        magic: Uint8Array.from([0x4e, 0x4f, ...good.slice(2)]),
+      };
+      const messages = {};
+      for (const [kind, bytes] of Object.entries(bad)) {
+        try {
+          await runtime.loadModel(bytes);
+          messages[kind] = "loaded!";
+        } catch (e) {
+          messages[kind] = `${e instanceof Error}:${e.message}`;
+        }
+      }
+      try {
+        await runtime.loadModel("/build/fixtures/does-not-exist.wtm");
+      } catch (e) {
+        messages.missing = e.message;
+      }
+      const model = await runtime.loadModel(good);
+      const x = runtime.createTensor(new Float32Array(60), [3, 20]);
+      const y = await model.forward(x);
+      let wrongShape = "";
+      try {
+        await model.forward(runtime.createTensor(new Float32Array(20), [1, 20]));
+      } catch (e) {
+        wrongShape = e.message;
+      }
+      const after = (await model.forward(x)).data.slice();
+      return { messages, shape: [...y.shape], wrongShape, stillRuns: after.length === 15 };
+    });
+    assert.match(result.messages.truncated, /^true:.*truncated/);
+    assert.match(result.messages.random, /^true:.*wrong magic/);
+    assert.match(result.messages.magic, /^true:.*wrong magic/);
+    assert.match(result.messages.missing, /HTTP 404/);
+    assert.deepEqual(result.shape, [3, 5]);
+    assert.match(result.wrongShape, /expects float32\[3, 20\], got float32\[1, 20\]/);
+    assert.ok(result.stillRuns);
+  });
+});
+
+describe("page without cross-origin isolation", () => {
+  test("threads fall back to the SIMD build and say why", async () => {
+    const server = await startServer({ isolated: false });
+    const page = await openPage(server);
+    const r = await runFixture(page, "cnn", { threads: 2 });
+    await page.close();
+    await server.close();
+    assert.equal(r.isolated, false);
+    assert.equal(r.variant, "simd");
+    assert.equal(r.threads, 1);
+    assert.match(r.notes.join(" "), /not cross-origin isolated/);
+    for (const e of r.errors) assert.ok(e <= r.atol);
+  });
+});

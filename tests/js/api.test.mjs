@@ -1,0 +1,129 @@
+// The JavaScript API in Node: variants, load, forward, tensors, errors and cleanup.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
+
+import { WASMTorch, Tensor } from "../../js/src/index.js";
+import { loadFixture, maxAbsDiff } from "./helpers.mjs";
+
+const VARIANTS = [
+  { options: { threads: 2 }, variant: "simd-threads", threads: 2, simd: true },
+  { options: { threads: 1 }, variant: "simd", threads: 1, simd: true },
+  { options: { simd: false, threads: 1 }, variant: "baseline", threads: 1, simd: false },
+];
+
+for (const v of VARIANTS) {
+  describe(`variant ${v.variant}`, () => {
+    let runtime;
+    before(async () => { runtime = await WASMTorch.init(v.options); });
+    after(() => runtime.dispose());
+
+    test("reports what it runs", () => {
+      assert.equal(runtime.variant, v.variant);
+      assert.equal(runtime.getThreadCount(), v.threads);
+      assert.equal(runtime.hasSIMD(), v.simd);
+    });
+
+    for (const name of ["mlp", "cnn"]) {
+      test(`${name} matches PyTorch within 1e-4`, async () => {
+        const f = loadFixture(name);
+        const model = await runtime.loadModel(f.modelBytes);
+        assert.deepEqual(model.inputs, [{ name: "input0", dtype: "float32", shape: f.input_shape }]);
+        const x = runtime.createTensor(f.input, f.input_shape);
+        let out = await model.forward(x);
+        out = Array.isArray(out) ? out : [out];
+        assert.equal(out.length, f.expected.length);
+        out.forEach((t, k) => {
+          assert.ok(t instanceof Tensor);
+          assert.deepEqual([...t.shape], f.output_shapes[k]);
+          assert.equal(t.dtype, "float32");
+          assert.ok(t.data instanceof Float32Array);
+          assert.ok(maxAbsDiff(t.data, f.expected[k]) <= f.atol, `output ${k} differs by ${maxAbsDiff(t.data, f.expected[k])}`);
+          t.dispose();
+        });
+        x.dispose();
+        model.dispose();
+      });
+    }
+  });
+}
+
+describe("API behaviour", () => {
+  let runtime;
+  before(async () => { runtime = await WASMTorch.init({ threads: 1 }); });
+  after(() => runtime.dispose());
+
+  test("loads from a file path, a file URL and bytes", async () => {
+    const f = loadFixture("mlp");
+    for (const source of [f.modelPath, pathToFileURL(f.modelPath), f.modelBytes.buffer.slice(0)]) {
+      const model = await runtime.loadModel(source);
+      assert.equal(model.outputs[0].shape.length, 2);
+      model.dispose();
+    }
+  });
+
+  test("bad model files throw a clear Error and the runtime keeps working", async () => {
+    const f = loadFixture("mlp");
+    const cases = [
+      [f.modelBytes.slice(0, 100), /truncated/],
+      [new Uint8Array(5000).map((_, i) => (i * 7919) % 251), /wrong magic/],
+      [Uint8Array.from([...new TextEncoder().encode("XXXXXXXX"), ...f.modelBytes.slice(8)]), /wrong magic/],
+      [(() => { const b = f.modelBytes.slice(); b[b.length - 3] ^= 0xff; return b; })(), /checksum mismatch/],
+    ];
+    for (const [bytes, message] of cases) {
+      await assert.rejects(runtime.loadModel(bytes), (e) => e instanceof Error && message.test(e.message));
+    }
+    const model = await runtime.loadModel(f.modelBytes);
+    const x = runtime.createTensor(f.input, f.input_shape);
+    assert.ok(maxAbsDiff((await model.forward(x)).data, f.expected[0]) <= f.atol);
+  });
+
+  test("wrong inputs throw and the model still runs", async () => {
+    const f = loadFixture("mlp");
+    const model = await runtime.loadModel(f.modelBytes);
+    const wrongShape = runtime.createTensor(new Float32Array(4 * 20), [4, 20]);
+    await assert.rejects(model.forward(wrongShape), /expects float32\[3, 20\], got float32\[4, 20\]/);
+    const wrongDtype = runtime.createTensor(new Int32Array(60), [3, 20]);
+    await assert.rejects(model.forward(wrongDtype), /got int32\[3, 20\]/);
+    const x = runtime.createTensor(f.input, f.input_shape);
+    await assert.rejects(model.forward(x, x), /takes 1 input\(s\), got 2/);
+    await assert.rejects(model.forward(new Float32Array(60)), /not a Tensor/);
+    x.dispose();
+    await assert.rejects(model.forward(x), /disposed/);
+    const y = runtime.createTensor(f.input, f.input_shape);
+    assert.ok(maxAbsDiff((await model.forward(y)).data, f.expected[0]) <= f.atol);
+    model.dispose();
+    await assert.rejects(model.forward(y), /model was disposed/);
+  });
+
+  test("createTensor validates data, shape and dtype", () => {
+    assert.throws(() => runtime.createTensor(new Float32Array(5), [2, 3]), /5 values do not fill shape \[2,3\]/);
+    assert.throws(() => runtime.createTensor([1, 2], [2], "complex64"), /unknown dtype/);
+    assert.throws(() => runtime.createTensor([1, 2], [2.5]), /invalid shape/);
+    const t = runtime.createTensor([1, 2, 3], [3]);
+    assert.deepEqual(t.toArray(), [1, 2, 3]);
+    assert.equal(t.dtype, "float32");
+    t.dispose();
+    assert.throws(() => t.data, /disposed/);
+    t.dispose(); // idempotent
+  });
+
+  test("memory stats account for loaded models", async () => {
+    const before = runtime.getMemoryStats();
+    const model = await runtime.loadModel(loadFixture("cnn").modelBytes);
+    const stats = runtime.getMemoryStats();
+    assert.equal(stats.models, before.models + 1);
+    assert.ok(stats.weightBytes > before.weightBytes && stats.arenaBytes > before.arenaBytes);
+    assert.ok(stats.heapSize >= stats.weightBytes + stats.arenaBytes);
+    model.dispose();
+    assert.equal(runtime.getMemoryStats().models, before.models);
+  });
+
+  test("chooseVariant explains fallbacks", () => {
+    const choice = WASMTorch.chooseVariant({ simd: false, threads: 4 });
+    assert.equal(choice.variant, "baseline");
+    assert.equal(choice.threads, 1);
+    assert.match(choice.notes.join(" "), /threads need the SIMD build/);
+    assert.throws(() => WASMTorch.chooseVariant({ threads: 0 }), /positive integer/);
+  });
+});
