@@ -9,7 +9,7 @@ WASM_FLAGS_simd := -DWT_THREADS=OFF -DWT_SIMD=ON
 WASM_FLAGS_baseline := -DWT_THREADS=OFF -DWT_SIMD=OFF
 SETUP_STAMP := build/.setup-done
 
-.PHONY: all setup build native wasm python-schema demo test test-cpp test-asan test-python test-js test-e2e clean
+.PHONY: all setup build native wasm python-schema docs demo test test-cpp test-asan test-python test-js test-e2e clean
 
 all: build
 
@@ -81,3 +81,6 @@ test-e2e: build
 
 clean:
 	rm -rf build js/dist python/wasm_torch/schema
+
+docs: native python-schema
+	$(PY) -m wasm_torch.docs > docs/OPERATORS.md

@@ -11,6 +11,7 @@ import ctypes
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -61,9 +62,10 @@ class Model:
 
     __call__ = forward
 
-    def benchmark(self, *tensors, iterations: int = 50, warmup: int = 5) -> list:
-        """Per-inference times in ms, measured inside the engine (no bridge overhead)."""
-        return self._backend.benchmark(self._handle, [_to_numpy(t) for t in tensors], iterations, warmup)
+    def benchmark(self, *tensors, iterations: int = 50, warmup: int = 5, repeat: int = 1) -> list:
+        """Per-inference times in ms, measured inside the engine (no bridge overhead); each of the
+        `iterations` samples is the mean of `repeat` back-to-back forwards."""
+        return self._backend.benchmark(self._handle, [_to_numpy(t) for t in tensors], iterations, warmup, repeat)
 
     def close(self):
         self._backend.unload(self._handle)
@@ -153,14 +155,14 @@ class _NativeBackend:
             outputs.append(np.frombuffer(raw, dtype=ir.numpy_dtype(spec["dtype"])).reshape(spec["shape"]).copy())
         return outputs
 
-    def benchmark(self, model, arrays, iterations, warmup):
-        import time
+    def benchmark(self, model, arrays, iterations, warmup, repeat):
         times = []
         for k in range(warmup + iterations):
             start = time.perf_counter()
-            self._run(model, arrays)
+            for _ in range(repeat):
+                self._run(model, arrays)
             if k >= warmup:
-                times.append((time.perf_counter() - start) * 1e3)
+                times.append((time.perf_counter() - start) * 1e3 / repeat)
         return times
 
     def unload(self, model):
@@ -221,9 +223,9 @@ class _HostBackend:
             outs.append(np.frombuffer(data, dtype=ir.numpy_dtype(o["dtype"])).reshape(o["shape"]).copy())
         return outs
 
-    def benchmark(self, model, arrays, iterations, warmup):
+    def benchmark(self, model, arrays, iterations, warmup, repeat):
         reply = self._call({"cmd": "benchmark", "model": model, "inputs": self._encode(arrays),
-                            "iterations": iterations, "warmup": warmup})
+                            "iterations": iterations, "warmup": warmup, "repeat": repeat})
         return reply["times_ms"]
 
     def unload(self, model):

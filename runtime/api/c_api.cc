@@ -46,6 +46,19 @@ int wt_format_version(void) { return static_cast<int>(wt::kFormatVersion); }
 int wt_simd_level(void) { return wt::kSimdLevel; }
 int wt_threads_supported(void) { return wt::ThreadPool::threads_supported() ? 1 : 0; }
 
+int wt_op_count(void) { return static_cast<int>(wt::all_ops().size()); }
+
+const char* wt_op_info(int index, int field) {
+  if (index < 0 || index >= wt_op_count()) return nullptr;
+  const wt::OpDef* op = wt::all_ops()[static_cast<size_t>(index)];
+  switch (field) {
+    case 0: return op->name;
+    case 1: return op->dtypes;
+    case 2: return op->notes;
+    default: return nullptr;
+  }
+}
+
 void* wt_alloc(size_t bytes) {
   void* p = wt::allocate_aligned(bytes).release();
   if (p == nullptr) set_error(wt::out_of_memory("could not allocate " + std::to_string(bytes) + " bytes"));

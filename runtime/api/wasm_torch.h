@@ -21,6 +21,10 @@ int wt_format_version(void);
 int wt_simd_level(void);
 int wt_threads_supported(void);
 
+/* The operators this runtime implements: name, dtypes and notes of op `index` (NULL if out of range). */
+int wt_op_count(void);
+const char* wt_op_info(int index, int field); /* field: 0 = name, 1 = dtypes, 2 = notes */
+
 /* 64-byte aligned memory in the runtime's heap (for model bytes and tensors). */
 void* wt_alloc(size_t bytes);
 void wt_free(void* ptr);

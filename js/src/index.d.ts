@@ -1,0 +1,77 @@
+// Type declarations for the wasm-torch JavaScript API.
+
+export type DType = "float32" | "float16" | "int64" | "int32" | "int8" | "uint8" | "bool";
+export type Variant = "simd-threads" | "simd" | "baseline";
+export type TypedData = Float32Array | Uint16Array | BigInt64Array | Int32Array | Int8Array | Uint8Array;
+
+export interface InitOptions {
+  /** Use the SIMD128 build when the engine supports it (default true). */
+  simd?: boolean;
+  /** Thread count, or "auto" (default): min(cores, 4) where threads work, else 1. */
+  threads?: number | "auto";
+  /** Where wasm-torch-*.mjs / .wasm are served from (default: the package's dist/). */
+  distUrl?: string | URL;
+}
+
+export interface TensorSpec {
+  name: string;
+  dtype: DType;
+  shape: number[];
+}
+
+export interface MemoryStats {
+  /** Size of the WebAssembly memory in bytes. */
+  heapSize: number;
+  /** Bytes of weights of the loaded models (used in place, inside the heap). */
+  weightBytes: number;
+  /** Bytes of the activation arenas planned at load time. */
+  arenaBytes: number;
+  models: number;
+}
+
+export declare class Tensor {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly size: number;
+  readonly byteLength: number;
+  readonly disposed: boolean;
+  /** A view of the data in WebAssembly memory, valid until dispose(); copy it to keep it. */
+  readonly data: TypedData;
+  toArray(): Array<number | bigint>;
+  dispose(): void;
+}
+
+export declare class Model {
+  readonly inputs: TensorSpec[];
+  readonly outputs: TensorSpec[];
+  readonly arenaBytes: number;
+  readonly weightBytes: number;
+  /** Resolves to one Tensor, or an array when the model has several outputs. */
+  forward(...inputs: Tensor[]): Promise<Tensor | Tensor[]>;
+  dispose(): void;
+}
+
+export declare class Runtime {
+  readonly variant: Variant;
+  /** Why the runtime fell back from what was asked, if it did. */
+  readonly notes: string[];
+  hasSIMD(): boolean;
+  getThreadCount(): number;
+  loadModel(source: string | URL | ArrayBuffer | ArrayBufferView): Promise<Model>;
+  createTensor(data: ArrayLike<number> | TypedData, shape?: number[], dtype?: DType): Tensor;
+  getMemoryStats(): MemoryStats;
+  dispose(): void;
+}
+
+export interface VariantChoice {
+  variant: Variant;
+  threads: number;
+  notes: string[];
+}
+
+export declare const WASMTorch: {
+  init(options?: InitOptions): Promise<Runtime>;
+  chooseVariant(options?: InitOptions): VariantChoice;
+};
+
+export default WASMTorch;
