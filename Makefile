@@ -9,7 +9,7 @@ WASM_FLAGS_simd := -DWT_THREADS=OFF -DWT_SIMD=ON
 WASM_FLAGS_baseline := -DWT_THREADS=OFF -DWT_SIMD=OFF
 SETUP_STAMP := build/.setup-done
 
-.PHONY: all setup build native wasm python-schema docs demo test test-cpp test-asan test-python test-js test-e2e clean
+.PHONY: all setup build native wasm python-schema docs demo test fixtures test-cpp test-asan test-python test-js test-e2e clean
 
 all: build
 
@@ -59,8 +59,7 @@ demo: build
 
 # --- tests: all four layers -----------------------------------------------------------------
 test: build build/asan/wt_tests
-	$(MAKE) --no-print-directory test-cpp test-asan test-python test-js test-e2e
-	@echo "all test layers passed"
+	bash scripts/run_tests.sh
 
 test-cpp: native
 	cd build/native && ctest --output-on-failure -j$(JOBS)
@@ -71,13 +70,14 @@ test-asan: build/asan/wt_tests
 test-python: build
 	$(PY) -m pytest -q tests/python
 
-test-js: build
-	$(PY) tests/fixtures/make_fixtures.py build/fixtures
+test-js: build fixtures
 	node --test tests/js/
 
-test-e2e: build
-	$(PY) tests/fixtures/make_fixtures.py build/fixtures
+test-e2e: build fixtures
 	node --test tests/e2e/
+
+fixtures: build
+	$(PY) tests/fixtures/make_fixtures.py build/fixtures
 
 clean:
 	rm -rf build js/dist python/wasm_torch/schema
