@@ -12,12 +12,14 @@ import torch.utils._pytree as pytree
 from torch.fx.experimental.proxy_tensor import make_fx
 
 from . import ir
+from .custom_ops import DECOMPOSITIONS
 from .errors import CaptureError, UnsupportedOpsError
 from .ops import CONVERTERS, Unsupported
 
 try:
-    from torch.func import functional_call
+    from torch.func import functional_call, functionalize
 except ImportError:  # torch 1.13
+    from functorch import functionalize
     from torch.nn.utils.stateless import functional_call
 
 
@@ -97,8 +99,9 @@ def trace(model: torch.nn.Module, example_inputs: tuple) -> tuple:
         return functional_call(model, {**p, **b}, inputs)
 
     try:
+        # functionalize: in-place and aliasing ops (relu_, add_) become their pure forms.
         with torch.no_grad():
-            gm = make_fx(run)(params, buffers, *example_inputs)
+            gm = make_fx(functionalize(run), decomposition_table=dict(DECOMPOSITIONS))(params, buffers, *example_inputs)
     except Exception as e:  # tracing failures are user-facing: say what to do
         message = str(e).split("\n")[0]
         if "data-dependent" in message or "symbolic" in message.lower() or "Boolean value of Tensor" in message:
@@ -108,6 +111,7 @@ def trace(model: torch.nn.Module, example_inputs: tuple) -> tuple:
 
 
 def capture(model: torch.nn.Module, example_inputs: tuple) -> ir.Graph:
+    """Returns the IR; graph.trace holds (fx GraphModule, flat placeholder values) for verification."""
     gm, state_names, state = trace(model, example_inputs)
     graph = ir.Graph()
     ctx = ConvertContext(graph)
@@ -145,6 +149,7 @@ def capture(model: torch.nn.Module, example_inputs: tuple) -> ir.Graph:
         if not isinstance(value, ir.Tensor):
             raise CaptureError(f"model output {out} is not a tensor the graph computes")
         graph.outputs.append(value)
+    graph.trace = (gm, [state[n] for n in state_names] + list(example_inputs))
     return graph
 
 

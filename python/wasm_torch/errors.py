@@ -18,8 +18,8 @@ class UnsupportedOpsError(WASMTorchError):
         super().__init__(
             f"the model uses {len(ops)} operator occurrence(s) wasm-torch cannot export:\n"
             + "\n".join(lines)
-            + "\nTo proceed: rewrite those parts of the model with supported ops (see docs/OPERATORS.md)"
-            " or file an issue with the op name."
+            + "\nTo proceed: map each onto supported ops with wasm_torch.register_custom_op(op, decomposition),"
+            " rewrite those parts of the model (supported ops: docs/OPERATORS.md), or file an issue naming the op."
         )
 
 

@@ -12,6 +12,7 @@ from . import __version__
 from .capture import capture
 from .optimize import optimize_graph
 from .serialize import serialize
+from .verify import verify_export
 
 _LAYOUTS = ("nchw", "nhwc")
 
@@ -28,23 +29,30 @@ class ExportReport:
     memory_layout: str        # the layout the file computes in
     inputs: list
     outputs: list
+    verification: list = dataclasses.field(default_factory=list)  # verify.OutputError per output
 
     def __str__(self):
         ops = ", ".join(f"{k}x{v}" for k, v in sorted(self.ops.items()))
         return (f"exported {self.output_path}: {self.file_bytes} bytes ({self.parameter_bytes} of parameters), "
                 f"{sum(self.ops.values())} ops [{ops}], {self.optimization_level} "
-                f"(passes: {', '.join(self.passes_applied) or 'none'}), {self.export_seconds:.2f} s")
+                f"(passes: {', '.join(self.passes_applied) or 'none'}), {self.export_seconds:.2f} s"
+                + "".join(f"; verified {e.output}: max abs err {e.max_abs:.2g}" for e in self.verification))
 
 
 def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimization_level: str = "O2",
                    use_simd: bool = True, use_threads: bool = True, memory_layout: str = "nhwc",
-                   align_tensors: bool = True) -> ExportReport:
+                   align_tensors: bool = True, verify: bool = True, verify_engine: str = "native",
+                   verify_atol: float = 1e-4, verify_rtol: float = 1e-3) -> ExportReport:
     """Captures `model` on `example_input` (a tensor or a tuple of tensors), optimizes the graph
     and writes the model file. Shapes are static: the file runs inputs of the example's shapes.
 
     use_simd / use_threads are recorded in the file as the exporter's preference; the JavaScript
     loader chooses the variant the platform supports. memory_layout="nhwc" is accepted, but the
     runtime computes in NCHW until its NHWC kernels land; the report says which layout is used.
+
+    verify (default on) runs the written file through the real runtime (`verify_engine`: "native",
+    "node" or "chromium") on the example input; the report carries max abs/rel error per output, and
+    beyond tolerance it raises VerificationError naming the first op whose output diverges.
     """
     started = time.perf_counter()
     if memory_layout not in _LAYOUTS:
@@ -65,9 +73,10 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
     })
     data = serialize(graph, align_tensors=align_tensors, producer=f"wasm-torch {__version__}")
     Path(output_path).write_bytes(data)
+    verification = verify_export(graph, inputs, verify_engine, verify_atol, verify_rtol) if verify else []
     return ExportReport(
         output_path=str(output_path), ops=graph.op_counts(),
         parameter_bytes=sum(t.data.nbytes for t in graph.tensors() if t.is_constant),
         file_bytes=len(data), export_seconds=time.perf_counter() - started,
         optimization_level=optimization_level, passes_applied=passes, memory_layout="nchw",
-        inputs=[repr(t) for t in graph.inputs], outputs=[repr(t) for t in graph.outputs])
+        inputs=[repr(t) for t in graph.inputs], outputs=[repr(t) for t in graph.outputs], verification=verification)

@@ -2,7 +2,7 @@
 // Inputs: x, weight, bias, running_mean, running_var (weight/bias optional).
 #include <cmath>
 
-#include "kernels/f32_elementwise.h"
+#include "kernels/f32_vscaleshift.h"
 #include "ops/op.h"
 
 namespace wt {

@@ -1,17 +1,13 @@
-// Elementwise add and mul with broadcasting (both commutative, so a broadcast left operand
-// swaps into the vector-scalar kernel).
-#include "kernels/f32_elementwise.h"
+// Elementwise binary ops with NumPy broadcasting: add, sub, mul, div, maximum, minimum.
+#include "kernels/f32_vbinary.h"
 #include "ops/broadcast.h"
 
 namespace wt {
 namespace {
 
-using VectorFn = void (*)(size_t, const float*, const float*, float*);
-using ScalarFn = void (*)(size_t, const float*, float, float*);
-
 class BinaryKernel final : public OpKernel {
  public:
-  BinaryKernel(VectorFn vv, ScalarFn vs, BroadcastPlan plan) : vv_(vv), vs_(vs), plan_(plan) {}
+  BinaryKernel(F32BinaryKernels k, BroadcastPlan plan) : k_(k), plan_(plan) {}
 
   void run(const RunContext& ctx) const override {
     const float* a = ctx.in_f32(0);
@@ -24,46 +20,57 @@ class BinaryKernel final : public OpKernel {
         plan_.run_offsets(r, &ao, &bo);
         float* out = y + r * len;
         if (plan_.a_run_stride && plan_.b_run_stride) {
-          vv_(len, a + ao, b + bo, out);
-        } else if (plan_.a_run_stride) {
-          vs_(len, a + ao, b[bo], out);
+          k_.vv(len, a + ao, b + bo, out);
         } else if (plan_.b_run_stride) {
-          vs_(len, b + bo, a[ao], out);
+          k_.sv(len, a[ao], b + bo, out);
         } else {
-          vs_(len, a + ao, b[bo], out);  // both scalar within the run: len is 1
+          k_.vs(len, a + ao, b[bo], out);  // also both scalar within the run (len 1)
         }
       }
     });
   }
 
  private:
-  VectorFn vv_;
-  ScalarFn vs_;
+  F32BinaryKernels k_;
   BroadcastPlan plan_;
 };
 
-Result<std::unique_ptr<OpKernel>> prepare_binary(const PrepareContext& ctx, VectorFn vv, ScalarFn vs) {
+struct BinarySpec {
+  const char* name;
+  BinaryOp op;
+};
+
+constexpr BinarySpec kBinarySpecs[] = {{"add", BinaryOp::kAdd}, {"sub", BinaryOp::kSub}, {"mul", BinaryOp::kMul},
+                                       {"div", BinaryOp::kDiv}, {"maximum", BinaryOp::kMaximum},
+                                       {"minimum", BinaryOp::kMinimum}};
+
+Result<std::unique_ptr<OpKernel>> prepare_binary(const PrepareContext& ctx) {
   WT_RETURN_IF_ERROR(ctx.expect_input_count(2, 2));
   WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 0, kMaxRank));
   WT_RETURN_IF_ERROR(ctx.expect_input(1, DType::kFloat32, 0, kMaxRank));
   const Shape& a = ctx.input(0)->shape;
   const Shape& b = ctx.input(1)->shape;
   WT_ASSIGN_OR_RETURN(Shape out, broadcast_shapes(ctx, a, b));
-  ctx.outputs->push_back({DType::kFloat32, out});
-  return make_kernel(BinaryKernel(vv, vs, make_broadcast_plan(a, b, out)));
+  for (const BinarySpec& spec : kBinarySpecs) {
+    if (ctx.node.op == spec.name) {
+      ctx.outputs->push_back({DType::kFloat32, out});
+      return make_kernel(BinaryKernel(f32_vbinary_scalar(spec.op), make_broadcast_plan(a, b, out)));
+    }
+  }
+  return ctx.error("is not a binary op");
 }
 
-Result<std::unique_ptr<OpKernel>> prepare_add(const PrepareContext& ctx) {
-  return prepare_binary(ctx, f32_vadd_scalar, f32_vaddc_scalar);
-}
-
-Result<std::unique_ptr<OpKernel>> prepare_mul(const PrepareContext& ctx) {
-  return prepare_binary(ctx, f32_vmul_scalar, f32_vmulc_scalar);
+std::vector<OpDef> make_binary_defs() {
+  std::vector<OpDef> defs;
+  for (const BinarySpec& s : kBinarySpecs) defs.push_back({s.name, prepare_binary, "float32", "NumPy broadcasting"});
+  return defs;
 }
 
 }  // namespace
 
-extern const OpDef kAddOp = {"add", prepare_add, "float32", "NumPy broadcasting"};
-extern const OpDef kMulOp = {"mul", prepare_mul, "float32", "NumPy broadcasting"};
+const std::vector<OpDef>& binary_ops() {
+  static const std::vector<OpDef> defs = make_binary_defs();
+  return defs;
+}
 
 }  // namespace wt

@@ -1,23 +1,35 @@
-// The one list of operators the runtime implements. Each op's facts live in its own file.
+// The one list of operators the runtime implements. Each op's facts live in its own file;
+// families (unary, binary, reduce) build their entries from a table in their file.
 #include "ops/op.h"
 
 namespace wt {
 
-extern const OpDef kAddOp, kMulOp;
-extern const OpDef kReluOp;
 extern const OpDef kLinearOp;
 extern const OpDef kConv2dOp;
 extern const OpDef kMaxPool2dOp, kAvgPool2dOp, kAdaptiveAvgPool2dOp;
 extern const OpDef kBatchNormOp;
 extern const OpDef kReshapeOp;
+extern const OpDef kConcatOp;
 extern const OpDef kSoftmaxOp, kLogSoftmaxOp;
+const std::vector<OpDef>& unary_ops();
+const std::vector<OpDef>& binary_ops();
+const std::vector<OpDef>& reduce_ops();
+
+namespace {
+
+std::vector<const OpDef*> collect_ops() {
+  std::vector<const OpDef*> ops = {&kLinearOp,   &kConv2dOp,    &kMaxPool2dOp, &kAvgPool2dOp, &kAdaptiveAvgPool2dOp,
+                                   &kBatchNormOp, &kReshapeOp,  &kConcatOp,    &kSoftmaxOp,   &kLogSoftmaxOp};
+  for (const auto* family : {&unary_ops(), &binary_ops(), &reduce_ops()}) {
+    for (const OpDef& op : *family) ops.push_back(&op);
+  }
+  return ops;
+}
+
+}  // namespace
 
 const std::vector<const OpDef*>& all_ops() {
-  static const std::vector<const OpDef*> ops = {
-      &kAddOp,        &kMulOp,        &kReluOp,         &kLinearOp,   &kConv2dOp,
-      &kMaxPool2dOp,  &kAvgPool2dOp,  &kAdaptiveAvgPool2dOp,          &kBatchNormOp,
-      &kReshapeOp,    &kSoftmaxOp,    &kLogSoftmaxOp,
-  };
+  static const std::vector<const OpDef*> ops = collect_ops();
   return ops;
 }
 

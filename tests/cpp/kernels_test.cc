@@ -6,7 +6,10 @@
 #include <tuple>
 
 #include "kernels/f32_conv2d.h"
-#include "kernels/f32_elementwise.h"
+#include "kernels/f32_reduce.h"
+#include "kernels/f32_vbinary.h"
+#include "kernels/f32_vscaleshift.h"
+#include "kernels/f32_vunary.h"
 #include "kernels/f32_gemm.h"
 #include "kernels/f32_pool2d.h"
 #include "kernels/f32_softmax.h"
@@ -125,27 +128,133 @@ TEST(Pool2dTest, AdaptiveAvgPoolUsesPyTorchWindows) {
     }
 }
 
-// --- elementwise and softmax -------------------------------------------------------------------
-class ElementwiseTest : public ::testing::TestWithParam<size_t> {};
-
-TEST_P(ElementwiseTest, AllMatchReference) {
-  const size_t n = GetParam();
-  auto a = random_vector(n, 9), b = random_vector(n, 10);
-  std::vector<float> y(n);
-  f32_vadd_scalar(n, a.data(), b.data(), y.data());
-  for (size_t i = 0; i < n; ++i) ASSERT_EQ(y[i], a[i] + b[i]);
-  f32_vmulc_scalar(n, a.data(), 3.f, y.data());
-  for (size_t i = 0; i < n; ++i) ASSERT_EQ(y[i], a[i] * 3.f);
-  F32MinMax mm;
-  mm.min = -0.5f;
-  mm.max = 0.5f;
-  f32_vclamp_scalar(n, a.data(), mm, y.data());
-  for (size_t i = 0; i < n; ++i) ASSERT_EQ(y[i], std::fmin(std::fmax(a[i], -0.5f), 0.5f));
-  f32_vscaleshift_scalar(n, a.data(), 2.f, 1.f, y.data());
-  for (size_t i = 0; i < n; ++i) ASSERT_FLOAT_EQ(y[i], a[i] * 2.f + 1.f);
+// --- binary ----------------------------------------------------------------------------------
+double binary_ref(BinaryOp op, double a, double b) {
+  switch (op) {
+    case BinaryOp::kAdd: return a + b;
+    case BinaryOp::kSub: return a - b;
+    case BinaryOp::kMul: return a * b;
+    case BinaryOp::kDiv: return a / b;
+    case BinaryOp::kMaximum: return std::fmax(a, b);
+    case BinaryOp::kMinimum: return std::fmin(a, b);
+  }
+  return 0;
 }
 
-INSTANTIATE_TEST_SUITE_P(Lengths, ElementwiseTest, ::testing::Values(0, 1, 3, 4, 5, 16, 33, 1000));
+class BinaryKernelTest : public ::testing::TestWithParam<std::tuple<BinaryOp, size_t>> {};
+
+TEST_P(BinaryKernelTest, VectorVectorScalarFormsMatchReference) {
+  const auto [op, n] = GetParam();
+  auto a = random_vector(n, 9), b = random_vector(n, 10, 0.5f, 2.f);
+  const F32BinaryKernels k = f32_vbinary_scalar(op);
+  std::vector<float> y(n);
+  k.vv(n, a.data(), b.data(), y.data());
+  for (size_t i = 0; i < n; ++i) ASSERT_FLOAT_EQ(y[i], float(binary_ref(op, a[i], b[i])));
+  k.vs(n, a.data(), 1.5f, y.data());
+  for (size_t i = 0; i < n; ++i) ASSERT_FLOAT_EQ(y[i], float(binary_ref(op, a[i], 1.5f)));
+  k.sv(n, 1.5f, b.data(), y.data());
+  for (size_t i = 0; i < n; ++i) ASSERT_FLOAT_EQ(y[i], float(binary_ref(op, 1.5f, b[i])));
+}
+
+INSTANTIATE_TEST_SUITE_P(OpsAndLengths, BinaryKernelTest,
+                         ::testing::Combine(::testing::Values(BinaryOp::kAdd, BinaryOp::kSub, BinaryOp::kMul,
+                                                              BinaryOp::kDiv, BinaryOp::kMaximum, BinaryOp::kMinimum),
+                                            ::testing::Values(0, 1, 3, 4, 5, 33, 1000)));
+
+TEST(BinaryKernelTest, MaximumPropagatesNaN) {
+  const float a[2] = {NAN, 1.f}, b[2] = {0.f, NAN};
+  float y[2];
+  f32_vbinary_scalar(BinaryOp::kMaximum).vv(2, a, b, y);
+  EXPECT_TRUE(std::isnan(y[0]) && std::isnan(y[1]));
+}
+
+// --- unary: every kernel against its double reference, tolerances in one table ---------------
+struct UnaryCase {
+  const char* name;
+  F32UnaryFn fn;
+  double (*ref)(double x, const UnaryParams& p);
+  UnaryParams params;
+  float lo, hi;
+  double tolerance;  // absolute, relative to max(1, |ref|)
+};
+
+double softplus_ref(double v, double beta, double threshold) {
+  return v * beta > threshold ? v : std::log1p(std::exp(v * beta)) / beta;
+}
+
+const UnaryCase kUnaryCases[] = {
+    {"clamp", f32_vclampp_scalar, [](double x, const UnaryParams& p) { return std::fmin(std::fmax(x, double(p.alpha)), double(p.beta)); }, {-0.5f, 0.25f}, -2, 2, 0},
+    {"sigmoid", f32_vsigmoid_scalar, [](double x, const UnaryParams&) { return 1 / (1 + std::exp(-x)); }, {}, -20, 20, 1e-6},
+    {"tanh", f32_vtanh_scalar, [](double x, const UnaryParams&) { return std::tanh(x); }, {}, -10, 10, 1e-6},
+    {"silu", f32_vsilu_scalar, [](double x, const UnaryParams&) { return x / (1 + std::exp(-x)); }, {}, -20, 20, 1e-6},
+    {"hardswish", f32_vhardswish_scalar, [](double x, const UnaryParams&) { return x * std::fmin(std::fmax(x + 3, 0.0), 6.0) / 6; }, {}, -5, 5, 1e-6},
+    {"hardsigmoid", f32_vhardsigmoid_scalar, [](double x, const UnaryParams&) { return std::fmin(std::fmax(x + 3, 0.0), 6.0) / 6; }, {}, -5, 5, 1e-6},
+    {"gelu", f32_vgelu_erf_scalar, [](double x, const UnaryParams&) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }, {}, -6, 6, 1e-6},
+    {"gelu_tanh", f32_vgelu_tanh_scalar, [](double x, const UnaryParams&) { return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))); }, {}, -6, 6, 1e-6},
+    {"elu", f32_velu_scalar, [](double x, const UnaryParams& p) { return x > 0 ? x : p.alpha * std::expm1(x); }, {1.5f, 0}, -5, 5, 1e-6},
+    {"leaky_relu", f32_vleaky_relu_scalar, [](double x, const UnaryParams& p) { return x > 0 ? x : x * p.alpha; }, {0.1f, 0}, -5, 5, 1e-7},
+    {"softplus", f32_vsoftplus_scalar, [](double x, const UnaryParams& p) { return softplus_ref(x, p.alpha, p.beta); }, {2.f, 10.f}, -10, 10, 1e-6},
+    {"mish", f32_vmish_scalar, [](double x, const UnaryParams&) { return x * std::tanh(softplus_ref(x, 1, 20)); }, {}, -10, 25, 1e-6},
+    {"exp", f32_vexp_scalar, [](double x, const UnaryParams&) { return std::exp(x); }, {}, -10, 10, 1e-6},
+    {"log", f32_vlog_scalar, [](double x, const UnaryParams&) { return std::log(x); }, {}, 1e-3f, 100, 1e-6},
+    {"sqrt", f32_vsqrt_scalar, [](double x, const UnaryParams&) { return std::sqrt(x); }, {}, 0, 100, 1e-6},
+    {"rsqrt", f32_vrsqrt_scalar, [](double x, const UnaryParams&) { return 1 / std::sqrt(x); }, {}, 1e-2f, 100, 1e-6},
+    {"neg", f32_vneg_scalar, [](double x, const UnaryParams&) { return -x; }, {}, -5, 5, 0},
+    {"abs", f32_vabs_scalar, [](double x, const UnaryParams&) { return std::fabs(x); }, {}, -5, 5, 0},
+    {"erf", f32_verf_scalar, [](double x, const UnaryParams&) { return std::erf(x); }, {}, -4, 4, 1e-6},
+};
+
+class UnaryKernelTest : public ::testing::TestWithParam<std::tuple<UnaryCase, size_t>> {};
+
+TEST_P(UnaryKernelTest, MatchesReferenceWithinItsTolerance) {
+  const auto& [c, n] = GetParam();
+  auto x = random_vector(n, 12, c.lo, c.hi);
+  std::vector<float> y(n + 1, 123.f);
+  c.fn(n, x.data(), y.data(), c.params);
+  for (size_t i = 0; i < n; ++i) {
+    const double ref = c.ref(x[i], c.params);
+    ASSERT_NEAR(y[i], ref, c.tolerance * std::fmax(1.0, std::fabs(ref)) + 1e-7) << c.name << "(" << x[i] << ")";
+  }
+  EXPECT_EQ(y[n], 123.f) << c.name << " wrote past the end";
+}
+
+INSTANTIATE_TEST_SUITE_P(AllKernels, UnaryKernelTest,
+                         ::testing::Combine(::testing::ValuesIn(kUnaryCases), ::testing::Values(0, 1, 7, 1000)),
+                         [](const auto& info) {
+                           return std::string(std::get<0>(info.param).name) + "_" + std::to_string(std::get<1>(info.param));
+                         });
+
+// --- reductions -------------------------------------------------------------------------------
+TEST(ReduceKernelTest, EveryAxisSubsetOfA3dTensorMatchesReference) {
+  const size_t dims[3] = {3, 4, 5};
+  auto x = random_vector(60, 13);
+  for (int mask = 1; mask < 8; ++mask) {
+    for (ReduceOp op : {ReduceOp::kSum, ReduceOp::kMean, ReduceOp::kMax, ReduceOp::kMin, ReduceOp::kVar}) {
+      ReduceGeometry g{};
+      g.op = op;
+      g.correction = 1.0;
+      const size_t strides[3] = {20, 5, 1};
+      for (int d = 0; d < 3; ++d) {
+        StridedSpace& s = (mask >> d & 1) ? g.reduced : g.kept;
+        s.size[s.rank] = dims[d];
+        s.stride[s.rank++] = strides[d];
+      }
+      std::vector<float> y(g.kept.count());
+      f32_reduce_scalar(g, x.data(), y.data(), 0, y.size());
+      for (size_t o = 0; o < y.size(); ++o) {
+        std::vector<double> vals;
+        for (size_t r = 0; r < g.reduced.count(); ++r) vals.push_back(x[g.kept.offset(o) + g.reduced.offset(r)]);
+        double sum = 0, mx = -1e300, mn = 1e300, var = 0;
+        for (double v : vals) sum += v, mx = std::fmax(mx, v), mn = std::fmin(mn, v);
+        const double mean = sum / double(vals.size());
+        for (double v : vals) var += (v - mean) * (v - mean);
+        const double ref = op == ReduceOp::kSum ? sum : op == ReduceOp::kMean ? mean : op == ReduceOp::kMax ? mx
+                           : op == ReduceOp::kMin ? mn : var / double(vals.size() - 1);
+        ASSERT_NEAR(y[o], ref, 1e-5) << "mask " << mask << " op " << int(op) << " out " << o;
+      }
+    }
+  }
+}
 
 class SoftmaxTest : public ::testing::TestWithParam<std::tuple<size_t, size_t>> {};
 
@@ -166,6 +275,24 @@ TEST_P(SoftmaxTest, StridedMatchesReference) {
 
 INSTANTIATE_TEST_SUITE_P(Shapes, SoftmaxTest,
                          ::testing::Combine(::testing::Values(1, 2, 7, 100), ::testing::Values(1, 3)));
+
+}  // namespace
+}  // namespace wt
+
+namespace wt {
+namespace {
+
+class ScaleShiftTest : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(ScaleShiftTest, MatchesReference) {
+  const size_t n = GetParam();
+  auto x = random_vector(n, 14);
+  std::vector<float> y(n);
+  f32_vscaleshift_scalar(n, x.data(), 2.5f, -1.f, y.data());
+  for (size_t i = 0; i < n; ++i) ASSERT_FLOAT_EQ(y[i], x[i] * 2.5f - 1.f);
+}
+
+INSTANTIATE_TEST_SUITE_P(Lengths, ScaleShiftTest, ::testing::Values(0, 1, 5, 64, 1001));
 
 }  // namespace
 }  // namespace wt

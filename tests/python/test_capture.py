@@ -14,7 +14,12 @@ class UsesUnsupportedOps(nn.Module):
         self.fc = nn.Linear(4, 4)
 
     def forward(self, x):
-        return torch.cos(torch.sin(self.fc(x))) + torch.exp(x)
+        return torch.cos(torch.sin(self.fc(x))) + torch.atan(x)
+
+
+class UsesSinCos(UsesUnsupportedOps):
+    def forward(self, x):
+        return torch.cos(torch.sin(self.fc(x))) * x
 
 
 class DataDependent(nn.Module):
@@ -26,7 +31,7 @@ def test_unsupported_ops_are_listed_together(tmp_path):
     with pytest.raises(UnsupportedOpsError) as info:
         export_to_wasm(UsesUnsupportedOps().eval(), tmp_path / "m.wtm", torch.randn(2, 4), memory_layout="nchw")
     names = [op for op, _, _ in info.value.ops]
-    assert names == ["aten.sin", "aten.cos", "aten.exp"], names  # cos reads sin's output: still listed
+    assert names == ["aten.sin", "aten.cos", "aten.atan"], names  # cos reads sin's output: still listed
     assert "docs/OPERATORS.md" in str(info.value)
     assert not (tmp_path / "m.wtm").exists()
 
@@ -57,3 +62,54 @@ def test_scalar_operands_become_constants(tmp_path):
 
     report = export_to_wasm(Scale().eval(), tmp_path / "m.wtm", torch.randn(2, 2), memory_layout="nchw")
     assert report.ops == {"mul": 1, "add": 1}
+
+
+def test_register_custom_op_makes_an_unsupported_model_export_and_match(tmp_path):
+    import math
+    from wasm_torch import WASMRuntime, register_custom_op, unregister_custom_op
+    model, x = UsesSinCos().eval(), torch.randn(2, 4)
+    # Both map onto mul/add only, which the runtime has.
+    register_custom_op("aten::sin", _taylor_sin)
+    register_custom_op(torch.ops.aten.cos.default, lambda v: _taylor_sin(v + math.pi / 2))
+    try:
+        report = export_to_wasm(model, tmp_path / "m.wtm", x, memory_layout="nchw")
+    finally:
+        unregister_custom_op("aten::sin")
+        unregister_custom_op("aten::cos")
+    assert report.verification and report.verification[0].max_abs < 1e-4
+    with WASMRuntime("native") as rt, torch.no_grad():
+        torch.testing.assert_close(rt.load_model(tmp_path / "m.wtm").forward(x), model(x), atol=1e-4, rtol=1e-3)
+    with pytest.raises(UnsupportedOpsError):  # unregistered again
+        export_to_wasm(model, tmp_path / "m2.wtm", x, memory_layout="nchw")
+
+
+def _taylor_sin(v):
+    """sin on [-pi, pi] from mul/add only (wrapped input is small here), to 1e-6."""
+    v2 = v * v
+    term, total = v, v
+    for k in range(1, 9):
+        term = term * v2 * (-1.0 / ((2 * k) * (2 * k + 1)))
+        total = total + term
+    return total
+
+
+def test_verification_names_the_first_diverging_op(tmp_path, monkeypatch):
+    from wasm_torch import VerificationError
+    from wasm_torch.ops import CONVERTERS
+
+    def wrong_relu(ctx, node):  # a converter bug: sigmoid instead of relu
+        return ctx.emit("sigmoid", [ctx.tensor(node.args[0])], {}, node)
+
+    monkeypatch.setitem(CONVERTERS, torch.ops.aten.relu.default, wrong_relu)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(4, 8), nn.Linear(8, 3)
+
+        def forward(self, x):
+            return self.b(torch.relu(self.a(x) * 2))
+
+    with pytest.raises(VerificationError, match=r"first diverging op: sigmoid producing 'relu'"):
+        export_to_wasm(Net().eval(), tmp_path / "m.wtm", torch.randn(2, 4), optimization_level="O0",
+                       memory_layout="nchw")

@@ -33,5 +33,5 @@ def converts(*names):
     return register
 
 
-for _module in ("activation", "batch_norm", "binary", "conv", "linear", "pooling", "shape", "softmax"):
+for _module in ("activation", "batch_norm", "binary", "conv", "linear", "pooling", "reduce", "shape", "softmax"):
     importlib.import_module(f"{__name__}.{_module}")

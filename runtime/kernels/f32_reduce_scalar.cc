@@ -1,0 +1,54 @@
+#include <cmath>
+#include <limits>
+
+#include "kernels/f32_reduce.h"
+
+namespace wt {
+
+size_t StridedSpace::count() const {
+  size_t n = 1;
+  for (int i = 0; i < rank; ++i) n *= size[i];
+  return n;
+}
+
+size_t StridedSpace::offset(size_t flat) const {
+  size_t off = 0;
+  for (int i = rank - 1; i >= 0; --i) {
+    off += (flat % size[i]) * stride[i];
+    flat /= size[i];
+  }
+  return off;
+}
+
+void f32_reduce_scalar(const ReduceGeometry& g, const float* x, float* y, size_t out_begin, size_t out_end) {
+  const size_t count = g.reduced.count();
+  for (size_t o = out_begin; o < out_end; ++o) {
+    const float* base = x + g.kept.offset(o);
+    double acc = g.op == ReduceOp::kMax   ? -std::numeric_limits<double>::infinity()
+                 : g.op == ReduceOp::kMin ? std::numeric_limits<double>::infinity()
+                                          : 0.0;
+    double mean = 0.0;
+    if (g.op == ReduceOp::kVar) {  // two passes: exact enough in double
+      for (size_t r = 0; r < count; ++r) mean += base[g.reduced.offset(r)];
+      mean /= static_cast<double>(count);
+    }
+    for (size_t r = 0; r < count; ++r) {
+      const double v = base[g.reduced.offset(r)];
+      switch (g.op) {
+        case ReduceOp::kSum:
+        case ReduceOp::kMean: acc += v; break;
+        case ReduceOp::kMax: acc = (v > acc || v != v) ? v : acc; break;
+        case ReduceOp::kMin: acc = (v < acc || v != v) ? v : acc; break;
+        case ReduceOp::kVar: acc += (v - mean) * (v - mean); break;
+      }
+    }
+    if (g.op == ReduceOp::kMean) acc /= static_cast<double>(count);
+    if (g.op == ReduceOp::kVar) {
+      acc /= std::fmax(static_cast<double>(count) - g.correction, 0.0);
+      if (g.take_sqrt) acc = std::sqrt(acc);
+    }
+    y[o] = static_cast<float>(acc);
+  }
+}
+
+}  // namespace wt

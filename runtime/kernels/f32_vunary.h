@@ -1,0 +1,37 @@
+// Elementwise unary kernels over contiguous runs, one signature for all so ops can table them.
+// Each is exact up to libm (std::exp/tanh/erf); SIMD approximations replace them in the
+// performance work with a stated max error.
+#pragma once
+
+#include <cstddef>
+
+namespace wt {
+
+struct UnaryParams {
+  float alpha = 0.f;  // leaky_relu slope, elu alpha, softplus beta, clamp min
+  float beta = 0.f;   // softplus threshold, clamp max
+};
+
+using F32UnaryFn = void (*)(size_t n, const float* x, float* y, const UnaryParams& p);
+
+void f32_vclampp_scalar(size_t n, const float* x, float* y, const UnaryParams& p);  // [alpha, beta]
+void f32_vsigmoid_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vtanh_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vsilu_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vhardswish_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vhardsigmoid_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vgelu_erf_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vgelu_tanh_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_velu_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vleaky_relu_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vsoftplus_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vmish_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vexp_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vlog_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vsqrt_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vrsqrt_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vneg_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vabs_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_verf_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+
+}  // namespace wt

@@ -1,0 +1,88 @@
+// Reductions over attribute "dims" (empty = all), with "keepdim": sum, mean, amax, amin, var, std.
+#include "kernels/f32_reduce.h"
+#include "ops/op.h"
+
+namespace wt {
+namespace {
+
+class ReduceKernel final : public OpKernel {
+ public:
+  explicit ReduceKernel(ReduceGeometry g) : g_(g) {}
+  void run(const RunContext& ctx) const override {
+    ctx.pool->parallelize(g_.kept.count(), 16, [&](size_t b, size_t e) {
+      f32_reduce_scalar(g_, ctx.in_f32(0), ctx.out_f32(0), b, e);
+    });
+  }
+
+ private:
+  ReduceGeometry g_;
+};
+
+struct ReduceSpec {
+  const char* name;
+  ReduceOp op;
+  bool sqrt;
+};
+
+constexpr ReduceSpec kReduceSpecs[] = {{"sum", ReduceOp::kSum, false}, {"mean", ReduceOp::kMean, false},
+                                       {"amax", ReduceOp::kMax, false}, {"amin", ReduceOp::kMin, false},
+                                       {"var", ReduceOp::kVar, false},  {"std", ReduceOp::kVar, true}};
+
+Result<std::unique_ptr<OpKernel>> prepare_reduce(const PrepareContext& ctx) {
+  WT_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
+  WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 0, kMaxRank));
+  const Shape& x = ctx.input(0)->shape;
+  const int rank = static_cast<int>(x.size());
+  WT_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ctx.node.attributes.get_ints("dims"));
+  WT_ASSIGN_OR_RETURN(int64_t keepdim, ctx.node.attributes.get_int("keepdim", 0));
+  WT_ASSIGN_OR_RETURN(double correction, ctx.node.attributes.get_float("correction", 1.0));
+  std::vector<bool> reduce(x.size(), dims.empty());
+  for (int64_t d : dims) {
+    if (d < -rank || d >= rank || (rank == 0 && d != 0 && d != -1)) {
+      return ctx.error("dim " + std::to_string(d) + " is out of range for shape " + shape_to_string(x));
+    }
+    if (rank > 0) reduce[static_cast<size_t>(d < 0 ? d + rank : d)] = true;
+  }
+  ReduceGeometry g{};
+  size_t stride = 1;
+  std::vector<size_t> strides(x.size());
+  for (int i = rank - 1; i >= 0; --i) {
+    strides[i] = stride;
+    stride *= static_cast<size_t>(x[i]);
+  }
+  Shape out;
+  for (int i = 0; i < rank; ++i) {
+    StridedSpace& space = reduce[i] ? g.reduced : g.kept;
+    space.size[space.rank] = static_cast<size_t>(x[i]);
+    space.stride[space.rank++] = strides[i];
+    if (!reduce[i]) out.push_back(x[i]);
+    else if (keepdim) out.push_back(1);
+  }
+  for (const ReduceSpec& spec : kReduceSpecs) {
+    if (ctx.node.op != spec.name) continue;
+    g.op = spec.op;
+    g.take_sqrt = spec.sqrt;
+    g.correction = correction;
+    if ((g.op == ReduceOp::kMax || g.op == ReduceOp::kMin) && g.reduced.count() == 0) {
+      return ctx.error("cannot reduce an empty dimension with " + ctx.node.op);
+    }
+    ctx.outputs->push_back({DType::kFloat32, out});
+    return make_kernel(ReduceKernel(g));
+  }
+  return ctx.error("is not a reduction");
+}
+
+std::vector<OpDef> make_reduce_defs() {
+  std::vector<OpDef> defs;
+  for (const ReduceSpec& s : kReduceSpecs) defs.push_back({s.name, prepare_reduce, "float32", "dims, keepdim; var/std: correction"});
+  return defs;
+}
+
+}  // namespace
+
+const std::vector<OpDef>& reduce_ops() {
+  static const std::vector<OpDef> defs = make_reduce_defs();
+  return defs;
+}
+
+}  // namespace wt
