@@ -152,7 +152,11 @@ int wt_model_set_input(wt_model* m, int index, const void* data, size_t bytes, i
 
 int wt_model_forward(wt_model* m) {
   if (m == nullptr) return fail("wt_model_forward: model is null");
-  m->compiled->forward();
+  const wt::Status status = m->compiled->forward();
+  if (!status.is_ok()) {
+    set_error(status);
+    return 0;
+  }
   return 1;
 }
 

@@ -128,8 +128,14 @@ Status CompiledModel::set_input(size_t index, const void* data, size_t bytes, DT
   return Status::ok();
 }
 
-void CompiledModel::forward() {
-  for (const Step& step : steps_) step.kernel->run(RunContext{step.inputs.data(), step.inputs.size(), step.outputs.data(), pool_});
+Status CompiledModel::forward() {
+  for (size_t s = 0; s < steps_.size(); ++s) {
+    const Step& step = steps_[s];
+    step.kernel->run(RunContext{step.inputs.data(), step.inputs.size(), step.outputs.data(), pool_, &run_errors_});
+    Status status = run_errors_.take();
+    if (!status.is_ok()) return invalid_argument(graph_.nodes[s].describe() + ": " + status.message());
+  }
+  return Status::ok();
 }
 
 }  // namespace wt

@@ -1,6 +1,6 @@
 // A loaded, validated and planned model, ready to run. Built once at load: every op's kernel is
 // prepared, every tensor has its address (weights in place in the file buffer, activations in
-// the planned arena), so forward() is a loop over kernels with no allocation and no failure path.
+// the planned arena), so forward() is a loop over kernels with no allocation.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +32,8 @@ class CompiledModel {
 
   // Copies one input in, after checking its dtype and shape against the model's.
   Status set_input(size_t index, const void* data, size_t bytes, DType dtype, const Shape& shape);
-  void forward();
+  // Fails only on data-dependent errors (e.g. an embedding index out of range).
+  Status forward();
   // Valid until the next forward(); the arena is reused.
   const void* output_data(size_t index) const { return tensor_data_[graph_.outputs[index]]; }
 
@@ -59,6 +60,7 @@ class CompiledModel {
   size_t weight_bytes_ = 0;
   std::vector<void*> tensor_data_;
   std::vector<Step> steps_;
+  RunErrors run_errors_;
 };
 
 }  // namespace wt

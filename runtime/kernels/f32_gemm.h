@@ -1,5 +1,6 @@
-// f32 GEMM with B transposed (PyTorch's linear weight layout [N, K]):
-//   C[m, n] = clamp(bias[n] + sum_k A[m, k] * B[n, k])
+// f32 GEMM: C[m, n] = clamp(bias[n] + sum_k A[m, k] * B(k, n)), where B(k, n) is read at
+// b[n * b_stride_n + k * b_stride_k]: linear's weight [N, K] has strides (K, 1); matmul's
+// right operand [K, N] has strides (1, N).
 #pragma once
 
 #include <cstddef>
@@ -13,7 +14,7 @@ struct F32GemmArgs {
   const float* a;
   size_t lda;
   const float* b;
-  size_t ldb;
+  size_t b_stride_n, b_stride_k;
   const float* bias;  // may be null
   float* c;
   size_t ldc;
@@ -21,6 +22,6 @@ struct F32GemmArgs {
 };
 
 // Computes rows [row_begin, row_end) of C, four columns of B at a time.
-void f32_gemm_nt_1x4_scalar(const F32GemmArgs& args, size_t row_begin, size_t row_end);
+void f32_gemm_1x4_scalar(const F32GemmArgs& args, size_t row_begin, size_t row_end);
 
 }  // namespace wt

@@ -4,18 +4,11 @@
 
 #include <cstddef>
 
+#include "kernels/strided_space.h"
+
 namespace wt {
 
 enum class ReduceOp { kSum, kMean, kMax, kMin, kVar };  // kVar: divides by (count - correction)
-
-struct StridedSpace {
-  static constexpr int kMaxDims = 8;
-  int rank = 0;
-  size_t size[kMaxDims] = {};
-  size_t stride[kMaxDims] = {};
-  size_t count() const;
-  size_t offset(size_t flat) const;  // element offset of the flat-th index (row-major)
-};
 
 struct ReduceGeometry {
   StridedSpace kept;     // one entry per output element

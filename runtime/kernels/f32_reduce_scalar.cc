@@ -5,21 +5,6 @@
 
 namespace wt {
 
-size_t StridedSpace::count() const {
-  size_t n = 1;
-  for (int i = 0; i < rank; ++i) n *= size[i];
-  return n;
-}
-
-size_t StridedSpace::offset(size_t flat) const {
-  size_t off = 0;
-  for (int i = rank - 1; i >= 0; --i) {
-    off += (flat % size[i]) * stride[i];
-    flat /= size[i];
-  }
-  return off;
-}
-
 void f32_reduce_scalar(const ReduceGeometry& g, const float* x, float* y, size_t out_begin, size_t out_end) {
   const size_t count = g.reduced.count();
   for (size_t o = out_begin; o < out_end; ++o) {

@@ -10,9 +10,9 @@ class LinearKernel final : public OpKernel {
   LinearKernel(size_t m, size_t n, size_t k, F32MinMax minmax) : m_(m), n_(n), k_(k), minmax_(minmax) {}
 
   void run(const RunContext& ctx) const override {
-    const F32GemmArgs args{m_, n_, k_, ctx.in_f32(0), k_, ctx.in_f32(1), k_, ctx.in_f32(2), ctx.out_f32(0), n_, minmax_};
+    const F32GemmArgs args{m_, n_, k_, ctx.in_f32(0), k_, ctx.in_f32(1), k_, 1, ctx.in_f32(2), ctx.out_f32(0), n_, minmax_};
     const size_t min_rows = k_ * n_ >= 4096 ? 1 : 16;
-    ctx.pool->parallelize(m_, min_rows, [&](size_t begin, size_t end) { f32_gemm_nt_1x4_scalar(args, begin, end); });
+    ctx.pool->parallelize(m_, min_rows, [&](size_t begin, size_t end) { f32_gemm_1x4_scalar(args, begin, end); });
   }
 
  private:

@@ -2,6 +2,19 @@
 
 namespace wt {
 
+void RunErrors::report(const std::string& message) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (first_.empty()) first_ = message;
+}
+
+Status RunErrors::take() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (first_.empty()) return Status::ok();
+  Status status = invalid_argument(first_);
+  first_.clear();
+  return status;
+}
+
 Status PrepareContext::expect_input_count(size_t min_count, size_t max_count) const {
   if (inputs.size() < min_count || inputs.size() > max_count) {
     return error("expects " + std::to_string(min_count) + (min_count == max_count ? "" : "-" + std::to_string(max_count)) +

@@ -1,9 +1,11 @@
 // The operator interface. An op is resolved by name at load time; its prepare() checks input
 // dtypes/shapes and attributes, computes its outputs, and returns a ready kernel, so a model
-// that loads can always run: run() has no failure path and allocates nothing.
+// that loads can always run: run() allocates nothing and fails only on data it cannot know at
+// load time (reported through RunContext::errors).
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -31,11 +33,24 @@ struct PrepareContext {
   Status expect_input_count(size_t min_count, size_t max_count) const;
 };
 
+// Where a kernel reports a failure that depends on the data (e.g. an index out of range):
+// thread-safe, first report wins; forward() then returns it.
+class RunErrors {
+ public:
+  void report(const std::string& message);
+  Status take();
+
+ private:
+  std::mutex mutex_;
+  std::string first_;
+};
+
 struct RunContext {
   const void* const* inputs;  // nullptr for left-out optional inputs
   size_t num_inputs;          // optional trailing inputs may be absent from the list entirely
   void* const* outputs;
   ThreadPool* pool;
+  RunErrors* errors;
 
   const float* in_f32(size_t i) const { return i < num_inputs ? static_cast<const float*>(inputs[i]) : nullptr; }
   float* out_f32(size_t i) const { return static_cast<float*>(outputs[i]); }

@@ -20,24 +20,27 @@ namespace {
 
 using testing::random_vector;
 
-// --- f32_gemm_nt_1x4_scalar ------------------------------------------------------------------
-class GemmTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, bool, int>> {};
+// --- f32_gemm_1x4_scalar ---------------------------------------------------------------------
+// B as linear's weight [N, K] (transposed) or as matmul's [K, N], each with padded rows.
+class GemmTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, bool, int, bool>> {};
 
 TEST_P(GemmTest, MatchesReference) {
-  const auto [m, n, k, with_bias, act] = GetParam();
-  const size_t lda = k + 3, ldb = k + 1, ldc = n + 2;  // strides wider than the rows
-  auto a = random_vector(m * lda, 1), b = random_vector(n * ldb, 2), bias = random_vector(n, 3);
+  const auto [m, n, k, with_bias, act, b_transposed] = GetParam();
+  const size_t lda = k + 3, ldc = n + 2;
+  const size_t b_stride_n = b_transposed ? k + 1 : 1, b_stride_k = b_transposed ? 1 : n + 1;
+  auto a = random_vector(m * lda, 1), b = random_vector((n + 1) * (k + 1), 2), bias = random_vector(n, 3);
   F32MinMax mm;
   if (act >= 1) mm.min = 0.f;
   if (act == 2) mm.max = 0.25f;
   std::vector<float> c(m * ldc, -7.f);
-  const F32GemmArgs args{m, n, k, a.data(), lda, b.data(), ldb, with_bias ? bias.data() : nullptr, c.data(), ldc, mm};
-  f32_gemm_nt_1x4_scalar(args, 0, m / 2);
-  f32_gemm_nt_1x4_scalar(args, m / 2, m);  // split ranges, as the thread pool does
+  const F32GemmArgs args{m, n, k, a.data(), lda, b.data(), b_stride_n, b_stride_k,
+                         with_bias ? bias.data() : nullptr, c.data(), ldc, mm};
+  f32_gemm_1x4_scalar(args, 0, m / 2);
+  f32_gemm_1x4_scalar(args, m / 2, m);  // split ranges, as the thread pool does
   for (size_t i = 0; i < m; ++i) {
     for (size_t j = 0; j < n; ++j) {
       double acc = with_bias ? bias[j] : 0.0;
-      for (size_t p = 0; p < k; ++p) acc += double(a[i * lda + p]) * b[j * ldb + p];
+      for (size_t p = 0; p < k; ++p) acc += double(a[i * lda + p]) * b[j * b_stride_n + p * b_stride_k];
       ASSERT_NEAR(c[i * ldc + j], testing::clamp_ref(acc, mm), 1e-5 * (1 + k)) << i << "," << j;
     }
     for (size_t j = n; j < ldc; ++j) ASSERT_EQ(c[i * ldc + j], -7.f) << "wrote past the row";
@@ -47,7 +50,7 @@ TEST_P(GemmTest, MatchesReference) {
 INSTANTIATE_TEST_SUITE_P(Shapes, GemmTest,
                          ::testing::Combine(::testing::Values(1, 2, 5), ::testing::Values(1, 3, 4, 5, 8, 17),
                                             ::testing::Values(0, 1, 7, 64), ::testing::Bool(),
-                                            ::testing::Values(0, 1, 2)));
+                                            ::testing::Values(0, 1, 2), ::testing::Bool()));
 
 // --- f32_conv2d_nchw_scalar --------------------------------------------------------------------
 struct ConvCase {
@@ -293,6 +296,75 @@ TEST_P(ScaleShiftTest, MatchesReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Lengths, ScaleShiftTest, ::testing::Values(0, 1, 5, 64, 1001));
+
+}  // namespace
+}  // namespace wt
+
+#include "kernels/convert.h"
+#include "kernels/copy_strided.h"
+#include "kernels/f32_layer_norm.h"
+
+namespace wt {
+namespace {
+
+class CopyStridedTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t>> {};
+
+// Transposes a [r, c] matrix read from a padded [rows, pitch] buffer, in split ranges.
+TEST_P(CopyStridedTest, TransposeOfAPaddedMatrixMatchesIndexWalk) {
+  const auto [rows, cols, pad] = GetParam();
+  const size_t pitch = cols + pad;
+  auto x = random_vector(rows * pitch + 1, 15);
+  StridedSpace src;
+  src.rank = 2;
+  src.size[0] = cols, src.stride[0] = 1;
+  src.size[1] = rows, src.stride[1] = pitch;
+  std::vector<float> y(rows * cols, -1.f);
+  const auto* in = reinterpret_cast<const uint8_t*>(x.data());
+  auto* out = reinterpret_cast<uint8_t*>(y.data());
+  copy_strided_scalar(src, 1, sizeof(float), in, out, 0, y.size() / 3);
+  copy_strided_scalar(src, 1, sizeof(float), in, out, y.size() / 3, y.size());
+  for (size_t c = 0; c < cols; ++c)
+    for (size_t r = 0; r < rows; ++r) ASSERT_EQ(y[c * rows + r], x[1 + r * pitch + c]) << r << "," << c;
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, CopyStridedTest,
+                         ::testing::Combine(::testing::Values(1, 3, 8), ::testing::Values(1, 5, 16), ::testing::Values(0, 3)));
+
+class LayerNormTest : public ::testing::TestWithParam<std::tuple<size_t, bool>> {};
+
+TEST_P(LayerNormTest, MatchesReference) {
+  const auto [cols, affine] = GetParam();
+  const size_t rows = 3;
+  auto x = random_vector(rows * cols, 16, -3.f, 5.f), w = random_vector(cols, 17), b = random_vector(cols, 18);
+  std::vector<float> y(x.size());
+  f32_layer_norm_scalar(cols, 1e-5f, x.data(), affine ? w.data() : nullptr, affine ? b.data() : nullptr, y.data(), 0, rows);
+  for (size_t r = 0; r < rows; ++r) {
+    double mean = 0, var = 0;
+    for (size_t c = 0; c < cols; ++c) mean += x[r * cols + c];
+    mean /= double(cols);
+    for (size_t c = 0; c < cols; ++c) var += (x[r * cols + c] - mean) * (x[r * cols + c] - mean);
+    var /= double(cols);
+    for (size_t c = 0; c < cols; ++c) {
+      const double v = (x[r * cols + c] - mean) / std::sqrt(var + 1e-5);
+      ASSERT_NEAR(y[r * cols + c], affine ? v * w[c] + b[c] : v, 1e-5);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, LayerNormTest, ::testing::Combine(::testing::Values(1, 7, 64, 129), ::testing::Bool()));
+
+TEST(ConvertTest, FollowsTorchRules) {
+  const float f[5] = {-1.7f, -0.2f, 0.f, 0.5f, 2.9f};
+  int64_t i64[5];
+  bool b[5];
+  convert_scalar(DType::kFloat32, DType::kInt64, f, i64, 0, 5);
+  EXPECT_EQ(std::vector<int64_t>(i64, i64 + 5), (std::vector<int64_t>{-1, 0, 0, 0, 2}));  // truncation
+  convert_scalar(DType::kFloat32, DType::kBool, f, b, 0, 5);
+  EXPECT_EQ(std::vector<bool>(b, b + 5), (std::vector<bool>{true, true, false, true, true}));
+  float back[5];
+  convert_scalar(DType::kInt64, DType::kFloat32, i64, back, 0, 5);
+  EXPECT_EQ(back[4], 2.f);
+}
 
 }  // namespace
 }  // namespace wt

@@ -1,0 +1,20 @@
+#include "kernels/strided_space.h"
+
+namespace wt {
+
+size_t StridedSpace::count() const {
+  size_t n = 1;
+  for (int i = 0; i < rank; ++i) n *= size[i];
+  return n;
+}
+
+size_t StridedSpace::offset(size_t flat) const {
+  size_t off = 0;
+  for (int i = rank - 1; i >= 0; --i) {
+    off += (flat % size[i]) * stride[i];
+    flat /= size[i];
+  }
+  return off;
+}
+
+}  // namespace wt

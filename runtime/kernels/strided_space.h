@@ -1,0 +1,18 @@
+// A strided index space: `rank` dims with sizes and element strides, walked in row-major order.
+// Used to describe reductions and views (permute, expand, slice) over a contiguous buffer.
+#pragma once
+
+#include <cstddef>
+
+namespace wt {
+
+struct StridedSpace {
+  static constexpr int kMaxDims = 8;
+  int rank = 0;
+  size_t size[kMaxDims] = {};
+  size_t stride[kMaxDims] = {};
+  size_t count() const;
+  size_t offset(size_t flat) const;  // element offset of the flat-th index (row-major)
+};
+
+}  // namespace wt

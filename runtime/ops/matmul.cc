@@ -1,0 +1,61 @@
+// matmul (torch.matmul / bmm / mm of activations): [..., M, K] x [..., K, N] with the batch
+// dims broadcast; 1-d operands are promoted by the exporter.
+#include "kernels/f32_gemm.h"
+#include "ops/broadcast.h"
+
+namespace wt {
+namespace {
+
+class MatmulKernel final : public OpKernel {
+ public:
+  MatmulKernel(size_t m, size_t n, size_t k, BroadcastPlan batch) : m_(m), n_(n), k_(k), batch_(batch) {}
+
+  void run(const RunContext& ctx) const override {
+    const size_t batches = batch_.runs * batch_.run_length;
+    // One task = one row of one batch: enough parallelism for both bmm and a single large matmul.
+    ctx.pool->parallelize(batches * m_, m_ * n_ * k_ >= 65536 ? 1 : m_, [&](size_t begin, size_t end) {
+      for (size_t t = begin; t < end;) {
+        const size_t bi = t / m_, row = t % m_, rows = std::min(end - t, m_ - row);
+        size_t ao, bo;
+        batch_.run_offsets(bi / batch_.run_length, &ao, &bo);
+        const size_t within = bi % batch_.run_length;
+        ao += within * batch_.a_run_stride;
+        bo += within * batch_.b_run_stride;
+        const F32GemmArgs args{m_, n_, k_, ctx.in_f32(0) + ao * m_ * k_, k_, ctx.in_f32(1) + bo * k_ * n_, 1, n_,
+                               nullptr, ctx.out_f32(0) + bi * m_ * n_, n_, F32MinMax{}};
+        f32_gemm_1x4_scalar(args, row, row + rows);
+        t += rows;
+      }
+    });
+  }
+
+ private:
+  size_t m_, n_, k_;
+  BroadcastPlan batch_;  // over batch dims, in units of whole matrices
+};
+
+Result<std::unique_ptr<OpKernel>> prepare_matmul(const PrepareContext& ctx) {
+  WT_RETURN_IF_ERROR(ctx.expect_input_count(2, 2));
+  WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 2, kMaxRank));
+  WT_RETURN_IF_ERROR(ctx.expect_input(1, DType::kFloat32, 2, kMaxRank));
+  const Shape& a = ctx.input(0)->shape;
+  const Shape& b = ctx.input(1)->shape;
+  const int64_t m = a[a.size() - 2], k = a.back(), n = b.back();
+  if (b[b.size() - 2] != k) {
+    return ctx.error("cannot multiply " + shape_to_string(a) + " by " + shape_to_string(b) + ": inner dims differ");
+  }
+  const Shape a_batch(a.begin(), a.end() - 2), b_batch(b.begin(), b.end() - 2);
+  WT_ASSIGN_OR_RETURN(Shape batch, broadcast_shapes(ctx, a_batch, b_batch));
+  Shape out = batch;
+  out.push_back(m);
+  out.push_back(n);
+  ctx.outputs->push_back({DType::kFloat32, out});
+  return make_kernel(MatmulKernel(static_cast<size_t>(m), static_cast<size_t>(n), static_cast<size_t>(k),
+                                  make_broadcast_plan(a_batch, b_batch, batch)));
+}
+
+}  // namespace
+
+extern const OpDef kMatmulOp = {"matmul", prepare_matmul, "float32", "[..., M, K] x [..., K, N], batch dims broadcast"};
+
+}  // namespace wt
