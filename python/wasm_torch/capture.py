@@ -70,13 +70,18 @@ class ConvertContext:
         return meta.dtype if meta is not None else torch.float32
 
     def emit(self, op, inputs, attrs, node, index=None, dtype=None, shape=None) -> ir.Tensor:
+        """Adds a runtime op producing fx node `node`'s value (shape and dtype from its meta)."""
         if dtype is None:
             meta = node.meta.get("tensor_meta")
             if meta is None:
                 meta = _getitem_meta(node, index or 0)
             dtype, shape = ir.DTYPE_CODES[meta.dtype], tuple(meta.shape)
-        out = ir.Tensor(node.name, dtype, tuple(shape))
-        self.graph.nodes.append(ir.Node(op, list(inputs), [out], dict(attrs), source=node.name))
+        return self.emit_step(op, inputs, attrs, shape, dtype, node.name, node.name)
+
+    def emit_step(self, op, inputs, attrs, shape, dtype, name, source) -> ir.Tensor:
+        """Adds a runtime op with an explicit output (for decompositions into several ops)."""
+        out = ir.Tensor(name, dtype, tuple(int(d) for d in shape))
+        self.graph.nodes.append(ir.Node(op, list(inputs), [out], dict(attrs), source=source))
         return out
 
 

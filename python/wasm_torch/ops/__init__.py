@@ -33,5 +33,6 @@ def converts(*names):
     return register
 
 
-for _module in ("activation", "batch_norm", "binary", "conv", "linear", "pooling", "reduce", "shape", "softmax"):
+for _module in ("activation", "attention", "batch_norm", "binary", "conv", "embedding", "linear", "normalization", "pooling",
+                "reduce", "shape", "softmax"):
     importlib.import_module(f"{__name__}.{_module}")

@@ -27,7 +27,14 @@ def addmm(ctx, node):
 @converts("mm.default")
 def mm(ctx, node):
     x, w_kn = node.args
+    if not ctx.tensor(w_kn).is_constant:
+        return ctx.emit("matmul", [ctx.tensor(x), ctx.tensor(w_kn)], {}, node)
     return ctx.emit("linear", [ctx.tensor(x), _weight_nk(ctx, w_kn), None], {"activation": "none"}, node)
+
+
+@converts("bmm.default")
+def bmm(ctx, node):
+    return ctx.emit("matmul", [ctx.tensor(node.args[0]), ctx.tensor(node.args[1])], {}, node)
 
 
 @converts("linear.default")

@@ -1,11 +1,13 @@
 import torch
 
-from . import converts
+from .. import ir
+from . import Unsupported, converts
 
 aten = torch.ops.aten
 
 
-@converts("view.default", "_reshape_alias.default", "reshape.default", "_unsafe_view.default")
+@converts("view.default", "_reshape_alias.default", "reshape.default", "_unsafe_view.default", "unsqueeze.default",
+          "squeeze.dim", "squeeze.default", "flatten.using_ints")
 def reshape(ctx, node):
     x = ctx.tensor(node.args[0])
     shape = list(ctx.meta_shape(node))
@@ -14,7 +16,8 @@ def reshape(ctx, node):
     return ctx.emit("reshape", [x], {"shape": shape}, node)
 
 
-@converts("detach.default", "alias.default", "clone.default", "lift_fresh_copy.default")
+@converts("detach.default", "alias.default", "clone.default", "lift_fresh_copy.default", "contiguous.default",
+          "dropout.default", "native_dropout.default")
 def identity(ctx, node):
     return ctx.tensor(node.args[0])
 
@@ -25,3 +28,101 @@ def cat(ctx, node):
     dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
     tensors = [t for t in tensors if t.shape != (0,)]  # torch.cat skips legacy empty tensors
     return ctx.emit("concat", tensors, {"dim": int(dim)}, node)
+
+
+@converts("permute.default")
+def permute(ctx, node):
+    return ctx.emit("permute", [ctx.tensor(node.args[0])], {"perm": [int(d) for d in node.args[1]]}, node)
+
+
+@converts("transpose.int", "t.default")
+def transpose(ctx, node):
+    x = ctx.tensor(node.args[0])
+    rank = len(x.shape)
+    d0, d1 = (node.args[1] % rank, node.args[2] % rank) if len(node.args) > 2 else (0, 1)
+    perm = list(range(rank))
+    perm[d0], perm[d1] = perm[d1], perm[d0]
+    if rank < 2:
+        return x
+    return ctx.emit("permute", [x], {"perm": perm}, node)
+
+
+@converts("expand.default")
+def expand(ctx, node):
+    x = ctx.tensor(node.args[0])
+    shape = list(ctx.meta_shape(node))
+    return x if tuple(shape) == tuple(x.shape) else ctx.emit("expand", [x], {"shape": shape}, node)
+
+
+@converts("slice.Tensor")
+def slice_(ctx, node):
+    args = list(node.args) + [None] * (5 - len(node.args))
+    x, dim, start, end, step = args[:5]
+    attrs = {"dim": int(dim or 0), "start": int(start or 0), "end": int(end if end is not None else 2**62),
+             "step": int(step or 1)}
+    shape = ctx.meta_shape(node)
+    return x_tensor if (x_tensor := ctx.tensor(x)).shape == tuple(shape) else ctx.emit("slice", [x_tensor], attrs, node)
+
+
+@converts("select.int")
+def select(ctx, node):
+    x, dim, index = node.args
+    x = ctx.tensor(x)
+    dim = dim % len(x.shape)
+    index = index + x.shape[dim] if index < 0 else index
+    kept = list(x.shape)
+    kept[dim] = 1
+    sliced = ctx.emit_step("slice", [x], {"dim": dim, "start": index, "end": index + 1, "step": 1}, kept, x.dtype,
+                           node.name + ".slice", node.name)
+    return ctx.emit("reshape", [sliced], {"shape": list(ctx.meta_shape(node))}, node)
+
+
+@converts("split.Tensor", "split_with_sizes.default")
+def split(ctx, node):
+    x = ctx.tensor(node.args[0])
+    sizes = node.args[1]
+    dim = (node.args[2] if len(node.args) > 2 else node.kwargs.get("dim", 0)) % len(x.shape)
+    if isinstance(sizes, int):
+        sizes = [min(sizes, x.shape[dim] - s) for s in range(0, x.shape[dim], sizes)]
+    outputs, start = [], 0
+    for k, size in enumerate(sizes):
+        shape = list(x.shape)
+        shape[dim] = size
+        outputs.append(ctx.emit_step("slice", [x], {"dim": dim, "start": start, "end": start + size, "step": 1}, shape,
+                                     x.dtype, f"{node.name}.{k}", node.name))
+        start += size
+    return tuple(outputs)
+
+
+@converts("_to_copy.default")
+def to_copy(ctx, node):
+    x = ctx.tensor(node.args[0])
+    meta = node.meta["tensor_meta"]
+    target = ir.DTYPE_CODES.get(meta.dtype)
+    if target is None:
+        raise Unsupported(f"conversion to {meta.dtype}")
+    return x if target == x.dtype else ctx.emit("cast", [x], {"dtype": target}, node)
+
+
+@converts("zeros_like.default", "ones_like.default", "full_like.default", "empty_like.default")
+def filled_like(ctx, node):
+    """Shapes are static, so a tensor filled with a constant is a constant (empty_like: zeros)."""
+    meta = node.meta["tensor_meta"]
+    packet = node.target.overloadpacket.__name__
+    value = {"zeros_like": 0, "ones_like": 1, "empty_like": 0}.get(packet, node.args[1] if len(node.args) > 1 else 0)
+    return ctx.constant(torch.full(tuple(meta.shape), value, dtype=meta.dtype), node.name)
+
+
+@converts("unbind.int")
+def unbind(ctx, node):
+    x = ctx.tensor(node.args[0])
+    dim = (node.args[1] if len(node.args) > 1 else 0) % len(x.shape)
+    rest = [d for i, d in enumerate(x.shape) if i != dim]
+    kept = list(x.shape)
+    kept[dim] = 1
+    outputs = []
+    for k in range(x.shape[dim]):
+        piece = ctx.emit_step("slice", [x], {"dim": dim, "start": k, "end": k + 1, "step": 1}, kept, x.dtype,
+                              f"{node.name}.{k}.slice", node.name)
+        outputs.append(ctx.emit_step("reshape", [piece], {"shape": rest}, rest, x.dtype, f"{node.name}.{k}", node.name))
+    return tuple(outputs)

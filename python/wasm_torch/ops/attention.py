@@ -1,0 +1,58 @@
+"""torch 1.13's fused multi-head attention (nn.MultiheadAttention's inference fast path),
+decomposed into runtime ops: qkv projection, per-head matmul-softmax-matmul, output projection."""
+import math
+
+import numpy as np
+
+from .. import ir
+from . import Unsupported, converts
+
+F32 = ir.DTYPE_CODES[__import__("torch").float32]
+
+
+@converts("_native_multi_head_attention.default")
+def native_multi_head_attention(ctx, node):
+    args = list(node.args) + [None] * (13 - len(node.args))
+    query, key, value, embed_dim, heads, qkv_w, qkv_b, proj_w, proj_b, mask = args[:10]
+    need_weights = node.kwargs.get("need_weights", args[10] if args[10] is not None else True)
+    if mask is not None:
+        raise Unsupported("a mask on the fused attention path (pass the mask through a plain-torch attention)")
+    q_in, k_in, v_in = ctx.tensor(query), ctx.tensor(key), ctx.tensor(value)
+    w, b = ctx.tensor(qkv_w), ctx.tensor(qkv_b)
+    if not (w.is_constant and b.is_constant):
+        raise Unsupported("attention projection weights must be constant")
+    batch, length, _ = q_in.shape
+    src_len = k_in.shape[1]
+    head_dim = embed_dim // heads
+    step = _Steps(ctx, node.name)
+
+    def project(x, part, rows):
+        # q is pre-scaled by 1/sqrt(head_dim) through its weights: one op fewer per call.
+        scale = 1.0 / math.sqrt(head_dim) if part == 0 else 1.0
+        wt = ctx.constant(np.ascontiguousarray(w.data[part * embed_dim:(part + 1) * embed_dim] * scale), f"{node.name}.w{part}")
+        bt = ctx.constant(np.ascontiguousarray(b.data[part * embed_dim:(part + 1) * embed_dim] * scale), f"{node.name}.b{part}")
+        y = step("linear", [x, wt, bt], {"activation": "none"}, (batch, rows, embed_dim))
+        y = step("reshape", [y], {"shape": [batch, rows, heads, head_dim]}, (batch, rows, heads, head_dim))
+        return step("permute", [y], {"perm": [0, 2, 1, 3]}, (batch, heads, rows, head_dim))
+
+    q, k, v = project(q_in, 0, length), project(k_in, 1, src_len), project(v_in, 2, src_len)
+    k_t = step("permute", [k], {"perm": [0, 1, 3, 2]}, (batch, heads, head_dim, src_len))
+    scores = step("matmul", [q, k_t], {}, (batch, heads, length, src_len))
+    probs = step("softmax", [scores], {"dim": -1}, (batch, heads, length, src_len))
+    context = step("matmul", [probs, v], {}, (batch, heads, length, head_dim))
+    context = step("permute", [context], {"perm": [0, 2, 1, 3]}, (batch, length, heads, head_dim))
+    context = step("reshape", [context], {"shape": [batch, length, embed_dim]}, (batch, length, embed_dim))
+    out = ctx.emit("linear", [context, ctx.tensor(proj_w), ctx.tensor(proj_b)], {"activation": "none"}, node, index=0)
+    weights = ctx.unavailable("attention weights (need_weights=True)") if need_weights else ctx.unavailable("attention weights")
+    return (out, weights)
+
+
+class _Steps:
+    """Emits numbered intermediate ops of one decomposition."""
+
+    def __init__(self, ctx, name):
+        self.ctx, self.name, self.count = ctx, name, 0
+
+    def __call__(self, op, inputs, attrs, shape):
+        self.count += 1
+        return self.ctx.emit_step(op, inputs, attrs, shape, F32, f"{self.name}.{self.count}", self.name)

@@ -1,0 +1,26 @@
+"""The coverage zoo, small configurations, through the wasm runtime in Node (real sizes: make test-models)."""
+import pytest
+import torch
+from zoo import ZOO, build
+
+from wasm_torch import WASMRuntime, export_to_wasm
+
+RTOL, ATOL = 1e-3, 1e-4
+
+
+@pytest.fixture(scope="module")
+def node_runtime():
+    with WASMRuntime("node") as rt:
+        yield rt
+
+
+@pytest.mark.parametrize("name", list(ZOO))
+def test_zoo_model_matches_eager_in_node(node_runtime, tmp_path, name):
+    model, inputs = build(name, "small")
+    report = export_to_wasm(model, tmp_path / f"{name}.wtm", inputs, memory_layout="nchw", verify_rtol=RTOL,
+                            verify_atol=ATOL)
+    assert report.verification, "verification must run on export"
+    with torch.no_grad():
+        expected = model(*inputs)
+    got = node_runtime.load_model(tmp_path / f"{name}.wtm").forward(*inputs)
+    torch.testing.assert_close(got, expected, rtol=RTOL, atol=ATOL)
