@@ -9,7 +9,7 @@ WASM_FLAGS_simd := -DWT_THREADS=OFF -DWT_SIMD=ON
 WASM_FLAGS_baseline := -DWT_THREADS=OFF -DWT_SIMD=OFF
 SETUP_STAMP := build/.setup-done
 
-.PHONY: all setup build native wasm python-schema docs demo test fixtures test-cpp test-asan test-python test-js test-e2e clean
+.PHONY: all setup build native wasm python-schema docs demo test fixtures test-models test-cpp test-asan test-python test-js test-e2e clean
 
 all: build
 
@@ -84,3 +84,7 @@ clean:
 
 docs: native python-schema
 	$(PY) -m wasm_torch.docs > docs/OPERATORS.md
+
+# Every coverage model at its real input size through Node (minutes; not part of `make test`).
+test-models: build
+	$(PY) scripts/model_table.py real

@@ -136,6 +136,9 @@ def capture(model: torch.nn.Module, example_inputs: tuple) -> ir.Graph:
     problems = []
     live = _live_nodes(gm.graph)
     for node in gm.graph.nodes:
+        if node.op == "get_attr" and node in live:  # tensors make_fx lifted out of the model (not parameters)
+            ctx.values[node] = ir.constant(node.target, getattr(gm, node.target))
+            continue
         if node.op != "call_function" or node not in live:
             continue
         try:
