@@ -368,3 +368,51 @@ TEST(ConvertTest, FollowsTorchRules) {
 
 }  // namespace
 }  // namespace wt
+
+#include "kernels/f32_conv_transpose2d.h"
+
+namespace wt {
+namespace {
+
+class ConvTranspose2dTest : public ::testing::TestWithParam<ConvCase> {};
+
+// The reference scatters each input pixel into the output (the definition); the kernel gathers.
+TEST_P(ConvTranspose2dTest, GatherMatchesScatterReference) {
+  const ConvCase c = GetParam();
+  const size_t oh = (c.h - 1) * c.stride - 2 * c.pad + c.dilation * (c.kh - 1) + 1;
+  const size_t ow = (c.w - 1) * c.stride - 2 * c.pad + c.dilation * (c.kw - 1) + 1;
+  const Conv2dGeometry g{c.n, c.cin, c.h, c.w, c.cout, oh, ow, c.kh, c.kw, c.stride, c.stride,
+                         c.pad, c.pad, c.dilation, c.dilation, c.groups};
+  const size_t cin_g = c.cin / c.groups, cout_g = c.cout / c.groups;
+  auto in = random_vector(c.n * c.cin * c.h * c.w, 21), w = random_vector(c.cin * cout_g * c.kh * c.kw, 22);
+  auto bias = random_vector(c.cout, 23);
+  std::vector<double> ref(c.n * c.cout * oh * ow, 0.0);
+  for (size_t n = 0; n < c.n; ++n)
+    for (size_t ic = 0; ic < c.cin; ++ic)
+      for (size_t iy = 0; iy < c.h; ++iy)
+        for (size_t ix = 0; ix < c.w; ++ix)
+          for (size_t o = 0; o < cout_g; ++o)
+            for (size_t ky = 0; ky < c.kh; ++ky)
+              for (size_t kx = 0; kx < c.kw; ++kx) {
+                const long oy = long(iy * c.stride + ky * c.dilation) - long(c.pad);
+                const long ox = long(ix * c.stride + kx * c.dilation) - long(c.pad);
+                if (oy < 0 || ox < 0 || oy >= long(oh) || ox >= long(ow)) continue;
+                const size_t oc = (ic / cin_g) * cout_g + o;
+                ref[((n * c.cout + oc) * oh + oy) * ow + ox] +=
+                    double(in[((n * c.cin + ic) * c.h + iy) * c.w + ix]) * w[((ic * cout_g + o) * c.kh + ky) * c.kw + kx];
+              }
+  std::vector<float> out(ref.size());
+  f32_conv_transpose2d_nchw_scalar(g, in.data(), w.data(), bias.data(), out.data(), 0, c.n * c.cout);
+  for (size_t i = 0; i < out.size(); ++i) {
+    const size_t oc = (i / (oh * ow)) % c.cout;
+    ASSERT_NEAR(out[i], ref[i] + bias[oc], 1e-4) << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, ConvTranspose2dTest,
+                         ::testing::Values(ConvCase{1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1}, ConvCase{1, 3, 4, 5, 2, 3, 3, 2, 1, 1, 1},
+                                           ConvCase{2, 4, 3, 3, 6, 2, 2, 2, 0, 1, 2}, ConvCase{1, 2, 5, 4, 4, 3, 3, 3, 2, 2, 2},
+                                           ConvCase{1, 4, 6, 6, 4, 4, 4, 1, 1, 1, 4}));
+
+}  // namespace
+}  // namespace wt

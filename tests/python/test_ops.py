@@ -103,3 +103,29 @@ def test_embedding_index_out_of_range_is_a_forward_error(native, tmp_path):
     with pytest.raises(ModelRuntimeError, match="index 7 is out of range for 5 embeddings"):
         m.forward(torch.tensor([1, 7]))
     torch.testing.assert_close(m.forward(ids), model(ids))
+
+
+CONV_CASES = {
+    "conv1d": nn.Conv1d(4, 6, 3, padding=1),
+    "conv1d_strided_grouped_dilated": nn.Conv1d(4, 8, 5, stride=2, padding=3, dilation=2, groups=2),
+    "conv_transpose2d": nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1),
+    "conv_transpose2d_grouped_dilated": nn.ConvTranspose2d(4, 6, (3, 2), stride=(1, 3), padding=(2, 0), dilation=2,
+                                                           groups=2, bias=False),
+    "conv_transpose1d": nn.ConvTranspose1d(3, 5, 4, stride=2, padding=1),
+    "lstm_bidirectional_2_layers": nn.LSTM(8, 16, num_layers=2, bidirectional=True, batch_first=True),
+    "gru": nn.GRU(8, 16, num_layers=2, batch_first=False),
+}
+
+
+@pytest.mark.parametrize("name", list(CONV_CASES))
+def test_conv_and_recurrent_match_eager(native, tmp_path, name):
+    torch.manual_seed(2)
+    model = CONV_CASES[name].eval()
+    x = {"conv1d": r(2, 4, 11), "conv1d_strided_grouped_dilated": r(1, 4, 20), "conv_transpose2d": r(2, 4, 5, 6),
+         "conv_transpose2d_grouped_dilated": r(1, 4, 7, 5), "conv_transpose1d": r(1, 3, 9),
+         "lstm_bidirectional_2_layers": r(2, 7, 8), "gru": r(6, 3, 8)}[name]
+    export_to_wasm(model, tmp_path / "m.wtm", x, memory_layout="nchw", verify=False)
+    with torch.no_grad():
+        expected = tuple(torch.utils._pytree.tree_flatten(model(x))[0])
+    got = native.load_model(tmp_path / "m.wtm").forward(x)
+    torch.testing.assert_close(got if isinstance(got, tuple) else (got,), expected, rtol=1e-4, atol=1e-5)

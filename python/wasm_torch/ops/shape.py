@@ -77,7 +77,7 @@ def select(ctx, node):
     return ctx.emit("reshape", [sliced], {"shape": list(ctx.meta_shape(node))}, node)
 
 
-@converts("split.Tensor", "split_with_sizes.default")
+@converts("split.Tensor", "split_with_sizes.default", "unsafe_split.Tensor", "unsafe_split_with_sizes.default")
 def split(ctx, node):
     x = ctx.tensor(node.args[0])
     sizes = node.args[1]
@@ -126,3 +126,16 @@ def unbind(ctx, node):
                               f"{node.name}.{k}.slice", node.name)
         outputs.append(ctx.emit_step("reshape", [piece], {"shape": rest}, rest, x.dtype, f"{node.name}.{k}", node.name))
     return tuple(outputs)
+
+
+@converts("stack.default")
+def stack(ctx, node):
+    tensors = [ctx.tensor(t) for t in node.args[0]]
+    rank = len(tensors[0].shape) + 1
+    dim = (node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)) % rank
+    pieces = []
+    for k, t in enumerate(tensors):
+        shape = list(t.shape)
+        shape.insert(dim, 1)
+        pieces.append(ctx.emit_step("reshape", [t], {"shape": shape}, shape, t.dtype, f"{node.name}.{k}", node.name))
+    return ctx.emit("concat", pieces, {"dim": dim}, node)
