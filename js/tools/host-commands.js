@@ -53,8 +53,9 @@ export function createHost(runtime) {
 
   const commands = {
     info: () => ({ variant: runtime.variant, simd: runtime.hasSIMD(), threads: runtime.getThreadCount(), notes: runtime.notes }),
+    // A model arrives as a path (Node), a URL (the Chromium page) or base64 bytes.
     load: async (req) => {
-      const m = await runtime.loadModel(decodeBase64(req.bytes));
+      const m = await runtime.loadModel(req.path || req.url || decodeBase64(req.bytes));
       const id = nextModel++;
       models.set(id, m);
       return { model: id, inputs: m.inputs, outputs: m.outputs };

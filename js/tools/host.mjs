@@ -19,13 +19,22 @@ async function nodeEngine() {
 async function chromiumEngine() {
   const { startServer } = await import("./server.mjs");
   const { launchBrowser } = await import("./browser.mjs");
-  const server = await startServer();
+  const routes = {};
+  const server = await startServer({ routes });
   const browser = await launchBrowser();
   const page = await browser.newPage(`${server.url}/js/tools/host.html?threads=${args.threads}&simd=${args.simd}`);
   const ready = await page.evaluate(() => window.wtReady);
   if (!ready.crossOriginIsolated) throw new Error("the host page is not crossOriginIsolated");
+  let served = 0;
   return {
-    handle: (request) => page.evaluate((r) => window.wtHandle(r), request),
+    handle: (request) => {
+      if (request.path) {  // the page fetches model files by URL, as a real page does
+        const url = `/models/${++served}.wtm`;
+        routes[url] = request.path;
+        request = { ...request, path: undefined, url };
+      }
+      return page.evaluate((r) => window.wtHandle(r), request);
+    },
     close: async () => { await browser.close(); await server.close(); },
   };
 }

@@ -32,8 +32,11 @@ class WASMRuntime:
         self._backend = _NativeBackend(threads) if engine == "native" else _HostBackend(engine, threads, simd)
 
     def load_model(self, path_or_bytes) -> "Model":
-        data = path_or_bytes if isinstance(path_or_bytes, (bytes, bytearray)) else Path(path_or_bytes).read_bytes()
-        handle, inputs, outputs = self._backend.load(bytes(data))
+        """Loads a model file (a path) or model bytes."""
+        if isinstance(path_or_bytes, (bytes, bytearray)):
+            handle, inputs, outputs = self._backend.load_bytes(bytes(path_or_bytes))
+        else:
+            handle, inputs, outputs = self._backend.load_path(Path(path_or_bytes).resolve())
         return Model(self._backend, handle, inputs, outputs)
 
     def info(self) -> dict:
@@ -125,7 +128,10 @@ class _NativeBackend:
                           "shape": [shape[d] for d in range(rank)]})
         return specs
 
-    def load(self, data: bytes):
+    def load_path(self, path: Path):
+        return self.load_bytes(path.read_bytes())
+
+    def load_bytes(self, data: bytes):
         buf = self.lib.wt_alloc(len(data))
         if not buf:
             self._raise()
@@ -206,7 +212,12 @@ class _HostBackend:
     def info(self):
         return {k: self._info[k] for k in ("variant", "simd", "threads")}
 
-    def load(self, data: bytes):
+    def load_path(self, path: Path):
+        # By path: model files can exceed what one JSON string may hold.
+        reply = self._call({"cmd": "load", "path": str(path)})
+        return reply["model"], reply["inputs"], reply["outputs"]
+
+    def load_bytes(self, data: bytes):
         reply = self._call({"cmd": "load", "bytes": base64.b64encode(data).decode()})
         return reply["model"], reply["inputs"], reply["outputs"]
 
