@@ -4,12 +4,14 @@ named constants; subexpressions over constants only (e.g. a weight transpose) ar
 """
 from __future__ import annotations
 
+import contextlib
 import operator
 
 import torch
 import torch.fx
 import torch.utils._pytree as pytree
 from torch.fx.experimental.proxy_tensor import make_fx
+from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 
 from . import ir
 from .custom_ops import DECOMPOSITIONS
@@ -76,7 +78,7 @@ class ConvertContext:
             if meta is None:
                 meta = _getitem_meta(node, index or 0)
             dtype, shape = ir.DTYPE_CODES[meta.dtype], tuple(meta.shape)
-        return self.emit_step(op, inputs, attrs, shape, dtype, node.name, node.name)
+        return self.emit_step(op, inputs, attrs, shape, dtype, node.name, _where(node))
 
     def emit_step(self, op, inputs, attrs, shape, dtype, name, source) -> ir.Tensor:
         """Adds a runtime op with an explicit output (for decompositions into several ops)."""
@@ -105,7 +107,7 @@ def trace(model: torch.nn.Module, example_inputs: tuple) -> tuple:
 
     try:
         # functionalize: in-place and aliasing ops (relu_, add_) become their pure forms.
-        with torch.no_grad():
+        with torch.no_grad(), _recording_module_paths(model):
             gm = make_fx(functionalize(run), decomposition_table=dict(DECOMPOSITIONS))(params, buffers, *example_inputs)
     except Exception as e:  # tracing failures are user-facing: say what to do
         message = str(e).split("\n")[0]
@@ -113,6 +115,43 @@ def trace(model: torch.nn.Module, example_inputs: tuple) -> tuple:
             raise CaptureError(f"the model has data-dependent control flow, which a static graph cannot hold: {message}") from e
         raise CaptureError(f"tracing the model failed: {type(e).__name__}: {message}") from e
     return gm, list(params) + list(buffers), {**params, **buffers}
+
+
+@contextlib.contextmanager
+def _recording_module_paths(model: torch.nn.Module):
+    """Stamps node.meta["module_path"] (e.g. "layer3.1.conv2") on every node traced while a
+    submodule runs: module forward hooks keep the stack, fx.Graph.create_node reads it."""
+    names = {id(m): name for name, m in model.named_modules()}
+    stack = []
+    def enter(module, _inputs):
+        stack.append(names.get(id(module), stack[-1] if stack else ""))
+
+    def leave(_module, _inputs, _output):  # must return None: a returned value replaces the output
+        if stack:
+            stack.pop()
+
+    pre = register_module_forward_pre_hook(enter)
+    post = register_module_forward_hook(leave)
+    create_node = torch.fx.Graph.create_node
+
+    def stamped(self, *args, **kwargs):
+        node = create_node(self, *args, **kwargs)
+        node.meta["module_path"] = stack[-1] if stack else ""
+        return node
+
+    torch.fx.Graph.create_node = stamped
+    try:
+        yield
+    finally:
+        torch.fx.Graph.create_node = create_node
+        pre.remove()
+        post.remove()
+
+
+def _where(node) -> str:
+    """Where an op came from, for messages: the module path, else the graph node name."""
+    path = node.meta.get("module_path", "")
+    return f"{path} ({node.name})" if path else node.name
 
 
 def capture(model: torch.nn.Module, example_inputs: tuple) -> ir.Graph:
@@ -146,7 +185,7 @@ def capture(model: torch.nn.Module, example_inputs: tuple) -> ir.Graph:
         except _Skip:
             ctx.values[node] = _SKIPPED
         except Unsupported as e:
-            problems.append((_op_name(node.target), node.name, str(e)))
+            problems.append((_op_name(node.target), _where(node), str(e)))
             ctx.values[node] = _SKIPPED
     output_node = next(n for n in gm.graph.nodes if n.op == "output")
     flat_outputs = pytree.tree_flatten(output_node.args[0])[0]

@@ -32,6 +32,27 @@ def test_unsupported_ops_are_listed_together(tmp_path):
         export_to_wasm(UsesUnsupportedOps().eval(), tmp_path / "m.wtm", torch.randn(2, 4), memory_layout="nchw")
     names = [op for op, _, _ in info.value.ops]
     assert names == ["aten.sin", "aten.cos", "aten.atan"], names  # cos reads sin's output: still listed
+    assert "at sin" in str(info.value)
+
+
+def test_unsupported_op_errors_name_the_module_path(tmp_path):
+    class Inner(nn.Module):
+        def forward(self, x):
+            return torch.atan(x)
+
+    class Outer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer3 = nn.Sequential(nn.Linear(4, 4), nn.Sequential(nn.ReLU(), Inner()))
+
+        def forward(self, x):
+            return self.layer3(x) + torch.atan(x)
+
+    with pytest.raises(UnsupportedOpsError) as info:
+        export_to_wasm(Outer().eval(), tmp_path / "m.wtm", torch.randn(2, 4), memory_layout="nchw")
+    wheres = [where for _, where, _ in info.value.ops]
+    assert wheres[0].startswith("layer3.1.1 ("), wheres  # inside Outer.layer3[1][1]
+    assert not wheres[1].startswith("layer3"), wheres    # the top-level atan
     assert "docs/OPERATORS.md" in str(info.value)
     assert not (tmp_path / "m.wtm").exists()
 
