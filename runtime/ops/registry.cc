@@ -16,6 +16,7 @@ extern const OpDef kMatmulOp, kLayerNormOp, kPermuteOp, kExpandOp, kSliceOp, kCa
 const std::vector<OpDef>& unary_ops();
 const std::vector<OpDef>& binary_ops();
 const std::vector<OpDef>& reduce_ops();
+const std::vector<OpDef>& compare_ops();
 
 namespace {
 
@@ -24,7 +25,7 @@ std::vector<const OpDef*> collect_ops() {
                                    &kBatchNormOp, &kReshapeOp,  &kConcatOp,    &kSoftmaxOp,   &kLogSoftmaxOp,
                                    &kMatmulOp,   &kLayerNormOp, &kPermuteOp,   &kExpandOp,    &kSliceOp,
                                    &kCastOp,     &kEmbeddingOp, &kResize2dOp, &kConvTranspose2dOp};
-  for (const auto* family : {&unary_ops(), &binary_ops(), &reduce_ops()}) {
+  for (const auto* family : {&unary_ops(), &binary_ops(), &reduce_ops(), &compare_ops()}) {
     for (const OpDef& op : *family) ops.push_back(&op);
   }
   return ops;

@@ -416,3 +416,54 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ConvTranspose2dTest,
 
 }  // namespace
 }  // namespace wt
+
+#include "kernels/compare.h"
+
+namespace wt {
+namespace {
+
+TEST(CompareKernelTest, AllOpsAllFormsForFloatAndInt64) {
+  const float fa[4] = {1, 2, 3, NAN}, fb[4] = {2, 2, 1, 0};
+  const int64_t ia[4] = {1, 2, 3, -4}, ib[4] = {2, 2, 1, 0};
+  const CompareOp ops[6] = {CompareOp::kEq, CompareOp::kNe, CompareOp::kLt, CompareOp::kLe, CompareOp::kGt, CompareOp::kGe};
+  auto ref = [](CompareOp op, double a, double b) {
+    switch (op) {
+      case CompareOp::kEq: return a == b;
+      case CompareOp::kNe: return a != b;
+      case CompareOp::kLt: return a < b;
+      case CompareOp::kLe: return a <= b;
+      case CompareOp::kGt: return a > b;
+      case CompareOp::kGe: return a >= b;
+    }
+    return false;
+  };
+  for (CompareOp op : ops) {
+    bool y[4];
+    compare_scalar(op, DType::kFloat32).vv(4, fa, fb, y);
+    for (int i = 0; i < 4; ++i) ASSERT_EQ(y[i], ref(op, fa[i], fb[i])) << int(op) << " " << i;  // NaN: only ne
+    compare_scalar(op, DType::kInt64).vs(4, ia, &ib[1], y);
+    for (int i = 0; i < 4; ++i) ASSERT_EQ(y[i], ref(op, double(ia[i]), 2.0));
+    compare_scalar(op, DType::kInt64).sv(4, &ia[2], ib, y);
+    for (int i = 0; i < 4; ++i) ASSERT_EQ(y[i], ref(op, 3.0, double(ib[i])));
+  }
+}
+
+TEST(CompareKernelTest, SelectEveryElementSize) {
+  const bool c[3] = {true, false, true};
+  const uint8_t a1[3] = {1, 2, 3}, b1[3] = {9, 8, 7};
+  const float a4[3] = {1, 2, 3}, b4[3] = {9, 8, 7};
+  const int64_t a8[3] = {1, 2, 3}, b8[3] = {9, 8, 7};
+  uint8_t y1[3];
+  float y4[3];
+  int64_t y8[3];
+  select_scalar(3, 1, c, a1, b1, y1);
+  select_scalar(3, 4, c, a4, b4, y4);
+  select_scalar(3, 8, c, a8, b8, y8);
+  EXPECT_EQ(y1[1], 8);
+  EXPECT_EQ(y4[0], 1.f);
+  EXPECT_EQ(y4[1], 8.f);
+  EXPECT_EQ(y8[2], 3);
+}
+
+}  // namespace
+}  // namespace wt

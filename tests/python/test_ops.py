@@ -129,3 +129,28 @@ def test_conv_and_recurrent_match_eager(native, tmp_path, name):
         expected = tuple(torch.utils._pytree.tree_flatten(model(x))[0])
     got = native.load_model(tmp_path / "m.wtm").forward(x)
     torch.testing.assert_close(got if isinstance(got, tuple) else (got,), expected, rtol=1e-4, atol=1e-5)
+
+
+MASK_CASES = {
+    "compare_float_broadcast": (lambda a, b: ((a > b).float() + (a <= 0.1).float() + (b == b).float()
+                                              + (a != a * 2).float()), [r(3, 4), r(4)]),
+    "compare_int64": (lambda ids: (ids == 0).float() + (ids >= 5).float() - (3 < ids).float(),
+                      [torch.tensor([[0, 3, 7, 5], [9, 0, 1, 4]])]),
+    "where_broadcast": (lambda a, b: torch.where(a > 0, a, b * 2), [r(2, 3, 4), r(3, 1)]),
+    "masked_fill_causal": (lambda x: x.masked_fill(torch.ones(5, 5).triu(1).bool(), float("-inf")).softmax(-1),
+                           [r(2, 5, 5)]),
+    "masked_fill_from_input_mask": (lambda x, m: x.masked_fill(m[:, None, :] == 0, -1e4), [r(2, 3, 4),
+                                    torch.tensor([[1, 1, 0, 0], [1, 1, 1, 0]])]),
+    "bool_input": (lambda x, m: torch.where(m, x, -x), [r(6), torch.tensor([True, False, True, True, False, False])]),
+}
+
+
+@pytest.mark.parametrize("name", list(MASK_CASES))
+def test_masks_and_comparisons_match_eager(native, tmp_path, name):
+    torch.manual_seed(3)
+    fn, inputs = MASK_CASES[name]
+    model = Fn(fn).eval()
+    export_to_wasm(model, tmp_path / "m.wtm", tuple(inputs), memory_layout="nchw", verify=False)
+    with torch.no_grad():
+        expected = model(*inputs)
+    torch.testing.assert_close(native.load_model(tmp_path / "m.wtm").forward(*inputs), expected, rtol=1e-5, atol=1e-6)

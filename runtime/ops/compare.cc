@@ -1,0 +1,106 @@
+// Comparisons (eq, ne, lt, le, gt, ge) with broadcasting -> bool; and where(cond, a, b) over
+// equal shapes (the exporter expands operands to the output shape first).
+#include "kernels/compare.h"
+#include "ops/broadcast.h"
+
+namespace wt {
+namespace {
+
+class CompareKernel final : public OpKernel {
+ public:
+  CompareKernel(CompareKernels k, BroadcastPlan plan, size_t element_size) : k_(k), plan_(plan), element_size_(element_size) {}
+
+  void run(const RunContext& ctx) const override {
+    const auto* a = static_cast<const uint8_t*>(ctx.inputs[0]);
+    const auto* b = static_cast<const uint8_t*>(ctx.inputs[1]);
+    bool* y = static_cast<bool*>(ctx.outputs[0]);
+    const size_t len = plan_.run_length, es = element_size_;
+    ctx.pool->parallelize(plan_.runs, 4096 / (len + 1) + 1, [&](size_t begin, size_t end) {
+      for (size_t r = begin; r < end; ++r) {
+        size_t ao, bo;
+        plan_.run_offsets(r, &ao, &bo);
+        if (plan_.a_run_stride && plan_.b_run_stride) k_.vv(len, a + ao * es, b + bo * es, y + r * len);
+        else if (plan_.b_run_stride) k_.sv(len, a + ao * es, b + bo * es, y + r * len);
+        else k_.vs(len, a + ao * es, b + bo * es, y + r * len);
+      }
+    });
+  }
+
+ private:
+  CompareKernels k_;
+  BroadcastPlan plan_;
+  size_t element_size_;
+};
+
+struct CompareSpec {
+  const char* name;
+  CompareOp op;
+};
+
+constexpr CompareSpec kCompareSpecs[] = {{"eq", CompareOp::kEq}, {"ne", CompareOp::kNe}, {"lt", CompareOp::kLt},
+                                         {"le", CompareOp::kLe}, {"gt", CompareOp::kGt}, {"ge", CompareOp::kGe}};
+
+Result<std::unique_ptr<OpKernel>> prepare_compare(const PrepareContext& ctx) {
+  WT_RETURN_IF_ERROR(ctx.expect_input_count(2, 2));
+  const TensorInfo* a = ctx.input(0);
+  const TensorInfo* b = ctx.input(1);
+  if (a == nullptr || b == nullptr) return ctx.error("both inputs are required");
+  if (a->dtype != b->dtype || (a->dtype != DType::kFloat32 && a->dtype != DType::kInt64)) {
+    return ctx.error(std::string("compares float32 or int64 operands of one dtype, got ") + dtype_name(a->dtype) +
+                     " and " + dtype_name(b->dtype));
+  }
+  WT_ASSIGN_OR_RETURN(Shape out, broadcast_shapes(ctx, a->shape, b->shape));
+  for (const CompareSpec& spec : kCompareSpecs) {
+    if (ctx.node.op != spec.name) continue;
+    ctx.outputs->push_back({DType::kBool, out});
+    return make_kernel(CompareKernel(compare_scalar(spec.op, a->dtype), make_broadcast_plan(a->shape, b->shape, out),
+                                     dtype_size(a->dtype)));
+  }
+  return ctx.error("is not a comparison");
+}
+
+class WhereKernel final : public OpKernel {
+ public:
+  WhereKernel(size_t n, size_t element_size) : n_(n), element_size_(element_size) {}
+  void run(const RunContext& ctx) const override {
+    ctx.pool->parallelize(n_, 16384, [&](size_t b, size_t e) {
+      const size_t es = element_size_;
+      select_scalar(e - b, es, static_cast<const bool*>(ctx.inputs[0]) + b, static_cast<const uint8_t*>(ctx.inputs[1]) + b * es,
+                    static_cast<const uint8_t*>(ctx.inputs[2]) + b * es, static_cast<uint8_t*>(ctx.outputs[0]) + b * es);
+    });
+  }
+
+ private:
+  size_t n_, element_size_;
+};
+
+Result<std::unique_ptr<OpKernel>> prepare_where(const PrepareContext& ctx) {
+  WT_RETURN_IF_ERROR(ctx.expect_input_count(3, 3));
+  const TensorInfo* c = ctx.input(0);
+  const TensorInfo* a = ctx.input(1);
+  const TensorInfo* b = ctx.input(2);
+  if (!c || !a || !b || c->dtype != DType::kBool) return ctx.error("takes a bool condition and two values");
+  if (a->dtype != b->dtype || a->dtype == DType::kFloat16) return ctx.error("values must share a dtype");
+  if (c->shape != a->shape || a->shape != b->shape) {
+    return ctx.error("operands must have equal shapes, got " + shape_to_string(c->shape) + ", " +
+                     shape_to_string(a->shape) + ", " + shape_to_string(b->shape));
+  }
+  ctx.outputs->push_back({a->dtype, a->shape});
+  return make_kernel(WhereKernel(static_cast<size_t>(numel(a->shape)), dtype_size(a->dtype)));
+}
+
+std::vector<OpDef> make_compare_defs() {
+  std::vector<OpDef> defs;
+  for (const CompareSpec& s : kCompareSpecs) defs.push_back({s.name, prepare_compare, "float32, int64 -> bool", "NumPy broadcasting"});
+  defs.push_back({"where", prepare_where, "bool condition; values of any dtype", "equal shapes (exporter expands)"});
+  return defs;
+}
+
+}  // namespace
+
+const std::vector<OpDef>& compare_ops() {
+  static const std::vector<OpDef> defs = make_compare_defs();
+  return defs;
+}
+
+}  // namespace wt
