@@ -61,6 +61,14 @@ CASES = {
     "layer_norm_2d": (nn.LayerNorm([3, 4]), [r(2, 3, 4)]),
     "layer_norm_no_affine": (nn.LayerNorm(6, elementwise_affine=False), [r(5, 6)]),
     "cast_roundtrip": (lambda x: (x * 3).to(torch.int64).to(torch.float32) + x.to(torch.bool).float(), [r(10)]),
+    # decomposed normalizations and layout ops
+    "group_norm": (nn.GroupNorm(4, 8), [r(2, 8, 3, 5)]),
+    "group_norm_no_affine": (nn.GroupNorm(2, 6, affine=False), [r(1, 6, 7)]),
+    "instance_norm": (nn.InstanceNorm2d(5, affine=True), [r(2, 5, 4, 6)]),
+    "batch_norm_batch_stats": (nn.BatchNorm1d(3, track_running_stats=False), [r(4, 3, 5)]),
+    "pixel_shuffle": (nn.PixelShuffle(2), [r(1, 12, 3, 5)]),
+    "constant_pad": (lambda x: F.pad(x, (1, 2, 0, 3), value=0.5) + 0, [r(2, 3, 4, 5)]),
+    "constant_pad_negative": (lambda x: F.pad(x, (-1, 2, 2, -2)), [r(1, 2, 6, 5)]),
     # resize
     "interpolate_nearest": (lambda x: F.interpolate(x, size=(9, 4)) + F.interpolate(x, scale_factor=(1.7, 0.6))[..., :1, :1], [r(2, 3, 5, 7)]),
     "interpolate_bilinear": (lambda x: F.interpolate(x, size=(11, 13), mode="bilinear", align_corners=False)

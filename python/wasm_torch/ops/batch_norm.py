@@ -1,6 +1,7 @@
 import torch
 
 from . import Unsupported, converts
+from .normalization import batch_statistics_norm
 
 aten = torch.ops.aten
 
@@ -11,8 +12,9 @@ def batch_norm(ctx, node):
     x, weight, bias, mean, var = (ctx.tensor(a) if a is not None else None for a in args[:5])
     if node.target is aten.native_batch_norm.default:
         training, eps = args[5], args[7]
-        if training:
-            raise Unsupported("batch_norm in training mode: call model.eval() before export")
+        if training:  # batch statistics: instance_norm, or batch_norm with track_running_stats=False
+            out = batch_statistics_norm(ctx, node, x, args[1], args[2], eps)
+            return (out, ctx.unavailable("batch_norm's saved mean"), ctx.unavailable("batch_norm's saved inverse std"))
     else:
         eps = args[6]
     if mean is None or var is None:

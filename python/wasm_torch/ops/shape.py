@@ -1,3 +1,4 @@
+import numpy as np
 import torch
 
 from .. import ir
@@ -139,3 +140,53 @@ def stack(ctx, node):
         shape.insert(dim, 1)
         pieces.append(ctx.emit_step("reshape", [t], {"shape": shape}, shape, t.dtype, f"{node.name}.{k}", node.name))
     return ctx.emit("concat", pieces, {"dim": dim}, node)
+
+
+@converts("pixel_shuffle.default")
+def pixel_shuffle(ctx, node):
+    """[N, C*r*r, H, W] -> [N, C, r, r, H, W] -> [N, C, H, r, W, r] -> [N, C, H*r, W*r]."""
+    x = ctx.tensor(node.args[0])
+    r = int(node.args[1])
+    n, c, h, w = x.shape
+    c_out = c // (r * r)
+    split = (n, c_out, r, r, h, w)
+    y = ctx.emit_step("reshape", [x], {"shape": list(split)}, split, x.dtype, node.name + ".split", node.name)
+    moved = (n, c_out, h, r, w, r)
+    y = ctx.emit_step("permute", [y], {"perm": [0, 1, 4, 2, 5, 3]}, moved, x.dtype, node.name + ".moved", node.name)
+    return ctx.emit("reshape", [y], {"shape": list(ctx.meta_shape(node))}, node)
+
+
+@converts("constant_pad_nd.default")
+def constant_pad(ctx, node):
+    """Pads by concatenating constant blocks (negative padding crops with slice), last dim first."""
+    x = ctx.tensor(node.args[0])
+    pads = list(node.args[1])
+    value = float(node.args[2]) if len(node.args) > 2 else 0.0
+    np_dtype = ir.NUMPY_DTYPES[x.dtype]
+    y = x
+    for k in range(len(pads) // 2):
+        dim = len(x.shape) - 1 - k
+        before, after = pads[2 * k], pads[2 * k + 1]
+        y = _crop(ctx, node, y, dim, max(-before, 0), max(-after, 0), k)
+        pieces = []
+        for amount, tag in ((before, "before"), (None, None), (after, "after")):
+            if amount is None:
+                pieces.append(y)
+            elif amount > 0:
+                shape = list(y.shape)
+                shape[dim] = amount
+                pieces.append(ctx.constant(np.full(shape, value, dtype=np_dtype), f"{node.name}.{tag}{k}"))
+        if len(pieces) > 1:
+            shape = list(y.shape)
+            shape[dim] = sum(p.shape[dim] for p in pieces)
+            y = ctx.emit_step("concat", pieces, {"dim": dim}, shape, x.dtype, f"{node.name}.pad{k}", node.name)
+    return y
+
+
+def _crop(ctx, node, y, dim, start_crop, end_crop, k):
+    if not (start_crop or end_crop):
+        return y
+    shape = list(y.shape)
+    shape[dim] -= start_crop + end_crop
+    attrs = {"dim": dim, "start": start_crop, "end": y.shape[dim] - end_crop, "step": 1}
+    return ctx.emit_step("slice", [y], attrs, shape, y.dtype, f"{node.name}.crop{k}", node.name)
