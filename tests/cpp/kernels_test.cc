@@ -467,3 +467,50 @@ TEST(CompareKernelTest, SelectEveryElementSize) {
 
 }  // namespace
 }  // namespace wt
+
+#include "kernels/index_ops.h"
+
+namespace wt {
+namespace {
+
+TEST(IndexKernelTest, TopkSortsAndBreaksTiesByIndex) {
+  const float x[6] = {1, 5, 3, 5, NAN, -2};
+  float v[3];
+  int64_t i[3];
+  f32_topk_scalar({1, 6, 1}, 3, true, x, v, i, 0, 1);
+  EXPECT_TRUE(std::isnan(v[0]));  // NaN is the largest
+  EXPECT_EQ(i[0], 4);
+  EXPECT_EQ(i[1], 1);  // 5 at index 1 before 5 at index 3
+  EXPECT_EQ(i[2], 3);
+  f32_topk_scalar({1, 6, 1}, 2, false, x, v, i, 0, 1);
+  EXPECT_EQ(v[0], -2.f);
+  EXPECT_EQ(v[1], 1.f);
+}
+
+TEST(IndexKernelTest, BadIndicesAreReportedAndZeroed) {
+  const float x[4] = {1, 2, 3, 4};
+  const int64_t idx[3] = {-1, 7, 0};
+  float y[3];
+  int64_t bad = INT64_MIN;
+  index_select_scalar({1, 4, 1}, 3, sizeof(float), reinterpret_cast<const uint8_t*>(x), idx,
+                      reinterpret_cast<uint8_t*>(y), 0, 1, &bad);
+  EXPECT_EQ(y[0], 4.f);  // -1 counts from the end
+  EXPECT_EQ(y[1], 0.f);
+  EXPECT_EQ(bad, 7);
+  EXPECT_EQ(y[2], 1.f);
+}
+
+TEST(IndexKernelTest, ArgmaxFirstOnTiesAndCumsum) {
+  const float x[5] = {2, 7, 7, -1, 0};
+  int64_t am;
+  f32_argextreme_scalar({1, 5, 1}, true, x, &am, 0, 1);
+  EXPECT_EQ(am, 1);
+  f32_argextreme_scalar({1, 5, 1}, false, x, &am, 0, 1);
+  EXPECT_EQ(am, 3);
+  float c[5];
+  f32_cumsum_scalar({1, 5, 1}, x, c, 0, 1);
+  EXPECT_EQ(c[4], 15.f);
+}
+
+}  // namespace
+}  // namespace wt

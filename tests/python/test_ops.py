@@ -162,3 +162,37 @@ def test_masks_and_comparisons_match_eager(native, tmp_path, name):
     with torch.no_grad():
         expected = model(*inputs)
     torch.testing.assert_close(native.load_model(tmp_path / "m.wtm").forward(*inputs), expected, rtol=1e-5, atol=1e-6)
+
+
+INDEX_CASES = {
+    "gather": (lambda x, i: torch.gather(x, 1, i), [r(2, 5, 3), torch.tensor([[[0, 4, 1], [3, 3, 3]], [[-1, 0, 2], [1, 1, 4]]]).clamp(0)]),
+    "index_select": (lambda x: torch.index_select(x, 1, torch.tensor([4, 0, 2, 2])) * 1, [r(3, 5, 2)]),
+    "argmax_argmin": (lambda x: (x.argmax(1), x.argmin(-1, keepdim=True), x.argmax()), [r(4, 6)]),
+    "max_min_dim": (lambda x: (x.max(1)[0], x.max(1)[1], x.min(0, keepdim=True)[0]), [r(3, 7)]),
+    "topk": (lambda x: x.topk(3, dim=1), [r(2, 8, 3)]),
+    "topk_smallest": (lambda x: x.topk(2, largest=False), [r(4, 5)]),
+    "cumsum": (lambda x: x.cumsum(1) + x.cumsum(-1), [r(3, 4, 5)]),
+}
+
+
+@pytest.mark.parametrize("name", list(INDEX_CASES))
+def test_index_ops_match_eager(native, tmp_path, name):
+    torch.manual_seed(4)
+    fn, inputs = INDEX_CASES[name]
+    model = Fn(fn).eval()
+    export_to_wasm(model, tmp_path / "m.wtm", tuple(inputs), memory_layout="nchw", verify=False)
+    with torch.no_grad():
+        expected = model(*inputs)
+    got = native.load_model(tmp_path / "m.wtm").forward(*inputs)
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_gather_index_out_of_range_is_a_forward_error(native, tmp_path):
+    from wasm_torch import ModelRuntimeError
+    model = Fn(lambda x, i: torch.gather(x, 1, i)).eval()
+    x, i = r(2, 3), torch.tensor([[0, 2], [1, 1]])
+    export_to_wasm(model, tmp_path / "m.wtm", (x, i), memory_layout="nchw", verify=False)
+    m = native.load_model(tmp_path / "m.wtm")
+    with pytest.raises(ModelRuntimeError, match="index 3 is out of range for a dimension of size 3"):
+        m.forward(x, torch.tensor([[0, 3], [1, 1]]))
+    torch.testing.assert_close(m.forward(x, i), model(x, i))

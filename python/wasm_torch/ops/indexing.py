@@ -1,0 +1,81 @@
+"""Index ops along one axis: gather, index_select, argmax/argmin, max/min with indices, topk, cumsum."""
+import torch
+
+from .. import ir
+from . import Unsupported, converts
+
+I64 = ir.DTYPE_CODES[torch.int64]
+
+
+def _index(ctx, node, op, x, dim, index):
+    idx = ctx.tensor(index)
+    if idx.dtype != I64:
+        raise Unsupported(f"{op} with {ir.DTYPE_NAMES[idx.dtype]} indices (int64 expected)")
+    return ctx.emit(op, [ctx.tensor(x), idx], {"dim": int(dim)}, node)
+
+
+@converts("gather.default")
+def gather(ctx, node):
+    x, dim, index = node.args[:3]
+    return _index(ctx, node, "gather", x, dim, index)
+
+
+@converts("index_select.default")
+def index_select(ctx, node):
+    x, dim, index = node.args[:3]
+    return _index(ctx, node, "index_select", x, dim, index)
+
+
+def _arg(op):
+    def convert(ctx, node):
+        x = ctx.tensor(node.args[0])
+        dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim")
+        keepdim = bool(node.args[2] if len(node.args) > 2 else node.kwargs.get("keepdim", False))
+        if dim is None:  # over all elements: flatten first
+            flat = (max(1, int(torch.Size(x.shape).numel())),)
+            x = ctx.emit_step("reshape", [x], {"shape": list(flat)}, flat, x.dtype, node.name + ".flat", node.name)
+            dim, keepdim = 0, False
+        return ctx.emit(op, [x], {"dim": int(dim), "keepdim": int(keepdim)}, node)
+    convert.__name__ = op
+    return convert
+
+
+converts("argmax.default")(_arg("argmax"))
+converts("argmin.default")(_arg("argmin"))
+
+
+@converts("max.dim", "min.dim")
+def extreme_with_index(ctx, node):
+    x = ctx.tensor(node.args[0])
+    dim = int(node.args[1])
+    keepdim = bool(node.args[2]) if len(node.args) > 2 else False
+    is_max = node.target.overloadpacket.__name__ == "max"
+    attrs = {"dim": dim, "keepdim": int(keepdim)}
+    values = ctx.emit("amax" if is_max else "amin", [x], {"dims": [dim], "keepdim": int(keepdim)}, node, index=0)
+    indices = ctx.emit("argmax" if is_max else "argmin", [x], attrs, node, index=1)
+    indices.name = node.name + ".indices"
+    return (values, indices)
+
+
+@converts("topk.default")
+def topk(ctx, node):
+    args = list(node.args) + [None] * (5 - len(node.args))
+    x, k, dim, largest, _sorted = args[:5]
+    if _sorted is False:
+        raise Unsupported("topk with sorted=False (results are always sorted; export with sorted=True)")
+    x = ctx.tensor(x)
+    dim = -1 if dim is None else int(dim)
+    shape = list(x.shape)
+    shape[dim] = int(k)
+    values = ir.Tensor(node.name, x.dtype, tuple(shape))
+    indices = ir.Tensor(node.name + ".indices", I64, tuple(shape))
+    attrs = {"k": int(k), "dim": dim, "largest": int(largest is None or bool(largest))}
+    ctx.graph.nodes.append(ir.Node("topk", [x], [values, indices], attrs, source=node.name))
+    return (values, indices)
+
+
+@converts("cumsum.default")
+def cumsum(ctx, node):
+    if node.kwargs.get("dtype") is not None:
+        raise Unsupported("cumsum with a dtype argument")
+    return ctx.emit("cumsum", [ctx.tensor(node.args[0])], {"dim": int(node.args[1])}, node)
