@@ -32,8 +32,9 @@ def main(size: str = "real") -> int:
                 with torch.no_grad():
                     expected = model(*inputs)
                 expected = torch.utils._pytree.tree_flatten(expected)[0]
-                got = runtime.load_model(path).forward(*inputs)
-                got = got if isinstance(got, tuple) else (got,)
+                loaded = runtime.load_model(path)
+                got = torch.utils._pytree.tree_flatten(loaded.forward(*inputs))[0]
+                loaded.close()  # the wasm heap holds at most 2 GiB: one large model at a time
                 err = max(float((g - e).abs().max()) for g, e in zip(got, expected))
                 ok = all(torch.allclose(g, e, rtol=RTOL, atol=ATOL) for g, e in zip(got, expected))
                 rows.append((name, sum(report.ops.values()), sum(p.numel() for p in model.parameters()), err, ok,

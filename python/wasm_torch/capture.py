@@ -5,6 +5,7 @@ named constants; subexpressions over constants only (e.g. a weight transpose) ar
 from __future__ import annotations
 
 import contextlib
+import json
 import operator
 
 import torch
@@ -197,7 +198,18 @@ def capture(model: torch.nn.Module, example_inputs: tuple) -> ir.Graph:
             raise CaptureError(f"model output {out} is not a tensor the graph computes")
         graph.outputs.append(value)
     graph.trace = (gm, [state[n] for n in state_names] + list(example_inputs))
+    graph.metadata["output_structure"] = json.dumps(_structure(gm._graph._codegen.pytree_info.out_spec))
     return graph
+
+
+def _structure(spec) -> object:
+    """A TreeSpec as JSON: null for a tensor, {"tuple"|"list": [...]} or {"dict": [[key, ...], ...]}."""
+    if spec.type is None:  # a leaf
+        return None
+    children = [_structure(c) for c in spec.children_specs]
+    if spec.type is dict:
+        return {"dict": [[str(k), c] for k, c in zip(spec.context, children)]}
+    return {"list" if spec.type is list else "tuple": children}
 
 
 def _convert(ctx: ConvertContext, node):

@@ -34,10 +34,15 @@ class WASMRuntime:
     def load_model(self, path_or_bytes) -> "Model":
         """Loads a model file (a path) or model bytes."""
         if isinstance(path_or_bytes, (bytes, bytearray)):
-            handle, inputs, outputs = self._backend.load_bytes(bytes(path_or_bytes))
+            data = bytes(path_or_bytes)
+            handle, inputs, outputs = self._backend.load_bytes(data)
         else:
-            handle, inputs, outputs = self._backend.load_path(Path(path_or_bytes).resolve())
-        return Model(self._backend, handle, inputs, outputs)
+            path = Path(path_or_bytes).resolve()
+            handle, inputs, outputs = self._backend.load_path(path)
+            data = path.read_bytes()
+        model = Model(self._backend, handle, inputs, outputs)
+        model.structure = _output_structure(data)  # the runtime accepted the file, so it parses
+        return model
 
     def info(self) -> dict:
         """{"variant", "simd", "threads"} of the runtime actually running."""
@@ -57,10 +62,14 @@ class Model:
     def __init__(self, backend, handle, inputs, outputs):
         self._backend, self._handle = backend, handle
         self.inputs, self.outputs = inputs, outputs   # [{"name", "dtype", "shape"}]
+        self.structure = None  # set by WASMRuntime.load_model from the file's metadata
 
     def forward(self, *tensors):
+        """Returns what the exported model returned: a tensor, or its tuple/list/dict structure."""
         arrays = [_to_numpy(t) for t in tensors]
         outs = [torch.from_numpy(a) for a in self._backend.forward(self._handle, arrays)]
+        if self.structure is not None:
+            return _rebuild(self.structure, iter(outs))
         return outs[0] if len(outs) == 1 else tuple(outs)
 
     __call__ = forward
@@ -72,6 +81,21 @@ class Model:
 
     def close(self):
         self._backend.unload(self._handle)
+
+
+def _rebuild(structure, leaves):
+    if structure is None:
+        return next(leaves)
+    if "dict" in structure:
+        return {key: _rebuild(child, leaves) for key, child in structure["dict"]}
+    items = [_rebuild(child, leaves) for child in structure.get("tuple", structure.get("list", []))]
+    return items if "list" in structure else tuple(items)
+
+
+def _output_structure(data: bytes):
+    from .serialize import read_info
+    text = read_info(data).metadata.get("output_structure")
+    return json.loads(text) if text else None
 
 
 def _to_numpy(t) -> np.ndarray:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 import torch.fx
+import torch.utils._pytree as pytree
 
 from . import ir
 from .errors import WASMTorchError
@@ -47,7 +48,7 @@ def _run(runtime, graph: ir.Graph, inputs) -> tuple:
         model = runtime.load_model(path)
         out = model.forward(*inputs)
         model.close()
-    return out if isinstance(out, tuple) else (out,)
+    return tuple(pytree.tree_flatten(out)[0])  # in the file's (flat) output order
 
 
 def verify_export(graph: ir.Graph, inputs, engine: str, atol: float, rtol: float) -> list:
@@ -57,7 +58,6 @@ def verify_export(graph: ir.Graph, inputs, engine: str, atol: float, rtol: float
     with torch.no_grad():
         eager = _eager_values(gm, flat_args)
     output_node = next(n for n in gm.graph.nodes if n.op == "output")
-    import torch.utils._pytree as pytree
     expected = [eager[n.name] for n in pytree.tree_flatten(output_node.args[0])[0]]
     with WASMRuntime(engine) as runtime:
         got = _run(runtime, graph, inputs)

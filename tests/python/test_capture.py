@@ -59,7 +59,7 @@ def test_unsupported_op_errors_name_the_module_path(tmp_path):
 
 def test_data_dependent_control_flow_is_a_capture_error(tmp_path):
     with pytest.raises(CaptureError, match="data-dependent|tracing the model failed"):
-        export_to_wasm(DataDependent(), tmp_path / "m.wtm", torch.randn(3), memory_layout="nchw")
+        export_to_wasm(DataDependent().eval(), tmp_path / "m.wtm", torch.randn(3), memory_layout="nchw")
 
 
 def test_unknown_level_and_layout_are_rejected(tmp_path):
@@ -134,3 +134,20 @@ def test_verification_names_the_first_diverging_op(tmp_path, monkeypatch):
     with pytest.raises(VerificationError, match=r"first diverging op: sigmoid producing 'relu'"):
         export_to_wasm(Net().eval(), tmp_path / "m.wtm", torch.randn(2, 4), optimization_level="O0",
                        memory_layout="nchw")
+
+
+def test_nested_outputs_keep_their_structure(tmp_path):
+    from wasm_torch import WASMRuntime
+
+    class Nested(nn.Module):
+        def forward(self, x, ids):
+            return {"scaled": x * 2, "pair": (x + 1, [torch.relu(x)]), "picked": ids.to(torch.float32) * 0.5}
+
+    x, ids = torch.randn(2, 3), torch.tensor([1, 2, 3], dtype=torch.int32)
+    export_to_wasm(Nested().eval(), tmp_path / "m.wtm", (x, ids), memory_layout="nchw")
+    with WASMRuntime("native") as rt:
+        got = rt.load_model(tmp_path / "m.wtm").forward(x, ids)
+    expected = Nested()(x, ids)
+    assert isinstance(got, dict) and list(got) == ["scaled", "pair", "picked"]
+    assert isinstance(got["pair"], tuple) and isinstance(got["pair"][1], list)
+    torch.testing.assert_close(got, expected)

@@ -23,5 +23,5 @@ def test_zoo_model_matches_eager_in_node(node_runtime, tmp_path, name):
     with torch.no_grad():
         expected = model(*inputs)
     expected = tuple(torch.utils._pytree.tree_flatten(expected)[0])  # dict/tuple outputs, flattened as exported
-    got = node_runtime.load_model(tmp_path / f"{name}.wtm").forward(*inputs)
-    torch.testing.assert_close(got if isinstance(got, tuple) else (got,), expected, rtol=RTOL, atol=ATOL)
+    got = tuple(torch.utils._pytree.tree_flatten(node_runtime.load_model(tmp_path / f"{name}.wtm").forward(*inputs))[0])
+    torch.testing.assert_close(got, expected, rtol=RTOL, atol=ATOL)

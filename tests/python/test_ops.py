@@ -135,8 +135,8 @@ def test_conv_and_recurrent_match_eager(native, tmp_path, name):
     export_to_wasm(model, tmp_path / "m.wtm", x, memory_layout="nchw", verify=False)
     with torch.no_grad():
         expected = tuple(torch.utils._pytree.tree_flatten(model(x))[0])
-    got = native.load_model(tmp_path / "m.wtm").forward(x)
-    torch.testing.assert_close(got if isinstance(got, tuple) else (got,), expected, rtol=1e-4, atol=1e-5)
+    got = tuple(torch.utils._pytree.tree_flatten(native.load_model(tmp_path / "m.wtm").forward(x))[0])
+    torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)
 
 
 MASK_CASES = {
