@@ -9,7 +9,7 @@ WASM_FLAGS_simd := -DWT_THREADS=OFF -DWT_SIMD=ON
 WASM_FLAGS_baseline := -DWT_THREADS=OFF -DWT_SIMD=OFF
 SETUP_STAMP := build/.setup-done
 
-.PHONY: all setup build native wasm python-schema docs demo test fixtures test-models test-cpp test-asan test-python test-js test-e2e clean
+.PHONY: all setup build native wasm python-schema docs demo test fixtures test-models bench-kernels test-cpp test-asan test-python test-js test-e2e clean
 
 all: build
 
@@ -88,3 +88,9 @@ docs: native python-schema
 # Every coverage model at its real input size through Node (minutes; not part of `make test`).
 test-models: build
 	$(PY) scripts/model_table.py real
+
+# GEMM micro-benchmark of the wasm SIMD build in Node (GFLOP/s against the measured SIMD128 peak).
+bench-kernels: wasm
+	cmake --build build/wasm-simd -j$(JOBS) --target gemm_bench > /dev/null
+	cp build/wasm-simd/gemm_bench.js build/wasm-simd/gemm_bench.cjs  # the workspace package.json says ESM
+	node --no-experimental-fetch build/wasm-simd/gemm_bench.cjs | tee benchmarks/results/gemm-node.txt

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  build-essential cmake googletest libgtest-dev
+  build-essential cmake googletest libgtest-dev libsimde-dev
   emscripten nodejs
   flatbuffers-compiler libflatbuffers-dev python3-flatbuffers
   python3-torch python3-torchvision python3-sklearn python3-numpy python3-pytest python3-venv python3-setuptools python3-wheel

@@ -1,5 +1,6 @@
 #include "graph/compiled_model.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -64,8 +65,12 @@ Status CompiledModel::prepare_steps() {
                              spec_to_string(specs[o].dtype, specs[o].shape));
       }
     }
+    workspace_bytes_ = std::max(workspace_bytes_, kernel->workspace_bytes());
     steps_.push_back(Step{std::move(kernel), {}, {}});
   }
+  if (workspace_bytes_ > kMaxBufferBytes) return out_of_memory("an op needs " + std::to_string(workspace_bytes_) + " bytes of scratch");
+  workspace_ = allocate_aligned(workspace_bytes_);
+  if (!workspace_) return out_of_memory("could not allocate " + std::to_string(workspace_bytes_) + " bytes of op scratch");
   return Status::ok();
 }
 
@@ -131,7 +136,8 @@ Status CompiledModel::set_input(size_t index, const void* data, size_t bytes, DT
 Status CompiledModel::forward() {
   for (size_t s = 0; s < steps_.size(); ++s) {
     const Step& step = steps_[s];
-    step.kernel->run(RunContext{step.inputs.data(), step.inputs.size(), step.outputs.data(), pool_, &run_errors_});
+    step.kernel->run(RunContext{step.inputs.data(), step.inputs.size(), step.outputs.data(), pool_, &run_errors_,
+                                 workspace_.get()});
     Status status = run_errors_.take();
     if (!status.is_ok()) return invalid_argument(graph_.nodes[s].describe() + ": " + status.message());
   }

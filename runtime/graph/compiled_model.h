@@ -37,7 +37,8 @@ class CompiledModel {
   // Valid until the next forward(); the arena is reused.
   const void* output_data(size_t index) const { return tensor_data_[graph_.outputs[index]]; }
 
-  size_t arena_bytes() const { return arena_bytes_; }
+  // Activations plus the ops' shared scratch: all the memory inference needs besides weights.
+  size_t arena_bytes() const { return arena_bytes_ + workspace_bytes_; }
   size_t weight_bytes() const { return weight_bytes_; }
   size_t file_bytes() const { return file_size_; }
 
@@ -56,6 +57,8 @@ class CompiledModel {
   Graph graph_;
   ThreadPool* pool_ = nullptr;
   AlignedBytes arena_;
+  AlignedBytes workspace_;
+  size_t workspace_bytes_ = 0;
   size_t arena_bytes_ = 0;
   size_t weight_bytes_ = 0;
   std::vector<void*> tensor_data_;

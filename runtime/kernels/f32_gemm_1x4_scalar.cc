@@ -7,6 +7,7 @@ void f32_gemm_1x4_scalar(const F32GemmArgs& g, size_t row_begin, size_t row_end)
   for (size_t i = row_begin; i < row_end; ++i) {
     const float* a = g.a + i * g.lda;
     float* c = g.c + i * g.ldc;
+    const float rb = g.row_bias ? g.row_bias[i] : 0.f;
     size_t j = 0;
     for (; j + 4 <= g.n; j += 4) {
       const float* b = g.b + j * sn;
@@ -20,16 +21,16 @@ void f32_gemm_1x4_scalar(const F32GemmArgs& g, size_t row_begin, size_t row_end)
         acc3 += av * bp[3 * sn];
       }
       const float* bias = g.bias ? g.bias + j : nullptr;
-      c[j + 0] = clamp_minmax(acc0 + (bias ? bias[0] : 0.f), g.minmax);
-      c[j + 1] = clamp_minmax(acc1 + (bias ? bias[1] : 0.f), g.minmax);
-      c[j + 2] = clamp_minmax(acc2 + (bias ? bias[2] : 0.f), g.minmax);
-      c[j + 3] = clamp_minmax(acc3 + (bias ? bias[3] : 0.f), g.minmax);
+      c[j + 0] = clamp_minmax(acc0 + rb + (bias ? bias[0] : 0.f), g.minmax);
+      c[j + 1] = clamp_minmax(acc1 + rb + (bias ? bias[1] : 0.f), g.minmax);
+      c[j + 2] = clamp_minmax(acc2 + rb + (bias ? bias[2] : 0.f), g.minmax);
+      c[j + 3] = clamp_minmax(acc3 + rb + (bias ? bias[3] : 0.f), g.minmax);
     }
     for (; j < g.n; ++j) {
       const float* b = g.b + j * sn;
       float acc = 0;
       for (size_t p = 0; p < g.k; ++p) acc += a[p] * b[p * sk];
-      c[j] = clamp_minmax(acc + (g.bias ? g.bias[j] : 0.f), g.minmax);
+      c[j] = clamp_minmax(acc + rb + (g.bias ? g.bias[j] : 0.f), g.minmax);
     }
   }
 }

@@ -22,8 +22,8 @@ class MatmulKernel final : public OpKernel {
         ao += within * batch_.a_run_stride;
         bo += within * batch_.b_run_stride;
         const F32GemmArgs args{m_, n_, k_, ctx.in_f32(0) + ao * m_ * k_, k_, ctx.in_f32(1) + bo * k_ * n_, 1, n_,
-                               nullptr, ctx.out_f32(0) + bi * m_ * n_, n_, F32MinMax{}};
-        f32_gemm_1x4_scalar(args, row, row + rows);
+                               nullptr, ctx.out_f32(0) + bi * m_ * n_, n_, F32MinMax{}, nullptr};
+        f32_gemm(args, row, row + rows);
         t += rows;
       }
     });

@@ -51,6 +51,7 @@ struct RunContext {
   void* const* outputs;
   ThreadPool* pool;
   RunErrors* errors;
+  void* workspace;  // scratch of workspace_bytes(), shared by all ops (they run one at a time)
 
   const float* in_f32(size_t i) const { return i < num_inputs ? static_cast<const float*>(inputs[i]) : nullptr; }
   float* out_f32(size_t i) const { return static_cast<float*>(outputs[i]); }
@@ -60,6 +61,8 @@ class OpKernel {
  public:
   virtual ~OpKernel() = default;
   virtual void run(const RunContext& ctx) const = 0;
+  // Scratch memory run() needs (e.g. an im2col buffer); planned once at load time.
+  virtual size_t workspace_bytes() const { return 0; }
 };
 
 struct OpDef {

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import ir
 from . import Unsupported, converts
+from .linear import emit_linear, weight_kn_from_nk
 
 F32 = ir.DTYPE_CODES[__import__("torch").float32]
 
@@ -29,9 +30,9 @@ def native_multi_head_attention(ctx, node):
     def project(x, part, rows):
         # q is pre-scaled by 1/sqrt(head_dim) through its weights: one op fewer per call.
         scale = 1.0 / math.sqrt(head_dim) if part == 0 else 1.0
-        wt = ctx.constant(np.ascontiguousarray(w.data[part * embed_dim:(part + 1) * embed_dim] * scale), f"{node.name}.w{part}")
+        wt = ctx.constant(np.ascontiguousarray(w.data[part * embed_dim:(part + 1) * embed_dim].T * scale), f"{node.name}.w{part}")
         bt = ctx.constant(np.ascontiguousarray(b.data[part * embed_dim:(part + 1) * embed_dim] * scale), f"{node.name}.b{part}")
-        y = step("linear", [x, wt, bt], {"activation": "none"}, (batch, rows, embed_dim))
+        y = step("linear", [x, wt, bt], {"activation": "none", "weight_layout": "kn"}, (batch, rows, embed_dim))
         y = step("reshape", [y], {"shape": [batch, rows, heads, head_dim]}, (batch, rows, heads, head_dim))
         return step("permute", [y], {"perm": [0, 2, 1, 3]}, (batch, heads, rows, head_dim))
 
@@ -42,7 +43,7 @@ def native_multi_head_attention(ctx, node):
     context = step("matmul", [probs, v], {}, (batch, heads, length, head_dim))
     context = step("permute", [context], {"perm": [0, 2, 1, 3]}, (batch, length, heads, head_dim))
     context = step("reshape", [context], {"shape": [batch, length, embed_dim]}, (batch, length, embed_dim))
-    out = ctx.emit("linear", [context, ctx.tensor(proj_w), ctx.tensor(proj_b)], {"activation": "none"}, node, index=0)
+    out = emit_linear(ctx, node, context, weight_kn_from_nk(ctx, ctx.tensor(proj_w)), ctx.tensor(proj_b), index=0)
     weights = ctx.unavailable("attention weights (need_weights=True)") if need_weights else ctx.unavailable("attention weights")
     return (out, weights)
 

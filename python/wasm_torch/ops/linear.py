@@ -1,16 +1,20 @@
-import torch
+"""linear / addmm / mm / bmm. Constant weights are written as [K, N] (weight_layout "kn"), the
+layout the runtime's SIMD GEMM reads directly, so no repacking at load time."""
+import numpy as np
 
 from . import Unsupported, converts
 
-aten = torch.ops.aten
+
+def emit_linear(ctx, node, x, weight_kn, bias, index=None):
+    """Emits linear(x, W[K, N], b) for fx node `node`; weight_kn must be a constant ir.Tensor."""
+    return ctx.emit("linear", [x, weight_kn, bias], {"activation": "none", "weight_layout": "kn"}, node, index=index)
 
 
-def _weight_nk(ctx, kn):
-    """linear stores W as [N, K]; mm/addmm see W^T [K, N], which must be a constant."""
-    w = ctx.tensor(kn)
+def weight_kn_from_nk(ctx, w):
+    """PyTorch's [N, K] linear weight as the [K, N] constant the runtime wants."""
     if not w.is_constant:
-        raise Unsupported("matrix product of two activations is not implemented yet (weights must be constant)")
-    return ctx.constant(w.data.T.copy(), w.name + ".T")
+        raise Unsupported("linear with non-constant weights")
+    return ctx.constant(np.ascontiguousarray(w.data.T), w.name + ".kn")
 
 
 @converts("addmm.default")
@@ -18,18 +22,21 @@ def addmm(ctx, node):
     bias, x, w_kn = node.args[:3]
     if node.kwargs.get("beta", 1) != 1 or node.kwargs.get("alpha", 1) != 1:
         raise Unsupported("addmm with alpha or beta != 1")
-    b = ctx.tensor(bias)
+    b, w = ctx.tensor(bias), ctx.tensor(w_kn)
     if len(b.shape) != 1:
         raise Unsupported("addmm with a bias that is not a vector")
-    return ctx.emit("linear", [ctx.tensor(x), _weight_nk(ctx, w_kn), b], {"activation": "none"}, node)
+    if not w.is_constant:
+        raise Unsupported("addmm of two activations")
+    return emit_linear(ctx, node, ctx.tensor(x), w, b)
 
 
 @converts("mm.default")
 def mm(ctx, node):
     x, w_kn = node.args
-    if not ctx.tensor(w_kn).is_constant:
-        return ctx.emit("matmul", [ctx.tensor(x), ctx.tensor(w_kn)], {}, node)
-    return ctx.emit("linear", [ctx.tensor(x), _weight_nk(ctx, w_kn), None], {"activation": "none"}, node)
+    w = ctx.tensor(w_kn)
+    if not w.is_constant:
+        return ctx.emit("matmul", [ctx.tensor(x), w], {}, node)
+    return emit_linear(ctx, node, ctx.tensor(x), w, None)
 
 
 @converts("bmm.default")
@@ -41,5 +48,5 @@ def bmm(ctx, node):
 def linear(ctx, node):
     x, w = node.args[:2]
     bias = node.args[2] if len(node.args) > 2 else None
-    inputs = [ctx.tensor(x), ctx.tensor(w), ctx.tensor(bias) if bias is not None else None]
-    return ctx.emit("linear", inputs, {"activation": "none"}, node)
+    return emit_linear(ctx, node, ctx.tensor(x), weight_kn_from_nk(ctx, ctx.tensor(w)),
+                       ctx.tensor(bias) if bias is not None else None)

@@ -1,0 +1,82 @@
+// GEMM micro-benchmark: the SIMD128 mul+add peak of this machine (independent accumulator
+// chains), the 4x8 microkernel on in-cache data, and f32_gemm on square problems. Prints
+// GFLOP/s and each as a fraction of the measured peak. Medians of repeated runs; run it in the
+// engine you care about (make bench-kernels runs the wasm build in Node).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include "kernels/f32_gemm.h"
+#include "kernels/simd128.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+template <typename F>
+double median_seconds(F&& f, int repeats) {
+  std::vector<double> t;
+  for (int r = 0; r < repeats; ++r) {
+    const auto start = Clock::now();
+    f();
+    t.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+volatile float g_sink;
+
+#if WT_HAVE_SIMD128
+// 12 independent chains of (mul, add): enough to cover latency, few enough to stay in registers.
+__attribute__((noinline)) void peak_loop(size_t iterations, float seed) {
+  v128_t acc[12];
+  for (auto& a : acc) a = wasm_f32x4_splat(seed);
+  const v128_t m = wasm_f32x4_splat(0.999f), d = wasm_f32x4_splat(1e-6f);
+  for (size_t i = 0; i < iterations; ++i) {
+    for (auto& a : acc) a = wasm_f32x4_add(wasm_f32x4_mul(a, m), d);
+  }
+  v128_t s = acc[0];
+  for (int i = 1; i < 12; ++i) s = wasm_f32x4_add(s, acc[i]);
+  g_sink = wasm_f32x4_extract_lane(s, 0);
+}
+#endif
+
+}  // namespace
+
+int main() {
+#if WT_HAVE_SIMD128
+  const size_t peak_iters = 20'000'000;
+  peak_loop(1000, 1.f);  // warm up (V8 tiers up functions on their next call)
+  const double peak = 12.0 * 4 * 2 * peak_iters / median_seconds([&] { peak_loop(peak_iters, 1.f); }, 7) / 1e9;
+  std::printf("SIMD128 mul+add peak          %7.1f GFLOP/s\n", peak);
+
+  // The microkernel alone: one 4xK A panel against many 8-wide B panels, all in L1/L2.
+  const size_t k = 256, panels = 64;
+  std::vector<float> a(4 * k, 0.5f), b(k * 8 * panels, 0.25f), c(4 * 8 * panels);
+  auto micro = [&] {
+    for (size_t p = 0; p < panels; ++p) {
+      wt::f32_gemm_4x8_simd128(k, a.data(), k, b.data() + p * 8, 8 * panels, c.data() + p * 8, 8 * panels, nullptr,
+                               nullptr, wt::F32MinMax{});
+    }
+  };
+  for (int i = 0; i < 3; ++i) micro();
+  const double micro_flops = 2.0 * 4 * 8 * k * panels;
+  const double micro_gflops = micro_flops * 50 / median_seconds([&] { for (int i = 0; i < 50; ++i) micro(); }, 9) / 1e9;
+  std::printf("f32_gemm_4x8_simd128 (K=256)  %7.1f GFLOP/s  %5.1f%% of peak\n", micro_gflops, 100 * micro_gflops / peak);
+
+  for (size_t n : {64, 256, 512}) {
+    std::vector<float> ma(n * n, 0.5f), mb(n * n, 0.25f), mc(n * n);
+    const wt::F32GemmArgs args{n, n, n, ma.data(), n, mb.data(), 1, n, nullptr, mc.data(), n, wt::F32MinMax{}, nullptr};
+    wt::f32_gemm(args, 0, n);
+    const double s = median_seconds([&] { wt::f32_gemm(args, 0, n); }, n <= 256 ? 21 : 7);
+    const double gflops = 2.0 * n * n * n / s / 1e9;
+    std::printf("f32_gemm %4zux%4zux%4zu        %7.1f GFLOP/s  %5.1f%% of peak\n", n, n, n, gflops, 100 * gflops / peak);
+  }
+  g_sink = c[0] + g_sink;
+#else
+  std::printf("this build has no SIMD128 kernels\n");
+#endif
+  return 0;
+}
