@@ -63,8 +63,15 @@ int main() {
   };
   for (int i = 0; i < 3; ++i) micro();
   const double micro_flops = 2.0 * 4 * 8 * k * panels;
-  const double micro_gflops = micro_flops * 50 / median_seconds([&] { for (int i = 0; i < 50; ++i) micro(); }, 9) / 1e9;
-  std::printf("f32_gemm_4x8_simd128 (K=256)  %7.1f GFLOP/s  %5.1f%% of peak\n", micro_gflops, 100 * micro_gflops / peak);
+  const double micro_gflops = micro_flops * 50 /
+                              median_seconds(
+                                  [&] {
+                                    for (int i = 0; i < 50; ++i) micro();
+                                  },
+                                  9) /
+                              1e9;
+  std::printf("f32_gemm_4x8_simd128 (K=256)  %7.1f GFLOP/s  %5.1f%% of peak\n", micro_gflops,
+              100 * micro_gflops / peak);
 
   for (size_t n : {64, 256, 512}) {
     std::vector<float> ma(n * n, 0.5f), mb(n * n, 0.25f), mc(n * n);
@@ -72,7 +79,8 @@ int main() {
     wt::f32_gemm(args, 0, n);
     const double s = median_seconds([&] { wt::f32_gemm(args, 0, n); }, n <= 256 ? 21 : 7);
     const double gflops = 2.0 * n * n * n / s / 1e9;
-    std::printf("f32_gemm %4zux%4zux%4zu        %7.1f GFLOP/s  %5.1f%% of peak\n", n, n, n, gflops, 100 * gflops / peak);
+    std::printf("f32_gemm %4zux%4zux%4zu        %7.1f GFLOP/s  %5.1f%% of peak\n", n, n, n, gflops,
+                100 * gflops / peak);
   }
   g_sink = c[0] + g_sink;
 #else

@@ -52,10 +52,14 @@ const char* wt_op_info(int index, int field) {
   if (index < 0 || index >= wt_op_count()) return nullptr;
   const wt::OpDef* op = wt::all_ops()[static_cast<size_t>(index)];
   switch (field) {
-    case 0: return op->name;
-    case 1: return op->dtypes;
-    case 2: return op->notes;
-    default: return nullptr;
+    case 0:
+      return op->name;
+    case 1:
+      return op->dtypes;
+    case 2:
+      return op->notes;
+    default:
+      return nullptr;
   }
 }
 
@@ -137,7 +141,8 @@ int wt_model_set_input(wt_model* m, int index, const void* data, size_t bytes, i
                        const int64_t* shape) {
   if (m == nullptr) return fail("wt_model_set_input: model is null");
   if (index < 0) return fail("input index " + std::to_string(index) + " is negative");
-  if (!wt::dtype_is_valid(dtype)) return fail("input " + std::to_string(index) + ": invalid dtype code " + std::to_string(dtype));
+  if (!wt::dtype_is_valid(dtype))
+    return fail("input " + std::to_string(index) + ": invalid dtype code " + std::to_string(dtype));
   if (rank < 0 || rank > wt::kMaxRank || (rank > 0 && shape == nullptr)) {
     return fail("input " + std::to_string(index) + ": invalid rank " + std::to_string(rank));
   }

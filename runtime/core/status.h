@@ -10,9 +10,9 @@ namespace wt {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,   // caller passed something wrong (shape, dtype, index)
-  kInvalidModel,      // the model file is malformed or inconsistent
-  kUnsupported,       // well-formed but not implemented (unknown op, dtype)
+  kInvalidArgument,  // caller passed something wrong (shape, dtype, index)
+  kInvalidModel,     // the model file is malformed or inconsistent
+  kUnsupported,      // well-formed but not implemented (unknown op, dtype)
   kOutOfMemory,
   kInternal,
 };
@@ -42,8 +42,8 @@ inline Status out_of_memory(std::string m) { return {StatusCode::kOutOfMemory, s
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {}   // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool is_ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const { return std::get<Status>(v_); }
@@ -57,9 +57,9 @@ class [[nodiscard]] Result {
 
 }  // namespace wt
 
-#define WT_RETURN_IF_ERROR(expr)            \
-  do {                                      \
-    ::wt::Status wt_status_ = (expr);       \
+#define WT_RETURN_IF_ERROR(expr)                \
+  do {                                          \
+    ::wt::Status wt_status_ = (expr);           \
     if (!wt_status_.is_ok()) return wt_status_; \
   } while (0)
 

@@ -30,9 +30,7 @@ CrcTables make_crc_tables() {
   return t;
 }
 
-bool range_ok(uint64_t offset, uint64_t length, uint64_t limit) {
-  return offset <= limit && length <= limit - offset;
-}
+bool range_ok(uint64_t offset, uint64_t length, uint64_t limit) { return offset <= limit && length <= limit - offset; }
 
 std::string u64s(uint64_t v) { return std::to_string(v); }
 
@@ -44,8 +42,8 @@ uint32_t crc32_ieee(const uint8_t* data, size_t size) {
   while (size >= 8) {
     const uint32_t lo = read_u32(data) ^ crc;
     const uint32_t hi = read_u32(data + 4);
-    crc = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^ t[4][lo >> 24] ^
-          t[3][hi & 0xFF] ^ t[2][(hi >> 8) & 0xFF] ^ t[1][(hi >> 16) & 0xFF] ^ t[0][hi >> 24];
+    crc = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^ t[4][lo >> 24] ^ t[3][hi & 0xFF] ^
+          t[2][(hi >> 8) & 0xFF] ^ t[1][(hi >> 16) & 0xFF] ^ t[0][hi >> 24];
     data += 8;
     size -= 8;
   }
@@ -75,7 +73,8 @@ Result<FileHeader> parse_file_header(const uint8_t* data, size_t size) {
     return unsupported("model format version " + std::to_string(h.format_version) +
                        " is not supported by this runtime (it reads version " + std::to_string(kFormatVersion) + ")");
   }
-  if (header_size != kHeaderSize) return invalid_model("header size field is " + std::to_string(header_size) + ", expected 64");
+  if (header_size != kHeaderSize)
+    return invalid_model("header size field is " + std::to_string(header_size) + ", expected 64");
   if (h.file_size != size) {
     return invalid_model("file is truncated or has trailing bytes: header says " + u64s(h.file_size) + " bytes, got " +
                          std::to_string(size));

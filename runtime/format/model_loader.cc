@@ -95,10 +95,12 @@ Result<Graph> load_graph(const uint8_t* data, size_t size) {
   const uint8_t* fb_data = data + header.flatbuffer_offset;
   flatbuffers::Verifier verifier(fb_data, static_cast<size_t>(header.flatbuffer_size));
   if (!fb::VerifyModelBuffer(verifier)) {
-    return invalid_model("the model description (flatbuffer) failed verification: it is corrupt or not a wasm-torch model");
+    return invalid_model(
+        "the model description (flatbuffer) failed verification: it is corrupt or not a wasm-torch model");
   }
   const fb::Model& model = *fb::GetModel(fb_data);
-  if (model.tensors() == nullptr || model.nodes() == nullptr) return invalid_model("the model has no tensors or no nodes");
+  if (model.tensors() == nullptr || model.nodes() == nullptr)
+    return invalid_model("the model has no tensors or no nodes");
 
   Graph graph;
   graph.producer = str_or_empty(model.producer());
@@ -114,7 +116,8 @@ Result<Graph> load_graph(const uint8_t* data, size_t size) {
   graph.inputs = read_indices(model.inputs());
   graph.outputs = read_indices(model.outputs());
   if (model.metadata()) {
-    for (const fb::KeyValue* kv : *model.metadata()) graph.metadata.emplace_back(kv->key()->str(), str_or_empty(kv->value()));
+    for (const fb::KeyValue* kv : *model.metadata())
+      graph.metadata.emplace_back(kv->key()->str(), str_or_empty(kv->value()));
   }
   WT_RETURN_IF_ERROR(validate_graph_structure(graph));
   return graph;

@@ -14,7 +14,9 @@ namespace {
 // The most a single tensor or the arena may take: half the address space (wasm32 has 4 GiB).
 constexpr uint64_t kMaxBufferBytes = std::numeric_limits<size_t>::max() / 2;
 
-std::string spec_to_string(DType dtype, const Shape& shape) { return std::string(dtype_name(dtype)) + shape_to_string(shape); }
+std::string spec_to_string(DType dtype, const Shape& shape) {
+  return std::string(dtype_name(dtype)) + shape_to_string(shape);
+}
 
 }  // namespace
 
@@ -68,9 +70,11 @@ Status CompiledModel::prepare_steps() {
     workspace_bytes_ = std::max(workspace_bytes_, kernel->workspace_bytes());
     steps_.push_back(Step{std::move(kernel), {}, {}});
   }
-  if (workspace_bytes_ > kMaxBufferBytes) return out_of_memory("an op needs " + std::to_string(workspace_bytes_) + " bytes of scratch");
+  if (workspace_bytes_ > kMaxBufferBytes)
+    return out_of_memory("an op needs " + std::to_string(workspace_bytes_) + " bytes of scratch");
   workspace_ = allocate_aligned(workspace_bytes_);
-  if (!workspace_) return out_of_memory("could not allocate " + std::to_string(workspace_bytes_) + " bytes of op scratch");
+  if (!workspace_)
+    return out_of_memory("could not allocate " + std::to_string(workspace_bytes_) + " bytes of op scratch");
   return Status::ok();
 }
 
@@ -96,17 +100,21 @@ Status CompiledModel::plan_and_bind() {
 
   const MemoryPlan plan = plan_memory(requests);
   if (plan.arena_bytes > kMaxBufferBytes) {
-    return out_of_memory("the activations need a " + std::to_string(plan.arena_bytes) + "-byte arena, more than this runtime can address");
+    return out_of_memory("the activations need a " + std::to_string(plan.arena_bytes) +
+                         "-byte arena, more than this runtime can address");
   }
   arena_bytes_ = static_cast<size_t>(plan.arena_bytes);
   arena_ = allocate_aligned(arena_bytes_);
-  if (!arena_) return out_of_memory("could not allocate the " + std::to_string(arena_bytes_) + "-byte activation arena");
+  if (!arena_)
+    return out_of_memory("could not allocate the " + std::to_string(arena_bytes_) + "-byte activation arena");
 
   tensor_data_.assign(graph_.tensors.size(), nullptr);
   for (size_t t = 0; t < graph_.tensors.size(); ++t) {
     const TensorInfo& info = graph_.tensors[t];
-    if (info.is_constant) tensor_data_[t] = const_cast<void*>(info.constant_data);
-    else if (request_of[t] >= 0) tensor_data_[t] = arena_.get() + plan.offsets[request_of[t]];
+    if (info.is_constant)
+      tensor_data_[t] = const_cast<void*>(info.constant_data);
+    else if (request_of[t] >= 0)
+      tensor_data_[t] = arena_.get() + plan.offsets[request_of[t]];
   }
   for (int s = 0; s < step_count; ++s) {
     for (int in : graph_.nodes[s].inputs) steps_[s].inputs.push_back(in == kNoTensor ? nullptr : tensor_data_[in]);
@@ -136,8 +144,8 @@ Status CompiledModel::set_input(size_t index, const void* data, size_t bytes, DT
 Status CompiledModel::forward() {
   for (size_t s = 0; s < steps_.size(); ++s) {
     const Step& step = steps_[s];
-    step.kernel->run(RunContext{step.inputs.data(), step.inputs.size(), step.outputs.data(), pool_, &run_errors_,
-                                 workspace_.get()});
+    step.kernel->run(
+        RunContext{step.inputs.data(), step.inputs.size(), step.outputs.data(), pool_, &run_errors_, workspace_.get()});
     Status status = run_errors_.take();
     if (!status.is_ok()) return invalid_argument(graph_.nodes[s].describe() + ": " + status.message());
   }

@@ -21,7 +21,8 @@ Status validate_graph_structure(const Graph& g) {
   if (g.outputs.empty()) return invalid_model("the model has no outputs");
   for (int in : g.inputs) {
     WT_RETURN_IF_ERROR(check_index(g, in, "graph input"));
-    if (defined[in]) return invalid_model("graph input tensor " + std::to_string(in) + " is a constant or listed twice");
+    if (defined[in])
+      return invalid_model("graph input tensor " + std::to_string(in) + " is a constant or listed twice");
     defined[in] = true;
   }
   for (const Node& node : g.nodes) {
@@ -35,7 +36,8 @@ Status validate_graph_structure(const Graph& g) {
     for (int out : node.outputs) {
       WT_RETURN_IF_ERROR(check_index(g, out, node.describe() + " output"));
       if (defined[out]) {
-        return invalid_model(node.describe() + " writes tensor '" + g.tensors[out].name + "', which is already defined");
+        return invalid_model(node.describe() + " writes tensor '" + g.tensors[out].name +
+                             "', which is already defined");
       }
       defined[out] = true;
     }

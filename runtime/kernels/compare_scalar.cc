@@ -8,12 +8,18 @@ namespace {
 template <typename T, CompareOp op>
 bool compare(T a, T b) {
   switch (op) {
-    case CompareOp::kEq: return a == b;
-    case CompareOp::kNe: return a != b;
-    case CompareOp::kLt: return a < b;
-    case CompareOp::kLe: return a <= b;
-    case CompareOp::kGt: return a > b;
-    case CompareOp::kGe: return a >= b;
+    case CompareOp::kEq:
+      return a == b;
+    case CompareOp::kNe:
+      return a != b;
+    case CompareOp::kLt:
+      return a < b;
+    case CompareOp::kLe:
+      return a <= b;
+    case CompareOp::kGt:
+      return a > b;
+    case CompareOp::kGe:
+      return a >= b;
   }
   return false;
 }
@@ -36,12 +42,18 @@ void sv(size_t n, const void* a, const void* b, bool* y) {
 template <typename T>
 CompareKernels typed(CompareOp op) {
   switch (op) {
-    case CompareOp::kEq: return {vv<T, CompareOp::kEq>, vs<T, CompareOp::kEq>, sv<T, CompareOp::kEq>};
-    case CompareOp::kNe: return {vv<T, CompareOp::kNe>, vs<T, CompareOp::kNe>, sv<T, CompareOp::kNe>};
-    case CompareOp::kLt: return {vv<T, CompareOp::kLt>, vs<T, CompareOp::kLt>, sv<T, CompareOp::kLt>};
-    case CompareOp::kLe: return {vv<T, CompareOp::kLe>, vs<T, CompareOp::kLe>, sv<T, CompareOp::kLe>};
-    case CompareOp::kGt: return {vv<T, CompareOp::kGt>, vs<T, CompareOp::kGt>, sv<T, CompareOp::kGt>};
-    case CompareOp::kGe: return {vv<T, CompareOp::kGe>, vs<T, CompareOp::kGe>, sv<T, CompareOp::kGe>};
+    case CompareOp::kEq:
+      return {vv<T, CompareOp::kEq>, vs<T, CompareOp::kEq>, sv<T, CompareOp::kEq>};
+    case CompareOp::kNe:
+      return {vv<T, CompareOp::kNe>, vs<T, CompareOp::kNe>, sv<T, CompareOp::kNe>};
+    case CompareOp::kLt:
+      return {vv<T, CompareOp::kLt>, vs<T, CompareOp::kLt>, sv<T, CompareOp::kLt>};
+    case CompareOp::kLe:
+      return {vv<T, CompareOp::kLe>, vs<T, CompareOp::kLe>, sv<T, CompareOp::kLe>};
+    case CompareOp::kGt:
+      return {vv<T, CompareOp::kGt>, vs<T, CompareOp::kGt>, sv<T, CompareOp::kGt>};
+    case CompareOp::kGe:
+      return {vv<T, CompareOp::kGe>, vs<T, CompareOp::kGe>, sv<T, CompareOp::kGe>};
   }
   return {vv<T, CompareOp::kEq>, vs<T, CompareOp::kEq>, sv<T, CompareOp::kEq>};
 }
@@ -62,9 +74,12 @@ CompareKernels compare_scalar(CompareOp op, DType dtype) {
 
 void select_scalar(size_t n, size_t element_size, const bool* cond, const void* a, const void* b, void* y) {
   switch (element_size) {
-    case 1: return select_typed<uint8_t>(n, cond, a, b, y);
-    case 4: return select_typed<uint32_t>(n, cond, a, b, y);
-    default: return select_typed<uint64_t>(n, cond, a, b, y);
+    case 1:
+      return select_typed<uint8_t>(n, cond, a, b, y);
+    case 4:
+      return select_typed<uint32_t>(n, cond, a, b, y);
+    default:
+      return select_typed<uint64_t>(n, cond, a, b, y);
   }
 }
 

@@ -17,7 +17,8 @@ void copy_strided_scalar(const StridedSpace& src, size_t base, size_t element_si
     if (inner_stride == 1) {
       std::memcpy(to, from, run * element_size);
     } else {
-      for (size_t r = 0; r < run; ++r) std::memcpy(to + r * element_size, from + r * inner_stride * element_size, element_size);
+      for (size_t r = 0; r < run; ++r)
+        std::memcpy(to + r * element_size, from + r * inner_stride * element_size, element_size);
     }
     i += run;
   }

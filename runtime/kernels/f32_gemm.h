@@ -15,7 +15,7 @@ struct F32GemmArgs {
   size_t lda;
   const float* b;
   size_t b_stride_n, b_stride_k;
-  const float* bias;      // per column n; may be null
+  const float* bias;  // per column n; may be null
   float* c;
   size_t ldc;
   F32MinMax minmax;

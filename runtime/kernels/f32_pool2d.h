@@ -11,8 +11,8 @@ struct Pool2dGeometry {
   size_t stride_h, stride_w;
   size_t pad_top, pad_left;
   size_t dilation_h, dilation_w;
-  bool count_include_pad;  // avg only: divide by the full window, padding included
-  size_t divisor_override; // avg only: 0 = none
+  bool count_include_pad;   // avg only: divide by the full window, padding included
+  size_t divisor_override;  // avg only: 0 = none
 };
 
 void f32_maxpool2d_nchw_scalar(const Pool2dGeometry& g, const float* input, float* output, size_t plane_begin,

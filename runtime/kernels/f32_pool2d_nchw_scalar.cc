@@ -7,8 +7,8 @@ namespace wt {
 namespace {
 
 struct Window {
-  size_t y0, y1, x0, x1;   // clipped to the input
-  size_t padded_area;      // window clipped to input + padding (for count_include_pad)
+  size_t y0, y1, x0, x1;  // clipped to the input
+  size_t padded_area;     // window clipped to input + padding (for count_include_pad)
 };
 
 // The window of output (oy, ox) without dilation, as avg pooling uses it.
@@ -64,7 +64,7 @@ void f32_avgpool2d_nchw_scalar(const Pool2dGeometry& g, const float* input, floa
         for (size_t y = w.y0; y < w.y1; ++y) {
           for (size_t x = w.x0; x < w.x1; ++x) sum += in[y * g.in_w + x];
         }
-        const size_t count = g.divisor_override   ? g.divisor_override
+        const size_t count = g.divisor_override    ? g.divisor_override
                              : g.count_include_pad ? w.padded_area
                                                    : (w.y1 - w.y0) * (w.x1 - w.x0);
         out[oy * g.out_w + ox] = count ? sum / static_cast<float>(count) : 0.f;

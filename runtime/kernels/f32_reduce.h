@@ -14,8 +14,8 @@ struct ReduceGeometry {
   StridedSpace kept;     // one entry per output element
   StridedSpace reduced;  // the elements each output combines
   ReduceOp op;
-  double correction;     // kVar only (1 = unbiased, as torch.var's default)
-  bool take_sqrt;        // kVar only: std
+  double correction;  // kVar only (1 = unbiased, as torch.var's default)
+  bool take_sqrt;     // kVar only: std
 };
 
 void f32_reduce_scalar(const ReduceGeometry& g, const float* x, float* y, size_t out_begin, size_t out_end);

@@ -21,10 +21,18 @@ void f32_reduce_scalar(const ReduceGeometry& g, const float* x, float* y, size_t
       const double v = base[g.reduced.offset(r)];
       switch (g.op) {
         case ReduceOp::kSum:
-        case ReduceOp::kMean: acc += v; break;
-        case ReduceOp::kMax: acc = (v > acc || v != v) ? v : acc; break;
-        case ReduceOp::kMin: acc = (v < acc || v != v) ? v : acc; break;
-        case ReduceOp::kVar: acc += (v - mean) * (v - mean); break;
+        case ReduceOp::kMean:
+          acc += v;
+          break;
+        case ReduceOp::kMax:
+          acc = (v > acc || v != v) ? v : acc;
+          break;
+        case ReduceOp::kMin:
+          acc = (v < acc || v != v) ? v : acc;
+          break;
+        case ReduceOp::kVar:
+          acc += (v - mean) * (v - mean);
+          break;
       }
     }
     if (g.op == ReduceOp::kMean) acc /= static_cast<double>(count);

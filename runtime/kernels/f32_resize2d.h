@@ -12,7 +12,9 @@ struct Resize2dGeometry {
   bool align_corners;  // bilinear only
 };
 
-void f32_resize2d_nearest_scalar(const Resize2dGeometry& g, const float* x, float* y, size_t plane_begin, size_t plane_end);
-void f32_resize2d_bilinear_scalar(const Resize2dGeometry& g, const float* x, float* y, size_t plane_begin, size_t plane_end);
+void f32_resize2d_nearest_scalar(const Resize2dGeometry& g, const float* x, float* y, size_t plane_begin,
+                                 size_t plane_end);
+void f32_resize2d_bilinear_scalar(const Resize2dGeometry& g, const float* x, float* y, size_t plane_begin,
+                                  size_t plane_end);
 
 }  // namespace wt

@@ -21,7 +21,8 @@ Tap bilinear_tap(size_t dst, float scale, size_t in, bool align_corners) {
 
 }  // namespace
 
-void f32_resize2d_nearest_scalar(const Resize2dGeometry& g, const float* x, float* y, size_t plane_begin, size_t plane_end) {
+void f32_resize2d_nearest_scalar(const Resize2dGeometry& g, const float* x, float* y, size_t plane_begin,
+                                 size_t plane_end) {
   for (size_t p = plane_begin; p < plane_end; ++p) {
     const float* in = x + p * g.in_h * g.in_w;
     float* out = y + p * g.out_h * g.out_w;
@@ -35,7 +36,8 @@ void f32_resize2d_nearest_scalar(const Resize2dGeometry& g, const float* x, floa
   }
 }
 
-void f32_resize2d_bilinear_scalar(const Resize2dGeometry& g, const float* x, float* y, size_t plane_begin, size_t plane_end) {
+void f32_resize2d_bilinear_scalar(const Resize2dGeometry& g, const float* x, float* y, size_t plane_begin,
+                                  size_t plane_end) {
   for (size_t p = plane_begin; p < plane_end; ++p) {
     const float* in = x + p * g.in_h * g.in_w;
     float* out = y + p * g.out_h * g.out_w;

@@ -39,7 +39,8 @@ void f32_vgelu_erf_scalar(size_t n, const float* x, float* y, const UnaryParams&
   map(n, x, y, [](float v) { return 0.5f * v * (1.f + std::erf(v * 0.70710678118654752f)); });
 }
 void f32_vgelu_tanh_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
-  map(n, x, y, [](float v) { return 0.5f * v * (1.f + std::tanh(0.79788456080286536f * (v + 0.044715f * v * v * v))); });
+  map(n, x, y,
+      [](float v) { return 0.5f * v * (1.f + std::tanh(0.79788456080286536f * (v + 0.044715f * v * v * v))); });
 }
 void f32_velu_scalar(size_t n, const float* x, float* y, const UnaryParams& p) {
   map(n, x, y, [&](float v) { return v > 0.f ? v : p.alpha * std::expm1(v); });

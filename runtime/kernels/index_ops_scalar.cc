@@ -28,8 +28,10 @@ void gather_scalar(const AxisView& v, size_t count, size_t es, const uint8_t* x,
       for (size_t i = 0; i < v.inner; ++i) {
         const size_t at = (o * count + j) * v.inner + i;
         size_t a;
-        if (resolve(index[at], v.axis, &a, bad)) std::memcpy(y + at * es, x + ((o * v.axis + a) * v.inner + i) * es, es);
-        else std::memset(y + at * es, 0, es);
+        if (resolve(index[at], v.axis, &a, bad))
+          std::memcpy(y + at * es, x + ((o * v.axis + a) * v.inner + i) * es, es);
+        else
+          std::memset(y + at * es, 0, es);
       }
     }
   }
@@ -41,13 +43,16 @@ void index_select_scalar(const AxisView& v, size_t count, size_t es, const uint8
     for (size_t j = 0; j < count; ++j) {
       uint8_t* row = y + (o * count + j) * v.inner * es;
       size_t a;
-      if (resolve(index[j], v.axis, &a, bad)) std::memcpy(row, x + (o * v.axis + a) * v.inner * es, v.inner * es);
-      else std::memset(row, 0, v.inner * es);
+      if (resolve(index[j], v.axis, &a, bad))
+        std::memcpy(row, x + (o * v.axis + a) * v.inner * es, v.inner * es);
+      else
+        std::memset(row, 0, v.inner * es);
     }
   }
 }
 
-void f32_argextreme_scalar(const AxisView& v, bool max, const float* x, int64_t* y, size_t outer_begin, size_t outer_end) {
+void f32_argextreme_scalar(const AxisView& v, bool max, const float* x, int64_t* y, size_t outer_begin,
+                           size_t outer_end) {
   for (size_t o = outer_begin; o < outer_end; ++o) {
     for (size_t i = 0; i < v.inner; ++i) {
       const float* p = x + o * v.axis * v.inner + i;

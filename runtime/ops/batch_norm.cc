@@ -50,8 +50,8 @@ Result<std::unique_ptr<OpKernel>> prepare_batch_norm(const PrepareContext& ctx) 
   if (!(eps >= 0)) return ctx.error("eps must be non-negative");
   ctx.outputs->push_back({DType::kFloat32, x});
   const auto plane = static_cast<size_t>(numel(Shape(x.begin() + 2, x.end())));
-  return make_kernel(BatchNormKernel(static_cast<size_t>(x[0]), static_cast<size_t>(x[1]), plane,
-                                     static_cast<float>(eps)));
+  return make_kernel(
+      BatchNormKernel(static_cast<size_t>(x[0]), static_cast<size_t>(x[1]), plane, static_cast<float>(eps)));
 }
 
 }  // namespace

@@ -40,9 +40,9 @@ struct BinarySpec {
   BinaryOp op;
 };
 
-constexpr BinarySpec kBinarySpecs[] = {{"add", BinaryOp::kAdd}, {"sub", BinaryOp::kSub}, {"mul", BinaryOp::kMul},
-                                       {"div", BinaryOp::kDiv}, {"maximum", BinaryOp::kMaximum},
-                                       {"minimum", BinaryOp::kMinimum}};
+constexpr BinarySpec kBinarySpecs[] = {{"add", BinaryOp::kAdd},         {"sub", BinaryOp::kSub},
+                                       {"mul", BinaryOp::kMul},         {"div", BinaryOp::kDiv},
+                                       {"maximum", BinaryOp::kMaximum}, {"minimum", BinaryOp::kMinimum}};
 
 Result<std::unique_ptr<OpKernel>> prepare_binary(const PrepareContext& ctx) {
   WT_RETURN_IF_ERROR(ctx.expect_input_count(2, 2));
@@ -60,16 +60,11 @@ Result<std::unique_ptr<OpKernel>> prepare_binary(const PrepareContext& ctx) {
   return ctx.error("is not a binary op");
 }
 
-std::vector<OpDef> make_binary_defs() {
-  std::vector<OpDef> defs;
-  for (const BinarySpec& s : kBinarySpecs) defs.push_back({s.name, prepare_binary, "float32", "NumPy broadcasting"});
-  return defs;
-}
-
 }  // namespace
 
 const std::vector<OpDef>& binary_ops() {
-  static const std::vector<OpDef> defs = make_binary_defs();
+  static const std::vector<OpDef> defs =
+      family_defs(kBinarySpecs, prepare_binary, "float32", [](const BinarySpec&) { return "NumPy broadcasting"; });
   return defs;
 }
 

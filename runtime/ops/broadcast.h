@@ -12,12 +12,12 @@ namespace wt {
 
 struct BroadcastPlan {
   static constexpr int kMaxDims = kMaxRank;
-  int rank = 0;                        // coalesced dims, outermost first
+  int rank = 0;  // coalesced dims, outermost first
   std::array<size_t, kMaxDims> size{};
   std::array<size_t, kMaxDims> a_stride{};  // 0 where a is broadcast
   std::array<size_t, kMaxDims> b_stride{};
-  size_t runs = 1;                     // product of all dims but the innermost
-  size_t run_length = 1;               // the innermost dim
+  size_t runs = 1;                            // product of all dims but the innermost
+  size_t run_length = 1;                      // the innermost dim
   size_t a_run_stride = 1, b_run_stride = 1;  // 1 or 0 (broadcast scalar within a run)
 
   // Element offsets of run `r` in a and b.

@@ -9,7 +9,8 @@ class CastKernel final : public OpKernel {
  public:
   CastKernel(DType from, DType to, size_t n) : from_(from), to_(to), n_(n) {}
   void run(const RunContext& ctx) const override {
-    ctx.pool->parallelize(n_, 16384, [&](size_t b, size_t e) { convert_scalar(from_, to_, ctx.inputs[0], ctx.outputs[0], b, e); });
+    ctx.pool->parallelize(n_, 16384,
+                          [&](size_t b, size_t e) { convert_scalar(from_, to_, ctx.inputs[0], ctx.outputs[0], b, e); });
   }
 
  private:
@@ -22,7 +23,8 @@ Result<std::unique_ptr<OpKernel>> prepare_cast(const PrepareContext& ctx) {
   const TensorInfo* x = ctx.input(0);
   if (x == nullptr) return ctx.error("input 0 is required");
   WT_ASSIGN_OR_RETURN(int64_t code, ctx.node.attributes.get_int("dtype"));
-  if (!dtype_is_valid(static_cast<int>(code)) || code != static_cast<int>(code)) return ctx.error("invalid target dtype " + std::to_string(code));
+  if (!dtype_is_valid(static_cast<int>(code)) || code != static_cast<int>(code))
+    return ctx.error("invalid target dtype " + std::to_string(code));
   const auto to = static_cast<DType>(code);
   if (to == DType::kFloat16 || x->dtype == DType::kFloat16) return ctx.error("float16 casts are not supported yet");
   ctx.outputs->push_back({to, x->shape});
@@ -31,6 +33,7 @@ Result<std::unique_ptr<OpKernel>> prepare_cast(const PrepareContext& ctx) {
 
 }  // namespace
 
-extern const OpDef kCastOp = {"cast", prepare_cast, "float32, int64, int32, int8, uint8, bool", "float -> int truncates; -> bool is != 0"};
+extern const OpDef kCastOp = {"cast", prepare_cast, "float32, int64, int32, int8, uint8, bool",
+                              "float -> int truncates; -> bool is != 0"};
 
 }  // namespace wt

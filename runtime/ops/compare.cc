@@ -1,6 +1,7 @@
 // Comparisons (eq, ne, lt, le, gt, ge) with broadcasting -> bool; and where(cond, a, b) over
 // equal shapes (the exporter expands operands to the output shape first).
 #include "kernels/compare.h"
+
 #include "ops/broadcast.h"
 
 namespace wt {
@@ -8,7 +9,8 @@ namespace {
 
 class CompareKernel final : public OpKernel {
  public:
-  CompareKernel(CompareKernels k, BroadcastPlan plan, size_t element_size) : k_(k), plan_(plan), element_size_(element_size) {}
+  CompareKernel(CompareKernels k, BroadcastPlan plan, size_t element_size)
+      : k_(k), plan_(plan), element_size_(element_size) {}
 
   void run(const RunContext& ctx) const override {
     const auto* a = static_cast<const uint8_t*>(ctx.inputs[0]);
@@ -19,9 +21,12 @@ class CompareKernel final : public OpKernel {
       for (size_t r = begin; r < end; ++r) {
         size_t ao, bo;
         plan_.run_offsets(r, &ao, &bo);
-        if (plan_.a_run_stride && plan_.b_run_stride) k_.vv(len, a + ao * es, b + bo * es, y + r * len);
-        else if (plan_.b_run_stride) k_.sv(len, a + ao * es, b + bo * es, y + r * len);
-        else k_.vs(len, a + ao * es, b + bo * es, y + r * len);
+        if (plan_.a_run_stride && plan_.b_run_stride)
+          k_.vv(len, a + ao * es, b + bo * es, y + r * len);
+        else if (plan_.b_run_stride)
+          k_.sv(len, a + ao * es, b + bo * es, y + r * len);
+        else
+          k_.vs(len, a + ao * es, b + bo * es, y + r * len);
       }
     });
   }
@@ -65,8 +70,9 @@ class WhereKernel final : public OpKernel {
   void run(const RunContext& ctx) const override {
     ctx.pool->parallelize(n_, 16384, [&](size_t b, size_t e) {
       const size_t es = element_size_;
-      select_scalar(e - b, es, static_cast<const bool*>(ctx.inputs[0]) + b, static_cast<const uint8_t*>(ctx.inputs[1]) + b * es,
-                    static_cast<const uint8_t*>(ctx.inputs[2]) + b * es, static_cast<uint8_t*>(ctx.outputs[0]) + b * es);
+      select_scalar(
+          e - b, es, static_cast<const bool*>(ctx.inputs[0]) + b, static_cast<const uint8_t*>(ctx.inputs[1]) + b * es,
+          static_cast<const uint8_t*>(ctx.inputs[2]) + b * es, static_cast<uint8_t*>(ctx.outputs[0]) + b * es);
     });
   }
 
@@ -90,8 +96,8 @@ Result<std::unique_ptr<OpKernel>> prepare_where(const PrepareContext& ctx) {
 }
 
 std::vector<OpDef> make_compare_defs() {
-  std::vector<OpDef> defs;
-  for (const CompareSpec& s : kCompareSpecs) defs.push_back({s.name, prepare_compare, "float32, int64 -> bool", "NumPy broadcasting"});
+  std::vector<OpDef> defs = family_defs(kCompareSpecs, prepare_compare, "float32, int64 -> bool",
+                                        [](const CompareSpec&) { return "NumPy broadcasting"; });
   defs.push_back({"where", prepare_where, "bool condition; values of any dtype", "equal shapes (exporter expands)"});
   return defs;
 }

@@ -17,7 +17,8 @@ class ConcatKernel final : public OpKernel {
       for (size_t o = begin; o < end; ++o) {
         uint8_t* dst = out + o * out_row_bytes_;
         for (size_t i = 0; i < slab_bytes_.size(); ++i) {
-          if (slab_bytes_[i]) std::memcpy(dst, static_cast<const uint8_t*>(ctx.inputs[i]) + o * slab_bytes_[i], slab_bytes_[i]);
+          if (slab_bytes_[i])
+            std::memcpy(dst, static_cast<const uint8_t*>(ctx.inputs[i]) + o * slab_bytes_[i], slab_bytes_[i]);
           dst += slab_bytes_[i];
         }
       }

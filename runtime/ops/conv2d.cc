@@ -49,9 +49,19 @@ class GemmConv2dKernel final : public OpKernel {
           col = buffer;
         }
         const float* bias = ctx.in_f32(2);
-        const F32GemmArgs args{cout_g, out_size(), rows(), ctx.in_f32(1) + group * cout_g * rows(), rows(), col, 1,
-                               out_size(), nullptr, ctx.out_f32(0) + (n * g_.out_channels + group * cout_g) * out_size(),
-                               out_size(), minmax_, bias ? bias + group * cout_g : nullptr};
+        const F32GemmArgs args{cout_g,
+                               out_size(),
+                               rows(),
+                               ctx.in_f32(1) + group * cout_g * rows(),
+                               rows(),
+                               col,
+                               1,
+                               out_size(),
+                               nullptr,
+                               ctx.out_f32(0) + (n * g_.out_channels + group * cout_g) * out_size(),
+                               out_size(),
+                               minmax_,
+                               bias ? bias + group * cout_g : nullptr};
         ctx.pool->parallelize((cout_g + kGemmRowTile - 1) / kGemmRowTile, 1, [&](size_t b, size_t e) {
           f32_gemm(args, b * kGemmRowTile, std::min(e * kGemmRowTile, cout_g));
         });
@@ -72,32 +82,23 @@ class GemmConv2dKernel final : public OpKernel {
 };
 
 Result<std::unique_ptr<OpKernel>> prepare_conv2d(const PrepareContext& ctx) {
-  WT_RETURN_IF_ERROR(ctx.expect_input_count(2, 3));
-  WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 4, 4));
-  WT_RETURN_IF_ERROR(ctx.expect_input(1, DType::kFloat32, 4, 4));
+  WT_ASSIGN_OR_RETURN(ConvAttributes c, read_conv_attributes(ctx));
   const Shape& x = ctx.input(0)->shape;
   const Shape& w = ctx.input(1)->shape;
-  const Attributes& attrs = ctx.node.attributes;
-  WT_ASSIGN_OR_RETURN(std::vector<int64_t> stride, attrs.get_ints("stride", 2));
-  WT_ASSIGN_OR_RETURN(std::vector<int64_t> padding, attrs.get_ints("padding", 2));
-  WT_ASSIGN_OR_RETURN(std::vector<int64_t> dilation, attrs.get_ints("dilation", 2));
-  WT_ASSIGN_OR_RETURN(int64_t groups, attrs.get_int("groups", 1));
-  if (groups < 1 || x[1] % groups != 0 || w[0] % groups != 0 || w[1] * groups != x[1]) {
+  const auto& [stride, padding, dilation, groups] = c;
+  if (x[1] % groups != 0 || w[0] % groups != 0 || w[1] * groups != x[1]) {
     return ctx.error("groups=" + std::to_string(groups) + " does not fit input " + shape_to_string(x) + " and weight " +
                      shape_to_string(w));
   }
-  if (const TensorInfo* b = ctx.input(2)) {
-    WT_RETURN_IF_ERROR(ctx.expect_input(2, DType::kFloat32, 1, 1));
-    if (b->shape[0] != w[0]) return ctx.error("bias shape " + shape_to_string(b->shape) + " does not match weight");
-  }
+  WT_RETURN_IF_ERROR(check_conv_bias(ctx, w[0]));
   WT_ASSIGN_OR_RETURN(int64_t out_h, conv_output_size(ctx, x[2], w[2], stride[0], padding[0], dilation[0], false));
   WT_ASSIGN_OR_RETURN(int64_t out_w, conv_output_size(ctx, x[3], w[3], stride[1], padding[1], dilation[1], false));
   WT_ASSIGN_OR_RETURN(F32MinMax minmax, read_fused_activation(ctx));
   ctx.outputs->push_back({DType::kFloat32, {x[0], w[0], out_h, out_w}});
 
   auto z = [](int64_t v) { return static_cast<size_t>(v); };
-  Conv2dGeometry g{z(x[0]),      z(x[1]),      z(x[2]),      z(x[3]),        z(w[0]),        z(out_h),
-                   z(out_w),     z(w[2]),      z(w[3]),      z(stride[0]),   z(stride[1]),   z(padding[0]),
+  Conv2dGeometry g{z(x[0]),       z(x[1]),        z(x[2]),        z(x[3]),      z(w[0]),      z(out_h),
+                   z(out_w),      z(w[2]),        z(w[3]),        z(stride[0]), z(stride[1]), z(padding[0]),
                    z(padding[1]), z(dilation[0]), z(dilation[1]), z(groups)};
   if (g.in_channels == g.groups) return make_kernel(DirectConv2dKernel(g, minmax));
   return make_kernel(GemmConv2dKernel(g, minmax));

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "ops/op.h"
 
@@ -9,6 +10,16 @@ namespace wt {
 
 // out = floor_or_ceil((in + 2*pad - dilation*(kernel-1) - 1) / stride) + 1, as PyTorch defines it.
 // With ceil_mode, the last window must start inside the input or left padding (PyTorch's rule).
+// The attributes and inputs convolution and transposed convolution share: x and weight are
+// float32 rank 4, an optional bias of `out_channels` (checked by check_conv_bias).
+struct ConvAttributes {
+  std::vector<int64_t> stride, padding, dilation;
+  int64_t groups;
+};
+
+Result<ConvAttributes> read_conv_attributes(const PrepareContext& ctx);
+Status check_conv_bias(const PrepareContext& ctx, int64_t out_channels);
+
 Result<int64_t> conv_output_size(const PrepareContext& ctx, int64_t in, int64_t kernel, int64_t stride, int64_t pad,
                                  int64_t dilation, bool ceil_mode);
 

@@ -1,7 +1,7 @@
 // conv_transpose2d over NCHW: x [N, Cin, H, W], W [Cin, Cout/groups, kh, kw], b [Cout];
 // out = (in - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1.
 #include "kernels/f32_conv_transpose2d.h"
-#include "ops/op.h"
+#include "ops/conv_geometry.h"
 
 namespace wt {
 namespace {
@@ -20,25 +20,17 @@ class ConvTranspose2dKernel final : public OpKernel {
 };
 
 Result<std::unique_ptr<OpKernel>> prepare_conv_transpose2d(const PrepareContext& ctx) {
-  WT_RETURN_IF_ERROR(ctx.expect_input_count(2, 3));
-  WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 4, 4));
-  WT_RETURN_IF_ERROR(ctx.expect_input(1, DType::kFloat32, 4, 4));
+  WT_ASSIGN_OR_RETURN(ConvAttributes c, read_conv_attributes(ctx));
   const Shape& x = ctx.input(0)->shape;
   const Shape& w = ctx.input(1)->shape;
-  const Attributes& a = ctx.node.attributes;
-  WT_ASSIGN_OR_RETURN(std::vector<int64_t> stride, a.get_ints("stride", 2));
-  WT_ASSIGN_OR_RETURN(std::vector<int64_t> padding, a.get_ints("padding", 2));
-  WT_ASSIGN_OR_RETURN(std::vector<int64_t> dilation, a.get_ints("dilation", 2));
-  WT_ASSIGN_OR_RETURN(std::vector<int64_t> output_padding, a.get_ints("output_padding", 2));
-  WT_ASSIGN_OR_RETURN(int64_t groups, a.get_int("groups", 1));
-  if (groups < 1 || w[0] != x[1] || x[1] % groups != 0) {
-    return ctx.error("weight " + shape_to_string(w) + " and groups=" + std::to_string(groups) + " do not fit input " + shape_to_string(x));
+  const auto& [stride, padding, dilation, groups] = c;
+  WT_ASSIGN_OR_RETURN(std::vector<int64_t> output_padding, ctx.node.attributes.get_ints("output_padding", 2));
+  if (w[0] != x[1] || x[1] % groups != 0) {
+    return ctx.error("weight " + shape_to_string(w) + " and groups=" + std::to_string(groups) + " do not fit input " +
+                     shape_to_string(x));
   }
   const int64_t out_channels = w[1] * groups;
-  if (const TensorInfo* b = ctx.input(2)) {
-    WT_RETURN_IF_ERROR(ctx.expect_input(2, DType::kFloat32, 1, 1));
-    if (b->shape[0] != out_channels) return ctx.error("bias shape " + shape_to_string(b->shape) + " does not match " + std::to_string(out_channels) + " channels");
-  }
+  WT_RETURN_IF_ERROR(check_conv_bias(ctx, out_channels));
   int64_t out[2];
   for (int d = 0; d < 2; ++d) {
     constexpr int64_t kLimit = int64_t{1} << 20;
@@ -51,9 +43,9 @@ Result<std::unique_ptr<OpKernel>> prepare_conv_transpose2d(const PrepareContext&
   }
   ctx.outputs->push_back({DType::kFloat32, {x[0], out_channels, out[0], out[1]}});
   auto z = [](int64_t v) { return static_cast<size_t>(v); };
-  const Conv2dGeometry g{z(x[0]),        z(x[1]),        z(x[2]),          z(x[3]),          z(out_channels), z(out[0]),
-                         z(out[1]),      z(w[2]),        z(w[3]),          z(stride[0]),     z(stride[1]),    z(padding[0]),
-                         z(padding[1]),  z(dilation[0]), z(dilation[1]),   z(groups)};
+  const Conv2dGeometry g{z(x[0]),       z(x[1]),        z(x[2]),        z(x[3]),      z(out_channels), z(out[0]),
+                         z(out[1]),     z(w[2]),        z(w[3]),        z(stride[0]), z(stride[1]),    z(padding[0]),
+                         z(padding[1]), z(dilation[0]), z(dilation[1]), z(groups)};
   return make_kernel(ConvTranspose2dKernel(g));
 }
 

@@ -9,18 +9,20 @@ namespace {
 
 class EmbeddingKernel final : public OpKernel {
  public:
-  EmbeddingKernel(size_t count, size_t vocab, size_t dim, bool int64) : count_(count), vocab_(vocab), dim_(dim), int64_(int64) {}
+  EmbeddingKernel(size_t count, size_t vocab, size_t dim, bool int64)
+      : count_(count), vocab_(vocab), dim_(dim), int64_(int64) {}
 
   void run(const RunContext& ctx) const override {
     const float* weight = ctx.in_f32(0);
     ctx.pool->parallelize(count_, 64, [&](size_t b, size_t e) {
       for (size_t i = b; i < e; ++i) {
-        const int64_t index = int64_ ? static_cast<const int64_t*>(ctx.inputs[1])[i]
-                                     : static_cast<const int32_t*>(ctx.inputs[1])[i];
+        const int64_t index =
+            int64_ ? static_cast<const int64_t*>(ctx.inputs[1])[i] : static_cast<const int32_t*>(ctx.inputs[1])[i];
         float* row = ctx.out_f32(0) + i * dim_;
         if (index < 0 || static_cast<uint64_t>(index) >= vocab_) {
           std::memset(row, 0, dim_ * sizeof(float));
-          ctx.errors->report("index " + std::to_string(index) + " is out of range for " + std::to_string(vocab_) + " embeddings");
+          ctx.errors->report("index " + std::to_string(index) + " is out of range for " + std::to_string(vocab_) +
+                             " embeddings");
           continue;
         }
         std::memcpy(row, weight + static_cast<size_t>(index) * dim_, dim_ * sizeof(float));

@@ -14,10 +14,12 @@ struct Axis {
 Result<Axis> read_axis(const PrepareContext& ctx, const Shape& x) {
   WT_ASSIGN_OR_RETURN(int64_t dim, ctx.node.attributes.get_int("dim"));
   const auto rank = static_cast<int64_t>(x.size());
-  if (rank == 0 || dim < -rank || dim >= rank) return ctx.error("dim " + std::to_string(dim) + " is out of range for " + shape_to_string(x));
+  if (rank == 0 || dim < -rank || dim >= rank)
+    return ctx.error("dim " + std::to_string(dim) + " is out of range for " + shape_to_string(x));
   if (dim < 0) dim += rank;
   auto product = [&](size_t b, size_t e) { return static_cast<size_t>(numel(Shape(x.begin() + b, x.begin() + e))); };
-  return Axis{static_cast<int>(dim), {product(0, size_t(dim)), static_cast<size_t>(x[dim]), product(size_t(dim) + 1, x.size())}};
+  return Axis{static_cast<int>(dim),
+              {product(0, size_t(dim)), static_cast<size_t>(x[dim]), product(size_t(dim) + 1, x.size())}};
 }
 
 // --- gather / index_select ------------------------------------------------------------------
@@ -31,7 +33,8 @@ class IndexKernel final : public OpKernel {
                                                       static_cast<const int64_t*>(ctx.inputs[1]),
                                                       static_cast<uint8_t*>(ctx.outputs[0]), b, e, &local);
       if (local != INT64_MIN) {
-        ctx.errors->report("index " + std::to_string(local) + " is out of range for a dimension of size " + std::to_string(v_.axis));
+        ctx.errors->report("index " + std::to_string(local) + " is out of range for a dimension of size " +
+                           std::to_string(v_.axis));
       }
     });
   }
@@ -52,7 +55,9 @@ Result<std::unique_ptr<OpKernel>> prepare_index(const PrepareContext& ctx, bool 
   Shape out = x->shape;
   if (gather) {
     for (size_t d = 0; d < idx.size(); ++d) {
-      if (static_cast<int>(d) != axis.dim && idx[d] != x->shape[d]) return ctx.error("index shape " + shape_to_string(idx) + " must match input " + shape_to_string(x->shape) + " outside dim");
+      if (static_cast<int>(d) != axis.dim && idx[d] != x->shape[d])
+        return ctx.error("index shape " + shape_to_string(idx) + " must match input " + shape_to_string(x->shape) +
+                         " outside dim");
     }
     out = idx;
   } else {
@@ -82,8 +87,10 @@ class ArgExtremeKernel final : public OpKernel {
 
 Shape reduced_shape(const Shape& x, int dim, bool keepdim) {
   Shape out = x;
-  if (keepdim) out[dim] = 1;
-  else out.erase(out.begin() + dim);
+  if (keepdim)
+    out[dim] = 1;
+  else
+    out.erase(out.begin() + dim);
   return out;
 }
 
@@ -121,7 +128,9 @@ Result<std::unique_ptr<OpKernel>> prepare_topk(const PrepareContext& ctx) {
   WT_ASSIGN_OR_RETURN(Axis axis, read_axis(ctx, x));
   WT_ASSIGN_OR_RETURN(int64_t k, ctx.node.attributes.get_int("k"));
   WT_ASSIGN_OR_RETURN(int64_t largest, ctx.node.attributes.get_int("largest", 1));
-  if (k < 0 || k > x[axis.dim]) return ctx.error("k=" + std::to_string(k) + " is out of range for dimension of size " + std::to_string(x[axis.dim]));
+  if (k < 0 || k > x[axis.dim])
+    return ctx.error("k=" + std::to_string(k) + " is out of range for dimension of size " +
+                     std::to_string(x[axis.dim]));
   Shape out = x;
   out[axis.dim] = k;
   ctx.outputs->push_back({DType::kFloat32, out});
@@ -134,7 +143,8 @@ class CumsumKernel final : public OpKernel {
  public:
   explicit CumsumKernel(AxisView v) : v_(v) {}
   void run(const RunContext& ctx) const override {
-    ctx.pool->parallelize(v_.outer, 1, [&](size_t b, size_t e) { f32_cumsum_scalar(v_, ctx.in_f32(0), ctx.out_f32(0), b, e); });
+    ctx.pool->parallelize(v_.outer, 1,
+                          [&](size_t b, size_t e) { f32_cumsum_scalar(v_, ctx.in_f32(0), ctx.out_f32(0), b, e); });
   }
 
  private:
@@ -151,8 +161,10 @@ Result<std::unique_ptr<OpKernel>> prepare_cumsum(const PrepareContext& ctx) {
 
 }  // namespace
 
-extern const OpDef kGatherOp = {"gather", prepare_gather, "any values, int64 index", "torch.gather; bad index: forward() error"};
-extern const OpDef kIndexSelectOp = {"index_select", prepare_index_select, "any values, int64 index", "bad index: forward() error"};
+extern const OpDef kGatherOp = {"gather", prepare_gather, "any values, int64 index",
+                                "torch.gather; bad index: forward() error"};
+extern const OpDef kIndexSelectOp = {"index_select", prepare_index_select, "any values, int64 index",
+                                     "bad index: forward() error"};
 extern const OpDef kArgmaxOp = {"argmax", prepare_arg, "float32 -> int64", "dim, keepdim; first on ties, NaN wins"};
 extern const OpDef kArgminOp = {"argmin", prepare_arg, "float32 -> int64", "dim, keepdim; first on ties, NaN wins"};
 extern const OpDef kTopkOp = {"topk", prepare_topk, "float32 -> float32, int64", "k, dim, largest; sorted"};

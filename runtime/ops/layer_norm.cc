@@ -25,12 +25,14 @@ Result<std::unique_ptr<OpKernel>> prepare_layer_norm(const PrepareContext& ctx) 
   const Shape& x = ctx.input(0)->shape;
   WT_ASSIGN_OR_RETURN(int64_t ndim, ctx.node.attributes.get_int("normalized_ndim"));
   WT_ASSIGN_OR_RETURN(double eps, ctx.node.attributes.get_float("eps", 1e-5));
-  if (ndim < 1 || ndim > static_cast<int64_t>(x.size())) return ctx.error("normalized_ndim " + std::to_string(ndim) + " does not fit " + shape_to_string(x));
+  if (ndim < 1 || ndim > static_cast<int64_t>(x.size()))
+    return ctx.error("normalized_ndim " + std::to_string(ndim) + " does not fit " + shape_to_string(x));
   const Shape normalized(x.end() - ndim, x.end());
   for (size_t i = 1; i < 3; ++i) {
     if (ctx.input(i) == nullptr) continue;
     WT_RETURN_IF_ERROR(ctx.expect_input(i, DType::kFloat32, normalized.size(), normalized.size()));
-    if (ctx.input(i)->shape != normalized) return ctx.error("input " + std::to_string(i) + " must have shape " + shape_to_string(normalized));
+    if (ctx.input(i)->shape != normalized)
+      return ctx.error("input " + std::to_string(i) + " must have shape " + shape_to_string(normalized));
   }
   ctx.outputs->push_back({DType::kFloat32, x});
   const auto cols = static_cast<size_t>(numel(normalized));
@@ -39,6 +41,7 @@ Result<std::unique_ptr<OpKernel>> prepare_layer_norm(const PrepareContext& ctx) 
 
 }  // namespace
 
-extern const OpDef kLayerNormOp = {"layer_norm", prepare_layer_norm, "float32", "eps; affine optional; statistics in double"};
+extern const OpDef kLayerNormOp = {"layer_norm", prepare_layer_norm, "float32",
+                                   "eps; affine optional; statistics in double"};
 
 }  // namespace wt

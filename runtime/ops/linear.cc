@@ -15,8 +15,9 @@ class LinearKernel final : public OpKernel {
   void run(const RunContext& ctx) const override {
     // [K, N] weights (as the exporter writes them) are contiguous in n: the SIMD tiles apply.
     const size_t stride_n = weight_kn_ ? 1 : k_, stride_k = weight_kn_ ? n_ : 1;
-    const F32GemmArgs args{m_, n_, k_, ctx.in_f32(0), k_, ctx.in_f32(1), stride_n, stride_k, ctx.in_f32(2),
-                           ctx.out_f32(0), n_, minmax_, nullptr};
+    const F32GemmArgs args{
+        m_, n_,      k_,     ctx.in_f32(0), k_, ctx.in_f32(1), stride_n, stride_k, ctx.in_f32(2), ctx.out_f32(0),
+        n_, minmax_, nullptr};
     const size_t tiles = (m_ + kGemmRowTile - 1) / kGemmRowTile;
     ctx.pool->parallelize(tiles, k_ * n_ >= 4096 ? 1 : 4, [&](size_t b, size_t e) {
       f32_gemm(args, b * kGemmRowTile, std::min(e * kGemmRowTile, m_));
@@ -56,7 +57,8 @@ Result<std::unique_ptr<OpKernel>> prepare_linear(const PrepareContext& ctx) {
 
 }  // namespace
 
-extern const OpDef kLinearOp = {"linear", prepare_linear, "float32",
-                                "x[..., K] @ W + b; W as [N, K] or, exported, [K, N] (weight_layout); fused relu/relu6"};
+extern const OpDef kLinearOp = {
+    "linear", prepare_linear, "float32",
+    "x[..., K] @ W + b; W as [N, K] or, exported, [K, N] (weight_layout); fused relu/relu6"};
 
 }  // namespace wt

@@ -21,8 +21,9 @@ class MatmulKernel final : public OpKernel {
         const size_t within = bi % batch_.run_length;
         ao += within * batch_.a_run_stride;
         bo += within * batch_.b_run_stride;
-        const F32GemmArgs args{m_, n_, k_, ctx.in_f32(0) + ao * m_ * k_, k_, ctx.in_f32(1) + bo * k_ * n_, 1, n_,
-                               nullptr, ctx.out_f32(0) + bi * m_ * n_, n_, F32MinMax{}, nullptr};
+        const F32GemmArgs args{m_,     n_, k_,      ctx.in_f32(0) + ao * m_ * k_,  k_, ctx.in_f32(1) + bo * k_ * n_,
+                               1,      n_, nullptr, ctx.out_f32(0) + bi * m_ * n_, n_, F32MinMax{},
+                               nullptr};
         f32_gemm(args, row, row + rows);
         t += rows;
       }

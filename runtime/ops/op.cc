@@ -17,8 +17,9 @@ Status RunErrors::take() {
 
 Status PrepareContext::expect_input_count(size_t min_count, size_t max_count) const {
   if (inputs.size() < min_count || inputs.size() > max_count) {
-    return error("expects " + std::to_string(min_count) + (min_count == max_count ? "" : "-" + std::to_string(max_count)) +
-                 " inputs, got " + std::to_string(inputs.size()));
+    return error("expects " + std::to_string(min_count) +
+                 (min_count == max_count ? "" : "-" + std::to_string(max_count)) + " inputs, got " +
+                 std::to_string(inputs.size()));
   }
   return Status::ok();
 }

@@ -76,6 +76,17 @@ struct OpDef {
 const OpDef* find_op(const std::string& name);
 const std::vector<const OpDef*>& all_ops();
 
+// Builds the OpDefs of an op family from its spec table (each spec has a `name`); the family's
+// prepare() finds its spec again by the node's op name.
+template <typename Spec, size_t N, typename NotesFn>
+std::vector<OpDef> family_defs(const Spec (&specs)[N],
+                               Result<std::unique_ptr<OpKernel>> (*prepare)(const PrepareContext&), const char* dtypes,
+                               NotesFn notes) {
+  std::vector<OpDef> defs;
+  for (const Spec& s : specs) defs.push_back({s.name, prepare, dtypes, notes(s)});
+  return defs;
+}
+
 // Helper: wraps a kernel object as the prepare() result.
 template <typename K>
 Result<std::unique_ptr<OpKernel>> make_kernel(K kernel) {

@@ -53,15 +53,16 @@ Result<std::unique_ptr<OpKernel>> prepare_pool2d(const PrepareContext& ctx, Pool
   }
   if (divisor_override < 0) return ctx.error("divisor_override must not be negative");
   const size_t rank = x.size();
-  WT_ASSIGN_OR_RETURN(int64_t out_h, conv_output_size(ctx, x[rank - 2], kernel[0], stride[0], padding[0], dilation[0],
-                                                      ceil_mode != 0));
-  WT_ASSIGN_OR_RETURN(int64_t out_w, conv_output_size(ctx, x[rank - 1], kernel[1], stride[1], padding[1], dilation[1],
-                                                      ceil_mode != 0));
+  WT_ASSIGN_OR_RETURN(
+      int64_t out_h, conv_output_size(ctx, x[rank - 2], kernel[0], stride[0], padding[0], dilation[0], ceil_mode != 0));
+  WT_ASSIGN_OR_RETURN(
+      int64_t out_w, conv_output_size(ctx, x[rank - 1], kernel[1], stride[1], padding[1], dilation[1], ceil_mode != 0));
   ctx.outputs->push_back({DType::kFloat32, with_spatial(x, out_h, out_w)});
   auto z = [](int64_t v) { return static_cast<size_t>(v); };
-  const Pool2dGeometry g{z(x[rank - 2]), z(x[rank - 1]), z(out_h),       z(out_w),       z(kernel[0]),
-                         z(kernel[1]),   z(stride[0]),   z(stride[1]),   z(padding[0]),  z(padding[1]),
-                         z(dilation[0]), z(dilation[1]), count_include_pad != 0, z(divisor_override)};
+  const Pool2dGeometry g{z(x[rank - 2]),         z(x[rank - 1]),     z(out_h),       z(out_w),
+                         z(kernel[0]),           z(kernel[1]),       z(stride[0]),   z(stride[1]),
+                         z(padding[0]),          z(padding[1]),      z(dilation[0]), z(dilation[1]),
+                         count_include_pad != 0, z(divisor_override)};
   return make_kernel(Pool2dKernel(fn, g, planes_of(x)));
 }
 

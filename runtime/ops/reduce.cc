@@ -9,9 +9,8 @@ class ReduceKernel final : public OpKernel {
  public:
   explicit ReduceKernel(ReduceGeometry g) : g_(g) {}
   void run(const RunContext& ctx) const override {
-    ctx.pool->parallelize(g_.kept.count(), 16, [&](size_t b, size_t e) {
-      f32_reduce_scalar(g_, ctx.in_f32(0), ctx.out_f32(0), b, e);
-    });
+    ctx.pool->parallelize(g_.kept.count(), 16,
+                          [&](size_t b, size_t e) { f32_reduce_scalar(g_, ctx.in_f32(0), ctx.out_f32(0), b, e); });
   }
 
  private:
@@ -24,7 +23,7 @@ struct ReduceSpec {
   bool sqrt;
 };
 
-constexpr ReduceSpec kReduceSpecs[] = {{"sum", ReduceOp::kSum, false}, {"mean", ReduceOp::kMean, false},
+constexpr ReduceSpec kReduceSpecs[] = {{"sum", ReduceOp::kSum, false},  {"mean", ReduceOp::kMean, false},
                                        {"amax", ReduceOp::kMax, false}, {"amin", ReduceOp::kMin, false},
                                        {"var", ReduceOp::kVar, false},  {"std", ReduceOp::kVar, true}};
 
@@ -55,8 +54,10 @@ Result<std::unique_ptr<OpKernel>> prepare_reduce(const PrepareContext& ctx) {
     StridedSpace& space = reduce[i] ? g.reduced : g.kept;
     space.size[space.rank] = static_cast<size_t>(x[i]);
     space.stride[space.rank++] = strides[i];
-    if (!reduce[i]) out.push_back(x[i]);
-    else if (keepdim) out.push_back(1);
+    if (!reduce[i])
+      out.push_back(x[i]);
+    else if (keepdim)
+      out.push_back(1);
   }
   for (const ReduceSpec& spec : kReduceSpecs) {
     if (ctx.node.op != spec.name) continue;
@@ -72,16 +73,11 @@ Result<std::unique_ptr<OpKernel>> prepare_reduce(const PrepareContext& ctx) {
   return ctx.error("is not a reduction");
 }
 
-std::vector<OpDef> make_reduce_defs() {
-  std::vector<OpDef> defs;
-  for (const ReduceSpec& s : kReduceSpecs) defs.push_back({s.name, prepare_reduce, "float32", "dims, keepdim; var/std: correction"});
-  return defs;
-}
-
 }  // namespace
 
 const std::vector<OpDef>& reduce_ops() {
-  static const std::vector<OpDef> defs = make_reduce_defs();
+  static const std::vector<OpDef> defs = family_defs(
+      kReduceSpecs, prepare_reduce, "float32", [](const ReduceSpec&) { return "dims, keepdim; var/std: correction"; });
   return defs;
 }
 

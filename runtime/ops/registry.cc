@@ -21,11 +21,11 @@ const std::vector<OpDef>& compare_ops();
 namespace {
 
 std::vector<const OpDef*> collect_ops() {
-  std::vector<const OpDef*> ops = {&kLinearOp,   &kConv2dOp,    &kMaxPool2dOp, &kAvgPool2dOp, &kAdaptiveAvgPool2dOp,
-                                   &kBatchNormOp, &kReshapeOp,  &kConcatOp,    &kSoftmaxOp,   &kLogSoftmaxOp,
-                                   &kMatmulOp,   &kLayerNormOp, &kPermuteOp,   &kExpandOp,    &kSliceOp,
-                                   &kCastOp,     &kEmbeddingOp, &kResize2dOp, &kConvTranspose2dOp,
-                                   &kGatherOp,   &kIndexSelectOp, &kArgmaxOp, &kArgminOp, &kTopkOp, &kCumsumOp};
+  std::vector<const OpDef*> ops = {
+      &kLinearOp, &kConv2dOp,  &kMaxPool2dOp,  &kAvgPool2dOp, &kAdaptiveAvgPool2dOp, &kBatchNormOp, &kReshapeOp,
+      &kConcatOp, &kSoftmaxOp, &kLogSoftmaxOp, &kMatmulOp,    &kLayerNormOp,         &kPermuteOp,   &kExpandOp,
+      &kSliceOp,  &kCastOp,    &kEmbeddingOp,  &kResize2dOp,  &kConvTranspose2dOp,   &kGatherOp,    &kIndexSelectOp,
+      &kArgmaxOp, &kArgminOp,  &kTopkOp,       &kCumsumOp};
   for (const auto* family : {&unary_ops(), &binary_ops(), &reduce_ops(), &compare_ops()}) {
     for (const OpDef& op : *family) ops.push_back(&op);
   }

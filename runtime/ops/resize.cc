@@ -37,14 +37,20 @@ Result<std::unique_ptr<OpKernel>> prepare_resize2d(const PrepareContext& ctx) {
   WT_ASSIGN_OR_RETURN(int64_t align, a.get_int("align_corners", 0));
   WT_ASSIGN_OR_RETURN(double scale_h, a.get_float("scale_h", 0.0));
   WT_ASSIGN_OR_RETURN(double scale_w, a.get_float("scale_w", 0.0));
-  if (mode != "nearest" && mode != "bilinear") return ctx.error("mode '" + mode + "' is not supported (nearest, bilinear)");
+  if (mode != "nearest" && mode != "bilinear")
+    return ctx.error("mode '" + mode + "' is not supported (nearest, bilinear)");
   if (size[0] < 1 || size[1] < 1 || size[0] > (1 << 20) || size[1] > (1 << 20) || x[2] < 1 || x[3] < 1) {
-    return ctx.error("cannot resize " + shape_to_string(x) + " to [" + std::to_string(size[0]) + ", " + std::to_string(size[1]) + "]");
+    return ctx.error("cannot resize " + shape_to_string(x) + " to [" + std::to_string(size[0]) + ", " +
+                     std::to_string(size[1]) + "]");
   }
   const bool bilinear = mode == "bilinear";
-  const Resize2dGeometry g{static_cast<size_t>(x[2]), static_cast<size_t>(x[3]), static_cast<size_t>(size[0]),
-                           static_cast<size_t>(size[1]), source_scale(x[2], size[0], scale_h, bilinear && align),
-                           source_scale(x[3], size[1], scale_w, bilinear && align), bilinear && align != 0};
+  const Resize2dGeometry g{static_cast<size_t>(x[2]),
+                           static_cast<size_t>(x[3]),
+                           static_cast<size_t>(size[0]),
+                           static_cast<size_t>(size[1]),
+                           source_scale(x[2], size[0], scale_h, bilinear && align),
+                           source_scale(x[3], size[1], scale_w, bilinear && align),
+                           bilinear && align != 0};
   ctx.outputs->push_back({DType::kFloat32, {x[0], x[1], size[0], size[1]}});
   return make_kernel(ResizeKernel(bilinear ? f32_resize2d_bilinear_scalar : f32_resize2d_nearest_scalar, g,
                                   static_cast<size_t>(x[0] * x[1])));

@@ -13,9 +13,8 @@ class UnaryKernel final : public OpKernel {
  public:
   UnaryKernel(F32UnaryFn fn, size_t n, UnaryParams params) : fn_(fn), n_(n), params_(params) {}
   void run(const RunContext& ctx) const override {
-    ctx.pool->parallelize(n_, kElementwiseChunk, [&](size_t b, size_t e) {
-      fn_(e - b, ctx.in_f32(0) + b, ctx.out_f32(0) + b, params_);
-    });
+    ctx.pool->parallelize(n_, kElementwiseChunk,
+                          [&](size_t b, size_t e) { fn_(e - b, ctx.in_f32(0) + b, ctx.out_f32(0) + b, params_); });
   }
 
  private:
@@ -95,16 +94,11 @@ Result<std::unique_ptr<OpKernel>> prepare_unary(const PrepareContext& ctx) {
   return make_kernel(UnaryKernel(spec->fn, static_cast<size_t>(numel(x.shape)), params));
 }
 
-std::vector<OpDef> make_unary_defs() {
-  std::vector<OpDef> defs;
-  for (const UnarySpec& s : kUnarySpecs) defs.push_back({s.name, prepare_unary, "float32", s.notes});
-  return defs;
-}
-
 }  // namespace
 
 const std::vector<OpDef>& unary_ops() {
-  static const std::vector<OpDef> defs = make_unary_defs();
+  static const std::vector<OpDef> defs =
+      family_defs(kUnarySpecs, prepare_unary, "float32", [](const UnarySpec& s) { return s.notes; });
   return defs;
 }
 

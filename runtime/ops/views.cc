@@ -55,14 +55,16 @@ Result<std::unique_ptr<OpKernel>> prepare_permute(const PrepareContext& ctx) {
   WT_RETURN_IF_ERROR(expect_one_input(ctx));
   const Shape& x = ctx.input(0)->shape;
   WT_ASSIGN_OR_RETURN(std::vector<int64_t> perm, ctx.node.attributes.get_ints("perm"));
-  if (perm.size() != x.size()) return ctx.error("perm has " + std::to_string(perm.size()) + " entries for rank " + std::to_string(x.size()));
+  if (perm.size() != x.size())
+    return ctx.error("perm has " + std::to_string(perm.size()) + " entries for rank " + std::to_string(x.size()));
   std::vector<bool> seen(x.size(), false);
   const auto strides = contiguous_strides(x);
   Shape out;
   std::vector<size_t> src;
   for (int64_t p : perm) {
     const int64_t rank = static_cast<int64_t>(x.size());
-    if (p < -rank || p >= rank || seen[static_cast<size_t>(p < 0 ? p + rank : p)]) return ctx.error("perm is not a permutation");
+    if (p < -rank || p >= rank || seen[static_cast<size_t>(p < 0 ? p + rank : p)])
+      return ctx.error("perm is not a permutation");
     const auto d = static_cast<size_t>(p < 0 ? p + rank : p);
     seen[d] = true;
     out.push_back(x[d]);
@@ -75,7 +77,8 @@ Result<std::unique_ptr<OpKernel>> prepare_expand(const PrepareContext& ctx) {
   WT_RETURN_IF_ERROR(expect_one_input(ctx));
   const Shape& x = ctx.input(0)->shape;
   WT_ASSIGN_OR_RETURN(std::vector<int64_t> shape, ctx.node.attributes.get_ints("shape"));
-  if (shape.size() < x.size() || shape.size() > static_cast<size_t>(kMaxRank)) return ctx.error("cannot expand " + shape_to_string(x) + " to rank " + std::to_string(shape.size()));
+  if (shape.size() < x.size() || shape.size() > static_cast<size_t>(kMaxRank))
+    return ctx.error("cannot expand " + shape_to_string(x) + " to rank " + std::to_string(shape.size()));
   const auto strides = contiguous_strides(x);
   const size_t lead = shape.size() - x.size();
   Shape out(shape.size());
@@ -122,6 +125,7 @@ Result<std::unique_ptr<OpKernel>> prepare_slice(const PrepareContext& ctx) {
 
 extern const OpDef kPermuteOp = {"permute", prepare_permute, "all", "also transpose"};
 extern const OpDef kExpandOp = {"expand", prepare_expand, "all", "broadcast to a shape (-1 keeps a dim)"};
-extern const OpDef kSliceOp = {"slice", prepare_slice, "all", "dim, start, end, step (PyTorch clamping); select via slice + reshape"};
+extern const OpDef kSliceOp = {"slice", prepare_slice, "all",
+                               "dim, start, end, step (PyTorch clamping); select via slice + reshape"};
 
 }  // namespace wt

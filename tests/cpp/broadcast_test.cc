@@ -1,7 +1,8 @@
+#include "ops/broadcast.h"
+
 #include <gtest/gtest.h>
 
 #include "graph/graph.h"
-#include "ops/broadcast.h"
 
 namespace wt {
 namespace {
@@ -51,12 +52,13 @@ TEST_P(BroadcastTest, RunsCoverEveryElementWithTheRightOffsets) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Shapes, BroadcastTest,
-    ::testing::Values(std::make_pair(Shape{2, 3}, Shape{2, 3}), std::make_pair(Shape{2, 3, 4, 5}, Shape{1, 3, 1, 1}),
-                      std::make_pair(Shape{4, 1}, Shape{1, 5}), std::make_pair(Shape{}, Shape{3, 2}),
-                      std::make_pair(Shape{3, 1, 2}, Shape{2}), std::make_pair(Shape{1}, Shape{1}),
-                      std::make_pair(Shape{2, 1, 3}, Shape{2, 4, 1})));
+INSTANTIATE_TEST_SUITE_P(Shapes, BroadcastTest,
+                         ::testing::Values(std::make_pair(Shape{2, 3}, Shape{2, 3}),
+                                           std::make_pair(Shape{2, 3, 4, 5}, Shape{1, 3, 1, 1}),
+                                           std::make_pair(Shape{4, 1}, Shape{1, 5}),
+                                           std::make_pair(Shape{}, Shape{3, 2}),
+                                           std::make_pair(Shape{3, 1, 2}, Shape{2}), std::make_pair(Shape{1}, Shape{1}),
+                                           std::make_pair(Shape{2, 1, 3}, Shape{2, 4, 1})));
 
 TEST(BroadcastTest, IncompatibleShapesNameBothShapes) {
   Node node;

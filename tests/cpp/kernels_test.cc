@@ -6,13 +6,13 @@
 #include <tuple>
 
 #include "kernels/f32_conv2d.h"
+#include "kernels/f32_gemm.h"
+#include "kernels/f32_pool2d.h"
 #include "kernels/f32_reduce.h"
+#include "kernels/f32_softmax.h"
 #include "kernels/f32_vbinary.h"
 #include "kernels/f32_vscaleshift.h"
 #include "kernels/f32_vunary.h"
-#include "kernels/f32_gemm.h"
-#include "kernels/f32_pool2d.h"
-#include "kernels/f32_softmax.h"
 #include "reference_kernels.h"
 
 namespace wt {
@@ -35,8 +35,19 @@ TEST_P(GemmTest, MatchesReference) {
   if (act == 2) mm.max = 0.25f;
   std::vector<float> c(m * ldc, -7.f);
   auto row_bias = random_vector(m, 4);
-  const F32GemmArgs args{m, n, k, a.data(), lda, b.data(), b_stride_n, b_stride_k,
-                         with_bias ? bias.data() : nullptr, c.data(), ldc, mm, with_bias ? row_bias.data() : nullptr};
+  const F32GemmArgs args{m,
+                         n,
+                         k,
+                         a.data(),
+                         lda,
+                         b.data(),
+                         b_stride_n,
+                         b_stride_k,
+                         with_bias ? bias.data() : nullptr,
+                         c.data(),
+                         ldc,
+                         mm,
+                         with_bias ? row_bias.data() : nullptr};
   const auto kernel = use_dispatcher ? f32_gemm : f32_gemm_1x4_scalar;
   kernel(args, 0, m / 2);
   kernel(args, m / 2, m);  // split ranges, as the thread pool does
@@ -66,8 +77,8 @@ TEST_P(Conv2dTest, MatchesReference) {
   const ConvCase c = GetParam();
   const size_t oh = (c.h + 2 * c.pad - c.dilation * (c.kh - 1) - 1) / c.stride + 1;
   const size_t ow = (c.w + 2 * c.pad - c.dilation * (c.kw - 1) - 1) / c.stride + 1;
-  const Conv2dGeometry g{c.n, c.cin, c.h, c.w, c.cout, oh, ow, c.kh, c.kw, c.stride, c.stride,
-                         c.pad, c.pad, c.dilation, c.dilation, c.groups};
+  const Conv2dGeometry g{c.n,  c.cin,    c.h,      c.w,   c.cout, oh,         ow,         c.kh,
+                         c.kw, c.stride, c.stride, c.pad, c.pad,  c.dilation, c.dilation, c.groups};
   auto in = random_vector(c.n * c.cin * c.h * c.w, 4);
   auto w = random_vector(c.cout * (c.cin / c.groups) * c.kh * c.kw, 5);
   auto bias = random_vector(c.cout, 6);
@@ -85,9 +96,9 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Conv2dTest,
                          ::testing::Values(ConvCase{1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1},
                                            ConvCase{1, 3, 7, 5, 4, 3, 3, 1, 1, 1, 1},
                                            ConvCase{2, 4, 9, 9, 6, 3, 3, 2, 1, 1, 2},
-                                           ConvCase{1, 6, 8, 8, 6, 3, 3, 1, 1, 1, 6},   // depthwise
-                                           ConvCase{1, 2, 11, 10, 3, 3, 3, 1, 2, 2, 1}, // dilated
-                                           ConvCase{1, 3, 6, 6, 5, 1, 1, 1, 0, 1, 1},   // 1x1
+                                           ConvCase{1, 6, 8, 8, 6, 3, 3, 1, 1, 1, 6},    // depthwise
+                                           ConvCase{1, 2, 11, 10, 3, 3, 3, 1, 2, 2, 1},  // dilated
+                                           ConvCase{1, 3, 6, 6, 5, 1, 1, 1, 0, 1, 1},    // 1x1
                                            ConvCase{1, 2, 5, 5, 2, 5, 5, 3, 2, 1, 1}));
 
 // --- pooling ---------------------------------------------------------------------------------
@@ -114,8 +125,8 @@ TEST(Pool2dTest, AvgPoolCountsPaddingOnlyWhenAsked) {
     const Pool2dGeometry g{2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, include, 0};
     std::vector<float> out(4);
     f32_avgpool2d_nchw_scalar(g, in.data(), out.data(), 0, 1);
-    EXPECT_FLOAT_EQ(out[0], include ? 1.f / 4 : 1.f);     // window covers only in[0]
-    EXPECT_FLOAT_EQ(out[3], 10.f / 4);                    // window covers all four
+    EXPECT_FLOAT_EQ(out[0], include ? 1.f / 4 : 1.f);  // window covers only in[0]
+    EXPECT_FLOAT_EQ(out[3], 10.f / 4);                 // window covers all four
     EXPECT_FLOAT_EQ(out[1], include ? 3.f / 4 : 1.5f);
   }
 }
@@ -137,12 +148,18 @@ TEST(Pool2dTest, AdaptiveAvgPoolUsesPyTorchWindows) {
 // --- binary ----------------------------------------------------------------------------------
 double binary_ref(BinaryOp op, double a, double b) {
   switch (op) {
-    case BinaryOp::kAdd: return a + b;
-    case BinaryOp::kSub: return a - b;
-    case BinaryOp::kMul: return a * b;
-    case BinaryOp::kDiv: return a / b;
-    case BinaryOp::kMaximum: return std::fmax(a, b);
-    case BinaryOp::kMinimum: return std::fmin(a, b);
+    case BinaryOp::kAdd:
+      return a + b;
+    case BinaryOp::kSub:
+      return a - b;
+    case BinaryOp::kMul:
+      return a * b;
+    case BinaryOp::kDiv:
+      return a / b;
+    case BinaryOp::kMaximum:
+      return std::fmax(a, b);
+    case BinaryOp::kMinimum:
+      return std::fmin(a, b);
   }
   return 0;
 }
@@ -189,18 +206,80 @@ double softplus_ref(double v, double beta, double threshold) {
 }
 
 const UnaryCase kUnaryCases[] = {
-    {"clamp", f32_vclampp_scalar, [](double x, const UnaryParams& p) { return std::fmin(std::fmax(x, double(p.alpha)), double(p.beta)); }, {-0.5f, 0.25f}, -2, 2, 0},
-    {"sigmoid", f32_vsigmoid_scalar, [](double x, const UnaryParams&) { return 1 / (1 + std::exp(-x)); }, {}, -20, 20, 1e-6},
+    {"clamp",
+     f32_vclampp_scalar,
+     [](double x, const UnaryParams& p) { return std::fmin(std::fmax(x, double(p.alpha)), double(p.beta)); },
+     {-0.5f, 0.25f},
+     -2,
+     2,
+     0},
+    {"sigmoid",
+     f32_vsigmoid_scalar,
+     [](double x, const UnaryParams&) { return 1 / (1 + std::exp(-x)); },
+     {},
+     -20,
+     20,
+     1e-6},
     {"tanh", f32_vtanh_scalar, [](double x, const UnaryParams&) { return std::tanh(x); }, {}, -10, 10, 1e-6},
     {"silu", f32_vsilu_scalar, [](double x, const UnaryParams&) { return x / (1 + std::exp(-x)); }, {}, -20, 20, 1e-6},
-    {"hardswish", f32_vhardswish_scalar, [](double x, const UnaryParams&) { return x * std::fmin(std::fmax(x + 3, 0.0), 6.0) / 6; }, {}, -5, 5, 1e-6},
-    {"hardsigmoid", f32_vhardsigmoid_scalar, [](double x, const UnaryParams&) { return std::fmin(std::fmax(x + 3, 0.0), 6.0) / 6; }, {}, -5, 5, 1e-6},
-    {"gelu", f32_vgelu_erf_scalar, [](double x, const UnaryParams&) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }, {}, -6, 6, 1e-6},
-    {"gelu_tanh", f32_vgelu_tanh_scalar, [](double x, const UnaryParams&) { return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))); }, {}, -6, 6, 1e-6},
-    {"elu", f32_velu_scalar, [](double x, const UnaryParams& p) { return x > 0 ? x : p.alpha * std::expm1(x); }, {1.5f, 0}, -5, 5, 1e-6},
-    {"leaky_relu", f32_vleaky_relu_scalar, [](double x, const UnaryParams& p) { return x > 0 ? x : x * p.alpha; }, {0.1f, 0}, -5, 5, 1e-7},
-    {"softplus", f32_vsoftplus_scalar, [](double x, const UnaryParams& p) { return softplus_ref(x, p.alpha, p.beta); }, {2.f, 10.f}, -10, 10, 1e-6},
-    {"mish", f32_vmish_scalar, [](double x, const UnaryParams&) { return x * std::tanh(softplus_ref(x, 1, 20)); }, {}, -10, 25, 1e-6},
+    {"hardswish",
+     f32_vhardswish_scalar,
+     [](double x, const UnaryParams&) { return x * std::fmin(std::fmax(x + 3, 0.0), 6.0) / 6; },
+     {},
+     -5,
+     5,
+     1e-6},
+    {"hardsigmoid",
+     f32_vhardsigmoid_scalar,
+     [](double x, const UnaryParams&) { return std::fmin(std::fmax(x + 3, 0.0), 6.0) / 6; },
+     {},
+     -5,
+     5,
+     1e-6},
+    {"gelu",
+     f32_vgelu_erf_scalar,
+     [](double x, const UnaryParams&) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); },
+     {},
+     -6,
+     6,
+     1e-6},
+    {"gelu_tanh",
+     f32_vgelu_tanh_scalar,
+     [](double x, const UnaryParams&) {
+       return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+     },
+     {},
+     -6,
+     6,
+     1e-6},
+    {"elu",
+     f32_velu_scalar,
+     [](double x, const UnaryParams& p) { return x > 0 ? x : p.alpha * std::expm1(x); },
+     {1.5f, 0},
+     -5,
+     5,
+     1e-6},
+    {"leaky_relu",
+     f32_vleaky_relu_scalar,
+     [](double x, const UnaryParams& p) { return x > 0 ? x : x * p.alpha; },
+     {0.1f, 0},
+     -5,
+     5,
+     1e-7},
+    {"softplus",
+     f32_vsoftplus_scalar,
+     [](double x, const UnaryParams& p) { return softplus_ref(x, p.alpha, p.beta); },
+     {2.f, 10.f},
+     -10,
+     10,
+     1e-6},
+    {"mish",
+     f32_vmish_scalar,
+     [](double x, const UnaryParams&) { return x * std::tanh(softplus_ref(x, 1, 20)); },
+     {},
+     -10,
+     25,
+     1e-6},
     {"exp", f32_vexp_scalar, [](double x, const UnaryParams&) { return std::exp(x); }, {}, -10, 10, 1e-6},
     {"log", f32_vlog_scalar, [](double x, const UnaryParams&) { return std::log(x); }, {}, 1e-3f, 100, 1e-6},
     {"sqrt", f32_vsqrt_scalar, [](double x, const UnaryParams&) { return std::sqrt(x); }, {}, 0, 100, 1e-6},
@@ -227,7 +306,8 @@ TEST_P(UnaryKernelTest, MatchesReferenceWithinItsTolerance) {
 INSTANTIATE_TEST_SUITE_P(AllKernels, UnaryKernelTest,
                          ::testing::Combine(::testing::ValuesIn(kUnaryCases), ::testing::Values(0, 1, 7, 1000)),
                          [](const auto& info) {
-                           return std::string(std::get<0>(info.param).name) + "_" + std::to_string(std::get<1>(info.param));
+                           return std::string(std::get<0>(info.param).name) + "_" +
+                                  std::to_string(std::get<1>(info.param));
                          });
 
 // --- reductions -------------------------------------------------------------------------------
@@ -254,8 +334,11 @@ TEST(ReduceKernelTest, EveryAxisSubsetOfA3dTensorMatchesReference) {
         for (double v : vals) sum += v, mx = std::fmax(mx, v), mn = std::fmin(mn, v);
         const double mean = sum / double(vals.size());
         for (double v : vals) var += (v - mean) * (v - mean);
-        const double ref = op == ReduceOp::kSum ? sum : op == ReduceOp::kMean ? mean : op == ReduceOp::kMax ? mx
-                           : op == ReduceOp::kMin ? mn : var / double(vals.size() - 1);
+        const double ref = op == ReduceOp::kSum    ? sum
+                           : op == ReduceOp::kMean ? mean
+                           : op == ReduceOp::kMax  ? mx
+                           : op == ReduceOp::kMin  ? mn
+                                                   : var / double(vals.size() - 1);
         ASSERT_NEAR(y[o], ref, 1e-5) << "mask " << mask << " op " << int(op) << " out " << o;
       }
     }
@@ -331,7 +414,8 @@ TEST_P(CopyStridedTest, TransposeOfAPaddedMatrixMatchesIndexWalk) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, CopyStridedTest,
-                         ::testing::Combine(::testing::Values(1, 3, 8), ::testing::Values(1, 5, 16), ::testing::Values(0, 3)));
+                         ::testing::Combine(::testing::Values(1, 3, 8), ::testing::Values(1, 5, 16),
+                                            ::testing::Values(0, 3)));
 
 class LayerNormTest : public ::testing::TestWithParam<std::tuple<size_t, bool>> {};
 
@@ -340,7 +424,8 @@ TEST_P(LayerNormTest, MatchesReference) {
   const size_t rows = 3;
   auto x = random_vector(rows * cols, 16, -3.f, 5.f), w = random_vector(cols, 17), b = random_vector(cols, 18);
   std::vector<float> y(x.size());
-  f32_layer_norm_scalar(cols, 1e-5f, x.data(), affine ? w.data() : nullptr, affine ? b.data() : nullptr, y.data(), 0, rows);
+  f32_layer_norm_scalar(cols, 1e-5f, x.data(), affine ? w.data() : nullptr, affine ? b.data() : nullptr, y.data(), 0,
+                        rows);
   for (size_t r = 0; r < rows; ++r) {
     double mean = 0, var = 0;
     for (size_t c = 0; c < cols; ++c) mean += x[r * cols + c];
@@ -354,7 +439,8 @@ TEST_P(LayerNormTest, MatchesReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, LayerNormTest, ::testing::Combine(::testing::Values(1, 7, 64, 129), ::testing::Bool()));
+INSTANTIATE_TEST_SUITE_P(Shapes, LayerNormTest,
+                         ::testing::Combine(::testing::Values(1, 7, 64, 129), ::testing::Bool()));
 
 TEST(ConvertTest, FollowsTorchRules) {
   const float f[5] = {-1.7f, -0.2f, 0.f, 0.5f, 2.9f};
@@ -384,8 +470,8 @@ TEST_P(ConvTranspose2dTest, GatherMatchesScatterReference) {
   const ConvCase c = GetParam();
   const size_t oh = (c.h - 1) * c.stride - 2 * c.pad + c.dilation * (c.kh - 1) + 1;
   const size_t ow = (c.w - 1) * c.stride - 2 * c.pad + c.dilation * (c.kw - 1) + 1;
-  const Conv2dGeometry g{c.n, c.cin, c.h, c.w, c.cout, oh, ow, c.kh, c.kw, c.stride, c.stride,
-                         c.pad, c.pad, c.dilation, c.dilation, c.groups};
+  const Conv2dGeometry g{c.n,  c.cin,    c.h,      c.w,   c.cout, oh,         ow,         c.kh,
+                         c.kw, c.stride, c.stride, c.pad, c.pad,  c.dilation, c.dilation, c.groups};
   const size_t cin_g = c.cin / c.groups, cout_g = c.cout / c.groups;
   auto in = random_vector(c.n * c.cin * c.h * c.w, 21), w = random_vector(c.cin * cout_g * c.kh * c.kw, 22);
   auto bias = random_vector(c.cout, 23);
@@ -401,8 +487,8 @@ TEST_P(ConvTranspose2dTest, GatherMatchesScatterReference) {
                 const long ox = long(ix * c.stride + kx * c.dilation) - long(c.pad);
                 if (oy < 0 || ox < 0 || oy >= long(oh) || ox >= long(ow)) continue;
                 const size_t oc = (ic / cin_g) * cout_g + o;
-                ref[((n * c.cout + oc) * oh + oy) * ow + ox] +=
-                    double(in[((n * c.cin + ic) * c.h + iy) * c.w + ix]) * w[((ic * cout_g + o) * c.kh + ky) * c.kw + kx];
+                ref[((n * c.cout + oc) * oh + oy) * ow + ox] += double(in[((n * c.cin + ic) * c.h + iy) * c.w + ix]) *
+                                                                w[((ic * cout_g + o) * c.kh + ky) * c.kw + kx];
               }
   std::vector<float> out(ref.size());
   f32_conv_transpose2d_nchw_scalar(g, in.data(), w.data(), bias.data(), out.data(), 0, c.n * c.cout);
@@ -413,8 +499,10 @@ TEST_P(ConvTranspose2dTest, GatherMatchesScatterReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, ConvTranspose2dTest,
-                         ::testing::Values(ConvCase{1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1}, ConvCase{1, 3, 4, 5, 2, 3, 3, 2, 1, 1, 1},
-                                           ConvCase{2, 4, 3, 3, 6, 2, 2, 2, 0, 1, 2}, ConvCase{1, 2, 5, 4, 4, 3, 3, 3, 2, 2, 2},
+                         ::testing::Values(ConvCase{1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1},
+                                           ConvCase{1, 3, 4, 5, 2, 3, 3, 2, 1, 1, 1},
+                                           ConvCase{2, 4, 3, 3, 6, 2, 2, 2, 0, 1, 2},
+                                           ConvCase{1, 2, 5, 4, 4, 3, 3, 3, 2, 2, 2},
                                            ConvCase{1, 4, 6, 6, 4, 4, 4, 1, 1, 1, 4}));
 
 }  // namespace
@@ -428,15 +516,22 @@ namespace {
 TEST(CompareKernelTest, AllOpsAllFormsForFloatAndInt64) {
   const float fa[4] = {1, 2, 3, NAN}, fb[4] = {2, 2, 1, 0};
   const int64_t ia[4] = {1, 2, 3, -4}, ib[4] = {2, 2, 1, 0};
-  const CompareOp ops[6] = {CompareOp::kEq, CompareOp::kNe, CompareOp::kLt, CompareOp::kLe, CompareOp::kGt, CompareOp::kGe};
+  const CompareOp ops[6] = {CompareOp::kEq, CompareOp::kNe, CompareOp::kLt,
+                            CompareOp::kLe, CompareOp::kGt, CompareOp::kGe};
   auto ref = [](CompareOp op, double a, double b) {
     switch (op) {
-      case CompareOp::kEq: return a == b;
-      case CompareOp::kNe: return a != b;
-      case CompareOp::kLt: return a < b;
-      case CompareOp::kLe: return a <= b;
-      case CompareOp::kGt: return a > b;
-      case CompareOp::kGe: return a >= b;
+      case CompareOp::kEq:
+        return a == b;
+      case CompareOp::kNe:
+        return a != b;
+      case CompareOp::kLt:
+        return a < b;
+      case CompareOp::kLe:
+        return a <= b;
+      case CompareOp::kGt:
+        return a > b;
+      case CompareOp::kGe:
+        return a >= b;
     }
     return false;
   };

@@ -38,11 +38,11 @@ inline std::vector<uint8_t> build_tiny_model(const TinyModelOptions& o = {}) {
   std::vector<flatbuffers::Offset<fb::Tensor>> tensors = {
       tensor("x", 0, o.input_shape, -1), tensor("weight", o.weight_dtype, {3, 4}, 0), tensor("bias", 0, {3}, 1),
       tensor("y", 0, o.declared_output_shape, -1), tensor("z", 0, o.declared_output_shape, -1)};
-  std::vector<flatbuffers::Offset<fb::Attribute>> attrs = {fb::CreateAttributeDirect(b, "activation", fb::AttrKind_string, 0, 0, nullptr, nullptr, "none")};
+  std::vector<flatbuffers::Offset<fb::Attribute>> attrs = {
+      fb::CreateAttributeDirect(b, "activation", fb::AttrKind_string, 0, 0, nullptr, nullptr, "none")};
   std::vector<int32_t> in0 = {0, 1, 2}, out0 = {3}, in1 = {3}, out1 = {4};
-  std::vector<flatbuffers::Offset<fb::Node>> nodes = {
-      fb::CreateNodeDirect(b, o.op.c_str(), &in0, &out0, &attrs, "fc"),
-      fb::CreateNodeDirect(b, "relu", &in1, &out1, nullptr, "act")};
+  std::vector<flatbuffers::Offset<fb::Node>> nodes = {fb::CreateNodeDirect(b, o.op.c_str(), &in0, &out0, &attrs, "fc"),
+                                                      fb::CreateNodeDirect(b, "relu", &in1, &out1, nullptr, "act")};
   std::vector<fb::Segment> segments = {fb::Segment(o.weight_segment_offset, 48), fb::Segment(64, 12)};
   std::vector<int32_t> inputs = {0}, outputs = {4};
   b.Finish(fb::CreateModelDirect(b, &tensors, &nodes, &inputs, &outputs, &segments, nullptr, "cpp-test"), "WTFB");

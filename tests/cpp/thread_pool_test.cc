@@ -1,9 +1,9 @@
+#include "threading/thread_pool.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <vector>
-
-#include "threading/thread_pool.h"
 
 namespace wt {
 namespace {
