@@ -36,17 +36,22 @@ def main(size: str = "real") -> int:
                 got = torch.utils._pytree.tree_flatten(loaded.forward(*inputs))[0]
                 loaded.close()  # the wasm heap holds at most 2 GiB: one large model at a time
                 err = max(float((g - e).abs().max()) for g, e in zip(got, expected))
-                ok = all(torch.allclose(g, e, rtol=RTOL, atol=ATOL) for g, e in zip(got, expected))
-                rows.append((name, sum(report.ops.values()), sum(p.numel() for p in model.parameters()), err, ok,
+                scale = max(float(e.abs().max()) for e in expected)
+                # rtol/atol as the coverage issue states them, and scale-free (some outputs are below atol).
+                ok = all(torch.allclose(g, e, rtol=RTOL, atol=ATOL) for g, e in zip(got, expected)) and err <= RTOL * scale
+
+                rows.append((name, sum(report.ops.values()), sum(p.numel() for p in model.parameters()), err, scale, ok,
                              time.perf_counter() - started))
             except Exception as e:  # report every model, then fail
-                rows.append((name, 0, sum(p.numel() for p in model.parameters()), float("nan"), False, 0.0))
+                rows.append((name, 0, sum(p.numel() for p in model.parameters()), float("nan"), float("nan"), False, 0.0))
                 print(f"{name}: {type(e).__name__}: {str(e)[:400]}", file=sys.stderr)
-            failures += not rows[-1][4]
-            print(f"{rows[-1][0]}: {'pass' if rows[-1][4] else 'FAIL'}", flush=True)
-    lines = [f"inputs: {size} sizes; tolerance rtol {RTOL} / atol {ATOL}; engine: wasm (simd) in Node", "",
-             "| model | ops | params | max abs error | pass | seconds |", "|---|---:|---:|---:|---|---:|"]
-    lines += [f"| {n} | {o} | {p / 1e6:.1f}M | {e:.2e} | {'yes' if ok else 'NO'} | {s:.0f} |" for n, o, p, e, ok, s in rows]
+            failures += not rows[-1][5]
+            print(f"{rows[-1][0]}: {'pass' if rows[-1][5] else 'FAIL'}", flush=True)
+    lines = [f"inputs: {size} sizes; pass = within rtol {RTOL} / atol {ATOL} and max error <= {RTOL} x max |output|; "
+             "engine: wasm (simd) in Node", "",
+             "| model | ops | params | max abs error | max abs output | pass | seconds |", "|---|---:|---:|---:|---:|---|---:|"]
+    lines += [f"| {n} | {o} | {p / 1e6:.1f}M | {e:.2e} | {m:.3g} | {'yes' if ok else 'NO'} | {s:.0f} |"
+              for n, o, p, e, m, ok, s in rows]
     table = "\n".join(lines)
     print("\n" + table)
     (out_dir / f"table-{size}.md").write_text(table + "\n")

@@ -63,12 +63,12 @@ def pytorch_run(model, x_test):
         predictions = np.array([int(model(torch.from_numpy(x[None])).argmax()) for x in x_test])
         one = torch.from_numpy(x_test[:1])
         times = []
-        for i in range(60):  # timed like the engines: 50 samples of 20 forwards, after warm-up
+        for i in range(35):  # timed like the engines: 30 samples of 100 forwards, after warm-up
             start = time.perf_counter()
-            for _ in range(20):
+            for _ in range(100):
                 model(one)
-            if i >= 10:
-                times.append((time.perf_counter() - start) * 1e3 / 20)
+            if i >= 5:
+                times.append((time.perf_counter() - start) * 1e3 / 100)
     return predictions, times
 
 
@@ -76,7 +76,7 @@ def wasm_run(engine, model_path, x_test, threads=1):
     with WASMRuntime(engine, threads=threads) as runtime:
         model = runtime.load_model(model_path)
         predictions = np.array([int(model.forward(torch.from_numpy(x[None])).argmax()) for x in x_test])
-        times = model.benchmark(torch.from_numpy(x_test[:1]), iterations=50, warmup=10, repeat=20)
+        times = model.benchmark(torch.from_numpy(x_test[:1]), iterations=30, warmup=5, repeat=100)
         return predictions, times, runtime.info()
 
 
