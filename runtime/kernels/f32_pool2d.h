@@ -20,6 +20,8 @@ void f32_maxpool2d_nchw_scalar(const Pool2dGeometry& g, const float* input, floa
 void f32_avgpool2d_nchw_scalar(const Pool2dGeometry& g, const float* input, float* output, size_t plane_begin,
                                size_t plane_end);
 // PyTorch's adaptive windows: rows [floor(i*H/oh), ceil((i+1)*H/oh)), likewise columns.
+void f32_adaptive_maxpool2d_nchw_scalar(size_t in_h, size_t in_w, size_t out_h, size_t out_w, const float* input,
+                                        float* output, size_t plane_begin, size_t plane_end);
 void f32_adaptive_avgpool2d_nchw_scalar(size_t in_h, size_t in_w, size_t out_h, size_t out_w, const float* input,
                                         float* output, size_t plane_begin, size_t plane_end);
 

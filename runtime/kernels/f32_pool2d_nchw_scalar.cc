@@ -73,8 +73,10 @@ void f32_avgpool2d_nchw_scalar(const Pool2dGeometry& g, const float* input, floa
   }
 }
 
-void f32_adaptive_avgpool2d_nchw_scalar(size_t in_h, size_t in_w, size_t out_h, size_t out_w, const float* input,
-                                        float* output, size_t plane_begin, size_t plane_end) {
+// Visits PyTorch's adaptive windows: rows [floor(i*H/oh), ceil((i+1)*H/oh)), likewise columns.
+template <typename Reduce>
+void adaptive_pool(size_t in_h, size_t in_w, size_t out_h, size_t out_w, const float* input, float* output,
+                   size_t plane_begin, size_t plane_end, Reduce reduce) {
   for (size_t p = plane_begin; p < plane_end; ++p) {
     const float* in = input + p * in_h * in_w;
     float* out = output + p * out_h * out_w;
@@ -82,14 +84,35 @@ void f32_adaptive_avgpool2d_nchw_scalar(size_t in_h, size_t in_w, size_t out_h, 
       const size_t y0 = oy * in_h / out_h, y1 = ((oy + 1) * in_h + out_h - 1) / out_h;
       for (size_t ox = 0; ox < out_w; ++ox) {
         const size_t x0 = ox * in_w / out_w, x1 = ((ox + 1) * in_w + out_w - 1) / out_w;
-        float sum = 0;
-        for (size_t y = y0; y < y1; ++y) {
-          for (size_t x = x0; x < x1; ++x) sum += in[y * in_w + x];
-        }
-        out[oy * out_w + ox] = sum / static_cast<float>((y1 - y0) * (x1 - x0));
+        out[oy * out_w + ox] = reduce(in, y0, y1, x0, x1);
       }
     }
   }
+}
+
+void f32_adaptive_avgpool2d_nchw_scalar(size_t in_h, size_t in_w, size_t out_h, size_t out_w, const float* input,
+                                        float* output, size_t plane_begin, size_t plane_end) {
+  adaptive_pool(in_h, in_w, out_h, out_w, input, output, plane_begin, plane_end,
+                [in_w](const float* in, size_t y0, size_t y1, size_t x0, size_t x1) {
+                  float sum = 0;
+                  for (size_t y = y0; y < y1; ++y)
+                    for (size_t x = x0; x < x1; ++x) sum += in[y * in_w + x];
+                  return sum / static_cast<float>((y1 - y0) * (x1 - x0));
+                });
+}
+
+void f32_adaptive_maxpool2d_nchw_scalar(size_t in_h, size_t in_w, size_t out_h, size_t out_w, const float* input,
+                                        float* output, size_t plane_begin, size_t plane_end) {
+  adaptive_pool(in_h, in_w, out_h, out_w, input, output, plane_begin, plane_end,
+                [in_w](const float* in, size_t y0, size_t y1, size_t x0, size_t x1) {
+                  float m = -std::numeric_limits<float>::infinity();
+                  for (size_t y = y0; y < y1; ++y)
+                    for (size_t x = x0; x < x1; ++x) {
+                      const float v = in[y * in_w + x];
+                      if (v > m || v != v) m = v;  // NaN propagates
+                    }
+                  return m;
+                });
 }
 
 }  // namespace wt

@@ -74,22 +74,24 @@ Result<std::unique_ptr<OpKernel>> prepare_avg_pool2d(const PrepareContext& ctx) 
   return prepare_pool2d(ctx, f32_avgpool2d_nchw_scalar, false);
 }
 
-class AdaptiveAvgPool2dKernel final : public OpKernel {
+using AdaptivePoolFn = void (*)(size_t, size_t, size_t, size_t, const float*, float*, size_t, size_t);
+
+class AdaptivePool2dKernel final : public OpKernel {
  public:
-  AdaptiveAvgPool2dKernel(size_t ih, size_t iw, size_t oh, size_t ow, size_t planes)
-      : ih_(ih), iw_(iw), oh_(oh), ow_(ow), planes_(planes) {}
+  AdaptivePool2dKernel(AdaptivePoolFn fn, size_t ih, size_t iw, size_t oh, size_t ow, size_t planes)
+      : fn_(fn), ih_(ih), iw_(iw), oh_(oh), ow_(ow), planes_(planes) {}
 
   void run(const RunContext& ctx) const override {
-    ctx.pool->parallelize(planes_, 1, [&](size_t b, size_t e) {
-      f32_adaptive_avgpool2d_nchw_scalar(ih_, iw_, oh_, ow_, ctx.in_f32(0), ctx.out_f32(0), b, e);
-    });
+    ctx.pool->parallelize(planes_, 1,
+                          [&](size_t b, size_t e) { fn_(ih_, iw_, oh_, ow_, ctx.in_f32(0), ctx.out_f32(0), b, e); });
   }
 
  private:
+  AdaptivePoolFn fn_;
   size_t ih_, iw_, oh_, ow_, planes_;
 };
 
-Result<std::unique_ptr<OpKernel>> prepare_adaptive_avg_pool2d(const PrepareContext& ctx) {
+Result<std::unique_ptr<OpKernel>> prepare_adaptive_pool2d(const PrepareContext& ctx, AdaptivePoolFn fn) {
   WT_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
   WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 3, 4));
   const Shape& x = ctx.input(0)->shape;
@@ -101,11 +103,21 @@ Result<std::unique_ptr<OpKernel>> prepare_adaptive_avg_pool2d(const PrepareConte
   }
   ctx.outputs->push_back({DType::kFloat32, with_spatial(x, out[0], out[1])});
   auto z = [](int64_t v) { return static_cast<size_t>(v); };
-  return make_kernel(AdaptiveAvgPool2dKernel(z(ih), z(iw), z(out[0]), z(out[1]), planes_of(x)));
+  return make_kernel(AdaptivePool2dKernel(fn, z(ih), z(iw), z(out[0]), z(out[1]), planes_of(x)));
+}
+
+Result<std::unique_ptr<OpKernel>> prepare_adaptive_avg_pool2d(const PrepareContext& ctx) {
+  return prepare_adaptive_pool2d(ctx, f32_adaptive_avgpool2d_nchw_scalar);
+}
+
+Result<std::unique_ptr<OpKernel>> prepare_adaptive_max_pool2d(const PrepareContext& ctx) {
+  return prepare_adaptive_pool2d(ctx, f32_adaptive_maxpool2d_nchw_scalar);
 }
 
 }  // namespace
 
+extern const OpDef kAdaptiveMaxPool2dOp = {"adaptive_max_pool2d", prepare_adaptive_max_pool2d, "float32",
+                                           "PyTorch's floor/ceil window boundaries; NaN propagates"};
 extern const OpDef kMaxPool2dOp = {"max_pool2d", prepare_max_pool2d, "float32",
                                    "kernel, stride, padding, dilation, ceil_mode; NaN propagates"};
 extern const OpDef kAvgPool2dOp = {"avg_pool2d", prepare_avg_pool2d, "float32",

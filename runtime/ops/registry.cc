@@ -12,7 +12,8 @@ extern const OpDef kReshapeOp;
 extern const OpDef kConcatOp;
 extern const OpDef kSoftmaxOp, kLogSoftmaxOp;
 extern const OpDef kMatmulOp, kLayerNormOp, kPermuteOp, kExpandOp, kSliceOp, kCastOp, kEmbeddingOp, kResize2dOp,
-    kConvTranspose2dOp, kGatherOp, kIndexSelectOp, kArgmaxOp, kArgminOp, kTopkOp, kCumsumOp;
+    kConvTranspose2dOp, kGatherOp, kIndexSelectOp, kArgmaxOp, kArgminOp, kTopkOp, kCumsumOp,
+    kFlipOp, kAdaptiveMaxPool2dOp;
 const std::vector<OpDef>& unary_ops();
 const std::vector<OpDef>& binary_ops();
 const std::vector<OpDef>& reduce_ops();
@@ -25,7 +26,7 @@ std::vector<const OpDef*> collect_ops() {
       &kLinearOp, &kConv2dOp,  &kMaxPool2dOp,  &kAvgPool2dOp, &kAdaptiveAvgPool2dOp, &kBatchNormOp, &kReshapeOp,
       &kConcatOp, &kSoftmaxOp, &kLogSoftmaxOp, &kMatmulOp,    &kLayerNormOp,         &kPermuteOp,   &kExpandOp,
       &kSliceOp,  &kCastOp,    &kEmbeddingOp,  &kResize2dOp,  &kConvTranspose2dOp,   &kGatherOp,    &kIndexSelectOp,
-      &kArgmaxOp, &kArgminOp,  &kTopkOp,       &kCumsumOp};
+      &kArgmaxOp, &kArgminOp,  &kTopkOp,       &kCumsumOp,    &kFlipOp, &kAdaptiveMaxPool2dOp};
   for (const auto* family : {&unary_ops(), &binary_ops(), &reduce_ops(), &compare_ops()}) {
     for (const OpDef& op : *family) ops.push_back(&op);
   }

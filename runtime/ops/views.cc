@@ -121,8 +121,30 @@ Result<std::unique_ptr<OpKernel>> prepare_slice(const PrepareContext& ctx) {
   return emit_view(ctx, out, src, base);
 }
 
+// flip: a view with negated strides; unsigned wrap-around makes base + i * (-stride) exact.
+Result<std::unique_ptr<OpKernel>> prepare_flip(const PrepareContext& ctx) {
+  WT_RETURN_IF_ERROR(expect_one_input(ctx));
+  const Shape& x = ctx.input(0)->shape;
+  WT_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ctx.node.attributes.get_ints("dims"));
+  auto src = contiguous_strides(x);
+  size_t base = 0;
+  std::vector<bool> flipped(x.size(), false);
+  const auto rank = static_cast<int64_t>(x.size());
+  for (int64_t d : dims) {
+    if (d < -rank || d >= rank) return ctx.error("dim " + std::to_string(d) + " is out of range for " + shape_to_string(x));
+    const auto dim = static_cast<size_t>(d < 0 ? d + rank : d);
+    if (flipped[dim]) return ctx.error("dim " + std::to_string(d) + " is listed twice");
+    flipped[dim] = true;
+    if (x[dim] == 0) continue;
+    base += static_cast<size_t>(x[dim] - 1) * src[dim];
+    src[dim] = static_cast<size_t>(0) - src[dim];
+  }
+  return emit_view(ctx, x, src, base);
+}
+
 }  // namespace
 
+extern const OpDef kFlipOp = {"flip", prepare_flip, "all", "reverses the listed dims"};
 extern const OpDef kPermuteOp = {"permute", prepare_permute, "all", "also transpose"};
 extern const OpDef kExpandOp = {"expand", prepare_expand, "all", "broadcast to a shape (-1 keeps a dim)"};
 extern const OpDef kSliceOp = {"slice", prepare_slice, "all",

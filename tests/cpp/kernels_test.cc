@@ -612,3 +612,42 @@ TEST(IndexKernelTest, ArgmaxFirstOnTiesAndCumsum) {
 
 }  // namespace
 }  // namespace wt
+
+namespace wt {
+namespace {
+
+TEST(CopyStridedTest, NegativeStridesThroughWrapAroundReverseARow) {
+  // flip: base at the last element, stride -1 as its unsigned two's complement.
+  const float x[5] = {1, 2, 3, 4, 5};
+  float y[5];
+  StridedSpace src;
+  src.rank = 1;
+  src.size[0] = 5;
+  src.stride[0] = static_cast<size_t>(0) - 1;
+  copy_strided_scalar(src, 4, sizeof(float), reinterpret_cast<const uint8_t*>(x), reinterpret_cast<uint8_t*>(y), 0, 5);
+  EXPECT_EQ(std::vector<float>(y, y + 5), (std::vector<float>{5, 4, 3, 2, 1}));
+}
+
+}  // namespace
+}  // namespace wt
+
+namespace wt {
+namespace {
+
+TEST(Pool2dTest, AdaptiveMaxPoolUsesPyTorchWindows) {
+  auto in = random_vector(2 * 5 * 7, 24);
+  std::vector<float> out(2 * 3 * 4);
+  f32_adaptive_maxpool2d_nchw_scalar(5, 7, 3, 4, in.data(), out.data(), 0, 2);
+  for (size_t p = 0; p < 2; ++p)
+    for (size_t oy = 0; oy < 3; ++oy)
+      for (size_t ox = 0; ox < 4; ++ox) {
+        const size_t y0 = oy * 5 / 3, y1 = ((oy + 1) * 5 + 2) / 3, x0 = ox * 7 / 4, x1 = ((ox + 1) * 7 + 3) / 4;
+        float m = -INFINITY;
+        for (size_t y = y0; y < y1; ++y)
+          for (size_t x = x0; x < x1; ++x) m = std::max(m, in[p * 35 + y * 7 + x]);
+        ASSERT_EQ(out[(p * 3 + oy) * 4 + ox], m);
+      }
+}
+
+}  // namespace
+}  // namespace wt

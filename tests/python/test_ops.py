@@ -114,6 +114,14 @@ CASES.update({
     "conv_transpose1d": (nn.ConvTranspose1d(3, 5, 4, stride=2, padding=1), [r(1, 3, 9)]),
     "lstm_bidirectional_2_layers": (nn.LSTM(8, 16, num_layers=2, bidirectional=True, batch_first=True), [r(2, 7, 8)]),
     "gru": (nn.GRU(8, 16, num_layers=2, batch_first=False), [r(6, 3, 8)]),
+    "conv_padding_modes": (nn.Sequential(nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect"),
+                                         nn.Conv2d(4, 4, 3, padding=2, padding_mode="replicate"),
+                                         nn.Conv2d(4, 2, 3, padding=1, padding_mode="circular"),
+                                         nn.Conv2d(2, 2, 3, padding="same")), [r(1, 3, 6, 7)]),
+    "conv1d_reflect": (nn.Conv1d(3, 4, 5, padding=2, padding_mode="reflect"), [r(2, 3, 9)]),
+    "pad_modes": (lambda x: F.pad(x, (2, 1, 1, 3), mode="reflect") + F.pad(x, (2, 1, 1, 3), mode="replicate"), [r(1, 2, 5, 6)]),
+    "adaptive_max_pool": (nn.Sequential(nn.AdaptiveMaxPool2d((3, 2)), nn.Flatten(), nn.Linear(6 * 2, 3)), [r(2, 2, 7, 5)]),
+    "flip": (lambda x: x.flip(0, -1) + x.flip([1]), [r(3, 4, 5)]),
     "linear_gemm_tiles": (nn.Sequential(nn.Linear(13, 24), nn.ReLU(), nn.Linear(24, 9)), [r(2, 5, 13)]),
 })
 

@@ -33,6 +33,6 @@ def converts(*names):
     return register
 
 
-for _module in ("activation", "attention", "batch_norm", "binary", "compare", "conv", "embedding", "indexing", "linear", "normalization", "pooling", "resize",
+for _module in ("activation", "attention", "batch_norm", "binary", "compare", "conv", "embedding", "indexing", "linear", "normalization", "padding", "pooling", "resize",
                 "reduce", "shape", "softmax"):
     importlib.import_module(f"{__name__}.{_module}")

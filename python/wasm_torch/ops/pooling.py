@@ -39,3 +39,10 @@ def avg_pool2d(ctx, node):
 def adaptive_avg_pool2d(ctx, node):
     x, output_size = node.args[:2]
     return ctx.emit("adaptive_avg_pool2d", [ctx.tensor(x)], {"output_size": _pair(output_size, ())}, node)
+
+
+@converts("adaptive_max_pool2d.default")
+def adaptive_max_pool2d(ctx, node):
+    x, output_size = node.args[:2]
+    out = ctx.emit("adaptive_max_pool2d", [ctx.tensor(x)], {"output_size": _pair(output_size, ())}, node, index=0)
+    return (out, ctx.unavailable("adaptive_max_pool2d's indices (return_indices=True)"))

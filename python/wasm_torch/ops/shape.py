@@ -105,12 +105,15 @@ def to_copy(ctx, node):
     return x if target == x.dtype else ctx.emit("cast", [x], {"dtype": target}, node)
 
 
-@converts("zeros_like.default", "ones_like.default", "full_like.default", "empty_like.default")
+@converts("zeros_like.default", "ones_like.default", "full_like.default", "empty_like.default", "new_empty.default",
+          "new_zeros.default", "new_ones.default")
 def filled_like(ctx, node):
     """Shapes are static, so a tensor filled with a constant is a constant (empty_like: zeros)."""
     meta = node.meta["tensor_meta"]
     packet = node.target.overloadpacket.__name__
-    value = {"zeros_like": 0, "ones_like": 1, "empty_like": 0}.get(packet, node.args[1] if len(node.args) > 1 else 0)
+    value = {"ones_like": 1, "new_ones": 1}.get(packet, 0)
+    if packet == "full_like":
+        value = node.args[1]
     return ctx.constant(torch.full(tuple(meta.shape), value, dtype=meta.dtype), node.name)
 
 
