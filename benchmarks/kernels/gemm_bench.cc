@@ -48,7 +48,7 @@ __attribute__((noinline)) void peak_loop(size_t iterations, float seed) {
 int main() {
 #if WT_HAVE_SIMD128
   const size_t peak_iters = 20'000'000;
-  peak_loop(1000, 1.f);  // warm up (V8 tiers up functions on their next call)
+  for (int w = 0; w < 5; ++w) peak_loop(100000, 1.f);  // warm up: V8 tiers up hot functions on later calls
   const double peak = 12.0 * 4 * 2 * peak_iters / median_seconds([&] { peak_loop(peak_iters, 1.f); }, 7) / 1e9;
   std::printf("SIMD128 mul+add peak          %7.1f GFLOP/s\n", peak);
 
@@ -61,7 +61,7 @@ int main() {
                                nullptr, wt::F32MinMax{});
     }
   };
-  for (int i = 0; i < 3; ++i) micro();
+  for (int i = 0; i < 20; ++i) micro();
   const double micro_flops = 2.0 * 4 * 8 * k * panels;
   const double micro_gflops = micro_flops * 50 /
                               median_seconds(
@@ -76,8 +76,10 @@ int main() {
   for (size_t n : {64, 256, 512}) {
     std::vector<float> ma(n * n, 0.5f), mb(n * n, 0.25f), mc(n * n);
     const wt::F32GemmArgs args{n, n, n, ma.data(), n, mb.data(), 1, n, nullptr, mc.data(), n, wt::F32MinMax{}, nullptr};
-    wt::f32_gemm(args, 0, n);
-    const double s = median_seconds([&] { wt::f32_gemm(args, 0, n); }, n <= 256 ? 21 : 7);
+    for (int w = 0; w < 20; ++w) wt::f32_gemm(args, 0, n);  // V8 runs Liftoff code until it tiers up
+    // Each sample repeats the call to last milliseconds: timers in wasm engines can be coarse.
+    const size_t reps = std::max<size_t>(1, 50'000'000 / (2 * n * n * n));
+    const double s = median_seconds([&] { for (size_t r = 0; r < reps; ++r) wt::f32_gemm(args, 0, n); }, 9) / reps;
     const double gflops = 2.0 * n * n * n / s / 1e9;
     std::printf("f32_gemm %4zux%4zux%4zu        %7.1f GFLOP/s  %5.1f%% of peak\n", n, n, n, gflops,
                 100 * gflops / peak);

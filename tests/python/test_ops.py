@@ -122,6 +122,11 @@ CASES.update({
     "pad_modes": (lambda x: F.pad(x, (2, 1, 1, 3), mode="reflect") + F.pad(x, (2, 1, 1, 3), mode="replicate"), [r(1, 2, 5, 6)]),
     "adaptive_max_pool": (nn.Sequential(nn.AdaptiveMaxPool2d((3, 2)), nn.Flatten(), nn.Linear(6 * 2, 3)), [r(2, 2, 7, 5)]),
     "flip": (lambda x: x.flip(0, -1) + x.flip([1]), [r(3, 4, 5)]),
+    "mha_with_masks": (lambda x, pad, m=nn.MultiheadAttention(16, 4, batch_first=True).eval():
+                       m(x, x, x, attn_mask=torch.ones(5, 5).triu(1).bool(), need_weights=False)[0]
+                       + m(x, x, x, key_padding_mask=pad, need_weights=False)[0],
+                       [r(2, 5, 16), torch.tensor([[False] * 5, [False, False, False, True, True]])]),
+    "baddbmm": (lambda b, x, y: torch.baddbmm(b, x, y, beta=0.5, alpha=2.0), [r(3, 2, 4), r(3, 2, 5), r(3, 5, 4)]),
     "linear_gemm_tiles": (nn.Sequential(nn.Linear(13, 24), nn.ReLU(), nn.Linear(24, 9)), [r(2, 5, 13)]),
 })
 

@@ -16,8 +16,7 @@ def native_multi_head_attention(ctx, node):
     args = list(node.args) + [None] * (13 - len(node.args))
     query, key, value, embed_dim, heads, qkv_w, qkv_b, proj_w, proj_b, mask = args[:10]
     need_weights = node.kwargs.get("need_weights", args[10] if args[10] is not None else True)
-    if mask is not None:
-        raise Unsupported("a mask on the fused attention path (pass the mask through a plain-torch attention)")
+    mask_type = args[12] if args[12] is not None else node.kwargs.get("mask_type")
     q_in, k_in, v_in = ctx.tensor(query), ctx.tensor(key), ctx.tensor(value)
     w, b = ctx.tensor(qkv_w), ctx.tensor(qkv_b)
     if not (w.is_constant and b.is_constant):
@@ -39,6 +38,9 @@ def native_multi_head_attention(ctx, node):
     q, k, v = project(q_in, 0, length), project(k_in, 1, src_len), project(v_in, 2, src_len)
     k_t = step("permute", [k], {"perm": [0, 1, 3, 2]}, (batch, heads, head_dim, src_len))
     scores = step("matmul", [q, k_t], {}, (batch, heads, length, src_len))
+    if mask is not None:
+        bias = _additive_mask(ctx, step, ctx.tensor(mask), mask_type, batch, length, src_len)
+        scores = step("add", [scores, bias], {}, (batch, heads, length, src_len))
     probs = step("softmax", [scores], {"dim": -1}, (batch, heads, length, src_len))
     context = step("matmul", [probs, v], {}, (batch, heads, length, head_dim))
     context = step("permute", [context], {"perm": [0, 2, 1, 3]}, (batch, length, heads, head_dim))
@@ -46,6 +48,23 @@ def native_multi_head_attention(ctx, node):
     out = emit_linear(ctx, node, context, weight_kn_from_nk(ctx, ctx.tensor(proj_w)), ctx.tensor(proj_b), index=0)
     weights = ctx.unavailable("attention weights (need_weights=True)") if need_weights else ctx.unavailable("attention weights")
     return (out, weights)
+
+
+def _additive_mask(ctx, step, mask, mask_type, batch, length, src_len):
+    """The mask as a float bias that broadcasts onto scores [B, H, L, S]: True (masked) -> -inf.
+    mask_type 1 is a key-padding mask [B, S]; otherwise an attention mask [L, S] (or [B*H, L, S] not supported)."""
+    shape = (batch, 1, 1, src_len) if mask_type == 1 else (1, 1, length, src_len)
+    if int(np.prod(mask.shape)) != int(np.prod(shape)):
+        raise Unsupported(f"attention mask of shape {list(mask.shape)} (per-head masks are not supported)")
+    is_bool = mask.dtype == ir.DTYPE_CODES[__import__("torch").bool]
+    if mask.is_constant:
+        data = np.where(mask.data, -np.inf, 0.0) if is_bool else mask.data
+        return ctx.constant(np.ascontiguousarray(data.reshape(shape), dtype=np.float32), mask.name + ".bias")
+    if is_bool:
+        neg = ctx.constant(np.full(mask.shape, -np.inf, np.float32), mask.name + ".neg_inf")
+        zero = ctx.constant(np.zeros(mask.shape, np.float32), mask.name + ".zero")
+        mask = step("where", [mask, neg, zero], {}, mask.shape)
+    return step("reshape", [mask], {"shape": list(shape)}, shape)
 
 
 class _Steps:

@@ -50,3 +50,21 @@ def linear(ctx, node):
     bias = node.args[2] if len(node.args) > 2 else None
     return emit_linear(ctx, node, ctx.tensor(x), weight_kn_from_nk(ctx, ctx.tensor(w)),
                        ctx.tensor(bias) if bias is not None else None)
+
+
+@converts("baddbmm.default")
+def baddbmm(ctx, node):
+    """beta * input + alpha * (batch1 @ batch2), as matmul, mul and add."""
+    bias, b1, b2 = (ctx.tensor(a) for a in node.args[:3])
+    beta, alpha = float(node.kwargs.get("beta", 1)), float(node.kwargs.get("alpha", 1))
+    shape = ctx.meta_shape(node)
+    product = ctx.emit_step("matmul", [b1, b2], {}, shape, b1.dtype, node.name + ".bmm", node.name)
+    if alpha != 1:
+        product = ctx.emit_step("mul", [product, ctx.constant(np.float32(alpha), node.name + ".alpha")], {}, shape,
+                                b1.dtype, node.name + ".scaled", node.name)
+    if beta == 0:
+        return product
+    if beta != 1:
+        bias = ctx.emit_step("mul", [bias, ctx.constant(np.float32(beta), node.name + ".beta")], {}, bias.shape,
+                             bias.dtype, node.name + ".beta_input", node.name)
+    return ctx.emit("add", [product, bias], {}, node)
