@@ -29,6 +29,10 @@ void f32_gemm_1x4_scalar(const F32GemmArgs& args, size_t row_begin, size_t row_e
 void f32_gemm_4x8_simd128(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
                           const float* row_bias, const float* col_bias, F32MinMax minmax);
 
+// One row of C, 8 columns (batch-1 linear layers are all such rows); same contract as the 4x8 tile.
+void f32_gemm_1x8_simd128(size_t k, const float* a, const float* b, size_t ldb, float* c, float row_bias,
+                          const float* col_bias, F32MinMax minmax);
+
 // Rows [row_begin, row_end) of C with the best kernels this build has: 4x8 SIMD tiles where B is
 // contiguous in n, the scalar kernel for edges and other layouts.
 void f32_gemm(const F32GemmArgs& args, size_t row_begin, size_t row_end);

@@ -48,6 +48,50 @@ void f32_gemm_4x8_simd128(size_t k, const float* a, size_t lda, const float* b, 
   }
 }
 
+void f32_gemm_1x8_simd128(size_t k, const float* a, const float* b, size_t ldb, float* c, float row_bias,
+                          const float* col_bias, F32MinMax minmax) {
+  // Two accumulator pairs over alternating k hide the add latency of a single row.
+  v128_t acc0 = wasm_f32x4_splat(0.f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+  size_t p = 0;
+  for (; p + 2 <= k; p += 2) {
+    const v128_t v0 = wasm_v128_load32_splat(a + p), v1 = wasm_v128_load32_splat(a + p + 1);
+    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(v0, wasm_v128_load(b)));
+    acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(v0, wasm_v128_load(b + 4)));
+    acc2 = wasm_f32x4_add(acc2, wasm_f32x4_mul(v1, wasm_v128_load(b + ldb)));
+    acc3 = wasm_f32x4_add(acc3, wasm_f32x4_mul(v1, wasm_v128_load(b + ldb + 4)));
+    b += 2 * ldb;
+  }
+  if (p < k) {
+    const v128_t v0 = wasm_v128_load32_splat(a + p);
+    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(v0, wasm_v128_load(b)));
+    acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(v0, wasm_v128_load(b + 4)));
+  }
+  const v128_t rb = wasm_f32x4_splat(row_bias);
+  const v128_t lo = wasm_f32x4_splat(minmax.min), hi = wasm_f32x4_splat(minmax.max);
+  v128_t y0 = wasm_f32x4_add(wasm_f32x4_add(acc0, acc2), rb), y1 = wasm_f32x4_add(wasm_f32x4_add(acc1, acc3), rb);
+  if (col_bias) {
+    y0 = wasm_f32x4_add(y0, wasm_v128_load(col_bias));
+    y1 = wasm_f32x4_add(y1, wasm_v128_load(col_bias + 4));
+  }
+  wasm_v128_store(c, wasm_f32x4_pmin(wasm_f32x4_pmax(y0, lo), hi));
+  wasm_v128_store(c + 4, wasm_f32x4_pmin(wasm_f32x4_pmax(y1, lo), hi));
+}
+
+namespace {
+
+// The columns from `first_col` on of rows [row_begin, row_end), with the scalar kernel.
+void gemm_edge_columns(const F32GemmArgs& g, size_t first_col, size_t row_begin, size_t row_end) {
+  if (first_col >= g.n) return;
+  F32GemmArgs edge = g;
+  edge.n = g.n - first_col;
+  edge.b = g.b + first_col;
+  edge.c = g.c + first_col;
+  edge.bias = g.bias ? g.bias + first_col : nullptr;
+  f32_gemm_1x4_scalar(edge, row_begin, row_end);
+}
+
+}  // namespace
+
 void f32_gemm(const F32GemmArgs& g, size_t row_begin, size_t row_end) {
   if (g.b_stride_n != 1 || g.n < 8) {
     f32_gemm_1x4_scalar(g, row_begin, row_end);
@@ -63,16 +107,17 @@ void f32_gemm(const F32GemmArgs& g, size_t row_begin, size_t row_end) {
       f32_gemm_4x8_simd128(g.k, a, g.lda, g.b + j, g.b_stride_k, c + j, g.ldc, row_bias, g.bias ? g.bias + j : nullptr,
                            g.minmax);
     }
-    if (full_cols < g.n) {  // the last columns of these rows
-      F32GemmArgs edge = g;
-      edge.n = g.n - full_cols;
-      edge.b = g.b + full_cols;
-      edge.c = g.c + full_cols;
-      edge.bias = g.bias ? g.bias + full_cols : nullptr;
-      f32_gemm_1x4_scalar(edge, i, i + 4);
-    }
+    gemm_edge_columns(g, full_cols, i, i + 4);
   }
-  if (i < row_end) f32_gemm_1x4_scalar(g, i, row_end);  // the last rows
+  for (; i < row_end; ++i) {  // the last rows, one at a time
+    const float* a = g.a + i * g.lda;
+    const float row_bias = g.row_bias ? g.row_bias[i] : 0.f;
+    for (size_t j = 0; j < full_cols; j += 8) {
+      f32_gemm_1x8_simd128(g.k, a, g.b + j, g.b_stride_k, g.c + i * g.ldc + j, row_bias, g.bias ? g.bias + j : nullptr,
+                           g.minmax);
+    }
+    gemm_edge_columns(g, full_cols, i, i + 1);
+  }
 }
 
 #else

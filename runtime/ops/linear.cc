@@ -19,8 +19,22 @@ class LinearKernel final : public OpKernel {
         m_, n_,      k_,     ctx.in_f32(0), k_, ctx.in_f32(1), stride_n, stride_k, ctx.in_f32(2), ctx.out_f32(0),
         n_, minmax_, nullptr};
     const size_t tiles = (m_ + kGemmRowTile - 1) / kGemmRowTile;
-    ctx.pool->parallelize(tiles, k_ * n_ >= 4096 ? 1 : 4, [&](size_t b, size_t e) {
-      f32_gemm(args, b * kGemmRowTile, std::min(e * kGemmRowTile, m_));
+    if (tiles >= 2 * static_cast<size_t>(ctx.pool->thread_count())) {
+      ctx.pool->parallelize(tiles, k_ * n_ >= 4096 ? 1 : 4, [&](size_t b, size_t e) {
+        f32_gemm(args, b * kGemmRowTile, std::min(e * kGemmRowTile, m_));
+      });
+      return;
+    }
+    // Few rows (batch-1 inference): split the columns instead, in blocks of whole 8-wide tiles.
+    constexpr size_t kColumnBlock = 64;
+    ctx.pool->parallelize((n_ + kColumnBlock - 1) / kColumnBlock, k_ * n_ >= 65536 ? 1 : 1024, [&](size_t b, size_t e) {
+      const size_t first = b * kColumnBlock, last = std::min(e * kColumnBlock, n_);
+      F32GemmArgs part = args;
+      part.n = last - first;
+      part.b = args.b + first * stride_n;
+      part.c = args.c + first;
+      part.bias = args.bias ? args.bias + first : nullptr;
+      f32_gemm(part, 0, m_);
     });
   }
 

@@ -1,0 +1,139 @@
+"""make bench: wasm-torch against its peers on the same machine, in one run.
+
+For each model: wasm-torch in headless Chromium (1 and 2 threads) and in Node; onnxruntime-web's
+wasm backend in the same Chromium (crossOriginIsolated, same thread counts); native onnxruntime
+(onnxruntime-node); native PyTorch with OpenBLAS. Runners are interleaved in rounds after warm-up;
+the table gives medians (p90) in ms and ratios, and is written to benchmarks/results/."""
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import torch
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from models import NAMES, build  # noqa: E402
+
+from wasm_torch import WASMRuntime, export_to_wasm  # noqa: E402
+
+WORK = ROOT / "build" / "bench"
+ROUNDS, PER_ROUND, WARMUP = 3, int(os.environ.get("BENCH_ITERATIONS", "4")), 2
+
+
+def export(name):
+    model, inputs = build(name)
+    wtm, onnx = WORK / f"{name}.wtm", WORK / f"{name}.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        export_to_wasm(model, wtm, inputs, memory_layout="nchw", verify=False)
+        names = [f"input{i}" for i in range(len(inputs))]
+        with torch.enable_grad():  # nn.MultiheadAttention's no-grad fast path has no ONNX symbolic
+            torch.onnx.export(model, inputs, str(onnx), input_names=names, opset_version=14)
+    feeds = [{"name": n, "dtype": "int64" if t.dtype == torch.int64 else "float32", "shape": list(t.shape),
+              "data": t.flatten().tolist()} for n, t in zip(names, inputs)]
+    (WORK / f"{name}.inputs.json").write_text(json.dumps(feeds))
+    return inputs
+
+
+def subprocess_times(cmd, env=None):
+    out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}")
+    return json.loads(out.stdout.strip().splitlines()[-1])["times_ms"]
+
+
+def ort(name, engine, threads, iterations, warmup):
+    return subprocess_times(["node", str(HERE / "ort_runner.mjs"), "--engine", engine, "--threads", str(threads),
+                             "--model", str(WORK / f"{name}.onnx"), "--input", str(WORK / f"{name}.inputs.json"),
+                             "--iterations", str(iterations), "--warmup", str(warmup)])
+
+
+def pytorch(name, threads, iterations, warmup):
+    return subprocess_times([sys.executable, str(HERE / "torch_runner.py"), name, str(threads), str(iterations), str(warmup)])
+
+
+def wasm_torch(runtime, name, inputs, iterations, warmup):
+    model = runtime.load_model(WORK / f"{name}.wtm")
+    try:
+        return model.benchmark(*inputs, iterations=iterations, warmup=warmup)
+    finally:
+        model.close()
+
+
+def main():
+    WORK.mkdir(parents=True, exist_ok=True)
+    names = sys.argv[1:] or NAMES
+    runtimes = {"wt-chromium-1t": WASMRuntime("chromium", threads=1), "wt-chromium-2t": WASMRuntime("chromium", threads=2),
+                "wt-node-1t": WASMRuntime("node", threads=1)}
+    columns = list(runtimes) + ["ort-web-1t", "ort-web-2t", "ort-node-1t", "ort-node-2t", "torch-1t", "torch-2t"]
+    results = {}
+    try:
+        for name in names:
+            inputs = export(name)
+            runners = {key: (lambda it, wu, rt=rt: wasm_torch(rt, name, inputs, it, wu)) for key, rt in runtimes.items()}
+            for t in (1, 2):
+                runners[f"ort-web-{t}t"] = lambda it, wu, t=t: ort(name, "web", t, it, wu)
+                runners[f"ort-node-{t}t"] = lambda it, wu, t=t: ort(name, "node", t, it, wu)
+                runners[f"torch-{t}t"] = lambda it, wu, t=t: pytorch(name, t, it, wu)
+            times = {key: [] for key in columns}
+            for _ in range(ROUNDS):  # interleaved: every runner once per round
+                for key in columns:
+                    try:
+                        times[key] += runners[key](PER_ROUND, WARMUP)
+                    except Exception as e:  # a peer that cannot run this model is reported, not fatal
+                        times[key] = None if not times[key] else times[key]
+                        print(f"{name} {key}: {e}", file=sys.stderr)
+                        break
+            results[name] = times
+            print(f"{name}: " + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in times.items() if v), flush=True)
+    finally:
+        for rt in runtimes.values():
+            rt.close()
+    report = render(results, columns)
+    print("\n" + report)
+    out = HERE / "results" / f"bench-{time.strftime('%Y-%m-%d')}.md"
+    out.write_text(report)
+    print(f"written to {out.relative_to(ROOT)}")
+
+
+def render(results, columns):
+    def med(v):
+        return statistics.median(v) if v else float("nan")
+
+    def p90(v):
+        return sorted(v)[int(0.9 * (len(v) - 1))] if v else float("nan")
+
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), "?")
+    chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True).stdout.strip()
+    lines = [f"# wasm-torch benchmark, {time.strftime('%Y-%m-%d')}", "",
+             f"Machine: {cpu}, {os.cpu_count()} cores, {platform.platform()}; Node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}; {chromium}; torch {torch.__version__} (OpenBLAS).",
+             f"Batch 1; {ROUNDS} interleaved rounds x {PER_ROUND} runs after {WARMUP} warm-up runs per runner; median (p90) in ms.", "",
+             "| model | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
+    for name, times in results.items():
+        lines.append(f"| {name} | " + " | ".join(f"{med(times[c]):.1f} ({p90(times[c]):.1f})" if times[c] else "n/a" for c in columns) + " |")
+    lines += ["", "Ratios of medians (lower is better for wasm-torch):", "",
+              "| model | wt / ort-web 1t | wt / ort-web 2t | wt / torch 1t | wt / torch 2t | wt 1t / 2t (speed-up) |",
+              "|---|---:|---:|---:|---:|---:|"]
+    geo = {k: [] for k in range(5)}
+    for name, t in results.items():
+        r = [med(t["wt-chromium-1t"]) / med(t["ort-web-1t"]), med(t["wt-chromium-2t"]) / med(t["ort-web-2t"]),
+             med(t["wt-chromium-1t"]) / med(t["torch-1t"]), med(t["wt-chromium-2t"]) / med(t["torch-2t"]),
+             med(t["wt-chromium-1t"]) / med(t["wt-chromium-2t"])]
+        for k, v in enumerate(r):
+            if v == v:
+                geo[k].append(v)
+        lines.append(f"| {name} | " + " | ".join(f"{v:.2f}" for v in r) + " |")
+    gm = [statistics.geometric_mean(v) if v else float("nan") for v in geo.values()]
+    lines.append("| **geometric mean** | " + " | ".join(f"**{v:.2f}**" for v in gm) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""PyTorch eager timing in its own process, so OPENBLAS_NUM_THREADS takes effect before torch loads.
+Usage: torch_runner.py MODEL THREADS ITERATIONS WARMUP -> {"times_ms": [...]}"""
+import json
+import os
+import sys
+import time
+
+os.environ["OPENBLAS_NUM_THREADS"] = sys.argv[2]
+import torch  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(__file__))
+from models import build  # noqa: E402
+
+name, threads, iterations, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+torch.set_num_threads(threads)
+model, inputs = build(name)
+times = []
+with torch.no_grad():
+    for i in range(warmup + iterations):
+        start = time.perf_counter()
+        model(*inputs)
+        if i >= warmup:
+            times.append((time.perf_counter() - start) * 1e3)
+print(json.dumps({"times_ms": times}))
