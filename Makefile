@@ -9,7 +9,7 @@ WASM_FLAGS_simd := -DWT_THREADS=OFF -DWT_SIMD=ON
 WASM_FLAGS_baseline := -DWT_THREADS=OFF -DWT_SIMD=OFF
 SETUP_STAMP := build/.setup-done
 
-.PHONY: all setup build native wasm python-schema docs demo test fixtures test-models bench-kernels test-cpp test-asan test-python test-js test-e2e clean
+.PHONY: all setup build native wasm python-schema docs demo test fixtures test-models bench-kernels bench test-cpp test-asan test-python test-js test-e2e clean
 
 all: build
 
@@ -94,3 +94,8 @@ bench-kernels: wasm
 	cmake --build build/wasm-simd -j$(JOBS) --target gemm_bench > /dev/null
 	cp build/wasm-simd/gemm_bench.js build/wasm-simd/gemm_bench.cjs  # the workspace package.json says ESM
 	node --no-experimental-fetch build/wasm-simd/gemm_bench.cjs | tee benchmarks/results/gemm-node.txt
+
+# wasm-torch against onnxruntime-web/-node and PyTorch (OpenBLAS), all models, one run (many minutes).
+bench: build
+	bash scripts/setup-bench.sh
+	$(PY) benchmarks/bench.py
