@@ -98,7 +98,8 @@ def main():
             rt.close()
     report = render(results, columns)
     print("\n" + report)
-    out = HERE / "results" / f"bench-{time.strftime('%Y-%m-%d')}.md"
+    subset = "" if names == NAMES else "-" + "-".join(names)  # a partial run never overwrites a full one
+    out = HERE / "results" / f"bench-{time.strftime('%Y-%m-%d')}{subset}.md"
     out.write_text(report)
     print(f"written to {out.relative_to(ROOT)}")
 

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "kernels/f32_conv2d.h"
+#include "kernels/f32_dwconv2d.h"
 #include "kernels/f32_gemm.h"
 #include "kernels/f32_im2col.h"
 #include "ops/conv_geometry.h"
@@ -11,15 +12,16 @@ namespace wt {
 namespace {
 
 // Depthwise convolutions (one input channel per group) have no reduction worth a GEMM: they run
-// the direct kernel over output planes.
+// a direct kernel over output planes (SIMD128 across output columns where the build has it).
 class DirectConv2dKernel final : public OpKernel {
  public:
   DirectConv2dKernel(Conv2dGeometry g, F32MinMax minmax) : g_(g), minmax_(minmax) {}
 
   void run(const RunContext& ctx) const override {
     const size_t planes = g_.batch * g_.out_channels;
+    const auto kernel = f32_dwconv2d_simd128_supports(g_) ? f32_dwconv2d_nchw_simd128 : f32_conv2d_nchw_scalar;
     ctx.pool->parallelize(planes, 1, [&](size_t begin, size_t end) {
-      f32_conv2d_nchw_scalar(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), minmax_, ctx.out_f32(0), begin, end);
+      kernel(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), minmax_, ctx.out_f32(0), begin, end);
     });
   }
 

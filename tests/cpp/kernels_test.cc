@@ -651,3 +651,56 @@ TEST(Pool2dTest, AdaptiveMaxPoolUsesPyTorchWindows) {
 
 }  // namespace
 }  // namespace wt
+
+#include "kernels/f32_dwconv2d.h"
+#include "kernels/simd128.h"
+
+namespace wt {
+namespace {
+
+struct DepthwiseCase {
+  size_t channels, h, w, kernel, stride, pad, dilation;
+};
+
+// Every combination whose window fits the padded input (the others are not convolutions).
+std::vector<DepthwiseCase> depthwise_cases() {
+  std::vector<DepthwiseCase> cases;
+  for (size_t ch : {1, 3})
+    for (size_t h : {1, 5, 12})
+      for (size_t w : {1, 4, 7, 9, 16, 23})
+        for (size_t k : {1, 3, 5})
+          for (size_t stride : {1, 2})
+            for (size_t pad : {0, 1, 2})
+              for (size_t dilation : {1, 2}) {
+                const size_t span = dilation * (k - 1) + 1;
+                if (h + 2 * pad >= span && w + 2 * pad >= span) cases.push_back({ch, h, w, k, stride, pad, dilation});
+              }
+  return cases;
+}
+
+class DepthwiseConv2dTest : public ::testing::TestWithParam<DepthwiseCase> {};
+
+TEST_P(DepthwiseConv2dTest, SimdMatchesReference) {
+  const auto [ch, h, w, k, stride, pad, dilation] = GetParam();
+  const size_t oh = (h + 2 * pad - dilation * (k - 1) - 1) / stride + 1;
+  const size_t ow = (w + 2 * pad - dilation * (k - 1) - 1) / stride + 1;
+  const Conv2dGeometry g{2, ch, h, w, ch, oh, ow, k, k, stride, stride, pad, pad, dilation, dilation, ch};
+  ASSERT_EQ(f32_dwconv2d_simd128_supports(g), bool(WT_HAVE_SIMD128));
+  auto in = random_vector(2 * ch * h * w, 25), wt = random_vector(ch * k * k, 26), bias = random_vector(ch, 27);
+  F32MinMax relu6;
+  relu6.min = 0.f;
+  relu6.max = 6.f;
+  // Guard bands around the output catch out-of-range stores.
+  std::vector<float> out(2 * ch * oh * ow + 16, -9.f), ref(2 * ch * oh * ow);
+  f32_dwconv2d_nchw_simd128(g, in.data(), wt.data(), bias.data(), relu6, out.data() + 8, 0, ch);
+  f32_dwconv2d_nchw_simd128(g, in.data(), wt.data(), bias.data(), relu6, out.data() + 8, ch, 2 * ch);
+  testing::conv2d_ref(g, in.data(), wt.data(), bias.data(), relu6, ref.data());
+  for (size_t i = 0; i < ref.size(); ++i) ASSERT_NEAR(out[8 + i], ref[i], 1e-5) << i;
+  for (size_t i = 0; i < 8; ++i) ASSERT_EQ(out[i], -9.f);
+  for (size_t i = 0; i < 8; ++i) ASSERT_EQ(out[8 + ref.size() + i], -9.f);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, DepthwiseConv2dTest, ::testing::ValuesIn(depthwise_cases()));
+
+}  // namespace
+}  // namespace wt

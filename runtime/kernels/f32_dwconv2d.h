@@ -1,0 +1,17 @@
+// Depthwise 2-D convolution over NCHW (one input channel per group, channel multiplier 1) with
+// SIMD128: four adjacent output pixels per vector, stride 1 or 2; borders use the scalar path.
+#pragma once
+
+#include <cstddef>
+
+#include "kernels/f32_conv2d.h"
+
+namespace wt {
+
+// True when f32_dwconv2d_nchw_simd128 handles the geometry in this build.
+bool f32_dwconv2d_simd128_supports(const Conv2dGeometry& g);
+
+void f32_dwconv2d_nchw_simd128(const Conv2dGeometry& g, const float* input, const float* weight, const float* bias,
+                               F32MinMax minmax, float* output, size_t plane_begin, size_t plane_end);
+
+}  // namespace wt

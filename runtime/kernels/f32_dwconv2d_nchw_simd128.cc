@@ -1,0 +1,86 @@
+#include "kernels/f32_dwconv2d.h"
+#include "kernels/simd128.h"
+
+namespace wt {
+
+#if WT_HAVE_SIMD128
+
+bool f32_dwconv2d_simd128_supports(const Conv2dGeometry& g) {
+  return g.groups == g.in_channels && g.out_channels == g.in_channels && (g.stride_w == 1 || g.stride_w == 2);
+}
+
+namespace {
+
+// One output pixel, all taps bounds-checked (the borders).
+float dw_pixel(const Conv2dGeometry& g, const float* in, const float* w, float bias, size_t oy, size_t ox) {
+  float acc = bias;
+  for (size_t ky = 0; ky < g.kernel_h; ++ky) {
+    const size_t iy = oy * g.stride_h + ky * g.dilation_h - g.pad_top;  // wraps when in padding
+    if (iy >= g.in_h) continue;
+    for (size_t kx = 0; kx < g.kernel_w; ++kx) {
+      const size_t ix = ox * g.stride_w + kx * g.dilation_w - g.pad_left;
+      if (ix < g.in_w) acc += in[iy * g.in_w + ix] * w[ky * g.kernel_w + kx];
+    }
+  }
+  return acc;
+}
+
+// Four input pixels starting at p, `stride` apart (1 or 2); reads p[0..3] or p[0..7].
+inline v128_t load4(const float* p, size_t stride) {
+  if (stride == 1) return wasm_v128_load(p);
+  return wasm_i32x4_shuffle(wasm_v128_load(p), wasm_v128_load(p + 4), 0, 2, 4, 6);
+}
+
+}  // namespace
+
+void f32_dwconv2d_nchw_simd128(const Conv2dGeometry& g, const float* input, const float* weight, const float* bias,
+                               F32MinMax minmax, float* output, size_t plane_begin, size_t plane_end) {
+  const size_t s = g.stride_w;
+  // A vector tile at output column ox reads input columns ox*s - pad_left + kx*dilation + [0, 4s):
+  // it needs no bounds checks when ox*s >= pad_left (ox >= x_lo) and its last read is inside the
+  // row, i.e. ox <= tile_max = (in_w + pad_left - (kw-1)*dilation - 4s) / s.
+  const size_t x_lo = (g.pad_left + s - 1) / s;
+  const long room = static_cast<long>(g.in_w + g.pad_left) - static_cast<long>((g.kernel_w - 1) * g.dilation_w + 4 * s);
+  const bool tiles = room >= 0;
+  const size_t tile_max = tiles ? static_cast<size_t>(room) / s : 0;
+  const v128_t lo = wasm_f32x4_splat(minmax.min), hi = wasm_f32x4_splat(minmax.max);
+  for (size_t plane = plane_begin; plane < plane_end; ++plane) {
+    const size_t c = plane % g.out_channels;
+    const float* in = input + plane * g.in_h * g.in_w;
+    const float* w = weight + c * g.kernel_h * g.kernel_w;
+    const float b = bias ? bias[c] : 0.f;
+    float* out = output + plane * g.out_h * g.out_w;
+    for (size_t oy = 0; oy < g.out_h; ++oy) {
+      float* row = out + oy * g.out_w;
+      size_t ox = 0;
+      for (; ox < g.out_w && ox < x_lo; ++ox) row[ox] = clamp_minmax(dw_pixel(g, in, w, b, oy, ox), minmax);
+      for (; tiles && ox + 4 <= g.out_w && ox <= tile_max; ox += 4) {
+        v128_t acc = wasm_f32x4_splat(b);
+        for (size_t ky = 0; ky < g.kernel_h; ++ky) {
+          const size_t iy = oy * g.stride_h + ky * g.dilation_h - g.pad_top;
+          if (iy >= g.in_h) continue;
+          const float* src = in + iy * g.in_w + ox * s - g.pad_left;
+          for (size_t kx = 0; kx < g.kernel_w; ++kx) {
+            acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(w[ky * g.kernel_w + kx]),
+                                                     load4(src + kx * g.dilation_w, s)));
+          }
+        }
+        wasm_v128_store(row + ox, wasm_f32x4_pmin(wasm_f32x4_pmax(acc, lo), hi));
+      }
+      for (; ox < g.out_w; ++ox) row[ox] = clamp_minmax(dw_pixel(g, in, w, b, oy, ox), minmax);
+    }
+  }
+}
+
+#else
+
+bool f32_dwconv2d_simd128_supports(const Conv2dGeometry&) { return false; }
+
+void f32_dwconv2d_nchw_simd128(const Conv2dGeometry& g, const float* input, const float* weight, const float* bias,
+                               F32MinMax minmax, float* output, size_t plane_begin, size_t plane_end) {
+  f32_conv2d_nchw_scalar(g, input, weight, bias, minmax, output, plane_begin, plane_end);
+}
+
+#endif
+
+}  // namespace wt
