@@ -63,9 +63,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_info(args) -> int:
-    from .serialize import read_info
-    with open(args.model, "rb") as f:
-        info = read_info(f.read())
+    from .serialize import read_info_from_file
+    info = read_info_from_file(args.model)
     if args.json:
         print(json.dumps(info.__dict__, indent=2))
         return 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import ctypes
 import json
-import os
 import subprocess
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ import torch
 from . import ir
 from ._paths import JS_HOST, NATIVE_LIBRARY
 from .errors import ModelRuntimeError, WASMTorchError
+from .serialize import read_info, read_info_from_file
 
 _ENGINES = ("native", "node", "chromium")
 
@@ -33,15 +33,18 @@ class WASMRuntime:
 
     def load_model(self, path_or_bytes) -> "Model":
         """Loads a model file (a path) or model bytes."""
+        # The runtime accepted the file, so its metadata parses.
         if isinstance(path_or_bytes, (bytes, bytearray)):
             data = bytes(path_or_bytes)
             handle, inputs, outputs = self._backend.load_bytes(data)
+            info = read_info(data)
         else:
             path = Path(path_or_bytes).resolve()
             handle, inputs, outputs = self._backend.load_path(path)
-            data = path.read_bytes()
+            info = read_info_from_file(path)
         model = Model(self._backend, handle, inputs, outputs)
-        model.structure = _output_structure(data)  # the runtime accepted the file, so it parses
+        structure = info.metadata.get("output_structure")
+        model.structure = json.loads(structure) if structure else None
         return model
 
     def info(self) -> dict:
@@ -90,12 +93,6 @@ def _rebuild(structure, leaves):
         return {key: _rebuild(child, leaves) for key, child in structure["dict"]}
     items = [_rebuild(child, leaves) for child in structure.get("tuple", structure.get("list", []))]
     return items if "list" in structure else tuple(items)
-
-
-def _output_structure(data: bytes):
-    from .serialize import read_info
-    text = read_info(data).metadata.get("output_structure")
-    return json.loads(text) if text else None
 
 
 def _to_numpy(t) -> np.ndarray:
@@ -210,10 +207,9 @@ class _HostBackend:
     def __init__(self, engine, threads, simd):
         if not JS_HOST.exists():
             raise WASMTorchError(f"JavaScript host missing at {JS_HOST}")
-        env = dict(os.environ)
         self.proc = subprocess.Popen(
             ["node", str(JS_HOST), "--engine", engine, "--threads", str(threads), "--simd", str(int(simd))],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, env=env, text=True, bufsize=1)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, text=True, bufsize=1)
         self._next_id = 0
         self._info = self._call({"cmd": "info"})
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import struct
 import zlib
 
@@ -163,11 +164,26 @@ class ModelInfo:
 
 
 def read_info(data: bytes) -> ModelInfo:
+    return _parse_info(data[:HEADER_SIZE], lambda off, size: data[off:off + size], len(data))
+
+
+def read_info_from_file(path) -> ModelInfo:
+    """Like read_info, reading only the header and the flatbuffer (not the weights)."""
+    with open(path, "rb") as f:
+        def read_range(off, size):
+            f.seek(off)
+            return f.read(size)
+        return _parse_info(f.read(HEADER_SIZE), read_range, os.fstat(f.fileno()).st_size)
+
+
+def _parse_info(header: bytes, read_range, actual_size: int) -> ModelInfo:
     _, _, _, Model, _, _, _ = _schema()
-    magic, version, _, fb_off, fb_size, _, weights_size, _, _, file_size = _HEADER.unpack_from(data)
-    if magic != MAGIC or version != FORMAT_VERSION or file_size != len(data):
+    if len(header) < HEADER_SIZE:
+        raise ValueError("not a wasm-torch model file (truncated header)")
+    magic, version, _, fb_off, fb_size, _, weights_size, _, _, file_size = _HEADER.unpack_from(header)
+    if magic != MAGIC or version != FORMAT_VERSION or file_size != actual_size:
         raise ValueError("not a wasm-torch model file of a supported version (or truncated)")
-    model = Model.Model.GetRootAs(data[fb_off:fb_off + fb_size], 0)
+    model = Model.Model.GetRootAs(read_range(fb_off, fb_size), 0)
 
     def describe(i):
         t = model.Tensors(i)
@@ -180,6 +196,6 @@ def read_info(data: bytes) -> ModelInfo:
         ops[op] = ops.get(op, 0) + 1
     meta = {model.Metadata(i).Key().decode(): (model.Metadata(i).Value() or b"").decode()
             for i in range(model.MetadataLength())}
-    return ModelInfo(len(data), weights_size, (model.Producer() or b"").decode(),
+    return ModelInfo(file_size, weights_size, (model.Producer() or b"").decode(),
                      [describe(model.Inputs(i)) for i in range(model.InputsLength())],
                      [describe(model.Outputs(i)) for i in range(model.OutputsLength())], ops, meta)

@@ -88,13 +88,25 @@ def _divergence_report(runtime, graph, inputs, eager, bad, atol, rtol) -> str:
     debug = ir.Graph(nodes=graph.nodes, inputs=graph.inputs,
                      outputs=[t for n in graph.nodes for t in n.outputs], metadata=graph.metadata)
     values = _run(runtime, debug, inputs)
-    for node, value in zip([n for n in graph.nodes for _ in n.outputs], values):
-        reference = eager.get(value_name := node.outputs[0].name)
-        if not isinstance(reference, torch.Tensor):
+    produced = [(node, k, tensor) for node in graph.nodes for k, tensor in enumerate(node.outputs)]
+    for (node, k, tensor), value in zip(produced, values):
+        reference = _reference(eager, node, k, tensor)
+        if reference is None:
             continue
         abs_err, rel_err = _errors(value, reference)
         if not (abs_err <= atol or rel_err <= rtol):
-            lines.append(f"first diverging op: {node.op} producing '{value_name}' (source {node.source}): "
+            lines.append(f"first diverging op: {node.op} producing '{tensor.name}' (source {node.source}): "
                          f"max abs {abs_err:.3g}, max rel {rel_err:.3g}")
             break
     return "; ".join(lines)
+
+
+def _reference(eager, node, k, tensor):
+    """The eager value of output k of `node`: by the tensor's own (fx) name, or element k of the
+    tuple a multi-output op (topk, max.dim) produced under its first output's name."""
+    value = eager.get(tensor.name)
+    if value is None and k > 0:
+        value = eager.get(node.outputs[0].name)
+    if isinstance(value, (tuple, list)):
+        value = value[k] if k < len(value) else None
+    return value if isinstance(value, torch.Tensor) else None

@@ -44,7 +44,6 @@ extern "C" {
 const char* wt_last_error(void) { return g_last_error.c_str(); }
 int wt_format_version(void) { return static_cast<int>(wt::kFormatVersion); }
 int wt_simd_level(void) { return wt::kSimdLevel; }
-int wt_threads_supported(void) { return wt::ThreadPool::threads_supported() ? 1 : 0; }
 
 int wt_op_count(void) { return static_cast<int>(wt::all_ops().size()); }
 
@@ -124,14 +123,6 @@ const int64_t* wt_model_tensor_shape(const wt_model* m, int is_output, int index
 size_t wt_model_tensor_bytes(const wt_model* m, int is_output, int index) {
   const wt::TensorInfo* t = tensor_at(m, is_output, index);
   return t ? t->byte_size() : 0;
-}
-
-const char* wt_model_metadata(const wt_model* m, const char* key) {
-  if (m == nullptr || key == nullptr) return nullptr;
-  for (const auto& kv : m->compiled->graph().metadata) {
-    if (kv.first == key) return kv.second.c_str();
-  }
-  return nullptr;
 }
 
 size_t wt_model_arena_bytes(const wt_model* m) { return m ? m->compiled->arena_bytes() : 0; }

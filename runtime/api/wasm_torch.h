@@ -19,7 +19,6 @@ const char* wt_last_error(void);
 int wt_format_version(void);
 /* 1 when this build uses SIMD128 (or native SIMD) kernels, 2 with relaxed SIMD. */
 int wt_simd_level(void);
-int wt_threads_supported(void);
 
 /* The operators this runtime implements: name, dtypes and notes of op `index` (NULL if out of range). */
 int wt_op_count(void);
@@ -46,8 +45,6 @@ int wt_model_tensor_dtype(const wt_model* model, int is_output, int index);
 int wt_model_tensor_rank(const wt_model* model, int is_output, int index);
 const int64_t* wt_model_tensor_shape(const wt_model* model, int is_output, int index);
 size_t wt_model_tensor_bytes(const wt_model* model, int is_output, int index);
-/* Model metadata by key (e.g. "memory_layout"); NULL if absent. */
-const char* wt_model_metadata(const wt_model* model, const char* key);
 
 size_t wt_model_arena_bytes(const wt_model* model);
 size_t wt_model_weight_bytes(const wt_model* model);

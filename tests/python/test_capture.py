@@ -151,3 +151,38 @@ def test_nested_outputs_keep_their_structure(tmp_path):
     assert isinstance(got, dict) and list(got) == ["scaled", "pair", "picked"]
     assert isinstance(got["pair"], tuple) and isinstance(got["pair"][1], list)
     torch.testing.assert_close(got, expected)
+
+
+def test_divergence_search_compares_each_output_of_multi_output_ops(tmp_path, monkeypatch):
+    from wasm_torch import VerificationError
+    from wasm_torch import ir
+    from wasm_torch.ops import CONVERTERS
+
+    def wrong_topk(ctx, node):  # a converter bug: smallest instead of largest
+        x = ctx.tensor(node.args[0])
+        k = int(node.args[1])
+        shape = tuple(x.shape[:-1]) + (k,)
+        values, indices = ir.Tensor(node.name, x.dtype, shape), ir.Tensor(node.name + ".indices", 2, shape)
+        ctx.graph.nodes.append(ir.Node("topk", [x], [values, indices], {"k": k, "dim": -1, "largest": 0}, node.name))
+        return (values, indices)
+
+    monkeypatch.setitem(CONVERTERS, torch.ops.aten.topk.default, wrong_topk)
+
+    class TopkThenScale(nn.Module):
+        def forward(self, x):
+            values, indices = x.topk(2)
+            return values * 3 + indices.float()
+
+    with pytest.raises(VerificationError, match=r"first diverging op: topk producing 'topk'"):
+        export_to_wasm(TopkThenScale().eval(), tmp_path / "m.wtm", torch.randn(3, 5), optimization_level="O0",
+                       memory_layout="nchw")
+
+
+def test_info_reads_only_header_and_flatbuffer(tmp_path):
+    from wasm_torch.serialize import read_info, read_info_from_file
+    export_to_wasm(nn.Linear(3, 2).eval(), tmp_path / "m.wtm", torch.randn(1, 3), memory_layout="nchw")
+    data = (tmp_path / "m.wtm").read_bytes()
+    assert read_info_from_file(tmp_path / "m.wtm") == read_info(data)
+    (tmp_path / "cut.wtm").write_bytes(data[:-4])
+    with pytest.raises(ValueError, match="truncated"):
+        read_info_from_file(tmp_path / "cut.wtm")
