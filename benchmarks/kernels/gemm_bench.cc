@@ -1,6 +1,6 @@
 // GEMM micro-benchmark: the SIMD128 mul+add peak of this machine (independent accumulator
-// chains), the 4x8 microkernel on in-cache data, and f32_gemm on square problems. Prints
-// GFLOP/s and each as a fraction of the measured peak. Medians of repeated runs; run it in the
+// chains), the 4x8 microkernel on packed in-cache panels, and the blocked GEMM driver on square
+// and convolution-shaped problems. Prints GFLOP/s and each as a fraction of the measured peak. Medians of repeated runs; run it in the
 // engine you care about (make bench-kernels runs the wasm build in Node).
 #include <algorithm>
 #include <chrono>
@@ -9,6 +9,7 @@
 
 #include "kernels/f32_gemm.h"
 #include "kernels/simd128.h"
+#include "ops/gemm.h"
 
 namespace {
 
@@ -52,13 +53,13 @@ int main() {
   const double peak = 12.0 * 4 * 2 * peak_iters / median_seconds([&] { peak_loop(peak_iters, 1.f); }, 7) / 1e9;
   std::printf("SIMD128 mul+add peak          %7.1f GFLOP/s\n", peak);
 
-  // The microkernel alone: one 4xK A panel against many 8-wide B panels, all in L1/L2.
-  const size_t k = 256, panels = 64;
+  // The microkernel alone: one 4xK A strip against many packed 8-wide B panels, all in L1/L2.
+  const size_t k = 256, panels = 32;
   std::vector<float> a(4 * k, 0.5f), b(k * 8 * panels, 0.25f), c(4 * 8 * panels);
   auto micro = [&] {
     for (size_t p = 0; p < panels; ++p) {
-      wt::f32_gemm_4x8_simd128(k, a.data(), k, b.data() + p * 8, 8 * panels, c.data() + p * 8, 8 * panels, nullptr,
-                               nullptr, wt::F32MinMax{});
+      wt::f32_gemm_4x8_simd128(k, a.data(), k, b.data() + p * 8 * k, 8, c.data() + p * 8, 8 * panels,
+                               wt::F32GemmOutput{});
     }
   };
   for (int i = 0; i < 20; ++i) micro();
@@ -73,15 +74,20 @@ int main() {
   std::printf("f32_gemm_4x8_simd128 (K=256)  %7.1f GFLOP/s  %5.1f%% of peak\n", micro_gflops,
               100 * micro_gflops / peak);
 
-  for (size_t n : {64, 256, 512}) {
-    std::vector<float> ma(n * n, 0.5f), mb(n * n, 0.25f), mc(n * n);
-    const wt::F32GemmArgs args{n, n, n, ma.data(), n, mb.data(), 1, n, nullptr, mc.data(), n, wt::F32MinMax{}, nullptr};
-    for (int w = 0; w < 20; ++w) wt::f32_gemm(args, 0, n);  // V8 runs Liftoff code until it tiers up
+  // Square problems and the shapes of resnet18's convolutions (Cout x OH*OW x Cin*9).
+  wt::ThreadPool pool(1);
+  const size_t shapes[][3] = {{64, 64, 64},     {256, 256, 256},  {512, 512, 512},
+                              {64, 3136, 576},  {128, 784, 1152}, {512, 49, 4608}};
+  for (const auto& [m, n, kk] : shapes) {
+    std::vector<float> ma(m * kk, 0.5f), mb(kk * n, 0.25f), mc(m * n);
+    const wt::GemmProblem problem{m, n, kk, ma.data(), kk, mc.data(), n};
+    const wt::DenseB b(mb.data(), 1, n, n);
+    for (int w = 0; w < 20; ++w) wt::run_gemm(problem, b, pool);  // V8 runs Liftoff code until it tiers up
     // Each sample repeats the call to last milliseconds: timers in wasm engines can be coarse.
-    const size_t reps = std::max<size_t>(1, 50'000'000 / (2 * n * n * n));
-    const double s = median_seconds([&] { for (size_t r = 0; r < reps; ++r) wt::f32_gemm(args, 0, n); }, 9) / reps;
-    const double gflops = 2.0 * n * n * n / s / 1e9;
-    std::printf("f32_gemm %4zux%4zux%4zu        %7.1f GFLOP/s  %5.1f%% of peak\n", n, n, n, gflops,
+    const size_t reps = std::max<size_t>(1, 50'000'000 / (2 * m * n * kk));
+    const double s = median_seconds([&] { for (size_t r = 0; r < reps; ++r) wt::run_gemm(problem, b, pool); }, 9) / reps;
+    const double gflops = 2.0 * m * n * kk / s / 1e9;
+    std::printf("run_gemm %4zux%4zux%4zu        %7.1f GFLOP/s  %5.1f%% of peak\n", m, n, kk, gflops,
                 100 * gflops / peak);
   }
   g_sink = c[0] + g_sink;

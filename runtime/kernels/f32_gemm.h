@@ -1,6 +1,7 @@
-// f32 GEMM: C[m, n] = clamp(row_bias[m] + col_bias[n] + sum_k A[m, k] * B(k, n)), where B(k, n)
-// is read at b[n * b_stride_n + k * b_stride_k]: linear's exported weight [K, N] has strides
-// (1, N), PyTorch's [N, K] layout (K, 1); matmul's right operand and im2col columns are [K, N].
+// f32 GEMM microkernels: one register tile of C[m, n] += A[m, k] x B[k, n], with B rows 8
+// floats wide at stride ldb (8 for panels packed by f32_gemm_pack.h, the row stride of a dense
+// [K, N] matrix otherwise). The driver (ops/gemm.h) splits a whole GEMM into cache blocks over
+// k and n and calls these on every tile.
 #pragma once
 
 #include <cstddef>
@@ -9,35 +10,37 @@
 
 namespace wt {
 
-struct F32GemmArgs {
-  size_t m, n, k;
-  const float* a;
-  size_t lda;
-  const float* b;
-  size_t b_stride_n, b_stride_k;
-  const float* bias;  // per column n; may be null
-  float* c;
-  size_t ldc;
+// What a tile does with its sums. A GEMM blocked over k writes partial sums first
+// (accumulate = false), adds later blocks to them (accumulate = true), and applies the epilogue
+// (row/column bias, then the clamp of a fused relu/relu6/clamp) on the last block only.
+struct F32GemmOutput {
+  bool accumulate = false;
+  bool finish = true;
+  const float* row_bias = nullptr;  // per row of the tile (NCHW convolution bias); may be null
+  const float* col_bias = nullptr;  // 8 per column of the tile (linear bias); may be null
   F32MinMax minmax;
-  const float* row_bias;  // per row m (NCHW convolution as GEMM); may be null
 };
 
-// The scalar reference microkernel: rows [row_begin, row_end) of C, four columns at a time.
-void f32_gemm_1x4_scalar(const F32GemmArgs& args, size_t row_begin, size_t row_end);
+// The tile shape: 4 rows x 8 columns. 8 accumulators, 2 B vectors and 1 broadcast A value fit the
+// 15 xmm registers V8 allocates on x64; 6x8 spills there (shared/TOOLCHAIN.md).
+constexpr size_t kGemmMr = 4;
+constexpr size_t kGemmNr = 8;
 
-// One full 4x8 tile of C with SIMD128; B rows contiguous in n (b_stride_n == 1), ldb = b_stride_k.
+// A full 4x8 tile: rows a + i * lda, columns c + i * ldc.
+void f32_gemm_4x8_scalar(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
+                         const F32GemmOutput& out);
 void f32_gemm_4x8_simd128(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
-                          const float* row_bias, const float* col_bias, F32MinMax minmax);
+                          const F32GemmOutput& out);
 
-// One row of C, 8 columns (batch-1 linear layers are all such rows); same contract as the 4x8 tile.
-void f32_gemm_1x8_simd128(size_t k, const float* a, const float* b, size_t ldb, float* c, float row_bias,
-                          const float* col_bias, F32MinMax minmax);
+// A single row (row tails, and batch-1 linear layers whose B is read unpacked).
+void f32_gemm_1x8_scalar(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out);
+void f32_gemm_1x8_simd128(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out);
 
-// Rows [row_begin, row_end) of C with the best kernels this build has: 4x8 SIMD tiles where B is
-// contiguous in n, the scalar kernel for edges and other layouts.
-void f32_gemm(const F32GemmArgs& args, size_t row_begin, size_t row_end);
-
-// Rows per task that keep whole SIMD tiles together when the pool splits a GEMM.
-constexpr size_t kGemmRowTile = 4;
+// The best kernels this build has (SIMD128 where available, the scalar references otherwise).
+using F32Gemm4x8Fn = void (*)(size_t, const float*, size_t, const float*, size_t, float*, size_t,
+                              const F32GemmOutput&);
+using F32Gemm1x8Fn = void (*)(size_t, const float*, const float*, size_t, float*, const F32GemmOutput&);
+F32Gemm4x8Fn best_f32_gemm_4x8();
+F32Gemm1x8Fn best_f32_gemm_1x8();
 
 }  // namespace wt

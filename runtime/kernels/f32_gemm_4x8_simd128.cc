@@ -1,6 +1,5 @@
-// 4x8 register tile: 8 accumulators + 2 B vectors + 1 broadcast A fit V8's 15 usable xmm
-// registers on x64 (6x8 spills there; see shared/TOOLCHAIN.md). A is broadcast with
-// v128.load32_splat, B rows are two 4-wide loads.
+// SIMD128 GEMM tiles. A is broadcast with v128.load32_splat (XNNPACK's shuffle-splat style ran
+// ~30% slower in V8); B rows are two 4-wide loads.
 #include "kernels/f32_gemm.h"
 #include "kernels/simd128.h"
 
@@ -8,8 +7,38 @@ namespace wt {
 
 #if WT_HAVE_SIMD128
 
-void f32_gemm_4x8_simd128(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
-                          const float* row_bias, const float* col_bias, F32MinMax minmax) {
+namespace {
+
+// Stores one 4-wide accumulator through the tile's epilogue. pmax(v, lo) = v < lo ? lo : v and
+// pmin(v, hi) = hi < v ? hi : v: NaN passes, as in the scalar kernel.
+inline void store_output(float* c, v128_t acc, const float* row_bias, const float* col_bias, const F32GemmOutput& out) {
+  if (out.accumulate) acc = wasm_f32x4_add(acc, wasm_v128_load(c));
+  if (out.finish) {
+    if (row_bias) acc = wasm_f32x4_add(acc, wasm_v128_load32_splat(row_bias));
+    if (col_bias) acc = wasm_f32x4_add(acc, wasm_v128_load(col_bias));
+    acc = wasm_f32x4_pmin(wasm_f32x4_pmax(acc, wasm_f32x4_splat(out.minmax.min)), wasm_f32x4_splat(out.minmax.max));
+  }
+  wasm_v128_store(c, acc);
+}
+
+inline void store_row(float* c, v128_t lo, v128_t hi, size_t row, const F32GemmOutput& out) {
+  const float* row_bias = out.row_bias ? out.row_bias + row : nullptr;
+  store_output(c, lo, row_bias, out.col_bias, out);
+  store_output(c + 4, hi, row_bias, out.col_bias ? out.col_bias + 4 : nullptr, out);
+}
+
+}  // namespace
+
+namespace {
+
+struct Tile4x8 {
+  v128_t c00, c01, c10, c11, c20, c21, c30, c31;
+};
+
+// kLdb > 0 fixes the B row stride at compile time (packed panels: 8); kLdb == 0 reads it from ldb.
+template <size_t kLdb>
+inline Tile4x8 accumulate_4x8(size_t k, const float* a, size_t lda, const float* b, size_t ldb) {
+  if (kLdb) ldb = kLdb;
   const float* a0 = a;
   const float* a1 = a0 + lda;
   const float* a2 = a1 + lda;
@@ -32,24 +61,21 @@ void f32_gemm_4x8_simd128(size_t k, const float* a, size_t lda, const float* b, 
     c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(v3, b0));
     c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(v3, b1));
   }
-  const v128_t cb0 = col_bias ? wasm_v128_load(col_bias) : wasm_f32x4_splat(0.f);
-  const v128_t cb1 = col_bias ? wasm_v128_load(col_bias + 4) : wasm_f32x4_splat(0.f);
-  const v128_t lo = wasm_f32x4_splat(minmax.min), hi = wasm_f32x4_splat(minmax.max);
-  // pmax(v, lo) = v < lo ? lo : v and pmin(v, hi) = hi < v ? hi : v: NaN passes, as in the scalar kernel.
-  auto finish = [&](v128_t acc, v128_t col, float rb) {
-    const v128_t v = wasm_f32x4_add(acc, wasm_f32x4_add(col, wasm_f32x4_splat(rb)));
-    return wasm_f32x4_pmin(wasm_f32x4_pmax(v, lo), hi);
-  };
-  const v128_t* rows[4][2] = {{&c00, &c01}, {&c10, &c11}, {&c20, &c21}, {&c30, &c31}};
-  for (int r = 0; r < 4; ++r) {
-    const float rb = row_bias ? row_bias[r] : 0.f;
-    wasm_v128_store(c + r * ldc, finish(*rows[r][0], cb0, rb));
-    wasm_v128_store(c + r * ldc + 4, finish(*rows[r][1], cb1, rb));
-  }
+  return Tile4x8{c00, c01, c10, c11, c20, c21, c30, c31};
 }
 
-void f32_gemm_1x8_simd128(size_t k, const float* a, const float* b, size_t ldb, float* c, float row_bias,
-                          const float* col_bias, F32MinMax minmax) {
+}  // namespace
+
+void f32_gemm_4x8_simd128(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
+                          const F32GemmOutput& out) {
+  const Tile4x8 t = ldb == kGemmNr ? accumulate_4x8<kGemmNr>(k, a, lda, b, ldb) : accumulate_4x8<0>(k, a, lda, b, ldb);
+  store_row(c, t.c00, t.c01, 0, out);
+  store_row(c + ldc, t.c10, t.c11, 1, out);
+  store_row(c + 2 * ldc, t.c20, t.c21, 2, out);
+  store_row(c + 3 * ldc, t.c30, t.c31, 3, out);
+}
+
+void f32_gemm_1x8_simd128(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out) {
   // Two accumulator pairs over alternating k hide the add latency of a single row.
   v128_t acc0 = wasm_f32x4_splat(0.f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
   size_t p = 0;
@@ -66,64 +92,9 @@ void f32_gemm_1x8_simd128(size_t k, const float* a, const float* b, size_t ldb, 
     acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(v0, wasm_v128_load(b)));
     acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(v0, wasm_v128_load(b + 4)));
   }
-  const v128_t rb = wasm_f32x4_splat(row_bias);
-  const v128_t lo = wasm_f32x4_splat(minmax.min), hi = wasm_f32x4_splat(minmax.max);
-  v128_t y0 = wasm_f32x4_add(wasm_f32x4_add(acc0, acc2), rb), y1 = wasm_f32x4_add(wasm_f32x4_add(acc1, acc3), rb);
-  if (col_bias) {
-    y0 = wasm_f32x4_add(y0, wasm_v128_load(col_bias));
-    y1 = wasm_f32x4_add(y1, wasm_v128_load(col_bias + 4));
-  }
-  wasm_v128_store(c, wasm_f32x4_pmin(wasm_f32x4_pmax(y0, lo), hi));
-  wasm_v128_store(c + 4, wasm_f32x4_pmin(wasm_f32x4_pmax(y1, lo), hi));
+  store_row(c, wasm_f32x4_add(acc0, acc2), wasm_f32x4_add(acc1, acc3), 0, out);
 }
 
-namespace {
-
-// The columns from `first_col` on of rows [row_begin, row_end), with the scalar kernel.
-void gemm_edge_columns(const F32GemmArgs& g, size_t first_col, size_t row_begin, size_t row_end) {
-  if (first_col >= g.n) return;
-  F32GemmArgs edge = g;
-  edge.n = g.n - first_col;
-  edge.b = g.b + first_col;
-  edge.c = g.c + first_col;
-  edge.bias = g.bias ? g.bias + first_col : nullptr;
-  f32_gemm_1x4_scalar(edge, row_begin, row_end);
-}
-
-}  // namespace
-
-void f32_gemm(const F32GemmArgs& g, size_t row_begin, size_t row_end) {
-  if (g.b_stride_n != 1 || g.n < 8) {
-    f32_gemm_1x4_scalar(g, row_begin, row_end);
-    return;
-  }
-  const size_t full_cols = g.n / 8 * 8;
-  size_t i = row_begin;
-  for (; i + 4 <= row_end; i += 4) {
-    const float* a = g.a + i * g.lda;
-    float* c = g.c + i * g.ldc;
-    const float* row_bias = g.row_bias ? g.row_bias + i : nullptr;
-    for (size_t j = 0; j < full_cols; j += 8) {
-      f32_gemm_4x8_simd128(g.k, a, g.lda, g.b + j, g.b_stride_k, c + j, g.ldc, row_bias, g.bias ? g.bias + j : nullptr,
-                           g.minmax);
-    }
-    gemm_edge_columns(g, full_cols, i, i + 4);
-  }
-  for (; i < row_end; ++i) {  // the last rows, one at a time
-    const float* a = g.a + i * g.lda;
-    const float row_bias = g.row_bias ? g.row_bias[i] : 0.f;
-    for (size_t j = 0; j < full_cols; j += 8) {
-      f32_gemm_1x8_simd128(g.k, a, g.b + j, g.b_stride_k, g.c + i * g.ldc + j, row_bias, g.bias ? g.bias + j : nullptr,
-                           g.minmax);
-    }
-    gemm_edge_columns(g, full_cols, i, i + 1);
-  }
-}
-
-#else
-
-void f32_gemm(const F32GemmArgs& g, size_t row_begin, size_t row_end) { f32_gemm_1x4_scalar(g, row_begin, row_end); }
-
-#endif
+#endif  // WT_HAVE_SIMD128
 
 }  // namespace wt

@@ -1,12 +1,13 @@
 // conv2d over NCHW: x [N, C, H, W], W [O, C/groups, kh, kw], b [O]; optional fused relu/relu6.
 #include <algorithm>
+#include <vector>
 
 #include "kernels/f32_conv2d.h"
 #include "kernels/f32_dwconv2d.h"
-#include "kernels/f32_gemm.h"
-#include "kernels/f32_im2col.h"
+#include "kernels/f32_winograd.h"
 #include "ops/conv_geometry.h"
 #include "ops/fused_activation.h"
+#include "ops/gemm.h"
 
 namespace wt {
 namespace {
@@ -31,42 +32,32 @@ class DirectConv2dKernel final : public OpKernel {
 };
 
 // Every other convolution, per image and group: out[Cout_g, OH*OW] = W[Cout_g, Cin_g*kh*kw] x
-// col[Cin_g*kh*kw, OH*OW], with col the input itself for 1x1 stride-1 unpadded convolutions and
-// an im2col matrix in the workspace otherwise.
+// col[Cin_g*kh*kw, OH*OW]. col is the input itself for 1x1 stride-1 unpadded convolutions and
+// the implicit im2col matrix otherwise, packed block by block (no im2col buffer).
 class GemmConv2dKernel final : public OpKernel {
  public:
   GemmConv2dKernel(Conv2dGeometry g, F32MinMax minmax) : g_(g), minmax_(minmax) {}
-
-  size_t workspace_bytes() const override { return pointwise() ? 0 : rows() * out_size() * sizeof(float); }
 
   void run(const RunContext& ctx) const override {
     const size_t cin_g = g_.in_channels / g_.groups, cout_g = g_.out_channels / g_.groups;
     for (size_t n = 0; n < g_.batch; ++n) {
       for (size_t group = 0; group < g_.groups; ++group) {
         const float* in = ctx.in_f32(0) + (n * g_.in_channels + group * cin_g) * g_.in_h * g_.in_w;
-        const float* col = in;
-        if (!pointwise()) {
-          auto* buffer = static_cast<float*>(ctx.workspace);
-          ctx.pool->parallelize(rows(), 4, [&](size_t b, size_t e) { f32_im2col_nchw_scalar(g_, in, buffer, b, e); });
-          col = buffer;
-        }
         const float* bias = ctx.in_f32(2);
-        const F32GemmArgs args{cout_g,
-                               out_size(),
-                               rows(),
-                               ctx.in_f32(1) + group * cout_g * rows(),
-                               rows(),
-                               col,
-                               1,
-                               out_size(),
-                               nullptr,
-                               ctx.out_f32(0) + (n * g_.out_channels + group * cout_g) * out_size(),
-                               out_size(),
-                               minmax_,
-                               bias ? bias + group * cout_g : nullptr};
-        ctx.pool->parallelize((cout_g + kGemmRowTile - 1) / kGemmRowTile, 1, [&](size_t b, size_t e) {
-          f32_gemm(args, b * kGemmRowTile, std::min(e * kGemmRowTile, cout_g));
-        });
+        GemmProblem p{cout_g,
+                      out_size(),
+                      rows(),
+                      ctx.in_f32(1) + group * cout_g * rows(),
+                      rows(),
+                      ctx.out_f32(0) + (n * g_.out_channels + group * cout_g) * out_size(),
+                      out_size()};
+        p.row_bias = bias ? bias + group * cout_g : nullptr;
+        p.minmax = minmax_;
+        if (pointwise()) {
+          run_gemm(p, DenseB(in, 1, out_size(), out_size()), *ctx.pool);
+        } else {
+          run_gemm(p, Im2colB(g_, in), *ctx.pool);
+        }
       }
     }
   }
@@ -81,6 +72,56 @@ class GemmConv2dKernel final : public OpKernel {
 
   Conv2dGeometry g_;
   F32MinMax minmax_;
+};
+
+// 3x3 stride-1 convolutions with enough output tiles: Winograd F(4x4, 3x3) over weights transformed
+// once at load time. Smaller outputs waste too much of each 4x4 tile and go through the GEMM.
+class WinogradConv2dKernel final : public OpKernel {
+ public:
+  WinogradConv2dKernel(Conv2dGeometry g, F32MinMax minmax, const float* weight)
+      : g_(g), minmax_(minmax), tiles_(winograd_tiles(g)), u_(kWinogradPositions * g.out_channels * g.in_channels) {
+    f32_winograd_f4x4_3x3_weights(g.out_channels, g.in_channels, weight, u_.data());
+  }
+
+  static bool applies(const Conv2dGeometry& g) {
+    return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
+           g.dilation_w == 1 && g.groups == 1 && g.in_channels >= kMinChannels && g.out_channels >= kMinChannels &&
+           winograd_tiles(g) >= kMinTiles;
+  }
+
+  size_t workspace_bytes() const override {
+    return kWinogradPositions * (g_.in_channels + g_.out_channels) * tiles_ * sizeof(float);
+  }
+  size_t packed_weight_bytes() const override { return u_.size() * sizeof(float); }
+
+  void run(const RunContext& ctx) const override {
+    float* v = static_cast<float*>(ctx.workspace);
+    float* m = v + kWinogradPositions * g_.in_channels * tiles_;
+    const size_t cin = g_.in_channels, cout = g_.out_channels;
+    for (size_t n = 0; n < g_.batch; ++n) {
+      const float* in = ctx.in_f32(0) + n * cin * g_.in_h * g_.in_w;
+      float* out = ctx.out_f32(0) + n * cout * g_.out_h * g_.out_w;
+      ctx.pool->parallelize(cin, 1, [&](size_t b, size_t e) { f32_winograd_f4x4_3x3_input_nchw_scalar(g_, in, v, b, e); });
+      ctx.pool->parallelize(kWinogradPositions, 1, [&](size_t b, size_t e) {
+        for (size_t pos = b; pos < e; ++pos) {
+          const GemmProblem p{cout, tiles_, cin, u_.data() + pos * cout * cin, cin, m + pos * cout * tiles_, tiles_};
+          run_gemm_on_this_thread(p, DenseB(v + pos * cin * tiles_, 1, tiles_, tiles_), *ctx.pool);
+        }
+      });
+      ctx.pool->parallelize(cout, 1, [&](size_t b, size_t e) {
+        f32_winograd_f4x4_3x3_output_nchw_scalar(g_, m, ctx.in_f32(2), minmax_, out, b, e);
+      });
+    }
+  }
+
+ private:
+  static constexpr size_t kMinChannels = 8;
+  static constexpr size_t kMinTiles = 16;  // measured: below this the GEMM path wins (docs/PERFORMANCE.md)
+
+  Conv2dGeometry g_;
+  F32MinMax minmax_;
+  size_t tiles_;
+  std::vector<float> u_;  // [36][Cout][Cin]
 };
 
 Result<std::unique_ptr<OpKernel>> prepare_conv2d(const PrepareContext& ctx) {
@@ -103,12 +144,15 @@ Result<std::unique_ptr<OpKernel>> prepare_conv2d(const PrepareContext& ctx) {
                    z(out_w),      z(w[2]),        z(w[3]),        z(stride[0]), z(stride[1]), z(padding[0]),
                    z(padding[1]), z(dilation[0]), z(dilation[1]), z(groups)};
   if (g.in_channels == g.groups) return make_kernel(DirectConv2dKernel(g, minmax));
+  if (WinogradConv2dKernel::applies(g) && ctx.input(1)->is_constant) {
+    return make_kernel(WinogradConv2dKernel(g, minmax, static_cast<const float*>(ctx.input(1)->constant_data)));
+  }
   return make_kernel(GemmConv2dKernel(g, minmax));
 }
 
 }  // namespace
 
 extern const OpDef kConv2dOp = {"conv2d", prepare_conv2d, "float32",
-                                "NCHW; im2col + GEMM (4x8 SIMD128 tiles), depthwise direct; fused relu/relu6"};
+                                "NCHW; Winograd F(4x4,3x3) for 3x3 stride 1, else implicit-im2col GEMM (packed blocks, 4x8 SIMD128 tiles); depthwise direct; fused relu/relu6"};
 
 }  // namespace wt

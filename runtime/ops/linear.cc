@@ -1,7 +1,5 @@
 // linear: y = x @ W^T + b, x [..., K], W [N, K], b [N]; optional fused relu/relu6.
-#include <algorithm>
-
-#include "kernels/f32_gemm.h"
+#include "ops/gemm.h"
 #include "ops/fused_activation.h"
 
 namespace wt {
@@ -13,29 +11,12 @@ class LinearKernel final : public OpKernel {
       : m_(m), n_(n), k_(k), weight_kn_(weight_kn), minmax_(minmax) {}
 
   void run(const RunContext& ctx) const override {
-    // [K, N] weights (as the exporter writes them) are contiguous in n: the SIMD tiles apply.
-    const size_t stride_n = weight_kn_ ? 1 : k_, stride_k = weight_kn_ ? n_ : 1;
-    const F32GemmArgs args{
-        m_, n_,      k_,     ctx.in_f32(0), k_, ctx.in_f32(1), stride_n, stride_k, ctx.in_f32(2), ctx.out_f32(0),
-        n_, minmax_, nullptr};
-    const size_t tiles = (m_ + kGemmRowTile - 1) / kGemmRowTile;
-    if (tiles >= 2 * static_cast<size_t>(ctx.pool->thread_count())) {
-      ctx.pool->parallelize(tiles, k_ * n_ >= 4096 ? 1 : 4, [&](size_t b, size_t e) {
-        f32_gemm(args, b * kGemmRowTile, std::min(e * kGemmRowTile, m_));
-      });
-      return;
-    }
-    // Few rows (batch-1 inference): split the columns instead, in blocks of whole 8-wide tiles.
-    constexpr size_t kColumnBlock = 64;
-    ctx.pool->parallelize((n_ + kColumnBlock - 1) / kColumnBlock, k_ * n_ >= 65536 ? 1 : 1024, [&](size_t b, size_t e) {
-      const size_t first = b * kColumnBlock, last = std::min(e * kColumnBlock, n_);
-      F32GemmArgs part = args;
-      part.n = last - first;
-      part.b = args.b + first * stride_n;
-      part.c = args.c + first;
-      part.bias = args.bias ? args.bias + first : nullptr;
-      f32_gemm(part, 0, m_);
-    });
+    // [K, N] weights (as the exporter writes them) are read unpacked by batch-1 rows.
+    const DenseB weight(ctx.in_f32(1), weight_kn_ ? 1 : k_, weight_kn_ ? n_ : 1, n_);
+    GemmProblem p{m_, n_, k_, ctx.in_f32(0), k_, ctx.out_f32(0), n_};
+    p.col_bias = ctx.in_f32(2);
+    p.minmax = minmax_;
+    run_gemm(p, weight, *ctx.pool);
   }
 
  private:

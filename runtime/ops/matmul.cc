@@ -1,6 +1,6 @@
 // matmul (torch.matmul / bmm / mm of activations): [..., M, K] x [..., K, N] with the batch
 // dims broadcast; 1-d operands are promoted by the exporter.
-#include "kernels/f32_gemm.h"
+#include "ops/gemm.h"
 #include "ops/broadcast.h"
 
 namespace wt {
@@ -12,22 +12,29 @@ class MatmulKernel final : public OpKernel {
 
   void run(const RunContext& ctx) const override {
     const size_t batches = batch_.runs * batch_.run_length;
-    // One task = one row of one batch: enough parallelism for both bmm and a single large matmul.
-    ctx.pool->parallelize(batches * m_, m_ * n_ * k_ >= 65536 ? 1 : m_, [&](size_t begin, size_t end) {
-      for (size_t t = begin; t < end;) {
-        const size_t bi = t / m_, row = t % m_, rows = std::min(end - t, m_ - row);
-        size_t ao, bo;
-        batch_.run_offsets(bi / batch_.run_length, &ao, &bo);
-        const size_t within = bi % batch_.run_length;
-        ao += within * batch_.a_run_stride;
-        bo += within * batch_.b_run_stride;
-        const F32GemmArgs args{m_,     n_, k_,      ctx.in_f32(0) + ao * m_ * k_,  k_, ctx.in_f32(1) + bo * k_ * n_,
-                               1,      n_, nullptr, ctx.out_f32(0) + bi * m_ * n_, n_, F32MinMax{},
-                               nullptr};
-        f32_gemm(args, row, row + rows);
-        t += rows;
+    auto multiply = [&](size_t bi, bool in_parallel) {
+      size_t ao, bo;
+      batch_.run_offsets(bi / batch_.run_length, &ao, &bo);
+      const size_t within = bi % batch_.run_length;
+      ao += within * batch_.a_run_stride;
+      bo += within * batch_.b_run_stride;
+      const DenseB b(ctx.in_f32(1) + bo * k_ * n_, 1, n_, n_);
+      const GemmProblem p{m_, n_, k_, ctx.in_f32(0) + ao * m_ * k_, k_, ctx.out_f32(0) + bi * m_ * n_, n_};
+      if (in_parallel) {
+        run_gemm(p, b, *ctx.pool);
+      } else {
+        run_gemm_on_this_thread(p, b, *ctx.pool);
       }
-    });
+    };
+    // Many small products (attention heads): one task per product. Few large ones: split each.
+    const size_t threads = static_cast<size_t>(ctx.pool->thread_count());
+    if (batches >= 2 * threads && m_ * n_ * k_ <= (size_t{1} << 20)) {
+      ctx.pool->parallelize(batches, 1, [&](size_t begin, size_t end) {
+        for (size_t bi = begin; bi < end; ++bi) multiply(bi, false);
+      });
+    } else {
+      for (size_t bi = 0; bi < batches; ++bi) multiply(bi, true);
+    }
   }
 
  private:

@@ -1,8 +1,17 @@
 #include "threading/thread_pool.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace wt {
+namespace {
+
+// 0 on any thread that calls parallelize(); i + 1 on a pool's worker i.
+thread_local size_t t_thread_index = 0;
+
+constexpr size_t kScratchAlignFloats = 16;
+
+}  // namespace
 
 struct ThreadPool::Job {
   RangeTask task;
@@ -21,7 +30,13 @@ bool ThreadPool::threads_supported() {
 
 ThreadPool::ThreadPool(int num_threads) {
   const int workers = threads_supported() ? std::max(num_threads, 1) - 1 : 0;
-  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+  scratch_.resize(workers + 1, std::vector<float>(kScratchBytes / sizeof(float) + kScratchAlignFloats));
+  for (int i = 0; i < workers; ++i) {
+    workers_.emplace_back([this, i] {
+      t_thread_index = static_cast<size_t>(i) + 1;
+      worker_loop();
+    });
+  }
 }
 
 ThreadPool::~ThreadPool() {
@@ -31,6 +46,12 @@ ThreadPool::~ThreadPool() {
   }
   wake_.notify_all();
   for (std::thread& w : workers_) w.join();
+}
+
+float* ThreadPool::thread_scratch() {
+  float* base = scratch_[t_thread_index].data();
+  const size_t misalignment = reinterpret_cast<uintptr_t>(base) % (kScratchAlignFloats * sizeof(float));
+  return base + (misalignment ? kScratchAlignFloats - misalignment / sizeof(float) : 0);
 }
 
 void ThreadPool::run_chunks(Job& job) {

@@ -41,12 +41,18 @@ class ThreadPool {
   // Runs task over [0, range) in chunks of at least `min_chunk` items; returns when all are done.
   void parallelize(size_t range, size_t min_chunk, RangeTask task);
 
+  // Scratch private to the calling thread (the caller of parallelize() or one of the workers),
+  // kScratchBytes long and 64-byte aligned: where GEMM tasks pack their blocks. Allocated once.
+  static constexpr size_t kScratchBytes = 192 * 1024;
+  float* thread_scratch();
+
  private:
   struct Job;
   void worker_loop();
   static void run_chunks(Job& job);
 
   std::vector<std::thread> workers_;
+  std::vector<std::vector<float>> scratch_;  // one per thread, index 0 = the calling thread
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;

@@ -6,7 +6,6 @@
 #include <tuple>
 
 #include "kernels/f32_conv2d.h"
-#include "kernels/f32_gemm.h"
 #include "kernels/f32_pool2d.h"
 #include "kernels/f32_reduce.h"
 #include "kernels/f32_softmax.h"
@@ -19,52 +18,6 @@ namespace wt {
 namespace {
 
 using testing::random_vector;
-
-// --- f32_gemm_1x4_scalar ---------------------------------------------------------------------
-// B as linear's weight [N, K] (transposed) or as matmul's [K, N], each with padded rows.
-// use_dispatcher: f32_gemm (4x8 SIMD128 tiles + scalar edges) instead of the scalar reference kernel.
-class GemmTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, bool, int, bool, bool>> {};
-
-TEST_P(GemmTest, MatchesReference) {
-  const auto [m, n, k, with_bias, act, b_transposed, use_dispatcher] = GetParam();
-  const size_t lda = k + 3, ldc = n + 2;
-  const size_t b_stride_n = b_transposed ? k + 1 : 1, b_stride_k = b_transposed ? 1 : n + 1;
-  auto a = random_vector(m * lda, 1), b = random_vector((n + 1) * (k + 1), 2), bias = random_vector(n, 3);
-  F32MinMax mm;
-  if (act >= 1) mm.min = 0.f;
-  if (act == 2) mm.max = 0.25f;
-  std::vector<float> c(m * ldc, -7.f);
-  auto row_bias = random_vector(m, 4);
-  const F32GemmArgs args{m,
-                         n,
-                         k,
-                         a.data(),
-                         lda,
-                         b.data(),
-                         b_stride_n,
-                         b_stride_k,
-                         with_bias ? bias.data() : nullptr,
-                         c.data(),
-                         ldc,
-                         mm,
-                         with_bias ? row_bias.data() : nullptr};
-  const auto kernel = use_dispatcher ? f32_gemm : f32_gemm_1x4_scalar;
-  kernel(args, 0, m / 2);
-  kernel(args, m / 2, m);  // split ranges, as the thread pool does
-  for (size_t i = 0; i < m; ++i) {
-    for (size_t j = 0; j < n; ++j) {
-      double acc = with_bias ? double(bias[j]) + row_bias[i] : 0.0;
-      for (size_t p = 0; p < k; ++p) acc += double(a[i * lda + p]) * b[j * b_stride_n + p * b_stride_k];
-      ASSERT_NEAR(c[i * ldc + j], testing::clamp_ref(acc, mm), 1e-5 * (1 + k)) << i << "," << j;
-    }
-    for (size_t j = n; j < ldc; ++j) ASSERT_EQ(c[i * ldc + j], -7.f) << "wrote past the row";
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(Shapes, GemmTest,
-                         ::testing::Combine(::testing::Values(1, 3, 4, 5, 9), ::testing::Values(1, 4, 7, 8, 9, 17, 24),
-                                            ::testing::Values(0, 1, 7, 64), ::testing::Bool(),
-                                            ::testing::Values(0, 1, 2), ::testing::Bool(), ::testing::Bool()));
 
 // --- f32_conv2d_nchw_scalar --------------------------------------------------------------------
 struct ConvCase {

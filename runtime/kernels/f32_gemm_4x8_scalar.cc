@@ -1,0 +1,50 @@
+// Scalar reference tiles for the SIMD128 GEMM microkernels, and the kernels of builds without SIMD.
+#include "kernels/f32_gemm.h"
+#include "kernels/simd128.h"
+
+namespace wt {
+namespace {
+
+float finish_value(float sum, float previous, size_t row, size_t col, const F32GemmOutput& out) {
+  if (out.accumulate) sum += previous;
+  if (!out.finish) return sum;
+  if (out.row_bias) sum += out.row_bias[row];
+  if (out.col_bias) sum += out.col_bias[col];
+  return clamp_minmax(sum, out.minmax);
+}
+
+template <size_t kRows>
+void gemm_tile_scalar(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
+                      const F32GemmOutput& out) {
+  float acc[kRows][kGemmNr] = {};
+  for (size_t p = 0; p < k; ++p) {
+    for (size_t r = 0; r < kRows; ++r) {
+      const float av = a[r * lda + p];
+      for (size_t j = 0; j < kGemmNr; ++j) acc[r][j] += av * b[p * ldb + j];
+    }
+  }
+  for (size_t r = 0; r < kRows; ++r) {
+    for (size_t j = 0; j < kGemmNr; ++j) c[r * ldc + j] = finish_value(acc[r][j], c[r * ldc + j], r, j, out);
+  }
+}
+
+}  // namespace
+
+void f32_gemm_4x8_scalar(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
+                         const F32GemmOutput& out) {
+  gemm_tile_scalar<kGemmMr>(k, a, lda, b, ldb, c, ldc, out);
+}
+
+void f32_gemm_1x8_scalar(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out) {
+  gemm_tile_scalar<1>(k, a, 0, b, ldb, c, 0, out);
+}
+
+#if WT_HAVE_SIMD128
+F32Gemm4x8Fn best_f32_gemm_4x8() { return f32_gemm_4x8_simd128; }
+F32Gemm1x8Fn best_f32_gemm_1x8() { return f32_gemm_1x8_simd128; }
+#else
+F32Gemm4x8Fn best_f32_gemm_4x8() { return f32_gemm_4x8_scalar; }
+F32Gemm1x8Fn best_f32_gemm_1x8() { return f32_gemm_1x8_scalar; }
+#endif
+
+}  // namespace wt

@@ -1,0 +1,63 @@
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/f32_gemm.h"
+#include "kernels/f32_gemm_pack.h"
+
+namespace wt {
+namespace {
+
+// Where column j (0-based within the block) of packed row kk goes.
+inline size_t panel_index(size_t kk, size_t j, size_t kc) { return (j / kGemmNr) * kc * kGemmNr + kk * kGemmNr + j % kGemmNr; }
+
+// Zeroes the columns of the last panel past nc, so full tiles can run over it.
+void zero_panel_tail(const F32PackBlock& blk, float* panels) {
+  const size_t tail = blk.nc % kGemmNr;
+  if (tail == 0) return;
+  float* last = panels + (blk.nc / kGemmNr) * blk.kc * kGemmNr;
+  for (size_t kk = 0; kk < blk.kc; ++kk) std::fill(last + kk * kGemmNr + tail, last + (kk + 1) * kGemmNr, 0.f);
+}
+
+}  // namespace
+
+void f32_pack_b_dense(const float* b, size_t stride_n, size_t stride_k, const F32PackBlock& blk, float* panels) {
+  for (size_t kk = 0; kk < blk.kc; ++kk) {
+    const float* row = b + (blk.k0 + kk) * stride_k + blk.n0 * stride_n;
+    size_t j = 0;
+    if (stride_n == 1) {
+      for (; j + kGemmNr <= blk.nc; j += kGemmNr) std::memcpy(panels + panel_index(kk, j, blk.kc), row + j, sizeof(float) * kGemmNr);
+    }
+    for (; j < blk.nc; ++j) panels[panel_index(kk, j, blk.kc)] = row[j * stride_n];
+  }
+  zero_panel_tail(blk, panels);
+}
+
+void f32_pack_b_im2col_nchw(const Conv2dGeometry& g, const float* input, const F32PackBlock& blk, float* panels) {
+  const size_t area = g.kernel_h * g.kernel_w;
+  for (size_t kk = 0; kk < blk.kc; ++kk) {
+    const size_t row = blk.k0 + kk;
+    const size_t c = row / area, ky = (row % area) / g.kernel_w, kx = row % g.kernel_w;
+    const float* plane = input + c * g.in_h * g.in_w;
+    size_t oy = blk.n0 / g.out_w, ox = blk.n0 % g.out_w;
+    for (size_t j = 0; j < blk.nc;) {
+      // One output row segment at a time: the input row index is fixed along it.
+      const size_t run = std::min(g.out_w - ox, blk.nc - j);
+      const size_t iy = oy * g.stride_h + ky * g.dilation_h - g.pad_top;  // wraps when in padding
+      if (iy >= g.in_h) {
+        for (size_t t = 0; t < run; ++t) panels[panel_index(kk, j + t, blk.kc)] = 0.f;
+      } else {
+        const float* in_row = plane + iy * g.in_w;
+        for (size_t t = 0; t < run; ++t) {
+          const size_t ix = (ox + t) * g.stride_w + kx * g.dilation_w - g.pad_left;
+          panels[panel_index(kk, j + t, blk.kc)] = ix < g.in_w ? in_row[ix] : 0.f;
+        }
+      }
+      j += run;
+      ox = 0;
+      ++oy;
+    }
+  }
+  zero_panel_tail(blk, panels);
+}
+
+}  // namespace wt

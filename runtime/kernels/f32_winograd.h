@@ -1,0 +1,34 @@
+// Winograd F(4x4, 3x3) convolution over NCHW (Lavin & Gray, 2015): a 3x3 stride-1 convolution
+// as 36 GEMMs of transformed weights U[36][Cout][Cin] by transformed 6x6 input tiles
+// V[36][Cin][tiles], then an output transform of M[36][Cout][tiles] back to 4x4 pixels. It does
+// 36 multiplications per 16 outputs where direct convolution does 144; the fp32 rounding error
+// it adds is a few ulps times the channel count (tests bound it).
+#pragma once
+
+#include <cstddef>
+
+#include "kernels/activation.h"
+#include "kernels/f32_conv2d.h"
+
+namespace wt {
+
+constexpr size_t kWinogradTile = 4;       // output pixels per tile side
+constexpr size_t kWinogradPositions = 36;  // 6x6 transformed positions
+
+inline size_t winograd_tiles(const Conv2dGeometry& g) {
+  return ((g.out_h + kWinogradTile - 1) / kWinogradTile) * ((g.out_w + kWinogradTile - 1) / kWinogradTile);
+}
+
+// U[pos][o][c] = (G w[o][c] G^T)[pos] for weights [Cout, Cin, 3, 3].
+void f32_winograd_f4x4_3x3_weights(size_t out_channels, size_t in_channels, const float* weight, float* u);
+
+// V[pos][c][tile] = (B^T d B)[pos] for input channels [channel_begin, channel_end) of one image.
+void f32_winograd_f4x4_3x3_input_nchw_scalar(const Conv2dGeometry& g, const float* input, float* v,
+                                             size_t channel_begin, size_t channel_end);
+
+// output[o] = clamp(A^T M[.][o][tile] A + bias[o]) for output channels [channel_begin, channel_end).
+void f32_winograd_f4x4_3x3_output_nchw_scalar(const Conv2dGeometry& g, const float* m, const float* bias,
+                                              F32MinMax minmax, float* output, size_t channel_begin,
+                                              size_t channel_end);
+
+}  // namespace wt

@@ -1,0 +1,140 @@
+#include "ops/gemm.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/f32_gemm.h"
+
+namespace wt {
+namespace {
+
+// Cache blocks (measured with make bench-kernels): a packed B block (kKc x kNc floats, 192 KiB)
+// stays in L2 while each 4-row strip of A (4 x kKc floats, 8 KiB) sits in L1 against it.
+constexpr size_t kKc = 512;
+constexpr size_t kNc = 96;
+static_assert(kKc * kNc * sizeof(float) <= ThreadPool::kScratchBytes, "a packed block must fit the thread scratch");
+// Below this many rows, packing B costs about as much as the multiplication it feeds.
+constexpr size_t kMinRowsToPack = 8;
+// A task computes at least this many rows, so its block packing stays amortized.
+constexpr size_t kMinTaskRows = 16;
+
+size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
+
+struct Task {
+  size_t row_begin, row_end, n0, nc;
+};
+
+class TileRunner {
+ public:
+  TileRunner(const GemmProblem& p, const F32GemmOutput& out)
+      : p_(p), out_(out), gemm_4x8_(best_f32_gemm_4x8()), gemm_1x8_(best_f32_gemm_1x8()) {}
+
+  // Rows [row_begin, row_end) x 8 columns from col (`cols` of them valid) over B rows at ldb.
+  void run_column_strip(size_t row_begin, size_t row_end, size_t k0, size_t kc, const float* b, size_t ldb,
+                        size_t col, size_t cols) const {
+    size_t i = row_begin;
+    for (; i + kGemmMr <= row_end; i += kGemmMr) tile(kGemmMr, i, k0, kc, b, ldb, col, cols);
+    for (; i < row_end; ++i) tile(1, i, k0, kc, b, ldb, col, cols);
+  }
+
+ private:
+  void tile(size_t rows, size_t i, size_t k0, size_t kc, const float* b, size_t ldb, size_t col, size_t cols) const {
+    F32GemmOutput out = out_;
+    out.row_bias = p_.row_bias ? p_.row_bias + i : nullptr;
+    out.col_bias = p_.col_bias ? p_.col_bias + col : nullptr;
+    const float* a = p_.a + i * p_.lda + k0;
+    float* c = p_.c + i * p_.ldc + col;
+    if (cols == kGemmNr) {
+      call(rows, kc, a, b, ldb, c, p_.ldc, out);
+      return;
+    }
+    // A partial tile runs full width on a copy, so no kernel reads or writes past the matrix.
+    float tile_c[kGemmMr * kGemmNr] = {}, tile_bias[kGemmNr] = {};
+    for (size_t r = 0; r < rows; ++r) std::memcpy(tile_c + r * kGemmNr, c + r * p_.ldc, cols * sizeof(float));
+    if (out.col_bias) {
+      std::memcpy(tile_bias, out.col_bias, cols * sizeof(float));
+      out.col_bias = tile_bias;
+    }
+    call(rows, kc, a, b, ldb, tile_c, kGemmNr, out);
+    for (size_t r = 0; r < rows; ++r) std::memcpy(c + r * p_.ldc, tile_c + r * kGemmNr, cols * sizeof(float));
+  }
+
+  void call(size_t rows, size_t kc, const float* a, const float* b, size_t ldb, float* c, size_t ldc,
+            const F32GemmOutput& out) const {
+    if (rows == kGemmMr) {
+      gemm_4x8_(kc, a, p_.lda, b, ldb, c, ldc, out);
+    } else {
+      gemm_1x8_(kc, a, b, ldb, c, out);
+    }
+  }
+
+  const GemmProblem& p_;
+  F32GemmOutput out_;
+  F32Gemm4x8Fn gemm_4x8_;
+  F32Gemm1x8Fn gemm_1x8_;
+};
+
+void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* scratch) {
+  const bool pack = t.row_end - t.row_begin >= kMinRowsToPack;
+  // Blocks of equal depth (no short last block); k = 0 still makes one block, for the epilogue.
+  const size_t k_blocks = std::max<size_t>(1, ceil_div(p.k, kKc)), k_step = ceil_div(p.k, k_blocks);
+  for (size_t kb = 0; kb < k_blocks; ++kb) {
+    const size_t k0 = kb * k_step, kc = std::min(k_step, p.k - k0);
+    F32GemmOutput out;
+    out.accumulate = kb > 0;
+    out.finish = kb + 1 == k_blocks;
+    out.minmax = p.minmax;
+    const TileRunner runner(p, out);
+    if (pack) b.pack({k0, kc, t.n0, t.nc}, scratch);
+    for (size_t j = 0; j < t.nc; j += kGemmNr) {
+      const size_t cols = std::min(kGemmNr, t.nc - j);
+      size_t ldb = kGemmNr;
+      const float* panel = pack ? scratch + j * kc : (cols == kGemmNr ? b.unpacked(k0, t.n0 + j, &ldb) : nullptr);
+      if (!panel) {
+        b.pack({k0, kc, t.n0 + j, cols}, scratch);
+        panel = scratch;
+        ldb = kGemmNr;
+      }
+      runner.run_column_strip(t.row_begin, t.row_end, k0, kc, panel, ldb, t.n0 + j, cols);
+    }
+  }
+}
+
+}  // namespace
+
+void DenseB::pack(const F32PackBlock& block, float* panels) const {
+  f32_pack_b_dense(b_, stride_n_, stride_k_, block, panels);
+}
+
+const float* DenseB::unpacked(size_t k0, size_t n0, size_t* ldb) const {
+  if (stride_n_ != 1 || n0 + kGemmNr > n_) return nullptr;
+  *ldb = stride_k_;
+  return b_ + k0 * stride_k_ + n0;
+}
+
+void run_gemm(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool) {
+  if (p.m == 0 || p.n == 0) return;
+  const size_t col_blocks = ceil_div(p.n, kNc);
+  const size_t threads = static_cast<size_t>(pool.thread_count());
+  // Enough tasks for dynamic balancing (about 4 per thread), rows split only when columns run out.
+  size_t row_splits = 1;
+  if (threads > 1 && col_blocks < 4 * threads) {
+    row_splits = std::min(ceil_div(4 * threads, col_blocks), std::max<size_t>(1, p.m / kMinTaskRows));
+  }
+  const size_t rows_per_split = ceil_div(ceil_div(p.m, row_splits), kGemmMr) * kGemmMr;
+  row_splits = ceil_div(p.m, rows_per_split);
+  pool.parallelize(col_blocks * row_splits, 1, [&](size_t begin, size_t end) {
+    float* scratch = pool.thread_scratch();
+    for (size_t t = begin; t < end; ++t) {
+      const size_t n0 = (t / row_splits) * kNc, r0 = (t % row_splits) * rows_per_split;
+      run_task(p, b, {r0, std::min(p.m, r0 + rows_per_split), n0, std::min(kNc, p.n - n0)}, scratch);
+    }
+  });
+}
+
+void run_gemm_on_this_thread(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool) {
+  float* scratch = pool.thread_scratch();
+  for (size_t n0 = 0; n0 < p.n; n0 += kNc) run_task(p, b, {0, p.m, n0, std::min(kNc, p.n - n0)}, scratch);
+}
+
+}  // namespace wt

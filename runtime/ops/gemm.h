@@ -1,0 +1,61 @@
+// The GEMM driver shared by linear, matmul and convolution: C[m, n] = epilogue(A[m, k] x B[k, n]).
+// A is read in place (weights, activations); B comes from a source that packs cache blocks of it
+// (a dense matrix, or the implicit im2col matrix of a convolution, which is never materialized).
+#pragma once
+
+#include <cstddef>
+
+#include "kernels/activation.h"
+#include "kernels/f32_gemm_pack.h"
+#include "threading/thread_pool.h"
+
+namespace wt {
+
+class GemmBSource {
+ public:
+  virtual ~GemmBSource() = default;
+  virtual void pack(const F32PackBlock& block, float* panels) const = 0;
+  // Where B can be read unpacked 8 columns from n0 (rows at stride *ldb), or nullptr: saves the
+  // packing when A has too few rows to amortize it (batch-1 linear layers).
+  virtual const float* unpacked(size_t /*k0*/, size_t /*n0*/, size_t* /*ldb*/) const { return nullptr; }
+};
+
+class DenseB final : public GemmBSource {
+ public:
+  DenseB(const float* b, size_t stride_n, size_t stride_k, size_t n)
+      : b_(b), stride_n_(stride_n), stride_k_(stride_k), n_(n) {}
+  void pack(const F32PackBlock& block, float* panels) const override;
+  const float* unpacked(size_t k0, size_t n0, size_t* ldb) const override;
+
+ private:
+  const float* b_;
+  size_t stride_n_, stride_k_, n_;
+};
+
+class Im2colB final : public GemmBSource {
+ public:
+  Im2colB(const Conv2dGeometry& g, const float* input) : g_(g), input_(input) {}
+  void pack(const F32PackBlock& block, float* panels) const override { f32_pack_b_im2col_nchw(g_, input_, block, panels); }
+
+ private:
+  const Conv2dGeometry& g_;
+  const float* input_;
+};
+
+struct GemmProblem {
+  size_t m, n, k;
+  const float* a;
+  size_t lda;
+  float* c;
+  size_t ldc;
+  const float* row_bias = nullptr;  // [m]; may be null
+  const float* col_bias = nullptr;  // [n]; may be null
+  F32MinMax minmax;
+};
+
+// Splits the GEMM into (row range, column block) tasks over the pool.
+void run_gemm(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool);
+// The whole GEMM on the calling thread (inside a task that already runs in parallel).
+void run_gemm_on_this_thread(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool);
+
+}  // namespace wt

@@ -1,0 +1,120 @@
+// The GEMM microkernels against their scalar references, and the blocked driver (packing, k and
+// n blocking, row splits over threads, implicit im2col) against double-precision products.
+#include <gtest/gtest.h>
+
+#include <tuple>
+
+#include "kernels/f32_gemm.h"
+#include "kernels/simd128.h"
+#include "ops/gemm.h"
+#include "reference_kernels.h"
+
+namespace wt {
+namespace {
+
+using testing::random_vector;
+
+F32MinMax activation(int act) {
+  F32MinMax mm;
+  if (act >= 1) mm.min = 0.f;
+  if (act == 2) mm.max = 0.25f;
+  return mm;
+}
+
+// --- microkernels: SIMD128 against the scalar reference, every output mode --------------------
+class GemmTileTest : public ::testing::TestWithParam<std::tuple<size_t, bool, bool, bool, int>> {};
+
+TEST_P(GemmTileTest, SimdMatchesScalar) {
+  const auto [k, accumulate, finish, with_bias, act] = GetParam();
+  if (!WT_HAVE_SIMD128) GTEST_SKIP() << "this build has no SIMD128 kernels";
+  const size_t lda = k + 3, ldb = kGemmNr + 5, ldc = kGemmNr + 2;
+  auto a = random_vector(kGemmMr * lda, 1), b = random_vector((k + 1) * ldb, 2);
+  auto row_bias = random_vector(kGemmMr, 3), col_bias = random_vector(kGemmNr, 4);
+  F32GemmOutput out;
+  out.accumulate = accumulate;
+  out.finish = finish;
+  out.row_bias = with_bias ? row_bias.data() : nullptr;
+  out.col_bias = with_bias ? col_bias.data() : nullptr;
+  out.minmax = activation(act);
+  const auto c0 = random_vector(kGemmMr * ldc, 5);
+  auto simd = c0, scalar = c0, simd_row = c0, scalar_row = c0;
+  f32_gemm_4x8_scalar(k, a.data(), lda, b.data(), ldb, scalar.data(), ldc, out);
+  best_f32_gemm_4x8()(k, a.data(), lda, b.data(), ldb, simd.data(), ldc, out);
+  f32_gemm_1x8_scalar(k, a.data(), b.data(), ldb, scalar_row.data(), out);
+  best_f32_gemm_1x8()(k, a.data(), b.data(), ldb, simd_row.data(), out);
+  for (size_t i = 0; i < c0.size(); ++i) {
+    ASSERT_NEAR(simd[i], scalar[i], 1e-5 * (1 + k)) << i;
+    ASSERT_NEAR(simd_row[i], scalar_row[i], 1e-5 * (1 + k)) << i;
+  }
+  for (size_t j = kGemmNr; j < ldc; ++j) ASSERT_EQ(simd[j], c0[j]) << "wrote past the tile";
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, GemmTileTest,
+                         ::testing::Combine(::testing::Values(0, 1, 5, 64), ::testing::Bool(), ::testing::Bool(),
+                                            ::testing::Bool(), ::testing::Values(0, 1, 2)));
+
+// --- the driver: dense B as linear's [N, K] or matmul's [K, N], padded rows ---------------------
+class GemmDriverTest
+    : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, bool, int, bool, int>> {};
+
+TEST_P(GemmDriverTest, MatchesReference) {
+  const auto [m, n, k, with_bias, act, b_transposed, threads] = GetParam();
+  const size_t lda = k + 3, ldc = n + 2;
+  const size_t b_stride_n = b_transposed ? k + 1 : 1, b_stride_k = b_transposed ? 1 : n + 1;
+  auto a = random_vector(m * lda, 1), b = random_vector((n + 1) * (k + 1), 2);
+  auto col_bias = random_vector(n, 3), row_bias = random_vector(m, 4);
+  std::vector<float> c(m * ldc, -7.f);
+  GemmProblem p{m, n, k, a.data(), lda, c.data(), ldc};
+  p.row_bias = with_bias ? row_bias.data() : nullptr;
+  p.col_bias = with_bias ? col_bias.data() : nullptr;
+  p.minmax = activation(act);
+  ThreadPool pool(threads);
+  run_gemm(p, DenseB(b.data(), b_stride_n, b_stride_k, n), pool);
+  for (size_t i = 0; i < m; ++i) {
+    for (size_t j = 0; j < n; ++j) {
+      double acc = with_bias ? double(col_bias[j]) + row_bias[i] : 0.0;
+      for (size_t q = 0; q < k; ++q) acc += double(a[i * lda + q]) * b[j * b_stride_n + q * b_stride_k];
+      ASSERT_NEAR(c[i * ldc + j], testing::clamp_ref(acc, p.minmax), 1e-5 * (1 + k)) << i << "," << j;
+    }
+    for (size_t j = n; j < ldc; ++j) ASSERT_EQ(c[i * ldc + j], -7.f) << "wrote past the row";
+  }
+}
+
+// k = 300 spans two k blocks (accumulation); n = 130 two column blocks; m >= 8 packs B.
+INSTANTIATE_TEST_SUITE_P(Shapes, GemmDriverTest,
+                         ::testing::Combine(::testing::Values(1, 3, 5, 9, 17, 40), ::testing::Values(1, 7, 8, 9, 24, 130),
+                                            ::testing::Values(0, 1, 7, 64, 300), ::testing::Bool(),
+                                            ::testing::Values(0, 2), ::testing::Bool(), ::testing::Values(1, 2)));
+
+// --- the implicit im2col source: convolution as GEMM without an im2col buffer ----------------
+class Im2colGemmTest : public ::testing::TestWithParam<std::tuple<Conv2dGeometry, int>> {};
+
+TEST_P(Im2colGemmTest, MatchesDirectConvolution) {
+  const auto [g, threads] = GetParam();
+  const size_t rows = g.in_channels * g.kernel_h * g.kernel_w, cols = g.out_h * g.out_w;
+  auto in = random_vector(g.in_channels * g.in_h * g.in_w, 4), w = random_vector(g.out_channels * rows, 5);
+  auto bias = random_vector(g.out_channels, 6);
+  std::vector<float> out(g.out_channels * cols), ref(out.size());
+  GemmProblem p{g.out_channels, cols, rows, w.data(), rows, out.data(), cols};
+  p.row_bias = bias.data();
+  ThreadPool pool(threads);
+  run_gemm(p, Im2colB(g, in.data()), pool);
+  testing::conv2d_ref(g, in.data(), w.data(), bias.data(), F32MinMax{}, ref.data());
+  for (size_t i = 0; i < out.size(); ++i) ASSERT_NEAR(out[i], ref[i], 1e-4 * (1 + rows)) << i;
+}
+
+Conv2dGeometry conv(size_t cin, size_t h, size_t w, size_t cout, size_t k, size_t stride, size_t pad, size_t dil) {
+  const size_t oh = (h + 2 * pad - dil * (k - 1) - 1) / stride + 1, ow = (w + 2 * pad - dil * (k - 1) - 1) / stride + 1;
+  return {1, cin, h, w, cout, oh, ow, k, k, stride, stride, pad, pad, dil, dil, 1};
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, Im2colGemmTest,
+                         ::testing::Combine(::testing::Values(conv(3, 7, 5, 4, 3, 1, 1, 1), conv(5, 9, 11, 9, 3, 2, 1, 1),
+                                                              conv(2, 11, 10, 3, 3, 1, 2, 2), conv(3, 6, 6, 5, 1, 1, 0, 1),
+                                                              conv(2, 5, 5, 2, 5, 3, 2, 1),
+                                                              conv(32, 17, 19, 12, 3, 1, 1, 1),  // k = 288: two k blocks
+                                                              conv(4, 23, 23, 16, 3, 2, 0, 1)),
+                                            ::testing::Values(1, 2)));
+
+}  // namespace
+}  // namespace wt
