@@ -7,5 +7,7 @@ namespace wt {
 
 void f32_softmax_strided_scalar(size_t n, size_t stride, const float* x, float* y);
 void f32_log_softmax_strided_scalar(size_t n, size_t stride, const float* x, float* y);
+// Contiguous rows (stride 1) with SIMD128 and the exp of simd128_math.h; other strides go scalar.
+void f32_softmax_simd128(size_t n, size_t stride, const float* x, float* y);
 
 }  // namespace wt

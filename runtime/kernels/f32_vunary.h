@@ -1,9 +1,11 @@
 // Elementwise unary kernels over contiguous runs, one signature for all so ops can table them.
-// Each is exact up to libm (std::exp/tanh/erf); SIMD approximations replace them in the
-// performance work with a stated max error.
+// The scalar kernels are exact up to libm (std::exp/tanh/erf) and are the references; the
+// SIMD128 kernels use polynomial approximations whose maximum errors f32_vunary_simd128.cc states.
 #pragma once
 
 #include <cstddef>
+
+#include "kernels/simd128.h"
 
 namespace wt {
 
@@ -33,5 +35,22 @@ void f32_vrsqrt_scalar(size_t n, const float* x, float* y, const UnaryParams& p)
 void f32_vneg_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
 void f32_vabs_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
 void f32_verf_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+
+void f32_vclampp_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vexp_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vsigmoid_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vsilu_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vtanh_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_verf_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vgelu_erf_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vgelu_tanh_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vhardswish_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
+
+// A SIMD128 kernel's name where the build has them, nullptr where it does not (kernel tables).
+#if WT_HAVE_SIMD128
+#define WT_SIMD128_KERNEL(name) name
+#else
+#define WT_SIMD128_KERNEL(name) nullptr
+#endif
 
 }  // namespace wt

@@ -32,6 +32,7 @@ Result<float> attr(const PrepareContext& ctx, const char* name, double fallback)
 struct UnarySpec {
   const char* name;
   F32UnaryFn fn;
+  F32UnaryFn simd;  // the SIMD128 kernel, when this build and the op have one
   const char* alpha_attr;  // attribute read into params.alpha (nullptr: none)
   double alpha_default;
   const char* beta_attr;
@@ -42,26 +43,26 @@ struct UnarySpec {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 const UnarySpec kUnarySpecs[] = {
-    {"relu", f32_vclampp_scalar, nullptr, 0.0, nullptr, kInf, "max(x, 0)"},
-    {"clamp", f32_vclampp_scalar, "min", -kInf, "max", kInf, "clamp(x, min, max); also relu6 and hardtanh"},
-    {"sigmoid", f32_vsigmoid_scalar, nullptr, 0, nullptr, 0, "1 / (1 + exp(-x))"},
-    {"tanh", f32_vtanh_scalar, nullptr, 0, nullptr, 0, ""},
-    {"silu", f32_vsilu_scalar, nullptr, 0, nullptr, 0, "x * sigmoid(x)"},
-    {"hardswish", f32_vhardswish_scalar, nullptr, 0, nullptr, 0, "x * relu6(x + 3) / 6"},
-    {"hardsigmoid", f32_vhardsigmoid_scalar, nullptr, 0, nullptr, 0, "relu6(x + 3) / 6"},
-    {"gelu", f32_vgelu_erf_scalar, nullptr, 0, nullptr, 0, "exact (erf) form"},
-    {"gelu_tanh", f32_vgelu_tanh_scalar, nullptr, 0, nullptr, 0, "tanh approximation (approximate='tanh')"},
-    {"elu", f32_velu_scalar, "alpha", 1.0, nullptr, 0, "alpha"},
-    {"leaky_relu", f32_vleaky_relu_scalar, "negative_slope", 0.01, nullptr, 0, "negative_slope"},
-    {"softplus", f32_vsoftplus_scalar, "beta", 1.0, "threshold", 20.0, "beta, threshold"},
-    {"mish", f32_vmish_scalar, nullptr, 0, nullptr, 0, "x * tanh(softplus(x))"},
-    {"exp", f32_vexp_scalar, nullptr, 0, nullptr, 0, ""},
-    {"log", f32_vlog_scalar, nullptr, 0, nullptr, 0, ""},
-    {"sqrt", f32_vsqrt_scalar, nullptr, 0, nullptr, 0, ""},
-    {"rsqrt", f32_vrsqrt_scalar, nullptr, 0, nullptr, 0, ""},
-    {"neg", f32_vneg_scalar, nullptr, 0, nullptr, 0, ""},
-    {"abs", f32_vabs_scalar, nullptr, 0, nullptr, 0, ""},
-    {"erf", f32_verf_scalar, nullptr, 0, nullptr, 0, ""},
+    {"relu", f32_vclampp_scalar, WT_SIMD128_KERNEL(f32_vclampp_simd128), nullptr, 0.0, nullptr, kInf, "max(x, 0)"},
+    {"clamp", f32_vclampp_scalar, WT_SIMD128_KERNEL(f32_vclampp_simd128), "min", -kInf, "max", kInf, "clamp(x, min, max); also relu6 and hardtanh"},
+    {"sigmoid", f32_vsigmoid_scalar, WT_SIMD128_KERNEL(f32_vsigmoid_simd128), nullptr, 0, nullptr, 0, "1 / (1 + exp(-x))"},
+    {"tanh", f32_vtanh_scalar, WT_SIMD128_KERNEL(f32_vtanh_simd128), nullptr, 0, nullptr, 0, ""},
+    {"silu", f32_vsilu_scalar, WT_SIMD128_KERNEL(f32_vsilu_simd128), nullptr, 0, nullptr, 0, "x * sigmoid(x)"},
+    {"hardswish", f32_vhardswish_scalar, WT_SIMD128_KERNEL(f32_vhardswish_simd128), nullptr, 0, nullptr, 0, "x * relu6(x + 3) / 6"},
+    {"hardsigmoid", f32_vhardsigmoid_scalar, nullptr, nullptr, 0, nullptr, 0, "relu6(x + 3) / 6"},
+    {"gelu", f32_vgelu_erf_scalar, WT_SIMD128_KERNEL(f32_vgelu_erf_simd128), nullptr, 0, nullptr, 0, "exact (erf) form"},
+    {"gelu_tanh", f32_vgelu_tanh_scalar, WT_SIMD128_KERNEL(f32_vgelu_tanh_simd128), nullptr, 0, nullptr, 0, "tanh approximation (approximate='tanh')"},
+    {"elu", f32_velu_scalar, nullptr, "alpha", 1.0, nullptr, 0, "alpha"},
+    {"leaky_relu", f32_vleaky_relu_scalar, nullptr, "negative_slope", 0.01, nullptr, 0, "negative_slope"},
+    {"softplus", f32_vsoftplus_scalar, nullptr, "beta", 1.0, "threshold", 20.0, "beta, threshold"},
+    {"mish", f32_vmish_scalar, nullptr, nullptr, 0, nullptr, 0, "x * tanh(softplus(x))"},
+    {"exp", f32_vexp_scalar, WT_SIMD128_KERNEL(f32_vexp_simd128), nullptr, 0, nullptr, 0, ""},
+    {"log", f32_vlog_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
+    {"sqrt", f32_vsqrt_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
+    {"rsqrt", f32_vrsqrt_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
+    {"neg", f32_vneg_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
+    {"abs", f32_vabs_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
+    {"erf", f32_verf_scalar, WT_SIMD128_KERNEL(f32_verf_simd128), nullptr, 0, nullptr, 0, ""},
 };
 
 const UnarySpec* find_spec(const std::string& name) {
@@ -91,7 +92,7 @@ Result<std::unique_ptr<OpKernel>> prepare_unary(const PrepareContext& ctx) {
   if (spec->fn == f32_vsoftplus_scalar && params.alpha == 0.f) return ctx.error("beta must not be 0");
   const TensorInfo& x = *ctx.input(0);
   ctx.outputs->push_back({DType::kFloat32, x.shape});
-  return make_kernel(UnaryKernel(spec->fn, static_cast<size_t>(numel(x.shape)), params));
+  return make_kernel(UnaryKernel(spec->simd ? spec->simd : spec->fn, static_cast<size_t>(numel(x.shape)), params));
 }
 
 }  // namespace

@@ -313,10 +313,21 @@ TEST_P(SoftmaxTest, StridedMatchesReference) {
     ASSERT_NEAR(y[i * stride], std::exp(double(x[i * stride]) - mx) / sum, 1e-6);
     ASSERT_NEAR(ly[i * stride], double(x[i * stride]) - mx - std::log(sum), 1e-5);
   }
+#if WT_HAVE_SIMD128
+  std::vector<float> sy(x.size(), -5.f);
+  f32_softmax_simd128(n, stride, x.data(), sy.data());
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (i % stride == 0) {
+      ASSERT_NEAR(sy[i], std::exp(double(x[i]) - mx) / sum, 1e-6) << i;
+    } else {
+      ASSERT_EQ(sy[i], -5.f) << "wrote between strided elements";
+    }
+  }
+#endif
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, SoftmaxTest,
-                         ::testing::Combine(::testing::Values(1, 2, 7, 100), ::testing::Values(1, 3)));
+                         ::testing::Combine(::testing::Values(1, 2, 4, 7, 8, 100, 129), ::testing::Values(1, 3)));
 
 }  // namespace
 }  // namespace wt
