@@ -22,10 +22,14 @@ export interface TensorSpec {
 export interface MemoryStats {
   /** Size of the WebAssembly memory in bytes. */
   heapSize: number;
-  /** Bytes of weights of the loaded models (used in place, inside the heap). */
+  /** Bytes of the loaded model files, held in the heap (weights are used in place). */
+  fileBytes: number;
+  /** Of fileBytes, the weights. */
   weightBytes: number;
-  /** Bytes of the activation arenas planned at load time. */
+  /** Activation arenas and op scratch, planned at load time. */
   arenaBytes: number;
+  /** fileBytes + arenaBytes: what the models need; inference allocates nothing more. */
+  plannedBytes: number;
   models: number;
 }
 

@@ -75,7 +75,7 @@ class Runtime {
     this._heap().set(bytes, ptr);
     const handle = this._m._wt_model_load(this._handle, ptr, bytes.length); // takes ownership of ptr
     if (!handle) throw this._error("loading the model");
-    const model = new Model(this, handle);
+    const model = new Model(this, handle, bytes.length);
     this._models.add(model);
     return model;
   }
@@ -95,14 +95,23 @@ class Runtime {
     return tensor;
   }
 
+  /**
+   * The wasm heap and what the loaded models planned at load time: their file bytes (weights are
+   * used in place) and their activation arenas with op scratch. Inference allocates nothing
+   * beyond these, apart from the input and output tensors the caller holds.
+   */
   getMemoryStats() {
-    let weights = 0;
-    let arena = 0;
-    for (const model of this._models) {
-      weights += model.weightBytes;
-      arena += model.arenaBytes;
-    }
-    return { heapSize: this._heap().length, weightBytes: weights, arenaBytes: arena, models: this._models.size };
+    const sum = (key) => [...this._models].reduce((total, model) => total + model[key], 0);
+    const fileBytes = sum("fileBytes");
+    const arenaBytes = sum("arenaBytes");
+    return {
+      heapSize: this._heap().length,
+      fileBytes,
+      weightBytes: sum("weightBytes"),
+      arenaBytes,
+      plannedBytes: fileBytes + arenaBytes,
+      models: this._models.size,
+    };
   }
 
   dispose() {
@@ -136,7 +145,7 @@ const IO_INPUT = 0;
 const IO_OUTPUT = 1;
 
 class Model {
-  constructor(runtime, handle) {
+  constructor(runtime, handle, fileBytes) {
     this._rt = runtime;
     this._handle = handle;
     this._shapeScratch = runtime._alloc(8 * 8);
@@ -144,6 +153,7 @@ class Model {
     this.outputs = this._specs(IO_OUTPUT, runtime._m._wt_model_num_outputs(handle));
     this.arenaBytes = runtime._m._wt_model_arena_bytes(handle);
     this.weightBytes = runtime._m._wt_model_weight_bytes(handle);
+    this.fileBytes = fileBytes;
   }
 
   _specs(io, count) {

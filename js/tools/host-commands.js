@@ -58,7 +58,7 @@ export function createHost(runtime) {
       const m = await runtime.loadModel(req.path || req.url || decodeBase64(req.bytes));
       const id = nextModel++;
       models.set(id, m);
-      return { model: id, inputs: m.inputs, outputs: m.outputs };
+      return { model: id, inputs: m.inputs, outputs: m.outputs, weightBytes: m.weightBytes, arenaBytes: m.arenaBytes };
     },
     unload: (req) => {
       model(req.model).dispose();

@@ -65,8 +65,9 @@ def cmd_run(args) -> int:
 def cmd_info(args) -> int:
     from .serialize import read_info_from_file
     info = read_info_from_file(args.model)
+    memory = _planned_memory(args.model) if args.plan else None
     if args.json:
-        print(json.dumps(info.__dict__, indent=2))
+        print(json.dumps({**info.__dict__, **({"memory": memory} if memory else {})}, indent=2))
         return 0
     print(f"file:       {args.model} ({info.file_bytes} bytes, {info.weight_bytes} bytes of weights)")
     print(f"producer:   {info.producer}")
@@ -77,7 +78,26 @@ def cmd_info(args) -> int:
     print(f"ops:        {sum(info.op_counts.values())} ({', '.join(f'{k} x{v}' for k, v in sorted(info.op_counts.items()))})")
     for k, v in sorted(info.metadata.items()):
         print(f"metadata:   {k} = {v}")
+    if memory:
+        print(f"memory:     {_mib(memory['file_bytes'] + memory['arena_bytes'])} planned = {_mib(memory['file_bytes'])} "
+              f"file (weights used in place) + {_mib(memory['arena_bytes'])} activation arena and op scratch; "
+              "inference allocates nothing more")
     return 0
+
+
+def _mib(nbytes: int) -> str:
+    return f"{nbytes / 2**20:.1f} MiB"
+
+
+def _planned_memory(path) -> dict:
+    """The memory plan the runtime makes at load time (native runtime if built, else Node)."""
+    from ._paths import NATIVE_LIBRARY
+    from .runtime import WASMRuntime
+    with WASMRuntime("native" if NATIVE_LIBRARY.exists() else "node") as runtime:
+        model = runtime.load_model(path)
+        memory = model.memory
+        model.close()
+    return memory
 
 
 def main(argv=None) -> int:
@@ -102,6 +122,7 @@ def main(argv=None) -> int:
     p = sub.add_parser("info", help="show a model file's inputs, outputs, ops and sizes")
     p.add_argument("model")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--plan", action="store_true", help="also load the file and print the runtime's memory plan")
     p.set_defaults(fn=cmd_info)
     args = parser.parse_args(argv)
     from .errors import WASMTorchError

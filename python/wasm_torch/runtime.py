@@ -36,13 +36,14 @@ class WASMRuntime:
         # The runtime accepted the file, so its metadata parses.
         if isinstance(path_or_bytes, (bytes, bytearray)):
             data = bytes(path_or_bytes)
-            handle, inputs, outputs = self._backend.load_bytes(data)
+            handle, inputs, outputs, memory = self._backend.load_bytes(data)
             info = read_info(data)
         else:
             path = Path(path_or_bytes).resolve()
-            handle, inputs, outputs = self._backend.load_path(path)
+            handle, inputs, outputs, memory = self._backend.load_path(path)
             info = read_info_from_file(path)
         model = Model(self._backend, handle, inputs, outputs)
+        model.memory = {"file_bytes": info.file_bytes, **memory}
         structure = info.metadata.get("output_structure")
         model.structure = json.loads(structure) if structure else None
         return model
@@ -66,6 +67,8 @@ class Model:
         self._backend, self._handle = backend, handle
         self.inputs, self.outputs = inputs, outputs   # [{"name", "dtype", "shape"}]
         self.structure = None  # set by WASMRuntime.load_model from the file's metadata
+        # {"file_bytes", "weight_bytes", "arena_bytes"}: planned at load; inference allocates nothing more
+        self.memory = None
 
     def forward(self, *tensors):
         """Returns what the exported model returned: a tensor, or its tuple/list/dict structure."""
@@ -122,6 +125,7 @@ class _NativeBackend:
             "wt_model_tensor_rank": (i, [p, i, i]), "wt_model_tensor_shape": (i64p, [p, i, i]),
             "wt_model_tensor_bytes": (z, [p, i, i]), "wt_model_set_input": (i, [p, i, p, z, i, i, i64p]),
             "wt_model_forward": (i, [p]), "wt_model_output_data": (p, [p, i]),
+            "wt_model_arena_bytes": (z, [p]), "wt_model_weight_bytes": (z, [p]),
         }
         for name, (res, args) in signatures.items():
             fn = getattr(lib, name)
@@ -160,7 +164,8 @@ class _NativeBackend:
         model = self.lib.wt_model_load(self.runtime, buf, len(data))
         if not model:
             self._raise()
-        return model, self._specs(model, 0), self._specs(model, 1)
+        memory = {"weight_bytes": self.lib.wt_model_weight_bytes(model), "arena_bytes": self.lib.wt_model_arena_bytes(model)}
+        return model, self._specs(model, 0), self._specs(model, 1), memory
 
     def _run(self, model, arrays):
         for k, a in enumerate(arrays):
@@ -234,12 +239,15 @@ class _HostBackend:
 
     def load_path(self, path: Path):
         # By path: model files can exceed what one JSON string may hold.
-        reply = self._call({"cmd": "load", "path": str(path)})
-        return reply["model"], reply["inputs"], reply["outputs"]
+        return self._loaded(self._call({"cmd": "load", "path": str(path)}))
 
     def load_bytes(self, data: bytes):
-        reply = self._call({"cmd": "load", "bytes": base64.b64encode(data).decode()})
-        return reply["model"], reply["inputs"], reply["outputs"]
+        return self._loaded(self._call({"cmd": "load", "bytes": base64.b64encode(data).decode()}))
+
+    @staticmethod
+    def _loaded(reply):
+        memory = {"weight_bytes": reply["weightBytes"], "arena_bytes": reply["arenaBytes"]}
+        return reply["model"], reply["inputs"], reply["outputs"], memory
 
     @staticmethod
     def _encode(arrays):

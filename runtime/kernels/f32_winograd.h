@@ -19,8 +19,9 @@ inline size_t winograd_tiles(const Conv2dGeometry& g) {
   return ((g.out_h + kWinogradTile - 1) / kWinogradTile) * ((g.out_w + kWinogradTile - 1) / kWinogradTile);
 }
 
-// U[pos][o][c] = (G w[o][c] G^T)[pos] for weights [Cout, Cin, 3, 3].
-void f32_winograd_f4x4_3x3_weights(size_t out_channels, size_t in_channels, const float* weight, float* u);
+// U[pos][o][c] = (G w[o][c] G^T)[pos] for weights [Cout, Cin, 3, 3], output channels [o_begin, o_end).
+void f32_winograd_f4x4_3x3_weights(size_t out_channels, size_t in_channels, const float* weight, float* u,
+                                   size_t o_begin, size_t o_end);
 
 // V[pos][c][tile] = (B^T d B)[pos] for input channels [channel_begin, channel_end) of one image.
 void f32_winograd_f4x4_3x3_input_nchw_scalar(const Conv2dGeometry& g, const float* input, float* v,

@@ -41,9 +41,10 @@ inline void weight_transform_3(const float* g, size_t s, float* u, size_t us) {
 
 }  // namespace
 
-void f32_winograd_f4x4_3x3_weights(size_t out_channels, size_t in_channels, const float* weight, float* u) {
+void f32_winograd_f4x4_3x3_weights(size_t out_channels, size_t in_channels, const float* weight, float* u,
+                                   size_t o_begin, size_t o_end) {
   const size_t plane = out_channels * in_channels;
-  for (size_t oc = 0; oc < plane; ++oc) {
+  for (size_t oc = o_begin * in_channels; oc < o_end * in_channels; ++oc) {
     const float* g = weight + oc * 9;
     float t[kIn * 3], r[kIn * kIn];
     for (size_t x = 0; x < 3; ++x) weight_transform_3(g + x, 3, t + x, 3);    // G g: 6x3

@@ -1,6 +1,5 @@
 // conv2d over NCHW: x [N, C, H, W], W [O, C/groups, kh, kw], b [O]; optional fused relu/relu6.
 #include <algorithm>
-#include <vector>
 
 #include "kernels/f32_conv2d.h"
 #include "kernels/f32_dwconv2d.h"
@@ -74,14 +73,13 @@ class GemmConv2dKernel final : public OpKernel {
   F32MinMax minmax_;
 };
 
-// 3x3 stride-1 convolutions with enough output tiles: Winograd F(4x4, 3x3) over weights transformed
-// once at load time. Smaller outputs waste too much of each 4x4 tile and go through the GEMM.
+// 3x3 stride-1 convolutions with enough output tiles: Winograd F(4x4, 3x3). Smaller outputs waste
+// too much of each 4x4 tile and go through the GEMM. The transformed weights (4x the 3x3 ones) are
+// recomputed into the op scratch on every run rather than kept: that costs about 1-9% of the
+// layer's work and keeps the model's memory at file + planned arena.
 class WinogradConv2dKernel final : public OpKernel {
  public:
-  WinogradConv2dKernel(Conv2dGeometry g, F32MinMax minmax, const float* weight)
-      : g_(g), minmax_(minmax), tiles_(winograd_tiles(g)), u_(kWinogradPositions * g.out_channels * g.in_channels) {
-    f32_winograd_f4x4_3x3_weights(g.out_channels, g.in_channels, weight, u_.data());
-  }
+  WinogradConv2dKernel(Conv2dGeometry g, F32MinMax minmax) : g_(g), minmax_(minmax), tiles_(winograd_tiles(g)) {}
 
   static bool applies(const Conv2dGeometry& g) {
     return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
@@ -90,21 +88,25 @@ class WinogradConv2dKernel final : public OpKernel {
   }
 
   size_t workspace_bytes() const override {
-    return kWinogradPositions * (g_.in_channels + g_.out_channels) * tiles_ * sizeof(float);
+    return kWinogradPositions * (g_.out_channels * g_.in_channels + (g_.in_channels + g_.out_channels) * tiles_) *
+           sizeof(float);
   }
-  size_t packed_weight_bytes() const override { return u_.size() * sizeof(float); }
 
   void run(const RunContext& ctx) const override {
-    float* v = static_cast<float*>(ctx.workspace);
-    float* m = v + kWinogradPositions * g_.in_channels * tiles_;
     const size_t cin = g_.in_channels, cout = g_.out_channels;
+    float* u = static_cast<float*>(ctx.workspace);
+    float* v = u + kWinogradPositions * cout * cin;
+    float* m = v + kWinogradPositions * cin * tiles_;
+    ctx.pool->parallelize(cout, 1, [&](size_t b, size_t e) {
+      f32_winograd_f4x4_3x3_weights(cout, cin, ctx.in_f32(1), u, b, e);
+    });
     for (size_t n = 0; n < g_.batch; ++n) {
       const float* in = ctx.in_f32(0) + n * cin * g_.in_h * g_.in_w;
       float* out = ctx.out_f32(0) + n * cout * g_.out_h * g_.out_w;
       ctx.pool->parallelize(cin, 1, [&](size_t b, size_t e) { f32_winograd_f4x4_3x3_input_nchw_scalar(g_, in, v, b, e); });
       ctx.pool->parallelize(kWinogradPositions, 1, [&](size_t b, size_t e) {
         for (size_t pos = b; pos < e; ++pos) {
-          const GemmProblem p{cout, tiles_, cin, u_.data() + pos * cout * cin, cin, m + pos * cout * tiles_, tiles_};
+          const GemmProblem p{cout, tiles_, cin, u + pos * cout * cin, cin, m + pos * cout * tiles_, tiles_};
           run_gemm_on_this_thread(p, DenseB(v + pos * cin * tiles_, 1, tiles_, tiles_), *ctx.pool);
         }
       });
@@ -116,12 +118,11 @@ class WinogradConv2dKernel final : public OpKernel {
 
  private:
   static constexpr size_t kMinChannels = 8;
-  static constexpr size_t kMinTiles = 16;  // measured: below this the GEMM path wins (docs/PERFORMANCE.md)
+  static constexpr size_t kMinTiles = 16;  // 14x14 outputs and up (docs/PERFORMANCE.md)
 
   Conv2dGeometry g_;
   F32MinMax minmax_;
   size_t tiles_;
-  std::vector<float> u_;  // [36][Cout][Cin]
 };
 
 Result<std::unique_ptr<OpKernel>> prepare_conv2d(const PrepareContext& ctx) {
@@ -144,9 +145,7 @@ Result<std::unique_ptr<OpKernel>> prepare_conv2d(const PrepareContext& ctx) {
                    z(out_w),      z(w[2]),        z(w[3]),        z(stride[0]), z(stride[1]), z(padding[0]),
                    z(padding[1]), z(dilation[0]), z(dilation[1]), z(groups)};
   if (g.in_channels == g.groups) return make_kernel(DirectConv2dKernel(g, minmax));
-  if (WinogradConv2dKernel::applies(g) && ctx.input(1)->is_constant) {
-    return make_kernel(WinogradConv2dKernel(g, minmax, static_cast<const float*>(ctx.input(1)->constant_data)));
-  }
+  if (WinogradConv2dKernel::applies(g)) return make_kernel(WinogradConv2dKernel(g, minmax));
   return make_kernel(GemmConv2dKernel(g, minmax));
 }
 

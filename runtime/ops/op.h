@@ -63,8 +63,6 @@ class OpKernel {
   virtual void run(const RunContext& ctx) const = 0;
   // Scratch memory run() needs (e.g. an im2col buffer); planned once at load time.
   virtual size_t workspace_bytes() const { return 0; }
-  // Weights the kernel re-laid out at load time (e.g. Winograd-transformed), held beside the file.
-  virtual size_t packed_weight_bytes() const { return 0; }
 };
 
 struct OpDef {

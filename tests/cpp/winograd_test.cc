@@ -23,7 +23,8 @@ TEST_P(WinogradTest, MatchesDirectConvolution) {
   const size_t tiles = winograd_tiles(g);
   std::vector<float> u(kWinogradPositions * cout * cin), v(kWinogradPositions * cin * tiles);
   std::vector<float> m(kWinogradPositions * cout * tiles), out(cout * oh * ow), ref(out.size());
-  f32_winograd_f4x4_3x3_weights(cout, cin, weight.data(), u.data());
+  f32_winograd_f4x4_3x3_weights(cout, cin, weight.data(), u.data(), 0, cout / 2);
+  f32_winograd_f4x4_3x3_weights(cout, cin, weight.data(), u.data(), cout / 2, cout);
   f32_winograd_f4x4_3x3_input_nchw_scalar(g, in.data(), v.data(), 0, cin / 2);
   f32_winograd_f4x4_3x3_input_nchw_scalar(g, in.data(), v.data(), cin / 2, cin);
   ThreadPool pool(1);

@@ -115,6 +115,8 @@ describe("API behaviour", () => {
     assert.equal(stats.models, before.models + 1);
     assert.ok(stats.weightBytes > before.weightBytes && stats.arenaBytes > before.arenaBytes);
     assert.ok(stats.heapSize >= stats.weightBytes + stats.arenaBytes);
+    assert.equal(stats.fileBytes - before.fileBytes, loadFixture("cnn").modelBytes.length);
+    assert.equal(stats.plannedBytes, stats.fileBytes + stats.arenaBytes);
     model.dispose();
     assert.equal(runtime.getMemoryStats().models, before.models);
   });

@@ -19,6 +19,10 @@ def test_export_info_run(tmp_path):
 
     info = subprocess.run(CLI + ["info", str(model_path)], capture_output=True, text=True, check=True).stdout
     assert "input:      input0 float32[3, 20]" in info and "linear x3" in info
+    plan = subprocess.run(CLI + ["info", str(model_path), "--plan", "--json"], capture_output=True, text=True, check=True)
+    memory = __import__("json").loads(plan.stdout)["memory"]
+    assert memory["file_bytes"] == model_path.stat().st_size
+    assert memory["arena_bytes"] >= 3 * 5 * 4  # at least the output, planned at load
 
     x = np.random.default_rng(0).standard_normal((3, 20)).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
