@@ -17,6 +17,11 @@ struct Pool2dGeometry {
 
 void f32_maxpool2d_nchw_scalar(const Pool2dGeometry& g, const float* input, float* output, size_t plane_begin,
                                size_t plane_end);
+// Dilation 1 and rows of at most kMaxPoolRow floats (a stack buffer holds one), any stride/padding.
+constexpr size_t kMaxPoolRow = 4096;
+bool f32_maxpool2d_simd128_supports(const Pool2dGeometry& g);
+void f32_maxpool2d_nchw_simd128(const Pool2dGeometry& g, const float* input, float* output, size_t plane_begin,
+                                size_t plane_end);
 void f32_avgpool2d_nchw_scalar(const Pool2dGeometry& g, const float* input, float* output, size_t plane_begin,
                                size_t plane_end);
 // PyTorch's adaptive windows: rows [floor(i*H/oh), ceil((i+1)*H/oh)), likewise columns.

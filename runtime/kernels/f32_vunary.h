@@ -46,11 +46,4 @@ void f32_vgelu_erf_simd128(size_t n, const float* x, float* y, const UnaryParams
 void f32_vgelu_tanh_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
 void f32_vhardswish_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
 
-// A SIMD128 kernel's name where the build has them, nullptr where it does not (kernel tables).
-#if WT_HAVE_SIMD128
-#define WT_SIMD128_KERNEL(name) name
-#else
-#define WT_SIMD128_KERNEL(name) nullptr
-#endif
-
 }  // namespace wt

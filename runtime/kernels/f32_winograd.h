@@ -1,5 +1,6 @@
 // Winograd F(4x4, 3x3) convolution over NCHW (Lavin & Gray, 2015): a 3x3 stride-1 convolution
-// as 36 GEMMs of transformed weights U[36][Cout][Cin] by transformed 6x6 input tiles
+// as 36 GEMMs of transformed weights U[Cout][36][Cin] (GEMM A operands with lda = 36 * Cin) by
+// transformed 6x6 input tiles
 // V[36][Cin][tiles], then an output transform of M[36][Cout][tiles] back to 4x4 pixels. It does
 // 36 multiplications per 16 outputs where direct convolution does 144; the fp32 rounding error
 // it adds is a few ulps times the channel count (tests bound it).
@@ -19,9 +20,15 @@ inline size_t winograd_tiles(const Conv2dGeometry& g) {
   return ((g.out_h + kWinogradTile - 1) / kWinogradTile) * ((g.out_w + kWinogradTile - 1) / kWinogradTile);
 }
 
-// U[pos][o][c] = (G w[o][c] G^T)[pos] for weights [Cout, Cin, 3, 3], output channels [o_begin, o_end).
-void f32_winograd_f4x4_3x3_weights(size_t out_channels, size_t in_channels, const float* weight, float* u,
-                                   size_t o_begin, size_t o_end);
+// U[o][pos][c] = (G w[o][c] G^T)[pos] for weights [Cout, Cin, 3, 3], output channels [o_begin, o_end):
+// each output channel's 36 x Cin block is written in one place, not scattered over 36 planes.
+void f32_winograd_f4x4_3x3_weights_scalar(size_t in_channels, const float* weight, float* u, size_t o_begin,
+                                          size_t o_end);
+// Four input channels per vector; the same contract.
+void f32_winograd_f4x4_3x3_weights_simd128(size_t in_channels, const float* weight, float* u, size_t o_begin,
+                                           size_t o_end);
+using F32WinogradWeightsFn = void (*)(size_t, const float*, float*, size_t, size_t);
+F32WinogradWeightsFn best_f32_winograd_f4x4_3x3_weights();
 
 // V[pos][c][tile] = (B^T d B)[pos] for input channels [channel_begin, channel_end) of one image.
 void f32_winograd_f4x4_3x3_input_nchw_scalar(const Conv2dGeometry& g, const float* input, float* v,

@@ -13,3 +13,10 @@
 #else
 #define WT_HAVE_SIMD128 0
 #endif
+
+// A SIMD128 kernel's name where the build has them, nullptr where it does not (kernel tables).
+#if WT_HAVE_SIMD128
+#define WT_SIMD128_KERNEL(name) name
+#else
+#define WT_SIMD128_KERNEL(name) nullptr
+#endif

@@ -37,6 +37,8 @@ class GemmConv2dKernel final : public OpKernel {
  public:
   GemmConv2dKernel(Conv2dGeometry g, F32MinMax minmax) : g_(g), minmax_(minmax) {}
 
+  size_t workspace_bytes() const override { return gemm_shared_pack_bytes(out_size(), rows()); }
+
   void run(const RunContext& ctx) const override {
     const size_t cin_g = g_.in_channels / g_.groups, cout_g = g_.out_channels / g_.groups;
     for (size_t n = 0; n < g_.batch; ++n) {
@@ -52,6 +54,7 @@ class GemmConv2dKernel final : public OpKernel {
                       out_size()};
         p.row_bias = bias ? bias + group * cout_g : nullptr;
         p.minmax = minmax_;
+        p.shared_pack = static_cast<float*>(ctx.workspace);
         if (pointwise()) {
           run_gemm(p, DenseB(in, 1, out_size(), out_size()), *ctx.pool);
         } else {
@@ -98,7 +101,7 @@ class WinogradConv2dKernel final : public OpKernel {
     float* v = u + kWinogradPositions * cout * cin;
     float* m = v + kWinogradPositions * cin * tiles_;
     ctx.pool->parallelize(cout, 1, [&](size_t b, size_t e) {
-      f32_winograd_f4x4_3x3_weights(cout, cin, ctx.in_f32(1), u, b, e);
+      best_f32_winograd_f4x4_3x3_weights()(cin, ctx.in_f32(1), u, b, e);
     });
     for (size_t n = 0; n < g_.batch; ++n) {
       const float* in = ctx.in_f32(0) + n * cin * g_.in_h * g_.in_w;
@@ -106,7 +109,7 @@ class WinogradConv2dKernel final : public OpKernel {
       ctx.pool->parallelize(cin, 1, [&](size_t b, size_t e) { f32_winograd_f4x4_3x3_input_nchw_scalar(g_, in, v, b, e); });
       ctx.pool->parallelize(kWinogradPositions, 1, [&](size_t b, size_t e) {
         for (size_t pos = b; pos < e; ++pos) {
-          const GemmProblem p{cout, tiles_, cin, u + pos * cout * cin, cin, m + pos * cout * tiles_, tiles_};
+          const GemmProblem p{cout, tiles_, cin, u + pos * cin, kWinogradPositions * cin, m + pos * cout * tiles_, tiles_};
           run_gemm_on_this_thread(p, DenseB(v + pos * cin * tiles_, 1, tiles_, tiles_), *ctx.pool);
         }
       });

@@ -74,10 +74,15 @@ class TileRunner {
   F32Gemm1x8Fn gemm_1x8_;
 };
 
-void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* scratch) {
-  const bool pack = t.row_end - t.row_begin >= kMinRowsToPack;
-  // Blocks of equal depth (no short last block); k = 0 still makes one block, for the epilogue.
-  const size_t k_blocks = std::max<size_t>(1, ceil_div(p.k, kKc)), k_step = ceil_div(p.k, k_blocks);
+size_t round_up(size_t a, size_t b) { return ceil_div(a, b) * b; }
+
+// Blocks of equal depth (no short last block); k = 0 still makes one block, for the epilogue.
+size_t k_block_count(size_t k) { return std::max<size_t>(1, ceil_div(k, kKc)); }
+
+// `prepacked`: all of B's k blocks for this task's columns, packed by the caller (or null).
+void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* scratch, const float* prepacked) {
+  const bool pack = t.row_end - t.row_begin >= kMinRowsToPack || prepacked;
+  const size_t k_blocks = k_block_count(p.k), k_step = ceil_div(p.k, k_blocks);
   for (size_t kb = 0; kb < k_blocks; ++kb) {
     const size_t k0 = kb * k_step, kc = std::min(k_step, p.k - k0);
     F32GemmOutput out;
@@ -85,11 +90,12 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
     out.finish = kb + 1 == k_blocks;
     out.minmax = p.minmax;
     const TileRunner runner(p, out);
-    if (pack) b.pack({k0, kc, t.n0, t.nc}, scratch);
+    const float* block = prepacked ? prepacked + k0 * round_up(t.nc, kGemmNr) : scratch;
+    if (pack && !prepacked) b.pack({k0, kc, t.n0, t.nc}, scratch);
     for (size_t j = 0; j < t.nc; j += kGemmNr) {
       const size_t cols = std::min(kGemmNr, t.nc - j);
       size_t ldb = kGemmNr;
-      const float* panel = pack ? scratch + j * kc : (cols == kGemmNr ? b.unpacked(k0, t.n0 + j, &ldb) : nullptr);
+      const float* panel = pack ? block + j * kc : (cols == kGemmNr ? b.unpacked(k0, t.n0 + j, &ldb) : nullptr);
       if (!panel) {
         b.pack({k0, kc, t.n0 + j, cols}, scratch);
         panel = scratch;
@@ -121,20 +127,35 @@ void run_gemm(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool) {
   if (threads > 1 && col_blocks < 4 * threads) {
     row_splits = std::min(ceil_div(4 * threads, col_blocks), std::max<size_t>(1, p.m / kMinTaskRows));
   }
-  const size_t rows_per_split = ceil_div(ceil_div(p.m, row_splits), kGemmMr) * kGemmMr;
+  const size_t rows_per_split = round_up(ceil_div(p.m, row_splits), kGemmMr);
   row_splits = ceil_div(p.m, rows_per_split);
+  const float* prepacked = nullptr;
+  if (row_splits > 1 && col_blocks == 1 && p.shared_pack) {
+    const size_t k_blocks = k_block_count(p.k), k_step = ceil_div(p.k, k_blocks);
+    pool.parallelize(k_blocks, 1, [&](size_t begin, size_t end) {
+      for (size_t kb = begin; kb < end; ++kb) {
+        const size_t k0 = kb * k_step;
+        b.pack({k0, std::min(k_step, p.k - k0), 0, p.n}, p.shared_pack + k0 * round_up(p.n, kGemmNr));
+      }
+    });
+    prepacked = p.shared_pack;
+  }
   pool.parallelize(col_blocks * row_splits, 1, [&](size_t begin, size_t end) {
     float* scratch = pool.thread_scratch();
     for (size_t t = begin; t < end; ++t) {
       const size_t n0 = (t / row_splits) * kNc, r0 = (t % row_splits) * rows_per_split;
-      run_task(p, b, {r0, std::min(p.m, r0 + rows_per_split), n0, std::min(kNc, p.n - n0)}, scratch);
+      run_task(p, b, {r0, std::min(p.m, r0 + rows_per_split), n0, std::min(kNc, p.n - n0)}, scratch, prepacked);
     }
   });
 }
 
+size_t gemm_shared_pack_bytes(size_t n, size_t k) {
+  return n <= kNc ? std::max<size_t>(k, 1) * round_up(n, kGemmNr) * sizeof(float) : 0;
+}
+
 void run_gemm_on_this_thread(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool) {
   float* scratch = pool.thread_scratch();
-  for (size_t n0 = 0; n0 < p.n; n0 += kNc) run_task(p, b, {0, p.m, n0, std::min(kNc, p.n - n0)}, scratch);
+  for (size_t n0 = 0; n0 < p.n; n0 += kNc) run_task(p, b, {0, p.m, n0, std::min(kNc, p.n - n0)}, scratch, nullptr);
 }
 
 }  // namespace wt

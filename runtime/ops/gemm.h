@@ -51,7 +51,12 @@ struct GemmProblem {
   const float* row_bias = nullptr;  // [m]; may be null
   const float* col_bias = nullptr;  // [n]; may be null
   F32MinMax minmax;
+  // gemm_shared_pack_bytes() of scratch, or null: when B is one column block (small n) and the
+  // rows are split over threads, B is packed once here for all of them instead of once per task.
+  float* shared_pack = nullptr;
 };
+
+size_t gemm_shared_pack_bytes(size_t n, size_t k);
 
 // Splits the GEMM into (row range, column block) tasks over the pool.
 void run_gemm(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool);

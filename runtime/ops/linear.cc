@@ -10,12 +10,15 @@ class LinearKernel final : public OpKernel {
   LinearKernel(size_t m, size_t n, size_t k, bool weight_kn, F32MinMax minmax)
       : m_(m), n_(n), k_(k), weight_kn_(weight_kn), minmax_(minmax) {}
 
+  size_t workspace_bytes() const override { return gemm_shared_pack_bytes(n_, k_); }
+
   void run(const RunContext& ctx) const override {
     // [K, N] weights (as the exporter writes them) are read unpacked by batch-1 rows.
     const DenseB weight(ctx.in_f32(1), weight_kn_ ? 1 : k_, weight_kn_ ? n_ : 1, n_);
     GemmProblem p{m_, n_, k_, ctx.in_f32(0), k_, ctx.out_f32(0), n_};
     p.col_bias = ctx.in_f32(2);
     p.minmax = minmax_;
+    p.shared_pack = static_cast<float*>(ctx.workspace);
     run_gemm(p, weight, *ctx.pool);
   }
 

@@ -1,5 +1,6 @@
 // max_pool2d, avg_pool2d and adaptive_avg_pool2d over [N, C, H, W] or [C, H, W].
 #include "kernels/f32_pool2d.h"
+#include "kernels/simd128.h"
 #include "ops/conv_geometry.h"
 
 namespace wt {
@@ -63,6 +64,7 @@ Result<std::unique_ptr<OpKernel>> prepare_pool2d(const PrepareContext& ctx, Pool
                          z(kernel[0]),           z(kernel[1]),       z(stride[0]),   z(stride[1]),
                          z(padding[0]),          z(padding[1]),      z(dilation[0]), z(dilation[1]),
                          count_include_pad != 0, z(divisor_override)};
+  if (is_max && f32_maxpool2d_simd128_supports(g)) fn = WT_SIMD128_KERNEL(f32_maxpool2d_nchw_simd128);
   return make_kernel(Pool2dKernel(fn, g, planes_of(x)));
 }
 

@@ -11,6 +11,16 @@ thread_local size_t t_thread_index = 0;
 
 constexpr size_t kScratchAlignFloats = 16;
 
+// Ops arrive back to back, and a futex wake-up costs tens of microseconds (more through
+// emscripten's pthreads): workers and the caller poll this many times before they sleep.
+constexpr int kSpinPolls = 1 << 16;
+
+template <typename Done>
+void spin_until(Done done) {
+  for (int i = 0; i < kSpinPolls && !done(); ++i) {
+  }
+}
+
 }  // namespace
 
 struct ThreadPool::Job {
@@ -74,13 +84,15 @@ void ThreadPool::parallelize(size_t range, size_t min_chunk, RangeTask task) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     job_ = &job;
-    active_workers_ = workers_.size();
-    ++generation_;
+    active_workers_.store(workers_.size(), std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
   run_chunks(job);
+  auto all_done = [this] { return active_workers_.load(std::memory_order_acquire) == 0; };
+  spin_until(all_done);
   std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [this] { return active_workers_ == 0; });
+  done_.wait(lock, all_done);
   job_ = nullptr;
 }
 
@@ -88,16 +100,18 @@ void ThreadPool::worker_loop() {
   size_t seen = 0;
   for (;;) {
     Job* job;
+    spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+      wake_.wait(lock, [&] { return stopping_ || generation_.load(std::memory_order_relaxed) != seen; });
       if (stopping_) return;
-      seen = generation_;
+      seen = generation_.load(std::memory_order_relaxed);
       job = job_;
     }
     run_chunks(*job);
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (--active_workers_ == 0) done_.notify_one();
+    if (active_workers_.fetch_sub(1, std::memory_order_acq_rel) != 1) continue;
+    std::lock_guard<std::mutex> lock(mutex_);  // the caller may be between its check and its wait
+    done_.notify_one();
   }
 }
 

@@ -57,8 +57,8 @@ class ThreadPool {
   std::condition_variable wake_;
   std::condition_variable done_;
   Job* job_ = nullptr;
-  size_t generation_ = 0;
-  size_t active_workers_ = 0;
+  std::atomic<size_t> generation_{0};
+  std::atomic<size_t> active_workers_{0};
   bool stopping_ = false;
 };
 

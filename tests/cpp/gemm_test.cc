@@ -68,6 +68,8 @@ TEST_P(GemmDriverTest, MatchesReference) {
   p.row_bias = with_bias ? row_bias.data() : nullptr;
   p.col_bias = with_bias ? col_bias.data() : nullptr;
   p.minmax = activation(act);
+  std::vector<float> shared(gemm_shared_pack_bytes(n, k) / sizeof(float));
+  p.shared_pack = shared.empty() ? nullptr : shared.data();  // used when 2 threads split m = 40
   ThreadPool pool(threads);
   run_gemm(p, DenseB(b.data(), b_stride_n, b_stride_k, n), pool);
   for (size_t i = 0; i < m; ++i) {
@@ -97,6 +99,8 @@ TEST_P(Im2colGemmTest, MatchesDirectConvolution) {
   std::vector<float> out(g.out_channels * cols), ref(out.size());
   GemmProblem p{g.out_channels, cols, rows, w.data(), rows, out.data(), cols};
   p.row_bias = bias.data();
+  std::vector<float> shared(gemm_shared_pack_bytes(cols, rows) / sizeof(float));
+  p.shared_pack = shared.empty() ? nullptr : shared.data();
   ThreadPool pool(threads);
   run_gemm(p, Im2colB(g, in.data()), pool);
   testing::conv2d_ref(g, in.data(), w.data(), bias.data(), F32MinMax{}, ref.data());
@@ -113,7 +117,8 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Im2colGemmTest,
                                                               conv(2, 11, 10, 3, 3, 1, 2, 2), conv(3, 6, 6, 5, 1, 1, 0, 1),
                                                               conv(2, 5, 5, 2, 5, 3, 2, 1),
                                                               conv(32, 17, 19, 12, 3, 1, 1, 1),  // k = 288: two k blocks
-                                                              conv(4, 23, 23, 16, 3, 2, 0, 1)),
+                                                              conv(4, 23, 23, 16, 3, 2, 0, 1),
+                                                              conv(64, 7, 7, 40, 3, 1, 1, 1)),  // shared pack
                                             ::testing::Values(1, 2)));
 
 }  // namespace
