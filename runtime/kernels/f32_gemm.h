@@ -36,11 +36,18 @@ void f32_gemm_4x8_simd128(size_t k, const float* a, size_t lda, const float* b, 
 void f32_gemm_1x8_scalar(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out);
 void f32_gemm_1x8_simd128(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out);
 
+// One row, 32 columns, B read unpacked (batch-1 linear layers): each B row contributes two whole
+// cache lines, so a GEMV streams the weights once instead of re-reading half-used lines.
+constexpr size_t kGemvNr = 32;
+void f32_gemm_1x32_scalar(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out);
+void f32_gemm_1x32_simd128(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out);
+
 // The best kernels this build has (SIMD128 where available, the scalar references otherwise).
 using F32Gemm4x8Fn = void (*)(size_t, const float*, size_t, const float*, size_t, float*, size_t,
                               const F32GemmOutput&);
 using F32Gemm1x8Fn = void (*)(size_t, const float*, const float*, size_t, float*, const F32GemmOutput&);
 F32Gemm4x8Fn best_f32_gemm_4x8();
 F32Gemm1x8Fn best_f32_gemm_1x8();
+F32Gemm1x8Fn best_f32_gemm_1x32();
 
 }  // namespace wt

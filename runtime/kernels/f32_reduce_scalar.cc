@@ -5,42 +5,55 @@
 
 namespace wt {
 
+namespace {
+
+// One output: combines base[index(r)] for r < count. `index` is the identity for contiguous
+// reductions (global pooling, last-dim sums) and StridedSpace::offset otherwise.
+template <typename Index>
+float reduce_one(const ReduceGeometry& g, const float* base, size_t count, Index index) {
+  double acc = g.op == ReduceOp::kMax   ? -std::numeric_limits<double>::infinity()
+               : g.op == ReduceOp::kMin ? std::numeric_limits<double>::infinity()
+                                        : 0.0;
+  double mean = 0.0;
+  if (g.op == ReduceOp::kVar) {  // two passes: exact enough in double
+    for (size_t r = 0; r < count; ++r) mean += base[index(r)];
+    mean /= static_cast<double>(count);
+  }
+  for (size_t r = 0; r < count; ++r) {
+    const double v = base[index(r)];
+    switch (g.op) {
+      case ReduceOp::kSum:
+      case ReduceOp::kMean:
+        acc += v;
+        break;
+      case ReduceOp::kMax:
+        acc = (v > acc || v != v) ? v : acc;
+        break;
+      case ReduceOp::kMin:
+        acc = (v < acc || v != v) ? v : acc;
+        break;
+      case ReduceOp::kVar:
+        acc += (v - mean) * (v - mean);
+        break;
+    }
+  }
+  if (g.op == ReduceOp::kMean) acc /= static_cast<double>(count);
+  if (g.op == ReduceOp::kVar) {
+    acc /= std::fmax(static_cast<double>(count) - g.correction, 0.0);
+    if (g.take_sqrt) acc = std::sqrt(acc);
+  }
+  return static_cast<float>(acc);
+}
+
+}  // namespace
+
 void f32_reduce_scalar(const ReduceGeometry& g, const float* x, float* y, size_t out_begin, size_t out_end) {
   const size_t count = g.reduced.count();
+  const bool contiguous = g.reduced.is_contiguous();
   for (size_t o = out_begin; o < out_end; ++o) {
     const float* base = x + g.kept.offset(o);
-    double acc = g.op == ReduceOp::kMax   ? -std::numeric_limits<double>::infinity()
-                 : g.op == ReduceOp::kMin ? std::numeric_limits<double>::infinity()
-                                          : 0.0;
-    double mean = 0.0;
-    if (g.op == ReduceOp::kVar) {  // two passes: exact enough in double
-      for (size_t r = 0; r < count; ++r) mean += base[g.reduced.offset(r)];
-      mean /= static_cast<double>(count);
-    }
-    for (size_t r = 0; r < count; ++r) {
-      const double v = base[g.reduced.offset(r)];
-      switch (g.op) {
-        case ReduceOp::kSum:
-        case ReduceOp::kMean:
-          acc += v;
-          break;
-        case ReduceOp::kMax:
-          acc = (v > acc || v != v) ? v : acc;
-          break;
-        case ReduceOp::kMin:
-          acc = (v < acc || v != v) ? v : acc;
-          break;
-        case ReduceOp::kVar:
-          acc += (v - mean) * (v - mean);
-          break;
-      }
-    }
-    if (g.op == ReduceOp::kMean) acc /= static_cast<double>(count);
-    if (g.op == ReduceOp::kVar) {
-      acc /= std::fmax(static_cast<double>(count) - g.correction, 0.0);
-      if (g.take_sqrt) acc = std::sqrt(acc);
-    }
-    y[o] = static_cast<float>(acc);
+    y[o] = contiguous ? reduce_one(g, base, count, [](size_t r) { return r; })
+                      : reduce_one(g, base, count, [&](size_t r) { return g.reduced.offset(r); });
   }
 }
 

@@ -8,6 +8,15 @@ size_t StridedSpace::count() const {
   return n;
 }
 
+bool StridedSpace::is_contiguous() const {
+  size_t expected = 1;
+  for (int i = rank - 1; i >= 0; --i) {
+    if (size[i] != 1 && stride[i] != expected) return false;
+    expected *= size[i];
+  }
+  return true;
+}
+
 size_t StridedSpace::offset(size_t flat) const {
   size_t off = 0;
   for (int i = rank - 1; i >= 0; --i) {

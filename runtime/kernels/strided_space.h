@@ -13,6 +13,7 @@ struct StridedSpace {
   size_t stride[kMaxDims] = {};
   size_t count() const;
   size_t offset(size_t flat) const;  // element offset of the flat-th index (row-major)
+  bool is_contiguous() const;        // offset(flat) == flat for every index
 };
 
 }  // namespace wt

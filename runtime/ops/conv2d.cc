@@ -1,4 +1,4 @@
-// conv2d over NCHW: x [N, C, H, W], W [O, C/groups, kh, kw], b [O]; optional fused relu/relu6.
+// conv2d over NCHW: x [N, C, H, W], W [O, C/groups, kh, kw], b [O]; optional fused activation.
 #include <algorithm>
 
 #include "kernels/f32_conv2d.h"
@@ -15,19 +15,20 @@ namespace {
 // a direct kernel over output planes (SIMD128 across output columns where the build has it).
 class DirectConv2dKernel final : public OpKernel {
  public:
-  DirectConv2dKernel(Conv2dGeometry g, F32MinMax minmax) : g_(g), minmax_(minmax) {}
+  DirectConv2dKernel(Conv2dGeometry g, FusedActivation act) : g_(g), act_(act) {}
 
   void run(const RunContext& ctx) const override {
     const size_t planes = g_.batch * g_.out_channels;
     const auto kernel = f32_dwconv2d_simd128_supports(g_) ? f32_dwconv2d_nchw_simd128 : f32_conv2d_nchw_scalar;
     ctx.pool->parallelize(planes, 1, [&](size_t begin, size_t end) {
-      kernel(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), minmax_, ctx.out_f32(0), begin, end);
+      kernel(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), act_.minmax, ctx.out_f32(0), begin, end);
+      act_.apply(ctx.out_f32(0) + begin * g_.out_h * g_.out_w, (end - begin) * g_.out_h * g_.out_w);
     });
   }
 
  private:
   Conv2dGeometry g_;
-  F32MinMax minmax_;
+  FusedActivation act_;
 };
 
 // Every other convolution, per image and group: out[Cout_g, OH*OW] = W[Cout_g, Cin_g*kh*kw] x
@@ -35,7 +36,7 @@ class DirectConv2dKernel final : public OpKernel {
 // the implicit im2col matrix otherwise, packed block by block (no im2col buffer).
 class GemmConv2dKernel final : public OpKernel {
  public:
-  GemmConv2dKernel(Conv2dGeometry g, F32MinMax minmax) : g_(g), minmax_(minmax) {}
+  GemmConv2dKernel(Conv2dGeometry g, FusedActivation act) : g_(g), act_(act) {}
 
   size_t workspace_bytes() const override { return gemm_shared_pack_bytes(out_size(), rows()); }
 
@@ -53,7 +54,8 @@ class GemmConv2dKernel final : public OpKernel {
                       ctx.out_f32(0) + (n * g_.out_channels + group * cout_g) * out_size(),
                       out_size()};
         p.row_bias = bias ? bias + group * cout_g : nullptr;
-        p.minmax = minmax_;
+        p.minmax = act_.minmax;
+        p.activation = act_.fn;
         p.shared_pack = static_cast<float*>(ctx.workspace);
         if (pointwise()) {
           run_gemm(p, DenseB(in, 1, out_size(), out_size()), *ctx.pool);
@@ -73,7 +75,7 @@ class GemmConv2dKernel final : public OpKernel {
   size_t out_size() const { return g_.out_h * g_.out_w; }
 
   Conv2dGeometry g_;
-  F32MinMax minmax_;
+  FusedActivation act_;
 };
 
 // 3x3 stride-1 convolutions with enough output tiles: Winograd F(4x4, 3x3). Smaller outputs waste
@@ -82,7 +84,7 @@ class GemmConv2dKernel final : public OpKernel {
 // layer's work and keeps the model's memory at file + planned arena.
 class WinogradConv2dKernel final : public OpKernel {
  public:
-  WinogradConv2dKernel(Conv2dGeometry g, F32MinMax minmax) : g_(g), minmax_(minmax), tiles_(winograd_tiles(g)) {}
+  WinogradConv2dKernel(Conv2dGeometry g, FusedActivation act) : g_(g), act_(act), tiles_(winograd_tiles(g)) {}
 
   static bool applies(const Conv2dGeometry& g) {
     return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
@@ -114,7 +116,8 @@ class WinogradConv2dKernel final : public OpKernel {
         }
       });
       ctx.pool->parallelize(cout, 1, [&](size_t b, size_t e) {
-        f32_winograd_f4x4_3x3_output_nchw_scalar(g_, m, ctx.in_f32(2), minmax_, out, b, e);
+        f32_winograd_f4x4_3x3_output_nchw_scalar(g_, m, ctx.in_f32(2), act_.minmax, out, b, e);
+        act_.apply(out + b * g_.out_h * g_.out_w, (e - b) * g_.out_h * g_.out_w);
       });
     }
   }
@@ -124,7 +127,7 @@ class WinogradConv2dKernel final : public OpKernel {
   static constexpr size_t kMinTiles = 16;  // 14x14 outputs and up (docs/PERFORMANCE.md)
 
   Conv2dGeometry g_;
-  F32MinMax minmax_;
+  FusedActivation act_;
   size_t tiles_;
 };
 
@@ -140,21 +143,21 @@ Result<std::unique_ptr<OpKernel>> prepare_conv2d(const PrepareContext& ctx) {
   WT_RETURN_IF_ERROR(check_conv_bias(ctx, w[0]));
   WT_ASSIGN_OR_RETURN(int64_t out_h, conv_output_size(ctx, x[2], w[2], stride[0], padding[0], dilation[0], false));
   WT_ASSIGN_OR_RETURN(int64_t out_w, conv_output_size(ctx, x[3], w[3], stride[1], padding[1], dilation[1], false));
-  WT_ASSIGN_OR_RETURN(F32MinMax minmax, read_fused_activation(ctx));
+  WT_ASSIGN_OR_RETURN(FusedActivation act, read_fused_activation(ctx));
   ctx.outputs->push_back({DType::kFloat32, {x[0], w[0], out_h, out_w}});
 
   auto z = [](int64_t v) { return static_cast<size_t>(v); };
   Conv2dGeometry g{z(x[0]),       z(x[1]),        z(x[2]),        z(x[3]),      z(w[0]),      z(out_h),
                    z(out_w),      z(w[2]),        z(w[3]),        z(stride[0]), z(stride[1]), z(padding[0]),
                    z(padding[1]), z(dilation[0]), z(dilation[1]), z(groups)};
-  if (g.in_channels == g.groups) return make_kernel(DirectConv2dKernel(g, minmax));
-  if (WinogradConv2dKernel::applies(g)) return make_kernel(WinogradConv2dKernel(g, minmax));
-  return make_kernel(GemmConv2dKernel(g, minmax));
+  if (g.in_channels == g.groups) return make_kernel(DirectConv2dKernel(g, act));
+  if (WinogradConv2dKernel::applies(g)) return make_kernel(WinogradConv2dKernel(g, act));
+  return make_kernel(GemmConv2dKernel(g, act));
 }
 
 }  // namespace
 
 extern const OpDef kConv2dOp = {"conv2d", prepare_conv2d, "float32",
-                                "NCHW; Winograd F(4x4,3x3) for 3x3 stride 1, else implicit-im2col GEMM (packed blocks, 4x8 SIMD128 tiles); depthwise direct; fused relu/relu6"};
+                                "NCHW; Winograd F(4x4,3x3) for 3x3 stride 1, else implicit-im2col GEMM (packed blocks, 4x8 SIMD128 tiles); depthwise direct; fused activations"};
 
 }  // namespace wt

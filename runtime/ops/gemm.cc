@@ -27,7 +27,22 @@ struct Task {
 class TileRunner {
  public:
   TileRunner(const GemmProblem& p, const F32GemmOutput& out)
-      : p_(p), out_(out), gemm_4x8_(best_f32_gemm_4x8()), gemm_1x8_(best_f32_gemm_1x8()) {}
+      : p_(p),
+        out_(out),
+        gemm_4x8_(best_f32_gemm_4x8()),
+        gemm_1x8_(best_f32_gemm_1x8()),
+        gemv_1x32_(best_f32_gemm_1x32()) {}
+
+  // Rows [row_begin, row_end) x 32 columns from col, B unpacked: the GEMV of batch-1 layers.
+  void run_gemv_strip(size_t row_begin, size_t row_end, size_t k0, size_t kc, const float* b, size_t ldb,
+                      size_t col) const {
+    F32GemmOutput out = out_;
+    out.col_bias = p_.col_bias ? p_.col_bias + col : nullptr;
+    for (size_t i = row_begin; i < row_end; ++i) {
+      out.row_bias = p_.row_bias ? p_.row_bias + i : nullptr;
+      gemv_1x32_(kc, p_.a + i * p_.lda + k0, b, ldb, p_.c + i * p_.ldc + col, out);
+    }
+  }
 
   // Rows [row_begin, row_end) x 8 columns from col (`cols` of them valid) over B rows at ldb.
   void run_column_strip(size_t row_begin, size_t row_end, size_t k0, size_t kc, const float* b, size_t ldb,
@@ -72,6 +87,7 @@ class TileRunner {
   F32GemmOutput out_;
   F32Gemm4x8Fn gemm_4x8_;
   F32Gemm1x8Fn gemm_1x8_;
+  F32Gemm1x8Fn gemv_1x32_;
 };
 
 size_t round_up(size_t a, size_t b) { return ceil_div(a, b) * b; }
@@ -95,13 +111,26 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
     for (size_t j = 0; j < t.nc; j += kGemmNr) {
       const size_t cols = std::min(kGemmNr, t.nc - j);
       size_t ldb = kGemmNr;
-      const float* panel = pack ? block + j * kc : (cols == kGemmNr ? b.unpacked(k0, t.n0 + j, &ldb) : nullptr);
+      const float* wide = nullptr;
+      if (!pack && t.row_end - t.row_begin < kGemmMr && j + kGemvNr <= t.nc &&
+          (wide = b.unpacked(k0, t.n0 + j, kGemvNr, &ldb))) {
+        runner.run_gemv_strip(t.row_begin, t.row_end, k0, kc, wide, ldb, t.n0 + j);
+        j += kGemvNr - kGemmNr;
+        continue;
+      }
+      const float* panel = pack ? block + j * kc : (cols == kGemmNr ? b.unpacked(k0, t.n0 + j, cols, &ldb) : nullptr);
       if (!panel) {
         b.pack({k0, kc, t.n0 + j, cols}, scratch);
         panel = scratch;
         ldb = kGemmNr;
       }
       runner.run_column_strip(t.row_begin, t.row_end, k0, kc, panel, ldb, t.n0 + j, cols);
+    }
+  }
+  if (p.activation) {
+    for (size_t i = t.row_begin; i < t.row_end; ++i) {
+      float* c = p.c + i * p.ldc + t.n0;
+      p.activation(t.nc, c, c, UnaryParams{});
     }
   }
 }
@@ -112,8 +141,8 @@ void DenseB::pack(const F32PackBlock& block, float* panels) const {
   f32_pack_b_dense(b_, stride_n_, stride_k_, block, panels);
 }
 
-const float* DenseB::unpacked(size_t k0, size_t n0, size_t* ldb) const {
-  if (stride_n_ != 1 || n0 + kGemmNr > n_) return nullptr;
+const float* DenseB::unpacked(size_t k0, size_t n0, size_t cols, size_t* ldb) const {
+  if (stride_n_ != 1 || n0 + cols > n_) return nullptr;
   *ldb = stride_k_;
   return b_ + k0 * stride_k_ + n0;
 }

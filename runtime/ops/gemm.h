@@ -7,6 +7,7 @@
 
 #include "kernels/activation.h"
 #include "kernels/f32_gemm_pack.h"
+#include "kernels/f32_vunary.h"
 #include "threading/thread_pool.h"
 
 namespace wt {
@@ -15,9 +16,11 @@ class GemmBSource {
  public:
   virtual ~GemmBSource() = default;
   virtual void pack(const F32PackBlock& block, float* panels) const = 0;
-  // Where B can be read unpacked 8 columns from n0 (rows at stride *ldb), or nullptr: saves the
-  // packing when A has too few rows to amortize it (batch-1 linear layers).
-  virtual const float* unpacked(size_t /*k0*/, size_t /*n0*/, size_t* /*ldb*/) const { return nullptr; }
+  // Where B can be read unpacked `cols` columns from n0 (rows at stride *ldb), or nullptr: saves
+  // the packing when A has too few rows to amortize it (batch-1 linear layers).
+  virtual const float* unpacked(size_t /*k0*/, size_t /*n0*/, size_t /*cols*/, size_t* /*ldb*/) const {
+    return nullptr;
+  }
 };
 
 class DenseB final : public GemmBSource {
@@ -25,7 +28,7 @@ class DenseB final : public GemmBSource {
   DenseB(const float* b, size_t stride_n, size_t stride_k, size_t n)
       : b_(b), stride_n_(stride_n), stride_k_(stride_k), n_(n) {}
   void pack(const F32PackBlock& block, float* panels) const override;
-  const float* unpacked(size_t k0, size_t n0, size_t* ldb) const override;
+  const float* unpacked(size_t k0, size_t n0, size_t cols, size_t* ldb) const override;
 
  private:
   const float* b_;
@@ -51,6 +54,7 @@ struct GemmProblem {
   const float* row_bias = nullptr;  // [m]; may be null
   const float* col_bias = nullptr;  // [n]; may be null
   F32MinMax minmax;
+  F32UnaryFn activation = nullptr;  // applied in place to each finished block of C (fused silu, gelu...)
   // gemm_shared_pack_bytes() of scratch, or null: when B is one column block (small n) and the
   // rows are split over threads, B is packed once here for all of them instead of once per task.
   float* shared_pack = nullptr;

@@ -49,6 +49,37 @@ def test_o2_folds_batch_norm_and_fuses_relu(tmp_model):
     assert {"fold_batch_norm_into_conv", "fuse_activation"} <= set(o2.passes_applied)
 
 
+class _FusableActivations(torch.nn.Module):
+    """Each conv2d/linear feeds one activation the O2 pass fuses into it (incl. a Winograd 3x3 conv,
+    a depthwise one and a 1x1 one), and the epilogue must compute what eager does."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv3 = torch.nn.Conv2d(8, 8, 3, padding=1)  # 16x16 output: Winograd
+        self.dw = torch.nn.Conv2d(8, 8, 3, padding=1, groups=8)
+        self.pw = torch.nn.Conv2d(8, 12, 1)
+        self.strided = torch.nn.Conv2d(12, 12, 3, stride=2, padding=1)
+        self.fc1, self.fc2, self.fc3 = torch.nn.Linear(768, 40), torch.nn.Linear(40, 40), torch.nn.Linear(40, 9)
+
+    def forward(self, x):
+        x = torch.nn.functional.silu(self.conv3(x))
+        x = torch.nn.functional.hardswish(self.dw(x))
+        x = torch.sigmoid(self.pw(x))
+        x = torch.clamp(self.strided(x), -0.1, 0.3)
+        x = torch.nn.functional.gelu(self.fc1(x.flatten(1)))
+        x = torch.tanh(self.fc2(x))
+        return torch.nn.functional.gelu(self.fc3(x), approximate="tanh")
+
+
+def test_o2_fuses_every_epilogue_activation(runtime, tmp_model):
+    model, x = _FusableActivations().eval(), torch.randn(2, 8, 16, 16)
+    report = _export(model, x, tmp_model, "O2")
+    assert set(report.ops) == {"conv2d", "linear", "reshape"}, report.ops
+    with torch.no_grad():
+        expected = model(x)
+    torch.testing.assert_close(runtime.load_model(tmp_model).forward(x), expected, atol=ATOL, rtol=1e-4)
+
+
 def test_runtime_reports_its_variant(runtime):
     info = runtime.info()
     assert info["threads"] >= 1

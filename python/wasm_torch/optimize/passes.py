@@ -52,17 +52,25 @@ def fold_batch_norm_into_conv(graph: ir.Graph) -> bool:
     return changed
 
 
+# Elementwise ops conv2d/linear can apply to their own output: clamps in the GEMM epilogue, the
+# functions to each finished output block while it is still in cache (runtime ops/fused_activation.h).
+_FUSABLE_ACTIVATIONS = ("relu", "clamp", "sigmoid", "tanh", "silu", "hardswish", "gelu", "gelu_tanh")
+
+
 def fuse_activation(graph: ir.Graph) -> bool:
-    """conv2d/linear followed by relu (its only reader) computes relu in its epilogue."""
+    """conv2d/linear followed by an activation (its only reader) computes it in its epilogue."""
     users = graph.consumers()
     changed = False
     for producer in list(graph.nodes):
         if producer.op not in _FUSABLE_PRODUCERS or producer.attrs.get("activation", "none") != "none":
             continue
         act = _sole_consumer(users, producer.outputs[0])
-        if act is None or act.op != "relu":
+        if act is None or act.op not in _FUSABLE_ACTIVATIONS:
             continue
-        producer.attrs["activation"] = "relu"
+        producer.attrs["activation"] = act.op
+        if act.op == "clamp":
+            producer.attrs["activation_min"] = act.attrs["min"]
+            producer.attrs["activation_max"] = act.attrs["max"]
         producer.outputs = act.outputs
         graph.nodes.remove(act)
         changed = True
