@@ -59,6 +59,14 @@ def pytorch(name, threads, iterations, warmup):
     return subprocess_times([sys.executable, str(HERE / "torch_runner.py"), name, str(threads), str(iterations), str(warmup)])
 
 
+def run_counts(probe_ms):
+    """Runs per round and warm-up runs for a model taking about probe_ms: fast models get more of
+    both, so V8 has tiered every runner's code up (it does so per function, after some calls) and
+    each sample is a median over enough runs."""
+    fast = 300.0 / max(min(probe_ms), 0.01)
+    return max(PER_ROUND, min(int(fast / 3), 300)), max(WARMUP, min(int(fast), 1000))
+
+
 def wasm_torch(runtime, name, inputs, iterations, warmup):
     model = runtime.load_model(WORK / f"{name}.wtm")
     try:
@@ -82,11 +90,12 @@ def main():
                 runners[f"ort-web-{t}t"] = lambda it, wu, t=t: ort(name, "web", t, it, wu)
                 runners[f"ort-node-{t}t"] = lambda it, wu, t=t: ort(name, "node", t, it, wu)
                 runners[f"torch-{t}t"] = lambda it, wu, t=t: pytorch(name, t, it, wu)
+            per_round, warmup = run_counts(wasm_torch(runtimes["wt-node-1t"], name, inputs, 3, 1))
             times = {key: [] for key in columns}
             for _ in range(ROUNDS):  # interleaved: every runner once per round
                 for key in columns:
                     try:
-                        times[key] += runners[key](PER_ROUND, WARMUP)
+                        times[key] += runners[key](per_round, warmup)
                     except Exception as e:  # a peer that cannot run this model is reported, not fatal
                         times[key] = None if not times[key] else times[key]
                         print(f"{name} {key}: {e}", file=sys.stderr)
@@ -115,7 +124,8 @@ def render(results, columns):
     chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True).stdout.strip()
     lines = [f"# wasm-torch benchmark, {time.strftime('%Y-%m-%d')}", "",
              f"Machine: {cpu}, {os.cpu_count()} cores, {platform.platform()}; Node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}; {chromium}; torch {torch.__version__} (OpenBLAS).",
-             f"Batch 1; {ROUNDS} interleaved rounds x {PER_ROUND} runs after {WARMUP} warm-up runs per runner; median (p90) in ms.", "",
+             f"Batch 1; {ROUNDS} interleaved rounds x at least {PER_ROUND} runs after at least {WARMUP} warm-up runs per runner "
+             "(more for models under 150 ms, so V8 tiers every runner up); median (p90) in ms.", "",
              "| model | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
     for name, times in results.items():
         lines.append(f"| {name} | " + " | ".join(f"{med(times[c]):.1f} ({p90(times[c]):.1f})" if times[c] else "n/a" for c in columns) + " |")

@@ -33,6 +33,25 @@ export interface MemoryStats {
   models: number;
 }
 
+export interface OperationTime {
+  /** Index among the runtime's loaded models (Runtime.getProfilingData only). */
+  model?: number;
+  index: number;
+  op: string;
+  /** Module path in the PyTorch model. */
+  source: string;
+  totalMs: number;
+  /** totalMs over the forward calls since profiling was enabled. */
+  meanMs: number;
+}
+
+export interface ProfilingData {
+  enabled: boolean;
+  operationTimes: OperationTime[];
+  /** Mean ms per forward, summed per op type. */
+  byOp: Record<string, number>;
+}
+
 export declare class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
@@ -50,8 +69,11 @@ export declare class Model {
   readonly outputs: TensorSpec[];
   readonly arenaBytes: number;
   readonly weightBytes: number;
+  readonly fileBytes: number;
   /** Resolves to one Tensor, or an array when the model has several outputs. */
   forward(...inputs: Tensor[]): Promise<Tensor | Tensor[]>;
+  /** This model's operation times (see Runtime.enableOperationProfiling). */
+  getProfilingData(): { runs: number; operationTimes: OperationTime[]; byOp: Record<string, number> };
   dispose(): void;
 }
 
@@ -64,6 +86,9 @@ export declare class Runtime {
   loadModel(source: string | URL | ArrayBuffer | ArrayBufferView): Promise<Model>;
   createTensor(data: ArrayLike<number> | TypedData, shape?: number[], dtype?: DType): Tensor;
   getMemoryStats(): MemoryStats;
+  /** Per-operation wall times for all loaded models; enabling resets the totals. */
+  enableOperationProfiling(on?: boolean): void;
+  getProfilingData(): ProfilingData;
   dispose(): void;
 }
 

@@ -56,6 +56,7 @@ class Runtime {
     this.variant = choice.variant;
     this.notes = choice.notes;
     this._models = new Set();
+    this._profiling = false;
     this._handle = module._wt_runtime_create(choice.threads);
     if (!this._handle) throw this._error("creating the runtime");
   }
@@ -68,6 +69,22 @@ class Runtime {
     return this._m._wt_runtime_thread_count(this._handle);
   }
 
+  /** Per-operation timing for every loaded (and later loaded) model; enabling resets the totals. */
+  enableOperationProfiling(on = true) {
+    this._profiling = Boolean(on);
+    for (const model of this._models) this._m._wt_model_set_profiling(model._handle, this._profiling ? 1 : 0);
+  }
+
+  /**
+   * Wall time per operation since profiling was enabled: operationTimes lists every step of every
+   * model ({model, index, op, source, totalMs, meanMs}), byOp sums them per op type.
+   */
+  getProfilingData() {
+    const operationTimes = [...this._models].flatMap((model, index) =>
+      model.getProfilingData().operationTimes.map((step) => ({ model: index, ...step })));
+    return { enabled: this._profiling, operationTimes, byOp: sumByOp(operationTimes) };
+  }
+
   /** Loads a model from a URL, a file path (Node), or bytes. */
   async loadModel(source) {
     const bytes = await readBytes(source);
@@ -76,6 +93,7 @@ class Runtime {
     const handle = this._m._wt_model_load(this._handle, ptr, bytes.length); // takes ownership of ptr
     if (!handle) throw this._error("loading the model");
     const model = new Model(this, handle, bytes.length);
+    if (this._profiling) this._m._wt_model_set_profiling(handle, 1);
     this._models.add(model);
     return model;
   }
@@ -141,6 +159,12 @@ class Runtime {
   }
 }
 
+function sumByOp(operationTimes) {
+  const byOp = {};
+  for (const { op, meanMs } of operationTimes) byOp[op] = (byOp[op] || 0) + meanMs;
+  return byOp;
+}
+
 const IO_INPUT = 0;
 const IO_OUTPUT = 1;
 
@@ -154,6 +178,24 @@ class Model {
     this.arenaBytes = runtime._m._wt_model_arena_bytes(handle);
     this.weightBytes = runtime._m._wt_model_weight_bytes(handle);
     this.fileBytes = fileBytes;
+  }
+
+  /** This model's share of the runtime's operation profiling (see Runtime.enableOperationProfiling). */
+  getProfilingData() {
+    const m = this._rt._m;
+    const runs = m._wt_model_profiled_runs(this._handle);
+    const operationTimes = [];
+    for (let index = 0; index < m._wt_model_step_count(this._handle); index++) {
+      const totalMs = m._wt_model_step_total_ms(this._handle, index);
+      operationTimes.push({
+        index,
+        op: m.UTF8ToString(m._wt_model_step_op(this._handle, index)),
+        source: m.UTF8ToString(m._wt_model_step_source(this._handle, index)),
+        totalMs,
+        meanMs: runs ? totalMs / runs : 0,
+      });
+    }
+    return { runs, operationTimes, byOp: sumByOp(operationTimes) };
   }
 
   _specs(io, count) {

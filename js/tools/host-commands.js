@@ -60,6 +60,15 @@ export function createHost(runtime) {
       models.set(id, m);
       return { model: id, inputs: m.inputs, outputs: m.outputs, weightBytes: m.weightBytes, arenaBytes: m.arenaBytes };
     },
+    profile: async (req) => {
+      runtime.enableOperationProfiling(true);
+      await withInputs(req.inputs, async (tensors) => {
+        for (let i = 0; i < req.runs; i++) [].concat(await model(req.model).forward(tensors)).forEach((t) => t.dispose());
+      });
+      const data = model(req.model).getProfilingData();
+      runtime.enableOperationProfiling(false);
+      return { steps: data.operationTimes };
+    },
     unload: (req) => {
       model(req.model).dispose();
       models.delete(req.model);

@@ -85,6 +85,11 @@ class Model:
         `iterations` samples is the mean of `repeat` back-to-back forwards."""
         return self._backend.benchmark(self._handle, [_to_numpy(t) for t in tensors], iterations, warmup, repeat)
 
+    def profile(self, *tensors, runs: int = 5) -> list:
+        """Runs the model `runs` times with operation profiling on; one entry per step, in order:
+        {"index", "op", "source", "totalMs", "meanMs"} (wall time inside the engine)."""
+        return self._backend.profile(self._handle, [_to_numpy(t) for t in tensors], runs)
+
     def close(self):
         self._backend.unload(self._handle)
 
@@ -126,6 +131,9 @@ class _NativeBackend:
             "wt_model_tensor_bytes": (z, [p, i, i]), "wt_model_set_input": (i, [p, i, p, z, i, i, i64p]),
             "wt_model_forward": (i, [p]), "wt_model_output_data": (p, [p, i]),
             "wt_model_arena_bytes": (z, [p]), "wt_model_weight_bytes": (z, [p]),
+            "wt_model_set_profiling": (i, [p, i]), "wt_model_step_count": (i, [p]),
+            "wt_model_step_op": (ctypes.c_char_p, [p, i]), "wt_model_step_source": (ctypes.c_char_p, [p, i]),
+            "wt_model_step_total_ms": (ctypes.c_double, [p, i]), "wt_model_profiled_runs": (i, [p]),
         }
         for name, (res, args) in signatures.items():
             fn = getattr(lib, name)
@@ -197,6 +205,19 @@ class _NativeBackend:
                 times.append((time.perf_counter() - start) * 1e3 / repeat)
         return times
 
+    def profile(self, model, arrays, runs):
+        self.lib.wt_model_set_profiling(model, 1)
+        for _ in range(runs):
+            self._run(model, arrays)
+        steps = []
+        for k in range(self.lib.wt_model_step_count(model)):
+            total = self.lib.wt_model_step_total_ms(model, k)
+            steps.append({"index": k, "op": self.lib.wt_model_step_op(model, k).decode(),
+                          "source": self.lib.wt_model_step_source(model, k).decode(), "totalMs": total,
+                          "meanMs": total / runs})
+        self.lib.wt_model_set_profiling(model, 0)
+        return steps
+
     def unload(self, model):
         self.lib.wt_model_destroy(model)
 
@@ -266,6 +287,9 @@ class _HostBackend:
         reply = self._call({"cmd": "benchmark", "model": model, "inputs": self._encode(arrays),
                             "iterations": iterations, "warmup": warmup, "repeat": repeat})
         return reply["times_ms"]
+
+    def profile(self, model, arrays, runs):
+        return self._call({"cmd": "profile", "model": model, "inputs": self._encode(arrays), "runs": runs})["steps"]
 
     def unload(self, model):
         self._call({"cmd": "unload", "model": model})

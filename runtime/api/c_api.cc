@@ -156,6 +156,30 @@ int wt_model_forward(wt_model* m) {
   return 1;
 }
 
+int wt_model_set_profiling(wt_model* m, int on) {
+  if (m == nullptr) return fail("wt_model_set_profiling: model is null");
+  m->compiled->set_profiling(on != 0);
+  return 1;
+}
+
+int wt_model_step_count(const wt_model* m) { return m ? static_cast<int>(m->compiled->step_count()) : 0; }
+
+const char* wt_model_step_op(const wt_model* m, int step) {
+  if (m == nullptr || step < 0 || step >= wt_model_step_count(m)) return nullptr;
+  return m->compiled->graph().nodes[static_cast<size_t>(step)].op.c_str();
+}
+
+const char* wt_model_step_source(const wt_model* m, int step) {
+  if (m == nullptr || step < 0 || step >= wt_model_step_count(m)) return nullptr;
+  return m->compiled->graph().nodes[static_cast<size_t>(step)].source.c_str();
+}
+
+double wt_model_step_total_ms(const wt_model* m, int step) {
+  return m && step >= 0 ? m->compiled->step_total_ms(static_cast<size_t>(step)) : 0.0;
+}
+
+int wt_model_profiled_runs(const wt_model* m) { return m ? static_cast<int>(m->compiled->profiled_runs()) : 0; }
+
 const void* wt_model_output_data(const wt_model* m, int index) {
   if (m == nullptr || index < 0 || index >= wt_model_num_outputs(m)) return nullptr;
   return m->compiled->output_data(static_cast<size_t>(index));

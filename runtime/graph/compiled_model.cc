@@ -1,5 +1,7 @@
 #include "graph/compiled_model.h"
 
+#include <chrono>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -141,11 +143,21 @@ Status CompiledModel::set_input(size_t index, const void* data, size_t bytes, DT
   return Status::ok();
 }
 
+void CompiledModel::set_profiling(bool on) {
+  profiling_ = on;
+  step_ms_.assign(on ? steps_.size() : 0, 0.0);
+  profiled_runs_ = 0;
+}
+
 Status CompiledModel::forward() {
+  using Clock = std::chrono::steady_clock;
+  if (profiling_) ++profiled_runs_;
   for (size_t s = 0; s < steps_.size(); ++s) {
     const Step& step = steps_[s];
+    const Clock::time_point start = profiling_ ? Clock::now() : Clock::time_point{};
     step.kernel->run(
         RunContext{step.inputs.data(), step.inputs.size(), step.outputs.data(), pool_, &run_errors_, workspace_.get()});
+    if (profiling_) step_ms_[s] += std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     Status status = run_errors_.take();
     if (!status.is_ok()) return invalid_argument(graph_.nodes[s].describe() + ": " + status.message());
   }

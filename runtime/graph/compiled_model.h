@@ -42,6 +42,13 @@ class CompiledModel {
   size_t weight_bytes() const { return weight_bytes_; }
   size_t file_bytes() const { return file_size_; }
 
+  // Operation profiling: while on, forward() adds each step's wall time to its total. Turning it
+  // on resets the totals. Off (the default), forward() reads no clock.
+  void set_profiling(bool on);
+  size_t step_count() const { return steps_.size(); }
+  double step_total_ms(size_t step) const { return step < step_ms_.size() ? step_ms_[step] : 0.0; }
+  size_t profiled_runs() const { return profiled_runs_; }
+
  private:
   struct Step {
     std::unique_ptr<OpKernel> kernel;
@@ -64,6 +71,9 @@ class CompiledModel {
   std::vector<void*> tensor_data_;
   std::vector<Step> steps_;
   RunErrors run_errors_;
+  bool profiling_ = false;
+  std::vector<double> step_ms_;
+  size_t profiled_runs_ = 0;
 };
 
 }  // namespace wt

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "kernels/f32_dwconv2d.h"
 #include "kernels/simd128.h"
 
@@ -31,6 +33,53 @@ inline v128_t load4(const float* p, size_t stride) {
   return wasm_i32x4_shuffle(wasm_v128_load(p), wasm_v128_load(p + 4), 0, 2, 4, 6);
 }
 
+template <size_t kStride>
+inline v128_t load4(const float* p) {
+  if constexpr (kStride == 1) {
+    return wasm_v128_load(p);
+  } else {
+    return wasm_i32x4_shuffle(wasm_v128_load(p), wasm_v128_load(p + 4), 0, 2, 4, 6);
+  }
+}
+
+// The interior tiles of one output row for a K x K kernel, stride S, dilation 1: taps fully
+// unrolled, eight outputs per step on two independent accumulators (the adds of one chain
+// would otherwise wait on each other), then four. rows[ky] is the input row of tap row ky
+// shifted to output column 0, or null in vertical padding. Returns the first column not done.
+template <size_t K, size_t S>
+size_t dw_row_tiles(const float* const* rows, const float* w, float bias, v128_t lo, v128_t hi, float* out,
+                    size_t ox, size_t ox_end) {
+  auto taps = [&](size_t x, v128_t acc) {
+    for (size_t ky = 0; ky < K; ++ky) {
+      if (!rows[ky]) continue;
+      const float* src = rows[ky] + x * S;
+      for (size_t kx = 0; kx < K; ++kx) {
+        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load32_splat(w + ky * K + kx), load4<S>(src + kx)));
+      }
+    }
+    return acc;
+  };
+  const v128_t b = wasm_f32x4_splat(bias);
+  for (; ox + 8 <= ox_end; ox += 8) {
+    const v128_t acc0 = taps(ox, b), acc1 = taps(ox + 4, b);
+    wasm_v128_store(out + ox, wasm_f32x4_pmin(wasm_f32x4_pmax(acc0, lo), hi));
+    wasm_v128_store(out + ox + 4, wasm_f32x4_pmin(wasm_f32x4_pmax(acc1, lo), hi));
+  }
+  for (; ox + 4 <= ox_end; ox += 4) wasm_v128_store(out + ox, wasm_f32x4_pmin(wasm_f32x4_pmax(taps(ox, b), lo), hi));
+  return ox;
+}
+
+using DwRowTilesFn = size_t (*)(const float* const*, const float*, float, v128_t, v128_t, float*, size_t, size_t);
+
+// The unrolled row kernel for the common depthwise shapes (3x3 and 5x5, stride 1 or 2), or null.
+DwRowTilesFn specialized_row_tiles(const Conv2dGeometry& g) {
+  if (g.kernel_h != g.kernel_w || g.dilation_h != 1 || g.dilation_w != 1 || g.stride_h != g.stride_w) return nullptr;
+  const size_t k = g.kernel_w, s = g.stride_w;
+  if (k == 3) return s == 1 ? dw_row_tiles<3, 1> : dw_row_tiles<3, 2>;
+  if (k == 5) return s == 1 ? dw_row_tiles<5, 1> : dw_row_tiles<5, 2>;
+  return nullptr;
+}
+
 }  // namespace
 
 void f32_dwconv2d_nchw_simd128(const Conv2dGeometry& g, const float* input, const float* weight, const float* bias,
@@ -44,6 +93,7 @@ void f32_dwconv2d_nchw_simd128(const Conv2dGeometry& g, const float* input, cons
   const bool tiles = room >= 0;
   const size_t tile_max = tiles ? static_cast<size_t>(room) / s : 0;
   const v128_t lo = wasm_f32x4_splat(minmax.min), hi = wasm_f32x4_splat(minmax.max);
+  const DwRowTilesFn row_tiles = specialized_row_tiles(g);
   for (size_t plane = plane_begin; plane < plane_end; ++plane) {
     const size_t c = plane % g.out_channels;
     const float* in = input + plane * g.in_h * g.in_w;
@@ -54,6 +104,15 @@ void f32_dwconv2d_nchw_simd128(const Conv2dGeometry& g, const float* input, cons
       float* row = out + oy * g.out_w;
       size_t ox = 0;
       for (; ox < g.out_w && ox < x_lo; ++ox) row[ox] = clamp_minmax(dw_pixel(g, in, w, b, oy, ox), minmax);
+      if (row_tiles && tiles && ox <= tile_max) {
+        const float* rows[5];  // specialized kernels are at most 5x5
+        for (size_t ky = 0; ky < g.kernel_h; ++ky) {
+          const size_t iy = oy * g.stride_h + ky - g.pad_top;  // wraps when in padding
+          rows[ky] = iy < g.in_h ? in + iy * g.in_w - g.pad_left : nullptr;
+        }
+        // Tiles starting at or before tile_max read inside the row: end the range 4 columns later.
+        ox = row_tiles(rows, w, b, lo, hi, row, ox, std::min(g.out_w, tile_max + 4));
+      }
       for (; tiles && ox + 4 <= g.out_w && ox <= tile_max; ox += 4) {
         v128_t acc = wasm_f32x4_splat(b);
         for (size_t ky = 0; ky < g.kernel_h; ++ky) {

@@ -121,6 +121,24 @@ describe("API behaviour", () => {
     assert.equal(runtime.getMemoryStats().models, before.models);
   });
 
+  test("operation profiling times every step while enabled", async () => {
+    const fixture = loadFixture("cnn");
+    const model = await runtime.loadModel(fixture.modelBytes);
+    const input = runtime.createTensor(fixture.input, fixture.input_shape);
+    runtime.enableOperationProfiling(true);
+    for (let i = 0; i < 2; i++) [].concat(await model.forward(input)).forEach((t) => t.dispose());
+    const data = runtime.getProfilingData();
+    assert.equal(data.enabled, true);
+    const steps = data.operationTimes.filter((s) => s.model === data.operationTimes.at(-1).model);
+    assert.ok(steps.length > 0 && steps.every((s) => s.totalMs >= 0 && Math.abs(s.meanMs * 2 - s.totalMs) < 1e-9));
+    assert.ok(steps.some((s) => s.op === "conv2d") && Object.values(data.byOp).reduce((a, b) => a + b) > 0);
+    runtime.enableOperationProfiling(false);
+    [].concat(await model.forward(input)).forEach((t) => t.dispose());
+    assert.equal(model.getProfilingData().runs, 0);
+    input.dispose();
+    model.dispose();
+  });
+
   test("chooseVariant explains fallbacks", () => {
     const choice = WASMTorch.chooseVariant({ simd: false, threads: 4 });
     assert.equal(choice.variant, "baseline");

@@ -80,6 +80,17 @@ def test_o2_fuses_every_epilogue_activation(runtime, tmp_model):
     torch.testing.assert_close(runtime.load_model(tmp_model).forward(x), expected, atol=ATOL, rtol=1e-4)
 
 
+def test_operation_profile_names_every_step(runtime, tmp_model):
+    model, x = make("cnn")
+    report = _export(model, x, tmp_model, "O2")
+    steps = runtime.load_model(tmp_model).profile(x, runs=3)
+    assert [s["index"] for s in steps] == list(range(sum(report.ops.values())))
+    assert sorted({s["op"] for s in steps}) == sorted(report.ops)
+    assert all(s["totalMs"] >= 0 and abs(s["meanMs"] * 3 - s["totalMs"]) < 1e-6 for s in steps)
+    assert sum(s["totalMs"] for s in steps) > 0
+    assert any(s["source"].startswith("conv") or "." in s["source"] for s in steps)
+
+
 def test_runtime_reports_its_variant(runtime):
     info = runtime.info()
     assert info["threads"] >= 1
