@@ -32,29 +32,51 @@ void f32_pack_b_dense(const float* b, size_t stride_n, size_t stride_k, const F3
   zero_panel_tail(blk, panels);
 }
 
+namespace {
+
+// One im2col row segment: columns [j, j + cols) of packed row kk, element by element with bounds
+// checks (window in padding, segment crossing output rows).
+void pack_im2col_checked(const Conv2dGeometry& g, const float* plane, size_t ky, size_t kx, const F32PackBlock& blk,
+                         size_t kk, size_t j, size_t cols, float* panels) {
+  size_t oy = (blk.n0 + j) / g.out_w, ox = (blk.n0 + j) % g.out_w;
+  for (size_t t = 0; t < cols; ++t) {
+    const size_t iy = oy * g.stride_h + ky * g.dilation_h - g.pad_top;  // wraps when in padding
+    const size_t ix = ox * g.stride_w + kx * g.dilation_w - g.pad_left;
+    panels[panel_index(kk, j + t, blk.kc)] = (iy < g.in_h && ix < g.in_w) ? plane[iy * g.in_w + ix] : 0.f;
+    if (++ox == g.out_w) {
+      ox = 0;
+      ++oy;
+    }
+  }
+}
+
+}  // namespace
+
 void f32_pack_b_im2col_nchw(const Conv2dGeometry& g, const float* input, const F32PackBlock& blk, float* panels) {
   const size_t area = g.kernel_h * g.kernel_w;
   for (size_t kk = 0; kk < blk.kc; ++kk) {
     const size_t row = blk.k0 + kk;
     const size_t c = row / area, ky = (row % area) / g.kernel_w, kx = row % g.kernel_w;
     const float* plane = input + c * g.in_h * g.in_w;
-    size_t oy = blk.n0 / g.out_w, ox = blk.n0 % g.out_w;
-    for (size_t j = 0; j < blk.nc;) {
-      // One output row segment at a time: the input row index is fixed along it.
-      const size_t run = std::min(g.out_w - ox, blk.nc - j);
-      const size_t iy = oy * g.stride_h + ky * g.dilation_h - g.pad_top;  // wraps when in padding
-      if (iy >= g.in_h) {
-        for (size_t t = 0; t < run; ++t) panels[panel_index(kk, j + t, blk.kc)] = 0.f;
-      } else {
-        const float* in_row = plane + iy * g.in_w;
-        for (size_t t = 0; t < run; ++t) {
-          const size_t ix = (ox + t) * g.stride_w + kx * g.dilation_w - g.pad_left;
-          panels[panel_index(kk, j + t, blk.kc)] = ix < g.in_w ? in_row[ix] : 0.f;
-        }
+    for (size_t j = 0; j < blk.nc; j += kGemmNr) {
+      const size_t cols = std::min(kGemmNr, blk.nc - j);
+      // Fast path: 8 columns of one output row whose whole window row lies inside the input.
+      const size_t oy = (blk.n0 + j) / g.out_w, ox = (blk.n0 + j) % g.out_w;
+      const size_t iy = oy * g.stride_h + ky * g.dilation_h - g.pad_top;
+      const size_t ix = ox * g.stride_w + kx * g.dilation_w - g.pad_left;
+      const bool inside = cols == kGemmNr && ox + kGemmNr <= g.out_w && iy < g.in_h && ix < g.in_w &&
+                          ix + (kGemmNr - 1) * g.stride_w < g.in_w;
+      if (!inside) {
+        pack_im2col_checked(g, plane, ky, kx, blk, kk, j, cols, panels);
+        continue;
       }
-      j += run;
-      ox = 0;
-      ++oy;
+      const float* src = plane + iy * g.in_w + ix;
+      float* dst = panels + panel_index(kk, j, blk.kc);
+      if (g.stride_w == 1) {
+        std::memcpy(dst, src, sizeof(float) * kGemmNr);
+      } else {
+        for (size_t t = 0; t < kGemmNr; ++t) dst[t] = src[t * g.stride_w];
+      }
     }
   }
   zero_panel_tail(blk, panels);

@@ -30,11 +30,44 @@ void vertical_max(const float* plane, size_t in_w, size_t y0, size_t y1, float* 
   }
 }
 
+// Four values of row at p, p + stride, ... (stride 1 or 2).
+inline v128_t load4(const float* p, size_t stride) {
+  if (stride == 1) return wasm_v128_load(p);
+  return wasm_i32x4_shuffle(wasm_v128_load(p), wasm_v128_load(p + 4), 0, 2, 4, 6);
+}
+
+// out[ox] = max over the row window of output column ox, for ox in [0, out_w).
+void horizontal_max(const Pool2dGeometry& g, const float* row, float* out) {
+  const size_t s = g.stride_w;
+  // A tile of four windows starting at output column ox reads row[ox*s - pad_left, +3s+kernel_w)
+  // (+1 for the stride-2 load): inside the row when first <= ox <= tile_max.
+  const size_t first = (g.pad_left + s - 1) / s;
+  const long room = static_cast<long>(g.in_w + g.pad_left) - static_cast<long>(g.kernel_w + 3 * s);
+  const bool tiles = s <= 2 && room >= 0;
+  const size_t tile_max = tiles ? static_cast<size_t>(room) / s : 0;
+  auto scalar = [&](size_t ox) {
+    const long left = static_cast<long>(ox * s) - static_cast<long>(g.pad_left);
+    const long x1 = std::min<long>(left + static_cast<long>(g.kernel_w), static_cast<long>(g.in_w));
+    float m = -std::numeric_limits<float>::infinity();
+    for (long x = std::max<long>(left, 0); x < x1; ++x) m = max_nan(m, row[x]);
+    out[ox] = m;
+  };
+  size_t ox = 0;
+  for (; ox < g.out_w && ox < first; ++ox) scalar(ox);
+  for (; tiles && ox <= tile_max && ox + 4 <= g.out_w; ox += 4) {
+    const float* p = row + ox * s - g.pad_left;
+    v128_t m = load4(p, s);
+    for (size_t kx = 1; kx < g.kernel_w; ++kx) m = wasm_f32x4_max(m, load4(p + kx, s));
+    wasm_v128_store(out + ox, m);
+  }
+  for (; ox < g.out_w; ++ox) scalar(ox);
+}
+
 }  // namespace
 
 void f32_maxpool2d_nchw_simd128(const Pool2dGeometry& g, const float* input, float* output, size_t plane_begin,
                                 size_t plane_end) {
-  float row[kMaxPoolRow];
+  float row[kMaxPoolRow + 4];  // + 4: a stride-2 tile loads one float past its last window
   for (size_t p = plane_begin; p < plane_end; ++p) {
     const float* in = input + p * g.in_h * g.in_w;
     float* out = output + p * g.out_h * g.out_w;
@@ -43,13 +76,7 @@ void f32_maxpool2d_nchw_simd128(const Pool2dGeometry& g, const float* input, flo
       const size_t y0 = static_cast<size_t>(std::max<long>(top, 0));
       const size_t y1 = static_cast<size_t>(std::min<long>(top + static_cast<long>(g.kernel_h), static_cast<long>(g.in_h)));
       vertical_max(in, g.in_w, y0, std::max(y0, y1), row);
-      for (size_t ox = 0; ox < g.out_w; ++ox) {
-        const long left = static_cast<long>(ox * g.stride_w) - static_cast<long>(g.pad_left);
-        const long x1 = std::min<long>(left + static_cast<long>(g.kernel_w), static_cast<long>(g.in_w));
-        float m = -std::numeric_limits<float>::infinity();
-        for (long x = std::max<long>(left, 0); x < x1; ++x) m = max_nan(m, row[x]);
-        out[oy * g.out_w + ox] = m;
-      }
+      horizontal_max(g, row, out + oy * g.out_w);
     }
   }
 }

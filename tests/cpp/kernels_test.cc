@@ -100,7 +100,7 @@ TEST_P(MaxPoolSimdTest, MatchesScalar) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, MaxPoolSimdTest,
-                         ::testing::Combine(::testing::Values(1, 5, 8), ::testing::Values(1, 3, 4, 9, 13),
+                         ::testing::Combine(::testing::Values(1, 5, 8), ::testing::Values(1, 3, 4, 9, 13, 30),
                                             ::testing::Values(1, 2, 3), ::testing::Values(1, 2, 3),
                                             ::testing::Values(0, 1)));
 
