@@ -3,10 +3,15 @@ SHELL := /bin/bash
 PY := $(CURDIR)/.venv/bin/python
 JOBS ?= 2
 export NODE_PATH := /usr/share/nodejs
-VARIANTS := simd-threads simd baseline
+VARIANTS := relaxed-simd-threads relaxed-simd simd-threads simd baseline
+WASM_FLAGS_relaxed-simd-threads := -DWT_THREADS=ON -DWT_SIMD=ON -DWT_RELAXED_SIMD=ON
+WASM_FLAGS_relaxed-simd := -DWT_THREADS=OFF -DWT_SIMD=ON -DWT_RELAXED_SIMD=ON
 WASM_FLAGS_simd-threads := -DWT_THREADS=ON -DWT_SIMD=ON
 WASM_FLAGS_simd := -DWT_THREADS=OFF -DWT_SIMD=ON
 WASM_FLAGS_baseline := -DWT_THREADS=OFF -DWT_SIMD=OFF
+# Relaxed SIMD needs clang 16 (Debian's emscripten defaults to clang 14, which emits obsolete opcodes).
+WASM_ENV_relaxed-simd-threads := EM_LLVM_ADD_VERSION=16 EM_CLANG_ADD_VERSION=16
+WASM_ENV_relaxed-simd := EM_LLVM_ADD_VERSION=16 EM_CLANG_ADD_VERSION=16
 SETUP_STAMP := build/.setup-done
 
 .PHONY: all setup build native wasm python-schema docs demo test fixtures test-models bench-kernels bench test-cpp test-asan test-python test-js test-e2e clean
@@ -33,8 +38,8 @@ build/asan/wt_tests: setup
 wasm: setup $(VARIANTS:%=js/dist/wasm-torch-%.mjs) js/dist/package.json
 
 js/dist/wasm-torch-%.mjs: FORCE
-	emcmake cmake -S . -B build/wasm-$* -DCMAKE_BUILD_TYPE=Release -DWT_TESTS=OFF -DWT_VARIANT=$* $(WASM_FLAGS_$*) > /dev/null
-	cmake --build build/wasm-$* -j$(JOBS) 2>&1 | grep -v "pthreads-mem-growth\|^\[\|Built target\|Consolidate\|^$$" || true
+	$(WASM_ENV_$*) emcmake cmake -S . -B build/wasm-$* -DCMAKE_BUILD_TYPE=Release -DWT_TESTS=OFF -DWT_VARIANT=$* $(WASM_FLAGS_$*) > /dev/null
+	$(WASM_ENV_$*) cmake --build build/wasm-$* -j$(JOBS) 2>&1 | grep -v "pthreads-mem-growth\|^\[\|Built target\|Consolidate\|^$$" || true
 	@mkdir -p js/dist
 	cp build/wasm-$*/wasm-torch-$*.mjs build/wasm-$*/wasm-torch-$*.wasm js/dist/
 	if [ -f build/wasm-$*/wasm-torch-$*.worker.js ]; then cp build/wasm-$*/wasm-torch-$*.worker.js js/dist/; fi
@@ -72,6 +77,7 @@ test-python: build
 
 test-js: build fixtures
 	node --test tests/js/
+	node --experimental-wasm-relaxed-simd --test tests/js/
 
 test-e2e: build fixtures
 	node --test tests/e2e/
@@ -92,8 +98,11 @@ test-models: build
 # GEMM micro-benchmark of the wasm SIMD build in Node (GFLOP/s against the measured SIMD128 peak).
 bench-kernels: wasm
 	cmake --build build/wasm-simd -j$(JOBS) --target gemm_bench > /dev/null
-	cp build/wasm-simd/gemm_bench.js build/wasm-simd/gemm_bench.cjs  # the workspace package.json says ESM
-	node --no-experimental-fetch build/wasm-simd/gemm_bench.cjs | tee benchmarks/results/gemm-node.txt
+	$(WASM_ENV_relaxed-simd) cmake --build build/wasm-relaxed-simd -j$(JOBS) --target gemm_bench > /dev/null
+	for v in simd relaxed-simd; do cp build/wasm-$$v/gemm_bench.js build/wasm-$$v/gemm_bench.cjs; done  # the workspace package.json says ESM
+	(echo "== simd (SIMD128 mul + add)"; node --no-experimental-fetch build/wasm-simd/gemm_bench.cjs; \
+	 echo "== relaxed-simd (f32x4.relaxed_madd)"; \
+	 node --no-experimental-fetch --experimental-wasm-relaxed-simd build/wasm-relaxed-simd/gemm_bench.cjs) | tee benchmarks/results/gemm-node.txt
 
 # wasm-torch against onnxruntime-web/-node and PyTorch (OpenBLAS), all models, one run (many minutes).
 bench: build

@@ -13,7 +13,9 @@ count() {  # layer, log: extract the runner's own totals
     cpp) read -r p f < <(grep -oP '\d+% tests passed, \d+ tests failed out of \d+' "$log" | awk '{print $9-$4, $4}') ;;
     asan) p=$(grep -oP '(?<=\[  PASSED  \] )\d+' "$log" | tail -1); f=$(grep -oP '(?<=\[  FAILED  \] )\d+(?= test)' "$log" | tail -1) ;;
     python) p=$(grep -oP '\d+(?= passed)' "$log" | tail -1); f=$(grep -oP '\d+(?= failed)' "$log" | tail -1) ;;
-    js|e2e) p=$(grep -oP '(?<=^# pass )\d+' "$log" | tail -1); f=$(grep -oP '(?<=^# fail )\d+' "$log" | tail -1) ;;
+    js|e2e) # summed: test-js runs its suite once per Node configuration
+      p=$(grep -oP '(?<=^# pass )\d+' "$log" | awk '{s += $1} END {print s + 0}')
+      f=$(grep -oP '(?<=^# fail )\d+' "$log" | awk '{s += $1} END {print s + 0}') ;;
   esac
   passed[$layer]=${p:-0}
   failed[$layer]=${f:-0}

@@ -1,4 +1,4 @@
-// Feature detection: which of the three builds this engine can run.
+// Feature detection: which of the builds this engine can run.
 
 // The smallest module using a SIMD128 instruction (i8x16.splat): valid only where SIMD is.
 const SIMD_PROBE = new Uint8Array([
@@ -6,17 +6,33 @@ const SIMD_PROBE = new Uint8Array([
   0x02, 0x01, 0x00, 0x0a, 0x0a, 0x01, 0x08, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0xfd, 0x62, 0x0b,
 ]);
 
+// f32x4.relaxed_madd over three i8x16.splat vectors: valid only where relaxed SIMD is (Chromium
+// 114+; Node 20 only with --experimental-wasm-relaxed-simd).
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x13, 0x01, 0x11, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0x41, 0x00, 0xfd, 0x0f, 0x41, 0x00, 0xfd, 0x0f, 0xfd, 0x85,
+  0x02, 0x0b,
+]);
+
 export const isNode = typeof process === "object" && !!(process.versions && process.versions.node);
 
 // Node 20 has no `navigator`; its core count comes from node:os.
 const nodeCores = isNode ? (await import("node:os")).availableParallelism() : 0;
 
-export function simdSupported() {
+function validates(probe) {
   try {
-    return WebAssembly.validate(SIMD_PROBE);
+    return WebAssembly.validate(probe);
   } catch {
     return false;
   }
+}
+
+export function simdSupported() {
+  return validates(SIMD_PROBE);
+}
+
+export function relaxedSimdSupported() {
+  return validates(RELAXED_SIMD_PROBE);
 }
 
 // Returns null when threads work here, else the reason they do not.

@@ -1,12 +1,14 @@
 // Type declarations for the wasm-torch JavaScript API.
 
 export type DType = "float32" | "float16" | "int64" | "int32" | "int8" | "uint8" | "bool";
-export type Variant = "simd-threads" | "simd" | "baseline";
+export type Variant = "relaxed-simd-threads" | "relaxed-simd" | "simd-threads" | "simd" | "baseline";
 export type TypedData = Float32Array | Uint16Array | BigInt64Array | Int32Array | Int8Array | Uint8Array;
 
 export interface InitOptions {
   /** Use the SIMD128 build when the engine supports it (default true). */
   simd?: boolean;
+  /** Use the relaxed-SIMD build (fused multiply-add GEMM) where the engine supports it (default true). */
+  relaxedSimd?: boolean;
   /** Thread count, or "auto" (default): min(cores, 4) where threads work, else 1. */
   threads?: number | "auto";
   /** Where wasm-torch-*.mjs / .wasm are served from (default: the package's dist/). */

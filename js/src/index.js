@@ -1,6 +1,6 @@
 // wasm-torch JavaScript API: WASMTorch.init() -> Runtime -> loadModel() -> Model.forward().
 // The only thing it talks to is the runtime's C ABI (runtime/api/wasm_torch.h).
-import { hardwareConcurrency, isNode, simdSupported, threadsUnavailableReason } from "./features.js";
+import { hardwareConcurrency, isNode, relaxedSimdSupported, simdSupported, threadsUnavailableReason } from "./features.js";
 import { DTYPES, Tensor, dtypeName, inferDtype, numel } from "./tensor.js";
 
 export { Tensor };
@@ -8,8 +8,11 @@ export { Tensor };
 const DEFAULT_DIST = new URL("../dist/", import.meta.url);
 const MAX_DEFAULT_THREADS = 4;
 
-/** Chooses the build: SIMD+threads, SIMD only, or baseline; and why, when it falls back. */
-export function chooseVariant({ simd = true, threads = "auto" } = {}) {
+/**
+ * Chooses the build: SIMD+threads, SIMD only, or baseline, each SIMD one with relaxed SIMD's fused
+ * multiply-add where the engine has it (unless relaxedSimd is false); and why, when it falls back.
+ */
+export function chooseVariant({ simd = true, threads = "auto", relaxedSimd = true } = {}) {
   const notes = [];
   const simdOk = simdSupported();
   if (simd && !simdOk) notes.push("WebAssembly SIMD is not supported here: using the baseline build");
@@ -23,7 +26,8 @@ export function chooseVariant({ simd = true, threads = "auto" } = {}) {
       wanted = 1;
     }
   }
-  const variant = wanted > 1 ? "simd-threads" : useSimd ? "simd" : "baseline";
+  const relaxed = useSimd && relaxedSimd && relaxedSimdSupported() ? "relaxed-" : "";
+  const variant = wanted > 1 ? `${relaxed}simd-threads` : useSimd ? `${relaxed}simd` : "baseline";
   return { variant, threads: wanted, notes };
 }
 

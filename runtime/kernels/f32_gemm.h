@@ -31,6 +31,9 @@ void f32_gemm_4x8_scalar(size_t k, const float* a, size_t lda, const float* b, s
                          const F32GemmOutput& out);
 void f32_gemm_4x8_simd128(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
                           const F32GemmOutput& out);
+// With relaxed SIMD's fused multiply-add (one instruction per update instead of two).
+void f32_gemm_4x8_relaxedsimd(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
+                              const F32GemmOutput& out);
 
 // A single row (row tails, and batch-1 linear layers whose B is read unpacked).
 void f32_gemm_1x8_scalar(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out);

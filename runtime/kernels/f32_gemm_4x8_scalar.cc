@@ -43,12 +43,18 @@ void f32_gemm_1x32_scalar(size_t k, const float* a, const float* b, size_t ldb, 
   gemm_tile_scalar<1, kGemvNr>(k, a, 0, b, ldb, c, 0, out);
 }
 
-#if WT_HAVE_SIMD128
+#if WT_PREFER_RELAXED_SIMD
+F32Gemm4x8Fn best_f32_gemm_4x8() { return f32_gemm_4x8_relaxedsimd; }
+#elif WT_HAVE_SIMD128
 F32Gemm4x8Fn best_f32_gemm_4x8() { return f32_gemm_4x8_simd128; }
+#else
+F32Gemm4x8Fn best_f32_gemm_4x8() { return f32_gemm_4x8_scalar; }
+#endif
+
+#if WT_HAVE_SIMD128
 F32Gemm1x8Fn best_f32_gemm_1x8() { return f32_gemm_1x8_simd128; }
 F32Gemm1x8Fn best_f32_gemm_1x32() { return f32_gemm_1x32_simd128; }
 #else
-F32Gemm4x8Fn best_f32_gemm_4x8() { return f32_gemm_4x8_scalar; }
 F32Gemm1x8Fn best_f32_gemm_1x8() { return f32_gemm_1x8_scalar; }
 F32Gemm1x8Fn best_f32_gemm_1x32() { return f32_gemm_1x32_scalar; }
 #endif

@@ -35,8 +35,17 @@ struct Tile4x8 {
   v128_t c00, c01, c10, c11, c20, c21, c30, c31;
 };
 
+// acc + a * b: a multiply and an add, or relaxed SIMD's fused multiply-add (kFused).
+template <bool kFused>
+inline v128_t mul_add(v128_t a, v128_t b, v128_t acc) {
+#if WT_HAVE_RELAXED_SIMD
+  if constexpr (kFused) return wt_f32x4_relaxed_madd(a, b, acc);
+#endif
+  return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b));
+}
+
 // kLdb > 0 fixes the B row stride at compile time (packed panels: 8); kLdb == 0 reads it from ldb.
-template <size_t kLdb>
+template <size_t kLdb, bool kFused>
 inline Tile4x8 accumulate_4x8(size_t k, const float* a, size_t lda, const float* b, size_t ldb) {
   if (kLdb) ldb = kLdb;
   const float* a0 = a;
@@ -49,31 +58,45 @@ inline Tile4x8 accumulate_4x8(size_t k, const float* a, size_t lda, const float*
     const v128_t b1 = wasm_v128_load(b + 4);
     b += ldb;
     const v128_t v0 = wasm_v128_load32_splat(a0 + p);
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(v0, b0));
-    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(v0, b1));
+    c00 = mul_add<kFused>(v0, b0, c00);
+    c01 = mul_add<kFused>(v0, b1, c01);
     const v128_t v1 = wasm_v128_load32_splat(a1 + p);
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(v1, b0));
-    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(v1, b1));
+    c10 = mul_add<kFused>(v1, b0, c10);
+    c11 = mul_add<kFused>(v1, b1, c11);
     const v128_t v2 = wasm_v128_load32_splat(a2 + p);
-    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(v2, b0));
-    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(v2, b1));
+    c20 = mul_add<kFused>(v2, b0, c20);
+    c21 = mul_add<kFused>(v2, b1, c21);
     const v128_t v3 = wasm_v128_load32_splat(a3 + p);
-    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(v3, b0));
-    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(v3, b1));
+    c30 = mul_add<kFused>(v3, b0, c30);
+    c31 = mul_add<kFused>(v3, b1, c31);
   }
   return Tile4x8{c00, c01, c10, c11, c20, c21, c30, c31};
+}
+
+template <bool kFused>
+void gemm_4x8(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
+              const F32GemmOutput& out) {
+  const Tile4x8 t = ldb == kGemmNr ? accumulate_4x8<kGemmNr, kFused>(k, a, lda, b, ldb)
+                                   : accumulate_4x8<0, kFused>(k, a, lda, b, ldb);
+  store_row(c, t.c00, t.c01, 0, out);
+  store_row(c + ldc, t.c10, t.c11, 1, out);
+  store_row(c + 2 * ldc, t.c20, t.c21, 2, out);
+  store_row(c + 3 * ldc, t.c30, t.c31, 3, out);
 }
 
 }  // namespace
 
 void f32_gemm_4x8_simd128(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
                           const F32GemmOutput& out) {
-  const Tile4x8 t = ldb == kGemmNr ? accumulate_4x8<kGemmNr>(k, a, lda, b, ldb) : accumulate_4x8<0>(k, a, lda, b, ldb);
-  store_row(c, t.c00, t.c01, 0, out);
-  store_row(c + ldc, t.c10, t.c11, 1, out);
-  store_row(c + 2 * ldc, t.c20, t.c21, 2, out);
-  store_row(c + 3 * ldc, t.c30, t.c31, 3, out);
+  gemm_4x8<false>(k, a, lda, b, ldb, c, ldc, out);
 }
+
+#if WT_HAVE_RELAXED_SIMD
+void f32_gemm_4x8_relaxedsimd(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
+                              const F32GemmOutput& out) {
+  gemm_4x8<true>(k, a, lda, b, ldb, c, ldc, out);
+}
+#endif
 
 void f32_gemm_1x8_simd128(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out) {
   // Two accumulator pairs over alternating k hide the add latency of a single row.

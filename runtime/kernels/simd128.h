@@ -14,6 +14,26 @@
 #define WT_HAVE_SIMD128 0
 #endif
 
+// Relaxed SIMD's fused multiply-add (a * b + c, rounded once or twice as the hardware does): the
+// relaxed wasm variants have it; native builds emulate it through SIMDe so its kernels are tested.
+// WT_PREFER_RELAXED_SIMD: this build runs the relaxed kernels.
+#if WT_HAVE_SIMD128 && defined(__wasm_relaxed_simd__)
+#define WT_HAVE_RELAXED_SIMD 1
+#define WT_PREFER_RELAXED_SIMD 1
+inline v128_t wt_f32x4_relaxed_madd(v128_t a, v128_t b, v128_t c) {
+  return (v128_t)__builtin_wasm_relaxed_madd_f32x4((__f32x4)a, (__f32x4)b, (__f32x4)c);
+}
+#elif WT_HAVE_SIMD128 && defined(WT_NATIVE_SIMD128)
+#include <simde/wasm/relaxed-simd.h>
+#define WT_HAVE_RELAXED_SIMD 1
+#define WT_PREFER_RELAXED_SIMD 0
+// SIMDe's older name: fma(a, b, c) = a + b * c.
+inline v128_t wt_f32x4_relaxed_madd(v128_t a, v128_t b, v128_t c) { return simde_wasm_f32x4_fma(c, a, b); }
+#else
+#define WT_HAVE_RELAXED_SIMD 0
+#define WT_PREFER_RELAXED_SIMD 0
+#endif
+
 // A SIMD128 kernel's name where the build has them, nullptr where it does not (kernel tables).
 #if WT_HAVE_SIMD128
 #define WT_SIMD128_KERNEL(name) name

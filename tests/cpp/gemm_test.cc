@@ -40,6 +40,11 @@ TEST_P(GemmTileTest, SimdMatchesScalar) {
   auto simd = c0, scalar = c0, simd_row = c0, scalar_row = c0;
   f32_gemm_4x8_scalar(k, a.data(), lda, b.data(), ldb, scalar.data(), ldc, out);
   best_f32_gemm_4x8()(k, a.data(), lda, b.data(), ldb, simd.data(), ldc, out);
+#if WT_HAVE_RELAXED_SIMD
+  auto relaxed = c0;
+  f32_gemm_4x8_relaxedsimd(k, a.data(), lda, b.data(), ldb, relaxed.data(), ldc, out);
+  for (size_t i = 0; i < c0.size(); ++i) ASSERT_NEAR(relaxed[i], scalar[i], 1e-5 * (1 + k)) << "relaxed " << i;
+#endif
   f32_gemm_1x8_scalar(k, a.data(), b.data(), ldb, scalar_row.data(), out);
   best_f32_gemm_1x8()(k, a.data(), b.data(), ldb, simd_row.data(), out);
   for (size_t i = 0; i < c0.size(); ++i) {

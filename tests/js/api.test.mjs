@@ -3,12 +3,17 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 
+import { relaxedSimdSupported } from "../../js/src/features.js";
 import { WASMTorch, Tensor } from "../../js/src/index.js";
 import { loadFixture, maxAbsDiff } from "./helpers.mjs";
 
+// `make test-js` runs this file twice: plain Node 20 (no relaxed SIMD) and with
+// --experimental-wasm-relaxed-simd, where the default SIMD builds are the relaxed ones.
+const relaxed = relaxedSimdSupported() ? "relaxed-" : "";
 const VARIANTS = [
-  { options: { threads: 2 }, variant: "simd-threads", threads: 2, simd: true },
-  { options: { threads: 1 }, variant: "simd", threads: 1, simd: true },
+  { options: { threads: 2 }, variant: `${relaxed}simd-threads`, threads: 2, simd: true },
+  { options: { threads: 1 }, variant: `${relaxed}simd`, threads: 1, simd: true },
+  { options: { threads: 1, relaxedSimd: false }, variant: "simd", threads: 1, simd: true },
   { options: { simd: false, threads: 1 }, variant: "baseline", threads: 1, simd: false },
 ];
 

@@ -58,20 +58,26 @@ _FUSABLE_ACTIVATIONS = ("relu", "clamp", "sigmoid", "tanh", "silu", "hardswish",
 
 
 def fuse_activation(graph: ir.Graph) -> bool:
-    """conv2d/linear followed by an activation (its only reader) computes it in its epilogue."""
+    """conv2d/linear followed by an activation (its only reader) computes it in its epilogue. A
+    reshape in between (linear over [B, S, K] is captured as view -> addmm -> view) is kept: an
+    elementwise function commutes with it."""
     users = graph.consumers()
     changed = False
     for producer in list(graph.nodes):
         if producer.op not in _FUSABLE_PRODUCERS or producer.attrs.get("activation", "none") != "none":
             continue
-        act = _sole_consumer(users, producer.outputs[0])
+        act = reshape = _sole_consumer(users, producer.outputs[0])
+        if reshape is not None and reshape.op == "reshape":
+            act = _sole_consumer(users, reshape.outputs[0])
+        else:
+            reshape = None
         if act is None or act.op not in _FUSABLE_ACTIVATIONS:
             continue
         producer.attrs["activation"] = act.op
         if act.op == "clamp":
             producer.attrs["activation_min"] = act.attrs["min"]
             producer.attrs["activation_max"] = act.attrs["max"]
-        producer.outputs = act.outputs
+        (reshape or producer).outputs = act.outputs
         graph.nodes.remove(act)
         changed = True
     return changed
