@@ -13,6 +13,11 @@ export interface InitOptions {
   threads?: number | "auto";
   /** Where wasm-torch-*.mjs / .wasm are served from (default: the package's dist/). */
   distUrl?: string | URL;
+  /**
+   * "auto" (default): on a page's main thread with threads, run inference in a dedicated Worker
+   * (the main thread never blocks); true: always (pages only); false: on the calling thread.
+   */
+  worker?: boolean | "auto";
 }
 
 export interface TensorSpec {
@@ -47,6 +52,13 @@ export interface OperationTime {
   meanMs: number;
 }
 
+export interface ModelProfile {
+  /** forward() calls since profiling was enabled. */
+  runs: number;
+  operationTimes: OperationTime[];
+  byOp: Record<string, number>;
+}
+
 export interface ProfilingData {
   enabled: boolean;
   operationTimes: OperationTime[];
@@ -75,22 +87,26 @@ export declare class Model {
   /** Resolves to one Tensor, or an array when the model has several outputs. */
   forward(...inputs: Tensor[]): Promise<Tensor | Tensor[]>;
   /** This model's operation times (see Runtime.enableOperationProfiling). */
-  getProfilingData(): { runs: number; operationTimes: OperationTime[]; byOp: Record<string, number> };
+  getProfilingData(): ModelProfile | Promise<ModelProfile>;
   dispose(): void;
 }
 
 export declare class Runtime {
   readonly variant: Variant;
+  /** True when inference runs in a Worker (worker mode); tensors are then plain typed arrays here. */
+  readonly worker?: boolean;
   /** Why the runtime fell back from what was asked, if it did. */
   readonly notes: string[];
   hasSIMD(): boolean;
   getThreadCount(): number;
   loadModel(source: string | URL | ArrayBuffer | ArrayBufferView): Promise<Model>;
   createTensor(data: ArrayLike<number> | TypedData, shape?: number[], dtype?: DType): Tensor;
-  getMemoryStats(): MemoryStats;
+  /** A Promise in worker mode: await it in either mode. */
+  getMemoryStats(): MemoryStats | Promise<MemoryStats>;
   /** Per-operation wall times for all loaded models; enabling resets the totals. */
   enableOperationProfiling(on?: boolean): void;
-  getProfilingData(): ProfilingData;
+  /** A Promise in worker mode: await it in either mode. */
+  getProfilingData(): ProfilingData | Promise<ProfilingData>;
   dispose(): void;
 }
 

@@ -1,7 +1,7 @@
 // wasm-torch JavaScript API: WASMTorch.init() -> Runtime -> loadModel() -> Model.forward().
 // The only thing it talks to is the runtime's C ABI (runtime/api/wasm_torch.h).
 import { hardwareConcurrency, isNode, relaxedSimdSupported, simdSupported, threadsUnavailableReason } from "./features.js";
-import { DTYPES, Tensor, dtypeName, inferDtype, numel } from "./tensor.js";
+import { DTYPES, Tensor, checkedTensorData, dtypeName } from "./tensor.js";
 
 export { Tensor };
 
@@ -104,16 +104,9 @@ class Runtime {
 
   /** Copies `data` into a new tensor in WebAssembly memory. */
   createTensor(data, shape, dtype) {
-    dtype = dtype || inferDtype(data);
-    if (!DTYPES[dtype]) throw new Error(`wasm-torch: unknown dtype '${dtype}'`);
-    shape = shape || [data.length];
-    if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`wasm-torch: invalid shape [${shape}]`);
-    if (numel(shape) !== data.length) {
-      throw new Error(`wasm-torch: ${data.length} values do not fill shape [${shape}] (${numel(shape)} elements)`);
-    }
-    const typed = data instanceof DTYPES[dtype].array ? data : DTYPES[dtype].array.from(data);
-    const tensor = new Tensor(this, this._alloc(typed.byteLength), shape, dtype);
-    tensor.data.set(typed);
+    const checked = checkedTensorData(data, shape, dtype);
+    const tensor = new Tensor(this, this._alloc(checked.typed.byteLength), checked.shape, checked.dtype);
+    tensor.data.set(checked.typed);
     return tensor;
   }
 
@@ -262,12 +255,25 @@ class Model {
   }
 }
 
+// A page's main thread must not block on inference: there, a threaded runtime runs in a Worker.
+const onBrowserMainThread = typeof window === "object" && typeof document === "object";
+
 export const WASMTorch = {
   /**
-   * Starts a runtime. Options: simd (default true), threads (a count or "auto"), distUrl (where
-   * the wasm-torch-*.mjs/.wasm files are served; default: the package's dist/).
+   * Starts a runtime. Options: simd (default true), relaxedSimd (default true), threads (a count or
+   * "auto"), distUrl (where the wasm-torch-*.mjs/.wasm files are served; default: the package's
+   * dist/), worker ("auto" (default): in a Worker when on a page's main thread with threads; true;
+   * false: on this thread, which then blocks during inference).
    */
   async init(options = {}) {
+    const worker = options.worker === undefined ? "auto" : options.worker;
+    if (worker === true && !onBrowserMainThread) {
+      throw new Error("wasm-torch: worker mode is for a page's main thread (Node and workers run inference directly)");
+    }
+    if (worker === true || (worker === "auto" && onBrowserMainThread && chooseVariant(options).threads > 1)) {
+      const { startWorkerRuntime } = await import("./remote.js");
+      return startWorkerRuntime(options);
+    }
     const choice = chooseVariant(options);
     for (const note of choice.notes) console.warn(`wasm-torch: ${note}`);
     const module = await instantiate(choice.variant, choice.threads, options.distUrl || DEFAULT_DIST);

@@ -31,6 +31,19 @@ export function numel(shape) {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** createTensor's arguments, checked and completed: {typed, shape, dtype} (typed may be `data`). */
+export function checkedTensorData(data, shape, dtype) {
+  dtype = dtype || inferDtype(data);
+  if (!DTYPES[dtype]) throw new Error(`wasm-torch: unknown dtype '${dtype}'`);
+  shape = shape || [data.length];
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`wasm-torch: invalid shape [${shape}]`);
+  if (numel(shape) !== data.length) {
+    throw new Error(`wasm-torch: ${data.length} values do not fill shape [${shape}] (${numel(shape)} elements)`);
+  }
+  const typed = data instanceof DTYPES[dtype].array ? data : DTYPES[dtype].array.from(data);
+  return { typed, shape, dtype };
+}
+
 export class Tensor {
   /** @internal use runtime.createTensor */
   constructor(runtime, ptr, shape, dtype) {

@@ -65,7 +65,7 @@ export function createHost(runtime) {
       await withInputs(req.inputs, async (tensors) => {
         for (let i = 0; i < req.runs; i++) [].concat(await model(req.model).forward(tensors)).forEach((t) => t.dispose());
       });
-      const data = model(req.model).getProfilingData();
+      const data = await model(req.model).getProfilingData();  // a Promise in worker mode
       runtime.enableOperationProfiling(false);
       return { steps: data.operationTimes };
     },

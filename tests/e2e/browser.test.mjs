@@ -33,7 +33,7 @@ function runFixture(page, name, options) {
       errors.push(m);
     }
     const result = {
-      isolated: crossOriginIsolated, variant: runtime.variant, threads: runtime.getThreadCount(),
+      isolated: crossOriginIsolated, variant: runtime.variant, threads: runtime.getThreadCount(), worker: runtime.worker === true,
       simd: runtime.hasSIMD(), notes: runtime.notes, errors, atol: meta.atol,
       shapes: out.map((t) => [...t.shape]), expectedShapes: meta.output_shapes,
     };
@@ -58,6 +58,7 @@ describe("cross-origin isolated page", () => {
         assert.equal(r.isolated, true);
         assert.equal(r.variant, variant);
         assert.equal(r.threads, threads);
+        assert.equal(r.worker, threads > 1, "threaded runtimes run in a Worker off the main thread");
         assert.deepEqual(r.shapes, r.expectedShapes);
         for (const e of r.errors) assert.ok(e <= r.atol, `max error ${e} > ${r.atol}`);
       });
@@ -68,6 +69,32 @@ describe("cross-origin isolated page", () => {
     const r = await runFixture(page, "mlp", {});
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     assert.equal(r.threads, Math.min(cores, 4));
+  });
+
+  test("worker: false keeps a threaded runtime on the main thread", async () => {
+    const r = await runFixture(page, "cnn", { threads: 2, worker: false });
+    assert.equal(r.worker, false);
+    assert.equal(r.threads, 2);
+    for (const e of r.errors) assert.ok(e <= r.atol);
+  });
+
+  test("worker mode reports memory and operation profiles through Promises", async () => {
+    const r = await page.evaluate(async () => {
+      const runtime = await WASMTorch.init({ threads: 2 });
+      const model = await runtime.loadModel("/build/fixtures/cnn.wtm");
+      const meta = await (await fetch("/build/fixtures/cnn.json")).json();
+      const x = runtime.createTensor(await fetchFloats("/build/fixtures/cnn.input.bin"), meta.input_shape);
+      runtime.enableOperationProfiling(true);
+      await model.forward(x);
+      const profile = await runtime.getProfilingData();
+      const stats = await runtime.getMemoryStats();
+      runtime.dispose();
+      return { worker: runtime.worker, ops: profile.operationTimes.map((s) => s.op), planned: stats.plannedBytes,
+        file: stats.fileBytes, modelFile: model.fileBytes };
+    });
+    assert.equal(r.worker, true);
+    assert.ok(r.ops.includes("conv2d"), r.ops.join(","));
+    assert.ok(r.planned > r.file && r.file === r.modelFile && r.file > 0);
   });
 
   test("bad model files throw Errors in the page and the runtime keeps working", async () => {

@@ -1,0 +1,162 @@
+// Worker mode: on a browser's main thread with threads, WASMTorch.init() runs the runtime in a
+// dedicated Worker (worker.js) and returns these stand-ins. They mirror Runtime and Model; what
+// needs the worker's answer returns a Promise (getMemoryStats, getProfilingData: await them in
+// both modes). Tensors stay on this side as plain typed arrays and are copied at forward().
+import { checkedTensorData, numel } from "./tensor.js";
+
+class Rpc {
+  constructor(worker) {
+    this._worker = worker;
+    this._pending = new Map();
+    this._next = 1;
+    worker.onmessage = ({ data: { call, value, error } }) => {
+      const pending = this._pending.get(call);
+      this._pending.delete(call);
+      if (error !== undefined) pending.reject(new Error(error));
+      else pending.resolve(value);
+    };
+    worker.onerror = (event) => {
+      const error = new Error(`wasm-torch: the inference worker failed: ${event.message || "unknown error"}`);
+      for (const pending of this._pending.values()) pending.reject(error);
+      this._pending.clear();
+    };
+  }
+
+  call(method, args = {}, transfer = []) {
+    const call = this._next++;
+    return new Promise((resolve, reject) => {
+      this._pending.set(call, { resolve, reject });
+      this._worker.postMessage({ call, method, args }, transfer);
+    });
+  }
+
+  terminate() {
+    this._worker.terminate();
+  }
+}
+
+/** A tensor of worker mode: its data is a typed array on the calling thread. */
+export class HostTensor {
+  constructor(data, shape, dtype) {
+    this._data = data;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+    this.size = numel(shape);
+    this.byteLength = data.byteLength;
+  }
+
+  get disposed() {
+    return this._data === null;
+  }
+
+  get data() {
+    if (this.disposed) throw new Error("wasm-torch: this tensor was disposed");
+    return this._data;
+  }
+
+  toArray() {
+    return Array.from(this.data);
+  }
+
+  dispose() {
+    this._data = null;
+  }
+}
+
+class RemoteModel {
+  constructor(runtime, info) {
+    this._rt = runtime;
+    this._id = info.id;
+    this.inputs = info.inputs;
+    this.outputs = info.outputs;
+    this.arenaBytes = info.arenaBytes;
+    this.weightBytes = info.weightBytes;
+    this.fileBytes = info.fileBytes;
+  }
+
+  async forward(...tensors) {
+    if (this._id === 0) throw new Error("wasm-torch: this model was disposed");
+    if (tensors.length === 1 && Array.isArray(tensors[0])) tensors = tensors[0];
+    const inputs = tensors.map((t, i) => {
+      if (!(t instanceof HostTensor)) throw new Error(`wasm-torch: input ${i} is not a Tensor (use runtime.createTensor)`);
+      return { data: t.data, shape: t.shape, dtype: t.dtype };
+    });
+    const outputs = (await this._rt._rpc.call("forward", { id: this._id, inputs })).map(
+      (o) => new HostTensor(o.data, o.shape, o.dtype));
+    return outputs.length === 1 ? outputs[0] : outputs;
+  }
+
+  getProfilingData() {
+    return this._rt._rpc.call("modelProfilingData", { id: this._id });
+  }
+
+  dispose() {
+    if (this._id === 0) return;
+    this._rt._rpc.call("disposeModel", { id: this._id }).catch(() => {});
+    this._rt._models.delete(this);
+    this._id = 0;
+  }
+}
+
+export class RemoteRuntime {
+  constructor(rpc, info) {
+    this._rpc = rpc;
+    this._info = info;
+    this._models = new Set();
+    this.variant = info.variant;
+    this.notes = info.notes;
+    this.worker = true;
+  }
+
+  hasSIMD() {
+    return this._info.simd;
+  }
+
+  getThreadCount() {
+    return this._info.threads;
+  }
+
+  async loadModel(source) {
+    // URLs are resolved here (the worker's base URL is its script's); bytes are copied over.
+    const resolved = typeof source === "string" || source instanceof URL ? new URL(source, globalThis.location.href).href
+      : ArrayBuffer.isView(source) ? source.slice() : source;
+    const model = new RemoteModel(this, await this._rpc.call("loadModel", { source: resolved }));
+    this._models.add(model);
+    return model;
+  }
+
+  createTensor(data, shape, dtype) {
+    const checked = checkedTensorData(data, shape, dtype);
+    return new HostTensor(checked.typed.slice(), checked.shape, checked.dtype);
+  }
+
+  getMemoryStats() {
+    return this._rpc.call("getMemoryStats");
+  }
+
+  enableOperationProfiling(on = true) {
+    this._rpc.call("enableOperationProfiling", { on: Boolean(on) });
+  }
+
+  getProfilingData() {
+    return this._rpc.call("getProfilingData");
+  }
+
+  dispose() {
+    this._rpc.call("dispose").finally(() => this._rpc.terminate());
+    this._models.clear();
+  }
+}
+
+export async function startWorkerRuntime(options) {
+  const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+  const rpc = new Rpc(worker);
+  const { distUrl } = options;
+  const args = { ...options, distUrl: distUrl ? new URL(distUrl, globalThis.location.href).href : undefined };
+  try {
+    return new RemoteRuntime(rpc, await rpc.call("init", args));
+  } catch (error) {
+    rpc.terminate();
+    throw error;
+  }
+}

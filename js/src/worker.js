@@ -1,0 +1,67 @@
+// The worker half of worker mode (see remote.js): a real Runtime inside a dedicated Worker,
+// driven by messages. Inference blocks this worker, never the page's main thread, and here
+// threads wait with Atomics.wait instead of spinning.
+import { WASMTorch } from "./index.js";
+
+let runtime = null;
+const models = new Map();
+let nextModel = 1;
+
+function model(id) {
+  const m = models.get(id);
+  if (!m) throw new Error(`wasm-torch worker: no model ${id}`);
+  return m;
+}
+
+function describe(id, m) {
+  return { id, inputs: m.inputs, outputs: m.outputs, arenaBytes: m.arenaBytes, weightBytes: m.weightBytes,
+    fileBytes: m.fileBytes };
+}
+
+const handlers = {
+  async init(options) {
+    runtime = await WASMTorch.init({ ...options, worker: false });
+    return { variant: runtime.variant, notes: runtime.notes, simd: runtime.hasSIMD(), threads: runtime.getThreadCount() };
+  },
+  async loadModel({ source }) {
+    const m = await runtime.loadModel(source);
+    const id = nextModel++;
+    models.set(id, m);
+    return describe(id, m);
+  },
+  async forward({ id, inputs }) {
+    const tensors = inputs.map((t) => runtime.createTensor(t.data, t.shape, t.dtype));
+    try {
+      const outputs = [].concat(await model(id).forward(tensors)).map((t) => {
+        const copy = { data: t.data.slice(), shape: [...t.shape], dtype: t.dtype };
+        t.dispose();
+        return copy;
+      });
+      return { value: outputs, transfer: outputs.map((o) => o.data.buffer) };
+    } finally {
+      tensors.forEach((t) => t.dispose());
+    }
+  },
+  disposeModel({ id }) {
+    model(id).dispose();
+    models.delete(id);
+  },
+  getMemoryStats: () => runtime.getMemoryStats(),
+  enableOperationProfiling: ({ on }) => runtime.enableOperationProfiling(on),
+  getProfilingData: () => runtime.getProfilingData(),
+  modelProfilingData: ({ id }) => model(id).getProfilingData(),
+  dispose() {
+    runtime.dispose();
+    runtime = null;
+  },
+};
+
+self.onmessage = async ({ data: { call, method, args } }) => {
+  try {
+    const result = await handlers[method](args);
+    const { value, transfer } = result && result.transfer ? result : { value: result, transfer: [] };
+    self.postMessage({ call, value }, transfer);
+  } catch (error) {
+    self.postMessage({ call, error: String(error && error.message ? error.message : error) });
+  }
+};
