@@ -21,6 +21,17 @@ F32MinMax activation(int act) {
   return mm;
 }
 
+F32GemmOutput output_mode(bool accumulate, bool finish, bool with_bias, const std::vector<float>& row_bias,
+                          const std::vector<float>& col_bias, int act) {
+  F32GemmOutput out;
+  out.accumulate = accumulate;
+  out.finish = finish;
+  out.row_bias = with_bias ? row_bias.data() : nullptr;
+  out.col_bias = with_bias ? col_bias.data() : nullptr;
+  out.minmax = activation(act);
+  return out;
+}
+
 // --- microkernels: SIMD128 against the scalar reference, every output mode --------------------
 class GemmTileTest : public ::testing::TestWithParam<std::tuple<size_t, bool, bool, bool, int>> {};
 
@@ -30,12 +41,7 @@ TEST_P(GemmTileTest, SimdMatchesScalar) {
   const size_t lda = k + 3, ldb = kGemmNr + 5, ldc = kGemmNr + 2;
   auto a = random_vector(kGemmMr * lda, 1), b = random_vector((k + 1) * ldb, 2);
   auto row_bias = random_vector(kGemmMr, 3), col_bias = random_vector(kGemmNr, 4);
-  F32GemmOutput out;
-  out.accumulate = accumulate;
-  out.finish = finish;
-  out.row_bias = with_bias ? row_bias.data() : nullptr;
-  out.col_bias = with_bias ? col_bias.data() : nullptr;
-  out.minmax = activation(act);
+  const F32GemmOutput out = output_mode(accumulate, finish, with_bias, row_bias, col_bias, act);
   const auto c0 = random_vector(kGemmMr * ldc, 5);
   auto simd = c0, scalar = c0, simd_row = c0, scalar_row = c0;
   f32_gemm_4x8_scalar(k, a.data(), lda, b.data(), ldb, scalar.data(), ldc, out);
@@ -60,12 +66,7 @@ TEST_P(GemmTileTest, Gemv1x32SimdMatchesScalar) {
   const size_t ldb = kGemvNr + 3;
   auto a = random_vector(k + 1, 1), b = random_vector((k + 1) * ldb, 2), col_bias = random_vector(kGemvNr, 4);
   auto row_bias = random_vector(1, 3);
-  F32GemmOutput out;
-  out.accumulate = accumulate;
-  out.finish = finish;
-  out.row_bias = with_bias ? row_bias.data() : nullptr;
-  out.col_bias = with_bias ? col_bias.data() : nullptr;
-  out.minmax = activation(act);
+  const F32GemmOutput out = output_mode(accumulate, finish, with_bias, row_bias, col_bias, act);
   const auto c0 = random_vector(kGemvNr + 1, 5);
   auto simd = c0, scalar = c0;
   f32_gemm_1x32_scalar(k, a.data(), b.data(), ldb, scalar.data(), out);
