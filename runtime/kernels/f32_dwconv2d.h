@@ -11,7 +11,10 @@ namespace wt {
 // True when f32_dwconv2d_nchw_simd128 handles the geometry in this build.
 bool f32_dwconv2d_simd128_supports(const Conv2dGeometry& g);
 
+// `scratch` (scratch_floats long, private to the calling thread) holds a zero-padded copy of one
+// input plane when it fits: then the 3x3/5x5 kernels cover every output without bounds checks.
 void f32_dwconv2d_nchw_simd128(const Conv2dGeometry& g, const float* input, const float* weight, const float* bias,
-                               F32MinMax minmax, float* output, size_t plane_begin, size_t plane_end);
+                               F32MinMax minmax, float* output, size_t plane_begin, size_t plane_end, float* scratch,
+                               size_t scratch_floats);
 
 }  // namespace wt

@@ -34,6 +34,17 @@ inline v128_t wt_f32x4_relaxed_madd(v128_t a, v128_t b, v128_t c) { return simde
 #define WT_PREFER_RELAXED_SIMD 0
 #endif
 
+#if WT_HAVE_SIMD128
+// acc + a * b: fused in the relaxed builds, a multiply and an add in the others.
+inline v128_t wt_f32x4_mul_add(v128_t a, v128_t b, v128_t acc) {
+#if WT_PREFER_RELAXED_SIMD
+  return wt_f32x4_relaxed_madd(a, b, acc);
+#else
+  return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b));
+#endif
+}
+#endif
+
 // A SIMD128 kernel's name where the build has them, nullptr where it does not (kernel tables).
 #if WT_HAVE_SIMD128
 #define WT_SIMD128_KERNEL(name) name

@@ -19,9 +19,14 @@ class DirectConv2dKernel final : public OpKernel {
 
   void run(const RunContext& ctx) const override {
     const size_t planes = g_.batch * g_.out_channels;
-    const auto kernel = f32_dwconv2d_simd128_supports(g_) ? f32_dwconv2d_nchw_simd128 : f32_conv2d_nchw_scalar;
+    const bool simd = f32_dwconv2d_simd128_supports(g_);
     ctx.pool->parallelize(planes, 1, [&](size_t begin, size_t end) {
-      kernel(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), act_.minmax, ctx.out_f32(0), begin, end);
+      if (simd) {
+        f32_dwconv2d_nchw_simd128(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), act_.minmax, ctx.out_f32(0), begin,
+                                  end, ctx.pool->thread_scratch(), ThreadPool::kScratchBytes / sizeof(float));
+      } else {
+        f32_conv2d_nchw_scalar(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), act_.minmax, ctx.out_f32(0), begin, end);
+      }
       act_.apply(ctx.out_f32(0) + begin * g_.out_h * g_.out_w, (end - begin) * g_.out_h * g_.out_w);
     });
   }

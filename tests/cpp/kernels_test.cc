@@ -686,14 +686,21 @@ TEST_P(DepthwiseConv2dTest, SimdMatchesReference) {
   F32MinMax relu6;
   relu6.min = 0.f;
   relu6.max = 6.f;
-  // Guard bands around the output catch out-of-range stores.
-  std::vector<float> out(2 * ch * oh * ow + 16, -9.f), ref(2 * ch * oh * ow);
-  f32_dwconv2d_nchw_simd128(g, in.data(), wt.data(), bias.data(), relu6, out.data() + 8, 0, ch);
-  f32_dwconv2d_nchw_simd128(g, in.data(), wt.data(), bias.data(), relu6, out.data() + 8, ch, 2 * ch);
+  std::vector<float> ref(2 * ch * oh * ow);
   testing::conv2d_ref(g, in.data(), wt.data(), bias.data(), relu6, ref.data());
-  for (size_t i = 0; i < ref.size(); ++i) ASSERT_NEAR(out[8 + i], ref[i], 1e-5) << i;
-  for (size_t i = 0; i < 8; ++i) ASSERT_EQ(out[i], -9.f);
-  for (size_t i = 0; i < 8; ++i) ASSERT_EQ(out[8 + ref.size() + i], -9.f);
+  // Without scratch (bounds-checked borders) and with it (planes copied into zero padding).
+  std::vector<float> scratch(4096);
+  for (size_t scratch_floats : {size_t{0}, scratch.size()}) {
+    // Guard bands around the output catch out-of-range stores.
+    std::vector<float> out(2 * ch * oh * ow + 16, -9.f);
+    f32_dwconv2d_nchw_simd128(g, in.data(), wt.data(), bias.data(), relu6, out.data() + 8, 0, ch, scratch.data(),
+                              scratch_floats);
+    f32_dwconv2d_nchw_simd128(g, in.data(), wt.data(), bias.data(), relu6, out.data() + 8, ch, 2 * ch, scratch.data(),
+                              scratch_floats);
+    for (size_t i = 0; i < ref.size(); ++i) ASSERT_NEAR(out[8 + i], ref[i], 1e-5) << i << " scratch " << scratch_floats;
+    for (size_t i = 0; i < 8; ++i) ASSERT_EQ(out[i], -9.f);
+    for (size_t i = 0; i < 8; ++i) ASSERT_EQ(out[8 + ref.size() + i], -9.f);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, DepthwiseConv2dTest, ::testing::ValuesIn(depthwise_cases()));
