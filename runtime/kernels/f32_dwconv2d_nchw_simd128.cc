@@ -90,7 +90,10 @@ DwRowTilesFn specialized_row_tiles(const Conv2dGeometry& g) {
 }
 
 // A copy of one input plane inside its zero padding, wide enough for whole tiles: every tile of
-// the plane then runs without bounds checks (small planes had almost no interior otherwise).
+// the plane then runs without bounds checks. Small planes (up to kMaxPaddedOutput columns) had
+// almost no interior; on larger ones the copy costs more than the borders it saves (measured).
+constexpr size_t kMaxPaddedOutput = 28;
+
 struct PaddedPlane {
   size_t width, height;
 
@@ -132,7 +135,7 @@ void f32_dwconv2d_nchw_simd128(const Conv2dGeometry& g, const float* input, cons
   const v128_t lo = wasm_f32x4_splat(minmax.min), hi = wasm_f32x4_splat(minmax.max);
   const DwRowTilesFn row_tiles = specialized_row_tiles(g);
   const PaddedPlane padded(g);
-  const bool pad = row_tiles && padded.floats() <= scratch_floats;
+  const bool pad = row_tiles && g.out_w <= kMaxPaddedOutput && padded.floats() <= scratch_floats;
   for (size_t plane = plane_begin; plane < plane_end; ++plane) {
     const size_t c = plane % g.out_channels;
     const float* in = input + plane * g.in_h * g.in_w;
