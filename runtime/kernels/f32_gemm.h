@@ -22,8 +22,10 @@ struct F32GemmOutput {
 };
 
 // The tile shape: 4 rows x 8 columns. 8 accumulators, 2 B vectors and 1 broadcast A value fit the
-// 15 xmm registers V8 allocates on x64; 6x8 spills there (shared/TOOLCHAIN.md).
+// 15 xmm registers V8 allocates on x64; 6x8 spills there (shared/TOOLCHAIN.md). The relaxed-SIMD
+// builds use 5 rows (fused multiply-adds need no product temporaries).
 constexpr size_t kGemmMr = 4;
+constexpr size_t kGemmMaxMr = 5;
 constexpr size_t kGemmNr = 8;
 
 // A full 4x8 tile: rows a + i * lda, columns c + i * ldc.
@@ -31,6 +33,8 @@ void f32_gemm_4x8_scalar(size_t k, const float* a, size_t lda, const float* b, s
                          const F32GemmOutput& out);
 void f32_gemm_4x8_simd128(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
                           const F32GemmOutput& out);
+void f32_gemm_5x8_relaxedsimd(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
+                              const F32GemmOutput& out);
 // With relaxed SIMD's fused multiply-add (one instruction per update instead of two).
 void f32_gemm_4x8_relaxedsimd(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
                               const F32GemmOutput& out);
@@ -50,6 +54,12 @@ using F32Gemm4x8Fn = void (*)(size_t, const float*, size_t, const float*, size_t
                               const F32GemmOutput&);
 using F32Gemm1x8Fn = void (*)(size_t, const float*, const float*, size_t, float*, const F32GemmOutput&);
 F32Gemm4x8Fn best_f32_gemm_4x8();
+// The build's main tile: `rows` x 8 with the 4x8 contract (5x8 relaxed SIMD, else the 4x8 above).
+struct F32GemmTile {
+  size_t rows;
+  F32Gemm4x8Fn fn;
+};
+F32GemmTile best_f32_gemm_tile();
 F32Gemm1x8Fn best_f32_gemm_1x8();
 F32Gemm1x8Fn best_f32_gemm_1x32();
 

@@ -51,6 +51,12 @@ F32Gemm4x8Fn best_f32_gemm_4x8() { return f32_gemm_4x8_simd128; }
 F32Gemm4x8Fn best_f32_gemm_4x8() { return f32_gemm_4x8_scalar; }
 #endif
 
+#if WT_PREFER_RELAXED_SIMD
+F32GemmTile best_f32_gemm_tile() { return {5, f32_gemm_5x8_relaxedsimd}; }
+#else
+F32GemmTile best_f32_gemm_tile() { return {kGemmMr, best_f32_gemm_4x8()}; }
+#endif
+
 #if WT_HAVE_SIMD128
 F32Gemm1x8Fn best_f32_gemm_1x8() { return f32_gemm_1x8_simd128; }
 F32Gemm1x8Fn best_f32_gemm_1x32() { return f32_gemm_1x32_simd128; }

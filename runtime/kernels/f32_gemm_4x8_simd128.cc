@@ -92,6 +92,44 @@ void f32_gemm_4x8_simd128(size_t k, const float* a, size_t lda, const float* b, 
 }
 
 #if WT_HAVE_RELAXED_SIMD
+// 5x8: with fused multiply-adds no product temporary is live, so 10 accumulators, 2 B vectors and
+// 1 broadcast A still fit V8's registers.
+void f32_gemm_5x8_relaxedsimd(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
+                              const F32GemmOutput& out) {
+  const float* a0 = a;
+  const float* a1 = a0 + lda;
+  const float* a2 = a1 + lda;
+  const float* a3 = a2 + lda;
+  const float* a4 = a3 + lda;
+  v128_t c00 = wasm_f32x4_splat(0.f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00,
+         c40 = c00, c41 = c00;
+  for (size_t p = 0; p < k; ++p) {
+    const v128_t b0 = wasm_v128_load(b);
+    const v128_t b1 = wasm_v128_load(b + 4);
+    b += ldb;
+    const v128_t v0 = wasm_v128_load32_splat(a0 + p);
+    c00 = wt_f32x4_relaxed_madd(v0, b0, c00);
+    c01 = wt_f32x4_relaxed_madd(v0, b1, c01);
+    const v128_t v1 = wasm_v128_load32_splat(a1 + p);
+    c10 = wt_f32x4_relaxed_madd(v1, b0, c10);
+    c11 = wt_f32x4_relaxed_madd(v1, b1, c11);
+    const v128_t v2 = wasm_v128_load32_splat(a2 + p);
+    c20 = wt_f32x4_relaxed_madd(v2, b0, c20);
+    c21 = wt_f32x4_relaxed_madd(v2, b1, c21);
+    const v128_t v3 = wasm_v128_load32_splat(a3 + p);
+    c30 = wt_f32x4_relaxed_madd(v3, b0, c30);
+    c31 = wt_f32x4_relaxed_madd(v3, b1, c31);
+    const v128_t v4 = wasm_v128_load32_splat(a4 + p);
+    c40 = wt_f32x4_relaxed_madd(v4, b0, c40);
+    c41 = wt_f32x4_relaxed_madd(v4, b1, c41);
+  }
+  store_row(c, c00, c01, 0, out);
+  store_row(c + ldc, c10, c11, 1, out);
+  store_row(c + 2 * ldc, c20, c21, 2, out);
+  store_row(c + 3 * ldc, c30, c31, 3, out);
+  store_row(c + 4 * ldc, c40, c41, 4, out);
+}
+
 void f32_gemm_4x8_relaxedsimd(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
                               const F32GemmOutput& out) {
   gemm_4x8<true>(k, a, lda, b, ldb, c, ldc, out);

@@ -29,6 +29,7 @@ class TileRunner {
   TileRunner(const GemmProblem& p, const F32GemmOutput& out)
       : p_(p),
         out_(out),
+        main_(best_f32_gemm_tile()),
         gemm_4x8_(best_f32_gemm_4x8()),
         gemm_1x8_(best_f32_gemm_1x8()),
         gemv_1x32_(best_f32_gemm_1x32()) {}
@@ -48,7 +49,11 @@ class TileRunner {
   void run_column_strip(size_t row_begin, size_t row_end, size_t k0, size_t kc, const float* b, size_t ldb,
                         size_t col, size_t cols) const {
     size_t i = row_begin;
-    for (; i + kGemmMr <= row_end; i += kGemmMr) tile(kGemmMr, i, k0, kc, b, ldb, col, cols);
+    for (; i + main_.rows <= row_end; i += main_.rows) tile(main_.rows, i, k0, kc, b, ldb, col, cols);
+    if (main_.rows > kGemmMr && i + kGemmMr <= row_end) {
+      tile(kGemmMr, i, k0, kc, b, ldb, col, cols);
+      i += kGemmMr;
+    }
     for (; i < row_end; ++i) tile(1, i, k0, kc, b, ldb, col, cols);
   }
 
@@ -64,7 +69,7 @@ class TileRunner {
       return;
     }
     // A partial tile runs full width on a copy, so no kernel reads or writes past the matrix.
-    float tile_c[kGemmMr * kGemmNr] = {}, tile_bias[kGemmNr] = {};
+    float tile_c[kGemmMaxMr * kGemmNr] = {}, tile_bias[kGemmNr] = {};
     for (size_t r = 0; r < rows; ++r) std::memcpy(tile_c + r * kGemmNr, c + r * p_.ldc, cols * sizeof(float));
     if (out.col_bias) {
       std::memcpy(tile_bias, out.col_bias, cols * sizeof(float));
@@ -76,7 +81,9 @@ class TileRunner {
 
   void call(size_t rows, size_t kc, const float* a, const float* b, size_t ldb, float* c, size_t ldc,
             const F32GemmOutput& out) const {
-    if (rows == kGemmMr) {
+    if (rows == main_.rows) {
+      main_.fn(kc, a, p_.lda, b, ldb, c, ldc, out);
+    } else if (rows == kGemmMr) {
       gemm_4x8_(kc, a, p_.lda, b, ldb, c, ldc, out);
     } else {
       gemm_1x8_(kc, a, b, ldb, c, out);
@@ -85,6 +92,7 @@ class TileRunner {
 
   const GemmProblem& p_;
   F32GemmOutput out_;
+  F32GemmTile main_;
   F32Gemm4x8Fn gemm_4x8_;
   F32Gemm1x8Fn gemm_1x8_;
   F32Gemm1x8Fn gemv_1x32_;
@@ -156,7 +164,7 @@ void run_gemm(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool) {
   if (threads > 1 && col_blocks < 4 * threads) {
     row_splits = std::min(ceil_div(4 * threads, col_blocks), std::max<size_t>(1, p.m / kMinTaskRows));
   }
-  const size_t rows_per_split = round_up(ceil_div(p.m, row_splits), kGemmMr);
+  const size_t rows_per_split = round_up(ceil_div(p.m, row_splits), best_f32_gemm_tile().rows);
   row_splits = ceil_div(p.m, rows_per_split);
   const float* prepacked = nullptr;
   if (row_splits > 1 && col_blocks == 1 && p.shared_pack) {

@@ -50,6 +50,21 @@ TEST_P(GemmTileTest, SimdMatchesScalar) {
   auto relaxed = c0;
   f32_gemm_4x8_relaxedsimd(k, a.data(), lda, b.data(), ldb, relaxed.data(), ldc, out);
   for (size_t i = 0; i < c0.size(); ++i) ASSERT_NEAR(relaxed[i], scalar[i], 1e-5 * (1 + k)) << "relaxed " << i;
+  // 5x8: its first four rows are the 4x8 tile's, its fifth a 1x8 row.
+  auto a5 = random_vector(kGemmMaxMr * lda, 6);
+  std::copy(a.begin(), a.end(), a5.begin());
+  std::vector<float> rb5 = {row_bias[0], row_bias[1], row_bias[2], row_bias[3], 0.5f};
+  F32GemmOutput out5 = out;
+  out5.row_bias = with_bias ? rb5.data() : nullptr;
+  auto c5 = random_vector(kGemmMaxMr * ldc, 7), ref5 = c5;
+  std::copy(c0.begin(), c0.end(), c5.begin());
+  std::copy(c0.begin(), c0.end(), ref5.begin());
+  f32_gemm_5x8_relaxedsimd(k, a5.data(), lda, b.data(), ldb, c5.data(), ldc, out5);
+  f32_gemm_4x8_scalar(k, a5.data(), lda, b.data(), ldb, ref5.data(), ldc, out5);
+  F32GemmOutput row4 = out5;
+  row4.row_bias = with_bias ? rb5.data() + 4 : nullptr;
+  f32_gemm_1x8_scalar(k, a5.data() + 4 * lda, b.data(), ldb, ref5.data() + 4 * ldc, row4);
+  for (size_t i = 0; i < c5.size(); ++i) ASSERT_NEAR(c5[i], ref5[i], 1e-5 * (1 + k)) << "5x8 " << i;
 #endif
   f32_gemm_1x8_scalar(k, a.data(), b.data(), ldb, scalar_row.data(), out);
   best_f32_gemm_1x8()(k, a.data(), b.data(), ldb, simd_row.data(), out);
