@@ -49,6 +49,17 @@ constexpr size_t kGemvNr = 32;
 void f32_gemm_1x32_scalar(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out);
 void f32_gemm_1x32_simd128(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out);
 
+// A whole GEMV row over B read row by row: y[0:n] = epilogue(sum_k a[k] * b[k, 0:n]), y used as
+// the accumulator (it stays in L1) and four B rows streamed at a time. Batch-1 linear layers: each
+// weight row is read front to back, which hardware prefetchers follow (column strips jump a page
+// per row). `out` gives the epilogue (finish only; col_bias indexed from y[0]).
+void f32_gemv_4x1_scalar(size_t k, size_t n, const float* a, const float* b, size_t ldb, float* y,
+                         const F32GemmOutput& out);
+void f32_gemv_4x1_simd128(size_t k, size_t n, const float* a, const float* b, size_t ldb, float* y,
+                          const F32GemmOutput& out);
+using F32GemvFn = void (*)(size_t, size_t, const float*, const float*, size_t, float*, const F32GemmOutput&);
+F32GemvFn best_f32_gemv();
+
 // The best kernels this build has (SIMD128 where available, the scalar references otherwise).
 using F32Gemm4x8Fn = void (*)(size_t, const float*, size_t, const float*, size_t, float*, size_t,
                               const F32GemmOutput&);

@@ -51,6 +51,15 @@ F32Gemm4x8Fn best_f32_gemm_4x8() { return f32_gemm_4x8_simd128; }
 F32Gemm4x8Fn best_f32_gemm_4x8() { return f32_gemm_4x8_scalar; }
 #endif
 
+void f32_gemv_4x1_scalar(size_t k, size_t n, const float* a, const float* b, size_t ldb, float* y,
+                         const F32GemmOutput& out) {
+  for (size_t j = 0; j < n; ++j) y[j] = 0.f;
+  for (size_t p = 0; p < k; ++p) {
+    for (size_t j = 0; j < n; ++j) y[j] += a[p] * b[p * ldb + j];
+  }
+  for (size_t j = 0; j < n; ++j) y[j] = finish_value(y[j], 0.f, 0, j, out);
+}
+
 #if WT_PREFER_RELAXED_SIMD
 F32GemmTile best_f32_gemm_tile() { return {5, f32_gemm_5x8_relaxedsimd}; }
 #else
@@ -60,9 +69,11 @@ F32GemmTile best_f32_gemm_tile() { return {kGemmMr, best_f32_gemm_4x8()}; }
 #if WT_HAVE_SIMD128
 F32Gemm1x8Fn best_f32_gemm_1x8() { return f32_gemm_1x8_simd128; }
 F32Gemm1x8Fn best_f32_gemm_1x32() { return f32_gemm_1x32_simd128; }
+F32GemvFn best_f32_gemv() { return f32_gemv_4x1_simd128; }
 #else
 F32Gemm1x8Fn best_f32_gemm_1x8() { return f32_gemm_1x8_scalar; }
 F32Gemm1x8Fn best_f32_gemm_1x32() { return f32_gemm_1x32_scalar; }
+F32GemvFn best_f32_gemv() { return f32_gemv_4x1_scalar; }
 #endif
 
 }  // namespace wt

@@ -1,5 +1,7 @@
 // SIMD128 GEMM tiles. A is broadcast with v128.load32_splat (XNNPACK's shuffle-splat style ran
 // ~30% slower in V8); B rows are two 4-wide loads.
+#include <algorithm>
+
 #include "kernels/f32_gemm.h"
 #include "kernels/simd128.h"
 
@@ -154,6 +156,49 @@ void f32_gemm_1x8_simd128(size_t k, const float* a, const float* b, size_t ldb, 
     acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(v0, wasm_v128_load(b + 4)));
   }
   store_row(c, wasm_f32x4_add(acc0, acc2), wasm_f32x4_add(acc1, acc3), 0, out);
+}
+
+void f32_gemv_4x1_simd128(size_t k, size_t n, const float* a, const float* b, size_t ldb, float* y,
+                          const F32GemmOutput& out) {
+  const size_t vec_n = n / 8 * 8;
+  std::fill(y, y + n, 0.f);
+  size_t p = 0;
+  for (; p + 4 <= k; p += 4) {
+    const v128_t x0 = wasm_v128_load32_splat(a + p), x1 = wasm_v128_load32_splat(a + p + 1);
+    const v128_t x2 = wasm_v128_load32_splat(a + p + 2), x3 = wasm_v128_load32_splat(a + p + 3);
+    const float* b0 = b + p * ldb;
+    const float* b1 = b0 + ldb;
+    const float* b2 = b1 + ldb;
+    const float* b3 = b2 + ldb;
+    for (size_t j = 0; j < vec_n; j += 8) {
+      v128_t lo = wasm_v128_load(y + j), hi = wasm_v128_load(y + j + 4);
+      lo = wt_f32x4_mul_add(x0, wasm_v128_load(b0 + j), lo);
+      hi = wt_f32x4_mul_add(x0, wasm_v128_load(b0 + j + 4), hi);
+      lo = wt_f32x4_mul_add(x1, wasm_v128_load(b1 + j), lo);
+      hi = wt_f32x4_mul_add(x1, wasm_v128_load(b1 + j + 4), hi);
+      lo = wt_f32x4_mul_add(x2, wasm_v128_load(b2 + j), lo);
+      hi = wt_f32x4_mul_add(x2, wasm_v128_load(b2 + j + 4), hi);
+      lo = wt_f32x4_mul_add(x3, wasm_v128_load(b3 + j), lo);
+      hi = wt_f32x4_mul_add(x3, wasm_v128_load(b3 + j + 4), hi);
+      wasm_v128_store(y + j, lo);
+      wasm_v128_store(y + j + 4, hi);
+    }
+    for (size_t j = vec_n; j < n; ++j) y[j] += a[p] * b0[j] + a[p + 1] * b1[j] + a[p + 2] * b2[j] + a[p + 3] * b3[j];
+  }
+  for (; p < k; ++p) {
+    const float* row = b + p * ldb;
+    for (size_t j = 0; j < n; ++j) y[j] += a[p] * row[j];
+  }
+  F32GemmOutput finish = out;
+  finish.accumulate = true;  // y holds the sums; store_row adds them to zero-initialized lanes
+  for (size_t j = 0; j < vec_n; j += 8) {
+    if (out.col_bias) finish.col_bias = out.col_bias + j;
+    store_row(y + j, wasm_f32x4_splat(0.f), wasm_f32x4_splat(0.f), 0, finish);
+  }
+  for (size_t j = vec_n; j < n; ++j) {
+    float v = y[j] + (out.row_bias ? out.row_bias[0] : 0.f) + (out.col_bias ? out.col_bias[j] : 0.f);
+    y[j] = clamp_minmax(v, out.minmax);
+  }
 }
 
 void f32_gemm_1x32_simd128(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out) {

@@ -143,6 +143,28 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
   }
 }
 
+// One to three rows over a B that can be read in place (batch-1 linear layers): each thread takes
+// a contiguous range of columns and streams B's rows through it.
+void run_gemv(const GemmProblem& p, const float* b, size_t ldb, ThreadPool& pool) {
+  const size_t threads = static_cast<size_t>(pool.thread_count());
+  const size_t chunk = std::max<size_t>(64, round_up(ceil_div(p.n, threads), kGemmNr));
+  const F32GemvFn gemv = best_f32_gemv();
+  pool.parallelize(ceil_div(p.n, chunk), 1, [&](size_t begin, size_t end) {
+    for (size_t t = begin; t < end; ++t) {
+      const size_t n0 = t * chunk, cols = std::min(chunk, p.n - n0);
+      for (size_t i = 0; i < p.m; ++i) {
+        F32GemmOutput out;
+        out.row_bias = p.row_bias ? p.row_bias + i : nullptr;
+        out.col_bias = p.col_bias ? p.col_bias + n0 : nullptr;
+        out.minmax = p.minmax;
+        float* c = p.c + i * p.ldc + n0;
+        gemv(p.k, cols, p.a + i * p.lda, b + n0, ldb, c, out);
+        if (p.activation) p.activation(cols, c, c, UnaryParams{});
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void DenseB::pack(const F32PackBlock& block, float* panels) const {
@@ -157,6 +179,13 @@ const float* DenseB::unpacked(size_t k0, size_t n0, size_t cols, size_t* ldb) co
 
 void run_gemm(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool) {
   if (p.m == 0 || p.n == 0) return;
+  size_t ldb;
+  if (p.m < kGemmMr) {
+    if (const float* in_place = b.unpacked(0, 0, p.n, &ldb)) {
+      run_gemv(p, in_place, ldb, pool);
+      return;
+    }
+  }
   const size_t col_blocks = ceil_div(p.n, kNc);
   const size_t threads = static_cast<size_t>(pool.thread_count());
   // Enough tasks for dynamic balancing (about 4 per thread), rows split only when columns run out.

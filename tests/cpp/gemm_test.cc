@@ -90,6 +90,30 @@ TEST_P(GemmTileTest, Gemv1x32SimdMatchesScalar) {
   ASSERT_EQ(simd[kGemvNr], c0[kGemvNr]) << "wrote past the strip";
 }
 
+// The row-streaming GEMV: odd k (the 4-row steps' tail) and n (the 8-column vectors' tail).
+TEST(GemvTest, SimdMatchesScalarAndReference) {
+  for (size_t k : {0, 1, 5, 8, 67})
+    for (size_t n : {1, 7, 8, 19, 64}) {
+      const size_t ldb = n + 3;
+      auto a = random_vector(k + 1, 1), b = random_vector((k + 1) * ldb, 2), col_bias = random_vector(n, 3);
+      const float row_bias = 0.25f;
+      F32GemmOutput out;
+      out.row_bias = &row_bias;
+      out.col_bias = col_bias.data();
+      out.minmax = activation(2);
+      std::vector<float> scalar(n + 1, 9.f), best(n + 1, 9.f);
+      f32_gemv_4x1_scalar(k, n, a.data(), b.data(), ldb, scalar.data(), out);
+      best_f32_gemv()(k, n, a.data(), b.data(), ldb, best.data(), out);
+      for (size_t j = 0; j < n; ++j) {
+        double acc = row_bias + col_bias[j];
+        for (size_t q = 0; q < k; ++q) acc += double(a[q]) * b[q * ldb + j];
+        ASSERT_NEAR(scalar[j], testing::clamp_ref(acc, out.minmax), 1e-5 * (1 + k)) << k << "," << n << "," << j;
+        ASSERT_NEAR(best[j], scalar[j], 1e-5 * (1 + k)) << k << "," << n << "," << j;
+      }
+      ASSERT_EQ(best[n], 9.f) << "wrote past n";
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, GemmTileTest,
                          ::testing::Combine(::testing::Values(0, 1, 5, 64), ::testing::Bool(), ::testing::Bool(),
                                             ::testing::Bool(), ::testing::Values(0, 1, 2)));
