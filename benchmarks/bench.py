@@ -82,6 +82,7 @@ def main():
                 "wt-node-1t": WASMRuntime("node", threads=1)}
     columns = list(runtimes) + ["ort-web-1t", "ort-web-2t", "ort-node-1t", "ort-node-2t", "torch-1t", "torch-2t"]
     results = {}
+    variants = {key: rt.info()["variant"] for key, rt in runtimes.items()}
     try:
         for name in names:
             inputs = export(name)
@@ -105,7 +106,7 @@ def main():
     finally:
         for rt in runtimes.values():
             rt.close()
-    report = render(results, columns)
+    report = render(results, columns, variants)
     print("\n" + report)
     subset = "" if names == NAMES else "-" + "-".join(names)  # a partial run never overwrites a full one
     out = HERE / "results" / f"bench-{time.strftime('%Y-%m-%d')}{subset}.md"
@@ -113,7 +114,7 @@ def main():
     print(f"written to {out.relative_to(ROOT)}")
 
 
-def render(results, columns):
+def render(results, columns, variants):
     def med(v):
         return statistics.median(v) if v else float("nan")
 
@@ -124,6 +125,8 @@ def render(results, columns):
     chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True).stdout.strip()
     lines = [f"# wasm-torch benchmark, {time.strftime('%Y-%m-%d')}", "",
              f"Machine: {cpu}, {os.cpu_count()} cores, {platform.platform()}; Node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}; {chromium}; torch {torch.__version__} (OpenBLAS).",
+             "wasm-torch builds: " + ", ".join(f"{key} {variant}" for key, variant in variants.items()) + "; "
+             "onnxruntime-web 1.30.0: its wasm backend (SIMD, threads), on the page's main thread like wasm-torch (worker: false).", "",
              f"Batch 1; {ROUNDS} interleaved rounds x at least {PER_ROUND} runs after at least {WARMUP} warm-up runs per runner "
              "(more for models under 150 ms, so V8 tiers every runner up); median (p90) in ms.", "",
              "| model | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
