@@ -111,7 +111,13 @@ def main():
     subset = "" if names == NAMES else "-" + "-".join(names)  # a partial run never overwrites a full one
     out = HERE / "results" / f"bench-{time.strftime('%Y-%m-%d')}{subset}.md"
     out.write_text(report)
+    out.with_suffix(".json").write_text(json.dumps({"variants": variants, "times_ms": results}))  # raw samples
     print(f"written to {out.relative_to(ROOT)}")
+
+
+def ms(value):
+    """Milliseconds with three significant digits (sub-millisecond models need them)."""
+    return f"{value:.3g}" if value < 100 else f"{value:.0f}"
 
 
 def render(results, columns, variants):
@@ -131,7 +137,7 @@ def render(results, columns, variants):
              "(more for models under 150 ms, so V8 tiers every runner up); median (p90) in ms.", "",
              "| model | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
     for name, times in results.items():
-        lines.append(f"| {name} | " + " | ".join(f"{med(times[c]):.1f} ({p90(times[c]):.1f})" if times[c] else "n/a" for c in columns) + " |")
+        lines.append(f"| {name} | " + " | ".join(f"{ms(med(times[c]))} ({ms(p90(times[c]))})" if times[c] else "n/a" for c in columns) + " |")
     lines += ["", "Ratios of medians (lower is better for wasm-torch):", "",
               "| model | wt / ort-web 1t | wt / ort-web 2t | wt / torch 1t | wt / torch 2t | wt 1t / 2t (speed-up) |",
               "|---|---:|---:|---:|---:|---:|"]

@@ -66,7 +66,7 @@ int main() {
                                wt::F32GemmOutput{});
     }
   };
-  for (int i = 0; i < 20; ++i) micro();
+  for (int i = 0; i < 300; ++i) micro();  // V8 tiers up in the background: warm up long
 #if WT_PREFER_RELAXED_SIMD
   {
     std::vector<float> a5(5 * k, 0.5f);
@@ -74,7 +74,7 @@ int main() {
       for (size_t p = 0; p < panels; ++p)
         wt::f32_gemm_5x8_relaxedsimd(k, a5.data(), k, b.data() + p * 8 * k, 8, c.data() + p * 8, 8 * panels, wt::F32GemmOutput{});
     };
-    for (int i = 0; i < 20; ++i) micro5();
+    for (int i = 0; i < 300; ++i) micro5();
     const double g5 = 2.0 * 5 * 8 * k * panels * 50 / median_seconds([&] { for (int i = 0; i < 50; ++i) micro5(); }, 9) / 1e9;
     std::printf("5x8 tile (K=256)              %7.1f GFLOP/s  %5.1f%% of peak\n", g5, 100 * g5 / peak);
   }
@@ -98,7 +98,7 @@ int main() {
     std::vector<float> ma(m * kk, 0.5f), mb(kk * n, 0.25f), mc(m * n);
     const wt::GemmProblem problem{m, n, kk, ma.data(), kk, mc.data(), n};
     const wt::DenseB b(mb.data(), 1, n, n);
-    for (int w = 0; w < 20; ++w) wt::run_gemm(problem, b, pool);  // V8 runs Liftoff code until it tiers up
+    for (int w = 0; w < 60; ++w) wt::run_gemm(problem, b, pool);  // V8 runs Liftoff code until it tiers up
     // Each sample repeats the call to last milliseconds: timers in wasm engines can be coarse.
     const size_t reps = std::max<size_t>(1, 50'000'000 / (2 * m * n * kk));
     const double s = median_seconds([&] { for (size_t r = 0; r < reps; ++r) wt::run_gemm(problem, b, pool); }, 9) / reps;
