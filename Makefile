@@ -34,7 +34,7 @@ build/asan/wt_tests: setup
 	cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DWT_SANITIZE=ON > /dev/null
 	cmake --build build/asan -j$(JOBS) --target wt_tests wasm_torch
 
-# --- wasm: three variants, each an ES module + .wasm in js/dist/ ------------------------------
+# --- wasm: five variants, each an ES module + .wasm in js/dist/ ------------------------------
 wasm: setup $(VARIANTS:%=js/dist/wasm-torch-%.mjs) js/dist/package.json
 
 js/dist/wasm-torch-%.mjs: FORCE

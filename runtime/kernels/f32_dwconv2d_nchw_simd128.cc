@@ -27,21 +27,6 @@ float dw_pixel(const Conv2dGeometry& g, const float* in, const float* w, float b
   return acc;
 }
 
-// Four input pixels starting at p, `stride` apart (1 or 2); reads p[0..3] or p[0..7].
-inline v128_t load4(const float* p, size_t stride) {
-  if (stride == 1) return wasm_v128_load(p);
-  return wasm_i32x4_shuffle(wasm_v128_load(p), wasm_v128_load(p + 4), 0, 2, 4, 6);
-}
-
-template <size_t kStride>
-inline v128_t load4(const float* p) {
-  if constexpr (kStride == 1) {
-    return wasm_v128_load(p);
-  } else {
-    return wasm_i32x4_shuffle(wasm_v128_load(p), wasm_v128_load(p + 4), 0, 2, 4, 6);
-  }
-}
-
 // The interior tiles of one output row for a K x K kernel, stride S, dilation 1: taps fully
 // unrolled, eight outputs per step on two independent accumulators (the adds of one chain
 // would otherwise wait on each other), then four. rows[ky] is the input row of tap row ky
@@ -57,7 +42,7 @@ size_t dw_row_tiles(const float* const* rows, const float* w, float bias, v128_t
     for (size_t ky = 0; ky < K; ++ky) {
       if (!rows[ky]) continue;
       const float* src = rows[ky] + x * S;
-      for (size_t kx = 0; kx < K; ++kx) acc = wt_f32x4_mul_add(weights[ky * K + kx], load4<S>(src + kx), acc);
+      for (size_t kx = 0; kx < K; ++kx) acc = wt_f32x4_mul_add(weights[ky * K + kx], wt_v128_load4_stride(src + kx, S), acc);
     }
     return acc;
   };
@@ -172,7 +157,7 @@ void f32_dwconv2d_nchw_simd128(const Conv2dGeometry& g, const float* input, cons
           const float* src = in + iy * g.in_w + ox * s - g.pad_left;
           for (size_t kx = 0; kx < g.kernel_w; ++kx) {
             acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(w[ky * g.kernel_w + kx]),
-                                                     load4(src + kx * g.dilation_w, s)));
+                                                     wt_v128_load4_stride(src + kx * g.dilation_w, s)));
           }
         }
         wasm_v128_store(row + ox, wasm_f32x4_pmin(wasm_f32x4_pmax(acc, lo), hi));

@@ -13,18 +13,18 @@ float finish_value(float sum, float previous, size_t row, size_t col, const F32G
   return clamp_minmax(sum, out.minmax);
 }
 
-template <size_t kRows, size_t kCols = kGemmNr>
+template <size_t kRows>
 void gemm_tile_scalar(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
                       const F32GemmOutput& out) {
-  float acc[kRows][kCols] = {};
+  float acc[kRows][kGemmNr] = {};
   for (size_t p = 0; p < k; ++p) {
     for (size_t r = 0; r < kRows; ++r) {
       const float av = a[r * lda + p];
-      for (size_t j = 0; j < kCols; ++j) acc[r][j] += av * b[p * ldb + j];
+      for (size_t j = 0; j < kGemmNr; ++j) acc[r][j] += av * b[p * ldb + j];
     }
   }
   for (size_t r = 0; r < kRows; ++r) {
-    for (size_t j = 0; j < kCols; ++j) c[r * ldc + j] = finish_value(acc[r][j], c[r * ldc + j], r, j, out);
+    for (size_t j = 0; j < kGemmNr; ++j) c[r * ldc + j] = finish_value(acc[r][j], c[r * ldc + j], r, j, out);
   }
 }
 
@@ -39,9 +39,6 @@ void f32_gemm_1x8_scalar(size_t k, const float* a, const float* b, size_t ldb, f
   gemm_tile_scalar<1>(k, a, 0, b, ldb, c, 0, out);
 }
 
-void f32_gemm_1x32_scalar(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out) {
-  gemm_tile_scalar<1, kGemvNr>(k, a, 0, b, ldb, c, 0, out);
-}
 
 #if WT_PREFER_RELAXED_SIMD
 F32Gemm4x8Fn best_f32_gemm_4x8() { return f32_gemm_4x8_relaxedsimd; }
@@ -68,11 +65,9 @@ F32GemmTile best_f32_gemm_tile() { return {kGemmMr, best_f32_gemm_4x8()}; }
 
 #if WT_HAVE_SIMD128
 F32Gemm1x8Fn best_f32_gemm_1x8() { return f32_gemm_1x8_simd128; }
-F32Gemm1x8Fn best_f32_gemm_1x32() { return f32_gemm_1x32_simd128; }
 F32GemvFn best_f32_gemv() { return f32_gemv_4x1_simd128; }
 #else
 F32Gemm1x8Fn best_f32_gemm_1x8() { return f32_gemm_1x8_scalar; }
-F32Gemm1x8Fn best_f32_gemm_1x32() { return f32_gemm_1x32_scalar; }
 F32GemvFn best_f32_gemv() { return f32_gemv_4x1_scalar; }
 #endif
 

@@ -201,20 +201,6 @@ void f32_gemv_4x1_simd128(size_t k, size_t n, const float* a, const float* b, si
   }
 }
 
-void f32_gemm_1x32_simd128(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out) {
-  v128_t acc[kGemvNr / 4];
-  for (v128_t& v : acc) v = wasm_f32x4_splat(0.f);
-  for (size_t p = 0; p < k; ++p, b += ldb) {
-    const v128_t av = wasm_v128_load32_splat(a + p);
-    for (size_t q = 0; q < kGemvNr / 4; ++q) acc[q] = wasm_f32x4_add(acc[q], wasm_f32x4_mul(av, wasm_v128_load(b + 4 * q)));
-  }
-  for (size_t q = 0; q < kGemvNr / 8; ++q) {
-    F32GemmOutput part = out;
-    if (out.col_bias) part.col_bias = out.col_bias + 8 * q;
-    store_row(c + 8 * q, acc[2 * q], acc[2 * q + 1], 0, part);
-  }
-}
-
 #endif  // WT_HAVE_SIMD128
 
 }  // namespace wt

@@ -30,12 +30,6 @@ void vertical_max(const float* plane, size_t in_w, size_t y0, size_t y1, float* 
   }
 }
 
-// Four values of row at p, p + stride, ... (stride 1 or 2).
-inline v128_t load4(const float* p, size_t stride) {
-  if (stride == 1) return wasm_v128_load(p);
-  return wasm_i32x4_shuffle(wasm_v128_load(p), wasm_v128_load(p + 4), 0, 2, 4, 6);
-}
-
 // out[ox] = max over the row window of output column ox, for ox in [0, out_w).
 void horizontal_max(const Pool2dGeometry& g, const float* row, float* out) {
   const size_t s = g.stride_w;
@@ -56,8 +50,8 @@ void horizontal_max(const Pool2dGeometry& g, const float* row, float* out) {
   for (; ox < g.out_w && ox < first; ++ox) scalar(ox);
   for (; tiles && ox <= tile_max && ox + 4 <= g.out_w; ox += 4) {
     const float* p = row + ox * s - g.pad_left;
-    v128_t m = load4(p, s);
-    for (size_t kx = 1; kx < g.kernel_w; ++kx) m = wasm_f32x4_max(m, load4(p + kx, s));
+    v128_t m = wt_v128_load4_stride(p, s);
+    for (size_t kx = 1; kx < g.kernel_w; ++kx) m = wasm_f32x4_max(m, wt_v128_load4_stride(p + kx, s));
     wasm_v128_store(out + ox, m);
   }
   for (; ox < g.out_w; ++ox) scalar(ox);

@@ -45,6 +45,15 @@ inline v128_t wt_f32x4_mul_add(v128_t a, v128_t b, v128_t acc) {
 }
 #endif
 
+#if WT_HAVE_SIMD128
+// Four floats at p, p + stride, p + 2 stride, p + 3 stride for stride 1 or 2 (reads p[0..3] or
+// p[0..7]): the inputs of four adjacent outputs of a strided window op.
+inline v128_t wt_v128_load4_stride(const float* p, size_t stride) {
+  if (stride == 1) return wasm_v128_load(p);
+  return wasm_i32x4_shuffle(wasm_v128_load(p), wasm_v128_load(p + 4), 0, 2, 4, 6);
+}
+#endif
+
 // A SIMD128 kernel's name where the build has them, nullptr where it does not (kernel tables).
 #if WT_HAVE_SIMD128
 #define WT_SIMD128_KERNEL(name) name

@@ -31,19 +31,7 @@ class TileRunner {
         out_(out),
         main_(best_f32_gemm_tile()),
         gemm_4x8_(best_f32_gemm_4x8()),
-        gemm_1x8_(best_f32_gemm_1x8()),
-        gemv_1x32_(best_f32_gemm_1x32()) {}
-
-  // Rows [row_begin, row_end) x 32 columns from col, B unpacked: the GEMV of batch-1 layers.
-  void run_gemv_strip(size_t row_begin, size_t row_end, size_t k0, size_t kc, const float* b, size_t ldb,
-                      size_t col) const {
-    F32GemmOutput out = out_;
-    out.col_bias = p_.col_bias ? p_.col_bias + col : nullptr;
-    for (size_t i = row_begin; i < row_end; ++i) {
-      out.row_bias = p_.row_bias ? p_.row_bias + i : nullptr;
-      gemv_1x32_(kc, p_.a + i * p_.lda + k0, b, ldb, p_.c + i * p_.ldc + col, out);
-    }
-  }
+        gemm_1x8_(best_f32_gemm_1x8()) {}
 
   // Rows [row_begin, row_end) x 8 columns from col (`cols` of them valid) over B rows at ldb.
   void run_column_strip(size_t row_begin, size_t row_end, size_t k0, size_t kc, const float* b, size_t ldb,
@@ -95,7 +83,6 @@ class TileRunner {
   F32GemmTile main_;
   F32Gemm4x8Fn gemm_4x8_;
   F32Gemm1x8Fn gemm_1x8_;
-  F32Gemm1x8Fn gemv_1x32_;
 };
 
 size_t round_up(size_t a, size_t b) { return ceil_div(a, b) * b; }
@@ -119,13 +106,6 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
     for (size_t j = 0; j < t.nc; j += kGemmNr) {
       const size_t cols = std::min(kGemmNr, t.nc - j);
       size_t ldb = kGemmNr;
-      const float* wide = nullptr;
-      if (!pack && t.row_end - t.row_begin < kGemmMr && j + kGemvNr <= t.nc &&
-          (wide = b.unpacked(k0, t.n0 + j, kGemvNr, &ldb))) {
-        runner.run_gemv_strip(t.row_begin, t.row_end, k0, kc, wide, ldb, t.n0 + j);
-        j += kGemvNr - kGemmNr;
-        continue;
-      }
       const float* panel = pack ? block + j * kc : (cols == kGemmNr ? b.unpacked(k0, t.n0 + j, cols, &ldb) : nullptr);
       if (!panel) {
         b.pack({k0, kc, t.n0 + j, cols}, scratch);
@@ -143,26 +123,24 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
   }
 }
 
-// One to three rows over a B that can be read in place (batch-1 linear layers): each thread takes
-// a contiguous range of columns and streams B's rows through it.
-void run_gemv(const GemmProblem& p, const float* b, size_t ldb, ThreadPool& pool) {
-  const size_t threads = static_cast<size_t>(pool.thread_count());
-  const size_t chunk = std::max<size_t>(64, round_up(ceil_div(p.n, threads), kGemmNr));
+// Columns [n0, n0 + cols) of one to three rows over a B read in place (batch-1 linear layers):
+// B's rows are streamed front to back through them.
+void gemv_columns(const GemmProblem& p, const float* b, size_t ldb, size_t n0, size_t cols) {
   const F32GemvFn gemv = best_f32_gemv();
-  pool.parallelize(ceil_div(p.n, chunk), 1, [&](size_t begin, size_t end) {
-    for (size_t t = begin; t < end; ++t) {
-      const size_t n0 = t * chunk, cols = std::min(chunk, p.n - n0);
-      for (size_t i = 0; i < p.m; ++i) {
-        F32GemmOutput out;
-        out.row_bias = p.row_bias ? p.row_bias + i : nullptr;
-        out.col_bias = p.col_bias ? p.col_bias + n0 : nullptr;
-        out.minmax = p.minmax;
-        float* c = p.c + i * p.ldc + n0;
-        gemv(p.k, cols, p.a + i * p.lda, b + n0, ldb, c, out);
-        if (p.activation) p.activation(cols, c, c, UnaryParams{});
-      }
-    }
-  });
+  for (size_t i = 0; i < p.m; ++i) {
+    F32GemmOutput out;
+    out.row_bias = p.row_bias ? p.row_bias + i : nullptr;
+    out.col_bias = p.col_bias ? p.col_bias + n0 : nullptr;
+    out.minmax = p.minmax;
+    float* c = p.c + i * p.ldc + n0;
+    gemv(p.k, cols, p.a + i * p.lda, b + n0, ldb, c, out);
+    if (p.activation) p.activation(cols, c, c, UnaryParams{});
+  }
+}
+
+// B in place when the problem is a GEMV (fewer rows than a tile and B readable unpacked), else null.
+const float* gemv_operand(const GemmProblem& p, const GemmBSource& b, size_t* ldb) {
+  return p.m < kGemmMr ? b.unpacked(0, 0, p.n, ldb) : nullptr;
 }
 
 }  // namespace
@@ -180,11 +158,14 @@ const float* DenseB::unpacked(size_t k0, size_t n0, size_t cols, size_t* ldb) co
 void run_gemm(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool) {
   if (p.m == 0 || p.n == 0) return;
   size_t ldb;
-  if (p.m < kGemmMr) {
-    if (const float* in_place = b.unpacked(0, 0, p.n, &ldb)) {
-      run_gemv(p, in_place, ldb, pool);
-      return;
-    }
+  if (const float* in_place = gemv_operand(p, b, &ldb)) {
+    // Each thread takes one contiguous range of columns.
+    const size_t threads = static_cast<size_t>(pool.thread_count());
+    const size_t chunk = std::max<size_t>(64, round_up(ceil_div(p.n, threads), kGemmNr));
+    pool.parallelize(ceil_div(p.n, chunk), 1, [&](size_t begin, size_t end) {
+      for (size_t t = begin; t < end; ++t) gemv_columns(p, in_place, ldb, t * chunk, std::min(chunk, p.n - t * chunk));
+    });
+    return;
   }
   const size_t col_blocks = ceil_div(p.n, kNc);
   const size_t threads = static_cast<size_t>(pool.thread_count());
@@ -220,6 +201,12 @@ size_t gemm_shared_pack_bytes(size_t n, size_t k) {
 }
 
 void run_gemm_on_this_thread(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool) {
+  if (p.m == 0 || p.n == 0) return;
+  size_t ldb;
+  if (const float* in_place = gemv_operand(p, b, &ldb)) {
+    gemv_columns(p, in_place, ldb, 0, p.n);
+    return;
+  }
   float* scratch = pool.thread_scratch();
   for (size_t n0 = 0; n0 < p.n; n0 += kNc) run_task(p, b, {0, p.m, n0, std::min(kNc, p.n - n0)}, scratch, nullptr);
 }

@@ -75,21 +75,6 @@ TEST_P(GemmTileTest, SimdMatchesScalar) {
   for (size_t j = kGemmNr; j < ldc; ++j) ASSERT_EQ(simd[j], c0[j]) << "wrote past the tile";
 }
 
-TEST_P(GemmTileTest, Gemv1x32SimdMatchesScalar) {
-  const auto [k, accumulate, finish, with_bias, act] = GetParam();
-  if (!WT_HAVE_SIMD128) GTEST_SKIP() << "this build has no SIMD128 kernels";
-  const size_t ldb = kGemvNr + 3;
-  auto a = random_vector(k + 1, 1), b = random_vector((k + 1) * ldb, 2), col_bias = random_vector(kGemvNr, 4);
-  auto row_bias = random_vector(1, 3);
-  const F32GemmOutput out = output_mode(accumulate, finish, with_bias, row_bias, col_bias, act);
-  const auto c0 = random_vector(kGemvNr + 1, 5);
-  auto simd = c0, scalar = c0;
-  f32_gemm_1x32_scalar(k, a.data(), b.data(), ldb, scalar.data(), out);
-  best_f32_gemm_1x32()(k, a.data(), b.data(), ldb, simd.data(), out);
-  for (size_t i = 0; i < kGemvNr; ++i) ASSERT_NEAR(simd[i], scalar[i], 1e-5 * (1 + k)) << i;
-  ASSERT_EQ(simd[kGemvNr], c0[kGemvNr]) << "wrote past the strip";
-}
-
 // The row-streaming GEMV: odd k (the 4-row steps' tail) and n (the 8-column vectors' tail).
 TEST(GemvTest, SimdMatchesScalarAndReference) {
   for (size_t k : {0, 1, 5, 8, 67})

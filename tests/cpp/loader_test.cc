@@ -144,6 +144,12 @@ TEST_F(CApiTest, RejectsUnknownOp) {
   expect_rejected(build_tiny_model(o), "no operator 'frobnicate'");
 }
 
+TEST_F(CApiTest, RejectsUnknownFusedActivation) {
+  testing::TinyModelOptions o;
+  o.activation = "frobnicate";
+  expect_rejected(build_tiny_model(o), "unknown fused activation 'frobnicate'");
+}
+
 TEST_F(CApiTest, RejectsCorruptFlatbufferEvenWithValidChecksum) {
   auto file = build_tiny_model();
   uint32_t root;

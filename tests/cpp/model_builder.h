@@ -15,6 +15,7 @@ struct TinyModelOptions {
   std::vector<int64_t> input_shape = {2, 4};
   std::vector<int64_t> declared_output_shape = {2, 3};
   std::string op = "linear";
+  std::string activation = "none";  // linear's fused activation attribute
   uint64_t weight_segment_offset = 0;  // relative to the weights area
   int weight_dtype = 0;                // float32
 };
@@ -39,7 +40,7 @@ inline std::vector<uint8_t> build_tiny_model(const TinyModelOptions& o = {}) {
       tensor("x", 0, o.input_shape, -1), tensor("weight", o.weight_dtype, {3, 4}, 0), tensor("bias", 0, {3}, 1),
       tensor("y", 0, o.declared_output_shape, -1), tensor("z", 0, o.declared_output_shape, -1)};
   std::vector<flatbuffers::Offset<fb::Attribute>> attrs = {
-      fb::CreateAttributeDirect(b, "activation", fb::AttrKind_string, 0, 0, nullptr, nullptr, "none")};
+      fb::CreateAttributeDirect(b, "activation", fb::AttrKind_string, 0, 0, nullptr, nullptr, o.activation.c_str())};
   std::vector<int32_t> in0 = {0, 1, 2}, out0 = {3}, in1 = {3}, out1 = {4};
   std::vector<flatbuffers::Offset<fb::Node>> nodes = {fb::CreateNodeDirect(b, o.op.c_str(), &in0, &out0, &attrs, "fc"),
                                                       fb::CreateNodeDirect(b, "relu", &in1, &out1, nullptr, "act")};
