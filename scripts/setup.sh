@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   build-essential cmake googletest libgtest-dev libsimde-dev
-  emscripten nodejs clang-16 lld-16
+  emscripten nodejs clang-16 lld-16 llvm-16
   flatbuffers-compiler libflatbuffers-dev python3-flatbuffers
   python3-torch python3-torchvision python3-sklearn python3-numpy python3-pytest python3-venv python3-setuptools python3-wheel
   chromium
