@@ -80,25 +80,66 @@ Status CompiledModel::prepare_steps() {
   return Status::ok();
 }
 
+// Which tensor's bytes each tensor lives in (its own, mostly). Views share their input's always;
+// an in-place op's output takes over its input's when that input dies at the op, is the same size,
+// and is not a model input (the caller's data must survive forward()). Tensors are written once,
+// by their producer, so a shared buffer is never written while a sharer still reads it.
+std::vector<int> CompiledModel::storage_owners() const {
+  const int step_count = static_cast<int>(graph_.nodes.size());
+  std::vector<int> owner(graph_.tensors.size());
+  for (size_t t = 0; t < owner.size(); ++t) owner[t] = static_cast<int>(t);
+  for (int s = 0; s < step_count; ++s) {
+    const Node& node = graph_.nodes[s];
+    if (steps_[s].kernel->output_aliasing() == OpKernel::Aliasing::kView) owner[node.outputs[0]] = owner[node.inputs[0]];
+  }
+  std::vector<int> last_use(owner.size(), -1);
+  for (int s = 0; s < step_count; ++s) {
+    for (int in : graph_.nodes[s].inputs) {
+      if (in != kNoTensor) last_use[owner[in]] = s;
+    }
+  }
+  for (int out : graph_.outputs) last_use[owner[out]] = step_count;
+  for (int in : graph_.inputs) last_use[owner[in]] = step_count;  // never written over
+  for (int s = 0; s < step_count; ++s) {
+    const Node& node = graph_.nodes[s];
+    if (steps_[s].kernel->output_aliasing() != OpKernel::Aliasing::kInPlace || node.inputs[0] == kNoTensor) continue;
+    const int from = owner[node.inputs[0]], out = node.outputs[0];
+    const TensorInfo& freed = graph_.tensors[from];
+    if (freed.is_constant || last_use[from] != s || freed.byte_size() != graph_.tensors[out].byte_size()) continue;
+    last_use[from] = last_use[out];
+    for (int& o : owner) {  // the output and the views of it made later
+      if (o == out) o = from;
+    }
+  }
+  return owner;
+}
+
 Status CompiledModel::plan_and_bind() {
   const int step_count = static_cast<int>(graph_.nodes.size());
+  const std::vector<int> owner = storage_owners();
   std::vector<BufferRequest> requests;
   std::vector<int> request_of(graph_.tensors.size(), -1);
-  auto request = [&](int t, int step) {
-    if (request_of[t] < 0) {
-      request_of[t] = static_cast<int>(requests.size());
-      requests.push_back({graph_.tensors[t].byte_size(), step, step});
+  // The request of tensor t's storage; nullptr for weights (they stay in the file buffer).
+  auto request = [&](int t, int step) -> BufferRequest* {
+    const int o = owner[t];
+    if (graph_.tensors[o].is_constant) return nullptr;
+    if (request_of[o] < 0) {
+      request_of[o] = static_cast<int>(requests.size());
+      requests.push_back({graph_.tensors[o].byte_size(), step, step});
     }
-    return &requests[request_of[t]];
+    return &requests[request_of[o]];
   };
   for (int in : graph_.inputs) request(in, -1);
   for (int s = 0; s < step_count; ++s) {
     for (int out : graph_.nodes[s].outputs) request(out, s);
     for (int in : graph_.nodes[s].inputs) {
-      if (in != kNoTensor && !graph_.tensors[in].is_constant) request(in, s)->last_step = s;
+      if (in == kNoTensor) continue;
+      if (BufferRequest* r = request(in, s)) r->last_step = s;
     }
   }
-  for (int out : graph_.outputs) request(out, -1)->last_step = step_count;
+  for (int out : graph_.outputs) {
+    if (BufferRequest* r = request(out, -1)) r->last_step = step_count;
+  }
 
   const MemoryPlan plan = plan_memory(requests);
   if (plan.arena_bytes > kMaxBufferBytes) {
@@ -112,11 +153,12 @@ Status CompiledModel::plan_and_bind() {
 
   tensor_data_.assign(graph_.tensors.size(), nullptr);
   for (size_t t = 0; t < graph_.tensors.size(); ++t) {
-    const TensorInfo& info = graph_.tensors[t];
+    const int o = owner[t];
+    const TensorInfo& info = graph_.tensors[o];
     if (info.is_constant)
       tensor_data_[t] = const_cast<void*>(info.constant_data);
-    else if (request_of[t] >= 0)
-      tensor_data_[t] = arena_.get() + plan.offsets[request_of[t]];
+    else if (request_of[o] >= 0)
+      tensor_data_[t] = arena_.get() + plan.offsets[request_of[o]];
   }
   for (int s = 0; s < step_count; ++s) {
     for (int in : graph_.nodes[s].inputs) steps_[s].inputs.push_back(in == kNoTensor ? nullptr : tensor_data_[in]);

@@ -57,6 +57,7 @@ class CompiledModel {
   };
 
   Status prepare_steps();
+  std::vector<int> storage_owners() const;
   Status plan_and_bind();
 
   AlignedBytes file_;

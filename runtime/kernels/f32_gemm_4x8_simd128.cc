@@ -139,23 +139,26 @@ void f32_gemm_4x8_relaxedsimd(size_t k, const float* a, size_t lda, const float*
 #endif
 
 void f32_gemm_1x8_simd128(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out) {
-  // Two accumulator pairs over alternating k hide the add latency of a single row.
-  v128_t acc0 = wasm_f32x4_splat(0.f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+  // Four accumulator pairs over k mod 4 hide the add latency of a single row (batch-1 linear
+  // layers stream their weight panels through here).
+  v128_t lo[4], hi[4];
+  for (int r = 0; r < 4; ++r) lo[r] = hi[r] = wasm_f32x4_splat(0.f);
   size_t p = 0;
-  for (; p + 2 <= k; p += 2) {
-    const v128_t v0 = wasm_v128_load32_splat(a + p), v1 = wasm_v128_load32_splat(a + p + 1);
-    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(v0, wasm_v128_load(b)));
-    acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(v0, wasm_v128_load(b + 4)));
-    acc2 = wasm_f32x4_add(acc2, wasm_f32x4_mul(v1, wasm_v128_load(b + ldb)));
-    acc3 = wasm_f32x4_add(acc3, wasm_f32x4_mul(v1, wasm_v128_load(b + ldb + 4)));
-    b += 2 * ldb;
+  for (; p + 4 <= k; p += 4) {
+    for (int r = 0; r < 4; ++r) {
+      const v128_t v = wasm_v128_load32_splat(a + p + r);
+      lo[r] = wt_f32x4_mul_add(v, wasm_v128_load(b + r * ldb), lo[r]);
+      hi[r] = wt_f32x4_mul_add(v, wasm_v128_load(b + r * ldb + 4), hi[r]);
+    }
+    b += 4 * ldb;
   }
-  if (p < k) {
-    const v128_t v0 = wasm_v128_load32_splat(a + p);
-    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(v0, wasm_v128_load(b)));
-    acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(v0, wasm_v128_load(b + 4)));
+  for (int r = 0; p < k; ++p, ++r, b += ldb) {
+    const v128_t v = wasm_v128_load32_splat(a + p);
+    lo[r] = wt_f32x4_mul_add(v, wasm_v128_load(b), lo[r]);
+    hi[r] = wt_f32x4_mul_add(v, wasm_v128_load(b + 4), hi[r]);
   }
-  store_row(c, wasm_f32x4_add(acc0, acc2), wasm_f32x4_add(acc1, acc3), 0, out);
+  store_row(c, wasm_f32x4_add(wasm_f32x4_add(lo[0], lo[1]), wasm_f32x4_add(lo[2], lo[3])),
+            wasm_f32x4_add(wasm_f32x4_add(hi[0], hi[1]), wasm_f32x4_add(hi[2], hi[3])), 0, out);
 }
 
 void f32_gemv_4x1_simd128(size_t k, size_t n, const float* a, const float* b, size_t ldb, float* y,

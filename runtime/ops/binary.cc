@@ -7,7 +7,10 @@ namespace {
 
 class BinaryKernel final : public OpKernel {
  public:
-  BinaryKernel(F32BinaryKernels k, BroadcastPlan plan) : k_(k), plan_(plan) {}
+  // a_is_full: input 0 has the output's shape, so element i of both is at the same index.
+  BinaryKernel(F32BinaryKernels k, BroadcastPlan plan, bool a_is_full) : k_(k), plan_(plan), a_is_full_(a_is_full) {}
+
+  Aliasing output_aliasing() const override { return a_is_full_ ? Aliasing::kInPlace : Aliasing::kNone; }
 
   void run(const RunContext& ctx) const override {
     const float* a = ctx.in_f32(0);
@@ -33,6 +36,7 @@ class BinaryKernel final : public OpKernel {
  private:
   F32BinaryKernels k_;
   BroadcastPlan plan_;
+  bool a_is_full_;
 };
 
 struct BinarySpec {
@@ -54,7 +58,7 @@ Result<std::unique_ptr<OpKernel>> prepare_binary(const PrepareContext& ctx) {
   for (const BinarySpec& spec : kBinarySpecs) {
     if (ctx.node.op == spec.name) {
       ctx.outputs->push_back({DType::kFloat32, out});
-      return make_kernel(BinaryKernel(f32_vbinary_scalar(spec.op), make_broadcast_plan(a, b, out)));
+      return make_kernel(BinaryKernel(f32_vbinary_scalar(spec.op), make_broadcast_plan(a, b, out), a == out));
     }
   }
   return ctx.error("is not a binary op");

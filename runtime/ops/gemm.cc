@@ -92,8 +92,11 @@ size_t k_block_count(size_t k) { return std::max<size_t>(1, ceil_div(k, kKc)); }
 
 // `prepacked`: all of B's k blocks for this task's columns, packed by the caller (or null).
 void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* scratch, const float* prepacked) {
-  const bool pack = t.row_end - t.row_begin >= kMinRowsToPack || prepacked;
-  const size_t k_blocks = k_block_count(p.k), k_step = ceil_div(p.k, k_blocks);
+  const bool in_panels = b.panel(0, t.n0) != nullptr;
+  const bool pack = !in_panels && (t.row_end - t.row_begin >= kMinRowsToPack || prepacked);
+  // k blocks keep a block of B in L2 for many rows of A; a few rows over panels stream B once.
+  const bool streaming = in_panels && t.row_end - t.row_begin < kMinRowsToPack;
+  const size_t k_blocks = streaming ? 1 : k_block_count(p.k), k_step = ceil_div(p.k, k_blocks);
   for (size_t kb = 0; kb < k_blocks; ++kb) {
     const size_t k0 = kb * k_step, kc = std::min(k_step, p.k - k0);
     F32GemmOutput out;
@@ -106,7 +109,9 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
     for (size_t j = 0; j < t.nc; j += kGemmNr) {
       const size_t cols = std::min(kGemmNr, t.nc - j);
       size_t ldb = kGemmNr;
-      const float* panel = pack ? block + j * kc : (cols == kGemmNr ? b.unpacked(k0, t.n0 + j, cols, &ldb) : nullptr);
+      const float* panel = in_panels ? b.panel(k0, t.n0 + j)
+                           : pack    ? block + j * kc
+                                     : (cols == kGemmNr ? b.unpacked(k0, t.n0 + j, cols, &ldb) : nullptr);
       if (!panel) {
         b.pack({k0, kc, t.n0 + j, cols}, scratch);
         panel = scratch;
@@ -145,6 +150,13 @@ const float* gemv_operand(const GemmProblem& p, const GemmBSource& b, size_t* ld
 
 }  // namespace
 
+void PanelB::pack(const F32PackBlock& block, float* panels) const {
+  if (block.kc == 0) return;  // nothing to copy, and an empty B may have no address
+  for (size_t j = 0; j < block.nc; j += kGemmNr) {
+    std::memcpy(panels + j * block.kc, panel(block.k0, block.n0 + j), block.kc * kGemmNr * sizeof(float));
+  }
+}
+
 void DenseB::pack(const F32PackBlock& block, float* panels) const {
   f32_pack_b_dense(b_, stride_n_, stride_k_, block, panels);
 }
@@ -177,7 +189,7 @@ void run_gemm(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool) {
   const size_t rows_per_split = round_up(ceil_div(p.m, row_splits), best_f32_gemm_tile().rows);
   row_splits = ceil_div(p.m, rows_per_split);
   const float* prepacked = nullptr;
-  if (row_splits > 1 && col_blocks == 1 && p.shared_pack) {
+  if (row_splits > 1 && col_blocks == 1 && p.shared_pack && !b.panel(0, 0)) {
     const size_t k_blocks = k_block_count(p.k), k_step = ceil_div(p.k, k_blocks);
     pool.parallelize(k_blocks, 1, [&](size_t begin, size_t end) {
       for (size_t kb = begin; kb < end; ++kb) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 
 #include "kernels/activation.h"
+#include "kernels/f32_gemm.h"
 #include "kernels/f32_gemm_pack.h"
 #include "kernels/f32_vunary.h"
 #include "threading/thread_pool.h"
@@ -21,6 +22,9 @@ class GemmBSource {
   virtual const float* unpacked(size_t /*k0*/, size_t /*n0*/, size_t /*cols*/, size_t* /*ldb*/) const {
     return nullptr;
   }
+  // Where B already is in the microkernels' panel layout (rows at stride 8): the panel of the 8
+  // columns from n0 (a multiple of 8), from row k0; nullptr when B has to be packed.
+  virtual const float* panel(size_t /*k0*/, size_t /*n0*/) const { return nullptr; }
 };
 
 class DenseB final : public GemmBSource {
@@ -33,6 +37,19 @@ class DenseB final : public GemmBSource {
  private:
   const float* b_;
   size_t stride_n_, stride_k_, n_;
+};
+
+// B stored as the exporter packs linear weights: ceil(n / 8) panels of k x 8 floats, each holding
+// 8 columns row after row, columns past n zero. Used in place: no packing on any run.
+class PanelB final : public GemmBSource {
+ public:
+  PanelB(const float* panels, size_t k) : panels_(panels), k_(k) {}
+  void pack(const F32PackBlock& block, float* panels) const override;
+  const float* panel(size_t k0, size_t n0) const override { return panels_ + (n0 / kGemmNr * k_ + k0) * kGemmNr; }
+
+ private:
+  const float* panels_;
+  size_t k_;
 };
 
 class Im2colB final : public GemmBSource {

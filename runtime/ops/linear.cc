@@ -1,63 +1,95 @@
-// linear: y = x @ W^T + b, x [..., K], W [N, K], b [N]; optional fused activation.
+// linear: y = x @ W^T + b, x [..., K], b [N]; optional fused activation. The weight comes in one
+// of three layouts (attribute weight_layout): PyTorch's [N, K] ("nk"), [K, N] ("kn"), or what the
+// exporter writes: "panels8", the GEMM's own panel layout [ceil(N/8), K, 8] (columns past N zero,
+// N in attribute out_features), which every run reads in place with no packing.
 #include "ops/gemm.h"
 #include "ops/fused_activation.h"
 
 namespace wt {
 namespace {
 
+enum class WeightLayout { kNK, kKN, kPanels8 };
+
 class LinearKernel final : public OpKernel {
  public:
-  LinearKernel(size_t m, size_t n, size_t k, bool weight_kn, FusedActivation act)
-      : m_(m), n_(n), k_(k), weight_kn_(weight_kn), act_(act) {}
+  LinearKernel(size_t m, size_t n, size_t k, WeightLayout layout, FusedActivation act)
+      : m_(m), n_(n), k_(k), layout_(layout), act_(act) {}
 
-  size_t workspace_bytes() const override { return gemm_shared_pack_bytes(n_, k_); }
+  size_t workspace_bytes() const override {
+    return layout_ == WeightLayout::kPanels8 ? 0 : gemm_shared_pack_bytes(n_, k_);
+  }
 
   void run(const RunContext& ctx) const override {
-    // [K, N] weights (as the exporter writes them) are read unpacked by batch-1 rows.
-    const DenseB weight(ctx.in_f32(1), weight_kn_ ? 1 : k_, weight_kn_ ? n_ : 1, n_);
     GemmProblem p{m_, n_, k_, ctx.in_f32(0), k_, ctx.out_f32(0), n_};
     p.col_bias = ctx.in_f32(2);
     p.minmax = act_.minmax;
     p.activation = act_.fn;
     p.shared_pack = static_cast<float*>(ctx.workspace);
-    run_gemm(p, weight, *ctx.pool);
+    const float* w = ctx.in_f32(1);
+    if (layout_ == WeightLayout::kPanels8) {
+      run_gemm(p, PanelB(w, k_), *ctx.pool);
+      return;
+    }
+    // [K, N] weights are read unpacked by batch-1 rows.
+    const bool kn = layout_ == WeightLayout::kKN;
+    run_gemm(p, DenseB(w, kn ? 1 : k_, kn ? n_ : 1, n_), *ctx.pool);
   }
 
  private:
   size_t m_, n_, k_;
-  bool weight_kn_;
+  WeightLayout layout_;
   FusedActivation act_;
 };
+
+struct WeightShape {
+  WeightLayout layout;
+  int64_t k, n;
+};
+
+Result<WeightShape> read_weight_shape(const PrepareContext& ctx) {
+  WT_ASSIGN_OR_RETURN(std::string layout, ctx.node.attributes.get_string("weight_layout", "nk"));
+  const size_t rank = layout == "panels8" ? 3 : 2;
+  WT_RETURN_IF_ERROR(ctx.expect_input(1, DType::kFloat32, rank, rank));
+  const Shape& w = ctx.input(1)->shape;
+  if (layout == "panels8") {
+    WT_ASSIGN_OR_RETURN(int64_t n, ctx.node.attributes.get_int("out_features"));
+    if (w[2] != static_cast<int64_t>(kGemmNr) || n < 1 || w[0] != (n - 1) / 8 + 1) {
+      return ctx.error("panels8 weight of shape " + shape_to_string(w) + " does not hold " + std::to_string(n) +
+                       " output features as [ceil(N/8), K, 8]");
+    }
+    return WeightShape{WeightLayout::kPanels8, w[1], n};
+  }
+  if (layout == "kn") return WeightShape{WeightLayout::kKN, w[0], w[1]};
+  if (layout == "nk") return WeightShape{WeightLayout::kNK, w[1], w[0]};
+  return ctx.error("weight_layout must be 'nk', 'kn' or 'panels8', got '" + layout + "'");
+}
 
 Result<std::unique_ptr<OpKernel>> prepare_linear(const PrepareContext& ctx) {
   WT_RETURN_IF_ERROR(ctx.expect_input_count(2, 3));
   WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 1, kMaxRank));
-  WT_RETURN_IF_ERROR(ctx.expect_input(1, DType::kFloat32, 2, 2));
+  WT_ASSIGN_OR_RETURN(WeightShape w, read_weight_shape(ctx));
   const Shape& x = ctx.input(0)->shape;
-  const Shape& w = ctx.input(1)->shape;
-  WT_ASSIGN_OR_RETURN(std::string layout, ctx.node.attributes.get_string("weight_layout", "nk"));
-  if (layout != "nk" && layout != "kn") return ctx.error("weight_layout must be 'nk' or 'kn', got '" + layout + "'");
-  const bool kn = layout == "kn";
-  const int64_t k = kn ? w[0] : w[1], n = kn ? w[1] : w[0];
-  if (x.back() != k) {
-    return ctx.error("input features " + std::to_string(x.back()) + " do not match weight shape " + shape_to_string(w));
+  if (x.back() != w.k) {
+    return ctx.error("input features " + std::to_string(x.back()) + " do not match weight shape " +
+                     shape_to_string(ctx.input(1)->shape));
   }
   if (const TensorInfo* b = ctx.input(2)) {
     WT_RETURN_IF_ERROR(ctx.expect_input(2, DType::kFloat32, 1, 1));
-    if (b->shape[0] != n) return ctx.error("bias shape " + shape_to_string(b->shape) + " does not match weight");
+    if (b->shape[0] != w.n) return ctx.error("bias shape " + shape_to_string(b->shape) + " does not match weight");
   }
   WT_ASSIGN_OR_RETURN(FusedActivation act, read_fused_activation(ctx));
   Shape y = x;
-  y.back() = n;
+  y.back() = w.n;
   ctx.outputs->push_back({DType::kFloat32, y});
   const auto rows = static_cast<size_t>(numel(Shape(x.begin(), x.end() - 1)));
-  return make_kernel(LinearKernel(rows, static_cast<size_t>(n), static_cast<size_t>(k), kn, act));
+  return make_kernel(LinearKernel(rows, static_cast<size_t>(w.n), static_cast<size_t>(w.k), w.layout, act));
 }
 
 }  // namespace
 
 extern const OpDef kLinearOp = {
     "linear", prepare_linear, "float32",
-    "x[..., K] @ W + b; W as [N, K] or, exported, [K, N] (weight_layout); fused activations"};
+    "x[..., K] @ W + b; W as [N, K], [K, N] or, exported, GEMM panels [ceil(N/8), K, 8] (weight_layout); fused "
+    "activations"};
 
 }  // namespace wt

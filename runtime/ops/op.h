@@ -63,6 +63,14 @@ class OpKernel {
   virtual void run(const RunContext& ctx) const = 0;
   // Scratch memory run() needs (e.g. an im2col buffer); planned once at load time.
   virtual size_t workspace_bytes() const { return 0; }
+
+  // Whether output 0 may live in input 0's bytes; the planner decides at load.
+  //   kView: output 0 is input 0's bytes under another shape (reshape): always shared, and run()
+  //          has nothing to do.
+  //   kInPlace: run() is correct with output 0 written over input 0 (each element read before
+  //          its own index is written); shared when input 0 has the output's size and dies here.
+  enum class Aliasing { kNone, kView, kInPlace };
+  virtual Aliasing output_aliasing() const { return Aliasing::kNone; }
 };
 
 struct OpDef {

@@ -16,6 +16,7 @@ class UnaryKernel final : public OpKernel {
     ctx.pool->parallelize(n_, kElementwiseChunk,
                           [&](size_t b, size_t e) { fn_(e - b, ctx.in_f32(0) + b, ctx.out_f32(0) + b, params_); });
   }
+  Aliasing output_aliasing() const override { return Aliasing::kInPlace; }
 
  private:
   F32UnaryFn fn_;

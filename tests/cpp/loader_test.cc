@@ -132,6 +132,20 @@ TEST_F(CApiTest, RejectsMismatchedInputFeatures) {
   expect_rejected(build_tiny_model(o), "input features 7 do not match weight shape [3, 4]");
 }
 
+TEST_F(CApiTest, RejectsLinearWeightsThatDoNotFitTheirLayout) {
+  testing::TinyModelOptions o;
+  o.weight_layout = "panels8";
+  expect_rejected(build_tiny_model(o), "input 1 has shape [3, 4]; expected rank 3");
+  o.weight_shape = {3, 4, 1};  // panels 1 wide, not 8
+  o.out_features = 3;
+  expect_rejected(build_tiny_model(o), "panels8 weight of shape [3, 4, 1] does not hold 3 output features");
+  o.out_features = -1;
+  expect_rejected(build_tiny_model(o), "does not hold -1 output features");
+  o.weight_layout = "nkk";
+  o.weight_shape = {3, 4};
+  expect_rejected(build_tiny_model(o), "weight_layout must be 'nk', 'kn' or 'panels8', got 'nkk'");
+}
+
 TEST_F(CApiTest, RejectsWeightOfWrongSize) {
   testing::TinyModelOptions o;
   o.weight_dtype = 2;  // int64: 96 bytes needed, the segment has 48

@@ -18,6 +18,9 @@ struct TinyModelOptions {
   std::string activation = "none";  // linear's fused activation attribute
   uint64_t weight_segment_offset = 0;  // relative to the weights area
   int weight_dtype = 0;                // float32
+  std::vector<int64_t> weight_shape = {3, 4};
+  std::string weight_layout;  // linear's weight_layout attribute, left out when empty
+  int64_t out_features = 0;   // written with weight_layout "panels8"
 };
 
 inline void put_u32(std::vector<uint8_t>& b, size_t at, uint32_t v) { std::memcpy(&b[at], &v, 4); }
@@ -37,10 +40,15 @@ inline std::vector<uint8_t> build_tiny_model(const TinyModelOptions& o = {}) {
     return fb::CreateTensorDirect(b, name, static_cast<fb::DType>(dtype), &shape, segment);
   };
   std::vector<flatbuffers::Offset<fb::Tensor>> tensors = {
-      tensor("x", 0, o.input_shape, -1), tensor("weight", o.weight_dtype, {3, 4}, 0), tensor("bias", 0, {3}, 1),
+      tensor("x", 0, o.input_shape, -1), tensor("weight", o.weight_dtype, o.weight_shape, 0), tensor("bias", 0, {3}, 1),
       tensor("y", 0, o.declared_output_shape, -1), tensor("z", 0, o.declared_output_shape, -1)};
   std::vector<flatbuffers::Offset<fb::Attribute>> attrs = {
       fb::CreateAttributeDirect(b, "activation", fb::AttrKind_string, 0, 0, nullptr, nullptr, o.activation.c_str())};
+  if (!o.weight_layout.empty()) {
+    attrs.push_back(
+        fb::CreateAttributeDirect(b, "weight_layout", fb::AttrKind_string, 0, 0, nullptr, nullptr, o.weight_layout.c_str()));
+    attrs.push_back(fb::CreateAttributeDirect(b, "out_features", fb::AttrKind_int_, o.out_features));
+  }
   std::vector<int32_t> in0 = {0, 1, 2}, out0 = {3}, in1 = {3}, out1 = {4};
   std::vector<flatbuffers::Offset<fb::Node>> nodes = {fb::CreateNodeDirect(b, o.op.c_str(), &in0, &out0, &attrs, "fc"),
                                                       fb::CreateNodeDirect(b, "relu", &in1, &out1, nullptr, "act")};

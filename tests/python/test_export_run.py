@@ -5,7 +5,7 @@ import pytest
 import torch
 from models import make
 
-from wasm_torch import export_to_wasm
+from wasm_torch import capture, export_to_wasm, optimize
 
 ATOL = 1e-4
 
@@ -88,6 +88,60 @@ def test_o2_fuses_every_epilogue_activation(runtime, tmp_model):
     with torch.no_grad():
         expected = model(x)
     torch.testing.assert_close(runtime.load_model(tmp_model).forward(x), expected, atol=ATOL, rtol=1e-4)
+
+
+def test_o2_writes_linear_weights_as_gemm_panels(runtime, tmp_model):
+    """N = 1, 8, 13 and 20 (zero-padded last panel), rows 1 (the streaming path) and 6: panels at
+    O2, [K, N] at O1, both as eager."""
+    shared = torch.nn.Linear(13, 13)
+
+    class Panels(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.c = torch.nn.Linear(7, 13), torch.nn.Linear(13, 20), torch.nn.Linear(20, 1)
+            self.d = torch.nn.Linear(1, 8, bias=False)
+
+        def forward(self, x):
+            h = shared(torch.relu(shared(self.a(x))))
+            return self.d(self.c(self.b(h)))
+
+    model = Panels().eval()
+    graph = capture.capture(model, (torch.randn(1, 7),))
+    optimize.optimize_graph(graph, "O2")
+    linears = [n for n in graph.nodes if n.op == "linear"]
+    assert {n.attrs["weight_layout"] for n in linears} == {"panels8"}
+    assert [n.inputs[1].shape for n in linears] == [(2, 7, 8), (2, 13, 8), (2, 13, 8), (3, 13, 8), (1, 20, 8), (1, 1, 8)]
+    for rows in (1, 6):
+        x = torch.randn(rows, 7)
+        with torch.no_grad():
+            expected = model(x)
+        for level in ("O1", "O2"):
+            report = _export(model, x, tmp_model, level)
+            assert ("pack_linear_weights" in report.passes_applied) == (level == "O2")
+            torch.testing.assert_close(runtime.load_model(tmp_model).forward(x), expected, atol=ATOL, rtol=1e-4)
+
+
+class _SharingChain(torch.nn.Module):
+    def forward(self, x):
+        y = torch.sigmoid(torch.relu(x)).reshape(64, 64)  # relu: a new buffer (x is the caller's);
+        y = torch.tanh(y * y).reshape(4096)               # the rest in place, the reshapes views
+        a, b = torch.exp(y), torch.erf(y)  # y lives on: exp takes a new buffer
+        return a + b, x - 1  # erf over y (dead after it) and the add over a in place
+
+
+def test_views_and_in_place_ops_share_buffers(runtime, tmp_model):
+    model, x = _SharingChain().eval(), torch.randn(4096)
+    report = _export(model, x, tmp_model, "O2")
+    assert report.ops["reshape"] == 2, report.ops
+    loaded = runtime.load_model(tmp_model)
+    # Three 16 KiB buffers: x, the chain's (free after the add, so x - 1 goes there) and exp's.
+    assert loaded.memory["arena_bytes"] == 3 * 4096 * 4
+    with torch.no_grad():
+        expected = model(x)
+    for _ in range(2):  # a second run reads the same, unclobbered input
+        got = loaded.forward(x)
+        for g, e in zip(got, expected):
+            torch.testing.assert_close(g, e, atol=ATOL, rtol=1e-4)
 
 
 def test_operation_profile_names_every_step(runtime, tmp_model):

@@ -81,3 +81,29 @@ def fuse_activation(graph: ir.Graph) -> bool:
         graph.nodes.remove(act)
         changed = True
     return changed
+
+
+PANEL_WIDTH = 8  # the runtime GEMM's column panel (kGemmNr)
+
+
+def pack_linear_weights(graph: ir.Graph) -> bool:
+    """Constant [K, N] linear weights are written in the runtime GEMM's panel layout [ceil(N/8), K, 8]
+    (8 columns row after row, zero past N), which it reads in place instead of packing every run."""
+    packed = {}  # a weight shared by several linears is packed once
+    changed = False
+    for node in graph.nodes:
+        if node.op != "linear" or node.attrs.get("weight_layout") != "kn" or not node.inputs[1].is_constant:
+            continue
+        weight = node.inputs[1]
+        if id(weight) not in packed:
+            k, n = weight.shape
+            panels = -(-n // PANEL_WIDTH)
+            padded = np.zeros((k, panels * PANEL_WIDTH), np.float32)
+            padded[:, :n] = weight.data
+            data = np.ascontiguousarray(padded.reshape(k, panels, PANEL_WIDTH).transpose(1, 0, 2))
+            packed[id(weight)] = ir.constant(weight.name + ".panels8", data)
+        node.inputs[1] = packed[id(weight)]
+        node.attrs["weight_layout"] = "panels8"
+        node.attrs["out_features"] = int(weight.shape[1])
+        changed = True
+    return changed
