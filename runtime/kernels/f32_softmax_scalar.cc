@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -24,6 +25,20 @@ void f32_softmax_strided_scalar(size_t n, size_t stride, const float* x, float* 
   }
   const float inv = 1.f / sum;
   for (size_t i = 0; i < n; ++i) y[i * stride] *= inv;
+}
+
+float f32_softmax_block_scalar(size_t n, float* s, float* max, float* sum) {
+  const float m = std::max(*max, strided_max(n, 1, s));
+  if (m == -std::numeric_limits<float>::infinity()) {
+    std::fill(s, s + n, 0.f);
+    return 1.f;
+  }
+  float block_sum = 0;
+  for (size_t i = 0; i < n; ++i) block_sum += (s[i] = std::exp(s[i] - m));
+  const float rescale = std::exp(*max - m);
+  *max = m;
+  *sum = *sum * rescale + block_sum;
+  return rescale;
 }
 
 void f32_log_softmax_strided_scalar(size_t n, size_t stride, const float* x, float* y) {

@@ -100,7 +100,7 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
   for (size_t kb = 0; kb < k_blocks; ++kb) {
     const size_t k0 = kb * k_step, kc = std::min(k_step, p.k - k0);
     F32GemmOutput out;
-    out.accumulate = kb > 0;
+    out.accumulate = kb > 0 || p.accumulate;
     out.finish = kb + 1 == k_blocks;
     out.minmax = p.minmax;
     const TileRunner runner(p, out);
@@ -145,7 +145,7 @@ void gemv_columns(const GemmProblem& p, const float* b, size_t ldb, size_t n0, s
 
 // B in place when the problem is a GEMV (fewer rows than a tile and B readable unpacked), else null.
 const float* gemv_operand(const GemmProblem& p, const GemmBSource& b, size_t* ldb) {
-  return p.m < kGemmMr ? b.unpacked(0, 0, p.n, ldb) : nullptr;
+  return p.m < kGemmMr && !p.accumulate ? b.unpacked(0, 0, p.n, ldb) : nullptr;
 }
 
 }  // namespace

@@ -361,6 +361,39 @@ TEST_P(SoftmaxTest, StridedMatchesReference) {
 INSTANTIATE_TEST_SUITE_P(Shapes, SoftmaxTest,
                          ::testing::Combine(::testing::Values(1, 2, 4, 7, 8, 100, 129), ::testing::Values(1, 3)));
 
+// Online softmax: a row fed in blocks of `block` (each rescaling what came before) ends as the
+// softmax of the whole row; the first block may be fully masked (-inf).
+class SoftmaxBlockTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, bool>> {};
+
+TEST_P(SoftmaxBlockTest, BlocksCombineToTheWholeRowsSoftmax) {
+  const auto [n, block, masked_first] = GetParam();
+  auto x = random_vector(n, 12, -30.f, 30.f);
+  if (masked_first && block >= n) GTEST_SKIP() << "the whole row would be masked";
+  if (masked_first) std::fill(x.begin(), x.begin() + block, -INFINITY);
+  double mx = -1e300, sum = 0;
+  for (float v : x) mx = std::fmax(mx, v);
+  for (float v : x) sum += std::exp(double(v) - mx);
+  using BlockFn = float (*)(size_t, float*, float*, float*);
+  std::vector<BlockFn> kernels = {f32_softmax_block_scalar};
+#if WT_HAVE_SIMD128
+  kernels.push_back(f32_softmax_block_simd128);
+#endif
+  for (BlockFn kernel : kernels) {
+    std::vector<float> p = x;
+    float row_max = -INFINITY, row_sum = 0.f;
+    for (size_t j0 = 0; j0 < n; j0 += block) {
+      const float rescale = kernel(std::min(block, n - j0), p.data() + j0, &row_max, &row_sum);
+      for (size_t j = 0; j < j0; ++j) p[j] *= rescale;
+    }
+    ASSERT_FLOAT_EQ(row_max, static_cast<float>(mx));
+    for (size_t j = 0; j < n; ++j) ASSERT_NEAR(p[j] / row_sum, std::exp(double(x[j]) - mx) / sum, 2e-6) << j;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, SoftmaxBlockTest,
+                         ::testing::Combine(::testing::Values(1, 3, 5, 8, 37, 130), ::testing::Values(1, 4, 7, 64),
+                                            ::testing::Bool()));
+
 }  // namespace
 }  // namespace wt
 

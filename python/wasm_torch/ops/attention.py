@@ -1,5 +1,5 @@
-"""torch 1.13's fused multi-head attention (nn.MultiheadAttention's inference fast path),
-decomposed into runtime ops: qkv projection, per-head matmul-softmax-matmul, output projection."""
+"""torch 1.13's fused multi-head attention (nn.MultiheadAttention's inference fast path), as
+runtime ops: q/k/v projections, the attention op over their [B, L, H, D] views, output projection."""
 import math
 
 import numpy as np
@@ -27,23 +27,18 @@ def native_multi_head_attention(ctx, node):
     step = _Steps(ctx, node.name)
 
     def project(x, part, rows):
-        # q is pre-scaled by 1/sqrt(head_dim) through its weights: one op fewer per call.
+        # q is pre-scaled by 1/sqrt(head_dim) through its weights: the attention op's scale is 1.
         scale = 1.0 / math.sqrt(head_dim) if part == 0 else 1.0
         wt = ctx.constant(np.ascontiguousarray(w.data[part * embed_dim:(part + 1) * embed_dim].T * scale), f"{node.name}.w{part}")
         bt = ctx.constant(np.ascontiguousarray(b.data[part * embed_dim:(part + 1) * embed_dim] * scale), f"{node.name}.b{part}")
         y = step("linear", [x, wt, bt], {"activation": "none", "weight_layout": "kn"}, (batch, rows, embed_dim))
-        y = step("reshape", [y], {"shape": [batch, rows, heads, head_dim]}, (batch, rows, heads, head_dim))
-        return step("permute", [y], {"perm": [0, 2, 1, 3]}, (batch, heads, rows, head_dim))
+        return step("reshape", [y], {"shape": [batch, rows, heads, head_dim]}, (batch, rows, heads, head_dim))
 
-    q, k, v = project(q_in, 0, length), project(k_in, 1, src_len), project(v_in, 2, src_len)
-    k_t = step("permute", [k], {"perm": [0, 1, 3, 2]}, (batch, heads, head_dim, src_len))
-    scores = step("matmul", [q, k_t], {}, (batch, heads, length, src_len))
+    # [B, L, H, D] as the projections make them ("blhd"): no permutes on either side.
+    inputs = [project(q_in, 0, length), project(k_in, 1, src_len), project(v_in, 2, src_len)]
     if mask is not None:
-        bias = _additive_mask(ctx, step, ctx.tensor(mask), mask_type, batch, length, src_len)
-        scores = step("add", [scores, bias], {}, (batch, heads, length, src_len))
-    probs = step("softmax", [scores], {"dim": -1}, (batch, heads, length, src_len))
-    context = step("matmul", [probs, v], {}, (batch, heads, length, head_dim))
-    context = step("permute", [context], {"perm": [0, 2, 1, 3]}, (batch, length, heads, head_dim))
+        inputs.append(_additive_mask(ctx, step, ctx.tensor(mask), mask_type, batch, length, src_len))
+    context = step("attention", inputs, {"layout": "blhd"}, (batch, length, heads, head_dim))
     context = step("reshape", [context], {"shape": [batch, length, embed_dim]}, (batch, length, embed_dim))
     out = emit_linear(ctx, node, context, weight_kn_from_nk(ctx, ctx.tensor(proj_w)), ctx.tensor(proj_b), index=0)
     weights = ctx.unavailable("attention weights (need_weights=True)") if need_weights else ctx.unavailable("attention weights")
