@@ -1,4 +1,5 @@
 """Export through Python, run on the real runtime (native, Node, Chromium), compare with eager."""
+import math
 import warnings
 
 import pytest
@@ -142,6 +143,36 @@ def test_views_and_in_place_ops_share_buffers(runtime, tmp_model):
         got = loaded.forward(x)
         for g, e in zip(got, expected):
             torch.testing.assert_close(g, e, atol=ATOL, rtol=1e-4)
+
+
+class _HandWrittenAttention(torch.nn.Module):
+    """q k^T / sqrt(d) + mask -> softmax -> @ v as BERT- and GPT-style blocks write it; with
+    keep_probs the probabilities are also returned, which must keep the unfused ops."""
+
+    def __init__(self, keep_probs=False):
+        super().__init__()
+        self.keep_probs = keep_probs
+        self.register_buffer("causal", torch.full((9, 9), float("-inf")).triu(1))
+
+    def forward(self, q, k, v):  # [B, H, L, D]
+        scores = q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1]) + self.causal
+        probs = scores.softmax(-1)
+        out = (probs @ v).transpose(1, 2).reshape(q.shape[0], q.shape[2], -1)
+        return (out, probs) if self.keep_probs else out
+
+
+@pytest.mark.parametrize("keep_probs", [False, True])
+def test_o2_fuses_hand_written_attention(runtime, tmp_model, keep_probs):
+    model = _HandWrittenAttention(keep_probs).eval()
+    x = (torch.randn(2, 3, 9, 5), torch.randn(2, 3, 9, 5), torch.randn(2, 3, 9, 7))
+    report = _export(model, x, tmp_model, "O2")
+    fused = "fuse_attention" in report.passes_applied
+    assert fused != keep_probs and ("softmax" in report.ops) == keep_probs, report.ops
+    with torch.no_grad():
+        expected = model(*x)
+    got = runtime.load_model(tmp_model).forward(*x)
+    for g, e in zip(got if keep_probs else [got], expected if keep_probs else [expected]):
+        torch.testing.assert_close(g, e, atol=ATOL, rtol=1e-4)
 
 
 def test_operation_profile_names_every_step(runtime, tmp_model):
