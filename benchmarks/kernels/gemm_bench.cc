@@ -90,21 +90,31 @@ int main() {
   std::printf("4x8 tile (K=256)              %7.1f GFLOP/s  %5.1f%% of peak\n", micro_gflops,
               100 * micro_gflops / peak);
 
-  // Square problems and the shapes of resnet18's convolutions (Cout x OH*OW x Cin*9).
+  // Square problems and the shapes of resnet18's convolutions (Cout x OH*OW x Cin*9), B packed per
+  // block at run time; then linear layers of ViT-B/16 and BERT-base (tokens x out x in) over
+  // weights in the exporter's panel layout, read in place.
   wt::ThreadPool pool(1);
-  const size_t shapes[][3] = {{64, 64, 64},     {256, 256, 256},  {512, 512, 512},
-                              {64, 3136, 576},  {128, 784, 1152}, {512, 49, 4608}};
-  for (const auto& [m, n, kk] : shapes) {
-    std::vector<float> ma(m * kk, 0.5f), mb(kk * n, 0.25f), mc(m * n);
-    const wt::GemmProblem problem{m, n, kk, ma.data(), kk, mc.data(), n};
-    const wt::DenseB b(mb.data(), 1, n, n);
+  auto measure = [&](const char* what, size_t m, size_t n, size_t kk, const wt::GemmBSource& b, const float* a) {
+    std::vector<float> mc(m * n);
+    const wt::GemmProblem problem{m, n, kk, a, kk, mc.data(), n};
     for (int w = 0; w < 60; ++w) wt::run_gemm(problem, b, pool);  // V8 runs Liftoff code until it tiers up
     // Each sample repeats the call to last milliseconds: timers in wasm engines can be coarse.
     const size_t reps = std::max<size_t>(1, 50'000'000 / (2 * m * n * kk));
     const double s = median_seconds([&] { for (size_t r = 0; r < reps; ++r) wt::run_gemm(problem, b, pool); }, 9) / reps;
     const double gflops = 2.0 * m * n * kk / s / 1e9;
-    std::printf("run_gemm %4zux%4zux%4zu        %7.1f GFLOP/s  %5.1f%% of peak\n", m, n, kk, gflops,
-                100 * gflops / peak);
+    std::printf("%s %4zux%4zux%4zu  %7.1f GFLOP/s  %5.1f%% of peak\n", what, m, n, kk, gflops, 100 * gflops / peak);
+  };
+  const size_t packed_shapes[][3] = {{64, 64, 64},    {256, 256, 256},  {512, 512, 512},
+                                     {64, 3136, 576}, {128, 784, 1152}, {512, 49, 4608}};
+  for (const auto& [m, n, kk] : packed_shapes) {
+    std::vector<float> ma(m * kk, 0.5f), mb(kk * n, 0.25f);
+    measure("run_gemm      ", m, n, kk, wt::DenseB(mb.data(), 1, n, n), ma.data());
+  }
+  const size_t linear_shapes[][3] = {{197, 2304, 768}, {197, 3072, 768}, {197, 768, 3072},
+                                     {128, 3072, 768}, {128, 768, 3072}, {1, 1024, 1024}};
+  for (const auto& [m, n, kk] : linear_shapes) {
+    std::vector<float> ma(m * kk, 0.5f), panels((n + 7) / 8 * 8 * kk, 0.25f);
+    measure("linear panels ", m, n, kk, wt::PanelB(panels.data(), kk), ma.data());
   }
   g_sink = c[0] + g_sink;
 #else

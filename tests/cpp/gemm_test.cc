@@ -167,12 +167,20 @@ INSTANTIATE_TEST_SUITE_P(Shapes, GemmPanelTest,
                          ::testing::Combine(::testing::Values(1, 3, 5, 9, 40), ::testing::Values(1, 7, 8, 9, 130),
                                             ::testing::Values(0, 1, 7, 300, 1100), ::testing::Values(0, 2),
                                             ::testing::Values(1, 2)));
+// Taller than one block of rows (kMc = 100): 101 leaves a one-row block, 203 three blocks.
+INSTANTIATE_TEST_SUITE_P(RowBlocks, GemmPanelTest,
+                         ::testing::Combine(::testing::Values(100, 101, 203), ::testing::Values(9, 130),
+                                            ::testing::Values(257, 600), ::testing::Values(2), ::testing::Values(1, 2)));
 
 // k = 300 spans two k blocks (accumulation); n = 130 two column blocks; m >= 8 packs B.
 INSTANTIATE_TEST_SUITE_P(Shapes, GemmDriverTest,
                          ::testing::Combine(::testing::Values(1, 3, 5, 9, 17, 40), ::testing::Values(1, 7, 8, 9, 24, 130),
                                             ::testing::Values(0, 1, 7, 64, 300), ::testing::Bool(),
                                             ::testing::Values(0, 2), ::testing::Bool(), ::testing::Values(1, 2)));
+INSTANTIATE_TEST_SUITE_P(RowBlocks, GemmDriverTest,
+                         ::testing::Combine(::testing::Values(101, 203), ::testing::Values(9, 130), ::testing::Values(600),
+                                            ::testing::Values(true), ::testing::Values(2), ::testing::Bool(),
+                                            ::testing::Values(1, 2)));
 
 // --- the implicit im2col source: convolution as GEMM without an im2col buffer ----------------
 class Im2colGemmTest : public ::testing::TestWithParam<std::tuple<Conv2dGeometry, int>> {};
