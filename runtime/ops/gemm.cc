@@ -8,12 +8,12 @@
 namespace wt {
 namespace {
 
-// Cache blocks (measured with make bench-kernels, on AMD Zen 3 with its 32 KiB L1 and 512 KiB L2):
-// each 8-column panel of a B block (kKc x kNc floats, 96 KiB) sits in L1 (8 KiB) while it meets
-// kMc rows of A, whose k block (kMc x kKc floats, 100 KiB) stays in L2 beside the B block. (The
-// whole height of A, a block of 128-512 rows, streamed from L3 once per panel: 512^3 ran at
-// 25-27 GFLOP/s instead of 37-40, K = 3072 linear layers at 16-23 instead of 31-36.)
-constexpr size_t kKc = 256;
+// Cache blocks. A packed B block (kKc x kNc floats, 192 KiB) stays in L2 while its 8-column panels
+// (16 KiB, L1) meet the rows of A, kMc at a time: a tall A block (128-512 rows) streamed from L3
+// once per panel on a 512 KiB L2 (AMD Zen 3; make bench-kernels 512^3: 25-27 -> 37-40 GFLOP/s).
+// kKc = 256 helped K = 3072 linear layers in bench-kernels but cost ResNet-50 up to 20% in
+// Chromium (interleaved A/B, same run): the models decided.
+constexpr size_t kKc = 512;
 constexpr size_t kNc = 96;
 constexpr size_t kMc = 100;  // a multiple of the 4- and 5-row tiles
 static_assert(kKc * kNc * sizeof(float) <= ThreadPool::kScratchBytes, "a packed block must fit the thread scratch");

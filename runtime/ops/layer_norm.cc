@@ -1,5 +1,6 @@
 // layer_norm over the last `normalized_ndim` dims: inputs x, weight (optional), bias (optional).
 #include "kernels/f32_layer_norm.h"
+#include "kernels/simd128.h"
 #include "ops/op.h"
 
 namespace wt {
@@ -10,9 +11,14 @@ class LayerNormKernel final : public OpKernel {
   LayerNormKernel(size_t rows, size_t cols, float eps) : rows_(rows), cols_(cols), eps_(eps) {}
   void run(const RunContext& ctx) const override {
     ctx.pool->parallelize(rows_, 4, [&](size_t b, size_t e) {
+#if WT_HAVE_SIMD128
+      f32_layer_norm_simd128(cols_, eps_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), ctx.out_f32(0), b, e);
+#else
       f32_layer_norm_scalar(cols_, eps_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), ctx.out_f32(0), b, e);
+#endif
     });
   }
+  Aliasing output_aliasing() const override { return Aliasing::kInPlace; }
 
  private:
   size_t rows_, cols_;
@@ -42,6 +48,6 @@ Result<std::unique_ptr<OpKernel>> prepare_layer_norm(const PrepareContext& ctx) 
 }  // namespace
 
 extern const OpDef kLayerNormOp = {"layer_norm", prepare_layer_norm, "float32",
-                                   "eps; affine optional; statistics in double"};
+                                   "eps; affine optional; SIMD128 statistics in f32 lanes (scalar build: double)"};
 
 }  // namespace wt

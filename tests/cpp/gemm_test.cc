@@ -172,7 +172,7 @@ INSTANTIATE_TEST_SUITE_P(RowBlocks, GemmPanelTest,
                          ::testing::Combine(::testing::Values(100, 101, 203), ::testing::Values(9, 130),
                                             ::testing::Values(257, 600), ::testing::Values(2), ::testing::Values(1, 2)));
 
-// k = 300 spans two k blocks (accumulation); n = 130 two column blocks; m >= 8 packs B.
+// n = 130 spans two column blocks; m >= 8 packs B; the RowBlocks suite spans k blocks (k = 600).
 INSTANTIATE_TEST_SUITE_P(Shapes, GemmDriverTest,
                          ::testing::Combine(::testing::Values(1, 3, 5, 9, 17, 40), ::testing::Values(1, 7, 8, 9, 24, 130),
                                             ::testing::Values(0, 1, 7, 64, 300), ::testing::Bool(),

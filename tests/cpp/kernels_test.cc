@@ -455,6 +455,13 @@ TEST_P(LayerNormTest, MatchesReference) {
   std::vector<float> y(x.size());
   f32_layer_norm_scalar(cols, 1e-5f, x.data(), affine ? w.data() : nullptr, affine ? b.data() : nullptr, y.data(), 0,
                         rows);
+  std::vector<float> simd(x.size(), 0.f), in_place = x;
+#if WT_HAVE_SIMD128
+  f32_layer_norm_simd128(cols, 1e-5f, x.data(), affine ? w.data() : nullptr, affine ? b.data() : nullptr, simd.data(),
+                         0, rows);
+  f32_layer_norm_simd128(cols, 1e-5f, in_place.data(), affine ? w.data() : nullptr, affine ? b.data() : nullptr,
+                         in_place.data(), 0, rows);
+#endif
   for (size_t r = 0; r < rows; ++r) {
     double mean = 0, var = 0;
     for (size_t c = 0; c < cols; ++c) mean += x[r * cols + c];
@@ -463,13 +470,17 @@ TEST_P(LayerNormTest, MatchesReference) {
     var /= double(cols);
     for (size_t c = 0; c < cols; ++c) {
       const double v = (x[r * cols + c] - mean) / std::sqrt(var + 1e-5);
-      ASSERT_NEAR(y[r * cols + c], affine ? v * w[c] + b[c] : v, 1e-5);
+      const double expected = affine ? v * w[c] + b[c] : v;
+      ASSERT_NEAR(y[r * cols + c], expected, 1e-5);
+      if (!WT_HAVE_SIMD128) continue;
+      ASSERT_NEAR(simd[r * cols + c], expected, 2e-5) << r << "," << c;  // f32 statistics
+      ASSERT_EQ(in_place[r * cols + c], simd[r * cols + c]) << "in place " << r << "," << c;
     }
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, LayerNormTest,
-                         ::testing::Combine(::testing::Values(1, 7, 64, 129), ::testing::Bool()));
+                         ::testing::Combine(::testing::Values(1, 3, 4, 7, 64, 129, 768), ::testing::Bool()));
 
 TEST(ConvertTest, FollowsTorchRules) {
   const float f[5] = {-1.7f, -0.2f, 0.f, 0.5f, 2.9f};
