@@ -86,11 +86,15 @@ Status CompiledModel::prepare_steps() {
 // by their producer, so a shared buffer is never written while a sharer still reads it.
 std::vector<int> CompiledModel::storage_owners() const {
   const int step_count = static_cast<int>(graph_.nodes.size());
+  auto aliasing = [&](int s) { return steps_[s].kernel->output_aliasing(); };
   std::vector<int> owner(graph_.tensors.size());
-  for (size_t t = 0; t < owner.size(); ++t) owner[t] = static_cast<int>(t);
+  auto own_bytes = [&] {
+    for (size_t t = 0; t < owner.size(); ++t) owner[t] = static_cast<int>(t);
+  };
+  // Pass 1, views only: when each buffer is last read (a view's readers count for its input).
+  own_bytes();
   for (int s = 0; s < step_count; ++s) {
-    const Node& node = graph_.nodes[s];
-    if (steps_[s].kernel->output_aliasing() == OpKernel::Aliasing::kView) owner[node.outputs[0]] = owner[node.inputs[0]];
+    if (aliasing(s) == OpKernel::Aliasing::kView) owner[graph_.nodes[s].outputs[0]] = owner[graph_.nodes[s].inputs[0]];
   }
   std::vector<int> last_use(owner.size(), -1);
   for (int s = 0; s < step_count; ++s) {
@@ -100,16 +104,21 @@ std::vector<int> CompiledModel::storage_owners() const {
   }
   for (int out : graph_.outputs) last_use[owner[out]] = step_count;
   for (int in : graph_.inputs) last_use[owner[in]] = step_count;  // never written over
+  // Pass 2, in step order: views and in-place outputs take their input's final owner, so views of
+  // an in-place output made later follow it.
+  own_bytes();
   for (int s = 0; s < step_count; ++s) {
     const Node& node = graph_.nodes[s];
-    if (steps_[s].kernel->output_aliasing() != OpKernel::Aliasing::kInPlace || node.inputs[0] == kNoTensor) continue;
+    if (aliasing(s) == OpKernel::Aliasing::kView) {
+      owner[node.outputs[0]] = owner[node.inputs[0]];
+      continue;
+    }
+    if (aliasing(s) != OpKernel::Aliasing::kInPlace || node.inputs[0] == kNoTensor) continue;
     const int from = owner[node.inputs[0]], out = node.outputs[0];
     const TensorInfo& freed = graph_.tensors[from];
     if (freed.is_constant || last_use[from] != s || freed.byte_size() != graph_.tensors[out].byte_size()) continue;
-    last_use[from] = last_use[out];
-    for (int& o : owner) {  // the output and the views of it made later
-      if (o == out) o = from;
-    }
+    owner[out] = from;
+    last_use[from] = last_use[out];  // out's readers, its views' included (pass 1)
   }
   return owner;
 }

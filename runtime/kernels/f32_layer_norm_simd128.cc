@@ -9,15 +9,6 @@ namespace wt {
 
 #if WT_HAVE_SIMD128
 
-namespace {
-
-float lane_sum(v128_t v) {
-  return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) +
-         (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
-}
-
-}  // namespace
-
 void f32_layer_norm_simd128(size_t cols, float eps, const float* x, const float* weight, const float* bias, float* y,
                             size_t row_begin, size_t row_end) {
   const size_t full = cols / 4 * 4;
@@ -26,7 +17,7 @@ void f32_layer_norm_simd128(size_t cols, float eps, const float* x, const float*
     float* out = y + r * cols;
     v128_t vsum = wasm_f32x4_splat(0.f);
     for (size_t c = 0; c < full; c += 4) vsum = wasm_f32x4_add(vsum, wasm_v128_load(in + c));
-    float sum = lane_sum(vsum);
+    float sum = wt_f32x4_sum(vsum);
     for (size_t c = full; c < cols; ++c) sum += in[c];
     const float mean = sum / static_cast<float>(cols);
     const v128_t vmean = wasm_f32x4_splat(mean);
@@ -35,7 +26,7 @@ void f32_layer_norm_simd128(size_t cols, float eps, const float* x, const float*
       const v128_t d = wasm_f32x4_sub(wasm_v128_load(in + c), vmean);
       vvar = wt_f32x4_mul_add(d, d, vvar);
     }
-    float var = lane_sum(vvar);
+    float var = wt_f32x4_sum(vvar);
     for (size_t c = full; c < cols; ++c) var += (in[c] - mean) * (in[c] - mean);
     const float inv = 1.f / std::sqrt(var / static_cast<float>(cols) + eps);
     const v128_t vinv = wasm_f32x4_splat(inv);

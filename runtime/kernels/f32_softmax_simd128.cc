@@ -18,11 +18,6 @@ float horizontal_max(v128_t v) {
   return wasm_f32x4_extract_lane(v, 0);
 }
 
-float horizontal_sum(v128_t v) {
-  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) +
-         wasm_f32x4_extract_lane(v, 3);
-}
-
 // max(x[0:n]) for n >= 4: the tail is covered by the last (overlapping) full vector.
 float row_max(size_t n, const float* x) {
   v128_t vmax = wasm_v128_load(x);
@@ -40,7 +35,7 @@ float row_exp(size_t n, const float* x, float m, float* y) {
     wasm_v128_store(y + i, e);
     vsum = wasm_f32x4_add(vsum, e);
   }
-  float sum = horizontal_sum(vsum);
+  float sum = wt_f32x4_sum(vsum);
   if (full < n) {
     float tail[4] = {0.f, 0.f, 0.f, 0.f};
     std::memcpy(tail, x + full, (n - full) * sizeof(float));

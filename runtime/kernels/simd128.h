@@ -46,6 +46,12 @@ inline v128_t wt_f32x4_mul_add(v128_t a, v128_t b, v128_t acc) {
 #endif
 
 #if WT_HAVE_SIMD128
+// The sum of the four lanes (pairwise).
+inline float wt_f32x4_sum(v128_t v) {
+  return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) +
+         (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
+}
+
 // Four floats at p, p + stride, p + 2 stride, p + 3 stride for stride 1 or 2 (reads p[0..3] or
 // p[0..7]): the inputs of four adjacent outputs of a strided window op.
 inline v128_t wt_v128_load4_stride(const float* p, size_t stride) {

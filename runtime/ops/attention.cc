@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "kernels/f32_softmax.h"
+#include "kernels/f32_vscaleshift.h"
 #include "kernels/simd128.h"
 #include "ops/gemm.h"
 #include "ops/op.h"
@@ -102,9 +103,7 @@ class AttentionKernel final : public OpKernel {
     }
   }
 
-  static void scale_row(size_t n, float factor, float* x) {
-    for (size_t j = 0; j < n; ++j) x[j] *= factor;
-  }
+  static void scale_row(size_t n, float factor, float* x) { f32_vscaleshift_scalar(n, x, factor, 0.f, x); }
 
   AttentionShape d_;
   float scale_;

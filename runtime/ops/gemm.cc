@@ -96,7 +96,7 @@ size_t k_block_count(size_t k) { return std::max<size_t>(1, ceil_div(k, kKc)); }
 
 // `prepacked`: all of B's k blocks for this task's columns, packed by the caller (or null).
 void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* scratch, const float* prepacked) {
-  const bool in_panels = b.panel(0, t.n0) != nullptr;
+  const bool in_panels = b.in_panels();
   const bool pack = !in_panels && (t.row_end - t.row_begin >= kMinRowsToPack || prepacked);
   // k blocks keep a block of B in L2 for many rows of A; a few rows over panels stream B once.
   const bool streaming = in_panels && t.row_end - t.row_begin < kMinRowsToPack;
@@ -196,7 +196,7 @@ void run_gemm(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool) {
   const size_t rows_per_split = round_up(ceil_div(p.m, row_splits), best_f32_gemm_tile().rows);
   row_splits = ceil_div(p.m, rows_per_split);
   const float* prepacked = nullptr;
-  if (row_splits > 1 && col_blocks == 1 && p.shared_pack && !b.panel(0, 0)) {
+  if (row_splits > 1 && col_blocks == 1 && p.shared_pack && !b.in_panels()) {
     const size_t k_blocks = k_block_count(p.k), k_step = ceil_div(p.k, k_blocks);
     pool.parallelize(k_blocks, 1, [&](size_t begin, size_t end) {
       for (size_t kb = begin; kb < end; ++kb) {

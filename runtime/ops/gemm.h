@@ -22,8 +22,9 @@ class GemmBSource {
   virtual const float* unpacked(size_t /*k0*/, size_t /*n0*/, size_t /*cols*/, size_t* /*ldb*/) const {
     return nullptr;
   }
-  // Where B already is in the microkernels' panel layout (rows at stride 8): the panel of the 8
-  // columns from n0 (a multiple of 8), from row k0; nullptr when B has to be packed.
+  // Whether B already is in the microkernels' panel layout (rows at stride 8); then panel() gives
+  // the panel of the 8 columns from n0 (a multiple of 8), from row k0.
+  virtual bool in_panels() const { return false; }
   virtual const float* panel(size_t /*k0*/, size_t /*n0*/) const { return nullptr; }
 };
 
@@ -45,6 +46,7 @@ class PanelB final : public GemmBSource {
  public:
   PanelB(const float* panels, size_t k) : panels_(panels), k_(k) {}
   void pack(const F32PackBlock& block, float* panels) const override;
+  bool in_panels() const override { return true; }
   const float* panel(size_t k0, size_t n0) const override { return panels_ + (n0 / kGemmNr * k_ + k0) * kGemmNr; }
 
  private:
