@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <vector>
 
 #include "kernels/f32_gemm.h"
+#include "kernels/f32_winograd.h"
 #include "kernels/simd128.h"
 #include "ops/gemm.h"
 
@@ -45,6 +47,39 @@ __attribute__((noinline)) void peak_loop(size_t iterations, float seed) {
   v128_t s = acc[0];
   for (int i = 1; i < 12; ++i) s = wasm_f32x4_add(s, acc[i]);
   g_sink = wasm_f32x4_extract_lane(s, 0);
+}
+#endif
+
+#if WT_HAVE_SIMD128
+// Where a Winograd F(4x4, 3x3) layer's time goes (ResNet's 3x3 stages), as shares of the layer.
+void winograd_phases(wt::ThreadPool& pool) {
+  const size_t shapes[][2] = {{64, 56}, {128, 28}, {256, 14}};  // channels, output side
+  for (const auto& [ch, side] : shapes) {
+    const wt::Conv2dGeometry g{1, ch, side, side, ch, side, side, 3, 3, 1, 1, 1, 1, 1, 1, 1};
+    const size_t tiles = wt::winograd_tiles(g), p36 = wt::kWinogradPositions;
+    std::vector<float> in(ch * side * side, 0.5f), w(ch * ch * 9, 0.25f), out(in.size());
+    std::vector<float> u(p36 * ch * ch), v(p36 * ch * tiles), m(p36 * ch * tiles);
+    auto weights = [&] { wt::best_f32_winograd_f4x4_3x3_weights()(ch, w.data(), u.data(), 0, ch); };
+    auto input = [&] { wt::best_f32_winograd_f4x4_3x3_input()(g, in.data(), v.data(), 0, ch); };
+    auto gemms = [&] {
+      for (size_t pos = 0; pos < p36; ++pos) {
+        const wt::GemmProblem p{ch, tiles, ch, u.data() + pos * ch, p36 * ch, m.data() + pos * ch * tiles, tiles};
+        wt::run_gemm_on_this_thread(p, wt::DenseB(v.data() + pos * ch * tiles, 1, tiles, tiles), pool);
+      }
+    };
+    auto output = [&] { wt::best_f32_winograd_f4x4_3x3_output()(g, m.data(), nullptr, wt::F32MinMax{}, out.data(), 0, ch); };
+    double t[4];
+    int i = 0;
+    for (const std::function<void()>& phase : {std::function<void()>(weights), std::function<void()>(input),
+                                               std::function<void()>(gemms), std::function<void()>(output)}) {
+      for (int r = 0; r < 30; ++r) phase();
+      t[i++] = median_seconds(phase, 15);
+    }
+    const double total = t[0] + t[1] + t[2] + t[3];
+    std::printf("winograd %3zux%3zux%3zu  weights %4.1f%%  input %4.1f%%  36 gemms %4.1f%%  output %4.1f%%  (%.1f GFLOP/s of direct work)\n",
+                ch, side, side, 100 * t[0] / total, 100 * t[1] / total, 100 * t[2] / total, 100 * t[3] / total,
+                2.0 * ch * ch * 9 * side * side / total / 1e9);
+  }
 }
 #endif
 
@@ -116,6 +151,7 @@ int main() {
     std::vector<float> ma(m * kk, 0.5f), panels((n + 7) / 8 * 8 * kk, 0.25f);
     measure("linear panels ", m, n, kk, wt::PanelB(panels.data(), kk), ma.data());
   }
+  winograd_phases(pool);
   g_sink = c[0] + g_sink;
 #else
   std::printf("this build has no SIMD128 kernels\n");

@@ -33,10 +33,22 @@ F32WinogradWeightsFn best_f32_winograd_f4x4_3x3_weights();
 // V[pos][c][tile] = (B^T d B)[pos] for input channels [channel_begin, channel_end) of one image.
 void f32_winograd_f4x4_3x3_input_nchw_scalar(const Conv2dGeometry& g, const float* input, float* v,
                                              size_t channel_begin, size_t channel_end);
+// Four horizontally adjacent tiles per vector (their columns gathered by 4x4 transposes).
+void f32_winograd_f4x4_3x3_input_nchw_simd128(const Conv2dGeometry& g, const float* input, float* v,
+                                              size_t channel_begin, size_t channel_end);
+using F32WinogradInputFn = void (*)(const Conv2dGeometry&, const float*, float*, size_t, size_t);
+F32WinogradInputFn best_f32_winograd_f4x4_3x3_input();
 
 // output[o] = clamp(A^T M[.][o][tile] A + bias[o]) for output channels [channel_begin, channel_end).
 void f32_winograd_f4x4_3x3_output_nchw_scalar(const Conv2dGeometry& g, const float* m, const float* bias,
                                               F32MinMax minmax, float* output, size_t channel_begin,
                                               size_t channel_end);
+// Four horizontally adjacent tiles per vector; the same contract.
+void f32_winograd_f4x4_3x3_output_nchw_simd128(const Conv2dGeometry& g, const float* m, const float* bias,
+                                               F32MinMax minmax, float* output, size_t channel_begin,
+                                               size_t channel_end);
+using F32WinogradOutputFn = void (*)(const Conv2dGeometry&, const float*, const float*, F32MinMax, float*, size_t,
+                                     size_t);
+F32WinogradOutputFn best_f32_winograd_f4x4_3x3_output();
 
 }  // namespace wt

@@ -113,7 +113,7 @@ class WinogradConv2dKernel final : public OpKernel {
     for (size_t n = 0; n < g_.batch; ++n) {
       const float* in = ctx.in_f32(0) + n * cin * g_.in_h * g_.in_w;
       float* out = ctx.out_f32(0) + n * cout * g_.out_h * g_.out_w;
-      ctx.pool->parallelize(cin, 1, [&](size_t b, size_t e) { f32_winograd_f4x4_3x3_input_nchw_scalar(g_, in, v, b, e); });
+      ctx.pool->parallelize(cin, 1, [&](size_t b, size_t e) { best_f32_winograd_f4x4_3x3_input()(g_, in, v, b, e); });
       ctx.pool->parallelize(kWinogradPositions, 1, [&](size_t b, size_t e) {
         for (size_t pos = b; pos < e; ++pos) {
           const GemmProblem p{cout, tiles_, cin, u + pos * cin, kWinogradPositions * cin, m + pos * cout * tiles_, tiles_};
@@ -121,7 +121,7 @@ class WinogradConv2dKernel final : public OpKernel {
         }
       });
       ctx.pool->parallelize(cout, 1, [&](size_t b, size_t e) {
-        f32_winograd_f4x4_3x3_output_nchw_scalar(g_, m, ctx.in_f32(2), act_.minmax, out, b, e);
+        best_f32_winograd_f4x4_3x3_output()(g_, m, ctx.in_f32(2), act_.minmax, out, b, e);
         act_.apply(out + b * g_.out_h * g_.out_w, (e - b) * g_.out_h * g_.out_w);
       });
     }

@@ -40,12 +40,10 @@ class TileRunner {
   // Rows [row_begin, row_end) x 8 columns from col (`cols` of them valid) over B rows at ldb.
   void run_column_strip(size_t row_begin, size_t row_end, size_t k0, size_t kc, const float* b, size_t ldb,
                         size_t col, size_t cols) const {
+    const GemmRowTiles split = gemm_row_tiles(row_end - row_begin, main_.rows);
     size_t i = row_begin;
-    for (; i + main_.rows <= row_end; i += main_.rows) tile(main_.rows, i, k0, kc, b, ldb, col, cols);
-    if (main_.rows > kGemmMr && i + kGemmMr <= row_end) {
-      tile(kGemmMr, i, k0, kc, b, ldb, col, cols);
-      i += kGemmMr;
-    }
+    for (size_t t = 0; t < split.main; ++t, i += main_.rows) tile(main_.rows, i, k0, kc, b, ldb, col, cols);
+    for (size_t t = 0; t < split.quads; ++t, i += kGemmMr) tile(kGemmMr, i, k0, kc, b, ldb, col, cols);
     for (; i < row_end; ++i) tile(1, i, k0, kc, b, ldb, col, cols);
   }
 
@@ -156,6 +154,14 @@ const float* gemv_operand(const GemmProblem& p, const GemmBSource& b, size_t* ld
 }
 
 }  // namespace
+
+GemmRowTiles gemm_row_tiles(size_t rows, size_t main_rows) {
+  for (size_t quads = 0; quads < main_rows && quads * kGemmMr <= rows; ++quads) {
+    if ((rows - quads * kGemmMr) % main_rows == 0) return {(rows - quads * kGemmMr) / main_rows, quads, 0};
+  }
+  const size_t main = rows / main_rows, quads = (rows - main * main_rows) / kGemmMr;
+  return {main, quads, rows - main * main_rows - quads * kGemmMr};
+}
 
 void PanelB::pack(const F32PackBlock& block, float* panels) const {
   if (block.kc == 0) return;  // nothing to copy, and an empty B may have no address

@@ -82,6 +82,14 @@ struct GemmProblem {
 
 size_t gemm_shared_pack_bytes(size_t n, size_t k);
 
+// How a strip of `rows` rows is cut into tiles: `main` tiles of the build's main height, then
+// `quads` 4-row tiles, then single rows. With 5-row main tiles every count from 12 up is made of
+// 5s and 4s (128 = 24 x 5 + 2 x 4, not 25 x 5 + 3 single rows at a third of the speed).
+struct GemmRowTiles {
+  size_t main, quads, singles;
+};
+GemmRowTiles gemm_row_tiles(size_t rows, size_t main_rows);
+
 // Splits the GEMM into (row range, column block) tasks over the pool.
 void run_gemm(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool);
 // The whole GEMM on the calling thread (inside a task that already runs in parallel).

@@ -215,5 +215,25 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Im2colGemmTest,
                                                               conv(64, 7, 7, 40, 3, 1, 1, 1)),  // shared pack
                                             ::testing::Values(1, 2)));
 
+// --- how strips of rows are cut into tiles ----------------------------------------------------
+TEST(GemmRowTiles, CoverEveryRowAndLeaveNoSingleRowsFromTwelveUp) {
+  for (size_t main_rows : {size_t{4}, size_t{5}}) {
+    for (size_t rows = 0; rows <= 300; ++rows) {
+      const GemmRowTiles t = gemm_row_tiles(rows, main_rows);
+      ASSERT_EQ(t.main * main_rows + t.quads * kGemmMr + t.singles, rows) << main_rows << " " << rows;
+      ASSERT_LT(t.singles, kGemmMr) << main_rows << " " << rows;
+      if (main_rows == 5 && rows >= 12) {
+        ASSERT_EQ(t.singles, 0u) << rows;
+      }
+      if (main_rows == 4) {
+        ASSERT_EQ(t.main, rows / 4) << rows;
+      }
+    }
+  }
+  const GemmRowTiles bert = gemm_row_tiles(128, 5);
+  EXPECT_EQ(bert.main, 24u);
+  EXPECT_EQ(bert.quads, 2u);
+}
+
 }  // namespace
 }  // namespace wt

@@ -55,6 +55,39 @@ TEST(WinogradWeightsTest, BestMatchesScalar) {
   }
 }
 
+// The SIMD128 input and output transforms (four tiles per vector, strips of 32 tiles, partial
+// last groups) against the scalar ones, over a channel range: nothing outside it is written.
+class WinogradTransformTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t>> {};
+
+TEST_P(WinogradTransformTest, BestMatchesScalar) {
+  const auto [h, w, pad] = GetParam();
+  const size_t channels = 5, oh = h + 2 * pad - 2, ow = w + 2 * pad - 2;
+  const Conv2dGeometry g{1, channels, h, w, channels, oh, ow, 3, 3, 1, 1, pad, pad, 1, 1, 1};
+  const size_t tiles = winograd_tiles(g);
+  // Inputs lie in [-1, 1] and intermediates reach ~100: summed in another order (rows first),
+  // results differ by a few ulps of 100.
+  constexpr float kTol = 3e-5f;
+  auto in = random_vector(channels * h * w, 11);
+  std::vector<float> v_scalar(kWinogradPositions * channels * tiles, -9.f), v_best(v_scalar);
+  f32_winograd_f4x4_3x3_input_nchw_scalar(g, in.data(), v_scalar.data(), 1, 4);
+  best_f32_winograd_f4x4_3x3_input()(g, in.data(), v_best.data(), 1, 4);
+  for (size_t i = 0; i < v_best.size(); ++i) ASSERT_NEAR(v_best[i], v_scalar[i], kTol) << "input " << i;
+
+  auto m = random_vector(kWinogradPositions * channels * tiles, 12), bias = random_vector(channels, 13);
+  F32MinMax clamp;
+  clamp.min = -0.5f;
+  clamp.max = 1.5f;
+  std::vector<float> out_scalar(channels * oh * ow, -9.f), out_best(out_scalar);
+  f32_winograd_f4x4_3x3_output_nchw_scalar(g, m.data(), bias.data(), clamp, out_scalar.data(), 1, 4);
+  best_f32_winograd_f4x4_3x3_output()(g, m.data(), bias.data(), clamp, out_best.data(), 1, 4);
+  for (size_t i = 0; i < out_best.size(); ++i) ASSERT_NEAR(out_best[i], out_scalar[i], kTol) << "output " << i;
+}
+
+// Widths: one partial group (9), whole groups (18 -> 16 outputs), two strips with a 3-tile tail (140).
+INSTANTIATE_TEST_SUITE_P(Shapes, WinogradTransformTest,
+                         ::testing::Combine(::testing::Values(3, 7, 18), ::testing::Values(3, 9, 18, 140),
+                                            ::testing::Values(0, 1, 2)));
+
 INSTANTIATE_TEST_SUITE_P(Shapes, WinogradTest,
                          ::testing::Combine(::testing::Values(1, 3, 16), ::testing::Values(1, 5, 8),
                                             ::testing::Values(3, 6, 9, 14), ::testing::Values(3, 7, 13),
