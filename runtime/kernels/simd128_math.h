@@ -12,14 +12,21 @@
 
 namespace wt::simd {
 
-inline v128_t splat(float v) { return wasm_f32x4_splat(v); }
-inline v128_t madd(v128_t a, v128_t b, v128_t c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
+// A constant the compiler keeps in a local across loops (wt_v128_opaque).
+inline v128_t splat(float v) { return wt_v128_opaque(wasm_f32x4_splat(v)); }
+// a * b + c, fused in the relaxed builds.
+inline v128_t madd(v128_t a, v128_t b, v128_t c) { return wt_f32x4_mul_add(a, b, c); }
 
 // Cephes' expf: e^x = 2^n e^r with n = round(x log2 e), |r| <= ln2 / 2, e^r by a degree-6
-// polynomial; 2^n is built in the exponent bits. The clamp keeps 2^n a normal float.
+// polynomial. n is rounded by adding 1.5 * 2^23 + 127, which leaves n + 127 in the low mantissa
+// bits, so shifting those into the exponent field makes 2^n: no float-to-int conversion (V8 emits
+// i32x4.trunc_sat_f32x4_s as a long saturating sequence; the exp took 14 cycles per vector with
+// it). The clamp keeps n + 127 in [1, 254], 2^n a normal float.
 inline v128_t exp_f32x4(v128_t x) {
+  const v128_t magic = splat(12583039.f);  // 0x1.8000FEp23
   x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, splat(-87.33654f)), splat(88.37626f));
-  const v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, splat(1.44269504088896341f)));
+  const v128_t biased = madd(x, splat(1.44269504088896341f), magic);
+  const v128_t n = wasm_f32x4_sub(biased, magic);
   v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, splat(0.693359375f)));
   r = wasm_f32x4_add(r, wasm_f32x4_mul(n, splat(2.12194440e-4f)));
   v128_t p = splat(1.9875691500e-4f);
@@ -29,8 +36,7 @@ inline v128_t exp_f32x4(v128_t x) {
   p = madd(p, r, splat(1.6666665459e-1f));
   p = madd(p, r, splat(5.0000001201e-1f));
   p = madd(wasm_f32x4_mul(p, r), r, wasm_f32x4_add(r, splat(1.f)));
-  const v128_t pow2n = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
-  return wasm_f32x4_mul(p, pow2n);
+  return wasm_f32x4_mul(p, wasm_i32x4_shl(biased, 23));
 }
 
 inline v128_t sigmoid_f32x4(v128_t x) {
