@@ -75,8 +75,8 @@ struct GemmProblem {
   F32MinMax minmax;
   F32UnaryFn activation = nullptr;  // applied in place to each finished block of C (fused silu, gelu...)
   bool accumulate = false;          // C += A x B (then the epilogue) instead of C = A x B
-  // gemm_shared_pack_bytes() of scratch, or null: when B is one column block (small n) and the
-  // rows are split over threads, B is packed once here for all of them instead of once per task.
+  // gemm_shared_pack_bytes() of scratch, or null: when B has a few column blocks (small n) and
+  // the rows are split over threads, B is packed once here for all of them instead of once per task.
   float* shared_pack = nullptr;
 };
 

@@ -212,7 +212,8 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Im2colGemmTest,
                                                               conv(2, 5, 5, 2, 5, 3, 2, 1),
                                                               conv(32, 17, 19, 12, 3, 1, 1, 1),  // k = 288: two k blocks
                                                               conv(4, 23, 23, 16, 3, 2, 0, 1),
-                                                              conv(64, 7, 7, 40, 3, 1, 1, 1)),  // shared pack
+                                                              conv(64, 7, 7, 40, 3, 1, 1, 1),  // shared pack
+                                                              conv(64, 14, 14, 40, 3, 1, 1, 1)),  // shared: 3 x 2 blocks
                                             ::testing::Values(1, 2)));
 
 // --- how strips of rows are cut into tiles ----------------------------------------------------
