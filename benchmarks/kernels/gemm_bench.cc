@@ -71,7 +71,7 @@ void winograd_phases(wt::ThreadPool& pool) {
         wt::run_gemm_on_this_thread(p, wt::DenseB(v.data() + pos * ch * tiles, 1, tiles, tiles), pool);
       }
     };
-    auto output = [&] { wt::best_f32_winograd_f4x4_3x3_output()(g, m.data(), nullptr, wt::F32MinMax{}, out.data(), 0, ch); };
+    auto output = [&] { wt::best_f32_winograd_f4x4_3x3_output()(g, m.data(), nullptr, nullptr, wt::F32MinMax{}, out.data(), 0, ch); };
     double t[4];
     int i = 0;
     for (const std::function<void()>& phase : {std::function<void()>(weights), std::function<void()>(input),

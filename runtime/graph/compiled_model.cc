@@ -1,8 +1,7 @@
 #include "graph/compiled_model.h"
 
-#include <chrono>
-
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -113,10 +112,18 @@ std::vector<int> CompiledModel::storage_owners() const {
       owner[node.outputs[0]] = owner[node.inputs[0]];
       continue;
     }
-    if (aliasing(s) != OpKernel::Aliasing::kInPlace || node.inputs[0] == kNoTensor) continue;
-    const int from = owner[node.inputs[0]], out = node.outputs[0];
+    const size_t over = steps_[s].kernel->in_place_input();
+    if (aliasing(s) != OpKernel::Aliasing::kInPlace || over >= node.inputs.size() || node.inputs[over] == kNoTensor) {
+      continue;
+    }
+    const int from = owner[node.inputs[over]], out = node.outputs[0];
     const TensorInfo& freed = graph_.tensors[from];
     if (freed.is_constant || last_use[from] != s || freed.byte_size() != graph_.tensors[out].byte_size()) continue;
+    // Read by the op through another input too (conv2d(x) + x): not safe to write over.
+    const bool read_twice = std::count_if(node.inputs.begin(), node.inputs.end(), [&](int in) {
+                              return in != kNoTensor && owner[in] == from;
+                            }) > 1;
+    if (read_twice) continue;
     owner[out] = from;
     last_use[from] = last_use[out];  // out's readers, its views' included (pass 1)
   }

@@ -39,16 +39,17 @@ void f32_winograd_f4x4_3x3_input_nchw_simd128(const Conv2dGeometry& g, const flo
 using F32WinogradInputFn = void (*)(const Conv2dGeometry&, const float*, float*, size_t, size_t);
 F32WinogradInputFn best_f32_winograd_f4x4_3x3_input();
 
-// output[o] = clamp(A^T M[.][o][tile] A + bias[o]) for output channels [channel_begin, channel_end).
+// output[o] = clamp(A^T M[.][o][tile] A + bias[o] + residual[o]) for output channels
+// [channel_begin, channel_end); bias and residual may be null, residual may be output itself.
 void f32_winograd_f4x4_3x3_output_nchw_scalar(const Conv2dGeometry& g, const float* m, const float* bias,
-                                              F32MinMax minmax, float* output, size_t channel_begin,
-                                              size_t channel_end);
+                                              const float* residual, F32MinMax minmax, float* output,
+                                              size_t channel_begin, size_t channel_end);
 // Four horizontally adjacent tiles per vector; the same contract.
 void f32_winograd_f4x4_3x3_output_nchw_simd128(const Conv2dGeometry& g, const float* m, const float* bias,
-                                               F32MinMax minmax, float* output, size_t channel_begin,
-                                               size_t channel_end);
-using F32WinogradOutputFn = void (*)(const Conv2dGeometry&, const float*, const float*, F32MinMax, float*, size_t,
-                                     size_t);
+                                               const float* residual, F32MinMax minmax, float* output,
+                                               size_t channel_begin, size_t channel_end);
+using F32WinogradOutputFn = void (*)(const Conv2dGeometry&, const float*, const float*, const float*, F32MinMax,
+                                     float*, size_t, size_t);
 F32WinogradOutputFn best_f32_winograd_f4x4_3x3_output();
 
 }  // namespace wt

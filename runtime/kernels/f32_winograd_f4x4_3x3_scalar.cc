@@ -44,12 +44,13 @@ void f32_winograd_f4x4_3x3_input_nchw_scalar(const Conv2dGeometry& g, const floa
 }
 
 void f32_winograd_f4x4_3x3_output_nchw_scalar(const Conv2dGeometry& g, const float* m, const float* bias,
-                                              F32MinMax minmax, float* output, size_t channel_begin,
-                                              size_t channel_end) {
+                                              const float* residual, F32MinMax minmax, float* output,
+                                              size_t channel_begin, size_t channel_end) {
   const size_t tiles_x = (g.out_w + kWinogradTile - 1) / kWinogradTile, tiles = winograd_tiles(g);
   const size_t pos_stride = g.out_channels * tiles;
   for (size_t o = channel_begin; o < channel_end; ++o) {
     float* plane = output + o * g.out_h * g.out_w;
+    const float* residual_plane = residual ? residual + o * g.out_h * g.out_w : nullptr;
     const float b = bias ? bias[o] : 0.f;
     for (size_t t = 0; t < tiles; ++t) {
       float s[kWinogradPositions], tmp[kWinogradTile * kIn], y[kWinogradTile * kWinogradTile];
@@ -61,7 +62,8 @@ void f32_winograd_f4x4_3x3_output_nchw_scalar(const Conv2dGeometry& g, const flo
       const size_t rows = std::min(kWinogradTile, g.out_h - y0), cols = std::min(kWinogradTile, g.out_w - x0);
       for (size_t r = 0; r < rows; ++r) {
         for (size_t col = 0; col < cols; ++col) {
-          plane[(y0 + r) * g.out_w + x0 + col] = clamp_minmax(y[r * kWinogradTile + col] + b, minmax);
+          const size_t at = (y0 + r) * g.out_w + x0 + col;
+          plane[at] = clamp_minmax(y[r * kWinogradTile + col] + b + (residual_plane ? residual_plane[at] : 0.f), minmax);
         }
       }
     }

@@ -117,14 +117,15 @@ void f32_winograd_f4x4_3x3_input_nchw_simd128(const Conv2dGeometry& g, const flo
 }
 
 void f32_winograd_f4x4_3x3_output_nchw_simd128(const Conv2dGeometry& g, const float* m, const float* bias,
-                                               F32MinMax minmax, float* output, size_t channel_begin,
-                                               size_t channel_end) {
+                                               const float* residual, F32MinMax minmax, float* output,
+                                               size_t channel_begin, size_t channel_end) {
   using winograd::kIn;
   const size_t tiles_x = (g.out_w + kWinogradTile - 1) / kWinogradTile, tiles_y = (g.out_h + kWinogradTile - 1) / kWinogradTile;
   const size_t tiles = tiles_x * tiles_y, pos_stride = g.out_channels * tiles;
   const v128_t lo = wasm_f32x4_splat(minmax.min), hi = wasm_f32x4_splat(minmax.max);
   for (size_t o = channel_begin; o < channel_end; ++o) {
     float* plane = output + o * g.out_h * g.out_w;
+    const float* residual_plane = residual ? residual + o * g.out_h * g.out_w : nullptr;
     const v128_t b = wasm_f32x4_splat(bias ? bias[o] : 0.f);
     for (size_t ty = 0; ty < tiles_y; ++ty) {
       for (size_t tx = 0; tx < tiles_x; tx += kGroupTiles) {
@@ -136,16 +137,15 @@ void f32_winograd_f4x4_3x3_output_nchw_simd128(const Conv2dGeometry& g, const fl
         for (size_t r = 0; r < kWinogradTile; ++r) winograd::output_transform_6(cols + r * kIn, 1, y + r * kWinogradTile, 1);
         const size_t y0 = ty * kWinogradTile, rows = std::min(kWinogradTile, g.out_h - y0);
         for (size_t r = 0; r < rows; ++r) {
-          v128_t px[kWinogradTile];
-          for (size_t col = 0; col < kWinogradTile; ++col) {
-            px[col] = wasm_f32x4_pmin(wasm_f32x4_pmax(wasm_f32x4_add(y[r * kWinogradTile + col].v, b), lo), hi);
-          }
           F32x4 tile_rows[kGroupTiles];  // tile j's 4 pixels of this row
-          transpose_4x4(px[0], px[1], px[2], px[3], tile_rows);
-          float* dst = plane + (y0 + r) * g.out_w;
+          transpose_4x4(y[r * kWinogradTile].v, y[r * kWinogradTile + 1].v, y[r * kWinogradTile + 2].v,
+                        y[r * kWinogradTile + 3].v, tile_rows);
+          const size_t row = (y0 + r) * g.out_w;
           for (size_t j = 0; j < lanes; ++j) {
-            const size_t x0 = (tx + j) * kWinogradTile;
-            store_lanes(dst + x0, tile_rows[j].v, std::min(kWinogradTile, g.out_w - x0));
+            const size_t x0 = (tx + j) * kWinogradTile, cols = std::min(kWinogradTile, g.out_w - x0);
+            v128_t v = wasm_f32x4_add(tile_rows[j].v, b);
+            if (residual_plane) v = wasm_f32x4_add(v, load_lanes(residual_plane + row + x0, cols));
+            store_lanes(plane + row + x0, wasm_f32x4_pmin(wasm_f32x4_pmax(v, lo), hi), cols);
           }
         }
       }

@@ -1,4 +1,5 @@
-// conv2d over NCHW: x [N, C, H, W], W [O, C/groups, kh, kw], b [O]; optional fused activation.
+// conv2d over NCHW: x [N, C, H, W], W [O, C/groups, kh, kw], b [O], residual [N, O, OH, OW];
+// optional fused activation.
 #include <algorithm>
 
 #include "kernels/f32_conv2d.h"
@@ -10,6 +11,17 @@
 
 namespace wt {
 namespace {
+
+// conv2d(x, w, b, residual) = conv2d(x, w, b) + residual (the O2 pass fuse_residual_add); the
+// fused activation applies to the sum.
+constexpr size_t kResidualInput = 3;
+
+// The residual into the output, unless the planner already put them in one buffer.
+void copy_residual(const RunContext& ctx, size_t n) {
+  const float* residual = ctx.in_f32(kResidualInput);
+  float* out = ctx.out_f32(0);
+  if (residual != out) std::copy(residual, residual + n, out);
+}
 
 // Depthwise convolutions (one input channel per group) have no reduction worth a GEMM: they run
 // a direct kernel over output planes (SIMD128 across output columns where the build has it).
@@ -41,12 +53,16 @@ class DirectConv2dKernel final : public OpKernel {
 // the implicit im2col matrix otherwise, packed block by block (no im2col buffer).
 class GemmConv2dKernel final : public OpKernel {
  public:
-  GemmConv2dKernel(Conv2dGeometry g, FusedActivation act) : g_(g), act_(act) {}
+  GemmConv2dKernel(Conv2dGeometry g, FusedActivation act, bool residual) : g_(g), act_(act), residual_(residual) {}
 
   size_t workspace_bytes() const override { return gemm_shared_pack_bytes(out_size(), rows()); }
+  Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
+  size_t in_place_input() const override { return kResidualInput; }
 
   void run(const RunContext& ctx) const override {
     const size_t cin_g = g_.in_channels / g_.groups, cout_g = g_.out_channels / g_.groups;
+    // With a residual the GEMM accumulates onto it, in place when the planner gave both one buffer.
+    if (residual_) copy_residual(ctx, g_.batch * g_.out_channels * out_size());
     for (size_t n = 0; n < g_.batch; ++n) {
       for (size_t group = 0; group < g_.groups; ++group) {
         const float* in = ctx.in_f32(0) + (n * g_.in_channels + group * cin_g) * g_.in_h * g_.in_w;
@@ -62,6 +78,7 @@ class GemmConv2dKernel final : public OpKernel {
         p.minmax = act_.minmax;
         p.activation = act_.fn;
         p.shared_pack = static_cast<float*>(ctx.workspace);
+        p.accumulate = residual_;
         if (pointwise()) {
           run_gemm(p, DenseB(in, 1, out_size(), out_size()), *ctx.pool);
         } else {
@@ -81,6 +98,7 @@ class GemmConv2dKernel final : public OpKernel {
 
   Conv2dGeometry g_;
   FusedActivation act_;
+  bool residual_;
 };
 
 // 3x3 stride-1 convolutions with enough output tiles: Winograd F(4x4, 3x3). Smaller outputs waste
@@ -89,7 +107,11 @@ class GemmConv2dKernel final : public OpKernel {
 // layer's work and keeps the model's memory at file + planned arena.
 class WinogradConv2dKernel final : public OpKernel {
  public:
-  WinogradConv2dKernel(Conv2dGeometry g, FusedActivation act) : g_(g), act_(act), tiles_(winograd_tiles(g)) {}
+  WinogradConv2dKernel(Conv2dGeometry g, FusedActivation act, bool residual)
+      : g_(g), act_(act), residual_(residual), tiles_(winograd_tiles(g)) {}
+  // The output transform reads each residual element just before it writes that element.
+  Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
+  size_t in_place_input() const override { return kResidualInput; }
 
   static bool applies(const Conv2dGeometry& g) {
     return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
@@ -121,7 +143,8 @@ class WinogradConv2dKernel final : public OpKernel {
         }
       });
       ctx.pool->parallelize(cout, 1, [&](size_t b, size_t e) {
-        best_f32_winograd_f4x4_3x3_output()(g_, m, ctx.in_f32(2), act_.minmax, out, b, e);
+        const float* residual = residual_ ? ctx.in_f32(kResidualInput) + n * cout * g_.out_h * g_.out_w : nullptr;
+        best_f32_winograd_f4x4_3x3_output()(g_, m, ctx.in_f32(2), residual, act_.minmax, out, b, e);
         act_.apply(out + b * g_.out_h * g_.out_w, (e - b) * g_.out_h * g_.out_w);
       });
     }
@@ -133,11 +156,12 @@ class WinogradConv2dKernel final : public OpKernel {
 
   Conv2dGeometry g_;
   FusedActivation act_;
+  bool residual_;
   size_t tiles_;
 };
 
 Result<std::unique_ptr<OpKernel>> prepare_conv2d(const PrepareContext& ctx) {
-  WT_ASSIGN_OR_RETURN(ConvAttributes c, read_conv_attributes(ctx));
+  WT_ASSIGN_OR_RETURN(ConvAttributes c, read_conv_attributes(ctx, kResidualInput + 1));
   const Shape& x = ctx.input(0)->shape;
   const Shape& w = ctx.input(1)->shape;
   const auto& [stride, padding, dilation, groups] = c;
@@ -149,20 +173,30 @@ Result<std::unique_ptr<OpKernel>> prepare_conv2d(const PrepareContext& ctx) {
   WT_ASSIGN_OR_RETURN(int64_t out_h, conv_output_size(ctx, x[2], w[2], stride[0], padding[0], dilation[0], false));
   WT_ASSIGN_OR_RETURN(int64_t out_w, conv_output_size(ctx, x[3], w[3], stride[1], padding[1], dilation[1], false));
   WT_ASSIGN_OR_RETURN(FusedActivation act, read_fused_activation(ctx));
-  ctx.outputs->push_back({DType::kFloat32, {x[0], w[0], out_h, out_w}});
+  const Shape out_shape = {x[0], w[0], out_h, out_w};
+  const bool residual = ctx.input(kResidualInput) != nullptr;
+  if (residual) {
+    WT_RETURN_IF_ERROR(ctx.expect_input(kResidualInput, DType::kFloat32, 4, 4));
+    if (ctx.input(kResidualInput)->shape != out_shape) {
+      return ctx.error("residual shape " + shape_to_string(ctx.input(kResidualInput)->shape) +
+                       " does not match the output " + shape_to_string(out_shape));
+    }
+    if (groups != 1) return ctx.error("a residual input needs groups = 1, got groups=" + std::to_string(groups));
+  }
+  ctx.outputs->push_back({DType::kFloat32, out_shape});
 
   auto z = [](int64_t v) { return static_cast<size_t>(v); };
   Conv2dGeometry g{z(x[0]),       z(x[1]),        z(x[2]),        z(x[3]),      z(w[0]),      z(out_h),
                    z(out_w),      z(w[2]),        z(w[3]),        z(stride[0]), z(stride[1]), z(padding[0]),
                    z(padding[1]), z(dilation[0]), z(dilation[1]), z(groups)};
   if (g.in_channels == g.groups) return make_kernel(DirectConv2dKernel(g, act));
-  if (WinogradConv2dKernel::applies(g)) return make_kernel(WinogradConv2dKernel(g, act));
-  return make_kernel(GemmConv2dKernel(g, act));
+  if (WinogradConv2dKernel::applies(g)) return make_kernel(WinogradConv2dKernel(g, act, residual));
+  return make_kernel(GemmConv2dKernel(g, act, residual));
 }
 
 }  // namespace
 
 extern const OpDef kConv2dOp = {"conv2d", prepare_conv2d, "float32",
-                                "NCHW; Winograd F(4x4,3x3) for 3x3 stride 1, else implicit-im2col GEMM (packed blocks, 4x8 SIMD128 tiles); depthwise direct; fused activations"};
+                                "NCHW; Winograd F(4x4,3x3) for 3x3 stride 1, else implicit-im2col GEMM (packed blocks, 4x8 SIMD128 tiles); depthwise direct; fused activations; optional residual input 3 (groups = 1)"};
 
 }  // namespace wt

@@ -2,8 +2,8 @@
 
 namespace wt {
 
-Result<ConvAttributes> read_conv_attributes(const PrepareContext& ctx) {
-  WT_RETURN_IF_ERROR(ctx.expect_input_count(2, 3));
+Result<ConvAttributes> read_conv_attributes(const PrepareContext& ctx, size_t max_inputs) {
+  WT_RETURN_IF_ERROR(ctx.expect_input_count(2, max_inputs));
   WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 4, 4));
   WT_RETURN_IF_ERROR(ctx.expect_input(1, DType::kFloat32, 4, 4));
   const Attributes& a = ctx.node.attributes;

@@ -67,10 +67,13 @@ class OpKernel {
   // Whether output 0 may live in input 0's bytes; the planner decides at load.
   //   kView: output 0 is input 0's bytes under another shape (reshape): always shared, and run()
   //          has nothing to do.
-  //   kInPlace: run() is correct with output 0 written over input 0 (each element read before
-  //          its own index is written); shared when input 0 has the output's size and dies here.
+  //   kInPlace: run() is correct with output 0 written over input in_place_input() (each element
+  //          read before its own index is written); shared when that input has the output's size,
+  //          dies here and is no other input of the op.
   enum class Aliasing { kNone, kView, kInPlace };
   virtual Aliasing output_aliasing() const { return Aliasing::kNone; }
+  // The input a kInPlace output may be written over (a convolution's residual: input 3).
+  virtual size_t in_place_input() const { return 0; }
 };
 
 struct OpDef {

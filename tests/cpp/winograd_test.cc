@@ -35,8 +35,8 @@ TEST_P(WinogradTest, MatchesDirectConvolution) {
   F32MinMax relu6;
   relu6.min = 0.f;
   relu6.max = 6.f;
-  f32_winograd_f4x4_3x3_output_nchw_scalar(g, m.data(), bias.data(), relu6, out.data(), 0, cout / 3);
-  f32_winograd_f4x4_3x3_output_nchw_scalar(g, m.data(), bias.data(), relu6, out.data(), cout / 3, cout);
+  f32_winograd_f4x4_3x3_output_nchw_scalar(g, m.data(), bias.data(), nullptr, relu6, out.data(), 0, cout / 3);
+  f32_winograd_f4x4_3x3_output_nchw_scalar(g, m.data(), bias.data(), nullptr, relu6, out.data(), cout / 3, cout);
   testing::conv2d_ref(g, in.data(), weight.data(), bias.data(), relu6, ref.data());
   // Winograd's transforms scale values by up to ~100 before they cancel: fp32 error grows with cin.
   for (size_t i = 0; i < out.size(); ++i) ASSERT_NEAR(out[i], ref[i], 2e-5 * (1 + 9 * cin)) << i;
@@ -78,9 +78,25 @@ TEST_P(WinogradTransformTest, BestMatchesScalar) {
   clamp.min = -0.5f;
   clamp.max = 1.5f;
   std::vector<float> out_scalar(channels * oh * ow, -9.f), out_best(out_scalar);
-  f32_winograd_f4x4_3x3_output_nchw_scalar(g, m.data(), bias.data(), clamp, out_scalar.data(), 1, 4);
-  best_f32_winograd_f4x4_3x3_output()(g, m.data(), bias.data(), clamp, out_best.data(), 1, 4);
+  f32_winograd_f4x4_3x3_output_nchw_scalar(g, m.data(), bias.data(), nullptr, clamp, out_scalar.data(), 1, 4);
+  best_f32_winograd_f4x4_3x3_output()(g, m.data(), bias.data(), nullptr, clamp, out_best.data(), 1, 4);
   for (size_t i = 0; i < out_best.size(); ++i) ASSERT_NEAR(out_best[i], out_scalar[i], kTol) << "output " << i;
+
+  // With a residual, also written over it (in place), as the planner may arrange.
+  const auto residual = random_vector(out_scalar.size(), 14);
+  std::vector<float> with_residual(out_scalar.size(), -9.f), in_place = residual;
+  f32_winograd_f4x4_3x3_output_nchw_scalar(g, m.data(), bias.data(), residual.data(), clamp, with_residual.data(), 1, 4);
+  best_f32_winograd_f4x4_3x3_output()(g, m.data(), bias.data(), in_place.data(), clamp, in_place.data(), 1, 4);
+  const size_t plane = oh * ow;
+  for (size_t i = 0; i < out_scalar.size(); ++i) {
+    const bool written = i >= plane && i < 4 * plane;
+    if (!written) {
+      ASSERT_EQ(with_residual[i], -9.f) << i;
+      ASSERT_EQ(in_place[i], residual[i]) << i;
+      continue;
+    }
+    ASSERT_NEAR(in_place[i], with_residual[i], kTol) << "residual " << i;
+  }
 }
 
 // Widths: one partial group (9), whole groups (18 -> 16 outputs), two strips with a 3-tile tail (140).

@@ -9,8 +9,8 @@ import pytest
 import torch
 from models import make
 
-from wasm_torch import ModelRuntimeError, export_to_wasm
-from wasm_torch.serialize import HEADER_SIZE
+from wasm_torch import ModelRuntimeError, capture, export_to_wasm, ir
+from wasm_torch.serialize import HEADER_SIZE, serialize
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +82,19 @@ def test_wrong_input_shape_and_dtype_then_runtime_still_works(runtime, good):
     with pytest.raises(ModelRuntimeError, match="takes 1 input"):
         model.forward(x, x)
     torch.testing.assert_close(model.forward(x), expected, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("case", ["shape", "depthwise"])
+def test_bad_conv_residual_gives_clear_error_then_runtime_still_works(runtime, good, case):
+    """A file is untrusted: a residual input the convolution cannot take is refused at load."""
+    groups = 4 if case == "depthwise" else 1
+    conv = torch.nn.Conv2d(4, 4, 3, padding=1, groups=groups).eval()
+    graph = capture.capture(conv, (torch.randn(1, 4, 6, 6),))
+    node = next(n for n in graph.nodes if n.op == "conv2d")
+    shape = (1, 4, 5, 6) if case == "shape" else (1, 4, 6, 6)
+    node.inputs = list(node.inputs) + [None] * (3 - len(node.inputs)) + [ir.constant("residual", np.zeros(shape, np.float32))]
+    expected = r"residual shape \[1, 4, 5, 6\] does not match" if case == "shape" else "a residual input needs groups = 1"
+    with pytest.raises(ModelRuntimeError, match=expected):
+        runtime.load_model(serialize(graph))
+    data, x, out = good
+    torch.testing.assert_close(runtime.load_model(data).forward(x), out, atol=1e-4, rtol=1e-4)

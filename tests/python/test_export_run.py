@@ -72,6 +72,63 @@ class _FusableActivations(torch.nn.Module):
         return torch.nn.functional.gelu(self.fc3(x), approximate="tanh")
 
 
+class _Residuals(torch.nn.Module):
+    """Residual adds the O2 pass moves into the convolution before them: Winograd and GEMM paths,
+    the residual dying at the add (written over) or still read later (copied), either operand
+    order, with and without an activation after; a depthwise one stays an add."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.wino = torch.nn.Conv2d(8, 8, 3, padding=1)  # 16x16 output: Winograd
+        self.pw = torch.nn.Conv2d(8, 8, 1)
+        self.pw2 = torch.nn.Conv2d(8, 8, 1, bias=False)
+        self.strided = torch.nn.Conv2d(8, 8, 3, padding=2, dilation=2)  # im2col GEMM
+        self.dw = torch.nn.Conv2d(8, 8, 3, padding=1, groups=8)
+
+    def forward(self, x):
+        h = self.stem(x)
+        a = torch.relu(self.wino(h) + h)  # h dies here
+        b = a + self.pw(a)
+        c = torch.relu(self.pw2(b) + b)  # b is read again below
+        d = self.strided(c) + b
+        return self.dw(d) + d + x.mean()
+
+
+def test_o2_fuses_residual_adds_into_convolutions(runtime, tmp_model):
+    model, x = _Residuals().eval(), torch.randn(2, 3, 16, 16)
+    report = _export(model, x, tmp_model, "O2")
+    assert "fuse_residual_add" in report.passes_applied
+    assert report.ops.get("relu", 0) == 0 and report.ops["add"] == 2, report.ops  # the depthwise one, + mean
+    with torch.no_grad():
+        expected = model(x)
+    m = runtime.load_model(tmp_model)
+    for _ in range(2):  # the input and the weights survive a run
+        torch.testing.assert_close(m.forward(x), expected, atol=ATOL, rtol=1e-4)
+
+
+class _DyingResidual(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a, self.b, self.c = (torch.nn.Conv2d(8, 8, 1) for _ in range(3))
+
+    def forward(self, x):
+        h = self.a(x)
+        return torch.relu(self.b(self.c(h)) + h)
+
+
+def test_residual_convolution_writes_over_a_dying_residual(runtime, tmp_model):
+    model, x = _DyingResidual().eval(), torch.randn(1, 8, 64, 64)
+    report = _export(model, x, tmp_model, "O2")
+    assert report.ops == {"conv2d": 3}, report.ops
+    loaded = runtime.load_model(tmp_model)
+    # h and c(h): the output takes h's bytes (without the pass, or if the planner would not share, 3).
+    assert loaded.memory["arena_bytes"] == 2 * x.numel() * 4
+    with torch.no_grad():
+        expected = model(x)
+    torch.testing.assert_close(loaded.forward(x), expected, atol=ATOL, rtol=1e-4)
+
+
 def test_o2_fuses_an_activation_behind_a_reshape(runtime, tmp_model):
     model = torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.GELU(), torch.nn.Linear(32, 8)).eval()
     x = torch.randn(2, 5, 16)  # 3-d: linear is captured as view -> addmm -> view

@@ -52,6 +52,35 @@ def fold_batch_norm_into_conv(graph: ir.Graph) -> bool:
     return changed
 
 
+def fuse_residual_add(graph: ir.Graph) -> bool:
+    """conv2d (groups = 1, no fused activation) whose only reader adds a tensor of its own shape
+    takes that tensor as a fourth input: the runtime accumulates the convolution onto it (in its
+    bytes when it dies there), and an activation after the add can then fuse too."""
+    users = graph.consumers()
+    changed = False
+    for conv in list(graph.nodes):
+        if conv.op != "conv2d" or conv.attrs.get("groups", 1) != 1 or conv.attrs.get("activation", "none") != "none":
+            continue
+        if len(conv.inputs) > 3:
+            continue
+        add = _sole_consumer(users, conv.outputs[0])
+        if add is None or add.op != "add" or len(add.inputs) != 2:
+            continue
+        out = conv.outputs[0]
+        residual = add.inputs[1] if add.inputs[0] is out else add.inputs[0]
+        if residual is out or residual.shape != out.shape or residual.dtype != out.dtype or add.outputs[0].shape != out.shape:
+            continue
+        conv.inputs = list(conv.inputs) + [None] * (3 - len(conv.inputs)) + [residual]
+        conv.outputs = add.outputs
+        # The convolution runs where the add did: the residual may be computed after it (ResNet's
+        # downsample branch), and everything it reads already exists there.
+        graph.nodes.remove(conv)
+        graph.nodes[graph.nodes.index(add)] = conv
+        users = graph.consumers()
+        changed = True
+    return changed
+
+
 # Elementwise ops conv2d/linear can apply to their own output: clamps in the GEMM epilogue, the
 # functions to each finished output block while it is still in cache (runtime ops/fused_activation.h).
 _FUSABLE_ACTIVATIONS = ("relu", "clamp", "sigmoid", "tanh", "silu", "hardswish", "gelu", "gelu_tanh")
