@@ -71,7 +71,9 @@ void winograd_phases(wt::ThreadPool& pool) {
         wt::run_gemm_on_this_thread(p, wt::DenseB(v.data() + pos * ch * tiles, 1, tiles, tiles), pool);
       }
     };
-    auto output = [&] { wt::best_f32_winograd_f4x4_3x3_output()(g, m.data(), nullptr, nullptr, wt::F32MinMax{}, out.data(), 0, ch); };
+    auto output = [&] {
+      wt::best_f32_winograd_f4x4_3x3_output()(g, m.data(), nullptr, nullptr, wt::F32MinMax{}, out.data(), 0, ch);
+    };
     double t[4];
     int i = 0;
     for (const std::function<void()>& phase : {std::function<void()>(weights), std::function<void()>(input),
@@ -80,9 +82,11 @@ void winograd_phases(wt::ThreadPool& pool) {
       t[i++] = median_seconds(phase, 15);
     }
     const double total = t[0] + t[1] + t[2] + t[3];
-    std::printf("winograd %3zux%3zux%3zu  weights %4.1f%%  input %4.1f%%  36 gemms %4.1f%%  output %4.1f%%  (%.1f GFLOP/s of direct work)\n",
-                ch, side, side, 100 * t[0] / total, 100 * t[1] / total, 100 * t[2] / total, 100 * t[3] / total,
-                2.0 * ch * ch * 9 * side * side / total / 1e9);
+    std::printf(
+        "winograd %3zux%3zux%3zu  weights %4.1f%%  input %4.1f%%  36 gemms %4.1f%%  output %4.1f%%  (%.1f GFLOP/s of "
+        "direct work)\n",
+        ch, side, side, 100 * t[0] / total, 100 * t[1] / total, 100 * t[2] / total, 100 * t[3] / total,
+        2.0 * ch * ch * 9 * side * side / total / 1e9);
   }
 }
 #endif

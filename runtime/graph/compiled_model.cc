@@ -120,9 +120,8 @@ std::vector<int> CompiledModel::storage_owners() const {
     const TensorInfo& freed = graph_.tensors[from];
     if (freed.is_constant || last_use[from] != s || freed.byte_size() != graph_.tensors[out].byte_size()) continue;
     // Read by the op through another input too (conv2d(x) + x): not safe to write over.
-    const bool read_twice = std::count_if(node.inputs.begin(), node.inputs.end(), [&](int in) {
-                              return in != kNoTensor && owner[in] == from;
-                            }) > 1;
+    const bool read_twice = std::count_if(node.inputs.begin(), node.inputs.end(),
+                                          [&](int in) { return in != kNoTensor && owner[in] == from; }) > 1;
     if (read_twice) continue;
     owner[out] = from;
     last_use[from] = last_use[out];  // out's readers, its views' included (pass 1)

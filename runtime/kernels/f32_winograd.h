@@ -48,8 +48,8 @@ void f32_winograd_f4x4_3x3_output_nchw_scalar(const Conv2dGeometry& g, const flo
 void f32_winograd_f4x4_3x3_output_nchw_simd128(const Conv2dGeometry& g, const float* m, const float* bias,
                                                const float* residual, F32MinMax minmax, float* output,
                                                size_t channel_begin, size_t channel_end);
-using F32WinogradOutputFn = void (*)(const Conv2dGeometry&, const float*, const float*, const float*, F32MinMax,
-                                     float*, size_t, size_t);
+using F32WinogradOutputFn = void (*)(const Conv2dGeometry&, const float*, const float*, const float*, F32MinMax, float*,
+                                     size_t, size_t);
 F32WinogradOutputFn best_f32_winograd_f4x4_3x3_output();
 
 }  // namespace wt

@@ -63,7 +63,8 @@ void f32_winograd_f4x4_3x3_output_nchw_scalar(const Conv2dGeometry& g, const flo
       for (size_t r = 0; r < rows; ++r) {
         for (size_t col = 0; col < cols; ++col) {
           const size_t at = (y0 + r) * g.out_w + x0 + col;
-          plane[at] = clamp_minmax(y[r * kWinogradTile + col] + b + (residual_plane ? residual_plane[at] : 0.f), minmax);
+          plane[at] =
+              clamp_minmax(y[r * kWinogradTile + col] + b + (residual_plane ? residual_plane[at] : 0.f), minmax);
         }
       }
     }

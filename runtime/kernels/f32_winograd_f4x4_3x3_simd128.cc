@@ -81,7 +81,7 @@ void input_group(const float* strip, F32x4* r) {
     const v128_t v0 = wasm_v128_load(p), v1 = wasm_v128_load(p + 4), v2 = wasm_v128_load(p + 8);
     const v128_t v3 = wasm_v128_load(p + 12), v4 = wasm_v128_load(p + 16);
     F32x4 d[kIn];
-    transpose_4x4(v0, v1, v2, v3, d);  // columns 0-3 of the four tiles
+    transpose_4x4(v0, v1, v2, v3, d);                     // columns 0-3 of the four tiles
     d[4] = {wasm_i32x4_shuffle(d[0].v, v4, 1, 2, 3, 4)};  // column 4 = the next tile's column 0
     d[5] = {wasm_i32x4_shuffle(d[1].v, v4, 1, 2, 3, 5)};
     winograd::input_transform_6(d, 1, rows + y * kIn, 1);  // d B
@@ -93,7 +93,8 @@ void input_group(const float* strip, F32x4* r) {
 
 void f32_winograd_f4x4_3x3_input_nchw_simd128(const Conv2dGeometry& g, const float* input, float* v,
                                               size_t channel_begin, size_t channel_end) {
-  const size_t tiles_x = (g.out_w + kWinogradTile - 1) / kWinogradTile, tiles_y = (g.out_h + kWinogradTile - 1) / kWinogradTile;
+  const size_t tiles_x = (g.out_w + kWinogradTile - 1) / kWinogradTile,
+               tiles_y = (g.out_h + kWinogradTile - 1) / kWinogradTile;
   const size_t tiles = tiles_x * tiles_y, pos_stride = g.in_channels * tiles;
   const size_t strip_tiles = kStripGroups * kGroupTiles;
   float strip[winograd::kIn * kStripWidth];
@@ -120,7 +121,8 @@ void f32_winograd_f4x4_3x3_output_nchw_simd128(const Conv2dGeometry& g, const fl
                                                const float* residual, F32MinMax minmax, float* output,
                                                size_t channel_begin, size_t channel_end) {
   using winograd::kIn;
-  const size_t tiles_x = (g.out_w + kWinogradTile - 1) / kWinogradTile, tiles_y = (g.out_h + kWinogradTile - 1) / kWinogradTile;
+  const size_t tiles_x = (g.out_w + kWinogradTile - 1) / kWinogradTile,
+               tiles_y = (g.out_h + kWinogradTile - 1) / kWinogradTile;
   const size_t tiles = tiles_x * tiles_y, pos_stride = g.out_channels * tiles;
   const v128_t lo = wasm_f32x4_splat(minmax.min), hi = wasm_f32x4_splat(minmax.max);
   for (size_t o = channel_begin; o < channel_end; ++o) {
@@ -134,7 +136,8 @@ void f32_winograd_f4x4_3x3_output_nchw_simd128(const Conv2dGeometry& g, const fl
         F32x4 s[kWinogradPositions], cols[kWinogradTile * kIn], y[kWinogradTile * kWinogradTile];
         for (size_t pos = 0; pos < kWinogradPositions; ++pos) s[pos] = {load_lanes(in + pos * pos_stride, lanes)};
         for (size_t x = 0; x < kIn; ++x) winograd::output_transform_6(s + x, kIn, cols + x, kIn);  // A^T s: 4x6
-        for (size_t r = 0; r < kWinogradTile; ++r) winograd::output_transform_6(cols + r * kIn, 1, y + r * kWinogradTile, 1);
+        for (size_t r = 0; r < kWinogradTile; ++r)
+          winograd::output_transform_6(cols + r * kIn, 1, y + r * kWinogradTile, 1);
         const size_t y0 = ty * kWinogradTile, rows = std::min(kWinogradTile, g.out_h - y0);
         for (size_t r = 0; r < rows; ++r) {
           F32x4 tile_rows[kGroupTiles];  // tile j's 4 pixels of this row
@@ -142,10 +145,10 @@ void f32_winograd_f4x4_3x3_output_nchw_simd128(const Conv2dGeometry& g, const fl
                         y[r * kWinogradTile + 3].v, tile_rows);
           const size_t row = (y0 + r) * g.out_w;
           for (size_t j = 0; j < lanes; ++j) {
-            const size_t x0 = (tx + j) * kWinogradTile, cols = std::min(kWinogradTile, g.out_w - x0);
+            const size_t x0 = (tx + j) * kWinogradTile, width = std::min(kWinogradTile, g.out_w - x0);
             v128_t v = wasm_f32x4_add(tile_rows[j].v, b);
-            if (residual_plane) v = wasm_f32x4_add(v, load_lanes(residual_plane + row + x0, cols));
-            store_lanes(plane + row + x0, wasm_f32x4_pmin(wasm_f32x4_pmax(v, lo), hi), cols);
+            if (residual_plane) v = wasm_f32x4_add(v, load_lanes(residual_plane + row + x0, width));
+            store_lanes(plane + row + x0, wasm_f32x4_pmin(wasm_f32x4_pmax(v, lo), hi), width);
           }
         }
       }

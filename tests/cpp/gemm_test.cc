@@ -206,15 +206,16 @@ Conv2dGeometry conv(size_t cin, size_t h, size_t w, size_t cout, size_t k, size_
   return {1, cin, h, w, cout, oh, ow, k, k, stride, stride, pad, pad, dil, dil, 1};
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, Im2colGemmTest,
-                         ::testing::Combine(::testing::Values(conv(3, 7, 5, 4, 3, 1, 1, 1), conv(5, 9, 11, 9, 3, 2, 1, 1),
-                                                              conv(2, 11, 10, 3, 3, 1, 2, 2), conv(3, 6, 6, 5, 1, 1, 0, 1),
-                                                              conv(2, 5, 5, 2, 5, 3, 2, 1),
-                                                              conv(32, 17, 19, 12, 3, 1, 1, 1),  // k = 288: two k blocks
-                                                              conv(4, 23, 23, 16, 3, 2, 0, 1),
-                                                              conv(64, 7, 7, 40, 3, 1, 1, 1),  // shared pack
-                                                              conv(64, 14, 14, 40, 3, 1, 1, 1)),  // shared: 3 x 2 blocks
-                                            ::testing::Values(1, 2)));
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, Im2colGemmTest,
+    ::testing::Combine(::testing::Values(conv(3, 7, 5, 4, 3, 1, 1, 1), conv(5, 9, 11, 9, 3, 2, 1, 1),
+                                         conv(2, 11, 10, 3, 3, 1, 2, 2), conv(3, 6, 6, 5, 1, 1, 0, 1),
+                                         conv(2, 5, 5, 2, 5, 3, 2, 1),
+                                         conv(32, 17, 19, 12, 3, 1, 1, 1),  // k = 288: two k blocks
+                                         conv(4, 23, 23, 16, 3, 2, 0, 1),
+                                         conv(64, 7, 7, 40, 3, 1, 1, 1),     // shared pack
+                                         conv(64, 14, 14, 40, 3, 1, 1, 1)),  // shared: 3 x 2 blocks
+                       ::testing::Values(1, 2)));
 
 // --- how strips of rows are cut into tiles ----------------------------------------------------
 TEST(GemmRowTiles, CoverEveryRowAndLeaveNoSingleRowsFromTwelveUp) {

@@ -85,7 +85,8 @@ TEST_P(WinogradTransformTest, BestMatchesScalar) {
   // With a residual, also written over it (in place), as the planner may arrange.
   const auto residual = random_vector(out_scalar.size(), 14);
   std::vector<float> with_residual(out_scalar.size(), -9.f), in_place = residual;
-  f32_winograd_f4x4_3x3_output_nchw_scalar(g, m.data(), bias.data(), residual.data(), clamp, with_residual.data(), 1, 4);
+  f32_winograd_f4x4_3x3_output_nchw_scalar(g, m.data(), bias.data(), residual.data(), clamp, with_residual.data(), 1,
+                                           4);
   best_f32_winograd_f4x4_3x3_output()(g, m.data(), bias.data(), in_place.data(), clamp, in_place.data(), 1, 4);
   const size_t plane = oh * ow;
   for (size_t i = 0; i < out_scalar.size(); ++i) {
