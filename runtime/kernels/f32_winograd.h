@@ -16,9 +16,10 @@ namespace wt {
 constexpr size_t kWinogradTile = 4;       // output pixels per tile side
 constexpr size_t kWinogradPositions = 36;  // 6x6 transformed positions
 
-inline size_t winograd_tiles(const Conv2dGeometry& g) {
-  return ((g.out_h + kWinogradTile - 1) / kWinogradTile) * ((g.out_w + kWinogradTile - 1) / kWinogradTile);
-}
+// Output tiles across, down, and in all (partial tiles at the right and bottom edges count).
+inline size_t winograd_tiles_x(const Conv2dGeometry& g) { return (g.out_w + kWinogradTile - 1) / kWinogradTile; }
+inline size_t winograd_tiles_y(const Conv2dGeometry& g) { return (g.out_h + kWinogradTile - 1) / kWinogradTile; }
+inline size_t winograd_tiles(const Conv2dGeometry& g) { return winograd_tiles_x(g) * winograd_tiles_y(g); }
 
 // U[o][pos][c] = (G w[o][c] G^T)[pos] for weights [Cout, Cin, 3, 3], output channels [o_begin, o_end):
 // each output channel's 36 x Cin block is written in one place, not scattered over 36 planes.

@@ -21,7 +21,7 @@ void f32_winograd_f4x4_3x3_weights_scalar(size_t in_channels, const float* weigh
 
 void f32_winograd_f4x4_3x3_input_nchw_scalar(const Conv2dGeometry& g, const float* input, float* v,
                                              size_t channel_begin, size_t channel_end) {
-  const size_t tiles_x = (g.out_w + kWinogradTile - 1) / kWinogradTile, tiles = winograd_tiles(g);
+  const size_t tiles_x = winograd_tiles_x(g), tiles = winograd_tiles(g);
   const size_t pos_stride = g.in_channels * tiles;
   for (size_t c = channel_begin; c < channel_end; ++c) {
     const float* plane = input + c * g.in_h * g.in_w;
@@ -46,7 +46,7 @@ void f32_winograd_f4x4_3x3_input_nchw_scalar(const Conv2dGeometry& g, const floa
 void f32_winograd_f4x4_3x3_output_nchw_scalar(const Conv2dGeometry& g, const float* m, const float* bias,
                                               const float* residual, F32MinMax minmax, float* output,
                                               size_t channel_begin, size_t channel_end) {
-  const size_t tiles_x = (g.out_w + kWinogradTile - 1) / kWinogradTile, tiles = winograd_tiles(g);
+  const size_t tiles_x = winograd_tiles_x(g), tiles = winograd_tiles(g);
   const size_t pos_stride = g.out_channels * tiles;
   for (size_t o = channel_begin; o < channel_end; ++o) {
     float* plane = output + o * g.out_h * g.out_w;

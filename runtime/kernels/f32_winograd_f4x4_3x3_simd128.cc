@@ -93,8 +93,7 @@ void input_group(const float* strip, F32x4* r) {
 
 void f32_winograd_f4x4_3x3_input_nchw_simd128(const Conv2dGeometry& g, const float* input, float* v,
                                               size_t channel_begin, size_t channel_end) {
-  const size_t tiles_x = (g.out_w + kWinogradTile - 1) / kWinogradTile,
-               tiles_y = (g.out_h + kWinogradTile - 1) / kWinogradTile;
+  const size_t tiles_x = winograd_tiles_x(g), tiles_y = winograd_tiles_y(g);
   const size_t tiles = tiles_x * tiles_y, pos_stride = g.in_channels * tiles;
   const size_t strip_tiles = kStripGroups * kGroupTiles;
   float strip[winograd::kIn * kStripWidth];
@@ -121,8 +120,7 @@ void f32_winograd_f4x4_3x3_output_nchw_simd128(const Conv2dGeometry& g, const fl
                                                const float* residual, F32MinMax minmax, float* output,
                                                size_t channel_begin, size_t channel_end) {
   using winograd::kIn;
-  const size_t tiles_x = (g.out_w + kWinogradTile - 1) / kWinogradTile,
-               tiles_y = (g.out_h + kWinogradTile - 1) / kWinogradTile;
+  const size_t tiles_x = winograd_tiles_x(g), tiles_y = winograd_tiles_y(g);
   const size_t tiles = tiles_x * tiles_y, pos_stride = g.out_channels * tiles;
   const v128_t lo = wasm_f32x4_splat(minmax.min), hi = wasm_f32x4_splat(minmax.max);
   for (size_t o = channel_begin; o < channel_end; ++o) {
