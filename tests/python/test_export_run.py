@@ -117,6 +117,24 @@ class _DyingResidual(torch.nn.Module):
         return torch.relu(self.b(self.c(h)) + h)
 
 
+def test_batch_norm_is_not_folded_into_a_convolution_carrying_a_residual():
+    """With the residual fused first (a custom pass order), bn(conv(x) + r) must stay a batch norm."""
+
+    class ConvAddBn(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.bn = torch.nn.Conv2d(4, 4, 1), torch.nn.BatchNorm2d(4)
+
+        def forward(self, x):
+            h = x * 2
+            return self.bn(self.conv(h) + h)
+
+    graph = capture.capture(ConvAddBn().eval(), (torch.randn(1, 4, 5, 5),))
+    assert optimize.PASSES["fuse_residual_add"](graph)
+    assert not optimize.PASSES["fold_batch_norm_into_conv"](graph)
+    assert [n.op for n in graph.nodes].count("batch_norm") == 1
+
+
 def test_residual_convolution_writes_over_a_dying_residual(runtime, tmp_model):
     model, x = _DyingResidual().eval(), torch.randn(1, 8, 64, 64)
     report = _export(model, x, tmp_model, "O2")

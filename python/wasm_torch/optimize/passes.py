@@ -30,7 +30,9 @@ def fold_batch_norm_into_conv(graph: ir.Graph) -> bool:
     users = graph.consumers()
     changed = False
     for conv in list(graph.nodes):
-        if conv.op != "conv2d" or conv.attrs.get("activation", "none") != "none":
+        # A conv carrying a residual (fuse_residual_add ran first) outputs conv + residual: BN's
+        # scale would have to apply to the residual too.
+        if conv.op != "conv2d" or conv.attrs.get("activation", "none") != "none" or len(conv.inputs) > 3:
             continue
         bn = _sole_consumer(users, conv.outputs[0])
         if bn is None or bn.op != "batch_norm" or bn.inputs[0] is not conv.outputs[0]:
