@@ -43,6 +43,13 @@ void f32_gemm_4x8_relaxedsimd(size_t k, const float* a, size_t lda, const float*
 void f32_gemm_1x8_scalar(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out);
 void f32_gemm_1x8_simd128(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out);
 
+// A single row over four 8-column panels at once (panel q at b + q * panel_stride), C's 32 columns
+// contiguous: batch-1 linear layers stream their weights through here.
+void f32_gemm_1x32_scalar(size_t k, const float* a, const float* b, size_t panel_stride, float* c,
+                          const F32GemmOutput& out);
+void f32_gemm_1x32_simd128(size_t k, const float* a, const float* b, size_t panel_stride, float* c,
+                           const F32GemmOutput& out);
+
 // A whole GEMV row over B read row by row: y[0:n] = epilogue(sum_k a[k] * b[k, 0:n]), y used as
 // the accumulator (it stays in L1) and four B rows streamed at a time. Batch-1 linear layers: each
 // weight row is read front to back, which hardware prefetchers follow (column strips jump a page
@@ -66,5 +73,7 @@ struct F32GemmTile {
 };
 F32GemmTile best_f32_gemm_tile();
 F32Gemm1x8Fn best_f32_gemm_1x8();
+using F32Gemm1x32Fn = void (*)(size_t, const float*, const float*, size_t, float*, const F32GemmOutput&);
+F32Gemm1x32Fn best_f32_gemm_1x32();
 
 }  // namespace wt

@@ -39,6 +39,14 @@ void f32_gemm_1x8_scalar(size_t k, const float* a, const float* b, size_t ldb, f
   gemm_tile_scalar<1>(k, a, 0, b, ldb, c, 0, out);
 }
 
+void f32_gemm_1x32_scalar(size_t k, const float* a, const float* b, size_t panel_stride, float* c,
+                          const F32GemmOutput& out) {
+  F32GemmOutput panel_out = out;
+  for (size_t q = 0; q < 4; ++q) {
+    if (out.col_bias) panel_out.col_bias = out.col_bias + q * kGemmNr;
+    f32_gemm_1x8_scalar(k, a, b + q * panel_stride, kGemmNr, c + q * kGemmNr, panel_out);
+  }
+}
 
 #if WT_PREFER_RELAXED_SIMD
 F32Gemm4x8Fn best_f32_gemm_4x8() { return f32_gemm_4x8_relaxedsimd; }
@@ -65,9 +73,11 @@ F32GemmTile best_f32_gemm_tile() { return {kGemmMr, best_f32_gemm_4x8()}; }
 
 #if WT_HAVE_SIMD128
 F32Gemm1x8Fn best_f32_gemm_1x8() { return f32_gemm_1x8_simd128; }
+F32Gemm1x32Fn best_f32_gemm_1x32() { return f32_gemm_1x32_simd128; }
 F32GemvFn best_f32_gemv() { return f32_gemv_4x1_simd128; }
 #else
 F32Gemm1x8Fn best_f32_gemm_1x8() { return f32_gemm_1x8_scalar; }
+F32Gemm1x32Fn best_f32_gemm_1x32() { return f32_gemm_1x32_scalar; }
 F32GemvFn best_f32_gemv() { return f32_gemv_4x1_scalar; }
 #endif
 

@@ -161,6 +161,36 @@ void f32_gemm_1x8_simd128(size_t k, const float* a, const float* b, size_t ldb, 
             wasm_f32x4_add(wasm_f32x4_add(hi[0], hi[1]), wasm_f32x4_add(hi[2], hi[3])), 0, out);
 }
 
+void f32_gemm_1x32_simd128(size_t k, const float* a, const float* b, size_t panel_stride, float* c,
+                           const F32GemmOutput& out) {
+  // Four panels side by side: 8 independent accumulators, and each broadcast of A feeds 8 updates.
+  const float* b1 = b + panel_stride;
+  const float* b2 = b1 + panel_stride;
+  const float* b3 = b2 + panel_stride;
+  v128_t acc[8];
+  for (v128_t& v : acc) v = wasm_f32x4_splat(0.f);
+  for (size_t p = 0; p < k; ++p) {
+    const v128_t v = wasm_v128_load32_splat(a + p);
+    acc[0] = wt_f32x4_mul_add(v, wasm_v128_load(b), acc[0]);
+    acc[1] = wt_f32x4_mul_add(v, wasm_v128_load(b + 4), acc[1]);
+    acc[2] = wt_f32x4_mul_add(v, wasm_v128_load(b1), acc[2]);
+    acc[3] = wt_f32x4_mul_add(v, wasm_v128_load(b1 + 4), acc[3]);
+    acc[4] = wt_f32x4_mul_add(v, wasm_v128_load(b2), acc[4]);
+    acc[5] = wt_f32x4_mul_add(v, wasm_v128_load(b2 + 4), acc[5]);
+    acc[6] = wt_f32x4_mul_add(v, wasm_v128_load(b3), acc[6]);
+    acc[7] = wt_f32x4_mul_add(v, wasm_v128_load(b3 + 4), acc[7]);
+    b += kGemmNr;
+    b1 += kGemmNr;
+    b2 += kGemmNr;
+    b3 += kGemmNr;
+  }
+  F32GemmOutput panel_out = out;
+  for (size_t q = 0; q < 4; ++q) {
+    if (out.col_bias) panel_out.col_bias = out.col_bias + q * kGemmNr;
+    store_row(c + q * kGemmNr, acc[2 * q], acc[2 * q + 1], 0, panel_out);
+  }
+}
+
 void f32_gemv_4x1_simd128(size_t k, size_t n, const float* a, const float* b, size_t ldb, float* y,
                           const F32GemmOutput& out) {
   const size_t vec_n = n / 8 * 8;

@@ -25,6 +25,8 @@ constexpr size_t kMinTaskRows = 16;
 // the op scratch when rows are split over threads; each row split packing its own copy cost
 // ResNet-50's 14x14 layers a third of their two-thread speed-up.
 constexpr size_t kSharedPackMaxN = 4 * kNc;
+// Columns a single row streams at once from panels read in place (f32_gemm_1x32).
+constexpr size_t kPanelQuadCols = 4 * kGemmNr;
 
 size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 
@@ -39,7 +41,8 @@ class TileRunner {
         out_(out),
         main_(best_f32_gemm_tile()),
         gemm_4x8_(best_f32_gemm_4x8()),
-        gemm_1x8_(best_f32_gemm_1x8()) {}
+        gemm_1x8_(best_f32_gemm_1x8()),
+        gemm_1x32_(best_f32_gemm_1x32()) {}
 
   // Rows [row_begin, row_end) x 8 columns from col (`cols` of them valid) over B rows at ldb.
   void run_column_strip(size_t row_begin, size_t row_end, size_t k0, size_t kc, const float* b, size_t ldb,
@@ -49,6 +52,23 @@ class TileRunner {
     for (size_t t = 0; t < split.main; ++t, i += main_.rows) tile(main_.rows, i, k0, kc, b, ldb, col, cols);
     for (size_t t = 0; t < split.quads; ++t, i += kGemmMr) tile(kGemmMr, i, k0, kc, b, ldb, col, cols);
     for (; i < row_end; ++i) tile(1, i, k0, kc, b, ldb, col, cols);
+  }
+
+  // Rows [row_begin, row_end) over four full panels in place (panel q at first + q * stride, the
+  // 32 columns from col): single rows take all four at once, so one broadcast of A feeds 8 updates.
+  void run_panel_quad(size_t row_begin, size_t row_end, size_t k0, size_t kc, const float* first, size_t stride,
+                      size_t col) const {
+    const GemmRowTiles split = gemm_row_tiles(row_end - row_begin, main_.rows);
+    const size_t singles_begin = row_end - split.singles;
+    for (size_t q = 0; q < 4; ++q) {
+      run_column_strip(row_begin, singles_begin, k0, kc, first + q * stride, kGemmNr, col + q * kGemmNr, kGemmNr);
+    }
+    for (size_t i = singles_begin; i < row_end; ++i) {
+      F32GemmOutput out = out_;
+      out.row_bias = p_.row_bias ? p_.row_bias + i : nullptr;
+      out.col_bias = p_.col_bias ? p_.col_bias + col : nullptr;
+      gemm_1x32_(kc, p_.a + i * p_.lda + k0, first, stride, p_.c + i * p_.ldc + col, out);
+    }
   }
 
  private:
@@ -89,6 +109,7 @@ class TileRunner {
   F32GemmTile main_;
   F32Gemm4x8Fn gemm_4x8_;
   F32Gemm1x8Fn gemm_1x8_;
+  F32Gemm1x32Fn gemm_1x32_;
 };
 
 size_t round_up(size_t a, size_t b) { return ceil_div(a, b) * b; }
@@ -122,6 +143,12 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
     for (size_t r0 = t.row_begin; r0 < t.row_end; r0 += kMc) {
       const size_t r1 = std::min(t.row_end, r0 + kMc);
       for (size_t j = 0; j < t.nc; j += kGemmNr) {
+        if (streaming && j + kPanelQuadCols <= t.nc) {
+          const float* first = b.panel(k0, t.n0 + j);
+          runner.run_panel_quad(r0, r1, k0, kc, first, b.panel(k0, t.n0 + j + kGemmNr) - first, t.n0 + j);
+          j += kPanelQuadCols - kGemmNr;
+          continue;
+        }
         const size_t cols = std::min(kGemmNr, t.nc - j);
         size_t ldb = kGemmNr;
         const float* panel = in_panels ? b.panel(k0, t.n0 + j)

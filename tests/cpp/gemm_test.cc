@@ -75,6 +75,30 @@ TEST_P(GemmTileTest, SimdMatchesScalar) {
   for (size_t j = kGemmNr; j < ldc; ++j) ASSERT_EQ(simd[j], c0[j]) << "wrote past the tile";
 }
 
+// One row over four panels at once, the panels at an odd stride; 32 columns of C plus a guard.
+TEST_P(GemmTileTest, QuadPanelRowMatchesScalar) {
+  const auto [k, accumulate, finish, with_bias, act] = GetParam();
+  const size_t stride = k * kGemmNr + 3, cols = 4 * kGemmNr;
+  auto a = random_vector(k + 1, 1), b = random_vector(4 * stride, 2);
+  auto row_bias = random_vector(1, 3), col_bias = random_vector(cols, 4);
+  const F32GemmOutput out = output_mode(accumulate, finish, with_bias, row_bias, col_bias, act);
+  const auto c0 = random_vector(cols + 1, 5);
+  auto best = c0, scalar = c0;
+  f32_gemm_1x32_scalar(k, a.data(), b.data(), stride, scalar.data(), out);
+  best_f32_gemm_1x32()(k, a.data(), b.data(), stride, best.data(), out);
+  for (size_t j = 0; j < cols; ++j) {
+    const size_t q = j / kGemmNr;
+    double acc = 0.0;
+    for (size_t p = 0; p < k; ++p) acc += double(a[p]) * b[q * stride + p * kGemmNr + j % kGemmNr];
+    if (accumulate) acc += c0[j];
+    if (finish && with_bias) acc += double(row_bias[0]) + col_bias[j];
+    const double expected = finish ? testing::clamp_ref(acc, out.minmax) : acc;
+    ASSERT_NEAR(scalar[j], expected, 1e-5 * (1 + k)) << j;
+    ASSERT_NEAR(best[j], scalar[j], 1e-5 * (1 + k)) << j;
+  }
+  ASSERT_EQ(best[cols], c0[cols]) << "wrote past the 32 columns";
+}
+
 // The row-streaming GEMV: odd k (the 4-row steps' tail) and n (the 8-column vectors' tail).
 TEST(GemvTest, SimdMatchesScalarAndReference) {
   for (size_t k : {0, 1, 5, 8, 67})
@@ -164,7 +188,7 @@ TEST_P(GemmPanelTest, MatchesReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, GemmPanelTest,
-                         ::testing::Combine(::testing::Values(1, 3, 5, 9, 40), ::testing::Values(1, 7, 8, 9, 130),
+                         ::testing::Combine(::testing::Values(1, 3, 5, 9, 40), ::testing::Values(1, 7, 8, 9, 40, 130),
                                             ::testing::Values(0, 1, 7, 300, 1100), ::testing::Values(0, 2),
                                             ::testing::Values(1, 2)));
 // Taller than one block of rows (kMc = 100): 101 leaves a one-row block, 203 three blocks.
