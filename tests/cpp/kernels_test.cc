@@ -706,7 +706,7 @@ struct DepthwiseCase {
 std::vector<DepthwiseCase> depthwise_cases() {
   std::vector<DepthwiseCase> cases;
   for (size_t ch : {1, 3})
-    for (size_t h : {1, 5, 12})  // all below kMaxPaddedOutput: with scratch, the padded path
+    for (size_t h : {1, 5, 12})  // planes that fit the scratch below: both paths
       for (size_t w : {1, 4, 7, 9, 16, 23, 37})
         for (size_t k : {1, 3, 5})
           for (size_t stride : {1, 2})
