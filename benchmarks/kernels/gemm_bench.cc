@@ -133,7 +133,7 @@ int main() {
   std::printf("4x8 tile (K=256)              %7.1f GFLOP/s  %5.1f%% of peak\n", micro_gflops,
               100 * micro_gflops / peak);
 
-  // Square problems and the shapes of resnet18's convolutions (Cout x OH*OW x Cin*9), B packed per
+  // Square problems, the shapes of resnet18's convolutions (Cout x OH*OW x Cin*9), B packed per
   // block at run time; then linear layers of ViT-B/16 and BERT-base (tokens x out x in) over
   // weights in the exporter's panel layout, read in place.
   wt::ThreadPool pool(1);
@@ -147,8 +147,10 @@ int main() {
     const double gflops = 2.0 * m * n * kk / s / 1e9;
     std::printf("%s %4zux%4zux%4zu  %7.1f GFLOP/s  %5.1f%% of peak\n", what, m, n, kk, gflops, 100 * gflops / peak);
   };
-  const size_t packed_shapes[][3] = {{64, 64, 64},    {256, 256, 256},  {512, 512, 512},
-                                     {64, 3136, 576}, {128, 784, 1152}, {512, 49, 4608}};
+  // Then MobileNetV2's 1x1 convolutions: few input channels (K = 16, 24) or few output ones.
+  const size_t packed_shapes[][3] = {{64, 64, 64},     {256, 256, 256},  {512, 512, 512},
+                                     {64, 3136, 576},  {128, 784, 1152}, {512, 49, 4608},
+                                     {96, 12544, 16}, {144, 3136, 24},  {24, 3136, 144}};
   for (const auto& [m, n, kk] : packed_shapes) {
     std::vector<float> ma(m * kk, 0.5f), mb(kk * n, 0.25f);
     measure("run_gemm      ", m, n, kk, wt::DenseB(mb.data(), 1, n, n), ma.data());
