@@ -39,6 +39,29 @@ void f32_gemm_5x8_relaxedsimd(size_t k, const float* a, size_t lda, const float*
 void f32_gemm_4x8_relaxedsimd(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
                               const F32GemmOutput& out);
 
+// The same tiles across `panels` consecutive packed panels in one call (panel q at
+// b + q * panel_stride, rows 8 floats apart; C columns from c + 8q; col_bias advances 8 per panel),
+// as XNNPACK's microkernels loop over n: a call per tile cost a third of a k = 16 convolution.
+void f32_gemm_4x8_panels_scalar(size_t k, const float* a, size_t lda, const float* b, size_t panel_stride,
+                                size_t panels, float* c, size_t ldc, const F32GemmOutput& out);
+void f32_gemm_4x8_panels_simd128(size_t k, const float* a, size_t lda, const float* b, size_t panel_stride,
+                                 size_t panels, float* c, size_t ldc, const F32GemmOutput& out);
+void f32_gemm_4x8_panels_relaxedsimd(size_t k, const float* a, size_t lda, const float* b, size_t panel_stride,
+                                     size_t panels, float* c, size_t ldc, const F32GemmOutput& out);
+void f32_gemm_5x8_panels_relaxedsimd(size_t k, const float* a, size_t lda, const float* b, size_t panel_stride,
+                                     size_t panels, float* c, size_t ldc, const F32GemmOutput& out);
+
+// Runs tile(b, c, out) on each of `panels` panels: the loop the *_panels kernels share.
+template <typename Tile>
+inline void for_each_panel(const float* b, size_t panel_stride, size_t panels, float* c, const F32GemmOutput& out,
+                           Tile tile) {
+  F32GemmOutput panel_out = out;
+  for (size_t q = 0; q < panels; ++q, b += panel_stride, c += kGemmNr) {
+    tile(b, c, panel_out);
+    if (panel_out.col_bias) panel_out.col_bias += kGemmNr;
+  }
+}
+
 // A single row (row tails, and batch-1 linear layers whose B is read unpacked).
 void f32_gemm_1x8_scalar(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out);
 void f32_gemm_1x8_simd128(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out);
@@ -66,10 +89,14 @@ using F32Gemm4x8Fn = void (*)(size_t, const float*, size_t, const float*, size_t
                               const F32GemmOutput&);
 using F32Gemm1x8Fn = void (*)(size_t, const float*, const float*, size_t, float*, const F32GemmOutput&);
 F32Gemm4x8Fn best_f32_gemm_4x8();
+using F32GemmPanelsFn = void (*)(size_t, const float*, size_t, const float*, size_t, size_t, float*, size_t,
+                                 const F32GemmOutput&);
+F32GemmPanelsFn best_f32_gemm_4x8_panels();
 // The build's main tile: `rows` x 8 with the 4x8 contract (5x8 relaxed SIMD, else the 4x8 above).
 struct F32GemmTile {
   size_t rows;
   F32Gemm4x8Fn fn;
+  F32GemmPanelsFn panels_fn;
 };
 F32GemmTile best_f32_gemm_tile();
 F32Gemm1x8Fn best_f32_gemm_1x8();

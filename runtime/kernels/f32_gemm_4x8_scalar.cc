@@ -39,6 +39,13 @@ void f32_gemm_1x8_scalar(size_t k, const float* a, const float* b, size_t ldb, f
   gemm_tile_scalar<1>(k, a, 0, b, ldb, c, 0, out);
 }
 
+void f32_gemm_4x8_panels_scalar(size_t k, const float* a, size_t lda, const float* b, size_t panel_stride,
+                                size_t panels, float* c, size_t ldc, const F32GemmOutput& out) {
+  for_each_panel(b, panel_stride, panels, c, out, [&](const float* bq, float* cq, const F32GemmOutput& o) {
+    f32_gemm_4x8_scalar(k, a, lda, bq, kGemmNr, cq, ldc, o);
+  });
+}
+
 void f32_gemm_1x32_scalar(size_t k, const float* a, const float* b, size_t panel_stride, float* c,
                           const F32GemmOutput& out) {
   F32GemmOutput panel_out = out;
@@ -50,10 +57,13 @@ void f32_gemm_1x32_scalar(size_t k, const float* a, const float* b, size_t panel
 
 #if WT_PREFER_RELAXED_SIMD
 F32Gemm4x8Fn best_f32_gemm_4x8() { return f32_gemm_4x8_relaxedsimd; }
+F32GemmPanelsFn best_f32_gemm_4x8_panels() { return f32_gemm_4x8_panels_relaxedsimd; }
 #elif WT_HAVE_SIMD128
 F32Gemm4x8Fn best_f32_gemm_4x8() { return f32_gemm_4x8_simd128; }
+F32GemmPanelsFn best_f32_gemm_4x8_panels() { return f32_gemm_4x8_panels_simd128; }
 #else
 F32Gemm4x8Fn best_f32_gemm_4x8() { return f32_gemm_4x8_scalar; }
+F32GemmPanelsFn best_f32_gemm_4x8_panels() { return f32_gemm_4x8_panels_scalar; }
 #endif
 
 void f32_gemv_4x1_scalar(size_t k, size_t n, const float* a, const float* b, size_t ldb, float* y,
@@ -66,9 +76,9 @@ void f32_gemv_4x1_scalar(size_t k, size_t n, const float* a, const float* b, siz
 }
 
 #if WT_PREFER_RELAXED_SIMD
-F32GemmTile best_f32_gemm_tile() { return {5, f32_gemm_5x8_relaxedsimd}; }
+F32GemmTile best_f32_gemm_tile() { return {5, f32_gemm_5x8_relaxedsimd, f32_gemm_5x8_panels_relaxedsimd}; }
 #else
-F32GemmTile best_f32_gemm_tile() { return {kGemmMr, best_f32_gemm_4x8()}; }
+F32GemmTile best_f32_gemm_tile() { return {kGemmMr, best_f32_gemm_4x8(), best_f32_gemm_4x8_panels()}; }
 #endif
 
 #if WT_HAVE_SIMD128

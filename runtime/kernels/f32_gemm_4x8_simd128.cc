@@ -93,11 +93,20 @@ void f32_gemm_4x8_simd128(size_t k, const float* a, size_t lda, const float* b, 
   gemm_4x8<false>(k, a, lda, b, ldb, c, ldc, out);
 }
 
+void f32_gemm_4x8_panels_simd128(size_t k, const float* a, size_t lda, const float* b, size_t panel_stride,
+                                 size_t panels, float* c, size_t ldc, const F32GemmOutput& out) {
+  for_each_panel(b, panel_stride, panels, c, out, [&](const float* bq, float* cq, const F32GemmOutput& o) {
+    gemm_4x8<false>(k, a, lda, bq, kGemmNr, cq, ldc, o);
+  });
+}
+
 #if WT_HAVE_RELAXED_SIMD
 // 5x8: with fused multiply-adds no product temporary is live, so 10 accumulators, 2 B vectors and
 // 1 broadcast A still fit V8's registers.
-void f32_gemm_5x8_relaxedsimd(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
-                              const F32GemmOutput& out) {
+namespace {
+
+inline void gemm_5x8(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
+                     const F32GemmOutput& out) {
   const float* a0 = a;
   const float* a1 = a0 + lda;
   const float* a2 = a1 + lda;
@@ -132,9 +141,30 @@ void f32_gemm_5x8_relaxedsimd(size_t k, const float* a, size_t lda, const float*
   store_row(c + 4 * ldc, c40, c41, 4, out);
 }
 
+}  // namespace
+
+void f32_gemm_5x8_relaxedsimd(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
+                              const F32GemmOutput& out) {
+  gemm_5x8(k, a, lda, b, ldb, c, ldc, out);
+}
+
+void f32_gemm_5x8_panels_relaxedsimd(size_t k, const float* a, size_t lda, const float* b, size_t panel_stride,
+                                     size_t panels, float* c, size_t ldc, const F32GemmOutput& out) {
+  for_each_panel(b, panel_stride, panels, c, out, [&](const float* bq, float* cq, const F32GemmOutput& o) {
+    gemm_5x8(k, a, lda, bq, kGemmNr, cq, ldc, o);
+  });
+}
+
 void f32_gemm_4x8_relaxedsimd(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
                               const F32GemmOutput& out) {
   gemm_4x8<true>(k, a, lda, b, ldb, c, ldc, out);
+}
+
+void f32_gemm_4x8_panels_relaxedsimd(size_t k, const float* a, size_t lda, const float* b, size_t panel_stride,
+                                     size_t panels, float* c, size_t ldc, const F32GemmOutput& out) {
+  for_each_panel(b, panel_stride, panels, c, out, [&](const float* bq, float* cq, const F32GemmOutput& o) {
+    gemm_4x8<true>(k, a, lda, bq, kGemmNr, cq, ldc, o);
+  });
 }
 #endif
 

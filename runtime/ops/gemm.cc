@@ -41,6 +41,7 @@ class TileRunner {
         out_(out),
         main_(best_f32_gemm_tile()),
         gemm_4x8_(best_f32_gemm_4x8()),
+        gemm_4x8_panels_(best_f32_gemm_4x8_panels()),
         gemm_1x8_(best_f32_gemm_1x8()),
         gemm_1x32_(best_f32_gemm_1x32()) {}
 
@@ -52,6 +53,21 @@ class TileRunner {
     for (size_t t = 0; t < split.main; ++t, i += main_.rows) tile(main_.rows, i, k0, kc, b, ldb, col, cols);
     for (size_t t = 0; t < split.quads; ++t, i += kGemmMr) tile(kGemmMr, i, k0, kc, b, ldb, col, cols);
     for (; i < row_end; ++i) tile(1, i, k0, kc, b, ldb, col, cols);
+  }
+
+  // Rows [row_begin, row_end) over `panels` full panels at a uniform stride (first at col): each
+  // tile of rows takes all of them in one call.
+  void run_panel_strip(size_t row_begin, size_t row_end, size_t k0, size_t kc, const float* first, size_t stride,
+                       size_t panels, size_t col) const {
+    const GemmRowTiles split = gemm_row_tiles(row_end - row_begin, main_.rows);
+    size_t i = row_begin;
+    for (size_t t = 0; t < split.main; ++t, i += main_.rows)
+      panel_tiles(main_.panels_fn, i, k0, kc, first, stride, panels, col);
+    for (size_t t = 0; t < split.quads; ++t, i += kGemmMr)
+      panel_tiles(gemm_4x8_panels_, i, k0, kc, first, stride, panels, col);
+    for (; i < row_end; ++i) {
+      for (size_t q = 0; q < panels; ++q) tile(1, i, k0, kc, first + q * stride, kGemmNr, col + q * kGemmNr, kGemmNr);
+    }
   }
 
   // Rows [row_begin, row_end) over four full panels in place (panel q at first + q * stride, the
@@ -72,6 +88,14 @@ class TileRunner {
   }
 
  private:
+  void panel_tiles(F32GemmPanelsFn fn, size_t i, size_t k0, size_t kc, const float* first, size_t stride, size_t panels,
+                   size_t col) const {
+    F32GemmOutput out = out_;
+    out.row_bias = p_.row_bias ? p_.row_bias + i : nullptr;
+    out.col_bias = p_.col_bias ? p_.col_bias + col : nullptr;
+    fn(kc, p_.a + i * p_.lda + k0, p_.lda, first, stride, panels, p_.c + i * p_.ldc + col, p_.ldc, out);
+  }
+
   void tile(size_t rows, size_t i, size_t k0, size_t kc, const float* b, size_t ldb, size_t col, size_t cols) const {
     F32GemmOutput out = out_;
     out.row_bias = p_.row_bias ? p_.row_bias + i : nullptr;
@@ -108,6 +132,7 @@ class TileRunner {
   F32GemmOutput out_;
   F32GemmTile main_;
   F32Gemm4x8Fn gemm_4x8_;
+  F32GemmPanelsFn gemm_4x8_panels_;
   F32Gemm1x8Fn gemm_1x8_;
   F32Gemm1x32Fn gemm_1x32_;
 };
@@ -142,7 +167,16 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
     if (pack && !prepacked) b.pack({k0, kc, t.n0, t.nc}, scratch);
     for (size_t r0 = t.row_begin; r0 < t.row_end; r0 += kMc) {
       const size_t r1 = std::min(t.row_end, r0 + kMc);
-      for (size_t j = 0; j < t.nc; j += kGemmNr) {
+      // Full panels from packing or in place: one strip call (the last, partial panel below).
+      const size_t full_cols = (in_panels || pack) && !streaming ? t.nc / kGemmNr * kGemmNr : 0;
+      if (full_cols > 0) {
+        const float* first = in_panels ? b.panel(k0, t.n0) : block;
+        const size_t stride = !in_panels            ? kc * kGemmNr
+                              : full_cols > kGemmNr ? static_cast<size_t>(b.panel(k0, t.n0 + kGemmNr) - first)
+                                                    : 0;
+        runner.run_panel_strip(r0, r1, k0, kc, first, stride, full_cols / kGemmNr, t.n0);
+      }
+      for (size_t j = full_cols; j < t.nc; j += kGemmNr) {
         if (streaming && j + kPanelQuadCols <= t.nc) {
           const float* first = b.panel(k0, t.n0 + j);
           runner.run_panel_quad(r0, r1, k0, kc, first, b.panel(k0, t.n0 + j + kGemmNr) - first, t.n0 + j);

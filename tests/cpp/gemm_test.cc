@@ -1,12 +1,14 @@
 // The GEMM microkernels against their scalar references, and the blocked driver (packing, k and
 // n blocking, row splits over threads, implicit im2col) against double-precision products.
+#include "ops/gemm.h"
+
 #include <gtest/gtest.h>
 
 #include <tuple>
+#include <utility>
 
 #include "kernels/f32_gemm.h"
 #include "kernels/simd128.h"
-#include "ops/gemm.h"
 #include "reference_kernels.h"
 
 namespace wt {
@@ -73,6 +75,40 @@ TEST_P(GemmTileTest, SimdMatchesScalar) {
     ASSERT_NEAR(simd_row[i], scalar_row[i], 1e-5 * (1 + k)) << i;
   }
   for (size_t j = kGemmNr; j < ldc; ++j) ASSERT_EQ(simd[j], c0[j]) << "wrote past the tile";
+}
+
+// The main tile and the 4-row tile across three panels at an odd stride in one call, against the
+// scalar 4x8 / 1x8 references panel by panel; C has a guard column past the 24 it owns.
+TEST_P(GemmTileTest, PanelStripMatchesScalar) {
+  const auto [k, accumulate, finish, with_bias, act] = GetParam();
+  const size_t panels = 3, stride = k * kGemmNr + 5, lda = k + 3, ldc = panels * kGemmNr + 1;
+  auto a = random_vector(kGemmMaxMr * lda, 1), b = random_vector(panels * stride, 2);
+  auto row_bias = random_vector(kGemmMaxMr, 3), col_bias = random_vector(panels * kGemmNr, 4);
+  const F32GemmOutput out = output_mode(accumulate, finish, with_bias, row_bias, col_bias, act);
+  const auto c0 = random_vector(kGemmMaxMr * ldc, 5);
+  const F32GemmTile main_tile = best_f32_gemm_tile();
+  for (const auto& [rows, strip] :
+       {std::pair{kGemmMr, best_f32_gemm_4x8_panels()}, std::pair{main_tile.rows, main_tile.panels_fn}}) {
+    auto best = c0, scalar = c0;
+    strip(k, a.data(), lda, b.data(), stride, panels, best.data(), ldc, out);
+    for (size_t q = 0; q < panels; ++q) {
+      F32GemmOutput o = out;
+      if (with_bias) o.col_bias = col_bias.data() + q * kGemmNr;
+      f32_gemm_4x8_scalar(k, a.data(), lda, b.data() + q * stride, kGemmNr, scalar.data() + q * kGemmNr, ldc, o);
+      if (rows == kGemmMaxMr) {
+        o.row_bias = with_bias ? row_bias.data() + kGemmMr : nullptr;
+        f32_gemm_1x8_scalar(k, a.data() + kGemmMr * lda, b.data() + q * stride, kGemmNr,
+                            scalar.data() + kGemmMr * ldc + q * kGemmNr, o);
+      }
+    }
+    for (size_t r = 0; r < rows; ++r) {
+      for (size_t j = 0; j < ldc; ++j) {
+        ASSERT_NEAR(best[r * ldc + j], scalar[r * ldc + j], 1e-5 * (1 + k)) << rows << " rows, " << r << "," << j;
+      }
+      ASSERT_EQ(best[r * ldc + ldc - 1], c0[r * ldc + ldc - 1]) << "wrote past the panels";
+    }
+    for (size_t i = rows * ldc; i < c0.size(); ++i) ASSERT_EQ(best[i], c0[i]) << "wrote past the rows";
+  }
 }
 
 // One row over four panels at once, the panels at an odd stride; 32 columns of C plus a guard.
