@@ -21,6 +21,16 @@ struct F32GemmOutput {
   F32MinMax minmax;
 };
 
+// One output through the epilogue: sum (+ the previous value when accumulating), then on the last
+// k block row bias[row], column bias[col] and the clamp. The scalar kernels' store.
+inline float gemm_finish_value(float sum, float previous, size_t row, size_t col, const F32GemmOutput& out) {
+  if (out.accumulate) sum += previous;
+  if (!out.finish) return sum;
+  if (out.row_bias) sum += out.row_bias[row];
+  if (out.col_bias) sum += out.col_bias[col];
+  return clamp_minmax(sum, out.minmax);
+}
+
 // The tile shape: 4 rows x 8 columns. 8 accumulators, 2 B vectors and 1 broadcast A value fit the
 // 15 xmm registers V8 allocates on x64; 6x8 spills there (shared/TOOLCHAIN.md). The relaxed-SIMD
 // builds use 5 rows (fused multiply-adds need no product temporaries).
@@ -61,6 +71,16 @@ inline void for_each_panel(const float* b, size_t panel_stride, size_t panels, f
     if (panel_out.col_bias) panel_out.col_bias += kGemmNr;
   }
 }
+
+// One column of C for `rows` rows as dot products of A's rows with a contiguous column b[0:k]
+// (c at stride ldc; col_bias, if any, is that column's bias). The last 1-4 columns of a 7x7
+// output (n = 49) take this instead of an 8-column tile that would be mostly padding.
+void f32_gemm_dot_scalar(size_t rows, size_t k, const float* a, size_t lda, const float* b, float* c, size_t ldc,
+                         const F32GemmOutput& out);
+void f32_gemm_dot_simd128(size_t rows, size_t k, const float* a, size_t lda, const float* b, float* c, size_t ldc,
+                          const F32GemmOutput& out);
+using F32GemmDotFn = void (*)(size_t, size_t, const float*, size_t, const float*, float*, size_t, const F32GemmOutput&);
+F32GemmDotFn best_f32_gemm_dot();
 
 // A single row (row tails, and batch-1 linear layers whose B is read unpacked).
 void f32_gemm_1x8_scalar(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out);

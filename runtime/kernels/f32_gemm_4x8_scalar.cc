@@ -5,14 +5,6 @@
 namespace wt {
 namespace {
 
-float finish_value(float sum, float previous, size_t row, size_t col, const F32GemmOutput& out) {
-  if (out.accumulate) sum += previous;
-  if (!out.finish) return sum;
-  if (out.row_bias) sum += out.row_bias[row];
-  if (out.col_bias) sum += out.col_bias[col];
-  return clamp_minmax(sum, out.minmax);
-}
-
 template <size_t kRows>
 void gemm_tile_scalar(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
                       const F32GemmOutput& out) {
@@ -24,7 +16,7 @@ void gemm_tile_scalar(size_t k, const float* a, size_t lda, const float* b, size
     }
   }
   for (size_t r = 0; r < kRows; ++r) {
-    for (size_t j = 0; j < kGemmNr; ++j) c[r * ldc + j] = finish_value(acc[r][j], c[r * ldc + j], r, j, out);
+    for (size_t j = 0; j < kGemmNr; ++j) c[r * ldc + j] = gemm_finish_value(acc[r][j], c[r * ldc + j], r, j, out);
   }
 }
 
@@ -37,6 +29,15 @@ void f32_gemm_4x8_scalar(size_t k, const float* a, size_t lda, const float* b, s
 
 void f32_gemm_1x8_scalar(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out) {
   gemm_tile_scalar<1>(k, a, 0, b, ldb, c, 0, out);
+}
+
+void f32_gemm_dot_scalar(size_t rows, size_t k, const float* a, size_t lda, const float* b, float* c, size_t ldc,
+                         const F32GemmOutput& out) {
+  for (size_t r = 0; r < rows; ++r) {
+    float sum = 0.f;
+    for (size_t p = 0; p < k; ++p) sum += a[r * lda + p] * b[p];
+    c[r * ldc] = gemm_finish_value(sum, c[r * ldc], r, 0, out);
+  }
 }
 
 void f32_gemm_4x8_panels_scalar(size_t k, const float* a, size_t lda, const float* b, size_t panel_stride,
@@ -72,7 +73,7 @@ void f32_gemv_4x1_scalar(size_t k, size_t n, const float* a, const float* b, siz
   for (size_t p = 0; p < k; ++p) {
     for (size_t j = 0; j < n; ++j) y[j] += a[p] * b[p * ldb + j];
   }
-  for (size_t j = 0; j < n; ++j) y[j] = finish_value(y[j], 0.f, 0, j, out);
+  for (size_t j = 0; j < n; ++j) y[j] = gemm_finish_value(y[j], 0.f, 0, j, out);
 }
 
 #if WT_PREFER_RELAXED_SIMD
@@ -84,10 +85,12 @@ F32GemmTile best_f32_gemm_tile() { return {kGemmMr, best_f32_gemm_4x8(), best_f3
 #if WT_HAVE_SIMD128
 F32Gemm1x8Fn best_f32_gemm_1x8() { return f32_gemm_1x8_simd128; }
 F32Gemm1x32Fn best_f32_gemm_1x32() { return f32_gemm_1x32_simd128; }
+F32GemmDotFn best_f32_gemm_dot() { return f32_gemm_dot_simd128; }
 F32GemvFn best_f32_gemv() { return f32_gemv_4x1_simd128; }
 #else
 F32Gemm1x8Fn best_f32_gemm_1x8() { return f32_gemm_1x8_scalar; }
 F32Gemm1x32Fn best_f32_gemm_1x32() { return f32_gemm_1x32_scalar; }
+F32GemmDotFn best_f32_gemm_dot() { return f32_gemm_dot_scalar; }
 F32GemvFn best_f32_gemv() { return f32_gemv_4x1_scalar; }
 #endif
 

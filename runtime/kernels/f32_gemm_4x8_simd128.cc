@@ -221,6 +221,41 @@ void f32_gemm_1x32_simd128(size_t k, const float* a, const float* b, size_t pane
   }
 }
 
+namespace {
+
+// R rows' dot products with b over k: R accumulators across k, 4 lanes each, then the lanes summed.
+template <size_t R>
+void dot_rows(size_t k, const float* a, size_t lda, const float* b, float* c, size_t ldc, const F32GemmOutput& out) {
+  v128_t acc[R];
+  for (v128_t& v : acc) v = wasm_f32x4_splat(0.f);
+  size_t p = 0;
+  for (; p + 4 <= k; p += 4) {
+    const v128_t bv = wasm_v128_load(b + p);
+    for (size_t r = 0; r < R; ++r) acc[r] = wt_f32x4_mul_add(wasm_v128_load(a + r * lda + p), bv, acc[r]);
+  }
+  for (size_t r = 0; r < R; ++r) {
+    float sum = wt_f32x4_sum(acc[r]);
+    for (size_t q = p; q < k; ++q) sum += a[r * lda + q] * b[q];
+    c[r * ldc] = gemm_finish_value(sum, c[r * ldc], r, 0, out);
+  }
+}
+
+}  // namespace
+
+void f32_gemm_dot_simd128(size_t rows, size_t k, const float* a, size_t lda, const float* b, float* c, size_t ldc,
+                          const F32GemmOutput& out) {
+  F32GemmOutput rows_out = out;
+  size_t r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    rows_out.row_bias = out.row_bias ? out.row_bias + r : nullptr;
+    dot_rows<4>(k, a + r * lda, lda, b, c + r * ldc, ldc, rows_out);
+  }
+  for (; r < rows; ++r) {
+    rows_out.row_bias = out.row_bias ? out.row_bias + r : nullptr;
+    dot_rows<1>(k, a + r * lda, lda, b, c + r * ldc, ldc, rows_out);
+  }
+}
+
 void f32_gemv_4x1_simd128(size_t k, size_t n, const float* a, const float* b, size_t ldb, float* y,
                           const F32GemmOutput& out) {
   const size_t vec_n = n / 8 * 8;

@@ -27,6 +27,10 @@ constexpr size_t kMinTaskRows = 16;
 constexpr size_t kSharedPackMaxN = 4 * kNc;
 // Columns a single row streams at once from panels read in place (f32_gemm_1x32).
 constexpr size_t kPanelQuadCols = 4 * kGemmNr;
+// A last panel with at most this many columns (7x7 outputs, 1x1 squeeze-excitation convolutions)
+// runs as dot products (f32_gemm_dot): a tile computes all 8, a dot product about a sixth of
+// that per column.
+constexpr size_t kDotMaxCols = 4;
 
 size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 
@@ -43,7 +47,8 @@ class TileRunner {
         gemm_4x8_(best_f32_gemm_4x8()),
         gemm_4x8_panels_(best_f32_gemm_4x8_panels()),
         gemm_1x8_(best_f32_gemm_1x8()),
-        gemm_1x32_(best_f32_gemm_1x32()) {}
+        gemm_1x32_(best_f32_gemm_1x32()),
+        dot_(best_f32_gemm_dot()) {}
 
   // Rows [row_begin, row_end) x 8 columns from col (`cols` of them valid) over B rows at ldb.
   void run_column_strip(size_t row_begin, size_t row_end, size_t k0, size_t kc, const float* b, size_t ldb,
@@ -84,6 +89,21 @@ class TileRunner {
       out.row_bias = p_.row_bias ? p_.row_bias + i : nullptr;
       out.col_bias = p_.col_bias ? p_.col_bias + col : nullptr;
       gemm_1x32_(kc, p_.a + i * p_.lda + k0, first, stride, p_.c + i * p_.ldc + col, out);
+    }
+  }
+
+  // The first `cols` columns of a panel (from col) for rows [row_begin, row_end), one dot product
+  // per output over each column copied out contiguously (kc <= kKc: k blocks, never streaming).
+  void run_dot_columns(size_t row_begin, size_t row_end, size_t k0, size_t kc, const float* panel, size_t col,
+                       size_t cols) const {
+    float column[kKc];
+    for (size_t q = 0; q < cols; ++q) {
+      for (size_t p = 0; p < kc; ++p) column[p] = panel[p * kGemmNr + q];
+      F32GemmOutput out = out_;
+      out.row_bias = p_.row_bias ? p_.row_bias + row_begin : nullptr;
+      out.col_bias = p_.col_bias ? p_.col_bias + col + q : nullptr;
+      dot_(row_end - row_begin, kc, p_.a + row_begin * p_.lda + k0, p_.lda, column, p_.c + row_begin * p_.ldc + col + q,
+           p_.ldc, out);
     }
   }
 
@@ -135,6 +155,7 @@ class TileRunner {
   F32GemmPanelsFn gemm_4x8_panels_;
   F32Gemm1x8Fn gemm_1x8_;
   F32Gemm1x32Fn gemm_1x32_;
+  F32GemmDotFn dot_;
 };
 
 size_t round_up(size_t a, size_t b) { return ceil_div(a, b) * b; }
@@ -168,7 +189,8 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
     for (size_t r0 = t.row_begin; r0 < t.row_end; r0 += kMc) {
       const size_t r1 = std::min(t.row_end, r0 + kMc);
       // Full panels from packing or in place: one strip call (the last, partial panel below).
-      const size_t full_cols = (in_panels || pack) && !streaming ? t.nc / kGemmNr * kGemmNr : 0;
+      const bool strips = (in_panels || pack) && !streaming;
+      const size_t full_cols = strips ? t.nc / kGemmNr * kGemmNr : 0;
       if (full_cols > 0) {
         const float* first = in_panels ? b.panel(k0, t.n0) : block;
         const size_t stride = !in_panels            ? kc * kGemmNr
@@ -192,6 +214,10 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
           b.pack({k0, kc, t.n0 + j, cols}, scratch);
           panel = scratch;
           ldb = kGemmNr;
+        }
+        if (strips && cols <= kDotMaxCols) {
+          runner.run_dot_columns(r0, r1, k0, kc, panel, t.n0 + j, cols);
+          continue;
         }
         runner.run_column_strip(r0, r1, k0, kc, panel, ldb, t.n0 + j, cols);
       }

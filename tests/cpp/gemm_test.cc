@@ -111,6 +111,29 @@ TEST_P(GemmTileTest, PanelStripMatchesScalar) {
   }
 }
 
+// One column as dot products for 9 rows (two 4-row groups and one row), A and C at odd strides.
+TEST_P(GemmTileTest, DotColumnMatchesScalar) {
+  const auto [k, accumulate, finish, with_bias, act] = GetParam();
+  const size_t rows = 9, lda = k + 3, ldc = 3;
+  auto a = random_vector(rows * lda, 1), b = random_vector(k + 1, 2);
+  auto row_bias = random_vector(rows, 3), col_bias = random_vector(1, 4);
+  const F32GemmOutput out = output_mode(accumulate, finish, with_bias, row_bias, col_bias, act);
+  const auto c0 = random_vector(rows * ldc, 5);
+  auto best = c0, scalar = c0;
+  f32_gemm_dot_scalar(rows, k, a.data(), lda, b.data(), scalar.data(), ldc, out);
+  best_f32_gemm_dot()(rows, k, a.data(), lda, b.data(), best.data(), ldc, out);
+  for (size_t r = 0; r < rows; ++r) {
+    double acc = 0.0;
+    for (size_t p = 0; p < k; ++p) acc += double(a[r * lda + p]) * b[p];
+    if (accumulate) acc += c0[r * ldc];
+    if (finish && with_bias) acc += double(row_bias[r]) + col_bias[0];
+    const double expected = finish ? testing::clamp_ref(acc, out.minmax) : acc;
+    ASSERT_NEAR(scalar[r * ldc], expected, 1e-5 * (1 + k)) << r;
+    ASSERT_NEAR(best[r * ldc], scalar[r * ldc], 1e-5 * (1 + k)) << r;
+    for (size_t j = 1; j < ldc; ++j) ASSERT_EQ(best[r * ldc + j], c0[r * ldc + j]) << "wrote outside the column";
+  }
+}
+
 // One row over four panels at once, the panels at an odd stride; 32 columns of C plus a guard.
 TEST_P(GemmTileTest, QuadPanelRowMatchesScalar) {
   const auto [k, accumulate, finish, with_bias, act] = GetParam();
