@@ -85,10 +85,7 @@ class TileRunner {
       run_column_strip(row_begin, singles_begin, k0, kc, first + q * stride, kGemmNr, col + q * kGemmNr, kGemmNr);
     }
     for (size_t i = singles_begin; i < row_end; ++i) {
-      F32GemmOutput out = out_;
-      out.row_bias = p_.row_bias ? p_.row_bias + i : nullptr;
-      out.col_bias = p_.col_bias ? p_.col_bias + col : nullptr;
-      gemm_1x32_(kc, p_.a + i * p_.lda + k0, first, stride, p_.c + i * p_.ldc + col, out);
+      gemm_1x32_(kc, p_.a + i * p_.lda + k0, first, stride, p_.c + i * p_.ldc + col, output_at(i, col));
     }
   }
 
@@ -99,27 +96,27 @@ class TileRunner {
     float column[kKc];
     for (size_t q = 0; q < cols; ++q) {
       for (size_t p = 0; p < kc; ++p) column[p] = panel[p * kGemmNr + q];
-      F32GemmOutput out = out_;
-      out.row_bias = p_.row_bias ? p_.row_bias + row_begin : nullptr;
-      out.col_bias = p_.col_bias ? p_.col_bias + col + q : nullptr;
       dot_(row_end - row_begin, kc, p_.a + row_begin * p_.lda + k0, p_.lda, column, p_.c + row_begin * p_.ldc + col + q,
-           p_.ldc, out);
+           p_.ldc, output_at(row_begin, col + q));
     }
   }
 
  private:
+  // The epilogue of a tile whose first output is C[row, col]: the biases from there.
+  F32GemmOutput output_at(size_t row, size_t col) const {
+    F32GemmOutput out = out_;
+    out.row_bias = p_.row_bias ? p_.row_bias + row : nullptr;
+    out.col_bias = p_.col_bias ? p_.col_bias + col : nullptr;
+    return out;
+  }
+
   void panel_tiles(F32GemmPanelsFn fn, size_t i, size_t k0, size_t kc, const float* first, size_t stride, size_t panels,
                    size_t col) const {
-    F32GemmOutput out = out_;
-    out.row_bias = p_.row_bias ? p_.row_bias + i : nullptr;
-    out.col_bias = p_.col_bias ? p_.col_bias + col : nullptr;
-    fn(kc, p_.a + i * p_.lda + k0, p_.lda, first, stride, panels, p_.c + i * p_.ldc + col, p_.ldc, out);
+    fn(kc, p_.a + i * p_.lda + k0, p_.lda, first, stride, panels, p_.c + i * p_.ldc + col, p_.ldc, output_at(i, col));
   }
 
   void tile(size_t rows, size_t i, size_t k0, size_t kc, const float* b, size_t ldb, size_t col, size_t cols) const {
-    F32GemmOutput out = out_;
-    out.row_bias = p_.row_bias ? p_.row_bias + i : nullptr;
-    out.col_bias = p_.col_bias ? p_.col_bias + col : nullptr;
+    F32GemmOutput out = output_at(i, col);
     const float* a = p_.a + i * p_.lda + k0;
     float* c = p_.c + i * p_.ldc + col;
     if (cols == kGemmNr) {
@@ -177,6 +174,9 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
   // k blocks keep a block of B in L2 for many rows of A; a few rows over panels stream B once.
   const bool streaming = in_panels && t.row_end - t.row_begin < kMinRowsToPack;
   const size_t k_blocks = streaming ? 1 : k_block_count(p.k), k_step = ceil_div(p.k, k_blocks);
+  // Packed or in-place panels: full ones in strip calls, a narrow last one as dot products.
+  const bool strips = (in_panels || pack) && !streaming;
+  const size_t full_cols = strips ? t.nc / kGemmNr * kGemmNr : 0;
   for (size_t kb = 0; kb < k_blocks; ++kb) {
     const size_t k0 = kb * k_step, kc = std::min(k_step, p.k - k0);
     F32GemmOutput out;
@@ -186,22 +186,17 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
     const TileRunner runner(p, out);
     const float* block = prepacked ? shared_block(prepacked, p.k, t.n0, t.nc, k0) : scratch;
     if (pack && !prepacked) b.pack({k0, kc, t.n0, t.nc}, scratch);
+    const size_t panel_stride = in_panels ? b.panel_stride() : kc * kGemmNr;
     for (size_t r0 = t.row_begin; r0 < t.row_end; r0 += kMc) {
       const size_t r1 = std::min(t.row_end, r0 + kMc);
       // Full panels from packing or in place: one strip call (the last, partial panel below).
-      const bool strips = (in_panels || pack) && !streaming;
-      const size_t full_cols = strips ? t.nc / kGemmNr * kGemmNr : 0;
       if (full_cols > 0) {
         const float* first = in_panels ? b.panel(k0, t.n0) : block;
-        const size_t stride = !in_panels            ? kc * kGemmNr
-                              : full_cols > kGemmNr ? static_cast<size_t>(b.panel(k0, t.n0 + kGemmNr) - first)
-                                                    : 0;
-        runner.run_panel_strip(r0, r1, k0, kc, first, stride, full_cols / kGemmNr, t.n0);
+        runner.run_panel_strip(r0, r1, k0, kc, first, panel_stride, full_cols / kGemmNr, t.n0);
       }
       for (size_t j = full_cols; j < t.nc; j += kGemmNr) {
         if (streaming && j + kPanelQuadCols <= t.nc) {
-          const float* first = b.panel(k0, t.n0 + j);
-          runner.run_panel_quad(r0, r1, k0, kc, first, b.panel(k0, t.n0 + j + kGemmNr) - first, t.n0 + j);
+          runner.run_panel_quad(r0, r1, k0, kc, b.panel(k0, t.n0 + j), panel_stride, t.n0 + j);
           j += kPanelQuadCols - kGemmNr;
           continue;
         }

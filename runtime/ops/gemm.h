@@ -26,6 +26,8 @@ class GemmBSource {
   // the panel of the 8 columns from n0 (a multiple of 8), from row k0.
   virtual bool in_panels() const { return false; }
   virtual const float* panel(size_t /*k0*/, size_t /*n0*/) const { return nullptr; }
+  // Floats from one panel to the next (in_panels() sources).
+  virtual size_t panel_stride() const { return 0; }
 };
 
 class DenseB final : public GemmBSource {
@@ -48,6 +50,7 @@ class PanelB final : public GemmBSource {
   void pack(const F32PackBlock& block, float* panels) const override;
   bool in_panels() const override { return true; }
   const float* panel(size_t k0, size_t n0) const override { return panels_ + (n0 / kGemmNr * k_ + k0) * kGemmNr; }
+  size_t panel_stride() const override { return k_ * kGemmNr; }
 
  private:
   const float* panels_;
