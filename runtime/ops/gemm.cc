@@ -287,10 +287,11 @@ void run_gemm(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool) {
   }
   const size_t col_blocks = ceil_div(p.n, kNc);
   const size_t threads = static_cast<size_t>(pool.thread_count());
-  // Enough tasks for dynamic balancing (about 4 per thread), rows split only when columns run out.
+  // Enough tasks for dynamic balancing, rows split only when columns run out.
+  const size_t tasks = ThreadPool::kChunksPerThread * threads;
   size_t row_splits = 1;
-  if (threads > 1 && col_blocks < 4 * threads) {
-    row_splits = std::min(ceil_div(4 * threads, col_blocks), std::max<size_t>(1, p.m / kMinTaskRows));
+  if (threads > 1 && col_blocks < tasks) {
+    row_splits = std::min(ceil_div(tasks, col_blocks), std::max<size_t>(1, p.m / kMinTaskRows));
   }
   const size_t rows_per_split = round_up(ceil_div(p.m, row_splits), best_f32_gemm_tile().rows);
   row_splits = ceil_div(p.m, rows_per_split);

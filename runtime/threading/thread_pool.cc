@@ -15,10 +15,13 @@ constexpr size_t kScratchAlignFloats = 16;
 // emscripten's pthreads): workers and the caller poll this many times before they sleep.
 constexpr int kSpinPolls = 1 << 16;
 
+// Whether done() became true within the polls.
 template <typename Done>
-void spin_until(Done done) {
-  for (int i = 0; i < kSpinPolls && !done(); ++i) {
+bool spin_until(Done done) {
+  for (int i = 0; i < kSpinPolls; ++i) {
+    if (done()) return true;
   }
+  return false;
 }
 
 }  // namespace
@@ -72,46 +75,54 @@ void ThreadPool::run_chunks(Job& job) {
   }
 }
 
+// Joining and closing a job take no lock: a worker counts itself in (joined_workers_) before it
+// reads open_job_, and the caller clears open_job_ before it reads the count. With sequentially
+// consistent order, a worker that still sees the job is counted, and a late one sees no job and
+// leaves without touching it. So the caller never waits for a worker that is descheduled or still
+// waking up: it takes the chunks itself. The mutex is only for sleeping.
 void ThreadPool::parallelize(size_t range, size_t min_chunk, RangeTask task) {
   if (range == 0) return;
   if (workers_.empty() || range <= min_chunk) {
     task(0, range);
     return;
   }
-  // About four chunks per thread balances load without much contention on `next`.
-  const size_t target = (range + 4 * thread_count() - 1) / (4 * thread_count());
+  const size_t chunks = kChunksPerThread * static_cast<size_t>(thread_count());
+  const size_t target = (range + chunks - 1) / chunks;
   Job job{task, range, std::max(std::max(min_chunk, size_t{1}), target)};
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    job_ = &job;
-    active_workers_.store(workers_.size(), std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
+  open_job_.store(&job);
+  generation_.fetch_add(1);
+  if (sleeping_workers_.load() > 0) {
+    { std::lock_guard<std::mutex> lock(mutex_); }  // a worker is either before its check or waiting
+    wake_.notify_all();
   }
-  wake_.notify_all();
   run_chunks(job);
-  auto all_done = [this] { return active_workers_.load(std::memory_order_acquire) == 0; };
-  spin_until(all_done);
+  open_job_.store(nullptr);
+  auto joined_left = [this] { return joined_workers_.load() == 0; };
+  if (spin_until(joined_left)) return;
   std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, all_done);
-  job_ = nullptr;
+  caller_sleeping_.store(true);
+  done_.wait(lock, joined_left);
+  caller_sleeping_.store(false);
 }
 
 void ThreadPool::worker_loop() {
   size_t seen = 0;
+  auto published = [&] { return generation_.load() != seen; };
   for (;;) {
-    Job* job;
-    spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
-    {
+    if (!spin_until(published)) {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || generation_.load(std::memory_order_relaxed) != seen; });
+      sleeping_workers_.fetch_add(1);
+      wake_.wait(lock, [&] { return stopping_ || published(); });
+      sleeping_workers_.fetch_sub(1);
       if (stopping_) return;
-      seen = generation_.load(std::memory_order_relaxed);
-      job = job_;
     }
-    run_chunks(*job);
-    if (active_workers_.fetch_sub(1, std::memory_order_acq_rel) != 1) continue;
-    std::lock_guard<std::mutex> lock(mutex_);  // the caller may be between its check and its wait
-    done_.notify_one();
+    seen = generation_.load();
+    joined_workers_.fetch_add(1);
+    if (Job* job = open_job_.load()) run_chunks(*job);
+    if (joined_workers_.fetch_sub(1) == 1 && caller_sleeping_.load()) {
+      std::lock_guard<std::mutex> lock(mutex_);  // the caller is in its wait, or past its check
+      done_.notify_one();
+    }
   }
 }
 

@@ -38,6 +38,10 @@ class ThreadPool {
   int thread_count() const { return static_cast<int>(workers_.size()) + 1; }
   static bool threads_supported();
 
+  // Chunks (or tasks) a job aims for per thread: a core that runs slower for a while (a busy
+  // sibling hyperthread, another tenant) takes fewer of them, so it delays the job less.
+  static constexpr size_t kChunksPerThread = 8;
+
   // Runs task over [0, range) in chunks of at least `min_chunk` items; returns when all are done.
   void parallelize(size_t range, size_t min_chunk, RangeTask task);
 
@@ -56,10 +60,13 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;
-  Job* job_ = nullptr;
-  std::atomic<size_t> generation_{0};
-  std::atomic<size_t> active_workers_{0};
-  bool stopping_ = false;
+  // One caller at a time: a model runs its steps on one thread.
+  std::atomic<Job*> open_job_{nullptr};  // null once every chunk of the job is taken
+  std::atomic<size_t> generation_{0};    // counts the jobs published
+  std::atomic<size_t> joined_workers_{0};
+  std::atomic<size_t> sleeping_workers_{0};
+  std::atomic<bool> caller_sleeping_{false};
+  bool stopping_ = false;  // guarded by mutex_
 };
 
 }  // namespace wt

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 namespace wt {
@@ -31,6 +33,22 @@ TEST_P(ThreadPoolTest, ManyConsecutiveJobs) {
     pool.parallelize(16, 1, [&](size_t b, size_t e) { total += long(e - b); });
   }
   EXPECT_EQ(total.load(), 2000 * 16);
+}
+
+// Workers that went to sleep between jobs wake up late, often after the caller has taken every
+// chunk and closed the job: they must skip it, and the next jobs must still see every index once.
+TEST_P(ThreadPoolTest, JobsClosedBeforeSleepingWorkersJoin) {
+  ThreadPool pool(GetParam());
+  for (int round = 0; round < 20; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    for (size_t range : {2, 3, 50}) {
+      std::vector<std::atomic<int>> hits(range);
+      pool.parallelize(range, 1, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) hits[i].fetch_add(1);
+      });
+      for (size_t i = 0; i < range; ++i) ASSERT_EQ(hits[i].load(), 1) << round << " " << range << " " << i;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, ThreadPoolTest, ::testing::Values(1, 2, 4));
