@@ -49,11 +49,9 @@ void f32_gemm_4x8_panels_scalar(size_t k, const float* a, size_t lda, const floa
 
 void f32_gemm_1x32_scalar(size_t k, const float* a, const float* b, size_t panel_stride, float* c,
                           const F32GemmOutput& out) {
-  F32GemmOutput panel_out = out;
-  for (size_t q = 0; q < 4; ++q) {
-    if (out.col_bias) panel_out.col_bias = out.col_bias + q * kGemmNr;
-    f32_gemm_1x8_scalar(k, a, b + q * panel_stride, kGemmNr, c + q * kGemmNr, panel_out);
-  }
+  for_each_panel(b, panel_stride, 4, c, out, [&](const float* bq, float* cq, const F32GemmOutput& o) {
+    f32_gemm_1x8_scalar(k, a, bq, kGemmNr, cq, o);
+  });
 }
 
 #if WT_PREFER_RELAXED_SIMD

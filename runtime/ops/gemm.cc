@@ -289,7 +289,7 @@ void run_gemm(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool) {
   const size_t threads = static_cast<size_t>(pool.thread_count());
   // Enough tasks for dynamic balancing, rows split only when columns run out; half as many when
   // every row split would pack its own copy of B (ResNet-18's stride-2 3x3: 1.65x at 2 threads).
-  const bool shares_pack = p.n <= kSharedPackMaxN && p.shared_pack;
+  const bool shares_pack = !b.in_panels() && p.n <= kSharedPackMaxN && p.shared_pack;
   const bool repacks = !b.in_panels() && !shares_pack;
   const size_t tasks = (repacks ? ThreadPool::kChunksPerThread / 2 : ThreadPool::kChunksPerThread) * threads;
   size_t row_splits = 1;
@@ -299,7 +299,7 @@ void run_gemm(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool) {
   const size_t rows_per_split = round_up(ceil_div(p.m, row_splits), best_f32_gemm_tile().rows);
   row_splits = ceil_div(p.m, rows_per_split);
   const float* prepacked = nullptr;
-  if (row_splits > 1 && shares_pack && !b.in_panels()) {
+  if (row_splits > 1 && shares_pack) {
     const size_t k_blocks = k_block_count(p.k), k_step = ceil_div(p.k, k_blocks);
     pool.parallelize(col_blocks * k_blocks, 1, [&](size_t begin, size_t end) {
       for (size_t t = begin; t < end; ++t) {
