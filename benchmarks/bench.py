@@ -76,6 +76,7 @@ def wasm_torch(runtime, name, inputs, iterations, warmup):
 
 
 def main():
+    started = time.strftime("%Y-%m-%d-%H%M")  # in the file name: runs never overwrite each other
     WORK.mkdir(parents=True, exist_ok=True)
     names = sys.argv[1:] or NAMES
     runtimes = {"wt-chromium-1t": WASMRuntime("chromium", threads=1), "wt-chromium-2t": WASMRuntime("chromium", threads=2),
@@ -109,7 +110,7 @@ def main():
     report = render(results, columns, variants)
     print("\n" + report)
     subset = "" if names == NAMES else "-" + "-".join(names)  # a partial run never overwrites a full one
-    out = HERE / "results" / f"bench-{time.strftime('%Y-%m-%d')}{subset}.md"
+    out = HERE / "results" / f"bench-{started}{subset}.md"
     out.write_text(report)
     out.with_suffix(".json").write_text(json.dumps({"variants": variants, "times_ms": results}))  # raw samples
     print(f"written to {out.relative_to(ROOT)}")
