@@ -1,6 +1,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "api/wasm_torch.h"
@@ -11,9 +12,13 @@
 struct wt_runtime {
   explicit wt_runtime(int threads) : pool(threads) {}
   wt::ThreadPool pool;
+  // The pool and its threads' scratch serve one forward at a time: forwards of this runtime's
+  // models from several OS threads take turns here.
+  std::mutex forward_mutex;
 };
 
 struct wt_model {
+  wt_runtime* runtime;
   std::unique_ptr<wt::CompiledModel> compiled;
 };
 
@@ -92,7 +97,7 @@ wt_model* wt_model_load(wt_runtime* runtime, void* bytes, size_t size) {
     set_error(compiled.status());
     return nullptr;
   }
-  return new wt_model{compiled.take()};
+  return new wt_model{runtime, compiled.take()};
 }
 
 void wt_model_destroy(wt_model* model) { delete model; }
@@ -148,6 +153,7 @@ int wt_model_set_input(wt_model* m, int index, const void* data, size_t bytes, i
 
 int wt_model_forward(wt_model* m) {
   if (m == nullptr) return fail("wt_model_forward: model is null");
+  const std::lock_guard<std::mutex> lock(m->runtime->forward_mutex);
   const wt::Status status = m->compiled->forward();
   if (!status.is_ok()) {
     set_error(status);

@@ -52,7 +52,9 @@ size_t wt_model_weight_bytes(const wt_model* model);
 /* Copies input `index` in after checking dtype and shape. Returns 1 on success. */
 int wt_model_set_input(wt_model* model, int index, const void* data, size_t bytes, int dtype, int rank,
                        const int64_t* shape);
-/* Runs the model on the inputs set. Returns 1 on success. */
+/* Runs the model on the inputs set. Returns 1 on success. Forwards of one runtime's models may be
+ * called from several threads: they run one at a time, each on the whole pool. One model's inputs,
+ * forward and outputs belong to one thread at a time. */
 int wt_model_forward(wt_model* model);
 /* Output data, valid until the next forward. */
 const void* wt_model_output_data(const wt_model* model, int index);

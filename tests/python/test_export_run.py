@@ -1,12 +1,13 @@
 """Export through Python, run on the real runtime (native, Node, Chromium), compare with eager."""
 import math
+import threading
 import warnings
 
 import pytest
 import torch
 from models import make
 
-from wasm_torch import capture, export_to_wasm, optimize
+from wasm_torch import WASMRuntime, capture, export_to_wasm, optimize
 
 ATOL = 1e-4
 
@@ -278,3 +279,33 @@ def test_repeated_forward_is_stable(runtime, tmp_model):
     for _ in range(5):
         assert torch.equal(m.forward(x), first)
     m.close()
+
+
+def test_native_models_of_one_runtime_run_from_two_threads(tmp_model):
+    """Two OS threads forward their own models of one 2-thread native runtime at the same time
+    (ctypes releases the GIL): the forwards take turns on the pool, so both keep matching eager."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 32, 3, padding=1), torch.nn.ReLU(),
+                                torch.nn.Conv2d(32, 32, 3, padding=1), torch.nn.ReLU(),
+                                torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(32, 10)).eval()
+    x = torch.randn(1, 3, 48, 48)
+    _export(model, x, tmp_model, "O2")
+    with torch.no_grad():
+        expected = model(x)
+    failures = []
+
+    def run(m):
+        try:
+            for _ in range(30):
+                torch.testing.assert_close(m.forward(x), expected, atol=ATOL, rtol=1e-4)
+        except Exception as e:  # noqa: BLE001 - reported by the main thread
+            failures.append(e)
+
+    with WASMRuntime("native", threads=2) as rt:
+        threads = [threading.Thread(target=run, args=(rt.load_model(tmp_model),), daemon=True) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert not any(t.is_alive() for t in threads), "a forward did not return"
+    assert failures == []
