@@ -122,7 +122,7 @@ int main() {
   const float* b = buffer(k * 8 * panels, 0.25f);
   float* c = buffer(5 * 8 * panels, 0.f);
   const float* a = buffer(5 * k, 0.5f);
-  auto tile_rows = [&](const char* label, size_t mr, wt::F32Gemm4x8Fn tile) {
+  auto tile_row = [&](const char* label, size_t mr, wt::F32Gemm4x8Fn tile) {
     auto sample = [=] {
       for (int i = 0; i < 50; ++i)
         for (size_t p = 0; p < panels; ++p) tile(k, a, k, b + p * 8 * k, 8, c + p * 8, 8 * panels, wt::F32GemmOutput{});
@@ -131,9 +131,9 @@ int main() {
     rows.push_back({label, 2.0 * mr * 8 * k * panels * 50, sample});
   };
 #if WT_PREFER_RELAXED_SIMD
-  tile_rows("5x8 tile (K=256)             ", 5, wt::f32_gemm_5x8_relaxedsimd);
+  tile_row("5x8 tile (K=256)             ", 5, wt::f32_gemm_5x8_relaxedsimd);
 #endif
-  tile_rows("4x8 tile (K=256)             ", 4, wt::best_f32_gemm_4x8());
+  tile_row("4x8 tile (K=256)             ", 4, wt::best_f32_gemm_4x8());
 
   // Square problems, the shapes of resnet18's convolutions (Cout x OH*OW x Cin*9), B packed per
   // block at run time; then linear layers of ViT-B/16 and BERT-base (tokens x out x in) over
