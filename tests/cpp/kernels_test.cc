@@ -390,6 +390,23 @@ TEST_P(SoftmaxBlockTest, BlocksCombineToTheWholeRowsSoftmax) {
   }
 }
 
+// A padding mask's -1e4 gives masked keys a probability of exactly 0, never a denormal one.
+TEST(SoftmaxBlockMaskTest, MaskedKeysGetExactZeros) {
+  using BlockFn = float (*)(size_t, float*, float*, float*);
+  std::vector<BlockFn> kernels = {f32_softmax_block_scalar};
+#if WT_HAVE_SIMD128
+  kernels.push_back(f32_softmax_block_simd128);
+#endif
+  for (BlockFn kernel : kernels) {
+    std::vector<float> p = random_vector(37, 13, -3.f, 3.f);
+    for (size_t j = 20; j < p.size(); ++j) p[j] += -1e4f;
+    float row_max = -INFINITY, row_sum = 0.f;
+    kernel(p.size(), p.data(), &row_max, &row_sum);
+    for (size_t j = 0; j < 20; ++j) ASSERT_GT(p[j], 0.f) << j;
+    for (size_t j = 20; j < p.size(); ++j) ASSERT_EQ(p[j], 0.f) << j;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes, SoftmaxBlockTest,
                          ::testing::Combine(::testing::Values(1, 3, 5, 8, 37, 130), ::testing::Values(1, 4, 7, 64),
                                             ::testing::Bool()));
