@@ -1,8 +1,10 @@
-"""What one optimization pass is worth: each model is exported twice, at O2 and at O2 without the
-pass, and both files run alternately on the same runtime (same page, same thread count), so the
-machine's noise falls on both alike. Prints the median latencies and their ratio.
+"""What one optimization pass is worth: each model is exported twice, as by default (O2, NHWC) and
+without the pass (to_nhwc: in NCHW), and both files run alternately on the same runtime (same
+page, same thread count), so the machine's noise falls on both alike. Prints the median latencies
+and their ratio.
 
     .venv/bin/python benchmarks/ab_pass.py pack_linear_weights mlp bert_base_style --threads 2
+    .venv/bin/python benchmarks/ab_pass.py to_nhwc resnet18 mobilenet_v2
 """
 import argparse
 import statistics
@@ -21,13 +23,14 @@ WORK = HERE.parent / "build" / "bench"
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("drop", choices=sorted(optimize.LEVELS["O2"]), help="the pass to measure")
+    parser.add_argument("drop", choices=sorted(optimize.LEVELS["O2"] + ["to_nhwc"]), help="the pass to measure")
     parser.add_argument("models", nargs="+", choices=NAMES)
     parser.add_argument("--engine", default="chromium", choices=["chromium", "node", "native"])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     optimize.LEVELS["O2-without"] = [p for p in optimize.LEVELS["O2"] if p != args.drop]
+    layouts = {"O2-without": "nchw" if args.drop == "to_nhwc" else "nhwc", "O2": "nhwc"}
     WORK.mkdir(parents=True, exist_ok=True)
     with WASMRuntime(args.engine, threads=args.threads) as rt:
         for name in args.models:
@@ -37,7 +40,8 @@ def main():
                 path = WORK / f"{name}.{level}.wtm"
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    export_to_wasm(model, path, inputs, optimization_level=level, memory_layout="nchw", verify=False)
+                    export_to_wasm(model, path, inputs, optimization_level=level, memory_layout=layouts[level],
+                                   verify=False)
                 loaded[level] = rt.load_model(path)
             probe = statistics.median(loaded["O2"].benchmark(*inputs, iterations=3, warmup=2))
             iterations, warmup = max(3, int(200 / probe)), max(2, int(600 / probe))  # V8 tiers fast models up

@@ -32,7 +32,7 @@ def export(name):
     wtm, onnx = WORK / f"{name}.wtm", WORK / f"{name}.onnx"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        export_to_wasm(model, wtm, inputs, memory_layout="nchw", verify=False)
+        export_to_wasm(model, wtm, inputs, verify=False)
         names = [f"input{i}" for i in range(len(inputs))]
         with torch.enable_grad():  # nn.MultiheadAttention's no-grad fast path has no ONNX symbolic
             torch.onnx.export(model, inputs, str(onnx), input_names=names, opset_version=14)

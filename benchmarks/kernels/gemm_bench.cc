@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/f32_dwconv2d.h"
 #include "kernels/f32_gemm.h"
 #include "kernels/f32_winograd.h"
 #include "kernels/simd128.h"
@@ -58,42 +59,90 @@ __attribute__((noinline)) void peak_loop(size_t iterations, float seed) {
 #endif
 
 #if WT_HAVE_SIMD128
-// Where a Winograd F(4x4, 3x3) layer's time goes (ResNet's 3x3 stages), as shares of the layer.
+// Where a Winograd F(4x4, 3x3) layer's time goes, phase by phase, as the shares of the layer and its
+// total: four phases per layout, fastest of 15 samples each.
+void print_phases(const char* layout, size_t ch, size_t side, const std::function<void()> (&phases)[4]) {
+  double t[4];
+  for (int i = 0; i < 4; ++i) {
+    for (int r = 0; r < 30; ++r) phases[i]();
+    t[i] = fastest_seconds(phases[i], 15);
+  }
+  const double total = t[0] + t[1] + t[2] + t[3];
+  std::printf(
+      "winograd %s %3zux%3zux%3zu  weights %4.1f%%  input %4.1f%%  36 gemms %4.1f%%  output %4.1f%%  %6.3f ms (%.1f "
+      "GFLOP/s of direct work)\n",
+      layout, ch, side, side, 100 * t[0] / total, 100 * t[1] / total, 100 * t[2] / total, 100 * t[3] / total,
+      total * 1e3, 2.0 * ch * ch * 9 * side * side / total / 1e9);
+}
+
+// ResNet's 3x3 stages in both layouts.
 void winograd_phases(wt::ThreadPool& pool) {
   const size_t shapes[][2] = {{64, 56}, {128, 28}, {256, 14}};  // channels, output side
   for (const auto& shape : shapes) {
     const size_t ch = shape[0], side = shape[1];  // not a structured binding: lambdas capture these
     const wt::Conv2dGeometry g{1, ch, side, side, ch, side, side, 3, 3, 1, 1, 1, 1, 1, 1, 1};
-    const size_t tiles = wt::winograd_tiles(g), p36 = wt::kWinogradPositions;
+    const size_t tiles = wt::winograd_tiles(g), p36 = wt::kWinogradPositions, panels = (ch + 7) / 8;
     std::vector<float> in(ch * side * side, 0.5f), w(ch * ch * 9, 0.25f), out(in.size());
-    std::vector<float> u(p36 * ch * ch), v(p36 * ch * tiles), m(p36 * ch * tiles);
-    auto weights = [&] { wt::best_f32_winograd_f4x4_3x3_weights()(ch, w.data(), u.data(), 0, ch); };
-    auto input = [&] { wt::best_f32_winograd_f4x4_3x3_input()(g, in.data(), v.data(), 0, ch); };
-    auto gemms = [&] {
-      for (size_t pos = 0; pos < p36; ++pos) {
-        const wt::GemmProblem p{ch, tiles, ch, u.data() + pos * ch, p36 * ch, m.data() + pos * ch * tiles, tiles};
-        wt::run_gemm_on_this_thread(p, wt::DenseB(v.data() + pos * ch * tiles, 1, tiles, tiles), pool);
-      }
-    };
-    auto output = [&] {
-      wt::best_f32_winograd_f4x4_3x3_output()(g, m.data(), nullptr, nullptr, wt::F32MinMax{}, out.data(), 0, ch);
-    };
-    double t[4];
-    int i = 0;
-    for (const std::function<void()>& phase : {std::function<void()>(weights), std::function<void()>(input),
-                                               std::function<void()>(gemms), std::function<void()>(output)}) {
-      for (int r = 0; r < 30; ++r) phase();
-      t[i++] = fastest_seconds(phase, 15);
-    }
-    const double total = t[0] + t[1] + t[2] + t[3];
-    std::printf(
-        "winograd %3zux%3zux%3zu  weights %4.1f%%  input %4.1f%%  36 gemms %4.1f%%  output %4.1f%%  (%.1f GFLOP/s of "
-        "direct work)\n",
-        ch, side, side, 100 * t[0] / total, 100 * t[1] / total, 100 * t[2] / total, 100 * t[3] / total,
-        2.0 * ch * ch * 9 * side * side / total / 1e9);
+    std::vector<float> u(p36 * panels * 8 * ch), v(p36 * ch * tiles), m(p36 * ch * tiles);
+    const std::function<void()> nchw[4] = {
+        [&] { wt::best_f32_winograd_f4x4_3x3_weights()(ch, w.data(), u.data(), 0, ch); },
+        [&] { wt::best_f32_winograd_f4x4_3x3_input()(g, in.data(), v.data(), 0, ch); },
+        [&] {
+          for (size_t pos = 0; pos < p36; ++pos) {
+            const wt::GemmProblem p{ch, tiles, ch, u.data() + pos * ch, p36 * ch, m.data() + pos * ch * tiles, tiles};
+            wt::run_gemm_on_this_thread(p, wt::DenseB(v.data() + pos * ch * tiles, 1, tiles, tiles), pool);
+          }
+        },
+        [&] {
+          wt::best_f32_winograd_f4x4_3x3_output()(g, m.data(), nullptr, nullptr, wt::F32MinMax{}, out.data(), 0, ch);
+        }};
+    print_phases("nchw", ch, side, nchw);
+    const std::function<void()> nhwc[4] = {
+        [&] { wt::f32_winograd_f4x4_3x3_weights_panels_simd128(ch, ch, w.data(), u.data(), 0, panels); },
+        [&] { wt::f32_winograd_f4x4_3x3_input_nhwc_simd128(g, in.data(), v.data(), 0, tiles); },
+        [&] {
+          for (size_t pos = 0; pos < p36; ++pos) {
+            const wt::GemmProblem p{tiles, ch, ch, v.data() + pos * tiles * ch, ch, m.data() + pos * tiles * ch, ch};
+            wt::run_gemm_on_this_thread(p, wt::PanelB(u.data() + pos * panels * 8 * ch, ch), pool);
+          }
+        },
+        [&] {
+          wt::f32_winograd_f4x4_3x3_output_nhwc_simd128(g, m.data(), nullptr, nullptr, wt::F32MinMax{}, out.data(), 0,
+                                                        tiles);
+        }};
+    print_phases("nhwc", ch, side, nhwc);
   }
 }
 #endif
+
+// Depthwise 3x3 convolutions at MobileNetV2's shapes, both layouts (GFLOP/s of 2 * 9 per output).
+void depthwise_layouts(wt::ThreadPool& pool) {
+  const size_t shapes[][3] = {{112, 32, 1}, {56, 144, 1}, {28, 192, 1}, {14, 576, 1}, {112, 96, 2}, {28, 192, 2}};
+  for (const auto& shape : shapes) {
+    const size_t side = shape[0], ch = shape[1], s = shape[2], out = (side - 1) / s + 1;
+    const wt::Conv2dGeometry g{1, ch, side, side, ch, out, out, 3, 3, s, s, 1, 1, 1, 1, ch};
+    std::vector<float> in(ch * side * side, 0.5f), w(ch * 9, 0.25f), bias(ch, 0.f), y(ch * out * out);
+    float* scratch = pool.thread_scratch();
+    const size_t scratch_floats = wt::ThreadPool::kScratchBytes / sizeof(float);
+    const std::function<void()> nchw = [&] {
+      wt::f32_dwconv2d_nchw_simd128(g, in.data(), w.data(), bias.data(), wt::F32MinMax{}, y.data(), 0, ch, scratch,
+                                    scratch_floats);
+    };
+    const std::function<void()> nhwc = [&] {
+      wt::f32_dwconv2d_nhwc_simd128(g, in.data(), w.data(), bias.data(), wt::F32MinMax{}, y.data(), 0, out, scratch,
+                                    scratch_floats);
+    };
+    const double flops = 2.0 * 9 * ch * out * out;
+    double t[2];
+    int i = 0;
+    for (const auto* f : {&nchw, &nhwc}) {
+      for (int r = 0; r < 30; ++r) (*f)();
+      t[i++] = fastest_seconds(*f, 15);
+    }
+    std::printf("depthwise 3x3 s%zu %3zux%3zux%3zu  nchw %6.1f GFLOP/s  nhwc %6.1f GFLOP/s\n", s, ch, side, side,
+                flops / t[0] / 1e9, flops / t[1] / 1e9);
+  }
+}
 
 }  // namespace
 
@@ -154,8 +203,8 @@ int main() {
                     }});
   };
   // Then MobileNetV2's 1x1 convolutions: few input channels (K = 16, 24) or few output ones.
-  const size_t packed_shapes[][3] = {{64, 64, 64},     {256, 256, 256},  {512, 512, 512},
-                                     {64, 3136, 576},  {128, 784, 1152}, {512, 49, 4608},
+  const size_t packed_shapes[][3] = {{64, 64, 64},    {256, 256, 256},  {512, 512, 512},
+                                     {64, 3136, 576}, {128, 784, 1152}, {512, 49, 4608},
                                      {96, 12544, 16}, {144, 3136, 24},  {24, 3136, 144}};
   for (const auto& [m, n, kk] : packed_shapes) {
     gemm_row("run_gemm      ", m, n, kk, std::make_unique<wt::DenseB>(buffer(kk * n, 0.25f), 1, n, n),
@@ -178,6 +227,7 @@ int main() {
     std::printf("%s %7.1f GFLOP/s  %5.1f%% of peak\n", rows[i].label.c_str(), gflops, 100 * gflops / peak);
   }
   winograd_phases(pool);
+  depthwise_layouts(pool);
   g_sink = c[0] + g_sink;
 #else
   std::printf("this build has no SIMD128 kernels\n");

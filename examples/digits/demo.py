@@ -89,7 +89,7 @@ def main():
     model_path = Path(tempfile.mkdtemp()) / "digits.wtm"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        report = export_to_wasm(model, model_path, torch.from_numpy(x_test[:1]), memory_layout="nchw")
+        report = export_to_wasm(model, model_path, torch.from_numpy(x_test[:1]))
     print(report)
 
     torch_pred, torch_times = pytorch_run(model, x_test)

@@ -109,7 +109,8 @@ def main(argv=None) -> int:
     p.add_argument("output")
     p.add_argument("--input-shape", action="append", required=True, help="comma-separated; repeat per input")
     p.add_argument("--level", default="O2", choices=["O0", "O1", "O2", "O3"])
-    p.add_argument("--memory-layout", default="nchw", choices=["nchw", "nhwc"])
+    p.add_argument("--memory-layout", default="nhwc", choices=["nchw", "nhwc"],
+                   help="the layout convolutional networks compute in (default: nhwc)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(fn=cmd_export)
     p = sub.add_parser("run", help="run a model file on .npy/.npz inputs")

@@ -10,12 +10,9 @@ import torch
 
 from . import __version__
 from .capture import capture
-from .optimize import optimize_graph
+from .optimize import LAYOUTS, optimize_graph
 from .serialize import serialize
 from .verify import verify_export
-
-_LAYOUTS = ("nchw", "nhwc")
-
 
 @dataclasses.dataclass
 class ExportReport:
@@ -47,28 +44,29 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
     and writes the model file. Shapes are static: the file runs inputs of the example's shapes.
 
     use_simd / use_threads are recorded in the file as the exporter's preference; the JavaScript
-    loader chooses the variant the platform supports. memory_layout="nhwc" is accepted, but the
-    runtime computes in NCHW until its NHWC kernels land; the report says which layout is used.
+    loader chooses the variant the platform supports. memory_layout="nhwc" (the default) runs
+    convolutions, pooling and the elementwise ops between them channels-last; inputs and outputs
+    keep PyTorch's NCHW either way. The report says which layout the file computes in ("nchw" when
+    the model has nothing to run channels-last).
 
     verify (default on) runs the written file through the real runtime (`verify_engine`: "native",
     "node" or "chromium") on the example input; the report carries max abs/rel error per output, and
     beyond tolerance it raises VerificationError naming the first op whose output diverges.
     """
     started = time.perf_counter()
-    if memory_layout not in _LAYOUTS:
-        raise ValueError(f"memory_layout must be one of {_LAYOUTS}, got {memory_layout!r}")
-    if memory_layout == "nhwc":
-        warnings.warn("memory_layout='nhwc' is not implemented yet: the model is exported in NCHW", stacklevel=2)
+    if memory_layout not in LAYOUTS:
+        raise ValueError(f"memory_layout must be one of {LAYOUTS}, got {memory_layout!r}")
     inputs = tuple(example_input) if isinstance(example_input, (tuple, list)) else (example_input,)
     if model.training:
         warnings.warn("exporting a model in training mode: call model.eval() first for inference behaviour",
                       stacklevel=2)
 
     graph = capture(model, inputs)
-    passes = optimize_graph(graph, optimization_level)
+    passes = optimize_graph(graph, optimization_level, memory_layout)
+    layout = "nhwc" if "to_nhwc" in passes else "nchw"
     graph.metadata.update({
         "producer_version": __version__, "torch_version": torch.__version__, "optimization_level": optimization_level,
-        "memory_layout": "nchw", "requested_memory_layout": memory_layout,
+        "memory_layout": layout, "requested_memory_layout": memory_layout,
         "use_simd": str(bool(use_simd)).lower(), "use_threads": str(bool(use_threads)).lower(),
     })
     data = serialize(graph, align_tensors=align_tensors, producer=f"wasm-torch {__version__}")
@@ -78,5 +76,5 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
         output_path=str(output_path), ops=graph.op_counts(),
         parameter_bytes=sum(t.data.nbytes for t in graph.tensors() if t.is_constant),
         file_bytes=len(data), export_seconds=time.perf_counter() - started,
-        optimization_level=optimization_level, passes_applied=passes, memory_layout="nchw",
+        optimization_level=optimization_level, passes_applied=passes, memory_layout=layout,
         inputs=[repr(t) for t in graph.inputs], outputs=[repr(t) for t in graph.outputs], verification=verification)

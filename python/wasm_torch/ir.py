@@ -20,6 +20,7 @@ class Tensor:
     dtype: int                      # DTYPE_CODES value
     shape: tuple
     data: Optional[np.ndarray] = None  # set for constants (weights)
+    nhwc: bool = False              # a 4-d image stored channels last: shape is [N, H, W, C]
 
     @property
     def is_constant(self) -> bool:

@@ -109,4 +109,6 @@ def _reference(eager, node, k, tensor):
         value = eager.get(node.outputs[0].name)
     if isinstance(value, (tuple, list)):
         value = value[k] if k < len(value) else None
-    return value if isinstance(value, torch.Tensor) else None
+    if not isinstance(value, torch.Tensor):
+        return None
+    return value.permute(0, 2, 3, 1) if tensor.nhwc and value.dim() == 4 else value

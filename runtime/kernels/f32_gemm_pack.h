@@ -20,4 +20,12 @@ void f32_pack_b_dense(const float* b, size_t stride_n, size_t stride_k, const F3
 // column n = (oy, ox); `input` points at the group's first input channel. No im2col buffer exists.
 void f32_pack_b_im2col_nchw(const Conv2dGeometry& g, const float* input, const F32PackBlock& block, float* panels);
 
+// Rows [r0, r1) x columns [k0, k0 + kc) of the implicit im2col matrix of one image and group of an
+// NHWC convolution into `block` (kc floats a row): row = output pixel (oy, ox), column k = (ky, kx,
+// c) over the group's channels, so each tap is a run of channels copied whole (and a row of taps
+// one run, when the group has every channel and dilation is 1). `input` points at the group's
+// first channel of the image's first pixel; pixels are g.in_channels floats apart.
+void f32_pack_a_im2col_nhwc(const Conv2dGeometry& g, const float* input, size_t r0, size_t r1, size_t k0, size_t kc,
+                            float* block);
+
 }  // namespace wt

@@ -8,7 +8,9 @@ namespace wt {
 namespace {
 
 // Where column j (0-based within the block) of packed row kk goes.
-inline size_t panel_index(size_t kk, size_t j, size_t kc) { return (j / kGemmNr) * kc * kGemmNr + kk * kGemmNr + j % kGemmNr; }
+inline size_t panel_index(size_t kk, size_t j, size_t kc) {
+  return (j / kGemmNr) * kc * kGemmNr + kk * kGemmNr + j % kGemmNr;
+}
 
 // Zeroes the columns of the last panel past nc, so full tiles can run over it.
 void zero_panel_tail(const F32PackBlock& blk, float* panels) {
@@ -25,7 +27,8 @@ void f32_pack_b_dense(const float* b, size_t stride_n, size_t stride_k, const F3
     const float* row = b + (blk.k0 + kk) * stride_k + blk.n0 * stride_n;
     size_t j = 0;
     if (stride_n == 1) {
-      for (; j + kGemmNr <= blk.nc; j += kGemmNr) std::memcpy(panels + panel_index(kk, j, blk.kc), row + j, sizeof(float) * kGemmNr);
+      for (; j + kGemmNr <= blk.nc; j += kGemmNr)
+        std::memcpy(panels + panel_index(kk, j, blk.kc), row + j, sizeof(float) * kGemmNr);
     }
     for (; j < blk.nc; ++j) panels[panel_index(kk, j, blk.kc)] = row[j * stride_n];
   }
@@ -80,6 +83,33 @@ void f32_pack_b_im2col_nchw(const Conv2dGeometry& g, const float* input, const F
     }
   }
   zero_panel_tail(blk, panels);
+}
+
+void f32_pack_a_im2col_nhwc(const Conv2dGeometry& g, const float* input, size_t r0, size_t r1, size_t k0, size_t kc,
+                            float* block) {
+  const size_t cin = g.in_channels / g.groups, k1 = k0 + kc;
+  // The taps of one kernel row are one run of memory when they hold every channel of their pixels.
+  const bool taps_adjacent = g.dilation_w == 1 && cin == g.in_channels;
+  for (size_t r = r0; r < r1; ++r, block += kc) {
+    const size_t oy = r / g.out_w, ox = r % g.out_w;
+    for (size_t k = k0; k < k1;) {
+      const size_t tap = k / cin, c = k % cin, ky = tap / g.kernel_w, kx = tap % g.kernel_w;
+      const size_t iy = oy * g.stride_h + ky * g.dilation_h - g.pad_top;  // wraps when in padding
+      const size_t ix = ox * g.stride_w + kx * g.dilation_w - g.pad_left;
+      float* dst = block + (k - k0);
+      if (iy >= g.in_h || ix >= g.in_w) {
+        const size_t n = std::min(cin - c, k1 - k);
+        std::fill(dst, dst + n, 0.f);
+        k += n;
+        continue;
+      }
+      size_t taps = 1;
+      while (taps_adjacent && kx + taps < g.kernel_w && ix + taps < g.in_w) ++taps;
+      const size_t n = std::min(taps * cin - c, k1 - k);
+      std::memcpy(dst, input + (iy * g.in_w + ix) * g.in_channels + c, n * sizeof(float));
+      k += n;
+    }
+  }
 }
 
 }  // namespace wt

@@ -1,6 +1,7 @@
-// 2-D pooling over NCHW planes (a plane = one (batch, channel) image).
+// 2-D pooling over NCHW planes (a plane = one (batch, channel) image) or NHWC rows.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 
 namespace wt {
@@ -15,6 +16,30 @@ struct Pool2dGeometry {
   size_t divisor_override;  // avg only: 0 = none
 };
 
+// The input window of avg pooling's output (oy, ox) (no dilation), clipped to the input, and what
+// its sum is divided by: divisor_override, or the window clipped to input + padding
+// (count_include_pad), or to the input alone.
+struct AvgWindow {
+  size_t y0, y1, x0, x1;
+  size_t divisor;
+};
+
+inline AvgWindow avg_window(const Pool2dGeometry& g, size_t oy, size_t ox) {
+  const long sy = static_cast<long>(oy * g.stride_h) - static_cast<long>(g.pad_top);
+  const long sx = static_cast<long>(ox * g.stride_w) - static_cast<long>(g.pad_left);
+  const long ey = std::min<long>(sy + static_cast<long>(g.kernel_h), static_cast<long>(g.in_h + g.pad_top));
+  const long ex = std::min<long>(sx + static_cast<long>(g.kernel_w), static_cast<long>(g.in_w + g.pad_left));
+  AvgWindow w;
+  w.y0 = static_cast<size_t>(std::max<long>(sy, 0));
+  w.x0 = static_cast<size_t>(std::max<long>(sx, 0));
+  w.y1 = static_cast<size_t>(std::min<long>(ey, static_cast<long>(g.in_h)));
+  w.x1 = static_cast<size_t>(std::min<long>(ex, static_cast<long>(g.in_w)));
+  w.divisor = g.divisor_override    ? g.divisor_override
+              : g.count_include_pad ? static_cast<size_t>((ey - sy) * (ex - sx))
+                                    : (w.y1 - w.y0) * (w.x1 - w.x0);
+  return w;
+}
+
 void f32_maxpool2d_nchw_scalar(const Pool2dGeometry& g, const float* input, float* output, size_t plane_begin,
                                size_t plane_end);
 // Dilation 1 and rows of at most kMaxPoolRow floats (a stack buffer holds one), any stride/padding.
@@ -24,6 +49,16 @@ void f32_maxpool2d_nchw_simd128(const Pool2dGeometry& g, const float* input, flo
                                 size_t plane_end);
 void f32_avgpool2d_nchw_scalar(const Pool2dGeometry& g, const float* input, float* output, size_t plane_begin,
                                size_t plane_end);
+// NHWC: input [N, H, W, channels]; output rows [row_begin, row_end) of all images (row = n * out_h
+// + oy), every pixel and channel. Any window, stride, padding and (max) dilation.
+void f32_maxpool2d_nhwc_scalar(const Pool2dGeometry& g, size_t channels, const float* input, float* output,
+                               size_t row_begin, size_t row_end);
+void f32_maxpool2d_nhwc_simd128(const Pool2dGeometry& g, size_t channels, const float* input, float* output,
+                                size_t row_begin, size_t row_end);
+void f32_avgpool2d_nhwc_scalar(const Pool2dGeometry& g, size_t channels, const float* input, float* output,
+                               size_t row_begin, size_t row_end);
+void f32_avgpool2d_nhwc_simd128(const Pool2dGeometry& g, size_t channels, const float* input, float* output,
+                                size_t row_begin, size_t row_end);
 // PyTorch's adaptive windows: rows [floor(i*H/oh), ceil((i+1)*H/oh)), likewise columns.
 void f32_adaptive_maxpool2d_nchw_scalar(size_t in_h, size_t in_w, size_t out_h, size_t out_w, const float* input,
                                         float* output, size_t plane_begin, size_t plane_end);

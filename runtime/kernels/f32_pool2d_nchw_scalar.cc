@@ -4,29 +4,6 @@
 #include "kernels/f32_pool2d.h"
 
 namespace wt {
-namespace {
-
-struct Window {
-  size_t y0, y1, x0, x1;  // clipped to the input
-  size_t padded_area;     // window clipped to input + padding (for count_include_pad)
-};
-
-// The window of output (oy, ox) without dilation, as avg pooling uses it.
-Window avg_window(const Pool2dGeometry& g, size_t oy, size_t ox) {
-  const long sy = static_cast<long>(oy * g.stride_h) - static_cast<long>(g.pad_top);
-  const long sx = static_cast<long>(ox * g.stride_w) - static_cast<long>(g.pad_left);
-  const long ey = std::min<long>(sy + static_cast<long>(g.kernel_h), static_cast<long>(g.in_h + g.pad_top));
-  const long ex = std::min<long>(sx + static_cast<long>(g.kernel_w), static_cast<long>(g.in_w + g.pad_left));
-  Window w;
-  w.padded_area = static_cast<size_t>((ey - sy) * (ex - sx));
-  w.y0 = static_cast<size_t>(std::max<long>(sy, 0));
-  w.x0 = static_cast<size_t>(std::max<long>(sx, 0));
-  w.y1 = static_cast<size_t>(std::min<long>(ey, static_cast<long>(g.in_h)));
-  w.x1 = static_cast<size_t>(std::min<long>(ex, static_cast<long>(g.in_w)));
-  return w;
-}
-
-}  // namespace
 
 void f32_maxpool2d_nchw_scalar(const Pool2dGeometry& g, const float* input, float* output, size_t plane_begin,
                                size_t plane_end) {
@@ -59,15 +36,12 @@ void f32_avgpool2d_nchw_scalar(const Pool2dGeometry& g, const float* input, floa
     float* out = output + p * g.out_h * g.out_w;
     for (size_t oy = 0; oy < g.out_h; ++oy) {
       for (size_t ox = 0; ox < g.out_w; ++ox) {
-        const Window w = avg_window(g, oy, ox);
+        const AvgWindow w = avg_window(g, oy, ox);
         float sum = 0;
         for (size_t y = w.y0; y < w.y1; ++y) {
           for (size_t x = w.x0; x < w.x1; ++x) sum += in[y * g.in_w + x];
         }
-        const size_t count = g.divisor_override    ? g.divisor_override
-                             : g.count_include_pad ? w.padded_area
-                                                   : (w.y1 - w.y0) * (w.x1 - w.x0);
-        out[oy * g.out_w + ox] = count ? sum / static_cast<float>(count) : 0.f;
+        out[oy * g.out_w + ox] = w.divisor ? sum / static_cast<float>(w.divisor) : 0.f;
       }
     }
   }

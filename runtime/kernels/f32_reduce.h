@@ -20,4 +20,14 @@ struct ReduceGeometry {
 
 void f32_reduce_scalar(const ReduceGeometry& g, const float* x, float* y, size_t out_begin, size_t out_end);
 
+// A reduction over the middle axis of x viewed as [outer, rows, inner] (NHWC global pooling:
+// [N, H*W, C]): y[a][b] = op over r of x[a][r][b], outputs [out_begin, out_end) of y's flat
+// [outer, inner]. kSum, kMean, kMax and kMin (NaN propagates). The SIMD kernel runs across b.
+struct ReduceRows {
+  size_t outer, rows, inner;
+  ReduceOp op;
+};
+void f32_reduce_rows_scalar(const ReduceRows& g, const float* x, float* y, size_t out_begin, size_t out_end);
+void f32_reduce_rows_simd128(const ReduceRows& g, const float* x, float* y, size_t out_begin, size_t out_end);
+
 }  // namespace wt

@@ -57,4 +57,12 @@ void f32_reduce_scalar(const ReduceGeometry& g, const float* x, float* y, size_t
   }
 }
 
+void f32_reduce_rows_scalar(const ReduceRows& g, const float* x, float* y, size_t out_begin, size_t out_end) {
+  const ReduceGeometry one{{}, {}, g.op, 0.0, false};
+  for (size_t o = out_begin; o < out_end; ++o) {
+    const float* base = x + (o / g.inner) * g.rows * g.inner + o % g.inner;
+    y[o] = reduce_one(one, base, g.rows, [&g](size_t r) { return r * g.inner; });
+  }
+}
+
 }  // namespace wt

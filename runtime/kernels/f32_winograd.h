@@ -13,7 +13,7 @@
 
 namespace wt {
 
-constexpr size_t kWinogradTile = 4;       // output pixels per tile side
+constexpr size_t kWinogradTile = 4;        // output pixels per tile side
 constexpr size_t kWinogradPositions = 36;  // 6x6 transformed positions
 
 // Output tiles across, down, and in all (partial tiles at the right and bottom edges count).
@@ -52,5 +52,29 @@ void f32_winograd_f4x4_3x3_output_nchw_simd128(const Conv2dGeometry& g, const fl
 using F32WinogradOutputFn = void (*)(const Conv2dGeometry&, const float*, const float*, const float*, F32MinMax, float*,
                                      size_t, size_t);
 F32WinogradOutputFn best_f32_winograd_f4x4_3x3_output();
+
+// NHWC: the same three phases with channels innermost, so every transform runs across channels
+// (the *_simd128 kernels run the scalar ones in builds without SIMD).
+// The weights come as the exporter's NHWC conv panels P[ceil(Cout/8)][9 * Cin][8] (row = (ky, kx, c))
+// and become per-position GEMM panels U[36][ceil(Cout/8)][Cin][8], panels [panel_begin, panel_end).
+void f32_winograd_f4x4_3x3_weights_panels_scalar(size_t in_channels, size_t out_channels, const float* panels, float* u,
+                                                 size_t panel_begin, size_t panel_end);
+void f32_winograd_f4x4_3x3_weights_panels_simd128(size_t in_channels, size_t out_channels, const float* panels,
+                                                  float* u, size_t panel_begin, size_t panel_end);
+
+// V[pos][tile][c] for tiles [tile_begin, tile_end) of one NHWC image.
+void f32_winograd_f4x4_3x3_input_nhwc_scalar(const Conv2dGeometry& g, const float* image, float* v, size_t tile_begin,
+                                             size_t tile_end);
+void f32_winograd_f4x4_3x3_input_nhwc_simd128(const Conv2dGeometry& g, const float* image, float* v, size_t tile_begin,
+                                              size_t tile_end);
+
+// The output pixels of tiles [tile_begin, tile_end) from M[pos][tile][o]: clamp(A^T M A + bias +
+// residual), bias and residual as in the NCHW form.
+void f32_winograd_f4x4_3x3_output_nhwc_scalar(const Conv2dGeometry& g, const float* m, const float* bias,
+                                              const float* residual, F32MinMax minmax, float* output, size_t tile_begin,
+                                              size_t tile_end);
+void f32_winograd_f4x4_3x3_output_nhwc_simd128(const Conv2dGeometry& g, const float* m, const float* bias,
+                                               const float* residual, F32MinMax minmax, float* output,
+                                               size_t tile_begin, size_t tile_end);
 
 }  // namespace wt

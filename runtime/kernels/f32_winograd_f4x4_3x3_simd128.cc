@@ -10,14 +10,6 @@ namespace wt {
 
 namespace {
 
-// Four float lanes with the arithmetic the shared transforms use.
-struct F32x4 {
-  v128_t v;
-  F32x4 operator+(F32x4 o) const { return {wasm_f32x4_add(v, o.v)}; }
-  F32x4 operator-(F32x4 o) const { return {wasm_f32x4_sub(v, o.v)}; }
-  F32x4 operator*(float s) const { return {wasm_f32x4_mul(v, wasm_f32x4_splat(s))}; }
-};
-
 // Lanes j of the result are column c of row j: [v0[c], v1[c], v2[c], v3[c]] for c = 0..3.
 inline void transpose_4x4(v128_t v0, v128_t v1, v128_t v2, v128_t v3, F32x4* out) {
   const v128_t t0 = wasm_i32x4_shuffle(v0, v1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(v0, v1, 2, 6, 3, 7);

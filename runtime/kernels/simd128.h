@@ -56,6 +56,17 @@ inline v128_t wt_v128_opaque(v128_t v) {
   return v;
 }
 
+// Four float lanes with the arithmetic that code written over a value type (float or F32x4)
+// uses: the Winograd transforms.
+namespace wt {
+struct F32x4 {
+  v128_t v;
+  F32x4 operator+(F32x4 o) const { return {wasm_f32x4_add(v, o.v)}; }
+  F32x4 operator-(F32x4 o) const { return {wasm_f32x4_sub(v, o.v)}; }
+  F32x4 operator*(float s) const { return {wasm_f32x4_mul(v, wasm_f32x4_splat(s))}; }
+};
+}  // namespace wt
+
 // The sum of the four lanes (pairwise).
 inline float wt_f32x4_sum(v128_t v) {
   return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) +

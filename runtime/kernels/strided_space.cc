@@ -26,4 +26,20 @@ size_t StridedSpace::offset(size_t flat) const {
   return off;
 }
 
+StridedSpace StridedSpace::coalesced() const {
+  StridedSpace out;
+  for (int i = 0; i < rank; ++i) {
+    if (size[i] == 1) continue;
+    const int last = out.rank - 1;
+    if (last >= 0 && out.stride[last] == stride[i] * size[i]) {
+      out.size[last] *= size[i];
+      out.stride[last] = stride[i];
+      continue;
+    }
+    out.size[out.rank] = size[i];
+    out.stride[out.rank++] = stride[i];
+  }
+  return out;
+}
+
 }  // namespace wt

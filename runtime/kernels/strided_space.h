@@ -14,6 +14,9 @@ struct StridedSpace {
   size_t count() const;
   size_t offset(size_t flat) const;  // element offset of the flat-th index (row-major)
   bool is_contiguous() const;        // offset(flat) == flat for every index
+  // The same walk over the fewest dims: size-1 dims dropped, a dim merged into the one before it
+  // where that one's stride continues it.
+  StridedSpace coalesced() const;
 };
 
 }  // namespace wt

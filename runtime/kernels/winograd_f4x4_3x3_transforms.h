@@ -1,5 +1,5 @@
 // The three 1-D transforms of Winograd F(4x4, 3x3), applied along rows and then columns. Written
-// once over a value type T: float in the scalar kernels, four lanes (simd::F32x4) in SIMD128 ones.
+// once over a value type T: float in the scalar kernels, four lanes (F32x4, simd128.h) in SIMD128 ones.
 #pragma once
 
 #include <cstddef>
@@ -48,7 +48,7 @@ inline void weight_transform_3(const T* g, size_t s, T* u, size_t us) {
 template <typename T>
 inline void weight_tile(const T* g, T* r) {
   T t[kIn * 3];
-  for (size_t x = 0; x < 3; ++x) weight_transform_3(g + x, 3, t + x, 3);               // G g: 6x3
+  for (size_t x = 0; x < 3; ++x) weight_transform_3(g + x, 3, t + x, 3);              // G g: 6x3
   for (size_t y = 0; y < kIn; ++y) weight_transform_3(t + y * 3, 1, r + y * kIn, 1);  // (G g) G^T: 6x6
 }
 

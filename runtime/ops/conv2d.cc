@@ -1,27 +1,18 @@
 // conv2d over NCHW: x [N, C, H, W], W [O, C/groups, kh, kw], b [O], residual [N, O, OH, OW];
-// optional fused activation.
+// optional fused activation. Attribute layout = "nhwc" takes the NHWC form (conv2d_nhwc.cc).
+#include "ops/conv2d.h"
+
 #include <algorithm>
 
-#include "kernels/f32_conv2d.h"
 #include "kernels/f32_dwconv2d.h"
 #include "kernels/f32_winograd.h"
 #include "ops/conv_geometry.h"
-#include "ops/fused_activation.h"
 #include "ops/gemm.h"
 
 namespace wt {
 namespace {
 
-// conv2d(x, w, b, residual) = conv2d(x, w, b) + residual (the O2 pass fuse_residual_add); the
-// fused activation applies to the sum.
-constexpr size_t kResidualInput = 3;
-
-// The residual into the output, unless the planner already put them in one buffer.
-void copy_residual(const RunContext& ctx, size_t n) {
-  const float* residual = ctx.in_f32(kResidualInput);
-  float* out = ctx.out_f32(0);
-  if (residual != out) std::copy(residual, residual + n, out);
-}
+constexpr size_t kResidualInput = kConvResidualInput;
 
 // Depthwise convolutions (one input channel per group) have no reduction worth a GEMM: they run
 // a direct kernel over output planes (SIMD128 across output columns where the build has it).
@@ -37,7 +28,8 @@ class DirectConv2dKernel final : public OpKernel {
         f32_dwconv2d_nchw_simd128(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), act_.minmax, ctx.out_f32(0), begin,
                                   end, ctx.pool->thread_scratch(), ThreadPool::kScratchBytes / sizeof(float));
       } else {
-        f32_conv2d_nchw_scalar(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), act_.minmax, ctx.out_f32(0), begin, end);
+        f32_conv2d_nchw_scalar(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), act_.minmax, ctx.out_f32(0), begin,
+                               end);
       }
       act_.apply(ctx.out_f32(0) + begin * g_.out_h * g_.out_w, (end - begin) * g_.out_h * g_.out_w);
     });
@@ -62,17 +54,14 @@ class GemmConv2dKernel final : public OpKernel {
   void run(const RunContext& ctx) const override {
     const size_t cin_g = g_.in_channels / g_.groups, cout_g = g_.out_channels / g_.groups;
     // With a residual the GEMM accumulates onto it, in place when the planner gave both one buffer.
-    if (residual_) copy_residual(ctx, g_.batch * g_.out_channels * out_size());
+    if (residual_) copy_conv_residual(ctx, g_.batch * g_.out_channels * out_size());
     for (size_t n = 0; n < g_.batch; ++n) {
       for (size_t group = 0; group < g_.groups; ++group) {
         const float* in = ctx.in_f32(0) + (n * g_.in_channels + group * cin_g) * g_.in_h * g_.in_w;
         const float* bias = ctx.in_f32(2);
-        GemmProblem p{cout_g,
-                      out_size(),
-                      rows(),
-                      ctx.in_f32(1) + group * cout_g * rows(),
-                      rows(),
-                      ctx.out_f32(0) + (n * g_.out_channels + group * cout_g) * out_size(),
+        GemmProblem p{cout_g,    out_size(),
+                      rows(),    ctx.in_f32(1) + group * cout_g * rows(),
+                      rows(),    ctx.out_f32(0) + (n * g_.out_channels + group * cout_g) * out_size(),
                       out_size()};
         p.row_bias = bias ? bias + group * cout_g : nullptr;
         p.minmax = act_.minmax;
@@ -114,12 +103,6 @@ class WinogradConv2dKernel final : public OpKernel {
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
   size_t in_place_input() const override { return kResidualInput; }
 
-  static bool applies(const Conv2dGeometry& g) {
-    return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
-           g.dilation_w == 1 && g.groups == 1 && g.in_channels >= kMinChannels && g.out_channels >= kMinChannels &&
-           winograd_tiles(g) >= kMinTiles;
-  }
-
   size_t workspace_bytes() const override {
     return kWinogradPositions * (g_.out_channels * g_.in_channels + (g_.in_channels + g_.out_channels) * tiles_) *
            sizeof(float);
@@ -130,16 +113,16 @@ class WinogradConv2dKernel final : public OpKernel {
     float* u = static_cast<float*>(ctx.workspace);
     float* v = u + kWinogradPositions * cout * cin;
     float* m = v + kWinogradPositions * cin * tiles_;
-    ctx.pool->parallelize(cout, 1, [&](size_t b, size_t e) {
-      best_f32_winograd_f4x4_3x3_weights()(cin, ctx.in_f32(1), u, b, e);
-    });
+    ctx.pool->parallelize(
+        cout, 1, [&](size_t b, size_t e) { best_f32_winograd_f4x4_3x3_weights()(cin, ctx.in_f32(1), u, b, e); });
     for (size_t n = 0; n < g_.batch; ++n) {
       const float* in = ctx.in_f32(0) + n * cin * g_.in_h * g_.in_w;
       float* out = ctx.out_f32(0) + n * cout * g_.out_h * g_.out_w;
       ctx.pool->parallelize(cin, 1, [&](size_t b, size_t e) { best_f32_winograd_f4x4_3x3_input()(g_, in, v, b, e); });
       ctx.pool->parallelize(kWinogradPositions, 1, [&](size_t b, size_t e) {
         for (size_t pos = b; pos < e; ++pos) {
-          const GemmProblem p{cout, tiles_, cin, u + pos * cin, kWinogradPositions * cin, m + pos * cout * tiles_, tiles_};
+          const GemmProblem p{cout,  tiles_, cin, u + pos * cin, kWinogradPositions * cin, m + pos * cout * tiles_,
+                              tiles_};
           run_gemm_on_this_thread(p, DenseB(v + pos * cin * tiles_, 1, tiles_, tiles_), *ctx.pool);
         }
       });
@@ -152,29 +135,41 @@ class WinogradConv2dKernel final : public OpKernel {
   }
 
  private:
-  static constexpr size_t kMinChannels = 8;
-  static constexpr size_t kMinTiles = 16;  // 14x14 outputs and up (docs/PERFORMANCE.md)
-
   Conv2dGeometry g_;
   FusedActivation act_;
   bool residual_;
   size_t tiles_;
 };
 
-Result<std::unique_ptr<OpKernel>> prepare_conv2d(const PrepareContext& ctx) {
-  WT_ASSIGN_OR_RETURN(ConvAttributes c, read_conv_attributes(ctx, kResidualInput + 1));
-  const Shape& x = ctx.input(0)->shape;
+// The NCHW weight [O, C/groups, kh, kw].
+ConvWeight read_oihw_conv_weight(const PrepareContext& ctx) {
   const Shape& w = ctx.input(1)->shape;
+  return ConvWeight{w[0], w[1], w[2], w[3], false};
+}
+
+Result<std::unique_ptr<OpKernel>> prepare_conv2d(const PrepareContext& ctx) {
+  WT_ASSIGN_OR_RETURN(std::string layout, ctx.node.attributes.get_string("layout", "nchw"));
+  if (layout != "nchw" && layout != "nhwc") return ctx.error("layout must be 'nchw' or 'nhwc', got '" + layout + "'");
+  const bool nhwc = layout == "nhwc";
+  WT_ASSIGN_OR_RETURN(ConvAttributes c, read_conv_attributes(ctx, kResidualInput + 1, nhwc ? 3 : 4));
   const auto& [stride, padding, dilation, groups] = c;
-  if (x[1] % groups != 0 || w[0] % groups != 0 || w[1] * groups != x[1]) {
-    return ctx.error("groups=" + std::to_string(groups) + " does not fit input " + shape_to_string(x) + " and weight " +
-                     shape_to_string(w));
+  const Shape& x = ctx.input(0)->shape;
+  const int64_t channels = nhwc ? x[3] : x[1], in_h = nhwc ? x[1] : x[2], in_w = nhwc ? x[2] : x[3];
+  ConvWeight w = read_oihw_conv_weight(ctx);
+  if (nhwc) {
+    WT_ASSIGN_OR_RETURN(w, read_nhwc_conv_weight(ctx, channels, groups));
   }
-  WT_RETURN_IF_ERROR(check_conv_bias(ctx, w[0]));
-  WT_ASSIGN_OR_RETURN(int64_t out_h, conv_output_size(ctx, x[2], w[2], stride[0], padding[0], dilation[0], false));
-  WT_ASSIGN_OR_RETURN(int64_t out_w, conv_output_size(ctx, x[3], w[3], stride[1], padding[1], dilation[1], false));
+  if (channels % groups != 0 || w.out_channels % groups != 0 || w.in_per_group * groups != channels) {
+    return ctx.error("groups=" + std::to_string(groups) + " does not fit input " + shape_to_string(x) + " and weight " +
+                     shape_to_string(ctx.input(1)->shape));
+  }
+  WT_RETURN_IF_ERROR(check_conv_bias(ctx, w.out_channels));
+  WT_ASSIGN_OR_RETURN(int64_t out_h,
+                      conv_output_size(ctx, in_h, w.kernel_h, stride[0], padding[0], dilation[0], false));
+  WT_ASSIGN_OR_RETURN(int64_t out_w,
+                      conv_output_size(ctx, in_w, w.kernel_w, stride[1], padding[1], dilation[1], false));
   WT_ASSIGN_OR_RETURN(FusedActivation act, read_fused_activation(ctx));
-  const Shape out_shape = {x[0], w[0], out_h, out_w};
+  const Shape out_shape = nhwc ? Shape{x[0], out_h, out_w, w.out_channels} : Shape{x[0], w.out_channels, out_h, out_w};
   const bool residual = ctx.input(kResidualInput) != nullptr;
   if (residual) {
     WT_RETURN_IF_ERROR(ctx.expect_input(kResidualInput, DType::kFloat32, 4, 4));
@@ -187,19 +182,35 @@ Result<std::unique_ptr<OpKernel>> prepare_conv2d(const PrepareContext& ctx) {
   ctx.outputs->push_back({DType::kFloat32, out_shape});
 
   auto z = [](int64_t v) { return static_cast<size_t>(v); };
-  Conv2dGeometry g{z(x[0]),       z(x[1]),        z(x[2]),        z(x[3]),      z(w[0]),      z(out_h),
-                   z(out_w),      z(w[2]),        z(w[3]),        z(stride[0]), z(stride[1]), z(padding[0]),
-                   z(padding[1]), z(dilation[0]), z(dilation[1]), z(groups)};
+  const Conv2dGeometry g{z(x[0]),       z(channels),    z(in_h),        z(in_w),      z(w.out_channels), z(out_h),
+                         z(out_w),      z(w.kernel_h),  z(w.kernel_w),  z(stride[0]), z(stride[1]),      z(padding[0]),
+                         z(padding[1]), z(dilation[0]), z(dilation[1]), z(groups)};
+  if (nhwc) return make_conv2d_nhwc_kernel(g, act, residual, w.depthwise_hwc);
   if (g.in_channels == g.groups) return make_kernel(DirectConv2dKernel(g, act));
-  if (WinogradConv2dKernel::applies(g)) return make_kernel(WinogradConv2dKernel(g, act, residual));
+  if (winograd_applies(g)) return make_kernel(WinogradConv2dKernel(g, act, residual));
   return make_kernel(GemmConv2dKernel(g, act, residual));
 }
 
 }  // namespace
 
+bool winograd_applies(const Conv2dGeometry& g) {
+  constexpr size_t kMinChannels = 8;
+  constexpr size_t kMinTiles = 16;  // 14x14 outputs and up (docs/PERFORMANCE.md)
+  return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
+         g.dilation_w == 1 && g.groups == 1 && g.in_channels >= kMinChannels && g.out_channels >= kMinChannels &&
+         winograd_tiles(g) >= kMinTiles;
+}
+
+void copy_conv_residual(const RunContext& ctx, size_t n) {
+  const float* residual = ctx.in_f32(kConvResidualInput);
+  float* out = ctx.out_f32(0);
+  if (residual != out) std::copy(residual, residual + n, out);
+}
+
 extern const OpDef kConv2dOp = {
     "conv2d", prepare_conv2d, "float32",
     "NCHW; Winograd F(4x4,3x3) for 3x3 stride 1, else implicit-im2col GEMM (packed blocks, 4x8 SIMD128 tiles); "
-    "depthwise direct; fused activations; optional residual input 3 (groups = 1)"};
+    "depthwise direct; fused activations; optional residual input 3 (groups = 1). layout=nhwc: NHWC tensors, weights "
+    "as GEMM panels (weight_layout=panels8, out_channels, kernel_size) or depthwise [kh, kw, C] (hwc)"};
 
 }  // namespace wt

@@ -38,11 +38,19 @@ struct Task {
   size_t row_begin, row_end, n0, nc;
 };
 
+// The rows of A a TileRunner reads: `a` is A[row0][k0] with rows lda apart, in place or packed.
+struct ARows {
+  const float* a;
+  size_t lda, row0;
+  const float* at(size_t row) const { return a + (row - row0) * lda; }
+};
+
 class TileRunner {
  public:
-  TileRunner(const GemmProblem& p, const F32GemmOutput& out)
+  TileRunner(const GemmProblem& p, const F32GemmOutput& out, ARows a)
       : p_(p),
         out_(out),
+        a_(a),
         main_(best_f32_gemm_tile()),
         gemm_4x8_(best_f32_gemm_4x8()),
         gemm_4x8_panels_(best_f32_gemm_4x8_panels()),
@@ -51,53 +59,52 @@ class TileRunner {
         dot_(best_f32_gemm_dot()) {}
 
   // Rows [row_begin, row_end) x 8 columns from col (`cols` of them valid) over B rows at ldb.
-  void run_column_strip(size_t row_begin, size_t row_end, size_t k0, size_t kc, const float* b, size_t ldb,
-                        size_t col, size_t cols) const {
+  void run_column_strip(size_t row_begin, size_t row_end, size_t kc, const float* b, size_t ldb, size_t col,
+                        size_t cols) const {
     const GemmRowTiles split = gemm_row_tiles(row_end - row_begin, main_.rows);
     size_t i = row_begin;
-    for (size_t t = 0; t < split.main; ++t, i += main_.rows) tile(main_.rows, i, k0, kc, b, ldb, col, cols);
-    for (size_t t = 0; t < split.quads; ++t, i += kGemmMr) tile(kGemmMr, i, k0, kc, b, ldb, col, cols);
-    for (; i < row_end; ++i) tile(1, i, k0, kc, b, ldb, col, cols);
+    for (size_t t = 0; t < split.main; ++t, i += main_.rows) tile(main_.rows, i, kc, b, ldb, col, cols);
+    for (size_t t = 0; t < split.quads; ++t, i += kGemmMr) tile(kGemmMr, i, kc, b, ldb, col, cols);
+    for (; i < row_end; ++i) tile(1, i, kc, b, ldb, col, cols);
   }
 
   // Rows [row_begin, row_end) over `panels` full panels at a uniform stride (first at col): each
   // tile of rows takes all of them in one call.
-  void run_panel_strip(size_t row_begin, size_t row_end, size_t k0, size_t kc, const float* first, size_t stride,
-                       size_t panels, size_t col) const {
+  void run_panel_strip(size_t row_begin, size_t row_end, size_t kc, const float* first, size_t stride, size_t panels,
+                       size_t col) const {
     const GemmRowTiles split = gemm_row_tiles(row_end - row_begin, main_.rows);
     size_t i = row_begin;
     for (size_t t = 0; t < split.main; ++t, i += main_.rows)
-      panel_tiles(main_.panels_fn, i, k0, kc, first, stride, panels, col);
+      panel_tiles(main_.panels_fn, i, kc, first, stride, panels, col);
     for (size_t t = 0; t < split.quads; ++t, i += kGemmMr)
-      panel_tiles(gemm_4x8_panels_, i, k0, kc, first, stride, panels, col);
+      panel_tiles(gemm_4x8_panels_, i, kc, first, stride, panels, col);
     for (; i < row_end; ++i) {
-      for (size_t q = 0; q < panels; ++q) tile(1, i, k0, kc, first + q * stride, kGemmNr, col + q * kGemmNr, kGemmNr);
+      for (size_t q = 0; q < panels; ++q) tile(1, i, kc, first + q * stride, kGemmNr, col + q * kGemmNr, kGemmNr);
     }
   }
 
   // Rows [row_begin, row_end) over four full panels in place (panel q at first + q * stride, the
   // 32 columns from col): single rows take all four at once, so one broadcast of A feeds 8 updates.
-  void run_panel_quad(size_t row_begin, size_t row_end, size_t k0, size_t kc, const float* first, size_t stride,
+  void run_panel_quad(size_t row_begin, size_t row_end, size_t kc, const float* first, size_t stride,
                       size_t col) const {
     const GemmRowTiles split = gemm_row_tiles(row_end - row_begin, main_.rows);
     const size_t singles_begin = row_end - split.singles;
     for (size_t q = 0; q < 4; ++q) {
-      run_column_strip(row_begin, singles_begin, k0, kc, first + q * stride, kGemmNr, col + q * kGemmNr, kGemmNr);
+      run_column_strip(row_begin, singles_begin, kc, first + q * stride, kGemmNr, col + q * kGemmNr, kGemmNr);
     }
     for (size_t i = singles_begin; i < row_end; ++i) {
-      gemm_1x32_(kc, p_.a + i * p_.lda + k0, first, stride, p_.c + i * p_.ldc + col, output_at(i, col));
+      gemm_1x32_(kc, a_.at(i), first, stride, p_.c + i * p_.ldc + col, output_at(i, col));
     }
   }
 
   // The first `cols` columns of a panel (from col) for rows [row_begin, row_end), one dot product
   // per output over each column copied out contiguously (kc <= kKc: k blocks, never streaming).
-  void run_dot_columns(size_t row_begin, size_t row_end, size_t k0, size_t kc, const float* panel, size_t col,
-                       size_t cols) const {
+  void run_dot_columns(size_t row_begin, size_t row_end, size_t kc, const float* panel, size_t col, size_t cols) const {
     float column[kKc];
     for (size_t q = 0; q < cols; ++q) {
       for (size_t p = 0; p < kc; ++p) column[p] = panel[p * kGemmNr + q];
-      dot_(row_end - row_begin, kc, p_.a + row_begin * p_.lda + k0, p_.lda, column, p_.c + row_begin * p_.ldc + col + q,
-           p_.ldc, output_at(row_begin, col + q));
+      dot_(row_end - row_begin, kc, a_.at(row_begin), a_.lda, column, p_.c + row_begin * p_.ldc + col + q, p_.ldc,
+           output_at(row_begin, col + q));
     }
   }
 
@@ -110,14 +117,14 @@ class TileRunner {
     return out;
   }
 
-  void panel_tiles(F32GemmPanelsFn fn, size_t i, size_t k0, size_t kc, const float* first, size_t stride, size_t panels,
+  void panel_tiles(F32GemmPanelsFn fn, size_t i, size_t kc, const float* first, size_t stride, size_t panels,
                    size_t col) const {
-    fn(kc, p_.a + i * p_.lda + k0, p_.lda, first, stride, panels, p_.c + i * p_.ldc + col, p_.ldc, output_at(i, col));
+    fn(kc, a_.at(i), a_.lda, first, stride, panels, p_.c + i * p_.ldc + col, p_.ldc, output_at(i, col));
   }
 
-  void tile(size_t rows, size_t i, size_t k0, size_t kc, const float* b, size_t ldb, size_t col, size_t cols) const {
+  void tile(size_t rows, size_t i, size_t kc, const float* b, size_t ldb, size_t col, size_t cols) const {
     F32GemmOutput out = output_at(i, col);
-    const float* a = p_.a + i * p_.lda + k0;
+    const float* a = a_.at(i);
     float* c = p_.c + i * p_.ldc + col;
     if (cols == kGemmNr) {
       call(rows, kc, a, b, ldb, c, p_.ldc, out);
@@ -137,9 +144,9 @@ class TileRunner {
   void call(size_t rows, size_t kc, const float* a, const float* b, size_t ldb, float* c, size_t ldc,
             const F32GemmOutput& out) const {
     if (rows == main_.rows) {
-      main_.fn(kc, a, p_.lda, b, ldb, c, ldc, out);
+      main_.fn(kc, a, a_.lda, b, ldb, c, ldc, out);
     } else if (rows == kGemmMr) {
-      gemm_4x8_(kc, a, p_.lda, b, ldb, c, ldc, out);
+      gemm_4x8_(kc, a, a_.lda, b, ldb, c, ldc, out);
     } else {
       gemm_1x8_(kc, a, b, ldb, c, out);
     }
@@ -147,6 +154,7 @@ class TileRunner {
 
   const GemmProblem& p_;
   F32GemmOutput out_;
+  ARows a_;
   F32GemmTile main_;
   F32Gemm4x8Fn gemm_4x8_;
   F32GemmPanelsFn gemm_4x8_panels_;
@@ -167,12 +175,18 @@ T* shared_block(T* shared, size_t k, size_t n0, size_t nc, size_t k0) {
 // Blocks of equal depth (no short last block); k = 0 still makes one block, for the epilogue.
 size_t k_block_count(size_t k) { return std::max<size_t>(1, ceil_div(k, kKc)); }
 
+// Rows of A packed into the thread scratch at a time (k blocks of kc): up to kMc.
+size_t a_block_rows(size_t kc) {
+  return std::min(kMc, ThreadPool::kScratchBytes / sizeof(float) / std::max<size_t>(kc, 1));
+}
+
 // `prepacked`: all of B's k blocks for this task's columns, packed by the caller (or null).
 void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* scratch, const float* prepacked) {
   const bool in_panels = b.in_panels();
   const bool pack = !in_panels && (t.row_end - t.row_begin >= kMinRowsToPack || prepacked);
-  // k blocks keep a block of B in L2 for many rows of A; a few rows over panels stream B once.
-  const bool streaming = in_panels && t.row_end - t.row_begin < kMinRowsToPack;
+  // k blocks keep a block of B in L2 for many rows of A; a few rows over panels stream B once
+  // (when A is in place: a packed A block must fit the scratch).
+  const bool streaming = in_panels && !p.a_source && t.row_end - t.row_begin < kMinRowsToPack;
   const size_t k_blocks = streaming ? 1 : k_block_count(p.k), k_step = ceil_div(p.k, k_blocks);
   // Packed or in-place panels: full ones in strip calls, a narrow last one as dot products.
   const bool strips = (in_panels || pack) && !streaming;
@@ -183,20 +197,22 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
     out.accumulate = kb > 0 || p.accumulate;
     out.finish = kb + 1 == k_blocks;
     out.minmax = p.minmax;
-    const TileRunner runner(p, out);
     const float* block = prepacked ? shared_block(prepacked, p.k, t.n0, t.nc, k0) : scratch;
     if (pack && !prepacked) b.pack({k0, kc, t.n0, t.nc}, scratch);
     const size_t panel_stride = in_panels ? b.panel_stride() : kc * kGemmNr;
-    for (size_t r0 = t.row_begin; r0 < t.row_end; r0 += kMc) {
-      const size_t r1 = std::min(t.row_end, r0 + kMc);
+    const size_t row_block = p.a_source ? a_block_rows(kc) : kMc;
+    for (size_t r0 = t.row_begin; r0 < t.row_end; r0 += row_block) {
+      const size_t r1 = std::min(t.row_end, r0 + row_block);
+      if (p.a_source) p.a_source->pack(r0, r1, k0, kc, scratch);
+      const TileRunner runner(p, out, p.a_source ? ARows{scratch, kc, r0} : ARows{p.a + r0 * p.lda + k0, p.lda, r0});
       // Full panels from packing or in place: one strip call (the last, partial panel below).
       if (full_cols > 0) {
         const float* first = in_panels ? b.panel(k0, t.n0) : block;
-        runner.run_panel_strip(r0, r1, k0, kc, first, panel_stride, full_cols / kGemmNr, t.n0);
+        runner.run_panel_strip(r0, r1, kc, first, panel_stride, full_cols / kGemmNr, t.n0);
       }
       for (size_t j = full_cols; j < t.nc; j += kGemmNr) {
         if (streaming && j + kPanelQuadCols <= t.nc) {
-          runner.run_panel_quad(r0, r1, k0, kc, b.panel(k0, t.n0 + j), panel_stride, t.n0 + j);
+          runner.run_panel_quad(r0, r1, kc, b.panel(k0, t.n0 + j), panel_stride, t.n0 + j);
           j += kPanelQuadCols - kGemmNr;
           continue;
         }
@@ -211,10 +227,10 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
           ldb = kGemmNr;
         }
         if (strips && cols <= kDotMaxCols) {
-          runner.run_dot_columns(r0, r1, k0, kc, panel, t.n0 + j, cols);
+          runner.run_dot_columns(r0, r1, kc, panel, t.n0 + j, cols);
           continue;
         }
-        runner.run_column_strip(r0, r1, k0, kc, panel, ldb, t.n0 + j, cols);
+        runner.run_column_strip(r0, r1, kc, panel, ldb, t.n0 + j, cols);
       }
     }
   }
@@ -243,7 +259,7 @@ void gemv_columns(const GemmProblem& p, const float* b, size_t ldb, size_t n0, s
 
 // B in place when the problem is a GEMV (fewer rows than a tile and B readable unpacked), else null.
 const float* gemv_operand(const GemmProblem& p, const GemmBSource& b, size_t* ldb) {
-  return p.m < kGemmMr && !p.accumulate ? b.unpacked(0, 0, p.n, ldb) : nullptr;
+  return p.m < kGemmMr && !p.accumulate && !p.a_source ? b.unpacked(0, 0, p.n, ldb) : nullptr;
 }
 
 }  // namespace

@@ -60,7 +60,32 @@ class PanelB final : public GemmBSource {
 class Im2colB final : public GemmBSource {
  public:
   Im2colB(const Conv2dGeometry& g, const float* input) : g_(g), input_(input) {}
-  void pack(const F32PackBlock& block, float* panels) const override { f32_pack_b_im2col_nchw(g_, input_, block, panels); }
+  void pack(const F32PackBlock& block, float* panels) const override {
+    f32_pack_b_im2col_nchw(g_, input_, block, panels);
+  }
+
+ private:
+  const Conv2dGeometry& g_;
+  const float* input_;
+};
+
+// A's rows when A is not a matrix in memory: the implicit im2col matrix of an NHWC convolution
+// (row = output pixel, k = (ky, kx, channel)). The driver packs one block at a time into the
+// thread's scratch, which a B read in place (in_panels) leaves free.
+class GemmASource {
+ public:
+  virtual ~GemmASource() = default;
+  // Rows [r0, r1) x columns [k0, k0 + kc) of A into `block`, row after row (kc floats apart).
+  virtual void pack(size_t r0, size_t r1, size_t k0, size_t kc, float* block) const = 0;
+};
+
+class Im2colNhwcA final : public GemmASource {
+ public:
+  // `input`: the group's first channel of the image's first pixel.
+  Im2colNhwcA(const Conv2dGeometry& g, const float* input) : g_(g), input_(input) {}
+  void pack(size_t r0, size_t r1, size_t k0, size_t kc, float* block) const override {
+    f32_pack_a_im2col_nhwc(g_, input_, r0, r1, k0, kc, block);
+  }
 
  private:
   const Conv2dGeometry& g_;
@@ -69,7 +94,7 @@ class Im2colB final : public GemmBSource {
 
 struct GemmProblem {
   size_t m, n, k;
-  const float* a;
+  const float* a;  // rows lda apart; unused with a_source
   size_t lda;
   float* c;
   size_t ldc;
@@ -81,6 +106,8 @@ struct GemmProblem {
   // gemm_shared_pack_bytes() of scratch, or null: when B has a few column blocks (small n) and
   // the rows are split over threads, B is packed once here for all of them instead of once per task.
   float* shared_pack = nullptr;
+  // Where A's rows come from when they are not at `a`; B must then be in panels.
+  const GemmASource* a_source = nullptr;
 };
 
 size_t gemm_shared_pack_bytes(size_t n, size_t k);

@@ -1,4 +1,5 @@
-// max_pool2d, avg_pool2d and adaptive_avg_pool2d over [N, C, H, W] or [C, H, W].
+// max_pool2d, avg_pool2d and adaptive_avg_pool2d over [N, C, H, W] or [C, H, W]; max_pool2d and
+// avg_pool2d also over [N, H, W, C] (attribute layout = "nhwc").
 #include "kernels/f32_pool2d.h"
 #include "kernels/simd128.h"
 #include "ops/conv_geometry.h"
@@ -7,6 +8,7 @@ namespace wt {
 namespace {
 
 using PoolFn = void (*)(const Pool2dGeometry&, const float*, float*, size_t, size_t);
+using NhwcPoolFn = void (*)(const Pool2dGeometry&, size_t, const float*, float*, size_t, size_t);
 
 class Pool2dKernel final : public OpKernel {
  public:
@@ -22,6 +24,23 @@ class Pool2dKernel final : public OpKernel {
   size_t planes_;
 };
 
+// NHWC [N, H, W, C]: output rows over the pool, every pixel vectorized across channels.
+class NhwcPool2dKernel final : public OpKernel {
+ public:
+  NhwcPool2dKernel(NhwcPoolFn fn, Pool2dGeometry g, size_t rows, size_t channels)
+      : fn_(fn), g_(g), rows_(rows), channels_(channels) {}
+
+  void run(const RunContext& ctx) const override {
+    ctx.pool->parallelize(rows_, 1,
+                          [&](size_t b, size_t e) { fn_(g_, channels_, ctx.in_f32(0), ctx.out_f32(0), b, e); });
+  }
+
+ private:
+  NhwcPoolFn fn_;
+  Pool2dGeometry g_;
+  size_t rows_, channels_;
+};
+
 size_t planes_of(const Shape& x) { return static_cast<size_t>(numel(Shape(x.begin(), x.end() - 2))); }
 
 Shape with_spatial(const Shape& x, int64_t h, int64_t w) {
@@ -31,11 +50,18 @@ Shape with_spatial(const Shape& x, int64_t h, int64_t w) {
   return y;
 }
 
-Result<std::unique_ptr<OpKernel>> prepare_pool2d(const PrepareContext& ctx, PoolFn fn, bool is_max) {
-  WT_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
-  WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 3, 4));
-  const Shape& x = ctx.input(0)->shape;
+Result<std::unique_ptr<OpKernel>> prepare_pool2d(const PrepareContext& ctx, PoolFn fn, NhwcPoolFn nhwc_fn,
+                                                 bool is_max) {
   const Attributes& attrs = ctx.node.attributes;
+  WT_ASSIGN_OR_RETURN(std::string layout, attrs.get_string("layout", "nchw"));
+  if (layout != "nchw" && layout != "nhwc") return ctx.error("layout must be 'nchw' or 'nhwc', got '" + layout + "'");
+  const bool nhwc = layout == "nhwc";
+  WT_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
+  WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, nhwc ? 4 : 3, 4));
+  // NHWC pools over dims 1 and 2 of [N, H, W, C]; NCHW over the last two.
+  const Shape x =
+      nhwc ? Shape{ctx.input(0)->shape[0], ctx.input(0)->shape[3], ctx.input(0)->shape[1], ctx.input(0)->shape[2]}
+           : ctx.input(0)->shape;
   WT_ASSIGN_OR_RETURN(std::vector<int64_t> kernel, attrs.get_ints("kernel_size", 2));
   WT_ASSIGN_OR_RETURN(std::vector<int64_t> stride, attrs.get_ints("stride", 2));
   WT_ASSIGN_OR_RETURN(std::vector<int64_t> padding, attrs.get_ints("padding", 2));
@@ -58,22 +84,26 @@ Result<std::unique_ptr<OpKernel>> prepare_pool2d(const PrepareContext& ctx, Pool
       int64_t out_h, conv_output_size(ctx, x[rank - 2], kernel[0], stride[0], padding[0], dilation[0], ceil_mode != 0));
   WT_ASSIGN_OR_RETURN(
       int64_t out_w, conv_output_size(ctx, x[rank - 1], kernel[1], stride[1], padding[1], dilation[1], ceil_mode != 0));
-  ctx.outputs->push_back({DType::kFloat32, with_spatial(x, out_h, out_w)});
   auto z = [](int64_t v) { return static_cast<size_t>(v); };
   const Pool2dGeometry g{z(x[rank - 2]),         z(x[rank - 1]),     z(out_h),       z(out_w),
                          z(kernel[0]),           z(kernel[1]),       z(stride[0]),   z(stride[1]),
                          z(padding[0]),          z(padding[1]),      z(dilation[0]), z(dilation[1]),
                          count_include_pad != 0, z(divisor_override)};
+  if (nhwc) {
+    ctx.outputs->push_back({DType::kFloat32, {x[0], out_h, out_w, x[1]}});
+    return make_kernel(NhwcPool2dKernel(nhwc_fn, g, z(x[0] * out_h), z(x[1])));
+  }
+  ctx.outputs->push_back({DType::kFloat32, with_spatial(x, out_h, out_w)});
   if (is_max && f32_maxpool2d_simd128_supports(g)) fn = WT_SIMD128_KERNEL(f32_maxpool2d_nchw_simd128);
   return make_kernel(Pool2dKernel(fn, g, planes_of(x)));
 }
 
 Result<std::unique_ptr<OpKernel>> prepare_max_pool2d(const PrepareContext& ctx) {
-  return prepare_pool2d(ctx, f32_maxpool2d_nchw_scalar, true);
+  return prepare_pool2d(ctx, f32_maxpool2d_nchw_scalar, f32_maxpool2d_nhwc_simd128, true);
 }
 
 Result<std::unique_ptr<OpKernel>> prepare_avg_pool2d(const PrepareContext& ctx) {
-  return prepare_pool2d(ctx, f32_avgpool2d_nchw_scalar, false);
+  return prepare_pool2d(ctx, f32_avgpool2d_nchw_scalar, f32_avgpool2d_nhwc_simd128, false);
 }
 
 using AdaptivePoolFn = void (*)(size_t, size_t, size_t, size_t, const float*, float*, size_t, size_t);
@@ -121,9 +151,10 @@ Result<std::unique_ptr<OpKernel>> prepare_adaptive_max_pool2d(const PrepareConte
 extern const OpDef kAdaptiveMaxPool2dOp = {"adaptive_max_pool2d", prepare_adaptive_max_pool2d, "float32",
                                            "PyTorch's floor/ceil window boundaries; NaN propagates"};
 extern const OpDef kMaxPool2dOp = {"max_pool2d", prepare_max_pool2d, "float32",
-                                   "kernel, stride, padding, dilation, ceil_mode; NaN propagates"};
-extern const OpDef kAvgPool2dOp = {"avg_pool2d", prepare_avg_pool2d, "float32",
-                                   "kernel, stride, padding, ceil_mode, count_include_pad, divisor_override"};
+                                   "kernel, stride, padding, dilation, ceil_mode, layout (nchw/nhwc); NaN propagates"};
+extern const OpDef kAvgPool2dOp = {
+    "avg_pool2d", prepare_avg_pool2d, "float32",
+    "kernel, stride, padding, ceil_mode, count_include_pad, divisor_override, layout (nchw/nhwc)"};
 extern const OpDef kAdaptiveAvgPool2dOp = {"adaptive_avg_pool2d", prepare_adaptive_avg_pool2d, "float32",
                                            "PyTorch's floor/ceil window boundaries"};
 

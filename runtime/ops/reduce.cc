@@ -1,4 +1,6 @@
 // Reductions over attribute "dims" (empty = all), with "keepdim": sum, mean, amax, amin, var, std.
+#include <algorithm>
+
 #include "kernels/f32_reduce.h"
 #include "ops/op.h"
 
@@ -16,6 +18,36 @@ class ReduceKernel final : public OpKernel {
  private:
   ReduceGeometry g_;
 };
+
+// Reduced dims followed by kept ones, in one run: vectors across the kept inner dims.
+class ReduceRowsKernel final : public OpKernel {
+ public:
+  explicit ReduceRowsKernel(ReduceRows g) : g_(g) {}
+  void run(const RunContext& ctx) const override {
+    ctx.pool->parallelize(g_.outer * g_.inner, 64, [&](size_t b, size_t e) {
+      f32_reduce_rows_simd128(g_, ctx.in_f32(0), ctx.out_f32(0), b, e);
+    });
+  }
+
+ private:
+  ReduceRows g_;
+};
+
+// x as [outer, rows, inner] when the reduced dims are one run with kept dims after it (inner > 1)
+// and op has a rows kernel: NHWC global pooling ([N, H, W, C] over H and W).
+bool as_rows(const Shape& x, const std::vector<bool>& reduce, ReduceOp op, ReduceRows* rows) {
+  size_t first = x.size(), last = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (reduce[i]) first = std::min(first, i), last = i + 1;
+  }
+  if (op == ReduceOp::kVar || first >= last) return false;
+  for (size_t i = first; i < last; ++i) {
+    if (!reduce[i]) return false;
+  }
+  auto product = [&x](size_t b, size_t e) { return static_cast<size_t>(numel(Shape(x.begin() + b, x.begin() + e))); };
+  *rows = {product(0, first), product(first, last), product(last, x.size()), op};
+  return rows->inner > 1;
+}
 
 struct ReduceSpec {
   const char* name;
@@ -68,6 +100,8 @@ Result<std::unique_ptr<OpKernel>> prepare_reduce(const PrepareContext& ctx) {
       return ctx.error("cannot reduce an empty dimension with " + ctx.node.op);
     }
     ctx.outputs->push_back({DType::kFloat32, out});
+    ReduceRows rows;
+    if (as_rows(x, reduce, g.op, &rows)) return make_kernel(ReduceRowsKernel(rows));
     return make_kernel(ReduceKernel(g));
   }
   return ctx.error("is not a reduction");

@@ -32,6 +32,23 @@ std::vector<size_t> contiguous_strides(const Shape& shape) {
   return strides;
 }
 
+// A view that is a transpose of the last two dims of [batch, rows, cols] (NCHW <-> NHWC): output
+// rows over the pool, copied in tiles.
+class TransposeKernel final : public OpKernel {
+ public:
+  TransposeKernel(size_t batch, size_t rows, size_t cols, size_t element_size)
+      : batch_(batch), rows_(rows), cols_(cols), element_size_(element_size) {}
+  void run(const RunContext& ctx) const override {
+    ctx.pool->parallelize(batch_ * cols_, 16384 / (rows_ + 1) + 1, [&](size_t b, size_t e) {
+      transpose_scalar(rows_, cols_, element_size_, static_cast<const uint8_t*>(ctx.inputs[0]),
+                       static_cast<uint8_t*>(ctx.outputs[0]), b, e);
+    });
+  }
+
+ private:
+  size_t batch_, rows_, cols_, element_size_;
+};
+
 // Finishes a view op: out dims with their source strides.
 Result<std::unique_ptr<OpKernel>> emit_view(const PrepareContext& ctx, const Shape& out,
                                             const std::vector<size_t>& src_strides, size_t base) {
@@ -42,7 +59,15 @@ Result<std::unique_ptr<OpKernel>> emit_view(const PrepareContext& ctx, const Sha
     space.stride[i] = src_strides[i];
   }
   ctx.outputs->push_back({ctx.input(0)->dtype, out});
-  return make_kernel(StridedCopyKernel(space, base, dtype_size(ctx.input(0)->dtype)));
+  const size_t element_size = dtype_size(ctx.input(0)->dtype);
+  const StridedSpace walk = space.coalesced();
+  // [batch, cols, rows] read from [batch, rows, cols]: a batched transpose.
+  const int t = walk.rank - 2;
+  if (base == 0 && walk.rank >= 2 && walk.rank <= 3 && walk.stride[t] == 1 && walk.stride[t + 1] == walk.size[t] &&
+      (t == 0 || walk.stride[0] == walk.size[1] * walk.size[2])) {
+    return make_kernel(TransposeKernel(t == 0 ? 1 : walk.size[0], walk.size[t + 1], walk.size[t], element_size));
+  }
+  return make_kernel(StridedCopyKernel(walk, base, element_size));
 }
 
 Status expect_one_input(const PrepareContext& ctx) {
@@ -131,7 +156,8 @@ Result<std::unique_ptr<OpKernel>> prepare_flip(const PrepareContext& ctx) {
   std::vector<bool> flipped(x.size(), false);
   const auto rank = static_cast<int64_t>(x.size());
   for (int64_t d : dims) {
-    if (d < -rank || d >= rank) return ctx.error("dim " + std::to_string(d) + " is out of range for " + shape_to_string(x));
+    if (d < -rank || d >= rank)
+      return ctx.error("dim " + std::to_string(d) + " is out of range for " + shape_to_string(x));
     const auto dim = static_cast<size_t>(d < 0 ? d + rank : d);
     if (flipped[dim]) return ctx.error("dim " + std::to_string(d) + " is listed twice");
     flipped[dim] = true;

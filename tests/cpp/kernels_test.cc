@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <tuple>
 
@@ -463,6 +464,40 @@ INSTANTIATE_TEST_SUITE_P(Shapes, CopyStridedTest,
                          ::testing::Combine(::testing::Values(1, 3, 8), ::testing::Values(1, 5, 16),
                                             ::testing::Values(0, 3)));
 
+// y[b][j][i] = x[b][i][j] for every element size, over output-row ranges that cut tiles and images.
+class TransposeTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t>> {};
+
+TEST_P(TransposeTest, MatchesIndexWalk) {
+  const auto [rows, cols, element_size] = GetParam();
+  const size_t batch = 2, bytes = batch * rows * cols * element_size;
+  std::vector<uint8_t> x(bytes), y(bytes + 1, 0xEE);
+  for (size_t i = 0; i < bytes; ++i) x[i] = static_cast<uint8_t>(i * 7 + i / 251);
+  const size_t split = batch * cols / 3 + 1;
+  transpose_scalar(rows, cols, element_size, x.data(), y.data(), 0, split);
+  transpose_scalar(rows, cols, element_size, x.data(), y.data(), split, batch * cols);
+  ASSERT_EQ(y[bytes], 0xEE);
+  for (size_t b = 0; b < batch; ++b)
+    for (size_t i = 0; i < rows; ++i)
+      for (size_t j = 0; j < cols; ++j)
+        ASSERT_EQ(0, std::memcmp(&y[((b * cols + j) * rows + i) * element_size],
+                                 &x[((b * rows + i) * cols + j) * element_size], element_size))
+            << b << "," << i << "," << j;
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, TransposeTest,
+                         ::testing::Combine(::testing::Values(1, 3, 17, 40), ::testing::Values(1, 2, 16, 33),
+                                            ::testing::Values(1, 2, 4, 8)));
+
+TEST(StridedSpaceTest, CoalescedWalksTheSameOffsets) {
+  StridedSpace s;  // [2, 1, 3, 4] over a [2, 3, 5] buffer's first 4 columns, a size-1 dim between
+  s.rank = 4;
+  const size_t sizes[] = {2, 1, 3, 4}, strides[] = {15, 99, 5, 1};
+  for (int i = 0; i < 4; ++i) s.size[i] = sizes[i], s.stride[i] = strides[i];
+  const StridedSpace c = s.coalesced();
+  EXPECT_EQ(c.rank, 2);  // [6, 4]: rows 5 apart continue the images 15 apart
+  for (size_t i = 0; i < s.count(); ++i) ASSERT_EQ(c.offset(i), s.offset(i)) << i;
+}
+
 class LayerNormTest : public ::testing::TestWithParam<std::tuple<size_t, bool>> {};
 
 TEST_P(LayerNormTest, MatchesReference) {
@@ -516,6 +551,7 @@ TEST(ConvertTest, FollowsTorchRules) {
 }  // namespace wt
 
 #include "kernels/f32_conv_transpose2d.h"
+#include "ops/gemm.h"
 
 namespace wt {
 namespace {
@@ -552,6 +588,36 @@ TEST_P(ConvTranspose2dTest, GatherMatchesScatterReference) {
   for (size_t i = 0; i < out.size(); ++i) {
     const size_t oc = (i / (oh * ow)) % c.cout;
     ASSERT_NEAR(out[i], ref[i] + bias[oc], 1e-4) << i;
+  }
+
+  // NHWC: per image and group, a GEMM of the pixels (x Cin/g) by the weights as the exporter packs
+  // them ([Cin/g, kh*kw*Cout/g], columns (ky, kx, oc), in panels) into columns, then col2im.
+  const size_t row = c.kh * c.kw * cout_g, panels = (row + 7) / 8, pixels = c.h * c.w;
+  std::vector<float> packed(c.groups * panels * cin_g * 8, 0.f);
+  for (size_t ic = 0; ic < c.cin; ++ic)
+    for (size_t o = 0; o < cout_g; ++o)
+      for (size_t t = 0; t < c.kh * c.kw; ++t) {
+        const size_t col = t * cout_g + o, grp = ic / cin_g;
+        packed[((grp * panels + col / 8) * cin_g + ic % cin_g) * 8 + col % 8] = w[(ic * cout_g + o) * c.kh * c.kw + t];
+      }
+  const auto image = testing::nchw_to_nhwc(in, c.n, c.cin, c.h, c.w);
+  ThreadPool pool(1);
+  for (auto col2im : {f32_col2im_nhwc_scalar, f32_col2im_nhwc_simd128}) {
+    std::vector<float> cols(c.groups * pixels * row), nhwc(ref.size(), -9.f);
+    for (size_t n = 0; n < c.n; ++n) {
+      for (size_t grp = 0; grp < c.groups; ++grp) {
+        const GemmProblem p{pixels, row,
+                            cin_g,  image.data() + n * pixels * c.cin + grp * cin_g,
+                            c.cin,  cols.data() + grp * pixels * row,
+                            row};
+        run_gemm(p, PanelB(packed.data() + grp * panels * cin_g * 8, cin_g), pool);
+      }
+      float* out_n = nhwc.data() + n * oh * ow * c.cout;
+      col2im(g, cols.data(), bias.data(), out_n, 0, oh / 2);
+      col2im(g, cols.data(), bias.data(), out_n, oh / 2, oh);
+    }
+    const auto got = testing::nhwc_to_nchw(nhwc, c.n, c.cout, oh, ow);
+    for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], ref[i] + bias[(i / (oh * ow)) % c.cout], 1e-4) << i;
   }
 }
 

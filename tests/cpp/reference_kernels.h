@@ -42,4 +42,39 @@ inline void conv2d_ref(const Conv2dGeometry& g, const float* in, const float* w,
         }
 }
 
+// [n, c, h, w] <-> [n, h, w, c].
+inline std::vector<float> nchw_to_nhwc(const std::vector<float>& x, size_t n, size_t c, size_t h, size_t w) {
+  std::vector<float> y(x.size());
+  for (size_t i = 0; i < n; ++i)
+    for (size_t ch = 0; ch < c; ++ch)
+      for (size_t p = 0; p < h * w; ++p) y[(i * h * w + p) * c + ch] = x[(i * c + ch) * h * w + p];
+  return y;
+}
+
+inline std::vector<float> nhwc_to_nchw(const std::vector<float>& y, size_t n, size_t c, size_t h, size_t w) {
+  std::vector<float> x(y.size());
+  for (size_t i = 0; i < n; ++i)
+    for (size_t ch = 0; ch < c; ++ch)
+      for (size_t p = 0; p < h * w; ++p) x[(i * c + ch) * h * w + p] = y[(i * h * w + p) * c + ch];
+  return x;
+}
+
+// OIHW conv weights as the exporter packs them for NHWC (python/wasm_torch/optimize/layout.py):
+// each group's [kh*kw*Cin/g, Cout/g] im2col matrix in panels [ceil(Cout/g / 8), kh*kw*Cin/g, 8].
+inline std::vector<float> nhwc_weight_panels(const Conv2dGeometry& g, const std::vector<float>& oihw) {
+  const size_t cin_g = g.in_channels / g.groups, cout_g = g.out_channels / g.groups;
+  const size_t k = g.kernel_h * g.kernel_w * cin_g, panels = (cout_g + 7) / 8;
+  std::vector<float> packed(g.groups * panels * k * 8, 0.f);
+  for (size_t grp = 0; grp < g.groups; ++grp)
+    for (size_t o = 0; o < cout_g; ++o)
+      for (size_t c = 0; c < cin_g; ++c)
+        for (size_t ky = 0; ky < g.kernel_h; ++ky)
+          for (size_t kx = 0; kx < g.kernel_w; ++kx) {
+            const size_t row = (ky * g.kernel_w + kx) * cin_g + c, oc = grp * cout_g + o;
+            packed[((grp * panels + o / 8) * k + row) * 8 + o % 8] =
+                oihw[((oc * cin_g + c) * g.kernel_h + ky) * g.kernel_w + kx];
+          }
+  return packed;
+}
+
 }  // namespace wt::testing

@@ -98,3 +98,51 @@ def test_bad_conv_residual_gives_clear_error_then_runtime_still_works(runtime, g
         runtime.load_model(serialize(graph))
     data, x, out = good
     torch.testing.assert_close(runtime.load_model(data).forward(x), out, atol=1e-4, rtol=1e-4)
+
+
+def _nhwc_conv_pool_graph():
+    model = torch.nn.Sequential(torch.nn.Conv2d(4, 6, 3, padding=1), torch.nn.MaxPool2d(2),
+                                torch.nn.ConvTranspose2d(6, 3, 2, stride=2)).eval()
+    graph = capture.capture(model, (torch.randn(1, 4, 6, 6),))
+    from wasm_torch.optimize import optimize_graph
+    optimize_graph(graph, "O2", "nhwc")
+    return graph, {n.op: n for n in graph.nodes}
+
+
+def _break_nhwc(case: str, ops):
+    conv, pool, transposed = ops["conv2d"], ops["max_pool2d"], ops["conv_transpose2d"]
+    if case == "panels shape":
+        conv.inputs[1] = ir.constant("w", np.zeros((1, 35, 8), np.float32))
+    elif case == "hwc groups":
+        conv.inputs[1], conv.attrs["weight_layout"] = ir.constant("w", np.zeros((3, 3, 4), np.float32)), "hwc"
+    elif case == "weight layout":
+        conv.attrs["weight_layout"] = "oihw"
+    elif case == "huge kernel":
+        conv.attrs["kernel_size"] = [1 << 31, 1 << 31]
+    elif case == "layout":
+        pool.attrs["layout"] = "nwhc"
+    elif case == "transposed panels":
+        transposed.attrs["out_channels"] = 5
+    else:
+        raise KeyError(case)
+
+
+NHWC_EXPECTED = {
+    "panels shape": r"panels8 weight of shape \[1, 35, 8\] does not hold 1 groups of 6 output channels",
+    "hwc groups": "a depthwise hwc weight .* needs groups = channels",
+    "weight layout": "needs weight_layout 'panels8' or 'hwc', got 'oihw'",
+    "huge kernel": r"conv2d.*kernel_size \[2147483648, 2147483648\] is too large",
+    "layout": "layout must be 'nchw' or 'nhwc', got 'nwhc'",
+    "transposed panels": r"conv_transpose2d.*panels8 weight of shape \[2, 6, 8\] does not hold kernel_size \[2, 2\] x 5",
+}
+
+
+@pytest.mark.parametrize("case", list(NHWC_EXPECTED))
+def test_bad_nhwc_conv_and_pool_give_clear_errors_then_runtime_still_works(runtime, good, case):
+    """NHWC weights and attributes are checked against each other at load, as any others."""
+    graph, ops = _nhwc_conv_pool_graph()
+    _break_nhwc(case, ops)
+    with pytest.raises(ModelRuntimeError, match=NHWC_EXPECTED[case]):
+        runtime.load_model(serialize(graph))
+    data, x, out = good
+    torch.testing.assert_close(runtime.load_model(data).forward(x), out, atol=1e-4, rtol=1e-4)

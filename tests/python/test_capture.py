@@ -29,7 +29,7 @@ class DataDependent(nn.Module):
 
 def test_unsupported_ops_are_listed_together(tmp_path):
     with pytest.raises(UnsupportedOpsError) as info:
-        export_to_wasm(UsesUnsupportedOps().eval(), tmp_path / "m.wtm", torch.randn(2, 4), memory_layout="nchw")
+        export_to_wasm(UsesUnsupportedOps().eval(), tmp_path / "m.wtm", torch.randn(2, 4))
     names = [op for op, _, _ in info.value.ops]
     assert names == ["aten.sin", "aten.cos", "aten.atan"], names  # cos reads sin's output: still listed
     assert "at sin" in str(info.value)
@@ -49,7 +49,7 @@ def test_unsupported_op_errors_name_the_module_path(tmp_path):
             return self.layer3(x) + torch.atan(x)
 
     with pytest.raises(UnsupportedOpsError) as info:
-        export_to_wasm(Outer().eval(), tmp_path / "m.wtm", torch.randn(2, 4), memory_layout="nchw")
+        export_to_wasm(Outer().eval(), tmp_path / "m.wtm", torch.randn(2, 4))
     wheres = [where for _, where, _ in info.value.ops]
     assert wheres[0].startswith("layer3.1.1 ("), wheres  # inside Outer.layer3[1][1]
     assert not wheres[1].startswith("layer3"), wheres    # the top-level atan
@@ -59,21 +59,15 @@ def test_unsupported_op_errors_name_the_module_path(tmp_path):
 
 def test_data_dependent_control_flow_is_a_capture_error(tmp_path):
     with pytest.raises(CaptureError, match="data-dependent|tracing the model failed"):
-        export_to_wasm(DataDependent().eval(), tmp_path / "m.wtm", torch.randn(3), memory_layout="nchw")
+        export_to_wasm(DataDependent().eval(), tmp_path / "m.wtm", torch.randn(3))
 
 
 def test_unknown_level_and_layout_are_rejected(tmp_path):
     model = nn.Linear(2, 2).eval()
     with pytest.raises(ValueError, match="optimization_level"):
-        export_to_wasm(model, tmp_path / "m.wtm", torch.randn(1, 2), optimization_level="O9", memory_layout="nchw")
+        export_to_wasm(model, tmp_path / "m.wtm", torch.randn(1, 2), optimization_level="O9")
     with pytest.raises(ValueError, match="memory_layout"):
         export_to_wasm(model, tmp_path / "m.wtm", torch.randn(1, 2), memory_layout="nwhc")
-
-
-def test_nhwc_request_is_reported_not_pretended(tmp_path):
-    with pytest.warns(UserWarning, match="nhwc"):
-        report = export_to_wasm(nn.Linear(2, 2).eval(), tmp_path / "m.wtm", torch.randn(1, 2))
-    assert report.memory_layout == "nchw"
 
 
 def test_scalar_operands_become_constants(tmp_path):
@@ -81,7 +75,7 @@ def test_scalar_operands_become_constants(tmp_path):
         def forward(self, x):
             return x * 3 + 1
 
-    report = export_to_wasm(Scale().eval(), tmp_path / "m.wtm", torch.randn(2, 2), memory_layout="nchw")
+    report = export_to_wasm(Scale().eval(), tmp_path / "m.wtm", torch.randn(2, 2))
     assert report.ops == {"mul": 1, "add": 1}
 
 
@@ -93,7 +87,7 @@ def test_register_custom_op_makes_an_unsupported_model_export_and_match(tmp_path
     register_custom_op("aten::sin", _taylor_sin)
     register_custom_op(torch.ops.aten.cos.default, lambda v: _taylor_sin(v + math.pi / 2))
     try:
-        report = export_to_wasm(model, tmp_path / "m.wtm", x, memory_layout="nchw")
+        report = export_to_wasm(model, tmp_path / "m.wtm", x)
     finally:
         unregister_custom_op("aten::sin")
         unregister_custom_op("aten::cos")
@@ -101,7 +95,7 @@ def test_register_custom_op_makes_an_unsupported_model_export_and_match(tmp_path
     with WASMRuntime("native") as rt, torch.no_grad():
         torch.testing.assert_close(rt.load_model(tmp_path / "m.wtm").forward(x), model(x), atol=1e-4, rtol=1e-3)
     with pytest.raises(UnsupportedOpsError):  # unregistered again
-        export_to_wasm(model, tmp_path / "m2.wtm", x, memory_layout="nchw")
+        export_to_wasm(model, tmp_path / "m2.wtm", x)
 
 
 def _taylor_sin(v):
@@ -132,8 +126,7 @@ def test_verification_names_the_first_diverging_op(tmp_path, monkeypatch):
             return self.b(torch.relu(self.a(x) * 2))
 
     with pytest.raises(VerificationError, match=r"first diverging op: sigmoid producing 'relu'"):
-        export_to_wasm(Net().eval(), tmp_path / "m.wtm", torch.randn(2, 4), optimization_level="O0",
-                       memory_layout="nchw")
+        export_to_wasm(Net().eval(), tmp_path / "m.wtm", torch.randn(2, 4), optimization_level="O0")
 
 
 def test_nested_outputs_keep_their_structure(tmp_path):
@@ -144,7 +137,7 @@ def test_nested_outputs_keep_their_structure(tmp_path):
             return {"scaled": x * 2, "pair": (x + 1, [torch.relu(x)]), "picked": ids.to(torch.float32) * 0.5}
 
     x, ids = torch.randn(2, 3), torch.tensor([1, 2, 3], dtype=torch.int32)
-    export_to_wasm(Nested().eval(), tmp_path / "m.wtm", (x, ids), memory_layout="nchw")
+    export_to_wasm(Nested().eval(), tmp_path / "m.wtm", (x, ids))
     with WASMRuntime("native") as rt:
         got = rt.load_model(tmp_path / "m.wtm").forward(x, ids)
     expected = Nested()(x, ids)
@@ -174,13 +167,12 @@ def test_divergence_search_compares_each_output_of_multi_output_ops(tmp_path, mo
             return values * 3 + indices.float()
 
     with pytest.raises(VerificationError, match=r"first diverging op: topk producing 'topk'"):
-        export_to_wasm(TopkThenScale().eval(), tmp_path / "m.wtm", torch.randn(3, 5), optimization_level="O0",
-                       memory_layout="nchw")
+        export_to_wasm(TopkThenScale().eval(), tmp_path / "m.wtm", torch.randn(3, 5), optimization_level="O0")
 
 
 def test_info_reads_only_header_and_flatbuffer(tmp_path):
     from wasm_torch.serialize import read_info, read_info_from_file
-    export_to_wasm(nn.Linear(3, 2).eval(), tmp_path / "m.wtm", torch.randn(1, 3), memory_layout="nchw")
+    export_to_wasm(nn.Linear(3, 2).eval(), tmp_path / "m.wtm", torch.randn(1, 3))
     data = (tmp_path / "m.wtm").read_bytes()
     assert read_info_from_file(tmp_path / "m.wtm") == read_info(data)
     (tmp_path / "cut.wtm").write_bytes(data[:-4])

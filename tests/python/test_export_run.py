@@ -12,17 +12,18 @@ from wasm_torch import WASMRuntime, capture, export_to_wasm, optimize
 ATOL = 1e-4
 
 
-def _export(model, x, path, level):
+def _export(model, x, path, level, layout="nhwc"):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return export_to_wasm(model, path, x, optimization_level=level, memory_layout="nchw")
+        return export_to_wasm(model, path, x, optimization_level=level, memory_layout=layout)
 
 
+@pytest.mark.parametrize("layout", ["nchw", "nhwc"])
 @pytest.mark.parametrize("level", ["O0", "O2"])
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
-def test_outputs_match_eager(runtime, tmp_model, name, level):
+def test_outputs_match_eager(runtime, tmp_model, name, level, layout):
     model, x = make(name)
-    report = _export(model, x, tmp_model, level)
+    report = _export(model, x, tmp_model, level, layout)
     with torch.no_grad():
         expected = model(x)
     expected = expected if isinstance(expected, tuple) else (expected,)
@@ -37,7 +38,7 @@ def test_outputs_match_eager(runtime, tmp_model, name, level):
 
 def test_every_first_op_set_op_reaches_the_runtime(tmp_model):
     model, x = make("cnn")
-    ops = _export(model, x, tmp_model, "O0").ops
+    ops = _export(model, x, tmp_model, "O0", "nchw").ops  # NHWC would turn pooling and batch norm into others
     for op in ("conv2d", "batch_norm", "relu", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "add", "mul",
                "reshape", "linear", "softmax", "log_softmax"):
         assert op in ops, op
@@ -96,9 +97,10 @@ class _Residuals(torch.nn.Module):
         return self.dw(d) + d + x.mean()
 
 
-def test_o2_fuses_residual_adds_into_convolutions(runtime, tmp_model):
+@pytest.mark.parametrize("layout", ["nchw", "nhwc"])
+def test_o2_fuses_residual_adds_into_convolutions(runtime, tmp_model, layout):
     model, x = _Residuals().eval(), torch.randn(2, 3, 16, 16)
-    report = _export(model, x, tmp_model, "O2")
+    report = _export(model, x, tmp_model, "O2", layout)
     assert "fuse_residual_add" in report.passes_applied
     assert report.ops.get("relu", 0) == 0 and report.ops["add"] == 2, report.ops  # the depthwise one, + mean
     with torch.no_grad():
@@ -136,10 +138,12 @@ def test_batch_norm_is_not_folded_into_a_convolution_carrying_a_residual():
     assert [n.op for n in graph.nodes].count("batch_norm") == 1
 
 
-def test_residual_convolution_writes_over_a_dying_residual(runtime, tmp_model):
+@pytest.mark.parametrize("layout", ["nchw", "nhwc"])
+def test_residual_convolution_writes_over_a_dying_residual(runtime, tmp_model, layout):
     model, x = _DyingResidual().eval(), torch.randn(1, 8, 64, 64)
-    report = _export(model, x, tmp_model, "O2")
-    assert report.ops == {"conv2d": 3}, report.ops
+    report = _export(model, x, tmp_model, "O2", layout)
+    # NHWC: the input's permuted copy dies at the first convolution, the output is permuted back.
+    assert report.ops == ({"conv2d": 3} if layout == "nchw" else {"conv2d": 3, "permute": 2}), report.ops
     loaded = runtime.load_model(tmp_model)
     # h and c(h): the output takes h's bytes (without the pass, or if the planner would not share, 3).
     assert loaded.memory["arena_bytes"] == 2 * x.numel() * 4
@@ -158,10 +162,12 @@ def test_o2_fuses_an_activation_behind_a_reshape(runtime, tmp_model):
     torch.testing.assert_close(runtime.load_model(tmp_model).forward(x), expected, atol=ATOL, rtol=1e-4)
 
 
-def test_o2_fuses_every_epilogue_activation(runtime, tmp_model):
+@pytest.mark.parametrize("layout", ["nchw", "nhwc"])
+def test_o2_fuses_every_epilogue_activation(runtime, tmp_model, layout):
     model, x = _FusableActivations().eval(), torch.randn(2, 8, 16, 16)
-    report = _export(model, x, tmp_model, "O2")
-    assert set(report.ops) == {"conv2d", "linear", "reshape"}, report.ops
+    report = _export(model, x, tmp_model, "O2", layout)
+    # NHWC: a permute after the input, and one before the flatten.
+    assert set(report.ops) == {"conv2d", "linear", "reshape"} | ({"permute"} if layout == "nhwc" else set()), report.ops
     with torch.no_grad():
         expected = model(x)
     torch.testing.assert_close(runtime.load_model(tmp_model).forward(x), expected, atol=ATOL, rtol=1e-4)

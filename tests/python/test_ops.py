@@ -96,7 +96,7 @@ def test_embedding_index_out_of_range_is_a_forward_error(native, tmp_path):
     from wasm_torch import ModelRuntimeError
     model = nn.Embedding(5, 3).eval()
     ids = torch.tensor([1, 2])
-    export_to_wasm(model, tmp_path / "m.wtm", ids, memory_layout="nchw", verify=False)
+    export_to_wasm(model, tmp_path / "m.wtm", ids, verify=False)
     m = native.load_model(tmp_path / "m.wtm")
     with pytest.raises(ModelRuntimeError, match="index 7 is out of range for 5 embeddings"):
         m.forward(torch.tensor([1, 7]))
@@ -156,11 +156,12 @@ CASES.update({
 })
 
 
+@pytest.mark.parametrize("layout", ["nchw", "nhwc"])
 @pytest.mark.parametrize("name", list(CASES))
-def test_op_matches_eager(native, tmp_path, name):
+def test_op_matches_eager(native, tmp_path, name, layout):
     fn, inputs = CASES[name]
     model = (fn if isinstance(fn, nn.Module) else Fn(fn)).eval()
-    export_to_wasm(model, tmp_path / "m.wtm", tuple(inputs), memory_layout="nchw", verify=False)
+    export_to_wasm(model, tmp_path / "m.wtm", tuple(inputs), memory_layout=layout, verify=False)
     with torch.no_grad():
         expected = model(*inputs)
     flat = lambda out: tuple(torch.utils._pytree.tree_flatten(out)[0])  # noqa: E731
@@ -172,7 +173,7 @@ def test_gather_index_out_of_range_is_a_forward_error(native, tmp_path):
     from wasm_torch import ModelRuntimeError
     model = Fn(lambda x, i: torch.gather(x, 1, i)).eval()
     x, i = r(2, 3), torch.tensor([[0, 2], [1, 1]])
-    export_to_wasm(model, tmp_path / "m.wtm", (x, i), memory_layout="nchw", verify=False)
+    export_to_wasm(model, tmp_path / "m.wtm", (x, i), verify=False)
     m = native.load_model(tmp_path / "m.wtm")
     with pytest.raises(ModelRuntimeError, match="index 3 is out of range for a dimension of size 3"):
         m.forward(x, torch.tensor([[0, 3], [1, 1]]))

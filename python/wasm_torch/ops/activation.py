@@ -64,3 +64,6 @@ for _op, (_overloads, _attrs) in _TABLE.items():
     converts(*_overloads)(_unary(_op, _attrs or (lambda node: {})))
 converts("hardtanh.default")(_unary("clamp", _hardtanh_attrs))
 converts("gelu.default")(_gelu)
+
+# Runtime ops with one input that act on each element alone (layout-independent).
+UNARY_OPS = frozenset(_TABLE) | {"gelu", "gelu_tanh"}

@@ -33,3 +33,6 @@ for _op, _overloads in _TABLE.items():
     converts(*_overloads)(_binary(_op))
 converts("rsub.Tensor", "rsub.Scalar")(_binary("sub", swap=True))
 converts("div.Tensor", "div.Scalar", "div.Tensor_mode")(_div)
+
+# Runtime ops of two broadcast operands that act on each element alone.
+BINARY_OPS = frozenset(_TABLE) | {"div"}

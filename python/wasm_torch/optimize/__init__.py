@@ -5,11 +5,14 @@ O1  eliminate_dead_code
 O2  O1 + fold_batch_norm_into_conv + fuse_residual_add + fuse_activation + fuse_attention +
     pack_linear_weights  (the default)
 O3  O2 (further layout and kernel-selection passes will join here)
+
+The layout is an option of its own (memory_layout): "nhwc" adds to_nhwc after the level's passes.
 """
 from __future__ import annotations
 
 from .. import ir
 from .attention import fuse_attention
+from .layout import to_nhwc
 from .passes import (eliminate_dead_code, fold_batch_norm_into_conv, fuse_activation, fuse_residual_add,
                      pack_linear_weights)
 
@@ -20,6 +23,7 @@ PASSES = {
     "fuse_residual_add": fuse_residual_add,
     "fuse_attention": fuse_attention,
     "pack_linear_weights": pack_linear_weights,
+    "to_nhwc": to_nhwc,
 }
 
 LEVELS = {
@@ -32,8 +36,15 @@ LEVELS = {
 }
 
 
-def optimize_graph(graph: ir.Graph, level: str = "O2") -> list:
-    """Runs the passes of `level` in place; returns the names of those that changed the graph."""
+LAYOUTS = ("nchw", "nhwc")
+
+
+def optimize_graph(graph: ir.Graph, level: str = "O2", memory_layout: str = "nchw") -> list:
+    """Runs the passes of `level` (and of the layout) in place; returns the names of those that
+    changed the graph."""
     if level not in LEVELS:
         raise ValueError(f"optimization_level must be one of {sorted(LEVELS)}, got {level!r}")
-    return [name for name in LEVELS[level] if PASSES[name](graph)]
+    if memory_layout not in LAYOUTS:
+        raise ValueError(f"memory_layout must be one of {LAYOUTS}, got {memory_layout!r}")
+    passes = LEVELS[level] + (["to_nhwc"] if memory_layout == "nhwc" else [])
+    return [name for name in passes if PASSES[name](graph)]

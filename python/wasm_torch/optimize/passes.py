@@ -117,6 +117,16 @@ def fuse_activation(graph: ir.Graph) -> bool:
 PANEL_WIDTH = 8  # the runtime GEMM's column panel (kGemmNr)
 
 
+def panels8(kn: np.ndarray) -> np.ndarray:
+    """A [K, N] GEMM B operand in the runtime's panel layout [ceil(N/8), K, 8]: 8 columns row after
+    row, zero past N."""
+    k, n = kn.shape
+    panels = -(-n // PANEL_WIDTH)
+    padded = np.zeros((k, panels * PANEL_WIDTH), np.float32)
+    padded[:, :n] = kn
+    return np.ascontiguousarray(padded.reshape(k, panels, PANEL_WIDTH).transpose(1, 0, 2))
+
+
 def pack_linear_weights(graph: ir.Graph) -> bool:
     """Constant [K, N] linear weights are written in the runtime GEMM's panel layout [ceil(N/8), K, 8]
     (8 columns row after row, zero past N), which it reads in place instead of packing every run."""
@@ -126,14 +136,9 @@ def pack_linear_weights(graph: ir.Graph) -> bool:
         if node.op != "linear" or node.attrs.get("weight_layout") != "kn" or not node.inputs[1].is_constant:
             continue
         weight = node.inputs[1]
-        if id(weight) not in packed:
-            k, n = weight.shape
-            panels = -(-n // PANEL_WIDTH)
-            padded = np.zeros((k, panels * PANEL_WIDTH), np.float32)
-            padded[:, :n] = weight.data
-            data = np.ascontiguousarray(padded.reshape(k, panels, PANEL_WIDTH).transpose(1, 0, 2))
-            packed[id(weight)] = ir.constant(weight.name + ".panels8", data)
-        node.inputs[1] = packed[id(weight)]
+        if weight not in packed:
+            packed[weight] = ir.constant(weight.name + ".panels8", panels8(weight.data))
+        node.inputs[1] = packed[weight]
         node.attrs["weight_layout"] = "panels8"
         node.attrs["out_features"] = int(weight.shape[1])
         changed = True

@@ -1,0 +1,38 @@
+// conv2d's parts shared by its two layouts: conv2d.cc validates the node and runs NCHW,
+// conv2d_nhwc.cc reads the exporter's NHWC weights and runs NHWC.
+#pragma once
+
+#include <memory>
+
+#include "kernels/f32_conv2d.h"
+#include "ops/fused_activation.h"
+#include "ops/op.h"
+
+namespace wt {
+
+// conv2d(x, w, b, residual) = conv2d(x, w, b) + residual (the O2 pass fuse_residual_add); the
+// fused activation applies to the sum.
+constexpr size_t kConvResidualInput = 3;
+
+// The residual into the output, unless the planner already put them in one buffer.
+void copy_conv_residual(const RunContext& ctx, size_t n);
+
+// 3x3 stride-1 convolutions with enough output tiles run Winograd F(4x4, 3x3); smaller outputs
+// waste too much of each 4x4 tile.
+bool winograd_applies(const Conv2dGeometry& g);
+
+// What a conv2d weight says about the convolution.
+struct ConvWeight {
+  int64_t out_channels, in_per_group, kernel_h, kernel_w;
+  bool depthwise_hwc;  // NHWC depthwise weights [kh, kw, C]; else GEMM panels (NHWC) or OIHW (NCHW)
+};
+
+// NHWC weights, as the exporter packs them (attribute weight_layout): "panels8", each group's
+// [kh*kw*Cin/g, Cout/g] im2col matrix in GEMM panels [ceil(Cout/g / 8), kh*kw*Cin/g, 8], groups one
+// after another (out_channels and kernel_size in attributes); or "hwc", depthwise [kh, kw, C].
+Result<ConvWeight> read_nhwc_conv_weight(const PrepareContext& ctx, int64_t in_channels, int64_t groups);
+
+std::unique_ptr<OpKernel> make_conv2d_nhwc_kernel(const Conv2dGeometry& g, FusedActivation act, bool residual,
+                                                  bool depthwise_hwc);
+
+}  // namespace wt
