@@ -210,8 +210,11 @@ int main() {
     gemm_row("run_gemm      ", m, n, kk, std::make_unique<wt::DenseB>(buffer(kk * n, 0.25f), 1, n, n),
              buffer(m * kk, 0.5f));
   }
-  const size_t linear_shapes[][3] = {{197, 2304, 768}, {197, 3072, 768}, {197, 768, 3072},
-                                     {128, 3072, 768}, {128, 768, 3072}, {1, 1024, 1024}};
+  // Linear layers, and NHWC 1x1 convolutions (pixels x out x in channels: MobileNetV2's few-channel
+  // expansions and projections), both over weights in panels, read in place.
+  const size_t linear_shapes[][3] = {{197, 2304, 768}, {197, 3072, 768}, {197, 768, 3072}, {128, 3072, 768},
+                                     {128, 768, 3072}, {1, 1024, 1024},  {12544, 96, 16},  {3136, 144, 24},
+                                     {3136, 24, 144},  {784, 192, 32},   {784, 32, 192},   {196, 576, 96}};
   for (const auto& [m, n, kk] : linear_shapes) {
     gemm_row("linear panels ", m, n, kk, std::make_unique<wt::PanelB>(buffer((n + 7) / 8 * 8 * kk, 0.25f), kk),
              buffer(m * kk, 0.5f));

@@ -1,6 +1,7 @@
 // SIMD128 GEMM tiles. A is broadcast with v128.load32_splat (XNNPACK's shuffle-splat style ran
 // ~30% slower in V8); B rows are two 4-wide loads.
 #include <algorithm>
+#include <limits>
 
 #include "kernels/f32_gemm.h"
 #include "kernels/simd128.h"
@@ -11,23 +12,51 @@ namespace wt {
 
 namespace {
 
-// Stores one 4-wide accumulator through the tile's epilogue. pmax(v, lo) = v < lo ? lo : v and
-// pmin(v, hi) = hi < v ? hi : v: NaN passes, as in the scalar kernel.
-inline void store_output(float* c, v128_t acc, const float* row_bias, const float* col_bias, const F32GemmOutput& out) {
-  if (out.accumulate) acc = wasm_f32x4_add(acc, wasm_v128_load(c));
-  if (out.finish) {
-    if (row_bias) acc = wasm_f32x4_add(acc, wasm_v128_load32_splat(row_bias));
-    if (col_bias) acc = wasm_f32x4_add(acc, wasm_v128_load(col_bias));
-    acc = wasm_f32x4_pmin(wasm_f32x4_pmax(acc, wasm_f32x4_splat(out.minmax.min)), wasm_f32x4_splat(out.minmax.max));
-  }
-  wasm_v128_store(c, acc);
-}
+// A tile's epilogue, read from F32GemmOutput once per call. Read per vector, the bounds and biases
+// were loaded again after every store (the stores may alias them) and each bound splat again; and
+// the clamp now runs only where a bound is finite. pmax(v, lo) = v < lo ? lo : v and pmin(v, hi)
+// = hi < v ? hi : v: NaN passes, as in the scalar kernel.
+class TileEpilogue {
+ public:
+  explicit TileEpilogue(const F32GemmOutput& out)
+      : accumulate_(out.accumulate),
+        clamp_(out.finish && (out.minmax.min > -std::numeric_limits<float>::infinity() ||
+                              out.minmax.max < std::numeric_limits<float>::infinity())),
+        col_bias_(out.finish && out.col_bias),
+        row_bias_(out.finish ? out.row_bias : nullptr),
+        lo_(wasm_f32x4_splat(out.minmax.min)),
+        hi_(wasm_f32x4_splat(out.minmax.max)),
+        col_lo_(col_bias_ ? wasm_v128_load(out.col_bias) : wasm_f32x4_splat(0.f)),
+        col_hi_(col_bias_ ? wasm_v128_load(out.col_bias + 4) : wasm_f32x4_splat(0.f)) {}
 
-inline void store_row(float* c, v128_t lo, v128_t hi, size_t row, const F32GemmOutput& out) {
-  const float* row_bias = out.row_bias ? out.row_bias + row : nullptr;
-  store_output(c, lo, row_bias, out.col_bias, out);
-  store_output(c + 4, hi, row_bias, out.col_bias ? out.col_bias + 4 : nullptr, out);
-}
+  // Row `row` of the tile: 8 outputs at c.
+  void store_row(float* c, v128_t lo, v128_t hi, size_t row) const {
+    if (accumulate_) {
+      lo = wasm_f32x4_add(lo, wasm_v128_load(c));
+      hi = wasm_f32x4_add(hi, wasm_v128_load(c + 4));
+    }
+    if (row_bias_) {
+      const v128_t bias = wasm_v128_load32_splat(row_bias_ + row);
+      lo = wasm_f32x4_add(lo, bias);
+      hi = wasm_f32x4_add(hi, bias);
+    }
+    if (col_bias_) {
+      lo = wasm_f32x4_add(lo, col_lo_);
+      hi = wasm_f32x4_add(hi, col_hi_);
+    }
+    if (clamp_) {
+      lo = wasm_f32x4_pmin(wasm_f32x4_pmax(lo, lo_), hi_);
+      hi = wasm_f32x4_pmin(wasm_f32x4_pmax(hi, lo_), hi_);
+    }
+    wasm_v128_store(c, lo);
+    wasm_v128_store(c + 4, hi);
+  }
+
+ private:
+  bool accumulate_, clamp_, col_bias_;
+  const float* row_bias_;
+  v128_t lo_, hi_, col_lo_, col_hi_;
+};
 
 }  // namespace
 
@@ -80,10 +109,11 @@ void gemm_4x8(size_t k, const float* a, size_t lda, const float* b, size_t ldb, 
               const F32GemmOutput& out) {
   const Tile4x8 t = ldb == kGemmNr ? accumulate_4x8<kGemmNr, kFused>(k, a, lda, b, ldb)
                                    : accumulate_4x8<0, kFused>(k, a, lda, b, ldb);
-  store_row(c, t.c00, t.c01, 0, out);
-  store_row(c + ldc, t.c10, t.c11, 1, out);
-  store_row(c + 2 * ldc, t.c20, t.c21, 2, out);
-  store_row(c + 3 * ldc, t.c30, t.c31, 3, out);
+  const TileEpilogue epilogue(out);
+  epilogue.store_row(c, t.c00, t.c01, 0);
+  epilogue.store_row(c + ldc, t.c10, t.c11, 1);
+  epilogue.store_row(c + 2 * ldc, t.c20, t.c21, 2);
+  epilogue.store_row(c + 3 * ldc, t.c30, t.c31, 3);
 }
 
 }  // namespace
@@ -134,11 +164,12 @@ inline void gemm_5x8(size_t k, const float* a, size_t lda, const float* b, size_
     c40 = wt_f32x4_relaxed_madd(v4, b0, c40);
     c41 = wt_f32x4_relaxed_madd(v4, b1, c41);
   }
-  store_row(c, c00, c01, 0, out);
-  store_row(c + ldc, c10, c11, 1, out);
-  store_row(c + 2 * ldc, c20, c21, 2, out);
-  store_row(c + 3 * ldc, c30, c31, 3, out);
-  store_row(c + 4 * ldc, c40, c41, 4, out);
+  const TileEpilogue epilogue(out);
+  epilogue.store_row(c, c00, c01, 0);
+  epilogue.store_row(c + ldc, c10, c11, 1);
+  epilogue.store_row(c + 2 * ldc, c20, c21, 2);
+  epilogue.store_row(c + 3 * ldc, c30, c31, 3);
+  epilogue.store_row(c + 4 * ldc, c40, c41, 4);
 }
 
 }  // namespace
@@ -187,8 +218,8 @@ void f32_gemm_1x8_simd128(size_t k, const float* a, const float* b, size_t ldb, 
     lo[r] = wt_f32x4_mul_add(v, wasm_v128_load(b), lo[r]);
     hi[r] = wt_f32x4_mul_add(v, wasm_v128_load(b + 4), hi[r]);
   }
-  store_row(c, wasm_f32x4_add(wasm_f32x4_add(lo[0], lo[1]), wasm_f32x4_add(lo[2], lo[3])),
-            wasm_f32x4_add(wasm_f32x4_add(hi[0], hi[1]), wasm_f32x4_add(hi[2], hi[3])), 0, out);
+  TileEpilogue(out).store_row(c, wasm_f32x4_add(wasm_f32x4_add(lo[0], lo[1]), wasm_f32x4_add(lo[2], lo[3])),
+                              wasm_f32x4_add(wasm_f32x4_add(hi[0], hi[1]), wasm_f32x4_add(hi[2], hi[3])), 0);
 }
 
 void f32_gemm_1x32_simd128(size_t k, const float* a, const float* b, size_t panel_stride, float* c,
@@ -217,7 +248,7 @@ void f32_gemm_1x32_simd128(size_t k, const float* a, const float* b, size_t pane
   F32GemmOutput panel_out = out;
   for (size_t q = 0; q < 4; ++q) {
     if (out.col_bias) panel_out.col_bias = out.col_bias + q * kGemmNr;
-    store_row(c + q * kGemmNr, acc[2 * q], acc[2 * q + 1], 0, panel_out);
+    TileEpilogue(panel_out).store_row(c + q * kGemmNr, acc[2 * q], acc[2 * q + 1], 0);
   }
 }
 
@@ -288,10 +319,10 @@ void f32_gemv_4x1_simd128(size_t k, size_t n, const float* a, const float* b, si
     for (size_t j = 0; j < n; ++j) y[j] += a[p] * row[j];
   }
   F32GemmOutput finish = out;
-  finish.accumulate = true;  // y holds the sums; store_row adds them to zero-initialized lanes
+  finish.accumulate = true;  // y holds the sums; the epilogue adds them to zero-initialized lanes
   for (size_t j = 0; j < vec_n; j += 8) {
     if (out.col_bias) finish.col_bias = out.col_bias + j;
-    store_row(y + j, wasm_f32x4_splat(0.f), wasm_f32x4_splat(0.f), 0, finish);
+    TileEpilogue(finish).store_row(y + j, wasm_f32x4_splat(0.f), wasm_f32x4_splat(0.f), 0);
   }
   for (size_t j = vec_n; j < n; ++j) {
     float v = y[j] + (out.row_bias ? out.row_bias[0] : 0.f) + (out.col_bias ? out.col_bias[j] : 0.f);
