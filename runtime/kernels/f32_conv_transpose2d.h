@@ -38,4 +38,23 @@ void for_each_covering_tap(const Conv2dGeometry& g, size_t oy, size_t ox, const 
   }
 }
 
+// The col2im loop nest both kernels share: each output pixel of rows [row_begin, row_end) starts at
+// its bias, then add(dst, src, n) adds each covering tap's n = Cout/g columns of each group.
+template <typename AddRow>
+void col2im_nhwc(const Conv2dGeometry& g, const float* cols, const float* bias, float* output, size_t row_begin,
+                 size_t row_end, AddRow add) {
+  const size_t cout_g = g.out_channels / g.groups;
+  const size_t group_floats = g.in_h * g.in_w * g.kernel_h * g.kernel_w * cout_g;
+  for (size_t oy = row_begin; oy < row_end; ++oy) {
+    for (size_t ox = 0; ox < g.out_w; ++ox) {
+      float* out = output + (oy * g.out_w + ox) * g.out_channels;
+      for (size_t c = 0; c < g.out_channels; ++c) out[c] = bias ? bias[c] : 0.f;
+      for_each_covering_tap(g, oy, ox, cols, [&](const float* column) {
+        for (size_t group = 0; group < g.groups; ++group)
+          add(out + group * cout_g, column + group * group_floats, cout_g);
+      });
+    }
+  }
+}
+
 }  // namespace wt

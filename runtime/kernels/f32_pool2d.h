@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <limits>
 
 namespace wt {
 
@@ -38,6 +39,24 @@ inline AvgWindow avg_window(const Pool2dGeometry& g, size_t oy, size_t ox) {
               : g.count_include_pad ? static_cast<size_t>((ey - sy) * (ex - sx))
                                     : (w.y1 - w.y0) * (w.x1 - w.x0);
   return w;
+}
+
+// The max over output (oy, ox)'s window (with dilation), value(iy, ix) reading the input: taps in
+// the padding are skipped, NaN propagates (as in PyTorch), an empty window gives -inf.
+template <typename Value>
+float max_window(const Pool2dGeometry& g, size_t oy, size_t ox, Value value) {
+  float m = -std::numeric_limits<float>::infinity();
+  for (size_t ky = 0; ky < g.kernel_h; ++ky) {
+    const size_t iy = oy * g.stride_h + ky * g.dilation_h - g.pad_top;  // wraps when in padding
+    if (iy >= g.in_h) continue;
+    for (size_t kx = 0; kx < g.kernel_w; ++kx) {
+      const size_t ix = ox * g.stride_w + kx * g.dilation_w - g.pad_left;
+      if (ix >= g.in_w) continue;
+      const float v = value(iy, ix);
+      if (v > m || v != v) m = v;
+    }
+  }
+  return m;
 }
 
 void f32_maxpool2d_nchw_scalar(const Pool2dGeometry& g, const float* input, float* output, size_t plane_begin,

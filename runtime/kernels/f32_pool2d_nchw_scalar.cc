@@ -12,18 +12,7 @@ void f32_maxpool2d_nchw_scalar(const Pool2dGeometry& g, const float* input, floa
     float* out = output + p * g.out_h * g.out_w;
     for (size_t oy = 0; oy < g.out_h; ++oy) {
       for (size_t ox = 0; ox < g.out_w; ++ox) {
-        float m = -std::numeric_limits<float>::infinity();
-        for (size_t ky = 0; ky < g.kernel_h; ++ky) {
-          const size_t iy = oy * g.stride_h + ky * g.dilation_h - g.pad_top;  // wraps when in padding
-          if (iy >= g.in_h) continue;
-          for (size_t kx = 0; kx < g.kernel_w; ++kx) {
-            const size_t ix = ox * g.stride_w + kx * g.dilation_w - g.pad_left;
-            if (ix >= g.in_w) continue;
-            const float v = in[iy * g.in_w + ix];
-            if (v > m || v != v) m = v;  // NaN propagates, as in PyTorch
-          }
-        }
-        out[oy * g.out_w + ox] = m;
+        out[oy * g.out_w + ox] = max_window(g, oy, ox, [&](size_t iy, size_t ix) { return in[iy * g.in_w + ix]; });
       }
     }
   }

@@ -25,7 +25,8 @@ void vertical_max(const float* plane, size_t in_w, size_t y0, size_t y1, float* 
   for (size_t y = y0; y < y1; ++y) {
     const float* in = plane + y * in_w;
     size_t x = 0;
-    for (; x + 4 <= in_w; x += 4) wasm_v128_store(row + x, wasm_f32x4_max(wasm_v128_load(row + x), wasm_v128_load(in + x)));
+    for (; x + 4 <= in_w; x += 4)
+      wasm_v128_store(row + x, wasm_f32x4_max(wasm_v128_load(row + x), wasm_v128_load(in + x)));
     for (; x < in_w; ++x) row[x] = max_nan(row[x], in[x]);
   }
 }
@@ -68,7 +69,8 @@ void f32_maxpool2d_nchw_simd128(const Pool2dGeometry& g, const float* input, flo
     for (size_t oy = 0; oy < g.out_h; ++oy) {
       const long top = static_cast<long>(oy * g.stride_h) - static_cast<long>(g.pad_top);
       const size_t y0 = static_cast<size_t>(std::max<long>(top, 0));
-      const size_t y1 = static_cast<size_t>(std::min<long>(top + static_cast<long>(g.kernel_h), static_cast<long>(g.in_h)));
+      const size_t y1 =
+          static_cast<size_t>(std::min<long>(top + static_cast<long>(g.kernel_h), static_cast<long>(g.in_h)));
       vertical_max(in, g.in_w, y0, std::max(y0, y1), row);
       horizontal_max(g, row, out + oy * g.out_w);
     }

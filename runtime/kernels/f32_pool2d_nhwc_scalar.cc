@@ -1,5 +1,3 @@
-#include <limits>
-
 #include "kernels/f32_pool2d.h"
 
 namespace wt {
@@ -12,18 +10,7 @@ void f32_maxpool2d_nhwc_scalar(const Pool2dGeometry& g, size_t channels, const f
     for (size_t ox = 0; ox < g.out_w; ++ox) {
       float* out = output + (row * g.out_w + ox) * channels;
       for (size_t c = 0; c < channels; ++c) {
-        float m = -std::numeric_limits<float>::infinity();
-        for (size_t ky = 0; ky < g.kernel_h; ++ky) {
-          const size_t iy = oy * g.stride_h + ky * g.dilation_h - g.pad_top;  // wraps when in padding
-          if (iy >= g.in_h) continue;
-          for (size_t kx = 0; kx < g.kernel_w; ++kx) {
-            const size_t ix = ox * g.stride_w + kx * g.dilation_w - g.pad_left;
-            if (ix >= g.in_w) continue;
-            const float v = image[(iy * g.in_w + ix) * channels + c];
-            if (v > m || v != v) m = v;  // NaN propagates, as in PyTorch
-          }
-        }
-        out[c] = m;
+        out[c] = max_window(g, oy, ox, [&](size_t iy, size_t ix) { return image[(iy * g.in_w + ix) * channels + c]; });
       }
     }
   }
