@@ -325,10 +325,13 @@ void run_gemm(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool) {
     });
     prepacked = p.shared_pack;
   }
+  // Tasks row split first: the pool gives thread i about the i-th part of them, so each thread
+  // writes whole rows of C, which the next op (an NHWC depthwise or pooling, split by rows) reads
+  // on the same core.
   pool.parallelize(col_blocks * row_splits, 1, [&](size_t begin, size_t end) {
     float* scratch = pool.thread_scratch();
     for (size_t t = begin; t < end; ++t) {
-      const size_t n0 = (t / row_splits) * kNc, r0 = (t % row_splits) * rows_per_split;
+      const size_t r0 = (t / col_blocks) * rows_per_split, n0 = (t % col_blocks) * kNc;
       run_task(p, b, {r0, std::min(p.m, r0 + rows_per_split), n0, std::min(kNc, p.n - n0)}, scratch, prepacked);
     }
   });

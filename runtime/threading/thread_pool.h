@@ -43,6 +43,7 @@ class ThreadPool {
   static constexpr size_t kChunksPerThread = 8;
 
   // Runs task over [0, range) in chunks of at least `min_chunk` items; returns when all are done.
+  // Thread i (the caller is 0) starts on the i-th of `thread_count()` contiguous parts of the range.
   void parallelize(size_t range, size_t min_chunk, RangeTask task);
 
   // Scratch private to the calling thread (the caller of parallelize() or one of the workers),
@@ -55,8 +56,14 @@ class ThreadPool {
   void worker_loop();
   static void run_chunks(Job& job);
 
+  // A job's per-part counter, alone in its cache line (threads take chunks from their own part).
+  struct alignas(64) PartCounter {
+    std::atomic<size_t> value{0};
+  };
+
   std::vector<std::thread> workers_;
   std::vector<std::vector<float>> scratch_;  // one per thread, index 0 = the calling thread
+  std::unique_ptr<PartCounter[]> parts_;     // one per thread, reused by every job
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;

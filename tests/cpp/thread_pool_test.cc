@@ -4,7 +4,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace wt {
@@ -49,6 +51,25 @@ TEST_P(ThreadPoolTest, JobsClosedBeforeSleepingWorkersJoin) {
       for (size_t i = 0; i < range; ++i) ASSERT_EQ(hits[i].load(), 1) << round << " " << range << " " << i;
     }
   }
+}
+
+// The range is cut into one contiguous part per thread and chunks are taken within a part (thread
+// i starts on part i), so no chunk straddles two parts: 4 threads, 1000 items, parts of 250.
+TEST(ThreadPoolPartsTest, ChunksStayInsideTheThreadsParts) {
+  if (!ThreadPool::threads_supported()) GTEST_SKIP() << "one thread runs the whole range in one call";
+  ThreadPool pool(4);
+  std::mutex mutex;
+  std::vector<std::pair<size_t, size_t>> chunks;
+  pool.parallelize(1000, 64, [&](size_t b, size_t e) {
+    std::lock_guard<std::mutex> lock(mutex);
+    chunks.emplace_back(b, e);
+  });
+  size_t covered = 0;
+  for (const auto& [b, e] : chunks) {
+    EXPECT_EQ(b / 250, (e - 1) / 250) << "[" << b << ", " << e << ")";
+    covered += e - b;
+  }
+  EXPECT_EQ(covered, 1000u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, ThreadPoolTest, ::testing::Values(1, 2, 4));
