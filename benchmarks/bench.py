@@ -5,6 +5,7 @@ wasm backend in the same Chromium (crossOriginIsolated, same thread counts); nat
 (onnxruntime-node); native PyTorch with OpenBLAS. Runners are interleaved in rounds after warm-up;
 the table gives medians (p90) in ms and ratios, and is written to benchmarks/results/."""
 import json
+import math
 import os
 import platform
 import statistics
@@ -49,28 +50,32 @@ def subprocess_times(cmd, env=None):
     return json.loads(out.stdout.strip().splitlines()[-1])["times_ms"]
 
 
-def ort(name, engine, threads, iterations, warmup):
+def ort(name, engine, threads, iterations, warmup, repeat):
     return subprocess_times(["node", str(HERE / "ort_runner.mjs"), "--engine", engine, "--threads", str(threads),
                              "--model", str(WORK / f"{name}.onnx"), "--input", str(WORK / f"{name}.inputs.json"),
-                             "--iterations", str(iterations), "--warmup", str(warmup)])
+                             "--iterations", str(iterations), "--warmup", str(warmup), "--repeat", str(repeat)])
 
 
-def pytorch(name, threads, iterations, warmup):
-    return subprocess_times([sys.executable, str(HERE / "torch_runner.py"), name, str(threads), str(iterations), str(warmup)])
+def pytorch(name, threads, iterations, warmup, repeat):
+    return subprocess_times([sys.executable, str(HERE / "torch_runner.py"), name, str(threads), str(iterations), str(warmup),
+                             str(repeat)])
 
 
 def run_counts(probe_ms):
-    """Runs per round and warm-up runs for a model taking about probe_ms: fast models get more of
-    both, so V8 has tiered every runner's code up (it does so per function, after some calls) and
-    each sample is a median over enough runs."""
-    fast = 300.0 / max(min(probe_ms), 0.01)
-    return max(PER_ROUND, min(int(fast / 3), 300)), max(WARMUP, min(int(fast), 1000))
+    """Samples per round, warm-up samples and forwards per sample for a model taking about probe_ms:
+    fast models get more runs, so V8 has tiered every runner's code up (it does so per function,
+    after some calls) and each median is over enough of them; and a model under 1 ms is timed over
+    several forwards per sample, because browser timers tick in 5 us steps (the MLP's 0.1 ms medians
+    had been quantized to 5%)."""
+    probe = max(min(probe_ms), 0.01)
+    fast, repeat = 300.0 / probe, max(1, math.ceil(1.0 / probe))
+    return max(PER_ROUND, min(int(fast / 3), 300) // repeat), max(WARMUP, min(int(fast), 1000) // repeat), repeat
 
 
-def wasm_torch(runtime, name, inputs, iterations, warmup):
+def wasm_torch(runtime, name, inputs, iterations, warmup, repeat=1):
     model = runtime.load_model(WORK / f"{name}.wtm")
     try:
-        return model.benchmark(*inputs, iterations=iterations, warmup=warmup)
+        return model.benchmark(*inputs, iterations=iterations, warmup=warmup, repeat=repeat)
     finally:
         model.close()
 
@@ -87,17 +92,17 @@ def main():
     try:
         for name in names:
             inputs = export(name)
-            runners = {key: (lambda it, wu, rt=rt: wasm_torch(rt, name, inputs, it, wu)) for key, rt in runtimes.items()}
+            runners = {key: (lambda it, wu, rp, rt=rt: wasm_torch(rt, name, inputs, it, wu, rp)) for key, rt in runtimes.items()}
             for t in (1, 2):
-                runners[f"ort-web-{t}t"] = lambda it, wu, t=t: ort(name, "web", t, it, wu)
-                runners[f"ort-node-{t}t"] = lambda it, wu, t=t: ort(name, "node", t, it, wu)
-                runners[f"torch-{t}t"] = lambda it, wu, t=t: pytorch(name, t, it, wu)
-            per_round, warmup = run_counts(wasm_torch(runtimes["wt-node-1t"], name, inputs, 3, 1))
+                runners[f"ort-web-{t}t"] = lambda it, wu, rp, t=t: ort(name, "web", t, it, wu, rp)
+                runners[f"ort-node-{t}t"] = lambda it, wu, rp, t=t: ort(name, "node", t, it, wu, rp)
+                runners[f"torch-{t}t"] = lambda it, wu, rp, t=t: pytorch(name, t, it, wu, rp)
+            per_round, warmup, repeat = run_counts(wasm_torch(runtimes["wt-node-1t"], name, inputs, 3, 1))
             times = {key: [] for key in columns}
             for _ in range(ROUNDS):  # interleaved: every runner once per round
                 for key in columns:
                     try:
-                        times[key] += runners[key](per_round, warmup)
+                        times[key] += runners[key](per_round, warmup, repeat)
                     except Exception as e:  # a peer that cannot run this model is reported, not fatal
                         times[key] = None if not times[key] else times[key]
                         print(f"{name} {key}: {e}", file=sys.stderr)
@@ -134,8 +139,9 @@ def render(results, columns, variants):
              f"Machine: {cpu}, {os.cpu_count()} cores, {platform.platform()}; Node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}; {chromium}; torch {torch.__version__} (OpenBLAS).",
              "wasm-torch builds: " + ", ".join(f"{key} {variant}" for key, variant in variants.items()) + "; "
              "onnxruntime-web 1.30.0: its wasm backend (SIMD, threads), on the page's main thread like wasm-torch (worker: false).", "",
-             f"Batch 1; {ROUNDS} interleaved rounds x at least {PER_ROUND} runs after at least {WARMUP} warm-up runs per runner "
-             "(more for models under 150 ms, so V8 tiers every runner up); median (p90) in ms.", "",
+             f"Batch 1; {ROUNDS} interleaved rounds x at least {PER_ROUND} samples after at least {WARMUP} warm-up samples per runner "
+             "(more for models under 150 ms, so V8 tiers every runner up; a sample of a model under 1 ms is the mean of "
+             "enough forwards to last 1 ms, as browser timers tick in 5 us steps); median (p90) in ms.", "",
              "| model | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
     for name, times in results.items():
         lines.append(f"| {name} | " + " | ".join(f"{ms(med(times[c]))} ({ms(p90(times[c]))})" if times[c] else "n/a" for c in columns) + " |")

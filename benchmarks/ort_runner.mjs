@@ -2,7 +2,8 @@
 // Times an ONNX model with onnxruntime: native (onnxruntime-node) or its wasm backend in headless
 // Chromium (onnxruntime-web, crossOriginIsolated, same server as wasm-torch's pages).
 // Usage: node ort_runner.mjs --engine node|web --threads N --model file.onnx --input file.json
-//        --iterations N --warmup N   -> prints {"times_ms": [...]} on stdout.
+//        --iterations N --warmup N [--repeat R] -> prints {"times_ms": [...]} on stdout, each sample
+//        the mean of R back-to-back runs (fast models: browser timers tick in 5 us steps).
 import { readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -12,12 +13,14 @@ const { values: a } = parseArgs({
   options: {
     engine: { type: "string" }, threads: { type: "string", default: "1" }, model: { type: "string" },
     input: { type: "string" }, iterations: { type: "string", default: "20" }, warmup: { type: "string", default: "5" },
+    repeat: { type: "string", default: "1" },
   },
 });
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 // inputs: [{name, dtype, shape, data(list)}]
 const inputs = JSON.parse(readFileSync(a.input, "utf8"));
-const job = { threads: Number(a.threads), iterations: Number(a.iterations), warmup: Number(a.warmup), inputs };
+const job = { threads: Number(a.threads), iterations: Number(a.iterations), warmup: Number(a.warmup),
+  repeat: Number(a.repeat), inputs };
 
 async function timeSession(ort, session, job) {
   const feeds = {};
@@ -28,8 +31,8 @@ async function timeSession(ort, session, job) {
   const times = [];
   for (let i = 0; i < job.warmup + job.iterations; i++) {
     const start = performance.now();
-    await session.run(feeds);
-    if (i >= job.warmup) times.push(performance.now() - start);
+    for (let r = 0; r < job.repeat; r++) await session.run(feeds);
+    if (i >= job.warmup) times.push((performance.now() - start) / job.repeat);
   }
   return times;
 }
