@@ -12,8 +12,6 @@
 namespace wt {
 namespace {
 
-constexpr size_t kResidualInput = kConvResidualInput;
-
 // Depthwise convolutions (one input channel per group) have no reduction worth a GEMM: they run
 // a direct kernel over output planes (SIMD128 across output columns where the build has it).
 class DirectConv2dKernel final : public OpKernel {
@@ -49,7 +47,7 @@ class GemmConv2dKernel final : public OpKernel {
 
   size_t workspace_bytes() const override { return gemm_shared_pack_bytes(out_size(), rows()); }
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
-  size_t in_place_input() const override { return kResidualInput; }
+  size_t in_place_input() const override { return kConvResidualInput; }
 
   void run(const RunContext& ctx) const override {
     const size_t cin_g = g_.in_channels / g_.groups, cout_g = g_.out_channels / g_.groups;
@@ -101,7 +99,7 @@ class WinogradConv2dKernel final : public OpKernel {
       : g_(g), act_(act), residual_(residual), tiles_(winograd_tiles(g)) {}
   // The output transform reads each residual element just before it writes that element.
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
-  size_t in_place_input() const override { return kResidualInput; }
+  size_t in_place_input() const override { return kConvResidualInput; }
 
   size_t workspace_bytes() const override {
     return kWinogradPositions * (g_.out_channels * g_.in_channels + (g_.in_channels + g_.out_channels) * tiles_) *
@@ -127,7 +125,7 @@ class WinogradConv2dKernel final : public OpKernel {
         }
       });
       ctx.pool->parallelize(cout, 1, [&](size_t b, size_t e) {
-        const float* residual = residual_ ? ctx.in_f32(kResidualInput) + n * cout * g_.out_h * g_.out_w : nullptr;
+        const float* residual = residual_ ? ctx.in_f32(kConvResidualInput) + n * cout * g_.out_h * g_.out_w : nullptr;
         best_f32_winograd_f4x4_3x3_output()(g_, m, ctx.in_f32(2), residual, act_.minmax, out, b, e);
         act_.apply(out + b * g_.out_h * g_.out_w, (e - b) * g_.out_h * g_.out_w);
       });
@@ -151,13 +149,15 @@ Result<std::unique_ptr<OpKernel>> prepare_conv2d(const PrepareContext& ctx) {
   WT_ASSIGN_OR_RETURN(std::string layout, ctx.node.attributes.get_string("layout", "nchw"));
   if (layout != "nchw" && layout != "nhwc") return ctx.error("layout must be 'nchw' or 'nhwc', got '" + layout + "'");
   const bool nhwc = layout == "nhwc";
-  WT_ASSIGN_OR_RETURN(ConvAttributes c, read_conv_attributes(ctx, kResidualInput + 1, nhwc ? 3 : 4));
+  WT_ASSIGN_OR_RETURN(ConvAttributes c, read_conv_attributes(ctx, kConvResidualInput + 1, nhwc ? 3 : 4));
   const auto& [stride, padding, dilation, groups] = c;
   const Shape& x = ctx.input(0)->shape;
   const int64_t channels = nhwc ? x[3] : x[1], in_h = nhwc ? x[1] : x[2], in_w = nhwc ? x[2] : x[3];
-  ConvWeight w = read_oihw_conv_weight(ctx);
+  ConvWeight w{};
   if (nhwc) {
     WT_ASSIGN_OR_RETURN(w, read_nhwc_conv_weight(ctx, channels, groups));
+  } else {
+    w = read_oihw_conv_weight(ctx);
   }
   if (channels % groups != 0 || w.out_channels % groups != 0 || w.in_per_group * groups != channels) {
     return ctx.error("groups=" + std::to_string(groups) + " does not fit input " + shape_to_string(x) + " and weight " +
@@ -170,11 +170,11 @@ Result<std::unique_ptr<OpKernel>> prepare_conv2d(const PrepareContext& ctx) {
                       conv_output_size(ctx, in_w, w.kernel_w, stride[1], padding[1], dilation[1], false));
   WT_ASSIGN_OR_RETURN(FusedActivation act, read_fused_activation(ctx));
   const Shape out_shape = nhwc ? Shape{x[0], out_h, out_w, w.out_channels} : Shape{x[0], w.out_channels, out_h, out_w};
-  const bool residual = ctx.input(kResidualInput) != nullptr;
+  const bool residual = ctx.input(kConvResidualInput) != nullptr;
   if (residual) {
-    WT_RETURN_IF_ERROR(ctx.expect_input(kResidualInput, DType::kFloat32, 4, 4));
-    if (ctx.input(kResidualInput)->shape != out_shape) {
-      return ctx.error("residual shape " + shape_to_string(ctx.input(kResidualInput)->shape) +
+    WT_RETURN_IF_ERROR(ctx.expect_input(kConvResidualInput, DType::kFloat32, 4, 4));
+    if (ctx.input(kConvResidualInput)->shape != out_shape) {
+      return ctx.error("residual shape " + shape_to_string(ctx.input(kConvResidualInput)->shape) +
                        " does not match the output " + shape_to_string(out_shape));
     }
     if (groups != 1) return ctx.error("a residual input needs groups = 1, got groups=" + std::to_string(groups));

@@ -15,7 +15,7 @@ struct TinyModelOptions {
   std::vector<int64_t> input_shape = {2, 4};
   std::vector<int64_t> declared_output_shape = {2, 3};
   std::string op = "linear";
-  std::string activation = "none";  // linear's fused activation attribute
+  std::string activation = "none";     // linear's fused activation attribute
   uint64_t weight_segment_offset = 0;  // relative to the weights area
   int weight_dtype = 0;                // float32
   std::vector<int64_t> weight_shape = {3, 4};
@@ -32,6 +32,26 @@ inline void reseal(std::vector<uint8_t>& file) {
   put_u32(file, 48, crc32_ieee(file.data() + kHeaderSize, file.size() - kHeaderSize));
 }
 
+// [header][flatbuffer][weights at a 64-byte boundary], sealed.
+inline std::vector<uint8_t> assemble_file(const flatbuffers::FlatBufferBuilder& b,
+                                          const std::vector<uint8_t>& weights) {
+  const size_t fb_size = b.GetSize();
+  const size_t weights_offset = (kHeaderSize + fb_size + 63) / 64 * 64;
+  std::vector<uint8_t> file(weights_offset + weights.size(), 0);
+  std::memcpy(&file[kHeaderSize], b.GetBufferPointer(), fb_size);
+  if (!weights.empty()) std::memcpy(&file[weights_offset], weights.data(), weights.size());
+  std::memcpy(&file[0], kFileMagic, 8);
+  put_u32(file, 8, kFormatVersion);
+  put_u32(file, 12, kHeaderSize);
+  put_u64(file, 16, kHeaderSize);
+  put_u64(file, 24, fb_size);
+  put_u64(file, 32, weights_offset);
+  put_u64(file, 40, weights.size());
+  put_u64(file, 56, file.size());
+  reseal(file);
+  return file;
+}
+
 // y = relu(x @ W^T + b) with x [2, 4], W [3, 4] (W[i][j] = i + j / 10), b = [1, 2, 3].
 inline std::vector<uint8_t> build_tiny_model(const TinyModelOptions& o = {}) {
   namespace fb = ::wasm_torch::schema;
@@ -45,8 +65,8 @@ inline std::vector<uint8_t> build_tiny_model(const TinyModelOptions& o = {}) {
   std::vector<flatbuffers::Offset<fb::Attribute>> attrs = {
       fb::CreateAttributeDirect(b, "activation", fb::AttrKind_string, 0, 0, nullptr, nullptr, o.activation.c_str())};
   if (!o.weight_layout.empty()) {
-    attrs.push_back(
-        fb::CreateAttributeDirect(b, "weight_layout", fb::AttrKind_string, 0, 0, nullptr, nullptr, o.weight_layout.c_str()));
+    attrs.push_back(fb::CreateAttributeDirect(b, "weight_layout", fb::AttrKind_string, 0, 0, nullptr, nullptr,
+                                              o.weight_layout.c_str()));
     attrs.push_back(fb::CreateAttributeDirect(b, "out_features", fb::AttrKind_int_, o.out_features));
   }
   std::vector<int32_t> in0 = {0, 1, 2}, out0 = {3}, in1 = {3}, out1 = {4};
@@ -56,26 +76,72 @@ inline std::vector<uint8_t> build_tiny_model(const TinyModelOptions& o = {}) {
   std::vector<int32_t> inputs = {0}, outputs = {4};
   b.Finish(fb::CreateModelDirect(b, &tensors, &nodes, &inputs, &outputs, &segments, nullptr, "cpp-test"), "WTFB");
 
-  std::vector<float> weights(16 + 3, 0.f);
+  std::vector<uint8_t> weights(64 + 12, 0);
   for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 4; ++j) weights[i * 4 + j] = float(i) + float(j) / 10.f;
-  const size_t fb_size = b.GetSize();
-  const size_t weights_offset = (kHeaderSize + fb_size + 63) / 64 * 64;
-  std::vector<uint8_t> file(weights_offset + 64 + 12, 0);
-  std::memcpy(&file[kHeaderSize], b.GetBufferPointer(), fb_size);
-  std::memcpy(&file[weights_offset], weights.data(), 48);
+    for (int j = 0; j < 4; ++j) {
+      const float w = float(i) + float(j) / 10.f;
+      std::memcpy(&weights[(i * 4 + j) * 4], &w, 4);
+    }
   const float bias[3] = {1.f, 2.f, 3.f};
-  std::memcpy(&file[weights_offset + 64], bias, 12);
-  std::memcpy(&file[0], kFileMagic, 8);
-  put_u32(file, 8, kFormatVersion);
-  put_u32(file, 12, kHeaderSize);
-  put_u64(file, 16, kHeaderSize);
-  put_u64(file, 24, fb_size);
-  put_u64(file, 32, weights_offset);
-  put_u64(file, 40, 64 + 12);
-  put_u64(file, 56, file.size());
-  reseal(file);
-  return file;
+  std::memcpy(&weights[64], bias, 12);
+  return assemble_file(b, weights);
+}
+
+// A one-node model: `op` over input 0 (the model's input, float32 `input_shape`) and the constant
+// float32 inputs after it, with `attrs` (ints, int or string valued); its output has `output_shape`.
+struct OneNodeModel {
+  std::string op;
+  std::vector<int64_t> input_shape, output_shape;
+  struct Constant {
+    std::vector<int64_t> shape;
+    std::vector<float> data;
+  };
+  std::vector<Constant> constants;
+  struct Attr {
+    std::string name;
+    std::vector<int64_t> ints;  // an int attribute when `single`
+    std::string s;              // a string attribute when not empty
+    bool single = false;
+  };
+  std::vector<Attr> attrs;
+};
+
+inline std::vector<uint8_t> build_one_node_model(const OneNodeModel& m) {
+  namespace fb = ::wasm_torch::schema;
+  flatbuffers::FlatBufferBuilder b;
+  std::vector<flatbuffers::Offset<fb::Tensor>> tensors = {
+      fb::CreateTensorDirect(b, "x", fb::DType_float32, &m.input_shape, -1)};
+  std::vector<fb::Segment> segments;
+  std::vector<uint8_t> weights;
+  std::vector<int32_t> inputs = {0};
+  for (size_t i = 0; i < m.constants.size(); ++i) {
+    const std::string name = "c" + std::to_string(i);
+    tensors.push_back(fb::CreateTensorDirect(b, name.c_str(), fb::DType_float32, &m.constants[i].shape,
+                                             static_cast<int32_t>(segments.size())));
+    weights.resize((weights.size() + 63) / 64 * 64);
+    segments.emplace_back(weights.size(), m.constants[i].data.size() * 4);
+    const auto* bytes = reinterpret_cast<const uint8_t*>(m.constants[i].data.data());
+    weights.insert(weights.end(), bytes, bytes + m.constants[i].data.size() * 4);
+    inputs.push_back(static_cast<int32_t>(i + 1));
+  }
+  const int32_t y = static_cast<int32_t>(tensors.size());
+  tensors.push_back(fb::CreateTensorDirect(b, "y", fb::DType_float32, &m.output_shape, -1));
+  std::vector<flatbuffers::Offset<fb::Attribute>> attrs;
+  for (const auto& a : m.attrs) {
+    if (!a.s.empty()) {
+      attrs.push_back(
+          fb::CreateAttributeDirect(b, a.name.c_str(), fb::AttrKind_string, 0, 0, nullptr, nullptr, a.s.c_str()));
+    } else if (a.single) {
+      attrs.push_back(fb::CreateAttributeDirect(b, a.name.c_str(), fb::AttrKind_int_, a.ints[0]));
+    } else {
+      attrs.push_back(fb::CreateAttributeDirect(b, a.name.c_str(), fb::AttrKind_ints, 0, 0, &a.ints));
+    }
+  }
+  std::vector<int32_t> outputs = {y}, model_inputs = {0};
+  std::vector<flatbuffers::Offset<fb::Node>> nodes = {
+      fb::CreateNodeDirect(b, m.op.c_str(), &inputs, &outputs, &attrs, "node")};
+  b.Finish(fb::CreateModelDirect(b, &tensors, &nodes, &model_inputs, &outputs, &segments, nullptr, "cpp-test"), "WTFB");
+  return assemble_file(b, weights);
 }
 
 }  // namespace wt::testing
