@@ -13,8 +13,6 @@
 namespace wt {
 namespace {
 
-size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
-
 class GemmConv2dNhwcKernel final : public OpKernel {
  public:
   GemmConv2dNhwcKernel(Conv2dGeometry g, FusedActivation act, bool residual) : g_(g), act_(act), residual_(residual) {}

@@ -13,8 +13,6 @@
 namespace wt {
 namespace {
 
-size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
-
 class ConvTranspose2dKernel final : public OpKernel {
  public:
   explicit ConvTranspose2dKernel(Conv2dGeometry g) : g_(g) {}

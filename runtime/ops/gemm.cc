@@ -32,8 +32,6 @@ constexpr size_t kPanelQuadCols = 4 * kGemmNr;
 // that per column.
 constexpr size_t kDotMaxCols = 4;
 
-size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
-
 struct Task {
   size_t row_begin, row_end, n0, nc;
 };

@@ -13,6 +13,8 @@
 
 namespace wt {
 
+inline size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
+
 class GemmBSource {
  public:
   virtual ~GemmBSource() = default;

@@ -133,7 +133,8 @@ NHWC_EXPECTED = {
     "weight layout": "needs weight_layout 'panels8' or 'hwc', got 'oihw'",
     "huge kernel": r"conv2d.*kernel_size \[2147483648, 2147483648\] is too large",
     "layout": "layout must be 'nchw' or 'nhwc', got 'nwhc'",
-    "transposed panels": r"conv_transpose2d.*panels8 weight of shape \[2, 6, 8\] does not hold kernel_size \[2, 2\] x 5",
+    "transposed panels": r"conv_transpose2d.*panels8 weight of shape \[2, 6, 8\] does not hold "
+                         r"kernel_size \[2, 2\] x 5",
 }
 
 

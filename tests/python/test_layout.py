@@ -45,6 +45,10 @@ def layout_changes(graph):
     return [n for n in graph.nodes if n.source == "layout"]
 
 
+def _excite(m, y):
+    return y * torch.sigmoid(m[2](F.silu(m[1](y.mean((2, 3), keepdim=True)))))
+
+
 # name: (model, inputs, expected number of layout changes)
 CASES = {
     # a classifier: one permute after the input; global pooling leaves NHWC without one
@@ -55,8 +59,8 @@ CASES = {
                                     conv(4, 6), conv(4, 6, 1), conv(12, 12, groups=12), conv(4, 12, groups=2)),
                                  (torch.randn(1, 4, 9, 7),), 2),
     # squeeze-and-excitation: a per-channel scale from a mean with keepdim, broadcast back
-    "squeeze_excitation": (Fn(lambda m, x: (lambda y: y * torch.sigmoid(m[2](F.silu(m[1](y.mean((2, 3), keepdim=True))))))(m[0](x)),
-                              conv(3, 16), conv(16, 4, 1), conv(4, 16, 1)), (torch.randn(1, 3, 8, 8),), 2),
+    "squeeze_excitation": (Fn(lambda m, x: _excite(m, m[0](x)), conv(3, 16), conv(16, 4, 1), conv(4, 16, 1)),
+                           (torch.randn(1, 3, 8, 8),), 2),
     # broadcast operands: a constant [C, 1, 1], a non-constant [W] row and a scalar
     "broadcast_operands": (Fn(lambda m, x, row: (m[0](x) + torch.arange(5.0).view(5, 1, 1)) * row - 0.5, conv(2, 5)),
                            (torch.randn(2, 2, 6, 7), torch.randn(7)), 4),

@@ -55,7 +55,8 @@ class _Rewriter:
             if _same_bytes(t.shape if to_nhwc else copy.shape):
                 self.nodes.append(ir.Node("reshape", [t], [copy], {"shape": list(shape)}, "layout"))
             else:
-                self.nodes.append(ir.Node("permute", [t], [copy], {"perm": list(TO_NHWC if to_nhwc else TO_NCHW)}, "layout"))
+                perm = list(TO_NHWC if to_nhwc else TO_NCHW)
+                self.nodes.append(ir.Node("permute", [t], [copy], {"perm": perm}, "layout"))
             self.copies[key] = copy
         return self.copies[key]
 
@@ -96,7 +97,8 @@ def _conv(rw: _Rewriter, node: ir.Node) -> bool:
         pack = _pack_conv_weight if node.op == "conv2d" else _pack_transposed_weight
         rw.packed[weight, node.op] = pack(weight, node.attrs["groups"])
     packed, attrs = rw.packed[weight, node.op]
-    inputs = [rw.convert(x, True), packed] + [rw.convert(t, True) if i == 3 else t for i, t in enumerate(node.inputs[2:], 2)]
+    rest = [rw.convert(t, True) if i == 3 else t for i, t in enumerate(node.inputs[2:], 2)]  # a residual too
+    inputs = [rw.convert(x, True), packed] + rest
     rw.emit_nhwc(node, inputs, dict(attrs, layout="nhwc"))
     return True
 
@@ -216,8 +218,8 @@ def _reduce(rw: _Rewriter, node: ir.Node) -> bool:
     return True
 
 
-_REWRITES = {"conv2d": _conv, "conv_transpose2d": _conv, "max_pool2d": _pool2d, "avg_pool2d": _pool2d, "adaptive_avg_pool2d": _adaptive_avg_pool2d,
-             "batch_norm": _batch_norm, "concat": _concat,
+_REWRITES = {"conv2d": _conv, "conv_transpose2d": _conv, "max_pool2d": _pool2d, "avg_pool2d": _pool2d,
+             "adaptive_avg_pool2d": _adaptive_avg_pool2d, "batch_norm": _batch_norm, "concat": _concat,
              **{op: _unary for op in UNARY_OPS}, **{op: _binary for op in BINARY_OPS},
              **{op: _reduce for op in _REDUCTIONS}}
 
