@@ -97,18 +97,22 @@ void winograd_phases(wt::ThreadPool& pool) {
           wt::best_f32_winograd_f4x4_3x3_output()(g, m.data(), nullptr, nullptr, wt::F32MinMax{}, out.data(), 0, ch);
         }};
     print_phases("nchw", ch, side, nchw);
+    const size_t us = wt::winograd_pos_stride(panels * 8 * ch), vs = wt::winograd_pos_stride(tiles * ch);
+    std::vector<float> un(p36 * us), vn(p36 * vs), mn(p36 * vs);
     const std::function<void()> nhwc[4] = {
-        [&] { wt::f32_winograd_f4x4_3x3_weights_panels_simd128(ch, ch, w.data(), u.data(), 0, panels); },
-        [&] { wt::f32_winograd_f4x4_3x3_input_nhwc_simd128(g, in.data(), v.data(), 0, tiles); },
+        [&] {
+          wt::f32_winograd_f4x4_3x3_weights_panels_simd128(ch, w.data(), un.data(), {0, panels, 0, ch, us});
+        },
+        [&] { wt::f32_winograd_f4x4_3x3_input_nhwc_simd128(g, in.data(), vn.data(), vs, 0, tiles); },
         [&] {
           for (size_t pos = 0; pos < p36; ++pos) {
-            const wt::GemmProblem p{tiles, ch, ch, v.data() + pos * tiles * ch, ch, m.data() + pos * tiles * ch, ch};
-            wt::run_gemm_on_this_thread(p, wt::PanelB(u.data() + pos * panels * 8 * ch, ch), pool);
+            const wt::GemmProblem p{tiles, ch, ch, vn.data() + pos * vs, ch, mn.data() + pos * vs, ch};
+            wt::run_gemm_on_this_thread(p, wt::PanelB(un.data() + pos * us, ch), pool);
           }
         },
         [&] {
-          wt::f32_winograd_f4x4_3x3_output_nhwc_simd128(g, m.data(), nullptr, nullptr, wt::F32MinMax{}, out.data(), 0,
-                                                        tiles);
+          wt::f32_winograd_f4x4_3x3_output_nhwc_simd128(
+              g, {mn.data(), vs, nullptr, nullptr, wt::F32MinMax{}, out.data()}, 0, tiles);
         }};
     print_phases("nhwc", ch, side, nhwc);
   }

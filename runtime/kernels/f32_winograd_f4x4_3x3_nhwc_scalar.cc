@@ -8,26 +8,25 @@ namespace wt {
 
 using winograd::kIn;
 
-void f32_winograd_f4x4_3x3_weights_panels_scalar(size_t in_channels, size_t out_channels, const float* panels, float* u,
-                                                 size_t panel_begin, size_t panel_end) {
-  const size_t panel_count = (out_channels + kGemmNr - 1) / kGemmNr;
-  for (size_t p = panel_begin; p < panel_end; ++p) {
-    for (size_t c = 0; c < in_channels; ++c) {
+void f32_winograd_f4x4_3x3_weights_panels_scalar(size_t in_channels, const float* panels, float* u,
+                                                 const WinogradWeightsBlock& block) {
+  const size_t channels = block.channel_end - block.channel_begin;
+  for (size_t p = block.panel_begin; p < block.panel_end; ++p) {
+    for (size_t c = block.channel_begin; c < block.channel_end; ++c) {
+      const size_t row = (p - block.panel_begin) * channels + c - block.channel_begin;
       for (size_t lane = 0; lane < kGemmNr; ++lane) {
         float g[9], r[kIn * kIn];
         for (size_t tap = 0; tap < 9; ++tap) g[tap] = panels[((p * 9 + tap) * in_channels + c) * kGemmNr + lane];
         winograd::weight_tile(g, r);
-        for (size_t pos = 0; pos < kWinogradPositions; ++pos) {
-          u[((pos * panel_count + p) * in_channels + c) * kGemmNr + lane] = r[pos];
-        }
+        for (size_t pos = 0; pos < kWinogradPositions; ++pos) u[pos * block.pos_stride + row * kGemmNr + lane] = r[pos];
       }
     }
   }
 }
 
-void f32_winograd_f4x4_3x3_input_nhwc_scalar(const Conv2dGeometry& g, const float* image, float* v, size_t tile_begin,
-                                             size_t tile_end) {
-  const size_t tiles_x = winograd_tiles_x(g), tiles = winograd_tiles(g), cin = g.in_channels;
+void f32_winograd_f4x4_3x3_input_nhwc_scalar(const Conv2dGeometry& g, const float* image, float* v, size_t pos_stride,
+                                             size_t tile_begin, size_t tile_end) {
+  const size_t tiles_x = winograd_tiles_x(g), cin = g.in_channels;
   for (size_t t = tile_begin; t < tile_end; ++t) {
     const size_t y0 = (t / tiles_x) * kWinogradTile - g.pad_top, x0 = (t % tiles_x) * kWinogradTile - g.pad_left;
     for (size_t c = 0; c < cin; ++c) {
@@ -41,29 +40,28 @@ void f32_winograd_f4x4_3x3_input_nhwc_scalar(const Conv2dGeometry& g, const floa
       }
       for (size_t x = 0; x < kIn; ++x) winograd::input_transform_6(d + x, kIn, tmp + x, kIn);          // B^T d
       for (size_t y = 0; y < kIn; ++y) winograd::input_transform_6(tmp + y * kIn, 1, r + y * kIn, 1);  // (B^T d) B
-      for (size_t pos = 0; pos < kWinogradPositions; ++pos) v[(pos * tiles + t) * cin + c] = r[pos];
+      for (size_t pos = 0; pos < kWinogradPositions; ++pos) v[pos * pos_stride + t * cin + c] = r[pos];
     }
   }
 }
 
-void f32_winograd_f4x4_3x3_output_nhwc_scalar(const Conv2dGeometry& g, const float* m, const float* bias,
-                                              const float* residual, F32MinMax minmax, float* output, size_t tile_begin,
-                                              size_t tile_end) {
-  const size_t tiles_x = winograd_tiles_x(g), tiles = winograd_tiles(g), cout = g.out_channels;
+void f32_winograd_f4x4_3x3_output_nhwc_scalar(const Conv2dGeometry& g, const WinogradOutputArgs& args,
+                                              size_t tile_begin, size_t tile_end) {
+  const size_t tiles_x = winograd_tiles_x(g), cout = g.out_channels;
   for (size_t t = tile_begin; t < tile_end; ++t) {
     const size_t y0 = (t / tiles_x) * kWinogradTile, x0 = (t % tiles_x) * kWinogradTile;
     const size_t rows = std::min(kWinogradTile, g.out_h - y0), cols = std::min(kWinogradTile, g.out_w - x0);
     for (size_t o = 0; o < cout; ++o) {
       float s[kWinogradPositions], tmp[kWinogradTile * kIn], y[kWinogradTile * kWinogradTile];
-      for (size_t pos = 0; pos < kWinogradPositions; ++pos) s[pos] = m[(pos * tiles + t) * cout + o];
+      for (size_t pos = 0; pos < kWinogradPositions; ++pos) s[pos] = args.m[pos * args.pos_stride + t * cout + o];
       for (size_t x = 0; x < kIn; ++x) winograd::output_transform_6(s + x, kIn, tmp + x, kIn);  // A^T s: 4x6
       for (size_t r = 0; r < kWinogradTile; ++r)
         winograd::output_transform_6(tmp + r * kIn, 1, y + r * kWinogradTile, 1);
       for (size_t r = 0; r < rows; ++r) {
         for (size_t col = 0; col < cols; ++col) {
           const size_t at = ((y0 + r) * g.out_w + x0 + col) * cout + o;
-          output[at] = clamp_minmax(
-              y[r * kWinogradTile + col] + (bias ? bias[o] : 0.f) + (residual ? residual[at] : 0.f), minmax);
+          const float bias = args.bias ? args.bias[o] : 0.f, residual = args.residual ? args.residual[at] : 0.f;
+          args.output[at] = clamp_minmax(y[r * kWinogradTile + col] + bias + residual, args.minmax);
         }
       }
     }

@@ -41,113 +41,111 @@ void tile_pixels(const Conv2dGeometry& g, const float* image, size_t t, const fl
 
 // B^T d B of channel(s) c of tile t into V.
 template <typename T>
-void input_channels(const float* const* pixels, size_t c, size_t cin, size_t t, size_t tiles, float* v) {
+void input_channels(const float* const* pixels, size_t c, size_t cin, size_t t, size_t pos_stride, float* v) {
   T d[kIn * kIn], tmp[kIn * kIn], r[kIn * kIn];
   for (size_t i = 0; i < kIn * kIn; ++i) d[i] = pixels[i] ? load(d, pixels[i] + c) : zero(d);
   for (size_t x = 0; x < kIn; ++x) winograd::input_transform_6(d + x, kIn, tmp + x, kIn);
   for (size_t y = 0; y < kIn; ++y) winograd::input_transform_6(tmp + y * kIn, 1, r + y * kIn, 1);
-  for (size_t pos = 0; pos < kWinogradPositions; ++pos) store(v + (pos * tiles + t) * cin + c, r[pos]);
+  for (size_t pos = 0; pos < kWinogradPositions; ++pos) store(v + pos * pos_stride + t * cin + c, r[pos]);
 }
 
 struct OutputTile {
-  size_t t, tiles, y0, x0, rows, cols;
+  size_t t, y0, x0, rows, cols;
 };
 
 // A^T M A + bias + residual of channel(s) o of one tile, clamped, into its output pixels.
 template <typename T>
-void output_channels(const Conv2dGeometry& g, const float* m, const float* bias, const float* residual,
-                     F32MinMax minmax, float* output, const OutputTile& tile, size_t o) {
+void output_channels(const Conv2dGeometry& g, const WinogradOutputArgs& args, const OutputTile& tile, size_t o) {
   const size_t cout = g.out_channels;
   T s[kWinogradPositions], tmp[kWinogradTile * kIn], y[kWinogradTile * kWinogradTile];
-  for (size_t pos = 0; pos < kWinogradPositions; ++pos) s[pos] = load(s, m + (pos * tile.tiles + tile.t) * cout + o);
+  for (size_t pos = 0; pos < kWinogradPositions; ++pos)
+    s[pos] = load(s, args.m + pos * args.pos_stride + tile.t * cout + o);
   for (size_t x = 0; x < kIn; ++x) winograd::output_transform_6(s + x, kIn, tmp + x, kIn);
   for (size_t r = 0; r < kWinogradTile; ++r) winograd::output_transform_6(tmp + r * kIn, 1, y + r * kWinogradTile, 1);
-  const T b = bias ? load(s, bias + o) : zero(s);
+  const T b = args.bias ? load(s, args.bias + o) : zero(s);
   for (size_t r = 0; r < tile.rows; ++r) {
     for (size_t col = 0; col < tile.cols; ++col) {
       const size_t at = ((tile.y0 + r) * g.out_w + tile.x0 + col) * cout + o;
       T sum = y[r * kWinogradTile + col] + b;
-      if (residual) sum = sum + load(s, residual + at);
-      store(output + at, clamp(sum, minmax));
+      if (args.residual) sum = sum + load(s, args.residual + at);
+      store(args.output + at, clamp(sum, args.minmax));
     }
   }
 }
 
 }  // namespace
 
-void f32_winograd_f4x4_3x3_weights_panels_simd128(size_t in_channels, size_t out_channels, const float* panels,
-                                                  float* u, size_t panel_begin, size_t panel_end) {
+void f32_winograd_f4x4_3x3_weights_panels_simd128(size_t in_channels, const float* panels, float* u,
+                                                  const WinogradWeightsBlock& block) {
   // Blocks of channels: one position's rows of a block are written as one run. Written channel by
   // channel, the 36 positions are 36 streams a multiple of 4 KiB apart that evict each other from
   // L1 (256 channels: 3.1 ms where the NCHW transform takes 0.35).
   constexpr size_t kBlock = 16;
-  F32x4 block[kBlock][kWinogradPositions][2];
-  const size_t panel_count = (out_channels + kGemmNr - 1) / kGemmNr;
-  for (size_t p = panel_begin; p < panel_end; ++p) {
-    for (size_t c0 = 0; c0 < in_channels; c0 += kBlock) {
-      const size_t channels = std::min(kBlock, in_channels - c0);
-      for (size_t c = 0; c < channels; ++c) {
+  F32x4 transformed[kBlock][kWinogradPositions][2];
+  const size_t channels = block.channel_end - block.channel_begin;
+  for (size_t p = block.panel_begin; p < block.panel_end; ++p) {
+    for (size_t c0 = block.channel_begin; c0 < block.channel_end; c0 += kBlock) {
+      const size_t count = std::min(kBlock, block.channel_end - c0);
+      for (size_t c = 0; c < count; ++c) {
         for (size_t half = 0; half < 2; ++half) {  // lanes 0-3, then 4-7 of the panel
           F32x4 g[9], r[kIn * kIn];
           for (size_t tap = 0; tap < 9; ++tap)
             g[tap] = load(g, panels + ((p * 9 + tap) * in_channels + c0 + c) * kGemmNr + 4 * half);
           winograd::weight_tile(g, r);
-          for (size_t pos = 0; pos < kWinogradPositions; ++pos) block[c][pos][half] = r[pos];
+          for (size_t pos = 0; pos < kWinogradPositions; ++pos) transformed[c][pos][half] = r[pos];
         }
       }
+      const size_t first_row = (p - block.panel_begin) * channels + c0 - block.channel_begin;
       for (size_t pos = 0; pos < kWinogradPositions; ++pos) {
-        float* row = u + ((pos * panel_count + p) * in_channels + c0) * kGemmNr;
-        for (size_t c = 0; c < channels; ++c) {
-          store(row + c * kGemmNr, block[c][pos][0]);
-          store(row + c * kGemmNr + 4, block[c][pos][1]);
+        float* row = u + pos * block.pos_stride + first_row * kGemmNr;
+        for (size_t c = 0; c < count; ++c) {
+          store(row + c * kGemmNr, transformed[c][pos][0]);
+          store(row + c * kGemmNr + 4, transformed[c][pos][1]);
         }
       }
     }
   }
 }
 
-void f32_winograd_f4x4_3x3_input_nhwc_simd128(const Conv2dGeometry& g, const float* image, float* v, size_t tile_begin,
-                                              size_t tile_end) {
-  const size_t tiles = winograd_tiles(g), cin = g.in_channels;
+void f32_winograd_f4x4_3x3_input_nhwc_simd128(const Conv2dGeometry& g, const float* image, float* v, size_t pos_stride,
+                                              size_t tile_begin, size_t tile_end) {
+  const size_t cin = g.in_channels;
   for (size_t t = tile_begin; t < tile_end; ++t) {
     const float* pixels[kIn * kIn];
     tile_pixels(g, image, t, pixels);
     size_t c = 0;
-    for (; c + 4 <= cin; c += 4) input_channels<F32x4>(pixels, c, cin, t, tiles, v);
-    for (; c < cin; ++c) input_channels<float>(pixels, c, cin, t, tiles, v);
+    for (; c + 4 <= cin; c += 4) input_channels<F32x4>(pixels, c, cin, t, pos_stride, v);
+    for (; c < cin; ++c) input_channels<float>(pixels, c, cin, t, pos_stride, v);
   }
 }
 
-void f32_winograd_f4x4_3x3_output_nhwc_simd128(const Conv2dGeometry& g, const float* m, const float* bias,
-                                               const float* residual, F32MinMax minmax, float* output,
+void f32_winograd_f4x4_3x3_output_nhwc_simd128(const Conv2dGeometry& g, const WinogradOutputArgs& args,
                                                size_t tile_begin, size_t tile_end) {
   const size_t tiles_x = winograd_tiles_x(g), cout = g.out_channels;
   for (size_t t = tile_begin; t < tile_end; ++t) {
     const size_t y0 = (t / tiles_x) * kWinogradTile, x0 = (t % tiles_x) * kWinogradTile;
-    const OutputTile tile{
-        t, winograd_tiles(g), y0, x0, std::min(kWinogradTile, g.out_h - y0), std::min(kWinogradTile, g.out_w - x0)};
+    const OutputTile tile{t, y0, x0, std::min(kWinogradTile, g.out_h - y0), std::min(kWinogradTile, g.out_w - x0)};
     size_t o = 0;
-    for (; o + 4 <= cout; o += 4) output_channels<F32x4>(g, m, bias, residual, minmax, output, tile, o);
-    for (; o < cout; ++o) output_channels<float>(g, m, bias, residual, minmax, output, tile, o);
+    for (; o + 4 <= cout; o += 4) output_channels<F32x4>(g, args, tile, o);
+    for (; o < cout; ++o) output_channels<float>(g, args, tile, o);
   }
 }
 
 #else
 
-void f32_winograd_f4x4_3x3_weights_panels_simd128(size_t in_channels, size_t out_channels, const float* panels,
-                                                  float* u, size_t panel_begin, size_t panel_end) {
-  f32_winograd_f4x4_3x3_weights_panels_scalar(in_channels, out_channels, panels, u, panel_begin, panel_end);
+void f32_winograd_f4x4_3x3_weights_panels_simd128(size_t in_channels, const float* panels, float* u,
+                                                  const WinogradWeightsBlock& block) {
+  f32_winograd_f4x4_3x3_weights_panels_scalar(in_channels, panels, u, block);
 }
 
-void f32_winograd_f4x4_3x3_input_nhwc_simd128(const Conv2dGeometry& g, const float* image, float* v, size_t tile_begin,
-                                              size_t tile_end) {
-  f32_winograd_f4x4_3x3_input_nhwc_scalar(g, image, v, tile_begin, tile_end);
+void f32_winograd_f4x4_3x3_input_nhwc_simd128(const Conv2dGeometry& g, const float* image, float* v, size_t pos_stride,
+                                              size_t tile_begin, size_t tile_end) {
+  f32_winograd_f4x4_3x3_input_nhwc_scalar(g, image, v, pos_stride, tile_begin, tile_end);
 }
 
-void f32_winograd_f4x4_3x3_output_nhwc_simd128(const Conv2dGeometry& g, const float* m, const float* bias,
-                                               const float* residual, F32MinMax minmax, float* output,
+void f32_winograd_f4x4_3x3_output_nhwc_simd128(const Conv2dGeometry& g, const WinogradOutputArgs& args,
                                                size_t tile_begin, size_t tile_end) {
-  f32_winograd_f4x4_3x3_output_nhwc_scalar(g, m, bias, residual, minmax, output, tile_begin, tile_end);
+  f32_winograd_f4x4_3x3_output_nhwc_scalar(g, args, tile_begin, tile_end);
 }
 
 #endif

@@ -19,6 +19,11 @@ class GemmConv2dNhwcKernel final : public OpKernel {
 
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
   size_t in_place_input() const override { return kConvResidualInput; }
+  size_t workspace_bytes() const override {
+    return pointwise()
+               ? 0
+               : gemm_shared_a_bytes(g_.out_h * g_.out_w, g_.kernel_h * g_.kernel_w * g_.in_channels / g_.groups);
+  }
 
   void run(const RunContext& ctx) const override {
     const size_t cin_g = g_.in_channels / g_.groups, cout_g = g_.out_channels / g_.groups;
@@ -43,6 +48,7 @@ class GemmConv2dNhwcKernel final : public OpKernel {
         p.accumulate = residual_;
         const Im2colNhwcA im2col(g_, in);
         if (!pointwise()) p.a_source = &im2col;
+        p.shared_a = static_cast<float*>(ctx.workspace);
         run_gemm(p, PanelB(ctx.in_f32(1) + group * group_panels, k), *ctx.pool);
       }
     }
@@ -79,59 +85,121 @@ class DepthwiseConv2dNhwcKernel final : public OpKernel {
 };
 
 // Winograd F(4x4, 3x3) (kernels/f32_winograd.h): per image, the input tiles are transformed into
-// V[36][tiles][Cin], 36 GEMMs (one task each) multiply them by the weights transformed into
-// panels U[36][Cout/8][Cin][8], and the output transform writes M[36][tiles][Cout] back as pixels.
-// U is recomputed into the op scratch on every run, as in the NCHW form, rather than kept.
+// V[36][tiles][Cin], 36 GEMMs multiply them by the weights transformed into panels
+// U[36][Cout/8][Cin][8], and the output transform writes M[36][tiles][Cout] back as pixels. U is
+// recomputed on every run rather than kept (it is four times the weights).
+// The GEMMs are split over threads in one of two ways:
+// - by positions: U is made first, in memory;
+// - by panels, when U is large and V fits in L2 (14x14 layers of 256 channels: U 9.4 MiB, V 0.6):
+//   each thread takes output panels and, a block of channels at a time, transforms their weights
+//   into its scratch and runs their 36 GEMMs there, so U is never written to memory.
 class WinogradConv2dNhwcKernel final : public OpKernel {
  public:
   WinogradConv2dNhwcKernel(Conv2dGeometry g, FusedActivation act, bool residual)
-      : g_(g), act_(act), residual_(residual), tiles_(winograd_tiles(g)), panels_(ceil_div(g.out_channels, kGemmNr)) {}
+      : g_(g),
+        act_(act),
+        residual_(residual),
+        tiles_(winograd_tiles(g)),
+        panels_(ceil_div(g.out_channels, kGemmNr)),
+        by_panels_(split_by_panels(g)),
+        u_stride_(by_panels_ ? 0 : winograd_pos_stride(panels_ * g.in_channels * kGemmNr)),
+        v_stride_(winograd_pos_stride(tiles_ * g.in_channels)),
+        m_stride_(winograd_pos_stride(tiles_ * g.out_channels)) {}
   // The output transform reads each residual element just before it writes that element.
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
   size_t in_place_input() const override { return kConvResidualInput; }
 
   size_t workspace_bytes() const override {
-    return kWinogradPositions * (u_floats() + (g_.in_channels + g_.out_channels) * tiles_) * sizeof(float);
+    return kWinogradPositions * (u_stride_ + v_stride_ + m_stride_) * sizeof(float);
   }
 
   void run(const RunContext& ctx) const override {
-    const size_t cin = g_.in_channels, cout = g_.out_channels, tiles_x = winograd_tiles_x(g_);
     float* u = static_cast<float*>(ctx.workspace);
-    float* v = u + kWinogradPositions * u_floats();
-    float* m = v + kWinogradPositions * cin * tiles_;
-    ctx.pool->parallelize(panels_, 1, [&](size_t b, size_t e) {
-      f32_winograd_f4x4_3x3_weights_panels_simd128(cin, cout, ctx.in_f32(1), u, b, e);
-    });
-    const size_t in_image = g_.in_h * g_.in_w * cin, out_image = g_.out_h * g_.out_w * cout;
+    float* v = u + kWinogradPositions * u_stride_;
+    float* m = v + kWinogradPositions * v_stride_;
+    if (!by_panels_) {
+      ctx.pool->parallelize(panels_, 1, [&](size_t b, size_t e) {
+        const WinogradWeightsBlock block{b, e, 0, g_.in_channels, u_stride_};
+        f32_winograd_f4x4_3x3_weights_panels_simd128(g_.in_channels, ctx.in_f32(1), u + b * g_.in_channels * kGemmNr,
+                                                     block);
+      });
+    }
+    const size_t in_image = g_.in_h * g_.in_w * g_.in_channels, out_image = g_.out_h * g_.out_w * g_.out_channels;
     for (size_t n = 0; n < g_.batch; ++n) {
       const float* image = ctx.in_f32(0) + n * in_image;
-      float* out = ctx.out_f32(0) + n * out_image;
+      ctx.pool->parallelize(tiles_, 1, [&](size_t b, size_t e) {
+        f32_winograd_f4x4_3x3_input_nhwc_simd128(g_, image, v, v_stride_, b, e);
+      });
+      if (by_panels_) {
+        ctx.pool->parallelize(panels_, 1, [&](size_t b, size_t e) { multiply_panels(ctx, v, m, b, e); });
+      } else {
+        ctx.pool->parallelize(kWinogradPositions, 1, [&](size_t b, size_t e) {
+          const WinogradWeightsBlock all{0, panels_, 0, g_.in_channels, u_stride_};
+          for (size_t pos = b; pos < e; ++pos) multiply(ctx, pos, v, u + pos * u_stride_, m, all);
+        });
+      }
       const float* residual = residual_ ? ctx.in_f32(kConvResidualInput) + n * out_image : nullptr;
-      ctx.pool->parallelize(tiles_, 1,
-                            [&](size_t b, size_t e) { f32_winograd_f4x4_3x3_input_nhwc_simd128(g_, image, v, b, e); });
-      ctx.pool->parallelize(kWinogradPositions, 1, [&](size_t b, size_t e) {
-        for (size_t pos = b; pos < e; ++pos) {
-          const GemmProblem p{tiles_, cout, cin, v + pos * tiles_ * cin, cin, m + pos * tiles_ * cout, cout};
-          run_gemm_on_this_thread(p, PanelB(u + pos * u_floats(), cin), *ctx.pool);
-        }
-      });
-      // Rows of tiles, so a fused activation runs over whole output rows.
-      ctx.pool->parallelize(winograd_tiles_y(g_), 1, [&](size_t b, size_t e) {
-        f32_winograd_f4x4_3x3_output_nhwc_simd128(g_, m, ctx.in_f32(2), residual, act_.minmax, out, b * tiles_x,
-                                                  e * tiles_x);
-        const size_t row_floats = g_.out_w * cout, row_end = std::min(g_.out_h, e * kWinogradTile);
-        act_.apply(out + b * kWinogradTile * row_floats, (row_end - b * kWinogradTile) * row_floats);
-      });
+      const WinogradOutputArgs out{m, m_stride_, ctx.in_f32(2), residual, act_.minmax, ctx.out_f32(0) + n * out_image};
+      ctx.pool->parallelize(winograd_tiles_y(g_), 1, [&](size_t b, size_t e) { output_rows(out, b, e); });
     }
   }
 
  private:
-  size_t u_floats() const { return panels_ * g_.in_channels * kGemmNr; }  // one position's panels
+  // By panels, V is read once per block of panels: it must stay in L2 (ResNet-18's 28x28 layers,
+  // V 0.9 MiB, ran 1.4x slower at 2 threads by panels than by positions in Chromium).
+  static bool split_by_panels(const Conv2dGeometry& g) {
+    constexpr size_t kMaxVBytes = 768 << 10;
+    const size_t v_bytes = kWinogradPositions * winograd_tiles(g) * g.in_channels * sizeof(float);
+    return v_bytes <= kMaxVBytes && g.out_channels >= 4 * winograd_tiles(g);
+  }
+
+  // M[pos][all tiles][block's columns] (+)= V[pos][all tiles][block's channels] x U[pos], for
+  // U[pos] the block's panels at `u`, on this thread.
+  void multiply(const RunContext& ctx, size_t pos, const float* v, const float* u, float* m,
+                const WinogradWeightsBlock& block) const {
+    const size_t col0 = block.panel_begin * kGemmNr, cols = std::min(block.panel_end * kGemmNr, g_.out_channels) - col0;
+    const size_t k = block.channel_end - block.channel_begin;
+    GemmProblem p{
+        tiles_,         cols, k, v + pos * v_stride_ + block.channel_begin, g_.in_channels, m + pos * m_stride_ + col0,
+        g_.out_channels};
+    p.accumulate = block.channel_begin > 0;
+    run_gemm_on_this_thread(p, PanelB(u, k), *ctx.pool);
+  }
+
+  // Panels [b, e) of M over all tiles, U made a block at a time in the thread's scratch (which
+  // run_gemm_on_this_thread leaves alone: A is in place and B in panels).
+  void multiply_panels(const RunContext& ctx, const float* v, float* m, size_t b, size_t e) const {
+    constexpr size_t kScratchFloats = ThreadPool::kScratchBytes / sizeof(float);
+    // Rows (panel x channel) a block may hold, with room for the stride's padding.
+    constexpr size_t kRows = (kScratchFloats / kWinogradPositions - 32) / kGemmNr;
+    const size_t cin = g_.in_channels, k_blocks = ceil_div(cin, kRows), kc = ceil_div(cin, k_blocks);
+    const size_t block_panels = std::max<size_t>(1, kRows / kc);
+    float* u = ctx.pool->thread_scratch();
+    for (size_t p0 = b; p0 < e; p0 += block_panels) {
+      const size_t p1 = std::min(e, p0 + block_panels);
+      for (size_t c0 = 0; c0 < cin; c0 += kc) {
+        const size_t c1 = std::min(cin, c0 + kc);
+        const WinogradWeightsBlock block{p0, p1, c0, c1, winograd_pos_stride((p1 - p0) * (c1 - c0) * kGemmNr)};
+        f32_winograd_f4x4_3x3_weights_panels_simd128(cin, ctx.in_f32(1), u, block);
+        for (size_t pos = 0; pos < kWinogradPositions; ++pos)
+          multiply(ctx, pos, v, u + pos * block.pos_stride, m, block);
+      }
+    }
+  }
+
+  // The output transform of tile rows [b, e), then the fused activation over their pixel rows.
+  void output_rows(const WinogradOutputArgs& out, size_t b, size_t e) const {
+    f32_winograd_f4x4_3x3_output_nhwc_simd128(g_, out, b * winograd_tiles_x(g_), e * winograd_tiles_x(g_));
+    const size_t row_floats = g_.out_w * g_.out_channels, row_end = std::min(g_.out_h, e * kWinogradTile);
+    act_.apply(out.output + b * kWinogradTile * row_floats, (row_end - b * kWinogradTile) * row_floats);
+  }
 
   Conv2dGeometry g_;
   FusedActivation act_;
   bool residual_;
   size_t tiles_, panels_;
+  bool by_panels_;
+  size_t u_stride_, v_stride_, m_stride_;  // floats from one position's plane to the next (0: not kept)
 };
 
 }  // namespace

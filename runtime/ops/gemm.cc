@@ -27,6 +27,10 @@ constexpr size_t kMinTaskRows = 16;
 constexpr size_t kSharedPackMaxN = 4 * kNc;
 // Columns a single row streams at once from panels read in place (f32_gemm_1x32).
 constexpr size_t kPanelQuadCols = 4 * kGemmNr;
+// Columns of the narrowest task when only columns are split (four panels, one f32_gemm_1x32 call).
+constexpr size_t kMinTaskCols = 4 * kGemmNr;
+// The largest A packed whole for a column split (7x7x512 3x3 convolutions: 0.9 MiB).
+constexpr size_t kMaxSharedABytes = 4 << 20;
 // A last panel with at most this many columns (7x7 outputs, 1x1 squeeze-excitation convolutions)
 // runs as dot products (f32_gemm_dot): a tile computes all 8, a dot product about a sixth of
 // that per column.
@@ -260,6 +264,29 @@ const float* gemv_operand(const GemmProblem& p, const GemmBSource& b, size_t* ld
   return p.m < kGemmMr && !p.accumulate && !p.a_source ? b.unpacked(0, 0, p.n, ldb) : nullptr;
 }
 
+// Whether the GEMM has too few rows to split (at most one row block) and B in panels, so tasks are
+// column blocks: each thread then reads only its part of B. Split by rows, ResNet-18's 7x7 layers
+// read all their weights on both cores and scaled 1.6x at 2 threads.
+bool splits_columns_only(const GemmProblem& p, const GemmBSource& b) {
+  return b.in_panels() && p.m <= kMc && (!p.a_source || p.shared_a) && p.n > kMinTaskCols;
+}
+
+void run_gemm_by_columns(GemmProblem p, const GemmBSource& b, ThreadPool& pool) {
+  if (p.a_source) {
+    pool.parallelize(p.m, 1,
+                     [&](size_t begin, size_t end) { p.a_source->pack(begin, end, 0, p.k, p.shared_a + begin * p.k); });
+    p.a = p.shared_a;
+    p.lda = p.k;
+    p.a_source = nullptr;
+  }
+  const size_t tasks = ThreadPool::kChunksPerThread * static_cast<size_t>(pool.thread_count());
+  const size_t nc = std::clamp(round_up(ceil_div(p.n, tasks), kGemmNr), kMinTaskCols, kNc);
+  pool.parallelize(ceil_div(p.n, nc), 1, [&](size_t begin, size_t end) {
+    float* scratch = pool.thread_scratch();
+    for (size_t t = begin; t < end; ++t) run_task(p, b, {0, p.m, t * nc, std::min(nc, p.n - t * nc)}, scratch, nullptr);
+  });
+}
+
 }  // namespace
 
 GemmRowTiles gemm_row_tiles(size_t rows, size_t main_rows) {
@@ -297,6 +324,10 @@ void run_gemm(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool) {
     pool.parallelize(ceil_div(p.n, chunk), 1, [&](size_t begin, size_t end) {
       for (size_t t = begin; t < end; ++t) gemv_columns(p, in_place, ldb, t * chunk, std::min(chunk, p.n - t * chunk));
     });
+    return;
+  }
+  if (splits_columns_only(p, b)) {
+    run_gemm_by_columns(p, b, pool);
     return;
   }
   const size_t col_blocks = ceil_div(p.n, kNc);
@@ -337,6 +368,11 @@ void run_gemm(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool) {
 
 size_t gemm_shared_pack_bytes(size_t n, size_t k) {
   return n <= kSharedPackMaxN ? std::max<size_t>(k, 1) * round_up(n, kGemmNr) * sizeof(float) : 0;
+}
+
+size_t gemm_shared_a_bytes(size_t m, size_t k) {
+  const size_t bytes = m * k * sizeof(float);
+  return m <= kMc && bytes <= kMaxSharedABytes ? bytes : 0;
 }
 
 void run_gemm_on_this_thread(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool) {

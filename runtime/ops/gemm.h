@@ -110,9 +110,13 @@ struct GemmProblem {
   float* shared_pack = nullptr;
   // Where A's rows come from when they are not at `a`; B must then be in panels.
   const GemmASource* a_source = nullptr;
+  // gemm_shared_a_bytes() of scratch, or null: when A has few rows (7x7 convolutions), a_source
+  // packs all of A here once and the tasks split only the columns.
+  float* shared_a = nullptr;
 };
 
 size_t gemm_shared_pack_bytes(size_t n, size_t k);
+size_t gemm_shared_a_bytes(size_t m, size_t k);
 
 // How a strip of `rows` rows is cut into tiles: `main` tiles of the build's main height, then
 // `quads` 4-row tiles, then single rows. With 5-row main tiles every count from 12 up is made of
@@ -124,7 +128,8 @@ GemmRowTiles gemm_row_tiles(size_t rows, size_t main_rows);
 
 // Splits the GEMM into (row range, column block) tasks over the pool.
 void run_gemm(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool);
-// The whole GEMM on the calling thread (inside a task that already runs in parallel).
+// The whole GEMM on the calling thread (inside a task that already runs in parallel). It packs into
+// the thread's scratch only when B is not in panels or A comes from an a_source.
 void run_gemm_on_this_thread(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool);
 
 }  // namespace wt

@@ -101,11 +101,14 @@ TEST_P(NhwcConvOpTest, MatchesReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Forms, NhwcConvOpTest,
-                         ::testing::Values(ConvCase{3, 7, 6, 5, 3, 1, 1, 1, false},     // GEMM, packed A
-                                           ConvCase{6, 5, 5, 10, 1, 1, 0, 2, false},    // grouped 1x1, in place
-                                           ConvCase{4, 9, 8, 6, 3, 2, 1, 1, true},      // strided, residual
-                                           ConvCase{8, 16, 16, 9, 3, 1, 1, 1, true},    // Winograd, residual
-                                           ConvCase{12, 10, 9, 12, 5, 2, 2, 12, false}  // depthwise
+                         ::testing::Values(ConvCase{3, 7, 6, 5, 3, 1, 1, 1, false},       // GEMM, packed A
+                                           ConvCase{6, 5, 5, 10, 1, 1, 0, 2, false},      // grouped 1x1, in place
+                                           ConvCase{4, 9, 8, 6, 3, 2, 1, 1, true},        // strided, residual
+                                           ConvCase{8, 16, 16, 9, 3, 1, 1, 1, true},      // Winograd, residual
+                                           ConvCase{20, 16, 16, 70, 3, 1, 1, 1, true},    // Winograd by panels
+                                           ConvCase{200, 16, 16, 64, 3, 1, 1, 1, false},  // by panels, k blocks
+                                           ConvCase{20, 7, 7, 70, 3, 1, 1, 1, true},      // A packed whole, 49 rows
+                                           ConvCase{12, 10, 9, 12, 5, 2, 2, 12, false}    // depthwise
                                            ));
 
 // max_pool2d and avg_pool2d with layout = "nhwc" against the NCHW scalar kernels.

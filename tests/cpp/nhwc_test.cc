@@ -73,10 +73,11 @@ TEST(Im2colNhwcTest, BlocksMatchTheIm2colMatrix) {
 }
 
 // --- the NHWC convolution GEMM: image rows as A (in place or packed), weight panels as B ---------
-class GemmConvNhwcTest : public ::testing::TestWithParam<std::tuple<ConvCase, int>> {};
+// With `shared`, A may be packed whole once (few rows) and the tasks split only the columns.
+class GemmConvNhwcTest : public ::testing::TestWithParam<std::tuple<ConvCase, int, bool>> {};
 
 TEST_P(GemmConvNhwcTest, MatchesReference) {
-  const auto [c, threads] = GetParam();
+  const auto [c, threads, shared] = GetParam();
   const Conv2dGeometry g = c.geometry();
   const size_t cin_g = c.cin / c.groups, cout_g = c.cout / c.groups, k = c.kh * c.kw * cin_g;
   const size_t pixels = g.out_h * g.out_w;
@@ -85,7 +86,7 @@ TEST_P(GemmConvNhwcTest, MatchesReference) {
   std::vector<float> ref(c.n * c.cout * pixels);
   testing::conv2d_ref(g, in.data(), weight.data(), bias.data(), relu6(), ref.data());
   const auto image = nchw_to_nhwc(in, c.n, c.cin, c.h, c.w), panels = testing::nhwc_weight_panels(g, weight);
-  std::vector<float> out(ref.size(), -9.f);
+  std::vector<float> out(ref.size(), -9.f), shared_a(gemm_shared_a_bytes(pixels, k) / sizeof(float));
   ThreadPool pool(threads);
   const bool pointwise = c.kh == 1 && c.kw == 1 && c.stride == 1 && c.pad == 0;
   for (size_t n = 0; n < c.n; ++n) {
@@ -96,6 +97,7 @@ TEST_P(GemmConvNhwcTest, MatchesReference) {
       p.minmax = relu6();
       const Im2colNhwcA im2col(g, a);
       if (!pointwise) p.a_source = &im2col;
+      if (shared && !shared_a.empty()) p.shared_a = shared_a.data();
       run_gemm(p, PanelB(panels.data() + group * ((cout_g + 7) / 8) * k * 8, k), pool);
     }
   }
@@ -115,8 +117,11 @@ INSTANTIATE_TEST_SUITE_P(
                                          ConvCase{1, 3, 23, 21, 16, 7, 7, 2, 3, 1, 1},   // a stem
                                          ConvCase{1, 70, 14, 14, 9, 3, 3, 1, 1, 1, 1},   // k blocks (630)
                                          ConvCase{1, 12, 17, 15, 37, 3, 3, 1, 1, 1, 1},  // row blocks, tails
-                                         ConvCase{1, 2, 5, 5, 2, 5, 5, 3, 2, 1, 1}),
-                       ::testing::Values(1, 2)));
+                                         ConvCase{1, 2, 5, 5, 2, 5, 5, 3, 2, 1, 1},
+                                         ConvCase{1, 20, 7, 7, 70, 3, 3, 1, 1, 1, 1},     // 49 rows, 70 columns
+                                         ConvCase{2, 64, 5, 6, 84, 3, 3, 1, 1, 1, 2},     // k blocks, groups
+                                         ConvCase{1, 8, 10, 10, 300, 3, 3, 1, 1, 1, 1}),  // 100 rows, 4 tasks
+                       ::testing::Values(1, 2, 3), ::testing::Bool()));
 
 // --- depthwise ------------------------------------------------------------------------------
 class DepthwiseNhwcTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, size_t, size_t>> {};
@@ -165,7 +170,8 @@ INSTANTIATE_TEST_SUITE_P(Shapes, DepthwiseNhwcTest,
 class WinogradNhwcTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, size_t, bool>> {};
 
 // The three phases around the 36 GEMMs give the direct convolution (with a residual, written over
-// it in place), scalar and SIMD alike; the SIMD phases also match the scalar ones closely.
+// it in place), scalar and SIMD alike, with U made whole or in blocks of panels and channels (the
+// GEMMs then accumulate over the channel blocks), and planes at padded strides.
 TEST_P(WinogradNhwcTest, MatchesDirectConvolution) {
   const auto [cin, cout, size, pad, simd] = GetParam();
   const ConvCase c{1, cin, size, size + 3, cout, 3, 3, 1, pad, 1, 1};
@@ -177,30 +183,67 @@ TEST_P(WinogradNhwcTest, MatchesDirectConvolution) {
   std::vector<float> ref(cout * pixels);
   testing::conv2d_ref(g, in.data(), weight.data(), bias.data(), F32MinMax{}, ref.data());
   const auto image = nchw_to_nhwc(in, 1, cin, c.h, c.w), packed = testing::nhwc_weight_panels(g, weight);
-  std::vector<float> u(kWinogradPositions * panels * cin * 8), v(kWinogradPositions * tiles * cin);
-  std::vector<float> m(kWinogradPositions * tiles * cout);
+  const size_t u_stride = winograd_pos_stride(panels * cin * 8), v_stride = winograd_pos_stride(tiles * cin);
+  const size_t m_stride = winograd_pos_stride(tiles * cout);
+  std::vector<float> u(kWinogradPositions * u_stride), v(kWinogradPositions * v_stride);
   auto weights_fn = simd ? f32_winograd_f4x4_3x3_weights_panels_simd128 : f32_winograd_f4x4_3x3_weights_panels_scalar;
   auto input_fn = simd ? f32_winograd_f4x4_3x3_input_nhwc_simd128 : f32_winograd_f4x4_3x3_input_nhwc_scalar;
   auto output_fn = simd ? f32_winograd_f4x4_3x3_output_nhwc_simd128 : f32_winograd_f4x4_3x3_output_nhwc_scalar;
-  weights_fn(cin, cout, packed.data(), u.data(), 0, panels / 2);
-  weights_fn(cin, cout, packed.data(), u.data(), panels / 2, panels);
-  input_fn(g, image.data(), v.data(), 0, tiles / 3);
-  input_fn(g, image.data(), v.data(), tiles / 3, tiles);
+  weights_fn(cin, packed.data(), u.data(), {0, panels / 2, 0, cin, u_stride});
+  weights_fn(cin, packed.data(), u.data() + panels / 2 * cin * 8, {panels / 2, panels, 0, cin, u_stride});
+  input_fn(g, image.data(), v.data(), v_stride, 0, tiles / 3);
+  input_fn(g, image.data(), v.data(), v_stride, tiles / 3, tiles);
   ThreadPool pool(1);
-  for (size_t pos = 0; pos < kWinogradPositions; ++pos) {
-    const GemmProblem p{tiles, cout, cin, v.data() + pos * tiles * cin, cin, m.data() + pos * tiles * cout, cout};
-    run_gemm_on_this_thread(p, PanelB(u.data() + pos * panels * cin * 8, cin), pool);
+  // Columns [p0, p1) * 8 of M over channels [c0, c1), from `block`'s U at `bu`.
+  auto multiply = [&](const float* bu, const WinogradWeightsBlock& block, std::vector<float>& m) {
+    const size_t col0 = block.panel_begin * 8, cols = std::min(block.panel_end * 8, cout) - col0;
+    for (size_t pos = 0; pos < kWinogradPositions; ++pos) {
+      GemmProblem p{tiles,
+                    cols,
+                    block.channel_end - block.channel_begin,
+                    v.data() + pos * v_stride + block.channel_begin,
+                    cin,
+                    m.data() + pos * m_stride + col0,
+                    cout};
+      p.accumulate = block.channel_begin > 0;
+      run_gemm_on_this_thread(p, PanelB(bu + pos * block.pos_stride, p.k), pool);
+    }
+  };
+  std::vector<float> m(kWinogradPositions * m_stride), m_blocks(m.size());
+  multiply(u.data(), {0, panels, 0, cin, u_stride}, m);
+  const size_t block_channels = std::max<size_t>(1, cin / 2);  // 5 channels: blocks of 2, 2 and 1
+  for (size_t p0 = 0; p0 < panels; p0 += 2) {
+    for (size_t c0 = 0; c0 < cin; c0 += block_channels) {
+      const size_t p1 = std::min(panels, p0 + 2), c1 = std::min(cin, c0 + block_channels);
+      const WinogradWeightsBlock block{p0, p1, c0, c1, winograd_pos_stride((p1 - p0) * (c1 - c0) * 8) + 16};
+      std::vector<float> bu(kWinogradPositions * block.pos_stride);
+      weights_fn(cin, packed.data(), bu.data(), block);
+      multiply(bu.data(), block, m_blocks);
+    }
   }
-  std::vector<float> out(cout * pixels, -9.f), in_place = nchw_to_nhwc(residual, 1, cout, g.out_h, g.out_w);
-  output_fn(g, m.data(), bias.data(), nullptr, F32MinMax{}, out.data(), 0, tiles_x);
-  output_fn(g, m.data(), bias.data(), nullptr, F32MinMax{}, out.data(), tiles_x, tiles);
-  output_fn(g, m.data(), bias.data(), in_place.data(), relu6(), in_place.data(), 0, tiles);
+  std::vector<float> out(cout * pixels, -9.f), from_blocks(out.size(), -9.f);
+  std::vector<float> in_place = nchw_to_nhwc(residual, 1, cout, g.out_h, g.out_w);
+  output_fn(g, {m.data(), m_stride, bias.data(), nullptr, F32MinMax{}, out.data()}, 0, tiles_x);
+  output_fn(g, {m.data(), m_stride, bias.data(), nullptr, F32MinMax{}, out.data()}, tiles_x, tiles);
+  output_fn(g, {m_blocks.data(), m_stride, bias.data(), nullptr, F32MinMax{}, from_blocks.data()}, 0, tiles);
+  output_fn(g, {m.data(), m_stride, bias.data(), in_place.data(), relu6(), in_place.data()}, 0, tiles);
   const auto got = nhwc_to_nchw(out, 1, cout, g.out_h, g.out_w);
+  const auto got_blocks = nhwc_to_nchw(from_blocks, 1, cout, g.out_h, g.out_w);
   const auto got_residual = nhwc_to_nchw(in_place, 1, cout, g.out_h, g.out_w);
   const double tol = 2e-5 * (1 + 9 * cin);  // the transforms scale values by up to ~100 (winograd_test.cc)
   for (size_t i = 0; i < ref.size(); ++i) {
     ASSERT_NEAR(got[i], ref[i], tol) << i;
+    ASSERT_NEAR(got_blocks[i], ref[i], tol) << "blocks " << i;
     ASSERT_NEAR(got_residual[i], testing::clamp_ref(double(ref[i]) + residual[i], relu6()), tol) << "residual " << i;
+  }
+}
+
+TEST(WinogradPosStride, OddNumberOfCacheLines) {
+  for (size_t floats : {1, 16, 17, 1024, 4096, 4100}) {
+    const size_t stride = winograd_pos_stride(floats);
+    EXPECT_GE(stride, floats);
+    EXPECT_EQ(stride % 16, 0u);
+    EXPECT_EQ(stride / 16 % 2, 1u) << floats;
   }
 }
 
