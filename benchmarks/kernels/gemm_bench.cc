@@ -119,6 +119,19 @@ void winograd_phases(wt::ThreadPool& pool) {
 }
 #endif
 
+// Batch-1 linear layers only stream their weights: the MLP's two large layers, in GB/s of weights.
+void weight_streaming(wt::ThreadPool& pool) {
+  const size_t layers[][2] = {{784, 1024}, {1024, 1024}};  // in, out
+  for (const auto& [in, out] : layers) {
+    std::vector<float> w(in * out, 0.25f), x(in, 0.5f), y(out);
+    const wt::PanelB b(w.data(), in);
+    const wt::GemmProblem p{1, out, in, x.data(), in, y.data(), out};
+    double t = 1e30;
+    for (int pass = 0; pass < 20; ++pass) t = std::min(t, fastest_seconds([&] { wt::run_gemm(p, b, pool); }, 10));
+    std::printf("linear panels 1x%4zux%4zu   %6.1f GB/s of weights\n", out, in, in * out * sizeof(float) / t / 1e9);
+  }
+}
+
 // Depthwise 3x3 convolutions at MobileNetV2's shapes, both layouts (GFLOP/s of 2 * 9 per output).
 void depthwise_layouts(wt::ThreadPool& pool) {
   const size_t shapes[][3] = {{112, 32, 1}, {56, 144, 1}, {28, 192, 1}, {14, 576, 1}, {112, 96, 2}, {28, 192, 2}};
@@ -233,6 +246,7 @@ int main() {
     const double gflops = rows[i].flops / rows[i].best_seconds / 1e9;
     std::printf("%s %7.1f GFLOP/s  %5.1f%% of peak\n", rows[i].label.c_str(), gflops, 100 * gflops / peak);
   }
+  weight_streaming(pool);
   winograd_phases(pool);
   depthwise_layouts(pool);
   g_sink = c[0] + g_sink;
