@@ -60,7 +60,7 @@ F32WinogradOutputFn best_f32_winograd_f4x4_3x3_output();
 // Floats from one position's plane to the next for planes of `floats` floats: an odd number of cache
 // lines, so the 36 planes fall in different L1 sets. At a multiple of 4 KiB (16 tiles x 256
 // channels) they share one set, and every store of the input transform missed L1: 0.21 -> 0.04 ms.
-inline size_t winograd_pos_stride(size_t floats) {
+constexpr size_t winograd_pos_stride(size_t floats) {
   constexpr size_t kLineFloats = 16;
   return ((floats + kLineFloats - 1) / kLineFloats | 1) * kLineFloats;
 }

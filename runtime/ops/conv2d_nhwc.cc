@@ -159,9 +159,8 @@ class WinogradConv2dNhwcKernel final : public OpKernel {
                 const WinogradWeightsBlock& block) const {
     const size_t col0 = block.panel_begin * kGemmNr, cols = std::min(block.panel_end * kGemmNr, g_.out_channels) - col0;
     const size_t k = block.channel_end - block.channel_begin;
-    GemmProblem p{
-        tiles_,         cols, k, v + pos * v_stride_ + block.channel_begin, g_.in_channels, m + pos * m_stride_ + col0,
-        g_.out_channels};
+    const float* a = v + pos * v_stride_ + block.channel_begin;
+    GemmProblem p{tiles_, cols, k, a, g_.in_channels, m + pos * m_stride_ + col0, g_.out_channels};
     p.accumulate = block.channel_begin > 0;
     run_gemm_on_this_thread(p, PanelB(u, k), *ctx.pool);
   }
@@ -170,8 +169,9 @@ class WinogradConv2dNhwcKernel final : public OpKernel {
   // run_gemm_on_this_thread leaves alone: A is in place and B in panels).
   void multiply_panels(const RunContext& ctx, const float* v, float* m, size_t b, size_t e) const {
     constexpr size_t kScratchFloats = ThreadPool::kScratchBytes / sizeof(float);
-    // Rows (panel x channel) a block may hold, with room for the stride's padding.
+    // Rows (panel x channel) a block may hold, with room for the stride's padding (under 32 floats).
     constexpr size_t kRows = (kScratchFloats / kWinogradPositions - 32) / kGemmNr;
+    static_assert(kWinogradPositions * winograd_pos_stride(kRows * kGemmNr) <= kScratchFloats);
     const size_t cin = g_.in_channels, k_blocks = ceil_div(cin, kRows), kc = ceil_div(cin, k_blocks);
     const size_t block_panels = std::max<size_t>(1, kRows / kc);
     float* u = ctx.pool->thread_scratch();
