@@ -119,16 +119,21 @@ void winograd_phases(wt::ThreadPool& pool) {
 }
 #endif
 
-// Batch-1 linear layers only stream their weights: the MLP's two large layers, in GB/s of weights.
+// Batch-1 linear layers only stream their weights: the MLP's two large layers, in GB/s of weights,
+// from 8-column panels (four streams per row) and from the 32-column panels the exporter writes
+// for them (one stream).
 void weight_streaming(wt::ThreadPool& pool) {
   const size_t layers[][2] = {{784, 1024}, {1024, 1024}};  // in, out
-  for (const auto& [in, out] : layers) {
-    std::vector<float> w(in * out, 0.25f), x(in, 0.5f), y(out);
-    const wt::PanelB b(w.data(), in);
-    const wt::GemmProblem p{1, out, in, x.data(), in, y.data(), out};
-    double t = 1e30;
-    for (int pass = 0; pass < 20; ++pass) t = std::min(t, fastest_seconds([&] { wt::run_gemm(p, b, pool); }, 10));
-    std::printf("linear panels 1x%4zux%4zu   %6.1f GB/s of weights\n", out, in, in * out * sizeof(float) / t / 1e9);
+  for (const size_t width : {size_t{8}, size_t{32}}) {
+    for (const auto& [in, out] : layers) {
+      std::vector<float> w(in * out, 0.25f), x(in, 0.5f), y(out);
+      const wt::PanelB b(w.data(), in, width);
+      const wt::GemmProblem p{1, out, in, x.data(), in, y.data(), out};
+      double t = 1e30;
+      for (int pass = 0; pass < 20; ++pass) t = std::min(t, fastest_seconds([&] { wt::run_gemm(p, b, pool); }, 10));
+      std::printf("linear panels%-2zu 1x%4zux%4zu %6.1f GB/s of weights\n", width, out, in,
+                  in * out * sizeof(float) / t / 1e9);
+    }
   }
 }
 

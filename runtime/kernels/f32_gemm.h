@@ -86,11 +86,13 @@ F32GemmDotFn best_f32_gemm_dot();
 void f32_gemm_1x8_scalar(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out);
 void f32_gemm_1x8_simd128(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out);
 
-// A single row over four 8-column panels at once (panel q at b + q * panel_stride), C's 32 columns
-// contiguous: batch-1 linear layers stream their weights through here.
-void f32_gemm_1x32_scalar(size_t k, const float* a, const float* b, size_t panel_stride, float* c,
+// A single row over four 8-column panels at once (panel q at b + q * panel_stride, rows ldb apart),
+// C's 32 columns contiguous: batch-1 linear layers stream their weights through here. Exported
+// weights of batch-1 linears are 32 columns wide (panel_stride 8, ldb 32), so the four panels are
+// one stream: 1.04-1.13x the bandwidth of four streams in Chromium, 1.2x in Node.
+void f32_gemm_1x32_scalar(size_t k, const float* a, const float* b, size_t panel_stride, size_t ldb, float* c,
                           const F32GemmOutput& out);
-void f32_gemm_1x32_simd128(size_t k, const float* a, const float* b, size_t panel_stride, float* c,
+void f32_gemm_1x32_simd128(size_t k, const float* a, const float* b, size_t panel_stride, size_t ldb, float* c,
                            const F32GemmOutput& out);
 
 // A whole GEMV row over B read row by row: y[0:n] = epilogue(sum_k a[k] * b[k, 0:n]), y used as
@@ -120,7 +122,7 @@ struct F32GemmTile {
 };
 F32GemmTile best_f32_gemm_tile();
 F32Gemm1x8Fn best_f32_gemm_1x8();
-using F32Gemm1x32Fn = void (*)(size_t, const float*, const float*, size_t, float*, const F32GemmOutput&);
+using F32Gemm1x32Fn = void (*)(size_t, const float*, const float*, size_t, size_t, float*, const F32GemmOutput&);
 F32Gemm1x32Fn best_f32_gemm_1x32();
 
 }  // namespace wt

@@ -47,10 +47,10 @@ void f32_gemm_4x8_panels_scalar(size_t k, const float* a, size_t lda, const floa
   });
 }
 
-void f32_gemm_1x32_scalar(size_t k, const float* a, const float* b, size_t panel_stride, float* c,
+void f32_gemm_1x32_scalar(size_t k, const float* a, const float* b, size_t panel_stride, size_t ldb, float* c,
                           const F32GemmOutput& out) {
   for_each_panel(b, panel_stride, 4, c, out, [&](const float* bq, float* cq, const F32GemmOutput& o) {
-    f32_gemm_1x8_scalar(k, a, bq, kGemmNr, cq, o);
+    f32_gemm_1x8_scalar(k, a, bq, ldb, cq, o);
   });
 }
 

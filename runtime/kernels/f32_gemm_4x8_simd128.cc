@@ -222,7 +222,7 @@ void f32_gemm_1x8_simd128(size_t k, const float* a, const float* b, size_t ldb, 
                               wasm_f32x4_add(wasm_f32x4_add(hi[0], hi[1]), wasm_f32x4_add(hi[2], hi[3])), 0);
 }
 
-void f32_gemm_1x32_simd128(size_t k, const float* a, const float* b, size_t panel_stride, float* c,
+void f32_gemm_1x32_simd128(size_t k, const float* a, const float* b, size_t panel_stride, size_t ldb, float* c,
                            const F32GemmOutput& out) {
   // Four panels side by side: 8 independent accumulators, and each broadcast of A feeds 8 updates.
   const float* b1 = b + panel_stride;
@@ -240,10 +240,10 @@ void f32_gemm_1x32_simd128(size_t k, const float* a, const float* b, size_t pane
     acc[5] = wt_f32x4_mul_add(v, wasm_v128_load(b2 + 4), acc[5]);
     acc[6] = wt_f32x4_mul_add(v, wasm_v128_load(b3), acc[6]);
     acc[7] = wt_f32x4_mul_add(v, wasm_v128_load(b3 + 4), acc[7]);
-    b += kGemmNr;
-    b1 += kGemmNr;
-    b2 += kGemmNr;
-    b3 += kGemmNr;
+    b += ldb;
+    b1 += ldb;
+    b2 += ldb;
+    b3 += ldb;
   }
   F32GemmOutput panel_out = out;
   for (size_t q = 0; q < 4; ++q) {

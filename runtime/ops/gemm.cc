@@ -17,6 +17,7 @@ constexpr size_t kKc = 512;
 constexpr size_t kNc = 96;
 constexpr size_t kMc = 100;  // a multiple of the 4- and 5-row tiles
 static_assert(kKc * kNc * sizeof(float) <= ThreadPool::kScratchBytes, "a packed block must fit the thread scratch");
+static_assert(kNc % PanelB::kQuadWidth == 0, "column blocks start on a 32-column group");
 // Below this many rows, packing B costs about as much as the multiplication it feeds.
 constexpr size_t kMinRowsToPack = 8;
 // A task computes at least this many rows, so its block packing stays amortized.
@@ -85,17 +86,18 @@ class TileRunner {
     }
   }
 
-  // Rows [row_begin, row_end) over four full panels in place (panel q at first + q * stride, the
-  // 32 columns from col): single rows take all four at once, so one broadcast of A feeds 8 updates.
-  void run_panel_quad(size_t row_begin, size_t row_end, size_t kc, const float* first, size_t stride,
+  // Rows [row_begin, row_end) over four full panels in place (panel q at first + q * stride, rows
+  // ldb apart, the 32 columns from col): single rows take all four at once, so one broadcast of A
+  // feeds 8 updates.
+  void run_panel_quad(size_t row_begin, size_t row_end, size_t kc, const float* first, size_t stride, size_t ldb,
                       size_t col) const {
     const GemmRowTiles split = gemm_row_tiles(row_end - row_begin, main_.rows);
     const size_t singles_begin = row_end - split.singles;
     for (size_t q = 0; q < 4; ++q) {
-      run_column_strip(row_begin, singles_begin, kc, first + q * stride, kGemmNr, col + q * kGemmNr, kGemmNr);
+      run_column_strip(row_begin, singles_begin, kc, first + q * stride, ldb, col + q * kGemmNr, kGemmNr);
     }
     for (size_t i = singles_begin; i < row_end; ++i) {
-      gemm_1x32_(kc, a_.at(i), first, stride, p_.c + i * p_.ldc + col, output_at(i, col));
+      gemm_1x32_(kc, a_.at(i), first, stride, ldb, p_.c + i * p_.ldc + col, output_at(i, col));
     }
   }
 
@@ -188,7 +190,7 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
   const bool pack = !in_panels && (t.row_end - t.row_begin >= kMinRowsToPack || prepacked);
   // k blocks keep a block of B in L2 for many rows of A; a few rows over panels stream B once
   // (when A is in place: a packed A block must fit the scratch).
-  const bool streaming = in_panels && !p.a_source && t.row_end - t.row_begin < kMinRowsToPack;
+  const bool streaming = b.panels_in_place() && !p.a_source && t.row_end - t.row_begin < kMinRowsToPack;
   const size_t k_blocks = streaming ? 1 : k_block_count(p.k), k_step = ceil_div(p.k, k_blocks);
   // Packed or in-place panels: full ones in strip calls, a narrow last one as dot products.
   const bool strips = (in_panels || pack) && !streaming;
@@ -201,7 +203,7 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
     out.minmax = p.minmax;
     const float* block = prepacked ? shared_block(prepacked, p.k, t.n0, t.nc, k0) : scratch;
     if (pack && !prepacked) b.pack({k0, kc, t.n0, t.nc}, scratch);
-    const size_t panel_stride = in_panels ? b.panel_stride() : kc * kGemmNr;
+    const size_t panel_stride = pack ? kc * kGemmNr : b.panel_stride();
     const size_t row_block = p.a_source ? a_block_rows(kc) : kMc;
     for (size_t r0 = t.row_begin; r0 < t.row_end; r0 += row_block) {
       const size_t r1 = std::min(t.row_end, r0 + row_block);
@@ -214,15 +216,15 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
       }
       for (size_t j = full_cols; j < t.nc; j += kGemmNr) {
         if (streaming && j + kPanelQuadCols <= t.nc) {
-          runner.run_panel_quad(r0, r1, kc, b.panel(k0, t.n0 + j), panel_stride, t.n0 + j);
+          runner.run_panel_quad(r0, r1, kc, b.panel(k0, t.n0 + j), panel_stride, b.panel_ldb(), t.n0 + j);
           j += kPanelQuadCols - kGemmNr;
           continue;
         }
         const size_t cols = std::min(kGemmNr, t.nc - j);
-        size_t ldb = kGemmNr;
-        const float* panel = in_panels ? b.panel(k0, t.n0 + j)
-                             : pack    ? block + j * kc
-                                       : (cols == kGemmNr ? b.unpacked(k0, t.n0 + j, cols, &ldb) : nullptr);
+        size_t ldb = pack ? kGemmNr : b.panel_ldb();
+        const float* panel = pack                 ? block + j * kc
+                             : b.panels_in_place() ? b.panel(k0, t.n0 + j)
+                                                   : (cols == kGemmNr ? b.unpacked(k0, t.n0 + j, cols, &ldb) : nullptr);
         if (!panel) {
           b.pack({k0, kc, t.n0 + j, cols}, scratch);
           panel = scratch;
@@ -266,9 +268,11 @@ const float* gemv_operand(const GemmProblem& p, const GemmBSource& b, size_t* ld
 
 // Whether the GEMM has too few rows to split (at most one row block) and B in panels, so tasks are
 // column blocks: each thread then reads only its part of B. Split by rows, ResNet-18's 7x7 layers
-// read all their weights on both cores and scaled 1.6x at 2 threads.
+// read all their weights on both cores and scaled 1.6x at 2 threads. B in 32-column panels is read
+// in place only by rows too few to pack for.
 bool splits_columns_only(const GemmProblem& p, const GemmBSource& b) {
-  return b.in_panels() && p.m <= kMc && (!p.a_source || p.shared_a) && p.n > kMinTaskCols;
+  const bool in_place = b.in_panels() || (b.panels_in_place() && p.m < kMinRowsToPack);
+  return in_place && p.m <= kMc && (!p.a_source || p.shared_a) && p.n > kMinTaskCols;
 }
 
 void run_gemm_by_columns(GemmProblem p, const GemmBSource& b, ThreadPool& pool) {
@@ -280,7 +284,7 @@ void run_gemm_by_columns(GemmProblem p, const GemmBSource& b, ThreadPool& pool) 
     p.a_source = nullptr;
   }
   const size_t tasks = ThreadPool::kChunksPerThread * static_cast<size_t>(pool.thread_count());
-  const size_t nc = std::clamp(round_up(ceil_div(p.n, tasks), kGemmNr), kMinTaskCols, kNc);
+  const size_t nc = std::clamp(round_up(ceil_div(p.n, tasks), b.panel_width()), kMinTaskCols, kNc);
   pool.parallelize(ceil_div(p.n, nc), 1, [&](size_t begin, size_t end) {
     float* scratch = pool.thread_scratch();
     for (size_t t = begin; t < end; ++t) run_task(p, b, {0, p.m, t * nc, std::min(nc, p.n - t * nc)}, scratch, nullptr);
@@ -300,7 +304,13 @@ GemmRowTiles gemm_row_tiles(size_t rows, size_t main_rows) {
 void PanelB::pack(const F32PackBlock& block, float* panels) const {
   if (block.kc == 0) return;  // nothing to copy, and an empty B may have no address
   for (size_t j = 0; j < block.nc; j += kGemmNr) {
-    std::memcpy(panels + j * block.kc, panel(block.k0, block.n0 + j), block.kc * kGemmNr * sizeof(float));
+    const float* from = panel(block.k0, block.n0 + j);
+    float* to = panels + j * block.kc;
+    if (width_ == kGemmNr) {
+      std::memcpy(to, from, block.kc * kGemmNr * sizeof(float));
+      continue;
+    }
+    for (size_t p = 0; p < block.kc; ++p) std::memcpy(to + p * kGemmNr, from + p * width_, kGemmNr * sizeof(float));
   }
 }
 

@@ -24,12 +24,19 @@ class GemmBSource {
   virtual const float* unpacked(size_t /*k0*/, size_t /*n0*/, size_t /*cols*/, size_t* /*ldb*/) const {
     return nullptr;
   }
-  // Whether B already is in the microkernels' panel layout (rows at stride 8); then panel() gives
-  // the panel of the 8 columns from n0 (a multiple of 8), from row k0.
-  virtual bool in_panels() const { return false; }
+  // Whether B's 8-column panels can be read in place: panel() gives the panel of the 8 columns from
+  // n0 (a multiple of 8), from row k0, its rows panel_ldb() floats apart.
+  virtual bool panels_in_place() const { return false; }
   virtual const float* panel(size_t /*k0*/, size_t /*n0*/) const { return nullptr; }
-  // Floats from one panel to the next (in_panels() sources).
+  virtual size_t panel_ldb() const { return kGemmNr; }
+  // Columns of the groups B is stored in (8 or 32); tasks start at a multiple of it.
+  virtual size_t panel_width() const { return kGemmNr; }
+  // Floats from one 8-column panel to the next within a group of panel_width() columns, or, when
+  // the panels are 8 wide, across all of them.
   virtual size_t panel_stride() const { return 0; }
+  // Whether B already is in the microkernels' packed layout: panels 8 wide, rows 8 floats apart,
+  // all panel_stride() apart, so the strip kernels take any number of them in one call.
+  bool in_panels() const { return panels_in_place() && panel_width() == kGemmNr; }
 };
 
 class DenseB final : public GemmBSource {
@@ -44,19 +51,26 @@ class DenseB final : public GemmBSource {
   size_t stride_n_, stride_k_, n_;
 };
 
-// B stored as the exporter packs linear weights: ceil(n / 8) panels of k x 8 floats, each holding
-// 8 columns row after row, columns past n zero. Used in place: no packing on any run.
+// B stored as the exporter packs weights: ceil(n / width) panels of k x width floats, each holding
+// `width` columns row after row, columns past n zero. Width 8 is the microkernels' own layout (all
+// GEMMs); width 32 (batch-1 linear layers) makes a single row's four 8-column panels one stream.
+// Read in place by rows too few to pack for; rows that pack copy 8-column panels out of it.
 class PanelB final : public GemmBSource {
  public:
-  PanelB(const float* panels, size_t k) : panels_(panels), k_(k) {}
+  static constexpr size_t kQuadWidth = 4 * kGemmNr;
+  PanelB(const float* panels, size_t k, size_t width = kGemmNr) : panels_(panels), k_(k), width_(width) {}
   void pack(const F32PackBlock& block, float* panels) const override;
-  bool in_panels() const override { return true; }
-  const float* panel(size_t k0, size_t n0) const override { return panels_ + (n0 / kGemmNr * k_ + k0) * kGemmNr; }
-  size_t panel_stride() const override { return k_ * kGemmNr; }
+  bool panels_in_place() const override { return true; }
+  const float* panel(size_t k0, size_t n0) const override {
+    return panels_ + (n0 / width_ * k_ + k0) * width_ + n0 % width_;
+  }
+  size_t panel_ldb() const override { return width_; }
+  size_t panel_width() const override { return width_; }
+  size_t panel_stride() const override { return width_ == kGemmNr ? k_ * kGemmNr : kGemmNr; }
 
  private:
   const float* panels_;
-  size_t k_;
+  size_t k_, width_;
 };
 
 class Im2colB final : public GemmBSource {

@@ -1,35 +1,38 @@
 // linear: y = x @ W^T + b, x [..., K], b [N]; optional fused activation. The weight comes in one
-// of three layouts (attribute weight_layout): PyTorch's [N, K] ("nk"), [K, N] ("kn"), or what the
-// exporter writes: "panels8", the GEMM's own panel layout [ceil(N/8), K, 8] (columns past N zero,
-// N in attribute out_features), which every run reads in place with no packing.
+// of four layouts (attribute weight_layout): PyTorch's [N, K] ("nk"), [K, N] ("kn"), or what the
+// exporter writes: "panels8", the GEMM's own panel layout [ceil(N/8), K, 8], which every run reads
+// in place with no packing, or, for inputs of 1-3 rows, "panels32" ([ceil(N/32), K, 32]), which
+// those rows stream as one (columns past N zero, N in attribute out_features).
 #include "ops/gemm.h"
 #include "ops/fused_activation.h"
 
 namespace wt {
 namespace {
 
-enum class WeightLayout { kNK, kKN, kPanels8 };
+enum class WeightLayout { kNK, kKN, kPanels8, kPanels32 };
+
+size_t panel_width(WeightLayout layout) { return layout == WeightLayout::kPanels32 ? 4 * kGemmNr : kGemmNr; }
 
 class LinearKernel final : public OpKernel {
  public:
   LinearKernel(size_t m, size_t n, size_t k, WeightLayout layout, FusedActivation act)
       : m_(m), n_(n), k_(k), layout_(layout), act_(act) {}
 
-  size_t workspace_bytes() const override {
-    return layout_ == WeightLayout::kPanels8 ? 0 : gemm_shared_pack_bytes(n_, k_);
-  }
+  bool in_panels() const { return layout_ == WeightLayout::kPanels8 || layout_ == WeightLayout::kPanels32; }
+
+  size_t workspace_bytes() const override { return in_panels() ? 0 : gemm_shared_pack_bytes(n_, k_); }
 
   void run(const RunContext& ctx) const override {
     GemmProblem p{m_, n_, k_, ctx.in_f32(0), k_, ctx.out_f32(0), n_};
     p.col_bias = ctx.in_f32(2);
     p.minmax = act_.minmax;
     p.activation = act_.fn;
-    p.shared_pack = static_cast<float*>(ctx.workspace);
     const float* w = ctx.in_f32(1);
-    if (layout_ == WeightLayout::kPanels8) {
-      run_gemm(p, PanelB(w, k_), *ctx.pool);
+    if (in_panels()) {
+      run_gemm(p, PanelB(w, k_, panel_width(layout_)), *ctx.pool);
       return;
     }
+    p.shared_pack = static_cast<float*>(ctx.workspace);
     // [K, N] weights are read unpacked by batch-1 rows.
     const bool kn = layout_ == WeightLayout::kKN;
     run_gemm(p, DenseB(w, kn ? 1 : k_, kn ? n_ : 1, n_), *ctx.pool);
@@ -48,20 +51,24 @@ struct WeightShape {
 
 Result<WeightShape> read_weight_shape(const PrepareContext& ctx) {
   WT_ASSIGN_OR_RETURN(std::string layout, ctx.node.attributes.get_string("weight_layout", "nk"));
-  const size_t rank = layout == "panels8" ? 3 : 2;
+  const bool panels = layout == "panels8" || layout == "panels32";
+  const size_t rank = panels ? 3 : 2;
   WT_RETURN_IF_ERROR(ctx.expect_input(1, DType::kFloat32, rank, rank));
   const Shape& w = ctx.input(1)->shape;
-  if (layout == "panels8") {
+  if (panels) {
+    const WeightLayout kind = layout == "panels8" ? WeightLayout::kPanels8 : WeightLayout::kPanels32;
+    const auto width = static_cast<int64_t>(panel_width(kind));
     WT_ASSIGN_OR_RETURN(int64_t n, ctx.node.attributes.get_int("out_features"));
-    if (w[2] != static_cast<int64_t>(kGemmNr) || n < 1 || w[0] != (n - 1) / 8 + 1) {
-      return ctx.error("panels8 weight of shape " + shape_to_string(w) + " does not hold " + std::to_string(n) +
-                       " output features as [ceil(N/8), K, 8]");
+    if (w[2] != width || n < 1 || w[0] != (n - 1) / width + 1) {
+      return ctx.error(layout + " weight of shape " + shape_to_string(w) + " does not hold " + std::to_string(n) +
+                       " output features as [ceil(N/" + std::to_string(width) + "), K, " + std::to_string(width) +
+                       "]");
     }
-    return WeightShape{WeightLayout::kPanels8, w[1], n};
+    return WeightShape{kind, w[1], n};
   }
   if (layout == "kn") return WeightShape{WeightLayout::kKN, w[0], w[1]};
   if (layout == "nk") return WeightShape{WeightLayout::kNK, w[1], w[0]};
-  return ctx.error("weight_layout must be 'nk', 'kn' or 'panels8', got '" + layout + "'");
+  return ctx.error("weight_layout must be 'nk', 'kn', 'panels8' or 'panels32', got '" + layout + "'");
 }
 
 Result<std::unique_ptr<OpKernel>> prepare_linear(const PrepareContext& ctx) {
@@ -89,7 +96,7 @@ Result<std::unique_ptr<OpKernel>> prepare_linear(const PrepareContext& ctx) {
 
 extern const OpDef kLinearOp = {
     "linear", prepare_linear, "float32",
-    "x[..., K] @ W + b; W as [N, K], [K, N] or, exported, GEMM panels [ceil(N/8), K, 8] (weight_layout); fused "
-    "activations"};
+    "x[..., K] @ W + b; W as [N, K], [K, N] or, exported, GEMM panels [ceil(N/8), K, 8] or [ceil(N/32), K, 32] "
+    "(weight_layout); fused activations"};
 
 }  // namespace wt

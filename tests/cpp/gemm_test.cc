@@ -134,28 +134,34 @@ TEST_P(GemmTileTest, DotColumnMatchesScalar) {
   }
 }
 
-// One row over four panels at once, the panels at an odd stride; 32 columns of C plus a guard.
+// One row over four panels at once: panels apart at an odd stride (8-wide panels), or side by side
+// in rows 32 (32-wide panels) or an odd 37 floats apart; 32 columns of C plus a guard.
 TEST_P(GemmTileTest, QuadPanelRowMatchesScalar) {
   const auto [k, accumulate, finish, with_bias, act] = GetParam();
-  const size_t stride = k * kGemmNr + 3, cols = 4 * kGemmNr;
-  auto a = random_vector(k + 1, 1), b = random_vector(4 * stride, 2);
-  auto row_bias = random_vector(1, 3), col_bias = random_vector(cols, 4);
-  const F32GemmOutput out = output_mode(accumulate, finish, with_bias, row_bias, col_bias, act);
-  const auto c0 = random_vector(cols + 1, 5);
-  auto best = c0, scalar = c0;
-  f32_gemm_1x32_scalar(k, a.data(), b.data(), stride, scalar.data(), out);
-  best_f32_gemm_1x32()(k, a.data(), b.data(), stride, best.data(), out);
-  for (size_t j = 0; j < cols; ++j) {
-    const size_t q = j / kGemmNr;
-    double acc = 0.0;
-    for (size_t p = 0; p < k; ++p) acc += double(a[p]) * b[q * stride + p * kGemmNr + j % kGemmNr];
-    if (accumulate) acc += c0[j];
-    if (finish && with_bias) acc += double(row_bias[0]) + col_bias[j];
-    const double expected = finish ? testing::clamp_ref(acc, out.minmax) : acc;
-    ASSERT_NEAR(scalar[j], expected, 1e-5 * (1 + k)) << j;
-    ASSERT_NEAR(best[j], scalar[j], 1e-5 * (1 + k)) << j;
+  const size_t cols = 4 * kGemmNr;
+  struct Geometry {
+    size_t panel_stride, ldb;
+  };
+  for (const Geometry g : {Geometry{k * kGemmNr + 3, kGemmNr}, Geometry{kGemmNr, cols}, Geometry{kGemmNr, 37}}) {
+    auto a = random_vector(k + 1, 1), b = random_vector(3 * g.panel_stride + k * g.ldb + kGemmNr, 2);
+    auto row_bias = random_vector(1, 3), col_bias = random_vector(cols, 4);
+    const F32GemmOutput out = output_mode(accumulate, finish, with_bias, row_bias, col_bias, act);
+    const auto c0 = random_vector(cols + 1, 5);
+    auto best = c0, scalar = c0;
+    f32_gemm_1x32_scalar(k, a.data(), b.data(), g.panel_stride, g.ldb, scalar.data(), out);
+    best_f32_gemm_1x32()(k, a.data(), b.data(), g.panel_stride, g.ldb, best.data(), out);
+    for (size_t j = 0; j < cols; ++j) {
+      const size_t q = j / kGemmNr;
+      double acc = 0.0;
+      for (size_t p = 0; p < k; ++p) acc += double(a[p]) * b[q * g.panel_stride + p * g.ldb + j % kGemmNr];
+      if (accumulate) acc += c0[j];
+      if (finish && with_bias) acc += double(row_bias[0]) + col_bias[j];
+      const double expected = finish ? testing::clamp_ref(acc, out.minmax) : acc;
+      ASSERT_NEAR(scalar[j], expected, 1e-5 * (1 + k)) << j << " ldb " << g.ldb;
+      ASSERT_NEAR(best[j], scalar[j], 1e-5 * (1 + k)) << j << " ldb " << g.ldb;
+    }
+    ASSERT_EQ(best[cols], c0[cols]) << "wrote past the 32 columns";
   }
-  ASSERT_EQ(best[cols], c0[cols]) << "wrote past the 32 columns";
 }
 
 // The row-streaming GEMV: odd k (the 4-row steps' tail) and n (the 8-column vectors' tail).
@@ -215,22 +221,23 @@ TEST_P(GemmDriverTest, MatchesReference) {
   }
 }
 
-// B in the exporter's panel layout [ceil(n/8), k, 8] (linear weights), read in place at every m.
-class GemmPanelTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, int, int>> {};
+// B in the exporter's panel layouts [ceil(n/w), k, w] (w = 8 or 32: linear weights), read in place
+// or packed from at every m.
+class GemmPanelTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, int, int, size_t>> {};
 
 TEST_P(GemmPanelTest, MatchesReference) {
-  const auto [m, n, k, act, threads] = GetParam();
-  const size_t lda = k + 3, ldc = n + 2, panels = (n + kGemmNr - 1) / kGemmNr;
+  const auto [m, n, k, act, threads, width] = GetParam();
+  const size_t lda = k + 3, ldc = n + 2, panels = (n + width - 1) / width;
   auto a = random_vector(m * lda, 1), b = random_vector(k * n, 2), col_bias = random_vector(n, 3);
-  std::vector<float> packed(panels * k * kGemmNr, 0.f);
+  std::vector<float> packed(panels * k * width, 0.f);
   for (size_t q = 0; q < k; ++q)
-    for (size_t j = 0; j < n; ++j) packed[(j / kGemmNr * k + q) * kGemmNr + j % kGemmNr] = b[q * n + j];
+    for (size_t j = 0; j < n; ++j) packed[(j / width * k + q) * width + j % width] = b[q * n + j];
   std::vector<float> c(m * ldc, -7.f);
   GemmProblem p{m, n, k, a.data(), lda, c.data(), ldc};
   p.col_bias = col_bias.data();
   p.minmax = activation(act);
   ThreadPool pool(threads);
-  run_gemm(p, PanelB(packed.data(), k), pool);
+  run_gemm(p, PanelB(packed.data(), k, width), pool);
   for (size_t i = 0; i < m; ++i) {
     for (size_t j = 0; j < n; ++j) {
       double acc = col_bias[j];
@@ -239,9 +246,10 @@ TEST_P(GemmPanelTest, MatchesReference) {
     }
     for (size_t j = n; j < ldc; ++j) ASSERT_EQ(c[i * ldc + j], -7.f) << "wrote past the row";
   }
-  // Packing from panels (what a driver path that packs would read) gives the dense packing.
-  std::vector<float> from_panels(k * panels * kGemmNr), from_dense(from_panels.size());
-  PanelB(packed.data(), k).pack({0, k, 0, n}, from_panels.data());
+  // Packing from panels (what a driver path that packs reads) gives the dense packing.
+  const size_t n8 = (n + kGemmNr - 1) / kGemmNr * kGemmNr;
+  std::vector<float> from_panels(k * n8), from_dense(from_panels.size());
+  PanelB(packed.data(), k, width).pack({0, k, 0, n}, from_panels.data());
   DenseB(b.data(), 1, n, n).pack({0, k, 0, n}, from_dense.data());
   ASSERT_EQ(from_panels, from_dense);
 }
@@ -249,11 +257,18 @@ TEST_P(GemmPanelTest, MatchesReference) {
 INSTANTIATE_TEST_SUITE_P(Shapes, GemmPanelTest,
                          ::testing::Combine(::testing::Values(1, 3, 5, 9, 40), ::testing::Values(1, 7, 8, 9, 40, 130),
                                             ::testing::Values(0, 1, 7, 300, 1100), ::testing::Values(0, 2),
-                                            ::testing::Values(1, 2)));
+                                            ::testing::Values(1, 2), ::testing::Values(8, 32)));
 // Taller than one block of rows (kMc = 100): 101 leaves a one-row block, 203 three blocks.
 INSTANTIATE_TEST_SUITE_P(RowBlocks, GemmPanelTest,
                          ::testing::Combine(::testing::Values(100, 101, 203), ::testing::Values(9, 130),
-                                            ::testing::Values(257, 600), ::testing::Values(2), ::testing::Values(1, 2)));
+                                            ::testing::Values(257, 600), ::testing::Values(2), ::testing::Values(1, 2),
+                                            ::testing::Values(8, 32)));
+// Single rows over 32-wide panels split by columns: whole groups per task (n = 1000 ends in a
+// partial group), at 1-3 threads.
+INSTANTIATE_TEST_SUITE_P(Streams, GemmPanelTest,
+                         ::testing::Combine(::testing::Values(1, 2), ::testing::Values(96, 264, 1000),
+                                            ::testing::Values(33), ::testing::Values(0), ::testing::Values(1, 2, 3),
+                                            ::testing::Values(32)));
 
 // n = 130 spans two column blocks; m >= 8 packs B; the RowBlocks suite spans k blocks (k = 600).
 INSTANTIATE_TEST_SUITE_P(Shapes, GemmDriverTest,

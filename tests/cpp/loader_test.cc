@@ -141,9 +141,13 @@ TEST_F(CApiTest, RejectsLinearWeightsThatDoNotFitTheirLayout) {
   expect_rejected(build_tiny_model(o), "panels8 weight of shape [3, 4, 1] does not hold 3 output features");
   o.out_features = -1;
   expect_rejected(build_tiny_model(o), "does not hold -1 output features");
+  o.weight_layout = "panels32";
+  o.weight_shape = {1, 3, 4};  // 4 wide, not 32
+  o.out_features = 3;
+  expect_rejected(build_tiny_model(o), "panels32 weight of shape [1, 3, 4] does not hold 3 output features");
   o.weight_layout = "nkk";
   o.weight_shape = {3, 4};
-  expect_rejected(build_tiny_model(o), "weight_layout must be 'nk', 'kn' or 'panels8', got 'nkk'");
+  expect_rejected(build_tiny_model(o), "weight_layout must be 'nk', 'kn', 'panels8' or 'panels32', got 'nkk'");
 }
 
 TEST_F(CApiTest, RejectsWeightOfWrongSize) {

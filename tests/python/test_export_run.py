@@ -204,6 +204,25 @@ def test_o2_writes_linear_weights_as_gemm_panels(runtime, tmp_model):
             torch.testing.assert_close(runtime.load_model(tmp_model).forward(x), expected, atol=ATOL, rtol=1e-4)
 
 
+def test_linears_of_few_rows_stream_32_column_panels(runtime, tmp_model):
+    """Linears of 1-3 input rows get 32-column panels ("panels32") where N pads to them at little
+    cost (96; 300, whose last group is partial), else 8-column panels (40); 4 rows get 8 everywhere."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(50, 96), torch.nn.ReLU(), torch.nn.Linear(96, 40),
+                                torch.nn.Linear(40, 300)).eval()
+    for rows, widths in ((1, [32, 8, 32]), (3, [32, 8, 32]), (4, [8, 8, 8])):
+        x = torch.randn(rows, 50)
+        graph = capture.capture(model, (x,))
+        optimize.optimize_graph(graph, "O2")
+        linears = [n for n in graph.nodes if n.op == "linear"]
+        assert [n.inputs[1].shape[2] for n in linears] == widths
+        assert [n.attrs["weight_layout"] for n in linears] == [f"panels{w}" for w in widths]
+        with torch.no_grad():
+            expected = model(x)
+        _export(model, x, tmp_model, "O2")
+        torch.testing.assert_close(runtime.load_model(tmp_model).forward(x), expected, atol=ATOL, rtol=1e-4)
+
+
 class _SharingChain(torch.nn.Module):
     def forward(self, x):
         y = torch.sigmoid(torch.relu(x)).reshape(64, 64)  # relu: a new buffer (x is the caller's);

@@ -15,7 +15,7 @@ import torch
 from .. import ir
 from ..ops.activation import UNARY_OPS
 from ..ops.binary import BINARY_OPS
-from .passes import panels8
+from .passes import panels
 
 TO_NHWC = (0, 2, 3, 1)    # perm of an NCHW tensor that gives NHWC
 TO_NCHW = (0, 3, 1, 2)
@@ -113,9 +113,9 @@ def _pack_conv_weight(weight: ir.Tensor, groups: int):
         return ir.constant(weight.name + ".hwc", np.ascontiguousarray(w[:, 0].transpose(1, 2, 0))), \
             dict(attrs, weight_layout="hwc")
     per_group = out_channels // groups
-    panels = [panels8(w[g * per_group:(g + 1) * per_group].transpose(0, 2, 3, 1).reshape(per_group, -1).T)
-              for g in range(groups)]
-    return ir.constant(weight.name + ".panels8", np.concatenate(panels)), dict(attrs, weight_layout="panels8")
+    groups_panels = [panels(w[g * per_group:(g + 1) * per_group].transpose(0, 2, 3, 1).reshape(per_group, -1).T)
+                     for g in range(groups)]
+    return ir.constant(weight.name + ".panels8", np.concatenate(groups_panels)), dict(attrs, weight_layout="panels8")
 
 
 def _pack_transposed_weight(weight: ir.Tensor, groups: int):
@@ -124,8 +124,8 @@ def _pack_transposed_weight(weight: ir.Tensor, groups: int):
     w = weight.data
     in_channels, per_group, kh, kw = w.shape
     cin = in_channels // groups
-    panels = [panels8(w[g * cin:(g + 1) * cin].transpose(0, 2, 3, 1).reshape(cin, -1)) for g in range(groups)]
-    return ir.constant(weight.name + ".panels8", np.concatenate(panels)), \
+    groups_panels = [panels(w[g * cin:(g + 1) * cin].transpose(0, 2, 3, 1).reshape(cin, -1)) for g in range(groups)]
+    return ir.constant(weight.name + ".panels8", np.concatenate(groups_panels)), \
         {"out_channels": per_group * groups, "kernel_size": [kh, kw], "weight_layout": "panels8"}
 
 
