@@ -3,6 +3,7 @@
 // either vector-vector or vector-scalar.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 
@@ -22,6 +23,27 @@ struct BroadcastPlan {
 
   // Element offsets of run `r` in a and b.
   void run_offsets(size_t r, size_t* a_off, size_t* b_off) const;
+
+  size_t elements() const { return runs * run_length; }
+
+  // `count` outputs from output element `out`, within one run: a and b from element offsets a_off
+  // and b_off (advancing where a_run_stride / b_run_stride is 1).
+  struct Segment {
+    size_t out, a_off, b_off, count;
+  };
+  // fn(segment) over output elements [begin, end), cut at run boundaries. Threads split elements,
+  // not runs: a same-shape add is one run, and run whole on one core at 2 threads it read half its
+  // inputs from the other core's cache (BERT-style's residual adds, 4.4x slower than at 1 thread).
+  template <typename Fn>
+  void for_each_segment(size_t begin, size_t end, Fn fn) const {
+    while (begin < end) {
+      const size_t offset = begin % run_length, count = std::min(run_length - offset, end - begin);
+      size_t ao, bo;
+      run_offsets(begin / run_length, &ao, &bo);
+      fn(Segment{begin, ao + offset * a_run_stride, bo + offset * b_run_stride, count});
+      begin += count;
+    }
+  }
 };
 
 Result<Shape> broadcast_shapes(const PrepareContext& ctx, const Shape& a, const Shape& b);

@@ -52,6 +52,37 @@ TEST_P(BroadcastTest, RunsCoverEveryElementWithTheRightOffsets) {
   }
 }
 
+// Threads split output elements, not runs: any range cut into pieces (of 1, 3 or 7 elements, so
+// pieces end mid-run) yields segments that tile it, each inside one run, at the right offsets.
+TEST_P(BroadcastTest, SegmentsTileAnyElementRange) {
+  const auto& [a, b] = GetParam();
+  Node node;
+  node.op = "add";
+  std::vector<OutputSpec> specs;
+  PrepareContext ctx{node, {}, &specs};
+  auto out = broadcast_shapes(ctx, a, b);
+  ASSERT_TRUE(out.is_ok());
+  const BroadcastPlan plan = make_broadcast_plan(a, b, out.value());
+  for (size_t piece : {1, 3, 7}) {
+    size_t next = 0;
+    for (size_t begin = 0; begin < plan.elements(); begin += piece) {
+      plan.for_each_segment(begin, std::min(plan.elements(), begin + piece), [&](const BroadcastPlan::Segment& s) {
+        ASSERT_EQ(s.out, next) << "segments must tile the range in order";
+        ASSERT_GT(s.count, 0u);
+        ASSERT_LE(s.out % plan.run_length + s.count, plan.run_length) << "a segment crosses a run";
+        for (size_t k = 0; k < s.count; ++k) {
+          size_t eao, ebo;
+          naive_offsets(a, b, out.value(), s.out + k, &eao, &ebo);
+          ASSERT_EQ(s.a_off + k * plan.a_run_stride, eao) << s.out + k;
+          ASSERT_EQ(s.b_off + k * plan.b_run_stride, ebo) << s.out + k;
+        }
+        next += s.count;
+      });
+    }
+    ASSERT_EQ(next, plan.elements());
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes, BroadcastTest,
                          ::testing::Values(std::make_pair(Shape{2, 3}, Shape{2, 3}),
                                            std::make_pair(Shape{2, 3, 4, 5}, Shape{1, 3, 1, 1}),

@@ -223,6 +223,22 @@ def test_linears_of_few_rows_stream_32_column_panels(runtime, tmp_model):
         torch.testing.assert_close(runtime.load_model(tmp_model).forward(x), expected, atol=ATOL, rtol=1e-4)
 
 
+def test_elementwise_ops_split_long_runs_over_threads(runtime, tmp_model):
+    """Binary ops and comparisons split output elements, not runs, over threads: runs of 5000 (a
+    same-shape add is one run of 15000) cut into chunks of 4096 that end mid-run, with operands
+    broadcast along the run and across runs."""
+    class LongRuns(torch.nn.Module):
+        def forward(self, a, b, c):
+            return ((a + b) * c - c / (c.abs() + 1)) + (a > b).float() * (2 - a)
+
+    model = LongRuns().eval()
+    inputs = (torch.randn(3, 5000), torch.randn(3, 5000), torch.randn(3, 1))
+    with torch.no_grad():
+        expected = model(*inputs)
+    _export(model, inputs, tmp_model, "O2")
+    torch.testing.assert_close(runtime.load_model(tmp_model).forward(*inputs), expected, atol=ATOL, rtol=1e-5)
+
+
 class _SharingChain(torch.nn.Module):
     def forward(self, x):
         y = torch.sigmoid(torch.relu(x)).reshape(64, 64)  # relu: a new buffer (x is the caller's);
