@@ -17,7 +17,6 @@ constexpr size_t kKc = 512;
 constexpr size_t kNc = 96;
 constexpr size_t kMc = 100;  // a multiple of the 4- and 5-row tiles
 static_assert(kKc * kNc * sizeof(float) <= ThreadPool::kScratchBytes, "a packed block must fit the thread scratch");
-static_assert(kNc % PanelB::kQuadWidth == 0, "column blocks start on a 32-column group");
 // Below this many rows, packing B costs about as much as the multiplication it feeds.
 constexpr size_t kMinRowsToPack = 8;
 // A task computes at least this many rows, so its block packing stays amortized.
@@ -27,7 +26,8 @@ constexpr size_t kMinTaskRows = 16;
 // ResNet-50's 14x14 layers a third of their two-thread speed-up.
 constexpr size_t kSharedPackMaxN = 4 * kNc;
 // Columns a single row streams at once from panels read in place (f32_gemm_1x32).
-constexpr size_t kPanelQuadCols = 4 * kGemmNr;
+constexpr size_t kPanelQuadCols = PanelB::kQuadWidth;
+static_assert(kNc % kPanelQuadCols == 0, "column blocks start on a 32-column group");
 // Columns of the narrowest task when only columns are split (four panels, one f32_gemm_1x32 call).
 constexpr size_t kMinTaskCols = 4 * kGemmNr;
 // The largest A packed whole for a column split (7x7x512 3x3 convolutions: 0.9 MiB).
@@ -216,12 +216,12 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
       }
       for (size_t j = full_cols; j < t.nc; j += kGemmNr) {
         if (streaming && j + kPanelQuadCols <= t.nc) {
-          runner.run_panel_quad(r0, r1, kc, b.panel(k0, t.n0 + j), panel_stride, b.panel_ldb(), t.n0 + j);
+          runner.run_panel_quad(r0, r1, kc, b.panel(k0, t.n0 + j), panel_stride, b.panel_width(), t.n0 + j);
           j += kPanelQuadCols - kGemmNr;
           continue;
         }
         const size_t cols = std::min(kGemmNr, t.nc - j);
-        size_t ldb = pack ? kGemmNr : b.panel_ldb();
+        size_t ldb = pack ? kGemmNr : b.panel_width();
         const float* panel = pack                 ? block + j * kc
                              : b.panels_in_place() ? b.panel(k0, t.n0 + j)
                                                    : (cols == kGemmNr ? b.unpacked(k0, t.n0 + j, cols, &ldb) : nullptr);

@@ -25,11 +25,11 @@ class GemmBSource {
     return nullptr;
   }
   // Whether B's 8-column panels can be read in place: panel() gives the panel of the 8 columns from
-  // n0 (a multiple of 8), from row k0, its rows panel_ldb() floats apart.
+  // n0 (a multiple of 8), from row k0.
   virtual bool panels_in_place() const { return false; }
   virtual const float* panel(size_t /*k0*/, size_t /*n0*/) const { return nullptr; }
-  virtual size_t panel_ldb() const { return kGemmNr; }
-  // Columns of the groups B is stored in (8 or 32); tasks start at a multiple of it.
+  // Columns of the groups B is stored in (8 or 32), each row after row, so also the floats from one
+  // row of a panel to the next; tasks start at a multiple of it.
   virtual size_t panel_width() const { return kGemmNr; }
   // Floats from one 8-column panel to the next within a group of panel_width() columns, or, when
   // the panels are 8 wide, across all of them.
@@ -64,7 +64,6 @@ class PanelB final : public GemmBSource {
   const float* panel(size_t k0, size_t n0) const override {
     return panels_ + (n0 / width_ * k_ + k0) * width_ + n0 % width_;
   }
-  size_t panel_ldb() const override { return width_; }
   size_t panel_width() const override { return width_; }
   size_t panel_stride() const override { return width_ == kGemmNr ? k_ * kGemmNr : kGemmNr; }
 

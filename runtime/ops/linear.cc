@@ -11,7 +11,7 @@ namespace {
 
 enum class WeightLayout { kNK, kKN, kPanels8, kPanels32 };
 
-size_t panel_width(WeightLayout layout) { return layout == WeightLayout::kPanels32 ? 4 * kGemmNr : kGemmNr; }
+size_t panel_width(WeightLayout layout) { return layout == WeightLayout::kPanels32 ? PanelB::kQuadWidth : kGemmNr; }
 
 class LinearKernel final : public OpKernel {
  public:
