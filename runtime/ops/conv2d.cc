@@ -2,8 +2,6 @@
 // optional fused activation. Attribute layout = "nhwc" takes the NHWC form (conv2d_nhwc.cc).
 #include "ops/conv2d.h"
 
-#include <algorithm>
-
 #include "kernels/f32_dwconv2d.h"
 #include "kernels/f32_winograd.h"
 #include "ops/conv_geometry.h"
@@ -47,12 +45,12 @@ class GemmConv2dKernel final : public OpKernel {
 
   size_t workspace_bytes() const override { return gemm_shared_pack_bytes(out_size(), rows()); }
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
-  size_t in_place_input() const override { return kConvResidualInput; }
+  size_t in_place_input() const override { return kResidualInput; }
 
   void run(const RunContext& ctx) const override {
     const size_t cin_g = g_.in_channels / g_.groups, cout_g = g_.out_channels / g_.groups;
     // With a residual the GEMM accumulates onto it, in place when the planner gave both one buffer.
-    if (residual_) copy_conv_residual(ctx, g_.batch * g_.out_channels * out_size());
+    if (residual_) copy_residual(ctx, g_.batch * g_.out_channels * out_size());
     for (size_t n = 0; n < g_.batch; ++n) {
       for (size_t group = 0; group < g_.groups; ++group) {
         const float* in = ctx.in_f32(0) + (n * g_.in_channels + group * cin_g) * g_.in_h * g_.in_w;
@@ -99,7 +97,7 @@ class WinogradConv2dKernel final : public OpKernel {
       : g_(g), act_(act), residual_(residual), tiles_(winograd_tiles(g)) {}
   // The output transform reads each residual element just before it writes that element.
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
-  size_t in_place_input() const override { return kConvResidualInput; }
+  size_t in_place_input() const override { return kResidualInput; }
 
   size_t workspace_bytes() const override {
     return kWinogradPositions * (g_.out_channels * g_.in_channels + (g_.in_channels + g_.out_channels) * tiles_) *
@@ -125,7 +123,7 @@ class WinogradConv2dKernel final : public OpKernel {
         }
       });
       ctx.pool->parallelize(cout, 1, [&](size_t b, size_t e) {
-        const float* residual = residual_ ? ctx.in_f32(kConvResidualInput) + n * cout * g_.out_h * g_.out_w : nullptr;
+        const float* residual = residual_ ? ctx.in_f32(kResidualInput) + n * cout * g_.out_h * g_.out_w : nullptr;
         best_f32_winograd_f4x4_3x3_output()(g_, m, ctx.in_f32(2), residual, act_.minmax, out, b, e);
         act_.apply(out + b * g_.out_h * g_.out_w, (e - b) * g_.out_h * g_.out_w);
       });
@@ -149,7 +147,7 @@ Result<std::unique_ptr<OpKernel>> prepare_conv2d(const PrepareContext& ctx) {
   WT_ASSIGN_OR_RETURN(std::string layout, ctx.node.attributes.get_string("layout", "nchw"));
   if (layout != "nchw" && layout != "nhwc") return ctx.error("layout must be 'nchw' or 'nhwc', got '" + layout + "'");
   const bool nhwc = layout == "nhwc";
-  WT_ASSIGN_OR_RETURN(ConvAttributes c, read_conv_attributes(ctx, kConvResidualInput + 1, nhwc ? 3 : 4));
+  WT_ASSIGN_OR_RETURN(ConvAttributes c, read_conv_attributes(ctx, kResidualInput + 1, nhwc ? 3 : 4));
   const auto& [stride, padding, dilation, groups] = c;
   const Shape& x = ctx.input(0)->shape;
   const int64_t channels = nhwc ? x[3] : x[1], in_h = nhwc ? x[1] : x[2], in_w = nhwc ? x[2] : x[3];
@@ -170,15 +168,8 @@ Result<std::unique_ptr<OpKernel>> prepare_conv2d(const PrepareContext& ctx) {
                       conv_output_size(ctx, in_w, w.kernel_w, stride[1], padding[1], dilation[1], false));
   WT_ASSIGN_OR_RETURN(FusedActivation act, read_fused_activation(ctx));
   const Shape out_shape = nhwc ? Shape{x[0], out_h, out_w, w.out_channels} : Shape{x[0], w.out_channels, out_h, out_w};
-  const bool residual = ctx.input(kConvResidualInput) != nullptr;
-  if (residual) {
-    WT_RETURN_IF_ERROR(ctx.expect_input(kConvResidualInput, DType::kFloat32, 4, 4));
-    if (ctx.input(kConvResidualInput)->shape != out_shape) {
-      return ctx.error("residual shape " + shape_to_string(ctx.input(kConvResidualInput)->shape) +
-                       " does not match the output " + shape_to_string(out_shape));
-    }
-    if (groups != 1) return ctx.error("a residual input needs groups = 1, got groups=" + std::to_string(groups));
-  }
+  WT_ASSIGN_OR_RETURN(bool residual, read_residual(ctx, out_shape));
+  if (residual && groups != 1) return ctx.error("a residual input needs groups = 1, got groups=" + std::to_string(groups));
   ctx.outputs->push_back({DType::kFloat32, out_shape});
 
   auto z = [](int64_t v) { return static_cast<size_t>(v); };
@@ -199,12 +190,6 @@ bool winograd_applies(const Conv2dGeometry& g) {
   return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
          g.dilation_w == 1 && g.groups == 1 && g.in_channels >= kMinChannels && g.out_channels >= kMinChannels &&
          winograd_tiles(g) >= kMinTiles;
-}
-
-void copy_conv_residual(const RunContext& ctx, size_t n) {
-  const float* residual = ctx.in_f32(kConvResidualInput);
-  float* out = ctx.out_f32(0);
-  if (residual != out) std::copy(residual, residual + n, out);
 }
 
 extern const OpDef kConv2dOp = {

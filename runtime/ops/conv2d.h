@@ -10,13 +10,6 @@
 
 namespace wt {
 
-// conv2d(x, w, b, residual) = conv2d(x, w, b) + residual (the O2 pass fuse_residual_add); the
-// fused activation applies to the sum.
-constexpr size_t kConvResidualInput = 3;
-
-// The residual into the output, unless the planner already put them in one buffer.
-void copy_conv_residual(const RunContext& ctx, size_t n);
-
 // 3x3 stride-1 convolutions with enough output tiles run Winograd F(4x4, 3x3); smaller outputs
 // waste too much of each 4x4 tile.
 bool winograd_applies(const Conv2dGeometry& g);

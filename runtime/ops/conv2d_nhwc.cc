@@ -18,7 +18,7 @@ class GemmConv2dNhwcKernel final : public OpKernel {
   GemmConv2dNhwcKernel(Conv2dGeometry g, FusedActivation act, bool residual) : g_(g), act_(act), residual_(residual) {}
 
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
-  size_t in_place_input() const override { return kConvResidualInput; }
+  size_t in_place_input() const override { return kResidualInput; }
   size_t workspace_bytes() const override {
     return pointwise()
                ? 0
@@ -30,7 +30,7 @@ class GemmConv2dNhwcKernel final : public OpKernel {
     const size_t pixels = g_.out_h * g_.out_w, k = cin_g * g_.kernel_h * g_.kernel_w;
     const size_t group_panels = ceil_div(cout_g, kGemmNr) * k * kGemmNr;
     // With a residual the GEMM accumulates onto it, in place when the planner gave both one buffer.
-    if (residual_) copy_conv_residual(ctx, g_.batch * pixels * g_.out_channels);
+    if (residual_) copy_residual(ctx, g_.batch * pixels * g_.out_channels);
     for (size_t n = 0; n < g_.batch; ++n) {
       const float* image = ctx.in_f32(0) + n * g_.in_h * g_.in_w * g_.in_channels;
       for (size_t group = 0; group < g_.groups; ++group) {
@@ -48,7 +48,7 @@ class GemmConv2dNhwcKernel final : public OpKernel {
         p.accumulate = residual_;
         const Im2colNhwcA im2col(g_, in);
         if (!pointwise()) p.a_source = &im2col;
-        p.shared_a = static_cast<float*>(ctx.workspace);
+        p.shared_a = workspace_bytes() ? static_cast<float*>(ctx.workspace) : nullptr;
         run_gemm(p, PanelB(ctx.in_f32(1) + group * group_panels, k), *ctx.pool);
       }
     }
@@ -107,7 +107,7 @@ class WinogradConv2dNhwcKernel final : public OpKernel {
         m_stride_(winograd_pos_stride(tiles_ * g.out_channels)) {}
   // The output transform reads each residual element just before it writes that element.
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
-  size_t in_place_input() const override { return kConvResidualInput; }
+  size_t in_place_input() const override { return kResidualInput; }
 
   size_t workspace_bytes() const override {
     return kWinogradPositions * (u_stride_ + v_stride_ + m_stride_) * sizeof(float);
@@ -138,7 +138,7 @@ class WinogradConv2dNhwcKernel final : public OpKernel {
           for (size_t pos = b; pos < e; ++pos) multiply(ctx, pos, v, u + pos * u_stride_, m, all);
         });
       }
-      const float* residual = residual_ ? ctx.in_f32(kConvResidualInput) + n * out_image : nullptr;
+      const float* residual = residual_ ? ctx.in_f32(kResidualInput) + n * out_image : nullptr;
       const WinogradOutputArgs out{m, m_stride_, ctx.in_f32(2), residual, act_.minmax, ctx.out_f32(0) + n * out_image};
       ctx.pool->parallelize(winograd_tiles_y(g_), 1, [&](size_t b, size_t e) { output_rows(out, b, e); });
     }

@@ -1,5 +1,6 @@
 #include "ops/fused_activation.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "kernels/simd128.h"
@@ -48,6 +49,23 @@ Result<FusedActivation> read_fused_activation(const PrepareContext& ctx) {
     }
   }
   return ctx.error("unknown fused activation '" + act + "'");
+}
+
+Result<bool> read_residual(const PrepareContext& ctx, const Shape& out) {
+  const TensorInfo* residual = ctx.input(kResidualInput);
+  if (!residual) return false;
+  WT_RETURN_IF_ERROR(ctx.expect_input(kResidualInput, DType::kFloat32, out.size(), out.size()));
+  if (residual->shape != out) {
+    return ctx.error("residual shape " + shape_to_string(residual->shape) + " does not match the output " +
+                     shape_to_string(out));
+  }
+  return true;
+}
+
+void copy_residual(const RunContext& ctx, size_t n) {
+  const float* residual = ctx.in_f32(kResidualInput);
+  float* out = ctx.out_f32(0);
+  if (residual != out) std::copy(residual, residual + n, out);
 }
 
 }  // namespace wt

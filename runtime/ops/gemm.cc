@@ -266,13 +266,16 @@ const float* gemv_operand(const GemmProblem& p, const GemmBSource& b, size_t* ld
   return p.m < kGemmMr && !p.accumulate && !p.a_source ? b.unpacked(0, 0, p.n, ldb) : nullptr;
 }
 
-// Whether the GEMM has too few rows to split (at most one row block) and B in panels, so tasks are
-// column blocks: each thread then reads only its part of B. Split by rows, ResNet-18's 7x7 layers
-// read all their weights on both cores and scaled 1.6x at 2 threads. B in 32-column panels is read
-// in place only by rows too few to pack for.
+// Whether tasks are column blocks only, B in panels: each thread then reads only its part of B, and
+// all of A. Split by rows, ResNet-18's 7x7 layers read all their weights on both cores and scaled
+// 1.6x at 2 threads; BERT-style's linears with N = 768 (128 rows) 1.85x. So A is split only when
+// it has more than one block of rows and more rows than B has columns (then it is the larger), or
+// when it comes from an a_source and does not fit shared_a. B in 32-column panels is read in place
+// only by rows too few to pack for.
 bool splits_columns_only(const GemmProblem& p, const GemmBSource& b) {
   const bool in_place = b.in_panels() || (b.panels_in_place() && p.m < kMinRowsToPack);
-  return in_place && p.m <= kMc && (!p.a_source || p.shared_a) && p.n > kMinTaskCols;
+  const bool whole_a = p.a_source ? p.shared_a && p.m <= kMc : p.m <= kMc || p.m < p.n;
+  return in_place && whole_a && p.n > kMinTaskCols;
 }
 
 void run_gemm_by_columns(GemmProblem p, const GemmBSource& b, ThreadPool& pool) {

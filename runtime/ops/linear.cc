@@ -1,4 +1,5 @@
-// linear: y = x @ W^T + b, x [..., K], b [N]; optional fused activation. The weight comes in one
+// linear: y = x @ W^T + b (+ residual), x [..., K], b [N], residual [..., N]; optional fused
+// activation (of the sum). The weight comes in one
 // of four layouts (attribute weight_layout): PyTorch's [N, K] ("nk"), [K, N] ("kn"), or what the
 // exporter writes: "panels8", the GEMM's own panel layout [ceil(N/8), K, 8], which every run reads
 // in place with no packing, or, for inputs of 1-3 rows, "panels32" ([ceil(N/32), K, 32]), which
@@ -15,15 +16,20 @@ size_t panel_width(WeightLayout layout) { return layout == WeightLayout::kPanels
 
 class LinearKernel final : public OpKernel {
  public:
-  LinearKernel(size_t m, size_t n, size_t k, WeightLayout layout, FusedActivation act)
-      : m_(m), n_(n), k_(k), layout_(layout), act_(act) {}
+  LinearKernel(size_t m, size_t n, size_t k, WeightLayout layout, FusedActivation act, bool residual)
+      : m_(m), n_(n), k_(k), layout_(layout), act_(act), residual_(residual) {}
 
   bool in_panels() const { return layout_ == WeightLayout::kPanels8 || layout_ == WeightLayout::kPanels32; }
 
   size_t workspace_bytes() const override { return in_panels() ? 0 : gemm_shared_pack_bytes(n_, k_); }
+  // Each output is read (accumulated onto) by the one task that writes it.
+  Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
+  size_t in_place_input() const override { return kResidualInput; }
 
   void run(const RunContext& ctx) const override {
+    if (residual_) copy_residual(ctx, m_ * n_);
     GemmProblem p{m_, n_, k_, ctx.in_f32(0), k_, ctx.out_f32(0), n_};
+    p.accumulate = residual_;
     p.col_bias = ctx.in_f32(2);
     p.minmax = act_.minmax;
     p.activation = act_.fn;
@@ -42,6 +48,7 @@ class LinearKernel final : public OpKernel {
   size_t m_, n_, k_;
   WeightLayout layout_;
   FusedActivation act_;
+  bool residual_;
 };
 
 struct WeightShape {
@@ -72,7 +79,7 @@ Result<WeightShape> read_weight_shape(const PrepareContext& ctx) {
 }
 
 Result<std::unique_ptr<OpKernel>> prepare_linear(const PrepareContext& ctx) {
-  WT_RETURN_IF_ERROR(ctx.expect_input_count(2, 3));
+  WT_RETURN_IF_ERROR(ctx.expect_input_count(2, kResidualInput + 1));
   WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 1, kMaxRank));
   WT_ASSIGN_OR_RETURN(WeightShape w, read_weight_shape(ctx));
   const Shape& x = ctx.input(0)->shape;
@@ -87,9 +94,11 @@ Result<std::unique_ptr<OpKernel>> prepare_linear(const PrepareContext& ctx) {
   WT_ASSIGN_OR_RETURN(FusedActivation act, read_fused_activation(ctx));
   Shape y = x;
   y.back() = w.n;
+  WT_ASSIGN_OR_RETURN(bool residual, read_residual(ctx, y));
   ctx.outputs->push_back({DType::kFloat32, y});
   const auto rows = static_cast<size_t>(numel(Shape(x.begin(), x.end() - 1)));
-  return make_kernel(LinearKernel(rows, static_cast<size_t>(w.n), static_cast<size_t>(w.k), w.layout, act));
+  return make_kernel(
+      LinearKernel(rows, static_cast<size_t>(w.n), static_cast<size_t>(w.k), w.layout, act, residual));
 }
 
 }  // namespace
@@ -97,6 +106,6 @@ Result<std::unique_ptr<OpKernel>> prepare_linear(const PrepareContext& ctx) {
 extern const OpDef kLinearOp = {
     "linear", prepare_linear, "float32",
     "x[..., K] @ W + b; W as [N, K], [K, N] or, exported, GEMM panels [ceil(N/8), K, 8] or [ceil(N/32), K, 32] "
-    "(weight_layout); fused activations"};
+    "(weight_layout); fused activations; optional residual input 3 of the output's shape"};
 
 }  // namespace wt

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <tuple>
 #include <utility>
 
@@ -194,16 +195,26 @@ INSTANTIATE_TEST_SUITE_P(Modes, GemmTileTest,
 
 // --- the driver: dense B as linear's [N, K] or matmul's [K, N], padded rows ---------------------
 class GemmDriverTest
-    : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, bool, int, bool, int>> {};
+    : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, bool, int, bool, int, bool>> {};
+
+// C's initial values (a residual the GEMM accumulates onto) when `accumulate`, else a marker the
+// GEMM must overwrite; past each row's n columns, a marker it must leave alone.
+std::vector<float> initial_c(size_t m, size_t n, size_t ldc, bool accumulate) {
+  std::vector<float> c = accumulate ? random_vector(m * ldc, 5) : std::vector<float>(m * ldc, -7.f);
+  for (size_t i = 0; i < m; ++i) std::fill(c.begin() + i * ldc + n, c.begin() + (i + 1) * ldc, -7.f);
+  return c;
+}
 
 TEST_P(GemmDriverTest, MatchesReference) {
-  const auto [m, n, k, with_bias, act, b_transposed, threads] = GetParam();
+  const auto [m, n, k, with_bias, act, b_transposed, threads, accumulate] = GetParam();
   const size_t lda = k + 3, ldc = n + 2;
   const size_t b_stride_n = b_transposed ? k + 1 : 1, b_stride_k = b_transposed ? 1 : n + 1;
   auto a = random_vector(m * lda, 1), b = random_vector((n + 1) * (k + 1), 2);
   auto col_bias = random_vector(n, 3), row_bias = random_vector(m, 4);
-  std::vector<float> c(m * ldc, -7.f);
+  std::vector<float> c = initial_c(m, n, ldc, accumulate);
+  const std::vector<float> c0 = c;
   GemmProblem p{m, n, k, a.data(), lda, c.data(), ldc};
+  p.accumulate = accumulate;
   p.row_bias = with_bias ? row_bias.data() : nullptr;
   p.col_bias = with_bias ? col_bias.data() : nullptr;
   p.minmax = activation(act);
@@ -213,7 +224,7 @@ TEST_P(GemmDriverTest, MatchesReference) {
   run_gemm(p, DenseB(b.data(), b_stride_n, b_stride_k, n), pool);
   for (size_t i = 0; i < m; ++i) {
     for (size_t j = 0; j < n; ++j) {
-      double acc = with_bias ? double(col_bias[j]) + row_bias[i] : 0.0;
+      double acc = (with_bias ? double(col_bias[j]) + row_bias[i] : 0.0) + (accumulate ? c0[i * ldc + j] : 0.0);
       for (size_t q = 0; q < k; ++q) acc += double(a[i * lda + q]) * b[j * b_stride_n + q * b_stride_k];
       ASSERT_NEAR(c[i * ldc + j], testing::clamp_ref(acc, p.minmax), 1e-5 * (1 + k)) << i << "," << j;
     }
@@ -223,24 +234,26 @@ TEST_P(GemmDriverTest, MatchesReference) {
 
 // B in the exporter's panel layouts [ceil(n/w), k, w] (w = 8 or 32: linear weights), read in place
 // or packed from at every m.
-class GemmPanelTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, int, int, size_t>> {};
+class GemmPanelTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, int, int, size_t, bool>> {};
 
 TEST_P(GemmPanelTest, MatchesReference) {
-  const auto [m, n, k, act, threads, width] = GetParam();
+  const auto [m, n, k, act, threads, width, accumulate] = GetParam();
   const size_t lda = k + 3, ldc = n + 2, panels = (n + width - 1) / width;
   auto a = random_vector(m * lda, 1), b = random_vector(k * n, 2), col_bias = random_vector(n, 3);
   std::vector<float> packed(panels * k * width, 0.f);
   for (size_t q = 0; q < k; ++q)
     for (size_t j = 0; j < n; ++j) packed[(j / width * k + q) * width + j % width] = b[q * n + j];
-  std::vector<float> c(m * ldc, -7.f);
+  std::vector<float> c = initial_c(m, n, ldc, accumulate);
+  const std::vector<float> c0 = c;
   GemmProblem p{m, n, k, a.data(), lda, c.data(), ldc};
+  p.accumulate = accumulate;
   p.col_bias = col_bias.data();
   p.minmax = activation(act);
   ThreadPool pool(threads);
   run_gemm(p, PanelB(packed.data(), k, width), pool);
   for (size_t i = 0; i < m; ++i) {
     for (size_t j = 0; j < n; ++j) {
-      double acc = col_bias[j];
+      double acc = col_bias[j] + (accumulate ? c0[i * ldc + j] : 0.0);
       for (size_t q = 0; q < k; ++q) acc += double(a[i * lda + q]) * b[q * n + j];
       ASSERT_NEAR(c[i * ldc + j], testing::clamp_ref(acc, p.minmax), 1e-5 * (1 + k)) << i << "," << j;
     }
@@ -257,28 +270,34 @@ TEST_P(GemmPanelTest, MatchesReference) {
 INSTANTIATE_TEST_SUITE_P(Shapes, GemmPanelTest,
                          ::testing::Combine(::testing::Values(1, 3, 5, 9, 40), ::testing::Values(1, 7, 8, 9, 40, 130),
                                             ::testing::Values(0, 1, 7, 300, 1100), ::testing::Values(0, 2),
-                                            ::testing::Values(1, 2), ::testing::Values(8, 32)));
+                                            ::testing::Values(1, 2), ::testing::Values(8, 32), ::testing::Bool()));
 // Taller than one block of rows (kMc = 100): 101 leaves a one-row block, 203 three blocks.
 INSTANTIATE_TEST_SUITE_P(RowBlocks, GemmPanelTest,
-                         ::testing::Combine(::testing::Values(100, 101, 203), ::testing::Values(9, 130),
+                         ::testing::Combine(::testing::Values(100, 101, 203), ::testing::Values(9, 130, 264),
                                             ::testing::Values(257, 600), ::testing::Values(2), ::testing::Values(1, 2),
-                                            ::testing::Values(8, 32)));
+                                            ::testing::Values(8, 32), ::testing::Bool()));
 // Single rows over 32-wide panels split by columns: whole groups per task (n = 1000 ends in a
 // partial group), at 1-3 threads.
 INSTANTIATE_TEST_SUITE_P(Streams, GemmPanelTest,
                          ::testing::Combine(::testing::Values(1, 2), ::testing::Values(96, 264, 1000),
                                             ::testing::Values(33), ::testing::Values(0), ::testing::Values(1, 2, 3),
-                                            ::testing::Values(32)));
+                                            ::testing::Values(32), ::testing::Bool()));
 
 // n = 130 spans two column blocks; m >= 8 packs B; the RowBlocks suite spans k blocks (k = 600).
 INSTANTIATE_TEST_SUITE_P(Shapes, GemmDriverTest,
                          ::testing::Combine(::testing::Values(1, 3, 5, 9, 17, 40), ::testing::Values(1, 7, 8, 9, 24, 130),
                                             ::testing::Values(0, 1, 7, 64, 300), ::testing::Bool(),
-                                            ::testing::Values(0, 2), ::testing::Bool(), ::testing::Values(1, 2)));
+                                            ::testing::Values(0, 2), ::testing::Bool(), ::testing::Values(1, 2),
+                                            ::testing::Values(false)));
 INSTANTIATE_TEST_SUITE_P(RowBlocks, GemmDriverTest,
                          ::testing::Combine(::testing::Values(101, 203), ::testing::Values(9, 130), ::testing::Values(600),
                                             ::testing::Values(true), ::testing::Values(2), ::testing::Bool(),
-                                            ::testing::Values(1, 2)));
+                                            ::testing::Values(1, 2), ::testing::Bool()));
+// Onto C's values (linear's fused residual): the GEMV shape (m < 4) takes the tiled path then.
+INSTANTIATE_TEST_SUITE_P(Accumulate, GemmDriverTest,
+                         ::testing::Combine(::testing::Values(1, 3, 9, 40), ::testing::Values(7, 130),
+                                            ::testing::Values(7, 300), ::testing::Values(true), ::testing::Values(2),
+                                            ::testing::Bool(), ::testing::Values(1, 2), ::testing::Values(true)));
 
 // --- the implicit im2col source: convolution as GEMM without an im2col buffer ----------------
 class Im2colGemmTest : public ::testing::TestWithParam<std::tuple<Conv2dGeometry, int>> {};

@@ -108,6 +108,8 @@ INSTANTIATE_TEST_SUITE_P(Forms, NhwcConvOpTest,
                                            ConvCase{20, 16, 16, 70, 3, 1, 1, 1, true},    // Winograd by panels
                                            ConvCase{200, 16, 16, 64, 3, 1, 1, 1, false},  // by panels, k blocks
                                            ConvCase{20, 7, 7, 70, 3, 1, 1, 1, true},      // A packed whole, 49 rows
+                                           ConvCase{5, 22, 22, 130, 3, 2, 1, 1, false},   // 121 rows, 130 columns
+                                           ConvCase{16, 11, 11, 200, 1, 1, 0, 1, true},   // column split, 121 rows
                                            ConvCase{12, 10, 9, 12, 5, 2, 2, 12, false}    // depthwise
                                            ));
 

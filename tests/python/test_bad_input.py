@@ -100,6 +100,21 @@ def test_bad_conv_residual_gives_clear_error_then_runtime_still_works(runtime, g
     torch.testing.assert_close(runtime.load_model(data).forward(x), out, atol=1e-4, rtol=1e-4)
 
 
+@pytest.mark.parametrize("residual_shape, expected", [
+    ((3, 5), r"residual shape \[3, 5\] does not match the output \[3, 6\]"),
+    ((18,), r"input 3 has shape \[18\]; expected rank 2"),
+])
+def test_bad_linear_residual_gives_clear_error_then_runtime_still_works(runtime, good, residual_shape, expected):
+    """A file is untrusted: a linear's residual must have the output's shape, rank included."""
+    graph = capture.capture(torch.nn.Linear(4, 6).eval(), (torch.randn(3, 4),))
+    node = next(n for n in graph.nodes if n.op == "linear")
+    node.inputs = list(node.inputs) + [ir.constant("residual", np.zeros(residual_shape, np.float32))]
+    with pytest.raises(ModelRuntimeError, match=expected):
+        runtime.load_model(serialize(graph))
+    data, x, out = good
+    torch.testing.assert_close(runtime.load_model(data).forward(x), out, atol=1e-4, rtol=1e-4)
+
+
 def _nhwc_conv_pool_graph():
     model = torch.nn.Sequential(torch.nn.Conv2d(4, 6, 3, padding=1), torch.nn.MaxPool2d(2),
                                 torch.nn.ConvTranspose2d(6, 3, 2, stride=2)).eval()

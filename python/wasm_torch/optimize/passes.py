@@ -55,29 +55,42 @@ def fold_batch_norm_into_conv(graph: ir.Graph) -> bool:
 
 
 def fuse_residual_add(graph: ir.Graph) -> bool:
-    """conv2d (groups = 1, no fused activation) whose only reader adds a tensor of its own shape
-    takes that tensor as a fourth input: the runtime accumulates the convolution onto it (in its
-    bytes when it dies there), and an activation after the add can then fuse too."""
+    """conv2d (groups = 1) or linear, with no fused activation, whose only reader adds a tensor of
+    its own shape takes that tensor as a fourth input: the runtime accumulates the product onto it
+    (in its bytes when it dies there), and an activation after the add can then fuse too. A linear
+    over [B, S, K] is captured as view -> addmm -> view: its residual is viewed as [B * S, N]."""
     users = graph.consumers()
     changed = False
-    for conv in list(graph.nodes):
-        if conv.op != "conv2d" or conv.attrs.get("groups", 1) != 1 or conv.attrs.get("activation", "none") != "none":
+    for producer in list(graph.nodes):
+        if producer.op not in _FUSABLE_PRODUCERS or producer.attrs.get("activation", "none") != "none":
             continue
-        if len(conv.inputs) > 3:
+        if producer.attrs.get("groups", 1) != 1 or len(producer.inputs) > 3:
             continue
-        add = _sole_consumer(users, conv.outputs[0])
+        add = reshape = _sole_consumer(users, producer.outputs[0])
+        if producer.op == "linear" and reshape is not None and reshape.op == "reshape":
+            add = _sole_consumer(users, reshape.outputs[0])
+        else:
+            reshape = None
         if add is None or add.op != "add" or len(add.inputs) != 2:
             continue
-        out = conv.outputs[0]
+        out = (reshape or producer).outputs[0]
         residual = add.inputs[1] if add.inputs[0] is out else add.inputs[0]
         if residual is out or residual.shape != out.shape or residual.dtype != out.dtype or add.outputs[0].shape != out.shape:
             continue
-        conv.inputs = list(conv.inputs) + [None] * (3 - len(conv.inputs)) + [residual]
-        conv.outputs = add.outputs
-        # The convolution runs where the add did: the residual may be computed after it (ResNet's
+        moved = [producer] + ([reshape] if reshape else [])
+        if reshape:
+            rows = ir.Tensor(residual.name + ".rows", residual.dtype, producer.outputs[0].shape)
+            moved.insert(0, ir.Node("reshape", [residual], [rows], {"shape": list(rows.shape)}, producer.source))
+            residual = rows
+        producer.inputs = list(producer.inputs) + [None] * (3 - len(producer.inputs)) + [residual]
+        (reshape or producer).outputs = add.outputs
+        # The producer runs where the add did: the residual may be computed after it (ResNet's
         # downsample branch), and everything it reads already exists there.
-        graph.nodes.remove(conv)
-        graph.nodes[graph.nodes.index(add)] = conv
+        for node in (producer, reshape):
+            if node is not None:
+                graph.nodes.remove(node)
+        at = graph.nodes.index(add)
+        graph.nodes[at:at + 1] = moved
         users = graph.consumers()
         changed = True
     return changed
