@@ -7,7 +7,6 @@ namespace {
 
 class BinaryKernel final : public OpKernel {
  public:
-  static constexpr size_t kMinChunk = 4096;  // elements
   // a_is_full: input 0 has the output's shape, so element i of both is at the same index.
   BinaryKernel(F32BinaryKernels k, BroadcastPlan plan, bool a_is_full) : k_(k), plan_(plan), a_is_full_(a_is_full) {}
 
@@ -17,17 +16,15 @@ class BinaryKernel final : public OpKernel {
     const float* a = ctx.in_f32(0);
     const float* b = ctx.in_f32(1);
     float* y = ctx.out_f32(0);
-    ctx.pool->parallelize(plan_.elements(), kMinChunk, [&](size_t begin, size_t end) {
-      plan_.for_each_segment(begin, end, [&](const BroadcastPlan::Segment& s) {
-        float* out = y + s.out;
-        if (plan_.a_run_stride && plan_.b_run_stride) {
-          k_.vv(s.count, a + s.a_off, b + s.b_off, out);
-        } else if (plan_.b_run_stride) {
-          k_.sv(s.count, a[s.a_off], b + s.b_off, out);
-        } else {
-          k_.vs(s.count, a + s.a_off, b[s.b_off], out);  // also both scalar within the run (length 1)
-        }
-      });
+    plan_.parallel_segments(*ctx.pool, [&](const BroadcastPlan::Segment& s) {
+      float* out = y + s.out;
+      if (plan_.a_run_stride && plan_.b_run_stride) {
+        k_.vv(s.count, a + s.a_off, b + s.b_off, out);
+      } else if (plan_.b_run_stride) {
+        k_.sv(s.count, a[s.a_off], b + s.b_off, out);
+      } else {
+        k_.vs(s.count, a + s.a_off, b[s.b_off], out);  // also both scalar within the run (length 1)
+      }
     });
   }
 

@@ -44,6 +44,14 @@ struct BroadcastPlan {
       begin += count;
     }
   }
+
+  // for_each_segment over every output, split over the pool's threads in chunks of at least
+  // kMinChunk elements.
+  static constexpr size_t kMinChunk = 4096;
+  template <typename Fn>
+  void parallel_segments(ThreadPool& pool, Fn fn) const {
+    pool.parallelize(elements(), kMinChunk, [&](size_t begin, size_t end) { for_each_segment(begin, end, fn); });
+  }
 };
 
 Result<Shape> broadcast_shapes(const PrepareContext& ctx, const Shape& a, const Shape& b);

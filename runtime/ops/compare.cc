@@ -9,7 +9,6 @@ namespace {
 
 class CompareKernel final : public OpKernel {
  public:
-  static constexpr size_t kMinChunk = 4096;  // elements
   CompareKernel(CompareKernels k, BroadcastPlan plan, size_t element_size)
       : k_(k), plan_(plan), element_size_(element_size) {}
 
@@ -18,16 +17,14 @@ class CompareKernel final : public OpKernel {
     const auto* b = static_cast<const uint8_t*>(ctx.inputs[1]);
     bool* y = static_cast<bool*>(ctx.outputs[0]);
     const size_t es = element_size_;
-    ctx.pool->parallelize(plan_.elements(), kMinChunk, [&](size_t begin, size_t end) {
-      plan_.for_each_segment(begin, end, [&](const BroadcastPlan::Segment& s) {
-        const uint8_t *as = a + s.a_off * es, *bs = b + s.b_off * es;
-        if (plan_.a_run_stride && plan_.b_run_stride)
-          k_.vv(s.count, as, bs, y + s.out);
-        else if (plan_.b_run_stride)
-          k_.sv(s.count, as, bs, y + s.out);
-        else
-          k_.vs(s.count, as, bs, y + s.out);
-      });
+    plan_.parallel_segments(*ctx.pool, [&](const BroadcastPlan::Segment& s) {
+      const uint8_t *as = a + s.a_off * es, *bs = b + s.b_off * es;
+      if (plan_.a_run_stride && plan_.b_run_stride)
+        k_.vv(s.count, as, bs, y + s.out);
+      else if (plan_.b_run_stride)
+        k_.sv(s.count, as, bs, y + s.out);
+      else
+        k_.vs(s.count, as, bs, y + s.out);
     });
   }
 

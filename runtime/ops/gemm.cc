@@ -25,9 +25,8 @@ constexpr size_t kMinTaskRows = 16;
 // the op scratch when rows are split over threads; each row split packing its own copy cost
 // ResNet-50's 14x14 layers a third of their two-thread speed-up.
 constexpr size_t kSharedPackMaxN = 4 * kNc;
-// Columns a single row streams at once from panels read in place (f32_gemm_1x32).
-constexpr size_t kPanelQuadCols = PanelB::kQuadWidth;
-static_assert(kNc % kPanelQuadCols == 0, "column blocks start on a 32-column group");
+// A single row streams 32 columns at once from panels read in place (f32_gemm_1x32).
+static_assert(kNc % PanelB::kQuadWidth == 0, "column blocks start on a 32-column group");
 // Columns of the narrowest task when only columns are split (four panels, one f32_gemm_1x32 call).
 constexpr size_t kMinTaskCols = 4 * kGemmNr;
 // The largest A packed whole for a column split (7x7x512 3x3 convolutions: 0.9 MiB).
@@ -215,14 +214,14 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
         runner.run_panel_strip(r0, r1, kc, first, panel_stride, full_cols / kGemmNr, t.n0);
       }
       for (size_t j = full_cols; j < t.nc; j += kGemmNr) {
-        if (streaming && j + kPanelQuadCols <= t.nc) {
+        if (streaming && j + PanelB::kQuadWidth <= t.nc) {
           runner.run_panel_quad(r0, r1, kc, b.panel(k0, t.n0 + j), panel_stride, b.panel_width(), t.n0 + j);
-          j += kPanelQuadCols - kGemmNr;
+          j += PanelB::kQuadWidth - kGemmNr;
           continue;
         }
         const size_t cols = std::min(kGemmNr, t.nc - j);
         size_t ldb = pack ? kGemmNr : b.panel_width();
-        const float* panel = pack                 ? block + j * kc
+        const float* panel = pack                  ? block + j * kc
                              : b.panels_in_place() ? b.panel(k0, t.n0 + j)
                                                    : (cols == kGemmNr ? b.unpacked(k0, t.n0 + j, cols, &ldb) : nullptr);
         if (!panel) {
