@@ -9,9 +9,12 @@ WASM_FLAGS_relaxed-simd := -DWT_THREADS=OFF -DWT_SIMD=ON -DWT_RELAXED_SIMD=ON
 WASM_FLAGS_simd-threads := -DWT_THREADS=ON -DWT_SIMD=ON
 WASM_FLAGS_simd := -DWT_THREADS=OFF -DWT_SIMD=ON
 WASM_FLAGS_baseline := -DWT_THREADS=OFF -DWT_SIMD=OFF
-# Relaxed SIMD needs clang 16 (Debian's emscripten defaults to clang 14, which emits obsolete opcodes).
+# Relaxed SIMD needs clang 16: Debian 12's emscripten defaults to clang 14, which emits obsolete
+# opcodes (scripts/setup.sh installs clang-16 there). Debian 13's emscripten compiler is newer.
+ifeq ($(shell test "$$(cut -d. -f1 /etc/debian_version)" -le 12 && echo old),old)
 WASM_ENV_relaxed-simd-threads := EM_LLVM_ADD_VERSION=16 EM_CLANG_ADD_VERSION=16
 WASM_ENV_relaxed-simd := EM_LLVM_ADD_VERSION=16 EM_CLANG_ADD_VERSION=16
+endif
 SETUP_STAMP := build/.setup-done
 
 .PHONY: all setup build native wasm python-schema docs demo test fixtures test-models bench-kernels bench test-cpp test-asan test-python test-js test-e2e clean
@@ -19,7 +22,7 @@ SETUP_STAMP := build/.setup-done
 all: build
 
 setup: $(SETUP_STAMP)
-$(SETUP_STAMP): scripts/setup.sh package.json package-lock.json python/pyproject.toml
+$(SETUP_STAMP): scripts/setup.sh package.json package-lock.json python/pyproject.toml python/requirements-dev.txt
 	bash scripts/setup.sh
 	@mkdir -p build && touch $@
 

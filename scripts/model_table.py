@@ -28,7 +28,7 @@ def main(size: str = "real") -> int:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    report = export_to_wasm(model, path, inputs, verify_rtol=RTOL, verify_atol=ATOL)
+                    report = export_to_wasm(model, path, inputs, verify_tolerance=RTOL)
                 with torch.no_grad():
                     expected = model(*inputs)
                 expected = torch.utils._pytree.tree_flatten(expected)[0]

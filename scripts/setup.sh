@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Installs everything wasm-torch needs on Debian 12 (as root), idempotently: system packages from
-# apt, the Python package into .venv (from Debian's torch, no network), and npm dev dependencies.
+# Installs everything wasm-torch needs on Debian 12 or 13 (as root), idempotently: the toolchain and
+# Chromium from apt, a venv in .venv on the Python 3.11 first on PATH with PyTorch 2.x from PyPI
+# (python/requirements-dev.txt pins the releases that lie on this machine kind's disk), and the npm
+# dev dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+debian_major=$(cut -d. -f1 /etc/debian_version)
 APT_PACKAGES=(
   build-essential cmake googletest libgtest-dev libsimde-dev
-  emscripten nodejs clang-16 lld-16 llvm-16
-  flatbuffers-compiler libflatbuffers-dev python3-flatbuffers
-  python3-torch python3-torchvision python3-sklearn python3-numpy python3-pytest python3-venv python3-setuptools python3-wheel
+  emscripten nodejs
+  flatbuffers-compiler libflatbuffers-dev
   chromium
 )
+# Debian 12's emscripten compiles with clang 14, which has no final relaxed-SIMD opcodes: the
+# relaxed variants build with clang 16 (Makefile: WASM_ENV_relaxed-*). Debian 13's is new enough.
+if [ "$debian_major" -le 12 ]; then APT_PACKAGES+=(clang-16 lld-16 llvm-16); fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -26,10 +31,17 @@ if ((${#missing[@]})); then
 fi
 
 if [ ! -x .venv/bin/python ]; then
-  /usr/bin/python3 -m venv --system-site-packages .venv
+  python3 -c 'import sys; assert sys.version_info[:2] == (3, 11), "wasm-torch setup wants the Python 3.11 first on PATH (PyTorch 2.14.1 wheels lie on disk for it), found " + sys.version' ||
+    exit 1
+  python3 -m venv .venv
+fi
+if ! cmp -s python/requirements-dev.txt .venv/.requirements-installed; then
+  echo "setup: pip install -r python/requirements-dev.txt (PyTorch 2.14.1 from this machine's disk; minutes)"
+  .venv/bin/pip install --quiet --disable-pip-version-check -r python/requirements-dev.txt
+  cp python/requirements-dev.txt .venv/.requirements-installed
 fi
 .venv/bin/python -c "import wasm_torch" 2>/dev/null ||
-  .venv/bin/pip install --quiet --no-build-isolation --no-deps --no-index -e python/
+  .venv/bin/pip install --quiet --disable-pip-version-check --no-build-isolation --no-deps -e python/
 
 if [ ! -d node_modules/playwright-core ]; then
   npm ci --no-audit --no-fund --loglevel=error

@@ -1,29 +1,29 @@
-"""Capture a torch.nn.Module as an ATen-level graph (make_fx on torch 1.13) and convert it to
-the IR. Parameters and buffers are traced as placeholders (functional_call), so they arrive as
-named constants; subexpressions over constants only (e.g. a weight transpose) are evaluated now.
+"""Capture a torch.nn.Module through torch.export (non-strict) and convert it to the IR.
+
+The exported program is decomposed to the Core ATen opset, except the ops wasm-torch runs whole
+(linear, layer norm, softmax, ...: every op with a converter), so the runtime sees its own fused
+forms. Parameters, buffers and lifted constants arrive as named constants; subexpressions over
+constants only (e.g. a weight transpose) are evaluated now. Module paths come from the graph's
+nn_module_stack, for errors and profiling.
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import operator
+import re
+import traceback
+from pathlib import Path
 
 import torch
 import torch.fx
 import torch.utils._pytree as pytree
-from torch.fx.experimental.proxy_tensor import make_fx
-from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
+from torch.export.graph_signature import InputKind, OutputKind
+from torch.fx.passes.shape_prop import _extract_tensor_metadata
 
 from . import ir
 from .custom_ops import DECOMPOSITIONS
 from .errors import CaptureError, UnsupportedOpsError
 from .ops import CONVERTERS, Unsupported
-
-try:
-    from torch.func import functional_call, functionalize
-except ImportError:  # torch 1.13
-    from functorch import functionalize
-    from torch.nn.utils.stateless import functional_call
 
 
 class Unavailable:
@@ -92,95 +92,157 @@ _SKIPPED = object()
 
 
 def _getitem_meta(node, index):
+    val = node.meta.get("val")
+    if isinstance(val, (tuple, list)) and index < len(val) and isinstance(val[index], torch.Tensor):
+        return _extract_tensor_metadata(val[index])
     for user in node.users:
         if user.target is operator.getitem and user.args[1] == index:
             return user.meta["tensor_meta"]
     raise Unsupported("output shape unknown")
 
 
-def trace(model: torch.nn.Module, example_inputs: tuple) -> tuple:
-    """Returns (fx GraphModule, flat list of parameter/buffer names in placeholder order)."""
-    params = dict(model.named_parameters())
-    buffers = dict(model.named_buffers())
-
-    def run(p, b, *inputs):
-        return functional_call(model, {**p, **b}, inputs)
-
+def export_program(model: torch.nn.Module, args: tuple, kwargs: dict) -> torch.export.ExportedProgram:
+    """torch.export in non-strict mode (the forward runs as Python, as in eager), then the Core ATen
+    decompositions of every op wasm-torch has no converter for, plus register_custom_op's."""
     try:
-        # functionalize: in-place and aliasing ops (relu_, add_) become their pure forms.
-        with torch.no_grad(), _recording_module_paths(model):
-            gm = make_fx(functionalize(run), decomposition_table=dict(DECOMPOSITIONS))(params, buffers, *example_inputs)
-    except Exception as e:  # tracing failures are user-facing: say what to do
-        message = str(e).split("\n")[0]
-        if "data-dependent" in message or "symbolic" in message.lower() or "Boolean value of Tensor" in message:
-            raise CaptureError(f"the model has data-dependent control flow, which a static graph cannot hold: {message}") from e
-        raise CaptureError(f"tracing the model failed: {type(e).__name__}: {message}") from e
-    return gm, list(params) + list(buffers), {**params, **buffers}
-
-
-@contextlib.contextmanager
-def _recording_module_paths(model: torch.nn.Module):
-    """Stamps node.meta["module_path"] (e.g. "layer3.1.conv2") on every node traced while a
-    submodule runs: module forward hooks keep the stack, fx.Graph.create_node reads it."""
-    names = {id(m): name for name, m in model.named_modules()}
-    stack = []
-    def enter(module, _inputs):
-        stack.append(names.get(id(module), stack[-1] if stack else ""))
-
-    def leave(_module, _inputs, _output):  # must return None: a returned value replaces the output
-        if stack:
-            stack.pop()
-
-    pre = register_module_forward_pre_hook(enter)
-    post = register_module_forward_hook(leave)
-    create_node = torch.fx.Graph.create_node
-
-    def stamped(self, *args, **kwargs):
-        node = create_node(self, *args, **kwargs)
-        node.meta["module_path"] = stack[-1] if stack else ""
-        return node
-
-    torch.fx.Graph.create_node = stamped
+        with torch.no_grad():
+            program = torch.export.export(model, args, kwargs, strict=False)
+    except Exception as e:  # tracing failures are user-facing: say what to do and where
+        raise CaptureError(_explain_trace_failure(e, model)) from e
+    table = torch.export.default_decompositions()
+    for op in CONVERTERS:
+        if op in table:
+            del table[op]
+    for op, decomposition in DECOMPOSITIONS.items():
+        table[op] = decomposition
     try:
-        yield
-    finally:
-        torch.fx.Graph.create_node = create_node
-        pre.remove()
-        post.remove()
+        return program.run_decompositions(table)
+    except Exception as e:
+        raise CaptureError(_explain_trace_failure(e, model)) from e
+
+
+def _explain_trace_failure(error: Exception, model) -> str:
+    message = str(error).strip().split("\n")[0]
+    where = _user_frame(error, model)
+    at = f" at {where}" if where else ""
+    text = str(error)
+    if ("data-dependent" in text or "data dependent" in text or "GuardOnDataDependent" in type(error).__name__
+            or "Boolean value of Tensor" in text):
+        return (f"the model has data-dependent control flow{at}, which one exported graph cannot hold: {message}. "
+                "Rewrite it with tensor ops (torch.where, masking) or make the condition depend on shapes only.")
+    return f"tracing the model with torch.export failed{at}: {type(error).__name__}: {message}"
+
+
+def _user_frame(error: Exception, model) -> str:
+    """The innermost traceback frame in the model's own source (not torch's), as "file:line: code"."""
+    torch_dir = str(Path(torch.__file__).parent)
+    frames = []
+    seen = set()
+    while error is not None and id(error) not in seen:  # the exception and the ones it wraps
+        seen.add(id(error))
+        frames += traceback.extract_tb(error.__traceback__)
+        error = error.__cause__ or error.__context__
+    own = [f for f in frames if not f.filename.startswith(torch_dir) and "wasm_torch" not in f.filename
+           and not f.filename.startswith("<")]
+    if not own:
+        return ""
+    frame = own[-1]
+    return f"{frame.filename}:{frame.lineno}: {(frame.line or '').strip()}"
+
+
+def _module_path(node) -> str:
+    """The innermost module that ran the op ("layer3.1.conv2"), from torch.export's nn_module_stack."""
+    stack = node.meta.get("nn_module_stack")
+    if not stack:
+        return ""
+    path = list(stack.values())[-1][0]
+    return re.sub(r"^L\['self'\]\.?|^L__self__\.?", "", path)
 
 
 def _where(node) -> str:
     """Where an op came from, for messages: the module path, else the graph node name."""
-    path = node.meta.get("module_path", "")
+    path = _module_path(node)
     return f"{path} ({node.name})" if path else node.name
 
 
-def capture(model: torch.nn.Module, example_inputs: tuple) -> ir.Graph:
-    """Returns the IR; graph.trace holds (fx GraphModule, flat placeholder values) for verification."""
-    gm, state_names, state = trace(model, example_inputs)
+def _user_values(program, args: tuple, kwargs: dict) -> list:
+    """The user's inputs flattened in the exported program's order (keyword arguments ordered as
+    the program's input spec has them)."""
+    in_spec = program.call_spec.in_spec
+    if in_spec is not None and kwargs:
+        keys = in_spec.children_specs[1].context
+        kwargs = {k: kwargs[k] for k in keys}
+    return pytree.tree_flatten((args, kwargs))[0]
+
+
+def _output_names(out_spec, count: int) -> list:
+    """Names from the output structure: dict keys and attribute names joined by ".", positions as
+    output_0, output_1 ...; a single tensor is "output"."""
+    if out_spec is None:
+        return [f"output_{i}" for i in range(count)] if count > 1 else ["output"]
+    leaves = pytree.tree_unflatten(list(range(count)), out_spec)
+    names = []
+    for path, _ in pytree.tree_flatten_with_path(leaves)[0]:
+        parts = []
+        for key in path:
+            part = getattr(key, "key", getattr(key, "idx", getattr(key, "name", key)))
+            parts.append(str(part))
+        name = ".".join(parts)
+        names.append("output" if not parts else (f"output_{name}" if parts[0].isdigit() else name))
+    return names
+
+
+def _check_names(kind: str, names, count: int) -> list:
+    names = list(names)
+    if len(names) != count:
+        raise ValueError(f"{kind}_names has {len(names)} names for {count} {kind}s")
+    if len(set(names)) != len(names):
+        raise ValueError(f"{kind}_names has duplicates: {names}")
+    return names
+
+
+def capture(model: torch.nn.Module, args: tuple, kwargs: dict | None = None, input_names=None,
+            output_names=None) -> ir.Graph:
+    """Returns the IR; graph.trace holds (fx GraphModule, flat placeholder values, {output tensor:
+    fx name}) for verification."""
+    kwargs = dict(kwargs or {})
+    program = export_program(model, args, kwargs)
+    gm = program.graph_module
+    constants = {**program.state_dict, **program.constants}
+    user_values = iter(_user_values(program, args, kwargs))
     graph = ir.Graph()
     ctx = ConvertContext(graph)
+    flat_values = []
     placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
-    for i, ph in enumerate(placeholders):
-        if i < len(state_names):
-            name = state_names[i]
-            ctx.values[ph] = ir.constant(name, state[name])
+    for ph, spec in zip(placeholders, program.graph_signature.input_specs):
+        if spec.kind == InputKind.USER_INPUT:
+            value = next(user_values)
+            if isinstance(value, torch.Tensor):
+                if value.dtype not in ir.DTYPE_CODES:
+                    hint = " (cast it with .float())" if value.dtype == torch.float64 else ""
+                    raise CaptureError(f"input '{ph.name}' has dtype {value.dtype}, which wasm-torch does not take{hint}")
+                t = ir.Tensor(ph.name, ir.DTYPE_CODES[value.dtype], tuple(value.shape))
+                ctx.values[ph] = t
+                graph.inputs.append(t)
+            else:  # a Python value the program specialized on (an int, None): a constant
+                ctx.values[ph] = value
+        elif spec.kind in (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR):
+            value = constants[spec.target]
+            ctx.values[ph] = ir.constant(spec.target, value) if isinstance(value, torch.Tensor) else value
         else:
-            meta = ph.meta["tensor_meta"]
-            if meta.dtype not in ir.DTYPE_CODES:
-                raise CaptureError(f"input {i - len(state_names)} has unsupported dtype {meta.dtype}")
-            t = ir.Tensor(f"input{i - len(state_names)}", ir.DTYPE_CODES[meta.dtype], tuple(meta.shape))
-            ctx.values[ph] = t
-            graph.inputs.append(t)
+            raise CaptureError(f"the exported program has a {spec.kind.name} input ('{ph.name}'), which "
+                               "wasm-torch cannot hold")
+        flat_values.append(value)
 
     problems = []
     live = _live_nodes(gm.graph)
     for node in gm.graph.nodes:
-        if node.op == "get_attr" and node in live:  # tensors make_fx lifted out of the model (not parameters)
+        if node.op == "get_attr" and node in live:  # tensors the program keeps as attributes
             ctx.values[node] = ir.constant(node.target, getattr(gm, node.target))
             continue
         if node.op != "call_function" or node not in live:
             continue
+        _fill_tensor_meta(node)
         try:
             ctx.values[node] = _convert(ctx, node)
         except _Skip:
@@ -188,26 +250,58 @@ def capture(model: torch.nn.Module, example_inputs: tuple) -> ir.Graph:
         except Unsupported as e:
             problems.append((_op_name(node.target), _where(node), str(e)))
             ctx.values[node] = _SKIPPED
-    output_node = next(n for n in gm.graph.nodes if n.op == "output")
-    flat_outputs = pytree.tree_flatten(output_node.args[0])[0]
     if problems:
         raise UnsupportedOpsError(problems)
-    for out in flat_outputs:
+
+    output_node = next(n for n in gm.graph.nodes if n.op == "output")
+    user_outputs = [out for out, spec in zip(output_node.args[0], program.graph_signature.output_specs)
+                    if spec.kind == OutputKind.USER_OUTPUT]
+    fx_names = {}
+    for out in user_outputs:
         value = ctx.values.get(out) if isinstance(out, torch.fx.Node) else None
         if not isinstance(value, ir.Tensor):
             raise CaptureError(f"model output {out} is not a tensor the graph computes")
+        if value in fx_names or value.is_constant or value in graph.inputs:  # the file's outputs are distinct computed tensors
+            value = ctx.emit_step("reshape", [value], {"shape": list(value.shape)}, value.shape, value.dtype,
+                                  f"{out.name}.copy", _where(out) if out.op != "placeholder" else out.name)
+        fx_names[value] = out.name
         graph.outputs.append(value)
-    graph.trace = (gm, [state[n] for n in state_names] + list(example_inputs))
-    graph.metadata["output_structure"] = json.dumps(_structure(gm._graph._codegen.pytree_info.out_spec))
+    out_spec = program.call_spec.out_spec
+    _name_tensors(graph, graph.inputs, input_names and _check_names("input", input_names, len(graph.inputs)))
+    _name_tensors(graph, graph.outputs, _check_names("output", output_names, len(graph.outputs)) if output_names
+                  else _output_names(out_spec, len(graph.outputs)))
+    graph.trace = (gm, flat_values, {t.name: fx for t, fx in fx_names.items()})
+    graph.metadata["output_structure"] = json.dumps(_structure(out_spec) if out_spec is not None else None)
     return graph
+
+
+def _name_tensors(graph: ir.Graph, tensors: list, names) -> None:
+    """Gives the graph's inputs or outputs their user-facing names; a tensor inside the graph that
+    already has one of those names is renamed out of the way."""
+    if not names:
+        return
+    wanted = set(names)
+    chosen = set(tensors)
+    for t in graph.tensors():
+        if t not in chosen and t.name in wanted:
+            t.name = f"{t.name}.internal"
+    for t, name in zip(tensors, names):
+        t.name = name
+
+
+def _fill_tensor_meta(node) -> None:
+    """torch.export records a FakeTensor (meta["val"]); converters read meta["tensor_meta"]."""
+    val = node.meta.get("val")
+    if "tensor_meta" not in node.meta and isinstance(val, torch.Tensor):
+        node.meta["tensor_meta"] = _extract_tensor_metadata(val)
 
 
 def _structure(spec) -> object:
     """A TreeSpec as JSON: null for a tensor, {"tuple"|"list": [...]} or {"dict": [[key, ...], ...]}."""
-    if spec.type is None:  # a leaf
+    if spec.is_leaf():
         return None
     children = [_structure(c) for c in spec.children_specs]
-    if spec.type is dict:
+    if isinstance(spec.context, (list, tuple)) and len(spec.context) == len(children):  # dict, OrderedDict, ModelOutput
         return {"dict": [[str(k), c] for k, c in zip(spec.context, children)]}
     return {"list" if spec.type is list else "tuple": children}
 

@@ -1,7 +1,7 @@
 """wasm-torch command line: export, run and info.
 
   wasm-torch export MODULE:FACTORY model.wtm --input-shape 1,3,224,224 [--level O2]
-  wasm-torch run model.wtm inputs.npz [-o outputs.npz] [--engine node|chromium|native]
+  wasm-torch run model.wtm inputs.npz [-o outputs.npz (keyed by output name)] [--engine node|chromium|native]
   wasm-torch info model.wtm
 """
 from __future__ import annotations
@@ -39,21 +39,24 @@ def cmd_export(args) -> int:
     return 0
 
 
-def _read_inputs(path: str) -> list:
+def _read_inputs(path: str, names: list) -> list:
+    """A .npy is one input; a .npz holds the inputs under the model's input names (else in name order)."""
     if path.endswith(".npz"):
         with np.load(path) as data:
-            return [data[k] for k in sorted(data.files, key=lambda k: (len(k), k))]
+            keys = names if set(names) <= set(data.files) else sorted(data.files, key=lambda k: (len(k), k))
+            return [data[k] for k in keys]
     return [np.load(path)]
 
 
 def cmd_run(args) -> int:
+    import torch.utils._pytree as pytree
+
     from .runtime import WASMRuntime
-    inputs = [a for p in args.inputs for a in _read_inputs(p)]
     with WASMRuntime(args.engine, threads=args.threads) as runtime:
         model = runtime.load_model(args.model)
-        result = model.forward(*inputs)
-        outputs = result if isinstance(result, tuple) else (result,)
-        arrays = {f"output{i}": o.numpy() for i, o in enumerate(outputs)}
+        inputs = [a for p in args.inputs for a in _read_inputs(p, [t["name"] for t in model.inputs])]
+        outputs = pytree.tree_flatten(model.forward(*inputs))[0]  # in the file's output order
+        arrays = {t["name"]: o.numpy() for t, o in zip(model.outputs, outputs)}
         if args.output:
             np.savez(args.output, **arrays)
         for name, a in arrays.items():

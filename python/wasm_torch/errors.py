@@ -25,3 +25,7 @@ class UnsupportedOpsError(WASMTorchError):
 
 class CaptureError(WASMTorchError):
     """The model could not be traced into a static graph (e.g. data-dependent control flow)."""
+
+
+class ExportArgumentError(WASMTorchError, TypeError):
+    """export_to_wasm was called with arguments it cannot take (the message says what to pass)."""

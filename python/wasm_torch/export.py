@@ -7,9 +7,11 @@ import warnings
 from pathlib import Path
 
 import torch
+import torch.utils._pytree as pytree
 
 from . import __version__
 from .capture import capture
+from .errors import ExportArgumentError
 from .optimize import LAYOUTS, optimize_graph
 from .serialize import serialize
 from .verify import verify_export
@@ -39,9 +41,14 @@ class ExportReport:
 def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimization_level: str = "O2",
                    use_simd: bool = True, use_threads: bool = True, memory_layout: str = "nhwc",
                    align_tensors: bool = True, verify: bool = True, verify_engine: str = "native",
-                   verify_atol: float = 1e-4, verify_rtol: float = 1e-3) -> ExportReport:
-    """Captures `model` on `example_input` (a tensor or a tuple of tensors), optimizes the graph
-    and writes the model file. Shapes are static: the file runs inputs of the example's shapes.
+                   verify_tolerance: float = 1e-4, input_names=None, output_names=None) -> ExportReport:
+    """Captures `model` through torch.export on `example_input`, optimizes the graph and writes the
+    model file. Shapes are static: the file runs inputs of the example's shapes.
+
+    example_input: a tensor, a tuple of positional arguments, or a dict of keyword arguments
+    (Hugging Face style: {"input_ids": ..., "attention_mask": ...}). The file's inputs are named
+    after the forward's parameters and its outputs after the returned structure's keys ("output"
+    for a single tensor, output_0 ... for a tuple) unless input_names / output_names say otherwise.
 
     use_simd / use_threads are recorded in the file as the exporter's preference; the JavaScript
     loader chooses the variant the platform supports. memory_layout="nhwc" (the default) runs
@@ -50,18 +57,26 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
     the model has nothing to run channels-last).
 
     verify (default on) runs the written file through the real runtime (`verify_engine`: "native",
-    "node" or "chromium") on the example input; the report carries max abs/rel error per output, and
-    beyond tolerance it raises VerificationError naming the first op whose output diverges.
+    "node" or "chromium") on the example input and checks every output against eager: its largest
+    error must be at most verify_tolerance x the output's largest magnitude (a scale-relative
+    error, so outputs of size 1e-9 and of size 100 are held to the same standard). The report
+    carries each output's errors; beyond tolerance VerificationError names the first op whose
+    output diverges.
     """
     started = time.perf_counter()
     if memory_layout not in LAYOUTS:
         raise ValueError(f"memory_layout must be one of {LAYOUTS}, got {memory_layout!r}")
-    inputs = tuple(example_input) if isinstance(example_input, (tuple, list)) else (example_input,)
+    check_export_arguments(model, output_path, example_input)
+    if isinstance(example_input, dict):
+        args, kwargs = (), dict(example_input)
+    else:
+        args, kwargs = (tuple(example_input) if isinstance(example_input, (tuple, list)) else (example_input,)), {}
     if model.training:
         warnings.warn("exporting a model in training mode: call model.eval() first for inference behaviour",
                       stacklevel=2)
 
-    graph = capture(model, inputs)
+    graph = capture(model, args, kwargs, input_names, output_names)
+    inputs = tuple(graph.trace[1][-len(graph.inputs):]) if graph.inputs else ()
     passes = optimize_graph(graph, optimization_level, memory_layout)
     layout = "nhwc" if "to_nhwc" in passes else "nchw"
     graph.metadata.update({
@@ -71,10 +86,37 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
     })
     data = serialize(graph, align_tensors=align_tensors, producer=f"wasm-torch {__version__}")
     Path(output_path).write_bytes(data)
-    verification = verify_export(graph, inputs, verify_engine, verify_atol, verify_rtol) if verify else []
+    verification = verify_export(graph, inputs, verify_engine, verify_tolerance) if verify else []
     return ExportReport(
         output_path=str(output_path), ops=graph.op_counts(),
         parameter_bytes=sum(t.data.nbytes for t in graph.tensors() if t.is_constant),
         file_bytes=len(data), export_seconds=time.perf_counter() - started,
         optimization_level=optimization_level, passes_applied=passes, memory_layout=layout,
         inputs=[repr(t) for t in graph.inputs], outputs=[repr(t) for t in graph.outputs], verification=verification)
+
+
+def check_export_arguments(model, output_path, example_input) -> None:
+    """The mistakes a newcomer makes first, each answered with what to do instead."""
+    if isinstance(model, dict):
+        raise ExportArgumentError("export_to_wasm takes a torch.nn.Module, got a dict (a state_dict?): build the "
+                                  "model and call model.load_state_dict(state_dict) first, then export the model")
+    if not isinstance(model, torch.nn.Module):
+        what = type(model).__name__
+        raise ExportArgumentError(f"export_to_wasm takes a torch.nn.Module, got a {what}: wrap a function in a Module "
+                                  "whose forward calls it")
+    if isinstance(output_path, (torch.Tensor, tuple, list, dict)) and isinstance(example_input, (str, Path)):
+        raise ExportArgumentError("the arguments are export_to_wasm(model, output_path, example_input): this looks "
+                                  "like torch.onnx.export's order (model, args, f); swap the last two")
+    if not isinstance(output_path, (str, Path)):
+        raise ExportArgumentError(f"output_path must be a file path, got {type(output_path).__name__}")
+    quantized = sorted({type(m).__module__ + "." + type(m).__name__ for m in model.modules()
+                        if ".quantized" in type(m).__module__ or ".intrinsic.quantized" in type(m).__module__}
+                       | {n for n, t in model.state_dict().items() if isinstance(t, torch.Tensor) and t.is_quantized})
+    if quantized:
+        raise ExportArgumentError(f"the model is quantized with PyTorch's own quantization ({', '.join(quantized[:3])}), "
+                                  "which wasm-torch does not read: export the float model; wasm-torch quantizes it "
+                                  "itself (wasm_torch.optimize.quantize_for_wasm, coming)")
+    for leaf in pytree.tree_flatten(example_input)[0]:
+        if isinstance(leaf, torch.Tensor) and leaf.dtype == torch.float64:
+            raise ExportArgumentError("an example input is float64, which wasm-torch does not compute in: cast it "
+                                      "(and the model, with model.float()) to float32")

@@ -21,24 +21,37 @@ class VerificationError(WASMTorchError):
 
 @dataclasses.dataclass
 class OutputError:
+    """An output's largest error against eager, absolute and relative to the output's scale (its
+    largest magnitude): the relative one is what verification holds to the tolerance."""
     output: str
     max_abs: float
-    max_rel: float
+    scale: float
 
-    def within(self, atol, rtol) -> bool:
-        return self.max_abs <= atol or self.max_rel <= rtol
+    @property
+    def relative(self) -> float:
+        if self.max_abs == 0:
+            return 0.0
+        return self.max_abs / self.scale if self.scale > 0 else float("inf")
+
+    def within(self, tolerance) -> bool:
+        return self.relative <= tolerance
 
 
 def _errors(got: torch.Tensor, expected: torch.Tensor):
+    """(max abs error, max |expected|); integer and bool outputs must match exactly."""
     if got.shape != expected.shape:
-        return float("inf"), float("inf")
+        return float("inf"), 0.0
     if got.numel() == 0:
         return 0.0, 0.0
+    if not expected.is_floating_point():
+        return (0.0 if torch.equal(got.to(expected.dtype), expected) else float("inf")), 1.0
     diff = (got.double() - expected.double()).abs()
-    rel = diff / expected.double().abs().clamp_min(1e-30)
-    # The relative error that matters is that of the elements that are not near zero.
-    mask = expected.abs() > expected.abs().max() * 1e-3
-    return float(diff.max()), float(rel[mask].max()) if mask.any() else 0.0
+    scale = float(expected.double().abs().max())
+    if not torch.isfinite(expected).all():  # inf/nan where eager has them: same positions, same values
+        same = (got.double() == expected.double()) | (got.isnan() & expected.isnan())
+        diff = torch.where(same, torch.zeros_like(diff), diff)
+        scale = float(expected.double().abs().nan_to_num(0, 0, 0).max())
+    return float(diff.max()), scale
 
 
 def _run(runtime, graph: ir.Graph, inputs) -> tuple:
@@ -51,20 +64,19 @@ def _run(runtime, graph: ir.Graph, inputs) -> tuple:
     return tuple(pytree.tree_flatten(out)[0])  # in the file's (flat) output order
 
 
-def verify_export(graph: ir.Graph, inputs, engine: str, atol: float, rtol: float) -> list:
+def verify_export(graph: ir.Graph, inputs, engine: str, tolerance: float) -> list:
     """Returns an OutputError per output; raises VerificationError naming the first divergent op."""
     from .runtime import WASMRuntime
-    gm, flat_args = graph.trace
+    gm, flat_args, fx_names = graph.trace
     with torch.no_grad():
         eager = _eager_values(gm, flat_args)
-    output_node = next(n for n in gm.graph.nodes if n.op == "output")
-    expected = [eager[n.name] for n in pytree.tree_flatten(output_node.args[0])[0]]
+    expected = [eager[fx_names[t.name]] for t in graph.outputs]
     with WASMRuntime(engine) as runtime:
         got = _run(runtime, graph, inputs)
         errors = [OutputError(t.name, *_errors(g, e)) for t, g, e in zip(graph.outputs, got, expected)]
-        bad = [e for e in errors if not e.within(atol, rtol)]
+        bad = [e for e in errors if not e.within(tolerance)]
         if bad:
-            raise VerificationError(_divergence_report(runtime, graph, inputs, eager, bad, atol, rtol))
+            raise VerificationError(_divergence_report(runtime, graph, inputs, eager, fx_names, bad, tolerance))
     return errors
 
 
@@ -81,32 +93,35 @@ def _eager_values(gm, flat_args) -> dict:
     return values
 
 
-def _divergence_report(runtime, graph, inputs, eager, bad, atol, rtol) -> str:
+def _divergence_report(runtime, graph, inputs, eager, fx_names, bad, tolerance) -> str:
     """Re-runs the graph with every intermediate as an output to find the first op that diverges."""
-    lines = [f"output '{e.output}' differs from eager: max abs {e.max_abs:.3g}, max rel {e.max_rel:.3g} "
-             f"(tolerance atol {atol:g} or rtol {rtol:g})" for e in bad]
+    lines = [f"output '{e.output}' differs from eager: max abs error {e.max_abs:.3g} = {e.relative:.3g} of its "
+             f"scale (max |output| {e.scale:.3g}; tolerance {tolerance:g} of the scale)" for e in bad]
     debug = ir.Graph(nodes=graph.nodes, inputs=graph.inputs,
                      outputs=[t for n in graph.nodes for t in n.outputs], metadata=graph.metadata)
     values = _run(runtime, debug, inputs)
     produced = [(node, k, tensor) for node in graph.nodes for k, tensor in enumerate(node.outputs)]
     for (node, k, tensor), value in zip(produced, values):
-        reference = _reference(eager, node, k, tensor)
+        reference = _reference(eager, node, k, tensor, fx_names)
         if reference is None:
             continue
-        abs_err, rel_err = _errors(value, reference)
-        if not (abs_err <= atol or rel_err <= rtol):
+        error = OutputError(tensor.name, *_errors(value, reference))
+        if not error.within(tolerance):
             lines.append(f"first diverging op: {node.op} producing '{tensor.name}' (source {node.source}): "
-                         f"max abs {abs_err:.3g}, max rel {rel_err:.3g}")
+                         f"max abs error {error.max_abs:.3g} = {error.relative:.3g} of its scale")
             break
     return "; ".join(lines)
 
 
-def _reference(eager, node, k, tensor):
+def _reference(eager, node, k, tensor, fx_names):
     """The eager value of output k of `node`: by the tensor's own (fx) name, or element k of the
     tuple a multi-output op (topk, max.dim) produced under its first output's name."""
-    value = eager.get(tensor.name)
+    name = tensor.name
+    if name not in fx_names and name.endswith(".nhwc") and name[:-5] in fx_names:  # an output's NHWC original
+        name = name[:-5]
+    value = eager.get(fx_names.get(name, name))
     if value is None and k > 0:
-        value = eager.get(node.outputs[0].name)
+        value = eager.get(fx_names.get(node.outputs[0].name, node.outputs[0].name))
     if isinstance(value, (tuple, list)):
         value = value[k] if k < len(value) else None
     if not isinstance(value, torch.Tensor):

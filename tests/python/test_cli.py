@@ -18,7 +18,7 @@ def test_export_info_run(tmp_path):
     assert "exported" in out.stdout and "linear" in out.stdout
 
     info = subprocess.run(CLI + ["info", str(model_path)], capture_output=True, text=True, check=True).stdout
-    assert "input:      input0 float32[3, 20]" in info and "linear x3" in info
+    assert "input:      x float32[3, 20]" in info and "output:     output float32[3, 5]" in info and "linear x3" in info
     plan = subprocess.run(CLI + ["info", str(model_path), "--plan", "--json"], capture_output=True, text=True, check=True)
     memory = __import__("json").loads(plan.stdout)["memory"]
     assert memory["file_bytes"] == model_path.stat().st_size
@@ -29,7 +29,7 @@ def test_export_info_run(tmp_path):
     run = subprocess.run(CLI + ["run", str(model_path), str(tmp_path / "x.npy"), "-o", str(tmp_path / "y.npz"),
                                 "--engine", "native"], capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
-    assert np.load(tmp_path / "y.npz")["output0"].shape == (3, 5)
+    assert np.load(tmp_path / "y.npz")["output"].shape == (3, 5)
 
 
 def test_run_reports_errors_without_a_traceback(tmp_path):

@@ -18,8 +18,7 @@ def node_runtime():
 @pytest.mark.parametrize("name", list(ZOO))
 def test_zoo_model_matches_eager_in_node(node_runtime, tmp_path, name, layout):
     model, inputs = build(name, "small")
-    report = export_to_wasm(model, tmp_path / f"{name}.wtm", inputs, memory_layout=layout, verify_rtol=RTOL,
-                            verify_atol=ATOL)
+    report = export_to_wasm(model, tmp_path / f"{name}.wtm", inputs, memory_layout=layout, verify_tolerance=RTOL)
     assert report.verification, "verification must run on export"
     with torch.no_grad():
         expected = model(*inputs)

@@ -1,5 +1,7 @@
-"""torch 1.13's fused multi-head attention (nn.MultiheadAttention's inference fast path), as
-runtime ops: q/k/v projections, the attention op over their [B, L, H, D] views, output projection."""
+"""Attention as the runtime's fused `attention` op: torch's scaled_dot_product_attention (what
+nn.MultiheadAttention and Hugging Face models call), and the fused multi-head attention of
+nn.MultiheadAttention's inference fast path (q/k/v projections, attention over their [B, L, H, D]
+views, output projection)."""
 import math
 
 import numpy as np
@@ -71,3 +73,64 @@ class _Steps:
     def __call__(self, op, inputs, attrs, shape):
         self.count += 1
         return self.ctx.emit_step(op, inputs, attrs, shape, F32, f"{self.name}.{self.count}", self.name)
+
+
+@converts("scaled_dot_product_attention.default")
+def scaled_dot_product_attention(ctx, node):
+    """q [..., L, D], k [..., S, D], v [..., S, Dv] with up to two leading dims (batch, heads); a
+    boolean attn_mask is True where attention is allowed (the opposite of nn.MultiheadAttention's)."""
+    args = list(node.args) + [None] * (6 - len(node.args))
+    q, k, v = (ctx.tensor(a) for a in args[:3])
+    mask = node.kwargs.get("attn_mask", args[3])
+    dropout = node.kwargs.get("dropout_p", args[4] or 0.0)
+    causal = node.kwargs.get("is_causal", args[5] or False)
+    if node.kwargs.get("enable_gqa", False) and k.shape[-3:-2] != q.shape[-3:-2]:
+        raise Unsupported("grouped-query attention (enable_gqa with fewer key heads)")
+    if dropout:
+        raise Unsupported("attention dropout in an inference graph (dropout_p > 0)")
+    if not (2 <= len(q.shape) <= 4) or len(k.shape) != len(q.shape) or len(v.shape) != len(q.shape):
+        raise Unsupported(f"attention over rank-{len(q.shape)} q/k/v (2 to 4 supported, all the same rank)")
+    if q.shape[:-2] != k.shape[:-2] or k.shape[:-2] != v.shape[:-2]:
+        raise Unsupported("attention whose q, k and v differ in batch or head dims")
+    head_dim, length, src_len = q.shape[-1], q.shape[-2], k.shape[-2]
+    scale = node.kwargs.get("scale") or 1.0 / math.sqrt(head_dim)
+    step = _Steps(ctx, node.name)
+    lead = (1,) * (4 - len(q.shape))
+
+    def as4d(t):
+        shape = lead + tuple(t.shape)
+        return t if len(t.shape) == 4 else step("reshape", [t], {"shape": list(shape)}, shape)
+
+    inputs = [as4d(q), as4d(k), as4d(v)]
+    bias = None
+    if causal:
+        bias = ctx.constant(np.triu(np.full((1, 1, length, src_len), -np.inf, np.float32), 1), node.name + ".causal")
+    if mask is not None:
+        user = _sdpa_bias(ctx, step, ctx.tensor(mask), inputs[0].shape, src_len)
+        bias = user if bias is None else step("add", [user, bias], {}, _broadcast(user.shape, bias.shape))
+    if bias is not None:
+        inputs.append(bias)
+    out_shape = tuple(inputs[0].shape[:3]) + (v.shape[-1],)
+    context = step("attention", inputs, {"layout": "bhld", "scale": float(scale)}, out_shape)
+    meta_shape = ctx.meta_shape(node)
+    return ctx.emit("reshape", [context], {"shape": list(meta_shape)}, node)
+
+
+def _broadcast(a, b):
+    return tuple(max(x, y) for x, y in zip(a, b))
+
+
+def _sdpa_bias(ctx, step, mask, q_shape, src_len):
+    """attn_mask as an additive float bias of rank 4, [B|1, H|1, L|1, S]."""
+    shape = (1,) * (4 - len(mask.shape)) + tuple(mask.shape)
+    if len(shape) != 4 or shape[3] != src_len or any(m not in (1, q) for m, q in zip(shape[:3], q_shape[:3])):
+        raise Unsupported(f"attention mask of shape {list(mask.shape)} for scores {list(q_shape[:3]) + [src_len]}")
+    is_bool = mask.dtype == ir.DTYPE_CODES[__import__("torch").bool]
+    if mask.is_constant:
+        data = np.where(mask.data, 0.0, -np.inf) if is_bool else mask.data
+        return ctx.constant(np.ascontiguousarray(data.reshape(shape), dtype=np.float32), mask.name + ".bias")
+    if is_bool:
+        zero = ctx.constant(np.zeros((), np.float32), mask.name + ".zero")
+        neg = ctx.constant(np.full((), -np.inf, np.float32), mask.name + ".neg_inf")
+        mask = step("where", [mask, zero, neg], {}, tuple(mask.shape))
+    return mask if len(mask.shape) == 4 else step("reshape", [mask], {"shape": list(shape)}, shape)

@@ -14,7 +14,9 @@ def _reduce(op):
         x = ctx.tensor(node.args[0])
         if node.kwargs.get("dtype") is not None:
             raise Unsupported(f"{op} with a dtype argument")
-        keepdim = bool(node.args[2] if len(node.args) > 2 else node.kwargs.get("keepdim", False))
+        # var.dim / std.dim: (self, dim, unbiased, keepdim); the others: (self, dim, keepdim).
+        keepdim_at = 3 if node.target._overloadname == "dim" and op in ("var", "std") else 2
+        keepdim = bool(node.args[keepdim_at] if len(node.args) > keepdim_at else node.kwargs.get("keepdim", False))
         attrs = {"dims": _dims(node, len(x.shape)), "keepdim": int(keepdim)}
         if op in ("var", "std"):
             attrs["correction"] = _correction(node)
@@ -27,7 +29,7 @@ def _correction(node):
     if "correction" in node.kwargs:
         c = node.kwargs["correction"]
         return 1.0 if c is None else float(c)
-    unbiased = node.kwargs.get("unbiased", True)
+    unbiased = node.args[2] if len(node.args) > 2 else node.kwargs.get("unbiased", True)
     return 1.0 if unbiased else 0.0
 
 

@@ -95,6 +95,20 @@ def split(ctx, node):
     return tuple(outputs)
 
 
+@converts("copy.default")
+def copy(ctx, node):
+    """copy(dst, src): src broadcast to dst's shape and cast to its dtype (dst's values are dropped)."""
+    src = ctx.tensor(node.args[1])
+    meta = node.meta["tensor_meta"]
+    target = ir.DTYPE_CODES.get(meta.dtype)
+    if target is None:
+        raise Unsupported(f"copy to {meta.dtype}")
+    shape = tuple(meta.shape)
+    if src.shape != shape:
+        src = ctx.emit_step("expand", [src], {"shape": list(shape)}, shape, src.dtype, node.name + ".expand", node.name)
+    return src if target == src.dtype else ctx.emit("cast", [src], {"dtype": target}, node)
+
+
 @converts("_to_copy.default")
 def to_copy(ctx, node):
     x = ctx.tensor(node.args[0])

@@ -80,7 +80,13 @@ class _Rewriter:
                 self.emit_nchw(node)
         changed = any(t.nhwc for n in self.nodes for t in n.outputs)
         if changed:
-            self.graph.outputs = [self.convert(t, False) for t in self.graph.outputs]
+            outputs = []
+            for t in self.graph.outputs:
+                nchw = self.convert(t, False)
+                if nchw is not t and not t.name.endswith(".nhwc"):  # the file's output keeps its name
+                    nchw.name, t.name = t.name, f"{t.name}.nhwc"
+                outputs.append(nchw)
+            self.graph.outputs = outputs
             self.graph.nodes = self.nodes
         return changed
 
