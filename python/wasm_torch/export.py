@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 import warnings
 from pathlib import Path
@@ -11,7 +12,8 @@ import torch.utils._pytree as pytree
 
 from . import __version__
 from .capture import capture
-from .errors import ExportArgumentError
+from .errors import ExportArgumentError, ModelRuntimeError, UnsupportedOpsError
+from ._paths import NATIVE_LIBRARY
 from .optimize import LAYOUTS, optimize_graph
 from .serialize import serialize
 from .verify import verify_export
@@ -85,6 +87,7 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
         "use_simd": str(bool(use_simd)).lower(), "use_threads": str(bool(use_threads)).lower(),
     })
     data = serialize(graph, align_tensors=align_tensors, producer=f"wasm-torch {__version__}")
+    check_runtime_accepts(graph, data)
     Path(output_path).write_bytes(data)
     verification = verify_export(graph, inputs, verify_engine, verify_tolerance) if verify else []
     return ExportReport(
@@ -120,3 +123,24 @@ def check_export_arguments(model, output_path, example_input) -> None:
         if isinstance(leaf, torch.Tensor) and leaf.dtype == torch.float64:
             raise ExportArgumentError("an example input is float64, which wasm-torch does not compute in: cast it "
                                       "(and the model, with model.float()) to float32")
+
+
+def check_runtime_accepts(graph, data: bytes) -> None:
+    """Loads the file in the native runtime before it is written: the runtime, the one judge of
+    what it runs, prepares every op (dtypes, ranks, attributes), so an op it cannot run is an
+    UnsupportedOpsError at export naming the PyTorch source, never a load error in the browser.
+    Skipped where the native library is not built (the file is then checked on first load)."""
+    if not NATIVE_LIBRARY.exists():
+        return
+    from .runtime import WASMRuntime
+    with WASMRuntime("native") as runtime:
+        try:
+            runtime.load_model(data).close()
+        except ModelRuntimeError as e:
+            message = str(e)
+            found = re.search(r"node '([^']*)' \(([^)]*)\): (.*)", message)
+            if not found:
+                raise
+            op, name, reason = found.groups()
+            source = next((n.source for n in graph.nodes for t in n.outputs if t.name == name), name)
+            raise UnsupportedOpsError([(op, source, reason)]) from e

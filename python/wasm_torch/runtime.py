@@ -105,7 +105,7 @@ def _rebuild(structure, leaves):
 
 def _to_numpy(t) -> np.ndarray:
     array = t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t)
-    return np.ascontiguousarray(array)
+    return np.require(array, requirements="C")  # keeps a 0-d array 0-d (ascontiguousarray makes it [1])
 
 
 def _dtype_code(array: np.ndarray) -> int:

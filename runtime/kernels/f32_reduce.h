@@ -8,7 +8,7 @@
 
 namespace wt {
 
-enum class ReduceOp { kSum, kMean, kMax, kMin, kVar };  // kVar: divides by (count - correction)
+enum class ReduceOp { kSum, kMean, kMax, kMin, kVar, kProd };  // kVar: divides by (count - correction)
 
 struct ReduceGeometry {
   StridedSpace kept;     // one entry per output element

@@ -13,7 +13,8 @@ template <typename Index>
 float reduce_one(const ReduceGeometry& g, const float* base, size_t count, Index index) {
   double acc = g.op == ReduceOp::kMax   ? -std::numeric_limits<double>::infinity()
                : g.op == ReduceOp::kMin ? std::numeric_limits<double>::infinity()
-                                        : 0.0;
+               : g.op == ReduceOp::kProd ? 1.0
+                                         : 0.0;
   double mean = 0.0;
   if (g.op == ReduceOp::kVar) {  // two passes: exact enough in double
     for (size_t r = 0; r < count; ++r) mean += base[index(r)];
@@ -34,6 +35,9 @@ float reduce_one(const ReduceGeometry& g, const float* base, size_t count, Index
         break;
       case ReduceOp::kVar:
         acc += (v - mean) * (v - mean);
+        break;
+      case ReduceOp::kProd:
+        acc *= v;
         break;
     }
   }

@@ -6,7 +6,11 @@
 
 namespace wt {
 
-enum class BinaryOp { kAdd, kSub, kMul, kDiv, kMaximum, kMinimum };
+enum class BinaryOp {
+  kAdd, kSub, kMul, kDiv, kMaximum, kMinimum,
+  kPow, kAtan2, kFmod, kRemainder, kFloorDivide,  // PyTorch's: remainder and floor_divide round toward -inf
+  kNone,  // no float32 form (integer-only ops)
+};
 
 struct F32BinaryKernels {
   void (*vv)(size_t n, const float* a, const float* b, float* y);

@@ -35,6 +35,30 @@ void f32_vrsqrt_scalar(size_t n, const float* x, float* y, const UnaryParams& p)
 void f32_vneg_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
 void f32_vabs_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
 void f32_verf_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vsin_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vcos_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vtan_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vasin_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vacos_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vatan_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vsinh_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vcosh_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vasinh_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vacosh_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vatanh_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vexpm1_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vlog1p_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vlog2_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vlog10_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vexp2_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_verfc_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vfloor_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vceil_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vround_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vtrunc_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vfrac_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vreciprocal_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vsign_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
 
 void f32_vclampp_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
 void f32_vexp_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
@@ -45,5 +69,9 @@ void f32_verf_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
 void f32_vgelu_erf_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
 void f32_vgelu_tanh_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
 void f32_vhardswish_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vfloor_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vceil_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vround_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
+void f32_vtrunc_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
 
 }  // namespace wt

@@ -76,4 +76,79 @@ void f32_verf_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
   map(n, x, y, [](float v) { return std::erf(v); });
 }
 
+
+// libm's elementary functions, and rounding.
+void f32_vsin_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::sin(v); });
+}
+void f32_vcos_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::cos(v); });
+}
+void f32_vtan_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::tan(v); });
+}
+void f32_vasin_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::asin(v); });
+}
+void f32_vacos_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::acos(v); });
+}
+void f32_vatan_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::atan(v); });
+}
+void f32_vsinh_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::sinh(v); });
+}
+void f32_vcosh_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::cosh(v); });
+}
+void f32_vasinh_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::asinh(v); });
+}
+void f32_vacosh_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::acosh(v); });
+}
+void f32_vatanh_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::atanh(v); });
+}
+void f32_vexpm1_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::expm1(v); });
+}
+void f32_vlog1p_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::log1p(v); });
+}
+void f32_vlog2_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::log2(v); });
+}
+void f32_vlog10_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::log10(v); });
+}
+void f32_vexp2_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::exp2(v); });
+}
+void f32_verfc_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::erfc(v); });
+}
+void f32_vfloor_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::floor(v); });
+}
+void f32_vceil_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::ceil(v); });
+}
+void f32_vround_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::nearbyint(v); });
+}
+void f32_vtrunc_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return std::trunc(v); });
+}
+void f32_vfrac_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return v - std::trunc(v); });
+}
+void f32_vreciprocal_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return 1.f / v; });
+}
+void f32_vsign_scalar(size_t n, const float* x, float* y, const UnaryParams&) {
+  map(n, x, y, [](float v) { return v > 0.f ? 1.f : (v < 0.f ? -1.f : v); });
+}
+
 }  // namespace wt

@@ -45,6 +45,11 @@ void f32_vsilu_simd128(size_t n, const float* x, float* y, const UnaryParams&) {
 }
 void f32_vtanh_simd128(size_t n, const float* x, float* y, const UnaryParams&) { map4(n, x, y, tanh_f32x4); }
 void f32_verf_simd128(size_t n, const float* x, float* y, const UnaryParams&) { map4(n, x, y, erf_f32x4); }
+// Rounding is exact in SIMD128 (nearest: ties to even, as torch.round).
+void f32_vfloor_simd128(size_t n, const float* x, float* y, const UnaryParams&) { map4(n, x, y, [](v128_t v) { return wasm_f32x4_floor(v); }); }
+void f32_vceil_simd128(size_t n, const float* x, float* y, const UnaryParams&) { map4(n, x, y, [](v128_t v) { return wasm_f32x4_ceil(v); }); }
+void f32_vround_simd128(size_t n, const float* x, float* y, const UnaryParams&) { map4(n, x, y, [](v128_t v) { return wasm_f32x4_nearest(v); }); }
+void f32_vtrunc_simd128(size_t n, const float* x, float* y, const UnaryParams&) { map4(n, x, y, [](v128_t v) { return wasm_f32x4_trunc(v); }); }
 void f32_vgelu_erf_simd128(size_t n, const float* x, float* y, const UnaryParams&) {
   map4(n, x, y, [](v128_t v) {
     const v128_t e = erf_f32x4(wasm_f32x4_mul(v, splat(0.70710678118654752f)));

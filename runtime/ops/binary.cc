@@ -1,4 +1,6 @@
-// Elementwise binary ops with NumPy broadcasting: add, sub, mul, div, maximum, minimum.
+// Elementwise binary ops with NumPy broadcasting: float32 arithmetic (add, sub, mul, div, maximum,
+// minimum, pow, atan2, fmod, remainder, floor_divide), and on int64 and bool operands the integer,
+// bitwise and logical ones (ops/broadcast.h's TypedBinaryKernel).
 #include "kernels/f32_vbinary.h"
 #include "ops/broadcast.h"
 
@@ -36,34 +38,66 @@ class BinaryKernel final : public OpKernel {
 
 struct BinarySpec {
   const char* name;
-  BinaryOp op;
+  BinaryOp op;                // kNone: no float32 form
+  bool has_integer;           // int64 (and bool where integer_binary_scalar defines it)
+  IntegerOp integer_op;
+  const char* notes;
 };
 
-constexpr BinarySpec kBinarySpecs[] = {{"add", BinaryOp::kAdd},         {"sub", BinaryOp::kSub},
-                                       {"mul", BinaryOp::kMul},         {"div", BinaryOp::kDiv},
-                                       {"maximum", BinaryOp::kMaximum}, {"minimum", BinaryOp::kMinimum}};
+constexpr BinarySpec kBinarySpecs[] = {
+    {"add", BinaryOp::kAdd, true, IntegerOp::kAdd, "float32, int64"},
+    {"sub", BinaryOp::kSub, true, IntegerOp::kSub, "float32, int64"},
+    {"mul", BinaryOp::kMul, true, IntegerOp::kMul, "float32, int64"},
+    {"div", BinaryOp::kDiv, false, IntegerOp::kAdd, "float32 (true division)"},
+    {"maximum", BinaryOp::kMaximum, true, IntegerOp::kMaximum, "float32 (NaN propagates), int64, bool"},
+    {"minimum", BinaryOp::kMinimum, true, IntegerOp::kMinimum, "float32 (NaN propagates), int64, bool"},
+    {"pow", BinaryOp::kPow, false, IntegerOp::kAdd, "float32"},
+    {"atan2", BinaryOp::kAtan2, false, IntegerOp::kAdd, "float32"},
+    {"fmod", BinaryOp::kFmod, false, IntegerOp::kAdd, "float32 (C's fmod: the dividend's sign)"},
+    {"remainder", BinaryOp::kRemainder, true, IntegerOp::kRemainder, "float32, int64 (Python's: the divisor's sign)"},
+    {"floor_divide", BinaryOp::kFloorDivide, true, IntegerOp::kFloorDivide,
+     "float32, int64 (rounds toward -inf; int64 by 0 gives 0)"},
+    {"bitwise_and", BinaryOp::kNone, true, IntegerOp::kAnd, "int64, bool"},
+    {"bitwise_or", BinaryOp::kNone, true, IntegerOp::kOr, "int64, bool"},
+    {"bitwise_xor", BinaryOp::kNone, true, IntegerOp::kXor, "int64, bool"},
+};
 
 Result<std::unique_ptr<OpKernel>> prepare_binary(const PrepareContext& ctx) {
   WT_RETURN_IF_ERROR(ctx.expect_input_count(2, 2));
-  WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 0, kMaxRank));
-  WT_RETURN_IF_ERROR(ctx.expect_input(1, DType::kFloat32, 0, kMaxRank));
-  const Shape& a = ctx.input(0)->shape;
-  const Shape& b = ctx.input(1)->shape;
-  WT_ASSIGN_OR_RETURN(Shape out, broadcast_shapes(ctx, a, b));
-  for (const BinarySpec& spec : kBinarySpecs) {
-    if (ctx.node.op == spec.name) {
-      ctx.outputs->push_back({DType::kFloat32, out});
-      return make_kernel(BinaryKernel(f32_vbinary_scalar(spec.op), make_broadcast_plan(a, b, out), a == out));
-    }
+  const TensorInfo* x = ctx.input(0);
+  const TensorInfo* y = ctx.input(1);
+  if (x == nullptr || y == nullptr) return ctx.error("both inputs are required");
+  const BinarySpec* spec = nullptr;
+  for (const BinarySpec& s : kBinarySpecs) {
+    if (ctx.node.op == s.name) spec = &s;
   }
-  return ctx.error("is not a binary op");
+  if (spec == nullptr) return ctx.error("is not a binary op");
+  const DType dtype = x->dtype;
+  if (y->dtype != dtype) {
+    return ctx.error(std::string("operands must share a dtype, got ") + dtype_name(dtype) + " and " +
+                     dtype_name(y->dtype));
+  }
+  const TypedBinaryKernels integer =
+      spec->has_integer ? integer_binary_scalar(spec->integer_op, dtype) : TypedBinaryKernels{};
+  const bool float_form = dtype == DType::kFloat32 && spec->op != BinaryOp::kNone;
+  if (!float_form && integer.vv == nullptr) {
+    return ctx.error(std::string("does not take ") + dtype_name(dtype) + " operands (" + spec->notes + ")");
+  }
+  const Shape& a = x->shape;
+  const Shape& b = y->shape;
+  WT_ASSIGN_OR_RETURN(Shape out, broadcast_shapes(ctx, a, b));
+  ctx.outputs->push_back({dtype, out});
+  if (float_form) {
+    return make_kernel(BinaryKernel(f32_vbinary_scalar(spec->op), make_broadcast_plan(a, b, out), a == out));
+  }
+  return make_kernel(TypedBinaryKernel(integer, make_broadcast_plan(a, b, out), dtype_size(dtype), dtype_size(dtype)));
 }
 
 }  // namespace
 
 const std::vector<OpDef>& binary_ops() {
   static const std::vector<OpDef> defs =
-      family_defs(kBinarySpecs, prepare_binary, "float32", [](const BinarySpec&) { return "NumPy broadcasting"; });
+      family_defs(kBinarySpecs, prepare_binary, "see notes", [](const BinarySpec& s) { return s.notes; });
   return defs;
 }
 

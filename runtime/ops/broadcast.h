@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 
+#include "kernels/typed_binary.h"
 #include "ops/op.h"
 
 namespace wt {
@@ -56,5 +57,34 @@ struct BroadcastPlan {
 
 Result<Shape> broadcast_shapes(const PrepareContext& ctx, const Shape& a, const Shape& b);
 BroadcastPlan make_broadcast_plan(const Shape& a, const Shape& b, const Shape& out);
+
+// A broadcast binary op over typed elements (comparisons, integer and logical arithmetic):
+// operands of in_size bytes per element, outputs of out_size.
+class TypedBinaryKernel final : public OpKernel {
+ public:
+  TypedBinaryKernel(TypedBinaryKernels k, BroadcastPlan plan, size_t in_size, size_t out_size)
+      : k_(k), plan_(plan), in_size_(in_size), out_size_(out_size) {}
+
+  void run(const RunContext& ctx) const override {
+    const auto* a = static_cast<const uint8_t*>(ctx.inputs[0]);
+    const auto* b = static_cast<const uint8_t*>(ctx.inputs[1]);
+    auto* y = static_cast<uint8_t*>(ctx.outputs[0]);
+    plan_.parallel_segments(*ctx.pool, [&](const BroadcastPlan::Segment& s) {
+      const uint8_t *as = a + s.a_off * in_size_, *bs = b + s.b_off * in_size_;
+      uint8_t* out = y + s.out * out_size_;
+      if (plan_.a_run_stride && plan_.b_run_stride)
+        k_.vv(s.count, as, bs, out);
+      else if (plan_.b_run_stride)
+        k_.sv(s.count, as, bs, out);
+      else
+        k_.vs(s.count, as, bs, out);
+    });
+  }
+
+ private:
+  TypedBinaryKernels k_;
+  BroadcastPlan plan_;
+  size_t in_size_, out_size_;
+};
 
 }  // namespace wt

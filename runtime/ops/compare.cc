@@ -1,38 +1,9 @@
-// Comparisons (eq, ne, lt, le, gt, ge) with broadcasting -> bool; and where(cond, a, b) over
+// Comparisons (eq, ne, lt, le, gt, ge) of float32, int64 or bool with broadcasting -> bool; and where(cond, a, b) over
 // equal shapes (the exporter expands operands to the output shape first).
-#include "kernels/compare.h"
-
 #include "ops/broadcast.h"
 
 namespace wt {
 namespace {
-
-class CompareKernel final : public OpKernel {
- public:
-  CompareKernel(CompareKernels k, BroadcastPlan plan, size_t element_size)
-      : k_(k), plan_(plan), element_size_(element_size) {}
-
-  void run(const RunContext& ctx) const override {
-    const auto* a = static_cast<const uint8_t*>(ctx.inputs[0]);
-    const auto* b = static_cast<const uint8_t*>(ctx.inputs[1]);
-    bool* y = static_cast<bool*>(ctx.outputs[0]);
-    const size_t es = element_size_;
-    plan_.parallel_segments(*ctx.pool, [&](const BroadcastPlan::Segment& s) {
-      const uint8_t *as = a + s.a_off * es, *bs = b + s.b_off * es;
-      if (plan_.a_run_stride && plan_.b_run_stride)
-        k_.vv(s.count, as, bs, y + s.out);
-      else if (plan_.b_run_stride)
-        k_.sv(s.count, as, bs, y + s.out);
-      else
-        k_.vs(s.count, as, bs, y + s.out);
-    });
-  }
-
- private:
-  CompareKernels k_;
-  BroadcastPlan plan_;
-  size_t element_size_;
-};
 
 struct CompareSpec {
   const char* name;
@@ -47,16 +18,16 @@ Result<std::unique_ptr<OpKernel>> prepare_compare(const PrepareContext& ctx) {
   const TensorInfo* a = ctx.input(0);
   const TensorInfo* b = ctx.input(1);
   if (a == nullptr || b == nullptr) return ctx.error("both inputs are required");
-  if (a->dtype != b->dtype || (a->dtype != DType::kFloat32 && a->dtype != DType::kInt64)) {
-    return ctx.error(std::string("compares float32 or int64 operands of one dtype, got ") + dtype_name(a->dtype) +
+  if (a->dtype != b->dtype || (a->dtype != DType::kFloat32 && a->dtype != DType::kInt64 && a->dtype != DType::kBool)) {
+    return ctx.error(std::string("compares float32, int64 or bool operands of one dtype, got ") + dtype_name(a->dtype) +
                      " and " + dtype_name(b->dtype));
   }
   WT_ASSIGN_OR_RETURN(Shape out, broadcast_shapes(ctx, a->shape, b->shape));
   for (const CompareSpec& spec : kCompareSpecs) {
     if (ctx.node.op != spec.name) continue;
     ctx.outputs->push_back({DType::kBool, out});
-    return make_kernel(CompareKernel(compare_scalar(spec.op, a->dtype), make_broadcast_plan(a->shape, b->shape, out),
-                                     dtype_size(a->dtype)));
+    return make_kernel(TypedBinaryKernel(compare_scalar(spec.op, a->dtype),
+                                         make_broadcast_plan(a->shape, b->shape, out), dtype_size(a->dtype), 1));
   }
   return ctx.error("is not a comparison");
 }
@@ -93,7 +64,7 @@ Result<std::unique_ptr<OpKernel>> prepare_where(const PrepareContext& ctx) {
 }
 
 std::vector<OpDef> make_compare_defs() {
-  std::vector<OpDef> defs = family_defs(kCompareSpecs, prepare_compare, "float32, int64 -> bool",
+  std::vector<OpDef> defs = family_defs(kCompareSpecs, prepare_compare, "float32, int64, bool -> bool",
                                         [](const CompareSpec&) { return "NumPy broadcasting"; });
   defs.push_back({"where", prepare_where, "bool condition; values of any dtype", "equal shapes (exporter expands)"});
   return defs;

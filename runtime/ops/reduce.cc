@@ -40,7 +40,7 @@ bool as_rows(const Shape& x, const std::vector<bool>& reduce, ReduceOp op, Reduc
   for (size_t i = 0; i < x.size(); ++i) {
     if (reduce[i]) first = std::min(first, i), last = i + 1;
   }
-  if (op == ReduceOp::kVar || first >= last) return false;
+  if (op == ReduceOp::kVar || op == ReduceOp::kProd || first >= last) return false;
   for (size_t i = first; i < last; ++i) {
     if (!reduce[i]) return false;
   }
@@ -57,7 +57,8 @@ struct ReduceSpec {
 
 constexpr ReduceSpec kReduceSpecs[] = {{"sum", ReduceOp::kSum, false},  {"mean", ReduceOp::kMean, false},
                                        {"amax", ReduceOp::kMax, false}, {"amin", ReduceOp::kMin, false},
-                                       {"var", ReduceOp::kVar, false},  {"std", ReduceOp::kVar, true}};
+                                       {"var", ReduceOp::kVar, false},  {"std", ReduceOp::kVar, true},
+                                       {"prod", ReduceOp::kProd, false}};
 
 Result<std::unique_ptr<OpKernel>> prepare_reduce(const PrepareContext& ctx) {
   WT_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));

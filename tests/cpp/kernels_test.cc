@@ -1,6 +1,7 @@
 // Every kernel against its double-precision reference, over odd sizes, tails and strides.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -146,8 +147,30 @@ double binary_ref(BinaryOp op, double a, double b) {
       return std::fmax(a, b);
     case BinaryOp::kMinimum:
       return std::fmin(a, b);
+    case BinaryOp::kPow:
+      return std::pow(a, b);
+    case BinaryOp::kAtan2:
+      return std::atan2(a, b);
+    case BinaryOp::kFmod:
+      return std::fmod(a, b);
+    case BinaryOp::kRemainder:
+      return a - std::floor(a / b) * b;
+    case BinaryOp::kFloorDivide:
+      return std::floor(a / b);
+    case BinaryOp::kNone:
+      break;
   }
   return 0;
+}
+
+// Equal as floats, NaN matching NaN (pow of a negative base), within 2 ulps for the ops whose float
+// and double forms round differently (pow, atan2, remainder).
+void expect_binary_near(float got, double want, BinaryOp op, size_t i) {
+  if (std::isnan(want)) {
+    ASSERT_TRUE(std::isnan(got)) << int(op) << " at " << i;
+    return;
+  }
+  ASSERT_NEAR(got, want, 2.5e-7 * std::max(1.0, std::fabs(want))) << int(op) << " at " << i;
 }
 
 class BinaryKernelTest : public ::testing::TestWithParam<std::tuple<BinaryOp, size_t>> {};
@@ -158,16 +181,18 @@ TEST_P(BinaryKernelTest, VectorVectorScalarFormsMatchReference) {
   const F32BinaryKernels k = f32_vbinary_scalar(op);
   std::vector<float> y(n);
   k.vv(n, a.data(), b.data(), y.data());
-  for (size_t i = 0; i < n; ++i) ASSERT_FLOAT_EQ(y[i], float(binary_ref(op, a[i], b[i])));
+  for (size_t i = 0; i < n; ++i) expect_binary_near(y[i], binary_ref(op, a[i], b[i]), op, i);
   k.vs(n, a.data(), 1.5f, y.data());
-  for (size_t i = 0; i < n; ++i) ASSERT_FLOAT_EQ(y[i], float(binary_ref(op, a[i], 1.5f)));
+  for (size_t i = 0; i < n; ++i) expect_binary_near(y[i], binary_ref(op, a[i], 1.5f), op, i);
   k.sv(n, 1.5f, b.data(), y.data());
-  for (size_t i = 0; i < n; ++i) ASSERT_FLOAT_EQ(y[i], float(binary_ref(op, 1.5f, b[i])));
+  for (size_t i = 0; i < n; ++i) expect_binary_near(y[i], binary_ref(op, 1.5f, b[i]), op, i);
 }
 
 INSTANTIATE_TEST_SUITE_P(OpsAndLengths, BinaryKernelTest,
                          ::testing::Combine(::testing::Values(BinaryOp::kAdd, BinaryOp::kSub, BinaryOp::kMul,
-                                                              BinaryOp::kDiv, BinaryOp::kMaximum, BinaryOp::kMinimum),
+                                                              BinaryOp::kDiv, BinaryOp::kMaximum, BinaryOp::kMinimum,
+                                                              BinaryOp::kPow, BinaryOp::kAtan2, BinaryOp::kFmod,
+                                                              BinaryOp::kRemainder, BinaryOp::kFloorDivide),
                                             ::testing::Values(0, 1, 3, 4, 5, 33, 1000)));
 
 TEST(BinaryKernelTest, MaximumPropagatesNaN) {
@@ -273,6 +298,30 @@ const UnaryCase kUnaryCases[] = {
     {"neg", f32_vneg_scalar, [](double x, const UnaryParams&) { return -x; }, {}, -5, 5, 0},
     {"abs", f32_vabs_scalar, [](double x, const UnaryParams&) { return std::fabs(x); }, {}, -5, 5, 0},
     {"erf", f32_verf_scalar, [](double x, const UnaryParams&) { return std::erf(x); }, {}, -4, 4, 1e-6},
+    {"sin", f32_vsin_scalar, [](double x, const UnaryParams&) { return std::sin(x); }, {}, -10, 10, 1e-6},
+    {"cos", f32_vcos_scalar, [](double x, const UnaryParams&) { return std::cos(x); }, {}, -10, 10, 1e-6},
+    {"tan", f32_vtan_scalar, [](double x, const UnaryParams&) { return std::tan(x); }, {}, -1.5, 1.5, 1e-6},
+    {"asin", f32_vasin_scalar, [](double x, const UnaryParams&) { return std::asin(x); }, {}, -1, 1, 1e-6},
+    {"acos", f32_vacos_scalar, [](double x, const UnaryParams&) { return std::acos(x); }, {}, -1, 1, 1e-6},
+    {"atan", f32_vatan_scalar, [](double x, const UnaryParams&) { return std::atan(x); }, {}, -10, 10, 1e-6},
+    {"sinh", f32_vsinh_scalar, [](double x, const UnaryParams&) { return std::sinh(x); }, {}, -5, 5, 1e-6},
+    {"cosh", f32_vcosh_scalar, [](double x, const UnaryParams&) { return std::cosh(x); }, {}, -5, 5, 1e-6},
+    {"asinh", f32_vasinh_scalar, [](double x, const UnaryParams&) { return std::asinh(x); }, {}, -10, 10, 1e-6},
+    {"acosh", f32_vacosh_scalar, [](double x, const UnaryParams&) { return std::acosh(x); }, {}, 1, 10, 1e-6},
+    {"atanh", f32_vatanh_scalar, [](double x, const UnaryParams&) { return std::atanh(x); }, {}, -0.99, 0.99, 1e-6},
+    {"expm1", f32_vexpm1_scalar, [](double x, const UnaryParams&) { return std::expm1(x); }, {}, -1e-3, 1e-3, 1e-7},
+    {"log1p", f32_vlog1p_scalar, [](double x, const UnaryParams&) { return std::log1p(x); }, {}, -1e-3, 1e-3, 1e-7},
+    {"log2", f32_vlog2_scalar, [](double x, const UnaryParams&) { return std::log2(x); }, {}, 0.01, 100, 1e-6},
+    {"log10", f32_vlog10_scalar, [](double x, const UnaryParams&) { return std::log10(x); }, {}, 0.01, 100, 1e-6},
+    {"exp2", f32_vexp2_scalar, [](double x, const UnaryParams&) { return std::exp2(x); }, {}, -10, 10, 1e-6},
+    {"erfc", f32_verfc_scalar, [](double x, const UnaryParams&) { return std::erfc(x); }, {}, -4, 4, 1e-6},
+    {"floor", f32_vfloor_scalar, [](double x, const UnaryParams&) { return std::floor(x); }, {}, -50, 50, 0},
+    {"ceil", f32_vceil_scalar, [](double x, const UnaryParams&) { return std::ceil(x); }, {}, -50, 50, 0},
+    {"round", f32_vround_scalar, [](double x, const UnaryParams&) { return std::nearbyint(x); }, {}, -50, 50, 0},
+    {"trunc", f32_vtrunc_scalar, [](double x, const UnaryParams&) { return std::trunc(x); }, {}, -50, 50, 0},
+    {"frac", f32_vfrac_scalar, [](double x, const UnaryParams&) { return x - std::trunc(x); }, {}, -50, 50, 1e-6},
+    {"reciprocal", f32_vreciprocal_scalar, [](double x, const UnaryParams&) { return 1 / x; }, {}, 0.1, 10, 1e-6},
+    {"sign", f32_vsign_scalar, [](double x, const UnaryParams&) { return double((x > 0) - (x < 0)); }, {}, -5, 5, 0},
 };
 
 class UnaryKernelTest : public ::testing::TestWithParam<std::tuple<UnaryCase, size_t>> {};
@@ -301,7 +350,7 @@ TEST(ReduceKernelTest, EveryAxisSubsetOfA3dTensorMatchesReference) {
   const size_t dims[3] = {3, 4, 5};
   auto x = random_vector(60, 13);
   for (int mask = 1; mask < 8; ++mask) {
-    for (ReduceOp op : {ReduceOp::kSum, ReduceOp::kMean, ReduceOp::kMax, ReduceOp::kMin, ReduceOp::kVar}) {
+    for (ReduceOp op : {ReduceOp::kSum, ReduceOp::kMean, ReduceOp::kMax, ReduceOp::kMin, ReduceOp::kVar, ReduceOp::kProd}) {
       ReduceGeometry g{};
       g.op = op;
       g.correction = 1.0;
@@ -316,14 +365,15 @@ TEST(ReduceKernelTest, EveryAxisSubsetOfA3dTensorMatchesReference) {
       for (size_t o = 0; o < y.size(); ++o) {
         std::vector<double> vals;
         for (size_t r = 0; r < g.reduced.count(); ++r) vals.push_back(x[g.kept.offset(o) + g.reduced.offset(r)]);
-        double sum = 0, mx = -1e300, mn = 1e300, var = 0;
-        for (double v : vals) sum += v, mx = std::fmax(mx, v), mn = std::fmin(mn, v);
+        double sum = 0, mx = -1e300, mn = 1e300, var = 0, prod = 1;
+        for (double v : vals) sum += v, mx = std::fmax(mx, v), mn = std::fmin(mn, v), prod *= v;
         const double mean = sum / double(vals.size());
         for (double v : vals) var += (v - mean) * (v - mean);
         const double ref = op == ReduceOp::kSum    ? sum
                            : op == ReduceOp::kMean ? mean
                            : op == ReduceOp::kMax  ? mx
                            : op == ReduceOp::kMin  ? mn
+                           : op == ReduceOp::kProd ? prod
                                                    : var / double(vals.size() - 1);
         ASSERT_NEAR(y[o], ref, 1e-5) << "mask " << mask << " op " << int(op) << " out " << o;
       }
@@ -631,7 +681,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ConvTranspose2dTest,
 }  // namespace
 }  // namespace wt
 
-#include "kernels/compare.h"
+#include "kernels/typed_binary.h"
 
 namespace wt {
 namespace {
@@ -667,6 +717,41 @@ TEST(CompareKernelTest, AllOpsAllFormsForFloatAndInt64) {
     compare_scalar(op, DType::kInt64).sv(4, &ia[2], ib, y);
     for (int i = 0; i < 4; ++i) ASSERT_EQ(y[i], ref(op, 3.0, double(ib[i])));
   }
+}
+
+// Python's rounding toward -inf for every sign pair, the divisor 0 and INT64_MIN / -1 (no trap).
+TEST(IntegerKernelTest, FloorDivisionAndRemainderFollowPython) {
+  const int64_t a[8] = {7, -7, 7, -7, 0, 5, INT64_MIN, 6};
+  const int64_t b[8] = {2, 2, -2, -2, 3, 0, -1, 3};
+  const int64_t want_div[8] = {3, -4, -4, 3, 0, 0, INT64_MIN, 2};
+  const int64_t want_mod[8] = {1, 1, -1, -1, 0, 0, 0, 0};
+  int64_t y[8];
+  integer_binary_scalar(IntegerOp::kFloorDivide, DType::kInt64).vv(8, a, b, y);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(y[i], want_div[i]) << a[i] << " // " << b[i];
+  integer_binary_scalar(IntegerOp::kRemainder, DType::kInt64).vv(8, a, b, y);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(y[i], want_mod[i]) << a[i] << " % " << b[i];
+  const int64_t big = INT64_MAX;
+  integer_binary_scalar(IntegerOp::kAdd, DType::kInt64).vs(1, &big, &a[0], y);  // wraps, as PyTorch's int64
+  EXPECT_EQ(y[0], INT64_MIN + 6);
+}
+
+TEST(IntegerKernelTest, BoolOpsAreLogicalAndUndefinedOnesAreNull) {
+  const uint8_t a[4] = {0, 0, 1, 1}, b[4] = {0, 1, 0, 1};
+  uint8_t y[4];
+  const std::pair<IntegerOp, std::array<uint8_t, 4>> cases[] = {{IntegerOp::kAnd, {0, 0, 0, 1}},
+                                                                {IntegerOp::kOr, {0, 1, 1, 1}},
+                                                                {IntegerOp::kXor, {0, 1, 1, 0}},
+                                                                {IntegerOp::kMaximum, {0, 1, 1, 1}},
+                                                                {IntegerOp::kMinimum, {0, 0, 0, 1}}};
+  for (const auto& [op, want] : cases) {
+    integer_binary_scalar(op, DType::kBool).vv(4, a, b, y);
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(y[i], want[i]) << int(op) << " at " << i;
+  }
+  EXPECT_EQ(integer_binary_scalar(IntegerOp::kAdd, DType::kBool).vv, nullptr);
+  EXPECT_EQ(integer_binary_scalar(IntegerOp::kAdd, DType::kFloat32).vv, nullptr);
+  bool lt[4];
+  compare_scalar(CompareOp::kLt, DType::kBool).vv(4, a, b, lt);
+  EXPECT_TRUE(!lt[0] && lt[1] && !lt[2] && !lt[3]);
 }
 
 TEST(CompareKernelTest, SelectEveryElementSize) {

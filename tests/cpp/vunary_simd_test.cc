@@ -34,6 +34,10 @@ double hardswish_ref(double x) { return x * std::fmin(std::fmax(x + 3, 0.0), 6.0
 double exp_ref(double x) { return std::exp(x); }
 double tanh_ref(double x) { return std::tanh(x); }
 double erf_ref(double x) { return std::erf(x); }
+double floor_ref(double x) { return std::floor(x); }
+double ceil_ref(double x) { return std::ceil(x); }
+double round_ref(double x) { return std::nearbyint(x); }  // ties to even
+double trunc_ref(double x) { return std::trunc(x); }
 
 std::vector<ApproxCase> cases() {
   return {{"exp", f32_vexp_simd128, exp_ref, -87.3, 88.3, 3e-7, false, true},
@@ -43,7 +47,12 @@ std::vector<ApproxCase> cases() {
           {"erf", f32_verf_simd128, erf_ref, -10, 10, 5e-7, false, false},
           {"gelu", f32_vgelu_erf_simd128, gelu_ref, -20, 20, 5e-7, true, false},
           {"gelu_tanh", f32_vgelu_tanh_simd128, gelu_tanh_ref, -20, 20, 5e-7, true, false},
-          {"hardswish", f32_vhardswish_simd128, hardswish_ref, -10, 10, 2e-7, true, false}};
+          {"hardswish", f32_vhardswish_simd128, hardswish_ref, -10, 10, 2e-7, true, false},
+          // Rounding is exact, over a grid of fractions and past 2^23 (where every float is whole).
+          {"floor", f32_vfloor_simd128, floor_ref, -2e7, 2e7, 0, false, false},
+          {"ceil", f32_vceil_simd128, ceil_ref, -2e7, 2e7, 0, false, false},
+          {"round", f32_vround_simd128, round_ref, -2e7, 2e7, 0, false, false},
+          {"trunc", f32_vtrunc_simd128, trunc_ref, -2e7, 2e7, 0, false, false}};
 }
 
 class ApproxTest : public ::testing::TestWithParam<ApproxCase> {};
@@ -52,7 +61,8 @@ TEST_P(ApproxTest, WithinStatedError) {
   const ApproxCase c = GetParam();
   std::vector<float> x;
   for (int i = 0; i <= 200001; ++i) x.push_back(static_cast<float>(c.lo + (c.hi - c.lo) * i / 200001.0));
-  for (float v : {0.f, -0.f, 1e-30f, -1e-30f, 1e-6f, -1e-6f, 0.5f, -0.5f, 0.625f, -0.625f}) x.push_back(v);
+  for (float v : {0.f, -0.f, 1e-30f, -1e-30f, 1e-6f, -1e-6f, 0.5f, -0.5f, 0.625f, -0.625f, 1.5f, 2.5f, -2.5f, 3.49999f})
+    x.push_back(v);
   std::vector<float> y(x.size());
   c.fn(x.size(), x.data(), y.data(), UnaryParams{});
   double worst = 0;

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 import torch
+import torch.fx
 
 CONVERTERS: dict = {}   # aten OpOverload -> function(ctx, node) -> value(s)
 
@@ -22,6 +23,41 @@ def _resolve(name: str):
         return None
 
 
+def operand_dtype(node, *operands) -> torch.dtype:
+    """The dtype PyTorch computes `node`'s operands in (torch.result_type over them: tensors by
+    their dtype and rank, Python numbers as numbers)."""
+    probes = []
+    for a in operands:
+        if isinstance(a, torch.fx.Node):
+            val = a.meta.get("val")
+            meta = a.meta.get("tensor_meta")
+            dtype, rank = (val.dtype, val.dim()) if isinstance(val, torch.Tensor) else (meta.dtype, len(meta.shape))
+            probes.append(torch.empty((1,) * rank, dtype=dtype))
+        elif isinstance(a, (bool, int, float)):
+            probes.append(a)
+    if len(probes) == 1:
+        return probes[0].dtype if isinstance(probes[0], torch.Tensor) else torch.tensor(probes[0]).dtype
+    dtype = torch.result_type(probes[0], probes[1])
+    for p in probes[2:]:
+        dtype = torch.promote_types(dtype, p.dtype if isinstance(p, torch.Tensor) else torch.tensor(p).dtype)
+    return dtype
+
+
+def as_dtype(ctx, node, t, dtype: torch.dtype, tag: str):
+    """ir tensor t (or a Python number) in `dtype`: a constant, itself, or a cast op."""
+    from .. import ir
+    if not isinstance(t, ir.Tensor):
+        return ctx.tensor(t, dtype=dtype)
+    code = ir.DTYPE_CODES.get(dtype)
+    if code is None:
+        raise Unsupported(f"computes in {dtype}")
+    if t.dtype == code:
+        return t
+    if t.is_constant:
+        return ctx.constant(t.data.astype(ir.NUMPY_DTYPES[code]), f"{t.name}.{tag}")
+    return ctx.emit_step("cast", [t], {"dtype": code}, t.shape, code, f"{node.name}.{tag}", node.name)
+
+
 def converts(*names):
     """Registers fn for the ATen overloads `names` ("add.Tensor", ...) this torch has."""
     def register(fn):
@@ -33,6 +69,6 @@ def converts(*names):
     return register
 
 
-for _module in ("activation", "attention", "batch_norm", "binary", "compare", "conv", "embedding", "indexing", "linear", "normalization", "padding", "pooling", "resize",
+for _module in ("activation", "attention", "batch_norm", "binary", "compare", "conv", "embedding", "indexing", "linear", "logical", "normalization", "padding", "pooling", "resize",
                 "reduce", "shape", "softmax"):
     importlib.import_module(f"{__name__}.{_module}")

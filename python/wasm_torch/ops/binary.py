@@ -1,24 +1,58 @@
-"""Elementwise binary ops with broadcasting; Python scalars become constant tensors."""
-from . import Unsupported, converts
+"""Elementwise binary ops with broadcasting and PyTorch's type promotion: operands are cast to the
+dtype PyTorch computes in (torch.result_type), Python scalars become constant tensors."""
+import torch
+
+from .. import ir
+from . import Unsupported, as_dtype, converts
 
 
-def _binary(op, swap=False):
+def _operands(ctx, node, a, b, dtype):
+    return [as_dtype(ctx, node, ctx.tensor(x) if isinstance(x, torch.fx.Node) else x, dtype, tag)
+            for x, tag in ((a, "a"), (b, "b"))]
+
+
+def _binary(op, swap=False, floating=False):
+    """floating: the op computes in floating point whatever its operands (true division, pow, atan2)."""
     def convert(ctx, node):
-        if node.kwargs.get("alpha", 1) != 1 or (len(node.args) > 2 and node.args[2] != 1):
-            raise Unsupported(f"{op} with alpha != 1")
+        alpha = node.kwargs.get("alpha", node.args[2] if len(node.args) > 2 else 1)
         a, b = node.args[:2]
         if swap:  # rsub(a, b) = b - a
             a, b = b, a
-        dtype = ctx.float_dtype_of(node)
-        return ctx.emit(op, [ctx.tensor(a, dtype=dtype), ctx.tensor(b, dtype=dtype)], {}, node)
+        dtype = node.meta["tensor_meta"].dtype
+        if floating and not dtype.is_floating_point:
+            raise Unsupported(f"{op} computing in {dtype}")
+        if alpha != 1:  # add/sub(a, b, alpha) = a +- alpha * b
+            b = ctx.emit_step("mul", _operands(ctx, node, b, alpha, dtype), {}, _shape_of(ctx, b), _code(dtype),
+                              node.name + ".alpha", node.name)
+        # On bools PyTorch's add is or and mul is and.
+        runtime_op = {"add": "bitwise_or", "mul": "bitwise_and"}.get(op, op) if dtype == torch.bool else op
+        return ctx.emit(runtime_op, _operands(ctx, node, a, b, dtype), {}, node)
     convert.__name__ = op
     return convert
 
 
+def _code(dtype):
+    return ir.DTYPE_CODES[dtype]
+
+
+def _shape_of(ctx, x):
+    return tuple(ctx.tensor(x).shape) if isinstance(x, torch.fx.Node) else ()
+
+
 def _div(ctx, node):
-    if node.kwargs.get("rounding_mode") is not None:
-        raise Unsupported(f"div with rounding_mode={node.kwargs['rounding_mode']!r}")
-    return _binary("div")(ctx, node)
+    mode = node.kwargs.get("rounding_mode", node.args[2] if len(node.args) > 2 else None)
+    if mode is None:
+        return _binary("div", floating=True)(ctx, node)
+    a, b = node.args[:2]
+    dtype = node.meta["tensor_meta"].dtype
+    if mode == "floor":
+        return ctx.emit("floor_divide", _operands(ctx, node, a, b, dtype), {}, node)
+    if not dtype.is_floating_point:
+        raise Unsupported("div with rounding_mode='trunc' on integers")
+    shape = ctx.meta_shape(node)
+    quotient = ctx.emit_step("div", _operands(ctx, node, a, b, dtype), {}, shape, _code(dtype), node.name + ".div",
+                             node.name)
+    return ctx.emit("trunc", [quotient], {}, node)
 
 
 _TABLE = {
@@ -27,12 +61,21 @@ _TABLE = {
     "mul": ["mul.Tensor", "mul.Scalar"],
     "maximum": ["maximum.default"],
     "minimum": ["minimum.default"],
+    "remainder": ["remainder.Tensor", "remainder.Scalar"],
+    "floor_divide": ["floor_divide.default", "floor_divide.Scalar"],
+    "fmod": ["fmod.Tensor", "fmod.Scalar"],
+}
+_FLOATING = {
+    "pow": ["pow.Tensor_Tensor", "pow.Tensor_Scalar", "pow.Scalar"],
+    "atan2": ["atan2.default"],
 }
 
 for _op, _overloads in _TABLE.items():
     converts(*_overloads)(_binary(_op))
+for _op, _overloads in _FLOATING.items():
+    converts(*_overloads)(_binary(_op, floating=True))
 converts("rsub.Tensor", "rsub.Scalar")(_binary("sub", swap=True))
-converts("div.Tensor", "div.Scalar", "div.Tensor_mode")(_div)
+converts("div.Tensor", "div.Scalar", "div.Tensor_mode", "div.Scalar_mode")(_div)
 
 # Runtime ops of two broadcast operands that act on each element alone.
-BINARY_OPS = frozenset(_TABLE) | {"div"}
+BINARY_OPS = frozenset(_TABLE) | frozenset(_FLOATING) | {"div"}

@@ -3,21 +3,16 @@ import numpy as np
 import torch
 
 from .. import ir
-from . import Unsupported, converts
+from . import Unsupported, as_dtype, converts, operand_dtype
 
 
 def _compare(op):
     def convert(ctx, node):
         a, b = node.args[:2]
-        ta = ctx.tensor(a) if isinstance(a, torch.fx.Node) else None
-        tb = ctx.tensor(b) if isinstance(b, torch.fx.Node) else None
-        operand_dtype = (ta or tb).dtype
-        torch_dtype = {v: k for k, v in ir.DTYPE_CODES.items()}[operand_dtype]
-        ta = ta or ctx.tensor(a, dtype=torch_dtype)
-        tb = tb or ctx.tensor(b, dtype=torch_dtype)
-        if ta.dtype != tb.dtype:
-            raise Unsupported(f"{op} of {ir.DTYPE_NAMES[ta.dtype]} and {ir.DTYPE_NAMES[tb.dtype]}")
-        return ctx.emit(op, [ta, tb], {}, node)
+        dtype = operand_dtype(node, a, b)  # PyTorch compares in the promoted dtype
+        operands = [as_dtype(ctx, node, ctx.tensor(x) if isinstance(x, torch.fx.Node) else x, dtype, tag)
+                    for x, tag in ((a, "a"), (b, "b"))]
+        return ctx.emit(op, operands, {}, node)
     convert.__name__ = op
     return convert
 
@@ -38,7 +33,9 @@ def _expanded(ctx, node, t: ir.Tensor, shape, tag):
 def _where(ctx, node, cond, a, b):
     shape = ctx.meta_shape(node)
     dtype = node.meta["tensor_meta"].dtype
-    c, ta, tb = ctx.tensor(cond), ctx.tensor(a, dtype=dtype), ctx.tensor(b, dtype=dtype)
+    c = ctx.tensor(cond)
+    ta, tb = (as_dtype(ctx, node, ctx.tensor(x) if isinstance(x, torch.fx.Node) else x, dtype, tag)
+              for x, tag in ((a, "a"), (b, "b")))
     if c.dtype != ir.DTYPE_CODES[torch.bool]:
         raise Unsupported("where with a non-bool condition")
     inputs = [_expanded(ctx, node, t, shape, tag) for t, tag in ((c, "cond"), (ta, "a"), (tb, "b"))]

@@ -31,9 +31,8 @@ def _arg(op):
         x = ctx.tensor(node.args[0])
         dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim")
         keepdim = bool(node.args[2] if len(node.args) > 2 else node.kwargs.get("keepdim", False))
-        if dim is None:  # over all elements: flatten first
-            flat = (max(1, int(torch.Size(x.shape).numel())),)
-            x = ctx.emit_step("reshape", [x], {"shape": list(flat)}, flat, x.dtype, node.name + ".flat", node.name)
+        if dim is None or len(x.shape) == 0:  # over all elements (or a 0-d one): flatten first
+            x = _flat(ctx, node, x)
             dim, keepdim = 0, False
         return ctx.emit(op, [x], {"dim": int(dim), "keepdim": int(keepdim)}, node)
     convert.__name__ = op
@@ -44,11 +43,18 @@ converts("argmax.default")(_arg("argmax"))
 converts("argmin.default")(_arg("argmin"))
 
 
+def _flat(ctx, node, x):
+    flat = (max(1, int(torch.Size(x.shape).numel())),)
+    return ctx.emit_step("reshape", [x], {"shape": list(flat)}, flat, x.dtype, node.name + ".flat", node.name)
+
+
 @converts("max.dim", "min.dim")
 def extreme_with_index(ctx, node):
     x = ctx.tensor(node.args[0])
     dim = int(node.args[1])
     keepdim = bool(node.args[2]) if len(node.args) > 2 else False
+    if len(x.shape) == 0:  # PyTorch takes dim 0 or -1 of a 0-d tensor: the value and index 0
+        x, dim, keepdim = _flat(ctx, node, x), 0, False
     is_max = node.target.overloadpacket.__name__ == "max"
     attrs = {"dim": dim, "keepdim": int(keepdim)}
     values = ctx.emit("amax" if is_max else "amin", [x], {"dims": [dim], "keepdim": int(keepdim)}, node, index=0)

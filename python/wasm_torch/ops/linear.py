@@ -19,15 +19,14 @@ def weight_kn_from_nk(ctx, w):
 
 @converts("addmm.default")
 def addmm(ctx, node):
+    """A linear where it is one (constant weights, a bias vector, alpha = beta = 1), else
+    beta * input + alpha * (x @ w) as baddbmm computes it."""
     bias, x, w_kn = node.args[:3]
-    if node.kwargs.get("beta", 1) != 1 or node.kwargs.get("alpha", 1) != 1:
-        raise Unsupported("addmm with alpha or beta != 1")
     b, w = ctx.tensor(bias), ctx.tensor(w_kn)
-    if len(b.shape) != 1:
-        raise Unsupported("addmm with a bias that is not a vector")
-    if not w.is_constant:
-        raise Unsupported("addmm of two activations")
-    return emit_linear(ctx, node, ctx.tensor(x), w, b)
+    plain = node.kwargs.get("beta", 1) == 1 and node.kwargs.get("alpha", 1) == 1
+    if plain and w.is_constant and len(b.shape) == 1 and b.shape[0] == w.shape[1] and b.dtype == w.dtype:
+        return emit_linear(ctx, node, ctx.tensor(x), w, b)
+    return baddbmm(ctx, node)
 
 
 @converts("mm.default")
@@ -54,7 +53,7 @@ def linear(ctx, node):
 
 @converts("baddbmm.default")
 def baddbmm(ctx, node):
-    """beta * input + alpha * (batch1 @ batch2), as matmul, mul and add."""
+    """beta * input + alpha * (batch1 @ batch2), as matmul, mul and add (addmm too)."""
     bias, b1, b2 = (ctx.tensor(a) for a in node.args[:3])
     beta, alpha = float(node.kwargs.get("beta", 1)), float(node.kwargs.get("alpha", 1))
     shape = ctx.meta_shape(node)

@@ -95,6 +95,21 @@ def split(ctx, node):
     return tuple(outputs)
 
 
+@converts("repeat.default")
+def repeat(ctx, node):
+    """x.repeat(r): out[i] = x[i % n] per dim, as x viewed [1, n] per dim, expanded to [r, n], then merged."""
+    x = ctx.tensor(node.args[0])
+    reps = [int(r) for r in node.args[1]]
+    shape = (1,) * (len(reps) - len(x.shape)) + tuple(x.shape)
+    interleaved = tuple(v for n in shape for v in (1, n))
+    expanded = tuple(v for r, n in zip(reps, shape) for v in (r, n))
+    view = ctx.emit_step("reshape", [x], {"shape": list(interleaved)}, interleaved, x.dtype, node.name + ".view",
+                         node.name)
+    wide = ctx.emit_step("expand", [view], {"shape": list(expanded)}, expanded, x.dtype, node.name + ".expand",
+                         node.name)
+    return ctx.emit("reshape", [wide], {"shape": list(ctx.meta_shape(node))}, node)
+
+
 @converts("copy.default")
 def copy(ctx, node):
     """copy(dst, src): src broadcast to dst's shape and cast to its dtype (dst's values are dropped)."""

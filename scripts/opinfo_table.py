@@ -1,0 +1,54 @@
+"""make test-ops: every sample of every included OpInfo op through export and the native runtime;
+writes docs/opinfo-results.json (make docs renders it into docs/OPERATORS.md) and prints the table.
+
+  opinfo_table.py [--limit N] [--ops NAME,...] [--json PATH]
+"""
+import argparse
+import collections
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+import opinfo  # noqa: E402
+
+from wasm_torch import WASMRuntime  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--limit", type=int, default=None, help="samples per op and dtype (default: all)")
+    parser.add_argument("--ops", default="", help="only these OpInfo names, comma-separated")
+    parser.add_argument("--json", default=str(ROOT / "docs" / "opinfo-results.json"))
+    args = parser.parse_args()
+    only = set(filter(None, args.ops.split(",")))
+    started = time.perf_counter()
+    results = collections.OrderedDict()
+    with WASMRuntime("native") as runtime:
+        for op in opinfo.included_ops():
+            name = opinfo.opinfo_name(op)
+            if only and name not in only:
+                continue
+            rows = []
+            for sample in opinfo.samples(op, limit=args.limit):
+                outcome, detail = opinfo.run_sample(runtime, op, sample)
+                rows.append({"sample": sample.id, "outcome": outcome, "detail": detail})
+            results[name] = rows
+            counts = collections.Counter(r["outcome"] for r in rows)
+            print(f"{name}: {counts[opinfo.PASS]}/{len(rows)}"
+                  + "".join(f"; {k} {v}" for k, v in counts.items() if k != opinfo.PASS), flush=True)
+    total = collections.Counter(r["outcome"] for rows in results.values() for r in rows)
+    n = sum(total.values())
+    print(f"\n{total[opinfo.PASS]} of {n} samples pass ({100 * total[opinfo.PASS] / max(n, 1):.1f}%): {dict(total)}; "
+          f"{time.perf_counter() - started:.0f} s")
+    if not only:
+        Path(args.json).write_text(json.dumps({
+            "torch": __import__("torch").__version__, "limit": args.limit, "tolerance": opinfo.TOLERANCE,
+            "ops": results, "excluded": dict(opinfo.excluded_ops())}, indent=0) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
