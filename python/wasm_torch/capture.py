@@ -170,7 +170,7 @@ def _user_values(program, args: tuple, kwargs: dict) -> list:
     the program's input spec has them)."""
     in_spec = program.call_spec.in_spec
     if in_spec is not None and kwargs:
-        keys = in_spec.children_specs[1].context
+        keys = in_spec.child(1).context
         kwargs = {k: kwargs[k] for k in keys}
     return pytree.tree_flatten((args, kwargs))[0]
 

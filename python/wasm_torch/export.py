@@ -138,7 +138,7 @@ def check_runtime_accepts(graph, data: bytes) -> None:
             runtime.load_model(data).close()
         except ModelRuntimeError as e:
             message = str(e)
-            found = re.search(r"node '([^']*)' \(([^)]*)\): (.*)", message)
+            found = re.search(r"node '([^']*)'(?: \((.*?)\))?: (.*)", message)
             if not found:
                 raise
             op, name, reason = found.groups()

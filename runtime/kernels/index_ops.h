@@ -28,5 +28,6 @@ void f32_topk_scalar(const AxisView& v, size_t k, bool largest, const float* x, 
                      size_t outer_begin, size_t outer_end);
 
 void f32_cumsum_scalar(const AxisView& v, const float* x, float* y, size_t outer_begin, size_t outer_end);
+void i64_cumsum_scalar(const AxisView& v, const int64_t* x, int64_t* y, size_t outer_begin, size_t outer_end);
 
 }  // namespace wt

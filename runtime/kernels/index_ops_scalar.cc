@@ -91,17 +91,28 @@ void f32_topk_scalar(const AxisView& v, size_t k, bool largest, const float* x, 
   }
 }
 
-void f32_cumsum_scalar(const AxisView& v, const float* x, float* y, size_t outer_begin, size_t outer_end) {
+namespace {
+// Acc: the accumulator (double for float32; uint64 for int64, which wraps as PyTorch's does).
+template <typename T, typename Acc>
+void cumsum(const AxisView& v, const T* x, T* y, size_t outer_begin, size_t outer_end) {
   for (size_t o = outer_begin; o < outer_end; ++o) {
     for (size_t i = 0; i < v.inner; ++i) {
-      double acc = 0;
+      Acc acc = 0;
       for (size_t a = 0; a < v.axis; ++a) {
         const size_t at = (o * v.axis + a) * v.inner + i;
-        acc += x[at];
-        y[at] = static_cast<float>(acc);
+        acc += static_cast<Acc>(x[at]);
+        y[at] = static_cast<T>(acc);
       }
     }
   }
+}
+}  // namespace
+
+void f32_cumsum_scalar(const AxisView& v, const float* x, float* y, size_t outer_begin, size_t outer_end) {
+  cumsum<float, double>(v, x, y, outer_begin, outer_end);
+}
+void i64_cumsum_scalar(const AxisView& v, const int64_t* x, int64_t* y, size_t outer_begin, size_t outer_end) {
+  cumsum<int64_t, uint64_t>(v, x, y, outer_begin, outer_end);
 }
 
 }  // namespace wt

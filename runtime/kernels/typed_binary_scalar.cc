@@ -1,4 +1,5 @@
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/typed_binary.h"
 
@@ -44,8 +45,8 @@ template <typename T, IntegerOp op>
 struct Integer {
   using Out = T;
   static T f(T a, T b) {
-    // Wrap-around like PyTorch's int64 (unsigned arithmetic: no signed-overflow UB).
-    using U = uint64_t;
+    // Wrap-around like PyTorch's integers (unsigned arithmetic: no signed-overflow UB).
+    using U = std::make_unsigned_t<T>;
     switch (op) {
       case IntegerOp::kAdd:
         return static_cast<T>(U(a) + U(b));
@@ -154,6 +155,8 @@ TypedBinaryKernels compare_scalar(CompareOp op, DType dtype) {
   switch (dtype) {
     case DType::kInt64:
       return compare_typed<int64_t>(op);
+    case DType::kInt32:
+      return compare_typed<int32_t>(op);
     case DType::kBool:
       return compare_typed<uint8_t>(op);
     default:
@@ -163,6 +166,7 @@ TypedBinaryKernels compare_scalar(CompareOp op, DType dtype) {
 
 TypedBinaryKernels integer_binary_scalar(IntegerOp op, DType dtype) {
   if (dtype == DType::kInt64) return integer_typed<int64_t>(op);
+  if (dtype == DType::kInt32) return integer_typed<int32_t>(op);
   if (dtype != DType::kBool) return {};
   switch (op) {  // bool: 0/1 bytes
     case IntegerOp::kAnd:

@@ -45,21 +45,21 @@ struct BinarySpec {
 };
 
 constexpr BinarySpec kBinarySpecs[] = {
-    {"add", BinaryOp::kAdd, true, IntegerOp::kAdd, "float32, int64"},
-    {"sub", BinaryOp::kSub, true, IntegerOp::kSub, "float32, int64"},
-    {"mul", BinaryOp::kMul, true, IntegerOp::kMul, "float32, int64"},
+    {"add", BinaryOp::kAdd, true, IntegerOp::kAdd, "float32, int64, int32"},
+    {"sub", BinaryOp::kSub, true, IntegerOp::kSub, "float32, int64, int32"},
+    {"mul", BinaryOp::kMul, true, IntegerOp::kMul, "float32, int64, int32"},
     {"div", BinaryOp::kDiv, false, IntegerOp::kAdd, "float32 (true division)"},
-    {"maximum", BinaryOp::kMaximum, true, IntegerOp::kMaximum, "float32 (NaN propagates), int64, bool"},
-    {"minimum", BinaryOp::kMinimum, true, IntegerOp::kMinimum, "float32 (NaN propagates), int64, bool"},
+    {"maximum", BinaryOp::kMaximum, true, IntegerOp::kMaximum, "float32 (NaN propagates), int64, int32, bool"},
+    {"minimum", BinaryOp::kMinimum, true, IntegerOp::kMinimum, "float32 (NaN propagates), int64, int32, bool"},
     {"pow", BinaryOp::kPow, false, IntegerOp::kAdd, "float32"},
     {"atan2", BinaryOp::kAtan2, false, IntegerOp::kAdd, "float32"},
     {"fmod", BinaryOp::kFmod, false, IntegerOp::kAdd, "float32 (C's fmod: the dividend's sign)"},
-    {"remainder", BinaryOp::kRemainder, true, IntegerOp::kRemainder, "float32, int64 (Python's: the divisor's sign)"},
+    {"remainder", BinaryOp::kRemainder, true, IntegerOp::kRemainder, "float32, int64, int32 (Python's: the divisor's sign)"},
     {"floor_divide", BinaryOp::kFloorDivide, true, IntegerOp::kFloorDivide,
-     "float32, int64 (rounds toward -inf; int64 by 0 gives 0)"},
-    {"bitwise_and", BinaryOp::kNone, true, IntegerOp::kAnd, "int64, bool"},
-    {"bitwise_or", BinaryOp::kNone, true, IntegerOp::kOr, "int64, bool"},
-    {"bitwise_xor", BinaryOp::kNone, true, IntegerOp::kXor, "int64, bool"},
+     "float32, int64, int32 (rounds toward -inf; an integer by 0 gives 0)"},
+    {"bitwise_and", BinaryOp::kNone, true, IntegerOp::kAnd, "int64, int32, bool"},
+    {"bitwise_or", BinaryOp::kNone, true, IntegerOp::kOr, "int64, int32, bool"},
+    {"bitwise_xor", BinaryOp::kNone, true, IntegerOp::kXor, "int64, int32, bool"},
 };
 
 Result<std::unique_ptr<OpKernel>> prepare_binary(const PrepareContext& ctx) {

@@ -18,8 +18,8 @@ Result<std::unique_ptr<OpKernel>> prepare_compare(const PrepareContext& ctx) {
   const TensorInfo* a = ctx.input(0);
   const TensorInfo* b = ctx.input(1);
   if (a == nullptr || b == nullptr) return ctx.error("both inputs are required");
-  if (a->dtype != b->dtype || (a->dtype != DType::kFloat32 && a->dtype != DType::kInt64 && a->dtype != DType::kBool)) {
-    return ctx.error(std::string("compares float32, int64 or bool operands of one dtype, got ") + dtype_name(a->dtype) +
+  if (a->dtype != b->dtype || (a->dtype == DType::kFloat16 || a->dtype == DType::kInt8 || a->dtype == DType::kUInt8)) {
+    return ctx.error(std::string("compares float32, int64, int32 or bool operands of one dtype, got ") + dtype_name(a->dtype) +
                      " and " + dtype_name(b->dtype));
   }
   WT_ASSIGN_OR_RETURN(Shape out, broadcast_shapes(ctx, a->shape, b->shape));
@@ -64,7 +64,7 @@ Result<std::unique_ptr<OpKernel>> prepare_where(const PrepareContext& ctx) {
 }
 
 std::vector<OpDef> make_compare_defs() {
-  std::vector<OpDef> defs = family_defs(kCompareSpecs, prepare_compare, "float32, int64, bool -> bool",
+  std::vector<OpDef> defs = family_defs(kCompareSpecs, prepare_compare, "float32, int64, int32, bool -> bool",
                                         [](const CompareSpec&) { return "NumPy broadcasting"; });
   defs.push_back({"where", prepare_where, "bool condition; values of any dtype", "equal shapes (exporter expands)"});
   return defs;

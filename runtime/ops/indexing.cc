@@ -141,22 +141,32 @@ Result<std::unique_ptr<OpKernel>> prepare_topk(const PrepareContext& ctx) {
 // --- cumsum ------------------------------------------------------------------------------------
 class CumsumKernel final : public OpKernel {
  public:
-  explicit CumsumKernel(AxisView v) : v_(v) {}
+  CumsumKernel(AxisView v, bool int64) : v_(v), int64_(int64) {}
   void run(const RunContext& ctx) const override {
-    ctx.pool->parallelize(v_.outer, 1,
-                          [&](size_t b, size_t e) { f32_cumsum_scalar(v_, ctx.in_f32(0), ctx.out_f32(0), b, e); });
+    ctx.pool->parallelize(v_.outer, 1, [&](size_t b, size_t e) {
+      if (int64_) {
+        i64_cumsum_scalar(v_, static_cast<const int64_t*>(ctx.inputs[0]), static_cast<int64_t*>(ctx.outputs[0]), b, e);
+      } else {
+        f32_cumsum_scalar(v_, ctx.in_f32(0), ctx.out_f32(0), b, e);
+      }
+    });
   }
 
  private:
   AxisView v_;
+  bool int64_;
 };
 
 Result<std::unique_ptr<OpKernel>> prepare_cumsum(const PrepareContext& ctx) {
   WT_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
-  WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 1, kMaxRank));
-  WT_ASSIGN_OR_RETURN(Axis axis, read_axis(ctx, ctx.input(0)->shape));
-  ctx.outputs->push_back({DType::kFloat32, ctx.input(0)->shape});
-  return make_kernel(CumsumKernel(axis.view));
+  const TensorInfo* x = ctx.input(0);
+  if (x == nullptr || (x->dtype != DType::kFloat32 && x->dtype != DType::kInt64)) {
+    return ctx.error(std::string("takes float32 or int64, got ") + (x ? dtype_name(x->dtype) : "nothing"));
+  }
+  if (x->shape.empty()) return ctx.error("takes a tensor of rank 1 or more");
+  WT_ASSIGN_OR_RETURN(Axis axis, read_axis(ctx, x->shape));
+  ctx.outputs->push_back({x->dtype, x->shape});
+  return make_kernel(CumsumKernel(axis.view, x->dtype == DType::kInt64));
 }
 
 }  // namespace
@@ -168,6 +178,6 @@ extern const OpDef kIndexSelectOp = {"index_select", prepare_index_select, "any 
 extern const OpDef kArgmaxOp = {"argmax", prepare_arg, "float32 -> int64", "dim, keepdim; first on ties, NaN wins"};
 extern const OpDef kArgminOp = {"argmin", prepare_arg, "float32 -> int64", "dim, keepdim; first on ties, NaN wins"};
 extern const OpDef kTopkOp = {"topk", prepare_topk, "float32 -> float32, int64", "k, dim, largest; sorted"};
-extern const OpDef kCumsumOp = {"cumsum", prepare_cumsum, "float32", "accumulates in double"};
+extern const OpDef kCumsumOp = {"cumsum", prepare_cumsum, "float32, int64", "float32 accumulates in double"};
 
 }  // namespace wt

@@ -818,6 +818,17 @@ TEST(IndexKernelTest, ArgmaxFirstOnTiesAndCumsum) {
   EXPECT_EQ(c[4], 15.f);
 }
 
+// int64 along the middle axis of [2, 3, 2], exact past 2^53 (no float round trip), wrapping at the top.
+TEST(IndexKernelTest, Int64CumsumIsExactAndWraps) {
+  const int64_t big = (int64_t{1} << 53) + 1;
+  const int64_t x[12] = {1, big, 2, 1, 3, INT64_MAX, 4, 5, 6, 7, -8, 9};
+  int64_t y[12];
+  i64_cumsum_scalar({2, 3, 2}, x, y, 0, 2);
+  const int64_t want[12] = {1, big, 3, big + 1, 6, static_cast<int64_t>(uint64_t(big + 1) + uint64_t(INT64_MAX)),
+                            4, 5, 10, 12, 2, 21};
+  for (int i = 0; i < 12; ++i) EXPECT_EQ(y[i], want[i]) << i;
+}
+
 }  // namespace
 }  // namespace wt
 

@@ -130,7 +130,7 @@ def _sdpa_bias(ctx, step, mask, q_shape, src_len):
         data = np.where(mask.data, 0.0, -np.inf) if is_bool else mask.data
         return ctx.constant(np.ascontiguousarray(data.reshape(shape), dtype=np.float32), mask.name + ".bias")
     if is_bool:
-        zero = ctx.constant(np.zeros((), np.float32), mask.name + ".zero")
-        neg = ctx.constant(np.full((), -np.inf, np.float32), mask.name + ".neg_inf")
+        zero = ctx.constant(np.zeros(mask.shape, np.float32), mask.name + ".zero")  # where takes equal shapes
+        neg = ctx.constant(np.full(mask.shape, -np.inf, np.float32), mask.name + ".neg_inf")
         mask = step("where", [mask, zero, neg], {}, tuple(mask.shape))
     return mask if len(mask.shape) == 4 else step("reshape", [mask], {"shape": list(shape)}, shape)
