@@ -36,6 +36,8 @@ def main() -> int:
                 outcome, detail = opinfo.run_sample(runtime, op, sample)
                 rows.append({"sample": sample.id, "outcome": outcome, "detail": detail})
             results[name] = rows
+            if not only:  # written after every op, so an interrupted run still leaves its table
+                write(args, results)
             counts = collections.Counter(r["outcome"] for r in rows)
             print(f"{name}: {counts[opinfo.PASS]}/{len(rows)}"
                   + "".join(f"; {k} {v}" for k, v in counts.items() if k != opinfo.PASS), flush=True)
@@ -43,11 +45,13 @@ def main() -> int:
     n = sum(total.values())
     print(f"\n{total[opinfo.PASS]} of {n} samples pass ({100 * total[opinfo.PASS] / max(n, 1):.1f}%): {dict(total)}; "
           f"{time.perf_counter() - started:.0f} s")
-    if not only:
-        Path(args.json).write_text(json.dumps({
-            "torch": __import__("torch").__version__, "limit": args.limit, "tolerance": opinfo.TOLERANCE,
-            "ops": results, "excluded": dict(opinfo.excluded_ops())}, indent=0) + "\n")
     return 0
+
+
+def write(args, results) -> None:
+    Path(args.json).write_text(json.dumps({
+        "torch": __import__("torch").__version__, "limit": args.limit, "tolerance": opinfo.TOLERANCE,
+        "ops": results, "excluded": dict(opinfo.excluded_ops())}, indent=0) + "\n")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ nn_module_stack, for errors and profiling.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import operator
 import re
@@ -109,6 +110,8 @@ def export_program(model: torch.nn.Module, args: tuple, kwargs: dict) -> torch.e
             program = torch.export.export(model, args, kwargs, strict=False)
     except Exception as e:  # tracing failures are user-facing: say what to do and where
         raise CaptureError(_explain_trace_failure(e, model)) from e
+    if _all_converted(program):  # nothing to decompose: decomposing would only cost time
+        return program
     table = torch.export.default_decompositions()
     for op in CONVERTERS:
         if op in table:
@@ -119,6 +122,12 @@ def export_program(model: torch.nn.Module, args: tuple, kwargs: dict) -> torch.e
         return program.run_decompositions(table)
     except Exception as e:
         raise CaptureError(_explain_trace_failure(e, model)) from e
+
+
+def _all_converted(program) -> bool:
+    return not DECOMPOSITIONS and all(
+        n.op != "call_function" or n.target is operator.getitem or n.target in CONVERTERS
+        for n in program.graph.nodes)
 
 
 def _explain_trace_failure(error: Exception, model) -> str:
@@ -175,6 +184,17 @@ def _user_values(program, args: tuple, kwargs: dict) -> list:
     return pytree.tree_flatten((args, kwargs))[0]
 
 
+def _in_signature_order(model, kwargs: dict) -> dict:
+    """Keyword inputs in the order the forward declares them (the file's input order), whatever
+    order the caller's dict has; **kwargs-only forwards keep the caller's order."""
+    try:
+        order = list(inspect.signature(model.forward).parameters)
+    except (TypeError, ValueError):
+        return kwargs
+    rank = {name: i for i, name in enumerate(order)}
+    return dict(sorted(kwargs.items(), key=lambda kv: rank.get(kv[0], len(rank))))
+
+
 def _output_names(out_spec, count: int) -> list:
     """Names from the output structure: dict keys and attribute names joined by ".", positions as
     output_0, output_1 ...; a single tensor is "output"."""
@@ -205,7 +225,7 @@ def capture(model: torch.nn.Module, args: tuple, kwargs: dict | None = None, inp
             output_names=None) -> ir.Graph:
     """Returns the IR; graph.trace holds (fx GraphModule, flat placeholder values, {output tensor:
     fx name}) for verification."""
-    kwargs = dict(kwargs or {})
+    kwargs = _in_signature_order(model, dict(kwargs or {}))
     program = export_program(model, args, kwargs)
     gm = program.graph_module
     constants = {**program.state_dict, **program.constants}

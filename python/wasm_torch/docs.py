@@ -1,9 +1,13 @@
 """Generates docs/OPERATORS.md from the runtime's own op registry (through the native library),
-beside the ATen ops the exporter converts to each."""
+beside the ATen ops the exporter converts to each, and the OpInfo conformance table that
+`make test-ops` measured (docs/opinfo-results.json)."""
 from __future__ import annotations
 
+import collections
 import ctypes
+import json
 import sys
+from pathlib import Path
 
 from ._paths import NATIVE_LIBRARY
 from .ops import CONVERTERS
@@ -35,7 +39,40 @@ def render() -> str:
               "", "| converter | ATen overloads |", "|---|---|"]
     for fn, targets in sorted(aten_sources().items(), key=lambda kv: kv[0].__module__ + kv[0].__name__):
         lines.append(f"| `{fn.__module__.split('.')[-1]}.{fn.__name__}` | {', '.join(sorted(targets))} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + conformance()) + "\n"
+
+
+OPINFO_RESULTS = Path(__file__).resolve().parents[2] / "docs" / "opinfo-results.json"
+
+
+def conformance() -> list:
+    """The OpInfo table: per included op, samples passed / run and why the others did not."""
+    if not OPINFO_RESULTS.exists():
+        return []
+    results = json.loads(OPINFO_RESULTS.read_text())
+    total = collections.Counter(r["outcome"] for rows in results["ops"].values() for r in rows)
+    n = sum(total.values())
+    limit = "every sample" if results["limit"] is None else f"the first {results['limit']} samples per dtype"
+    lines = ["", "## Conformance with PyTorch's OpInfo samples", "",
+             f"`make test-ops` ({limit}, torch {results['torch']}): each OpInfo sample of each included op in "
+             "float32, int64 and bool (where the OpInfo supports the dtype), exported and run on the native runtime, "
+             f"against eager within {results['tolerance']:g} of each output's scale (integers and bools exactly). "
+             f"**{total['pass']} of {n} samples pass ({100 * total['pass'] / max(n, 1):.1f}%)**; "
+             + ", ".join(f"{v} {k}" for k, v in sorted(total.items()) if k != "pass")
+             + ". \"unsupported\" is a clear UnsupportedOpsError or CaptureError at export, before anything is "
+             "written; \"mismatch\" and \"runtime error\" are defects.", "",
+             "| OpInfo op | pass | samples | first failure |", "|---|---:|---:|---|"]
+    for name, rows in results["ops"].items():
+        passed = sum(r["outcome"] == "pass" for r in rows)
+        failure = next((f"{r['sample']}: {r['outcome']}: {r['detail']}" for r in rows if r["outcome"] != "pass"), "")
+        lines.append(f"| `{name}` | {passed} | {len(rows)} | {failure.replace('|', '/')[:160]} |")
+    reasons = collections.defaultdict(list)
+    for name, reason in results["excluded"].items():
+        reasons[reason].append(name)
+    lines += ["", "### Excluded OpInfo entries", "", "| why | ops |", "|---|---|"]
+    for reason, names in sorted(reasons.items()):
+        lines.append(f"| {reason} | {', '.join(f'`{n}`' for n in sorted(names))} |")
+    return lines
 
 
 if __name__ == "__main__":

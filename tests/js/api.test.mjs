@@ -33,7 +33,7 @@ for (const v of VARIANTS) {
       test(`${name} matches PyTorch within 1e-4`, async () => {
         const f = loadFixture(name);
         const model = await runtime.loadModel(f.modelBytes);
-        assert.deepEqual(model.inputs, [{ name: "input0", dtype: "float32", shape: f.input_shape }]);
+        assert.deepEqual(model.inputs, [{ name: "x", dtype: "float32", shape: f.input_shape }]);  // forward(self, x)
         const x = runtime.createTensor(f.input, f.input_shape);
         let out = await model.forward(x);
         out = Array.isArray(out) ? out : [out];

@@ -1,6 +1,7 @@
 """The coverage zoo, small configurations, through the wasm runtime in Node (real sizes: make test-models)."""
 import pytest
 import torch
+import vision_zoo
 from zoo import ZOO, build
 
 from wasm_torch import WASMRuntime, export_to_wasm
@@ -28,3 +29,18 @@ def test_zoo_model_matches_eager_in_node(node_runtime, tmp_path, name, layout):
     # Scale-free too: some random-init models output values below ATOL (mobilenet_v3_small ~1e-4).
     for g, e in zip(got, expected):
         assert float((g - e).abs().max()) <= RTOL * float(e.abs().max()), f"{name}: error large for the output scale"
+
+
+VISION_FAMILIES = ["convnext_tiny", "regnet_y_400mf", "shufflenet_v2_x0_5", "mnasnet0_5", "lraspp_mobilenet_v3_large"]
+
+
+@pytest.mark.parametrize("name", VISION_FAMILIES)
+def test_torchvision_family_matches_eager_in_node(node_runtime, tmp_path, name):
+    """More torchvision families at small inputs (make test-models: every listed model at real size)."""
+    model, inputs = vision_zoo.build(name, "small")
+    export_to_wasm(model, tmp_path / "m.wtm", inputs, verify_tolerance=RTOL)
+    with torch.no_grad():
+        expected = torch.utils._pytree.tree_flatten(model(*inputs))[0]
+    got = torch.utils._pytree.tree_flatten(node_runtime.load_model(tmp_path / "m.wtm").forward(*inputs))[0]
+    for g, e in zip(got, expected):
+        assert float((g - e).abs().max()) <= RTOL * float(e.abs().max()), name

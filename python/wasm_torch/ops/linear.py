@@ -51,19 +51,33 @@ def linear(ctx, node):
                        ctx.tensor(bias) if bias is not None else None)
 
 
-@converts("baddbmm.default")
+@converts("baddbmm.default", "addmv.default", "addbmm.default")
 def baddbmm(ctx, node):
-    """beta * input + alpha * (batch1 @ batch2), as matmul, mul and add (addmm too)."""
+    """beta * input + alpha * product, as matmul, mul and add: product = batch1 @ batch2 (baddbmm,
+    addmm), mat @ vec (addmv: vec as a [K, 1] matrix), or the sum over the batch of batch1 @ batch2
+    (addbmm)."""
     bias, b1, b2 = (ctx.tensor(a) for a in node.args[:3])
     beta, alpha = float(node.kwargs.get("beta", 1)), float(node.kwargs.get("alpha", 1))
     shape = ctx.meta_shape(node)
-    product = ctx.emit_step("matmul", [b1, b2], {}, shape, b1.dtype, node.name + ".bmm", node.name)
+    kind = node.target.overloadpacket.__name__
+
+    def step(op, inputs, attrs, out_shape, tag):
+        return ctx.emit_step(op, inputs, attrs, out_shape, b1.dtype, f"{node.name}.{tag}", node.name)
+
+    if kind == "addmv":
+        column = step("reshape", [b2], {"shape": [b2.shape[0], 1]}, (b2.shape[0], 1), "column")
+        product = step("matmul", [b1, column], {}, (b1.shape[0], 1), "mm")
+        product = step("reshape", [product], {"shape": list(shape)}, shape, "mv")
+    elif kind == "addbmm":
+        batched = (b1.shape[0], b1.shape[1], b2.shape[2])
+        product = step("matmul", [b1, b2], {}, batched, "bmm")
+        product = step("sum", [product], {"dims": [0], "keepdim": 0}, shape, "sum")
+    else:
+        product = step("matmul", [b1, b2], {}, shape, "bmm")
     if alpha != 1:
-        product = ctx.emit_step("mul", [product, ctx.constant(np.float32(alpha), node.name + ".alpha")], {}, shape,
-                                b1.dtype, node.name + ".scaled", node.name)
-    if beta == 0:
-        return product
+        product = step("mul", [product, ctx.constant(np.float32(alpha), node.name + ".alpha")], {}, shape, "scaled")
+    if beta == 0:  # PyTorch ignores input (even NaN) when beta is 0
+        return ctx.emit("reshape", [product], {"shape": list(shape)}, node)
     if beta != 1:
-        bias = ctx.emit_step("mul", [bias, ctx.constant(np.float32(beta), node.name + ".beta")], {}, bias.shape,
-                             bias.dtype, node.name + ".beta_input", node.name)
+        bias = step("mul", [bias, ctx.constant(np.float32(beta), node.name + ".beta")], {}, bias.shape, "beta_input")
     return ctx.emit("add", [product, bias], {}, node)
