@@ -112,7 +112,7 @@ bench-kernels: wasm
 	 echo "== relaxed-simd (f32x4.relaxed_madd)"; \
 	 node --no-experimental-fetch --experimental-wasm-relaxed-simd build/wasm-relaxed-simd/gemm_bench.cjs) | tee benchmarks/results/gemm-node.txt
 
-# wasm-torch against onnxruntime-web/-node and PyTorch (OpenBLAS), all models, one run (many minutes).
+# wasm-torch against onnxruntime-web/-node and PyTorch (pip build: oneDNN/MKL), all models, one run (many minutes).
 bench: build
 	bash scripts/setup-bench.sh
 	$(PY) benchmarks/bench.py

@@ -36,7 +36,8 @@ def export(name):
         export_to_wasm(model, wtm, inputs, verify=False)
         names = [f"input{i}" for i in range(len(inputs))]
         with torch.enable_grad():  # nn.MultiheadAttention's no-grad fast path has no ONNX symbolic
-            torch.onnx.export(model, inputs, str(onnx), input_names=names, opset_version=14)
+            # The TorchScript exporter (dynamo=False): the same ONNX graphs as the earlier runs on torch 1.13.
+            torch.onnx.export(model, inputs, str(onnx), input_names=names, opset_version=14, dynamo=False)
     feeds = [{"name": n, "dtype": "int64" if t.dtype == torch.int64 else "float32", "shape": list(t.shape),
               "data": t.flatten().tolist()} for n, t in zip(names, inputs)]
     (WORK / f"{name}.inputs.json").write_text(json.dumps(feeds))

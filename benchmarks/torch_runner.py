@@ -1,4 +1,5 @@
-"""PyTorch eager timing in its own process, so OPENBLAS_NUM_THREADS takes effect before torch loads.
+"""PyTorch eager timing in its own process, its thread count set before torch loads (OMP for the pip
+build's oneDNN/MKL, OpenBLAS for a Debian build).
 Usage: torch_runner.py MODEL THREADS ITERATIONS WARMUP [REPEAT] -> {"times_ms": [...]}, each sample the mean
 of REPEAT back-to-back runs."""
 import json
@@ -6,7 +7,7 @@ import os
 import sys
 import time
 
-os.environ["OPENBLAS_NUM_THREADS"] = sys.argv[2]
+os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = sys.argv[2]
 import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
