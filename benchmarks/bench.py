@@ -2,7 +2,7 @@
 
 For each model: wasm-torch in headless Chromium (1 and 2 threads) and in Node; onnxruntime-web's
 wasm backend in the same Chromium (crossOriginIsolated, same thread counts); native onnxruntime
-(onnxruntime-node); native PyTorch with OpenBLAS. Runners are interleaved in rounds after warm-up;
+(onnxruntime-node); native PyTorch (the pip build, oneDNN/MKL). Runners are interleaved in rounds after warm-up;
 the table gives medians (p90) in ms and ratios, and is written to benchmarks/results/."""
 import json
 import math
@@ -137,7 +137,7 @@ def render(results, columns, variants):
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), "?")
     chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True).stdout.strip()
     lines = [f"# wasm-torch benchmark, {time.strftime('%Y-%m-%d')}", "",
-             f"Machine: {cpu}, {os.cpu_count()} cores, {platform.platform()}; Node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}; {chromium}; torch {torch.__version__} (OpenBLAS).",
+             f"Machine: {cpu}, {os.cpu_count()} cores, {platform.platform()}; Node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}; {chromium}; torch {torch.__version__}.",
              "wasm-torch builds: " + ", ".join(f"{key} {variant}" for key, variant in variants.items()) + "; "
              "onnxruntime-web 1.30.0: its wasm backend (SIMD, threads), on the page's main thread like wasm-torch (worker: false).", "",
              f"Batch 1; {ROUNDS} interleaved rounds x at least {PER_ROUND} samples after at least {WARMUP} warm-up samples per runner "
