@@ -222,3 +222,28 @@ def _crop(ctx, node, y, dim, start_crop, end_crop, k):
     shape[dim] -= start_crop + end_crop
     attrs = {"dim": dim, "start": start_crop, "end": y.shape[dim] - end_crop, "step": 1}
     return ctx.emit_step("slice", [y], attrs, shape, y.dtype, f"{node.name}.crop{k}", node.name)
+
+
+@converts("diagonal.default")
+def diagonal(ctx, node):
+    """diagonal(x, offset, dim1, dim2): dim1 and dim2 moved last and merged, the diagonal's elements
+    picked from them by a constant index (index_select), as a new last dim."""
+    x = ctx.tensor(node.args[0])
+    args = list(node.args) + [None] * (4 - len(node.args))
+    offset = int(node.kwargs.get("offset", args[1] or 0))
+    rank = len(x.shape)
+    dim1 = int(node.kwargs.get("dim1", args[2] if args[2] is not None else 0)) % rank
+    dim2 = int(node.kwargs.get("dim2", args[3] if args[3] is not None else 1)) % rank
+    rows, cols = x.shape[dim1], x.shape[dim2]
+    rest = [d for d in range(rank) if d not in (dim1, dim2)]
+    lead = tuple(x.shape[d] for d in rest)
+    start_row, start_col = (0, offset) if offset >= 0 else (-offset, 0)
+    length = max(0, min(rows - start_row, cols - start_col))
+    index = np.array([(start_row + i) * cols + start_col + i for i in range(length)], np.int64)
+    moved = x
+    if rest + [dim1, dim2] != list(range(rank)):
+        moved = ctx.emit_step("permute", [x], {"perm": rest + [dim1, dim2]}, lead + (rows, cols), x.dtype,
+                              node.name + ".moved", node.name)
+    flat = ctx.emit_step("reshape", [moved], {"shape": list(lead + (rows * cols,))}, lead + (rows * cols,), x.dtype,
+                         node.name + ".flat", node.name)
+    return ctx.emit("index_select", [flat, ctx.constant(index, node.name + ".index")], {"dim": len(lead)}, node)
