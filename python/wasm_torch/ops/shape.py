@@ -110,28 +110,28 @@ def repeat(ctx, node):
     return ctx.emit("reshape", [wide], {"shape": list(ctx.meta_shape(node))}, node)
 
 
-@converts("copy.default")
-def copy(ctx, node):
-    """copy(dst, src): src broadcast to dst's shape and cast to its dtype (dst's values are dropped)."""
-    src = ctx.tensor(node.args[1])
-    meta = node.meta["tensor_meta"]
-    target = ir.DTYPE_CODES.get(meta.dtype)
-    if target is None:
-        raise Unsupported(f"copy to {meta.dtype}")
-    shape = tuple(meta.shape)
-    if src.shape != shape:
-        src = ctx.emit_step("expand", [src], {"shape": list(shape)}, shape, src.dtype, node.name + ".expand", node.name)
-    return src if target == src.dtype else ctx.emit("cast", [src], {"dtype": target}, node)
-
-
-@converts("_to_copy.default")
-def to_copy(ctx, node):
-    x = ctx.tensor(node.args[0])
+def _cast_to_node_dtype(ctx, node, x):
+    """x in the dtype of `node`'s output: itself, or a cast op producing the node's value."""
     meta = node.meta["tensor_meta"]
     target = ir.DTYPE_CODES.get(meta.dtype)
     if target is None:
         raise Unsupported(f"conversion to {meta.dtype}")
     return x if target == x.dtype else ctx.emit("cast", [x], {"dtype": target}, node)
+
+
+@converts("copy.default")
+def copy(ctx, node):
+    """copy(dst, src): src broadcast to dst's shape and cast to its dtype (dst's values are dropped)."""
+    src = ctx.tensor(node.args[1])
+    shape = tuple(ctx.meta_shape(node))
+    if src.shape != shape:
+        src = ctx.emit_step("expand", [src], {"shape": list(shape)}, shape, src.dtype, node.name + ".expand", node.name)
+    return _cast_to_node_dtype(ctx, node, src)
+
+
+@converts("_to_copy.default")
+def to_copy(ctx, node):
+    return _cast_to_node_dtype(ctx, node, ctx.tensor(node.args[0]))
 
 
 @converts("zeros_like.default", "ones_like.default", "full_like.default", "empty_like.default", "new_empty.default",
