@@ -1,7 +1,8 @@
 """make test-ops: every sample of every included OpInfo op through export and the native runtime;
 writes docs/opinfo-results.json (make docs renders it into docs/OPERATORS.md) and prints the table.
 
-  opinfo_table.py [--limit N] [--ops NAME,...] [--json PATH]
+  opinfo_table.py [--limit N] [--ops NAME,... [--update]] [--json PATH]
+  (--update: run only those ops and replace their rows in the existing table)
 """
 import argparse
 import collections
@@ -21,11 +22,14 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=None, help="samples per op and dtype (default: all)")
     parser.add_argument("--ops", default="", help="only these OpInfo names, comma-separated")
+    parser.add_argument("--update", action="store_true", help="with --ops: replace those ops' rows in --json")
     parser.add_argument("--json", default=str(ROOT / "docs" / "opinfo-results.json"))
     args = parser.parse_args()
     only = set(filter(None, args.ops.split(",")))
     started = time.perf_counter()
     results = collections.OrderedDict()
+    if args.update:
+        results.update(json.loads(Path(args.json).read_text())["ops"])
     with WASMRuntime("native") as runtime:
         for op in opinfo.included_ops():
             name = opinfo.opinfo_name(op)
@@ -36,7 +40,7 @@ def main() -> int:
                 outcome, detail = opinfo.run_sample(runtime, op, sample)
                 rows.append({"sample": sample.id, "outcome": outcome, "detail": detail})
             results[name] = rows
-            if not only:  # written after every op, so an interrupted run still leaves its table
+            if not only or args.update:  # written after every op, so an interrupted run still leaves its table
                 write(args, results)
             counts = collections.Counter(r["outcome"] for r in rows)
             print(f"{name}: {counts[opinfo.PASS]}/{len(rows)}"

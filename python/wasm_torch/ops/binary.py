@@ -79,3 +79,27 @@ converts("div.Tensor", "div.Scalar", "div.Tensor_mode", "div.Scalar_mode")(_div)
 
 # Runtime ops of two broadcast operands that act on each element alone.
 BINARY_OPS = frozenset(_TABLE) | frozenset(_FLOATING) | {"div"}
+
+
+@converts("fmax.default", "fmin.default")
+def fmax_fmin(ctx, node):
+    """fmax/fmin ignore a NaN operand (maximum/minimum propagate it): where(a != a, b, where(b != b,
+    a, maximum(a, b)))."""
+    a, b = node.args[:2]
+    dtype = node.meta["tensor_meta"].dtype
+    if not dtype.is_floating_point:  # no NaN in integers: plain maximum/minimum
+        op = "maximum" if node.target.overloadpacket.__name__ == "fmax" else "minimum"
+        return ctx.emit(op, _operands(ctx, node, a, b, dtype), {}, node)
+    shape = tuple(ctx.meta_shape(node))
+    code = _code(dtype)
+    ta, tb = _operands(ctx, node, a, b, dtype)
+    ta, tb = (t if tuple(t.shape) == shape else ctx.emit_step("expand", [t], {"shape": list(shape)}, shape, code,
+                                                             f"{node.name}.{tag}", node.name)
+              for t, tag in ((ta, "a"), (tb, "b")))
+    op = "maximum" if node.target.overloadpacket.__name__ == "fmax" else "minimum"
+    plain = ctx.emit_step(op, [ta, tb], {}, shape, code, f"{node.name}.{op}", node.name)
+    bool_code = _code(torch.bool)
+    a_nan = ctx.emit_step("ne", [ta, ta], {}, shape, bool_code, node.name + ".a_nan", node.name)
+    b_nan = ctx.emit_step("ne", [tb, tb], {}, shape, bool_code, node.name + ".b_nan", node.name)
+    keep_a = ctx.emit_step("where", [b_nan, ta, plain], {}, shape, code, node.name + ".keep_a", node.name)
+    return ctx.emit("where", [a_nan, tb, keep_a], {}, node)
