@@ -20,6 +20,8 @@ def _unary(op, attrs=lambda node: {}):
                 return x
             if op == "neg" or op == "abs":
                 return _integer_neg_abs(ctx, node, x, op)
+            if op == "relu" and out == torch.int64:
+                return ctx.emit("maximum", [x, ctx.constant(np.zeros((), np.int64), node.name + ".zero")], {}, node)
             if op == "sign" and out == torch.int64:
                 return _integer_sign(ctx, node, x)
             raise Unsupported(f"{op} of {ir.DTYPE_NAMES[x.dtype]} (float32 only)")
