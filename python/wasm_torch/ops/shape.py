@@ -247,3 +247,24 @@ def diagonal(ctx, node):
     flat = ctx.emit_step("reshape", [moved], {"shape": list(lead + (rows * cols,))}, lead + (rows * cols,), x.dtype,
                          node.name + ".flat", node.name)
     return ctx.emit("index_select", [flat, ctx.constant(index, node.name + ".index")], {"dim": len(lead)}, node)
+
+
+@converts("as_strided.default")
+def as_strided(ctx, node):
+    """as_strided(x, size, stride, offset) over x's contiguous elements (every IR tensor is
+    contiguous): a constant index of the elements it reads, taken from x flattened."""
+    x = ctx.tensor(node.args[0])
+    size, stride = [int(s) for s in node.args[1]], [int(s) for s in node.args[2]]
+    offset = int(node.args[3] if len(node.args) > 3 and node.args[3] is not None else node.kwargs.get("storage_offset", 0) or 0)
+    index = np.full(tuple(size), offset, np.int64)
+    for dim, (n, step) in enumerate(zip(size, stride)):
+        shape = [1] * len(size)
+        shape[dim] = n
+        index = index + (np.arange(n, dtype=np.int64) * step).reshape(shape)
+    numel = int(np.prod(x.shape, dtype=np.int64))
+    if index.size and (index.min() < 0 or index.max() >= numel):
+        raise Unsupported(f"as_strided reads past its input's {numel} elements")
+    flat = ctx.emit_step("reshape", [x], {"shape": [numel]}, (numel,), x.dtype, node.name + ".flat", node.name)
+    picked = ctx.emit_step("index_select", [flat, ctx.constant(index.reshape(-1), node.name + ".index")], {"dim": 0},
+                           (index.size,), x.dtype, node.name + ".picked", node.name)
+    return ctx.emit("reshape", [picked], {"shape": size}, node)
