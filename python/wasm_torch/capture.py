@@ -270,6 +270,10 @@ def capture(model: torch.nn.Module, args: tuple, kwargs: dict | None = None, inp
         except Unsupported as e:
             problems.append((_op_name(node.target), _where(node), str(e)))
             ctx.values[node] = _SKIPPED
+        except (TypeError, ValueError, IndexError, KeyError) as e:  # a form of the op its converter does not handle
+            problems.append((_op_name(node.target), _where(node),
+                             f"this form of the op is not handled ({type(e).__name__}: {e})"))
+            ctx.values[node] = _SKIPPED
     if problems:
         raise UnsupportedOpsError(problems)
 

@@ -40,11 +40,11 @@ def permute(ctx, node):
 def transpose(ctx, node):
     x = ctx.tensor(node.args[0])
     rank = len(x.shape)
+    if rank < 2:  # t() of a 0-d or 1-d tensor, transpose(0, 0) of a vector: the tensor itself
+        return x
     d0, d1 = (node.args[1] % rank, node.args[2] % rank) if len(node.args) > 2 else (0, 1)
     perm = list(range(rank))
     perm[d0], perm[d1] = perm[d1], perm[d0]
-    if rank < 2:
-        return x
     return ctx.emit("permute", [x], {"perm": perm}, node)
 
 
