@@ -142,3 +142,24 @@ def advanced_index(ctx, node):
     picked_shape = tuple(x.shape[:first]) + (count,) + tuple(x.shape[first + 1:])
     picked = emit("index_select", [x, linear], {"dim": first}, picked_shape, x.dtype)
     return ctx.emit("reshape", [picked], {"shape": list(out_shape)}, node)
+
+
+@converts("sort.default", "sort.stable")
+def sort(ctx, node):
+    """sort(x, dim, descending) as topk of the whole dim (the runtime's topk is sorted; equal values
+    keep their first-seen order, as stable=True does)."""
+    x = ctx.tensor(node.args[0])
+    if node.target._overloadname == "stable":
+        dim, descending = node.kwargs.get("dim", -1), node.kwargs.get("descending", False)
+    else:
+        args = list(node.args) + [None] * (3 - len(node.args))
+        dim = node.kwargs.get("dim", args[1] if args[1] is not None else -1)
+        descending = node.kwargs.get("descending", args[2] or False)
+    if len(x.shape) == 0:
+        return (x, ctx.constant(torch.zeros((), dtype=torch.int64), node.name + ".index"))
+    dim = int(dim) % len(x.shape)
+    values = ir.Tensor(node.name, x.dtype, tuple(x.shape))
+    indices = ir.Tensor(node.name + ".indices", I64, tuple(x.shape))
+    attrs = {"k": int(x.shape[dim]), "dim": dim, "largest": int(bool(descending))}
+    ctx.graph.nodes.append(ir.Node("topk", [x], [values, indices], attrs, source=node.name))
+    return (values, indices)

@@ -8,7 +8,7 @@ aten = torch.ops.aten
 
 
 @converts("view.default", "_reshape_alias.default", "reshape.default", "_unsafe_view.default", "unsqueeze.default",
-          "squeeze.dim", "squeeze.default", "flatten.using_ints")
+          "squeeze.dim", "squeeze.dims", "squeeze.default", "flatten.using_ints")
 def reshape(ctx, node):
     x = ctx.tensor(node.args[0])
     shape = list(ctx.meta_shape(node))
