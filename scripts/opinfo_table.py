@@ -53,9 +53,11 @@ def main() -> int:
 
 
 def write(args, results) -> None:
+    included = set(opinfo.INCLUDED)  # an --update drops ops no longer included
     Path(args.json).write_text(json.dumps({
         "torch": __import__("torch").__version__, "limit": args.limit, "tolerance": opinfo.TOLERANCE,
-        "ops": results, "excluded": dict(opinfo.excluded_ops())}, indent=0) + "\n")
+        "ops": {k: v for k, v in results.items() if k in included}, "excluded": dict(opinfo.excluded_ops())},
+        indent=0) + "\n")
 
 
 if __name__ == "__main__":

@@ -89,3 +89,23 @@ def reduce_all(ctx, node):
     if len(node.args) > 1 or "keepdim" in node.kwargs:  # amax/amin(x, dim=[], keepdim)
         return _reduce(op)(ctx, node)
     return _emit_reduction(ctx, node, op, x, {"dims": list(range(len(x.shape))), "keepdim": 0})
+
+
+@converts("any.default", "any.dim", "any.dims", "all.default", "all.dim", "all.dims")
+def any_all(ctx, node):
+    """any/all as amax/amin of (x != 0) counted in float32 (0 or 1), then back to bool."""
+    import numpy as np
+    x = ctx.tensor(node.args[0])
+    bool_code, f32 = ir.DTYPE_CODES[torch.bool], ir.DTYPE_CODES[torch.float32]
+    if x.dtype != bool_code:
+        zero = ctx.constant(np.zeros((), ir.NUMPY_DTYPES[x.dtype]), node.name + ".zero")
+        x = ctx.emit_step("ne", [x, zero], {}, x.shape, bool_code, node.name + ".nonzero", node.name)
+    if len(x.shape) == 0:
+        return x
+    keepdim = bool(node.args[2] if len(node.args) > 2 else node.kwargs.get("keepdim", False))
+    ones = ctx.emit_step("cast", [x], {"dtype": f32}, x.shape, f32, node.name + ".float", node.name)
+    op = "amax" if node.target.overloadpacket.__name__ == "any" else "amin"
+    shape = ctx.meta_shape(node)
+    folded = ctx.emit_step(op, [ones], {"dims": _dims(node, len(x.shape)), "keepdim": int(keepdim)}, shape, f32,
+                           node.name + "." + op, node.name)
+    return ctx.emit("cast", [folded], {"dtype": bool_code}, node)
