@@ -55,7 +55,8 @@ def conformance() -> list:
     limit = "every sample" if results["limit"] is None else f"the first {results['limit']} samples per dtype"
     lines = ["", "## Conformance with PyTorch's OpInfo samples", "",
              f"`make test-ops` ({limit}, torch {results['torch']}): each OpInfo sample of each included op in "
-             "float32, int64 and bool (where the OpInfo supports the dtype), exported and run on the native runtime, "
+             "float32 (and int64 and bool for the ops models apply to indices and masks, where the OpInfo has them), "
+             "exported and run on the native runtime, "
              f"against eager within {results['tolerance']:g} of each output's scale (integers and bools exactly). "
              f"**{total['pass']} of {n} samples pass ({100 * total['pass'] / max(n, 1):.1f}%)**; "
              + ", ".join(f"{v} {k}" for k, v in sorted(total.items()) if k != "pass")
