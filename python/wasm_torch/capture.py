@@ -14,6 +14,7 @@ import operator
 import re
 import traceback
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 import torch.fx
@@ -25,6 +26,16 @@ from . import ir
 from .custom_ops import DECOMPOSITIONS
 from .errors import CaptureError, UnsupportedOpsError
 from .ops import CONVERTERS, Unsupported
+
+
+class Trace(NamedTuple):
+    """What verification re-runs in eager: the exported graph, its placeholders' values, the fx
+    names of the file's outputs (by their names in the file), and the user's tensor inputs in the
+    file's input order."""
+    module: torch.fx.GraphModule
+    placeholder_values: list
+    fx_names: dict
+    inputs: tuple
 
 
 class Unavailable:
@@ -109,7 +120,7 @@ def export_program(model: torch.nn.Module, args: tuple, kwargs: dict) -> torch.e
         with torch.no_grad():
             program = torch.export.export(model, args, kwargs, strict=False)
     except Exception as e:  # tracing failures are user-facing: say what to do and where
-        raise CaptureError(_explain_trace_failure(e, model)) from e
+        raise CaptureError(_explain_trace_failure(e)) from e
     if _all_converted(program):  # nothing to decompose: decomposing would only cost time
         return program
     table = torch.export.default_decompositions()
@@ -121,7 +132,7 @@ def export_program(model: torch.nn.Module, args: tuple, kwargs: dict) -> torch.e
     try:
         return program.run_decompositions(table)
     except Exception as e:
-        raise CaptureError(_explain_trace_failure(e, model)) from e
+        raise CaptureError(_explain_trace_failure(e)) from e
 
 
 def _all_converted(program) -> bool:
@@ -130,9 +141,9 @@ def _all_converted(program) -> bool:
         for n in program.graph.nodes)
 
 
-def _explain_trace_failure(error: Exception, model) -> str:
+def _explain_trace_failure(error: Exception) -> str:
     message = str(error).strip().split("\n")[0]
-    where = _user_frame(error, model)
+    where = _user_frame(error)
     at = f" at {where}" if where else ""
     text = str(error)
     if ("data-dependent" in text or "data dependent" in text or "GuardOnDataDependent" in type(error).__name__
@@ -142,7 +153,7 @@ def _explain_trace_failure(error: Exception, model) -> str:
     return f"tracing the model with torch.export failed{at}: {type(error).__name__}: {message}"
 
 
-def _user_frame(error: Exception, model) -> str:
+def _user_frame(error: Exception) -> str:
     """The innermost traceback frame in the model's own source (not torch's), as "file:line: code"."""
     torch_dir = str(Path(torch.__file__).parent)
     frames = []
@@ -223,8 +234,7 @@ def _check_names(kind: str, names, count: int) -> list:
 
 def capture(model: torch.nn.Module, args: tuple, kwargs: dict | None = None, input_names=None,
             output_names=None) -> ir.Graph:
-    """Returns the IR; graph.trace holds (fx GraphModule, flat placeholder values, {output tensor:
-    fx name}) for verification."""
+    """Returns the IR; graph.trace holds a Trace for verification."""
     kwargs = _in_signature_order(model, dict(kwargs or {}))
     program = export_program(model, args, kwargs)
     gm = program.graph_module
@@ -232,7 +242,7 @@ def capture(model: torch.nn.Module, args: tuple, kwargs: dict | None = None, inp
     user_values = iter(_user_values(program, args, kwargs))
     graph = ir.Graph()
     ctx = ConvertContext(graph)
-    flat_values = []
+    flat_values, user_tensors = [], []
     placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
     for ph, spec in zip(placeholders, program.graph_signature.input_specs):
         if spec.kind == InputKind.USER_INPUT:
@@ -244,6 +254,7 @@ def capture(model: torch.nn.Module, args: tuple, kwargs: dict | None = None, inp
                 t = ir.Tensor(ph.name, ir.DTYPE_CODES[value.dtype], tuple(value.shape))
                 ctx.values[ph] = t
                 graph.inputs.append(t)
+                user_tensors.append(value)
             else:  # a Python value the program specialized on (an int, None): a constant
                 ctx.values[ph] = value
         elif spec.kind in (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR):
@@ -294,7 +305,7 @@ def capture(model: torch.nn.Module, args: tuple, kwargs: dict | None = None, inp
     _name_tensors(graph, graph.inputs, input_names and _check_names("input", input_names, len(graph.inputs)))
     _name_tensors(graph, graph.outputs, _check_names("output", output_names, len(graph.outputs)) if output_names
                   else _output_names(out_spec, len(graph.outputs)))
-    graph.trace = (gm, flat_values, {t.name: fx for t, fx in fx_names.items()})
+    graph.trace = Trace(gm, flat_values, {t.name: fx for t, fx in fx_names.items()}, tuple(user_tensors))
     graph.metadata["output_structure"] = json.dumps(_structure(out_spec) if out_spec is not None else None)
     return graph
 

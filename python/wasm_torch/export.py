@@ -78,7 +78,6 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
                       stacklevel=2)
 
     graph = capture(model, args, kwargs, input_names, output_names)
-    inputs = tuple(graph.trace[1][-len(graph.inputs):]) if graph.inputs else ()
     passes = optimize_graph(graph, optimization_level, memory_layout)
     layout = "nhwc" if "to_nhwc" in passes else "nchw"
     graph.metadata.update({
@@ -89,7 +88,7 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
     data = serialize(graph, align_tensors=align_tensors, producer=f"wasm-torch {__version__}")
     check_runtime_accepts(graph, data)
     Path(output_path).write_bytes(data)
-    verification = verify_export(graph, inputs, verify_engine, verify_tolerance) if verify else []
+    verification = verify_export(graph, graph.trace.inputs, verify_engine, verify_tolerance) if verify else []
     return ExportReport(
         output_path=str(output_path), ops=graph.op_counts(),
         parameter_bytes=sum(t.data.nbytes for t in graph.tensors() if t.is_constant),

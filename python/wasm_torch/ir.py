@@ -46,7 +46,7 @@ class Graph:
     inputs: list = dataclasses.field(default_factory=list)
     outputs: list = dataclasses.field(default_factory=list)
     metadata: dict = dataclasses.field(default_factory=dict)
-    trace: Any = None  # (fx GraphModule, flat placeholder values) when captured from a model
+    trace: Any = None  # capture.Trace when captured from a model (what verification re-runs)
 
     def consumers(self) -> dict:
         """Map tensor -> list of nodes reading it (graph outputs count as a None consumer)."""

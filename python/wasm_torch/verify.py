@@ -67,9 +67,9 @@ def _run(runtime, graph: ir.Graph, inputs) -> tuple:
 def verify_export(graph: ir.Graph, inputs, engine: str, tolerance: float) -> list:
     """Returns an OutputError per output; raises VerificationError naming the first divergent op."""
     from .runtime import WASMRuntime
-    gm, flat_args, fx_names = graph.trace
+    fx_names = graph.trace.fx_names
     with torch.no_grad():
-        eager = _eager_values(gm, flat_args)
+        eager = _eager_values(graph.trace.module, graph.trace.placeholder_values)
     expected = [eager[fx_names[t.name]] for t in graph.outputs]
     with WASMRuntime(engine) as runtime:
         got = _run(runtime, graph, inputs)

@@ -7,6 +7,7 @@ import torch
 
 from .. import ir
 from . import Unsupported, as_dtype, converts
+from .binary import _operands
 
 _INT_IDENTITY = {"floor", "ceil", "round", "trunc"}  # on integers PyTorch returns the input
 
@@ -116,7 +117,6 @@ converts("sgn.default")(_unary("sign"))
 @converts("clamp.Tensor")
 def clamp_tensor(ctx, node):
     """clamp(x, min, max) with tensor bounds: minimum(maximum(x, min), max), in the promoted dtype."""
-    from .binary import _operands
     x, lo, hi = (list(node.args) + [None, None])[:3]
     lo, hi = node.kwargs.get("min", lo), node.kwargs.get("max", hi)
     dtype = node.meta["tensor_meta"].dtype
