@@ -44,8 +44,11 @@ def operand_dtype(node, *operands) -> torch.dtype:
 
 
 def as_dtype(ctx, node, t, dtype: torch.dtype, tag: str):
-    """ir tensor t (or a Python number) in `dtype`: a constant, itself, or a cast op."""
+    """t (an fx node's value, an ir tensor or a Python number) in `dtype`: a constant, itself, or a
+    cast op."""
     from .. import ir
+    if isinstance(t, torch.fx.Node):
+        t = ctx.tensor(t)
     if not isinstance(t, ir.Tensor):
         return ctx.tensor(t, dtype=dtype)
     code = ir.DTYPE_CODES.get(dtype)
@@ -56,6 +59,11 @@ def as_dtype(ctx, node, t, dtype: torch.dtype, tag: str):
     if t.is_constant:
         return ctx.constant(t.data.astype(ir.NUMPY_DTYPES[code]), f"{t.name}.{tag}")
     return ctx.emit_step("cast", [t], {"dtype": code}, t.shape, code, f"{node.name}.{tag}", node.name)
+
+
+def operands_as(ctx, node, a, b, dtype: torch.dtype) -> list:
+    """A binary op's two operands in the dtype it computes in (see as_dtype)."""
+    return [as_dtype(ctx, node, a, dtype, "a"), as_dtype(ctx, node, b, dtype, "b")]
 
 
 def converts(*names):

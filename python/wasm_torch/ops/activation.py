@@ -6,8 +6,7 @@ import numpy as np
 import torch
 
 from .. import ir
-from . import Unsupported, as_dtype, converts
-from .binary import _operands
+from . import Unsupported, as_dtype, converts, operands_as
 
 _INT_IDENTITY = {"floor", "ceil", "round", "trunc"}  # on integers PyTorch returns the input
 
@@ -126,7 +125,7 @@ def clamp_tensor(ctx, node):
         if bound is None:
             continue
         last = (op == "minimum") or hi is None
-        operands = _operands(ctx, node, y, bound, dtype)
+        operands = operands_as(ctx, node, y, bound, dtype)
         y = ctx.emit(op, operands, {}, node) if last else ctx.emit_step(
             op, operands, {}, shape, ir.DTYPE_CODES[dtype], node.name + ".min", node.name)
     return y

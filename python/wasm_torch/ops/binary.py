@@ -3,12 +3,7 @@ dtype PyTorch computes in (torch.result_type), Python scalars become constant te
 import torch
 
 from .. import ir
-from . import Unsupported, as_dtype, converts
-
-
-def _operands(ctx, node, a, b, dtype):
-    return [as_dtype(ctx, node, ctx.tensor(x) if isinstance(x, torch.fx.Node) else x, dtype, tag)
-            for x, tag in ((a, "a"), (b, "b"))]
+from . import Unsupported, converts, operands_as
 
 
 def _binary(op, swap=False, floating=False):
@@ -22,11 +17,11 @@ def _binary(op, swap=False, floating=False):
         if floating and not dtype.is_floating_point:
             raise Unsupported(f"{op} computing in {dtype}")
         if alpha != 1:  # add/sub(a, b, alpha) = a +- alpha * b
-            b = ctx.emit_step("mul", _operands(ctx, node, b, alpha, dtype), {}, _shape_of(ctx, b), _code(dtype),
+            b = ctx.emit_step("mul", operands_as(ctx, node, b, alpha, dtype), {}, _shape_of(ctx, b), _code(dtype),
                               node.name + ".alpha", node.name)
         # On bools PyTorch's add is or and mul is and.
         runtime_op = {"add": "bitwise_or", "mul": "bitwise_and"}.get(op, op) if dtype == torch.bool else op
-        return ctx.emit(runtime_op, _operands(ctx, node, a, b, dtype), {}, node)
+        return ctx.emit(runtime_op, operands_as(ctx, node, a, b, dtype), {}, node)
     convert.__name__ = op
     return convert
 
@@ -46,11 +41,11 @@ def _div(ctx, node):
     a, b = node.args[:2]
     dtype = node.meta["tensor_meta"].dtype
     if mode == "floor":
-        return ctx.emit("floor_divide", _operands(ctx, node, a, b, dtype), {}, node)
+        return ctx.emit("floor_divide", operands_as(ctx, node, a, b, dtype), {}, node)
     if not dtype.is_floating_point:
         raise Unsupported("div with rounding_mode='trunc' on integers")
     shape = ctx.meta_shape(node)
-    quotient = ctx.emit_step("div", _operands(ctx, node, a, b, dtype), {}, shape, _code(dtype), node.name + ".div",
+    quotient = ctx.emit_step("div", operands_as(ctx, node, a, b, dtype), {}, shape, _code(dtype), node.name + ".div",
                              node.name)
     return ctx.emit("trunc", [quotient], {}, node)
 
@@ -89,10 +84,10 @@ def fmax_fmin(ctx, node):
     dtype = node.meta["tensor_meta"].dtype
     if not dtype.is_floating_point:  # no NaN in integers: plain maximum/minimum
         op = "maximum" if node.target.overloadpacket.__name__ == "fmax" else "minimum"
-        return ctx.emit(op, _operands(ctx, node, a, b, dtype), {}, node)
+        return ctx.emit(op, operands_as(ctx, node, a, b, dtype), {}, node)
     shape = tuple(ctx.meta_shape(node))
     code = _code(dtype)
-    ta, tb = _operands(ctx, node, a, b, dtype)
+    ta, tb = operands_as(ctx, node, a, b, dtype)
     ta, tb = (t if tuple(t.shape) == shape else ctx.emit_step("expand", [t], {"shape": list(shape)}, shape, code,
                                                              f"{node.name}.{tag}", node.name)
               for t, tag in ((ta, "a"), (tb, "b")))

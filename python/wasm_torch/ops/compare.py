@@ -3,16 +3,14 @@ import numpy as np
 import torch
 
 from .. import ir
-from . import Unsupported, as_dtype, converts, operand_dtype
+from . import Unsupported, converts, operand_dtype, operands_as
 
 
 def _compare(op):
     def convert(ctx, node):
         a, b = node.args[:2]
         dtype = operand_dtype(node, a, b)  # PyTorch compares in the promoted dtype
-        operands = [as_dtype(ctx, node, ctx.tensor(x) if isinstance(x, torch.fx.Node) else x, dtype, tag)
-                    for x, tag in ((a, "a"), (b, "b"))]
-        return ctx.emit(op, operands, {}, node)
+        return ctx.emit(op, operands_as(ctx, node, a, b, dtype), {}, node)
     convert.__name__ = op
     return convert
 
@@ -34,8 +32,7 @@ def _where(ctx, node, cond, a, b):
     shape = ctx.meta_shape(node)
     dtype = node.meta["tensor_meta"].dtype
     c = ctx.tensor(cond)
-    ta, tb = (as_dtype(ctx, node, ctx.tensor(x) if isinstance(x, torch.fx.Node) else x, dtype, tag)
-              for x, tag in ((a, "a"), (b, "b")))
+    ta, tb = operands_as(ctx, node, a, b, dtype)
     if c.dtype != ir.DTYPE_CODES[torch.bool]:
         raise Unsupported("where with a non-bool condition")
     inputs = [_expanded(ctx, node, t, shape, tag) for t, tag in ((c, "cond"), (ta, "a"), (tb, "b"))]

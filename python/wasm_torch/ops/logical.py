@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from .. import ir
-from . import Unsupported, as_dtype, converts, operand_dtype
+from . import Unsupported, converts, operand_dtype, operands_as
 
 BOOL = ir.DTYPE_CODES[torch.bool]
 
@@ -30,9 +30,7 @@ def _bitwise(op):
         dtype = operand_dtype(node, a, b)
         if dtype not in (torch.int64, torch.bool):
             raise Unsupported(f"{op} of {dtype}")
-        operands = [as_dtype(ctx, node, ctx.tensor(x) if isinstance(x, torch.fx.Node) else x, dtype, tag)
-                    for x, tag in ((a, "a"), (b, "b"))]
-        return ctx.emit(op, operands, {}, node)
+        return ctx.emit(op, operands_as(ctx, node, a, b, dtype), {}, node)
     return convert
 
 

@@ -1,6 +1,9 @@
 """Reductions over dims with keepdim: sum, mean, amax, amin, var, std, prod (the runtime's are float32;
 a sum of bools, a count, is summed in float32, exact below 2^24 elements). A reduction of a 0-d
 tensor is the tensor itself."""
+import math
+
+import numpy as np
 import torch
 
 from .. import ir
@@ -21,9 +24,7 @@ def _reduce_input(ctx, node, x, op):
     out = node.meta["tensor_meta"].dtype
     if x.dtype == ir.DTYPE_CODES[torch.float32] and out == torch.float32:
         return x
-    count = 1
-    for d in x.shape:
-        count *= d
+    count = math.prod(x.shape)
     if op in ("sum", "amax", "amin", "prod") and x.dtype == ir.DTYPE_CODES[torch.bool] and count < _EXACT_COUNT:
         return as_dtype(ctx, node, x, torch.float32, "float")
     if op == "mean" and out == torch.float32:
@@ -46,7 +47,6 @@ def _emit_reduction(ctx, node, op, x, attrs):
 
 def _zero_d_spread(ctx, node, x, attrs):
     """var/std of one element: 0 without correction, NaN with (as PyTorch)."""
-    import numpy as np
     value = np.float32(0.0 if attrs.get("correction", 1.0) == 0 else np.nan)
     return ctx.constant(np.array(value), node.name)
 
@@ -94,7 +94,6 @@ def reduce_all(ctx, node):
 @converts("any.default", "any.dim", "any.dims", "all.default", "all.dim", "all.dims")
 def any_all(ctx, node):
     """any/all as amax/amin of (x != 0) counted in float32 (0 or 1), then back to bool."""
-    import numpy as np
     x = ctx.tensor(node.args[0])
     bool_code, f32 = ir.DTYPE_CODES[torch.bool], ir.DTYPE_CODES[torch.float32]
     if x.dtype != bool_code:
