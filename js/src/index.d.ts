@@ -23,7 +23,17 @@ export interface InitOptions {
 export interface TensorSpec {
   name: string;
   dtype: DType;
+  /** Inputs: the export example's shape; outputs: the shape of the last forward. */
   shape: number[];
+  /** Per axis: a number where it is static, the dimension's name ("seq", "2*seq") where dynamic. */
+  dims: Array<number | string>;
+}
+
+/** A dynamic dimension of the model (exported with dynamic_shapes / dynamic_axes) and its bounds. */
+export interface SymbolSpec {
+  name: string;
+  min: number;
+  max: number;
 }
 
 export interface MemoryStats {
@@ -81,6 +91,8 @@ export declare class Tensor {
 export declare class Model {
   readonly inputs: TensorSpec[];
   readonly outputs: TensorSpec[];
+  /** The dynamic dimensions: inputs may take any size within their bounds (empty when static). */
+  readonly symbols: SymbolSpec[];
   readonly arenaBytes: number;
   readonly weightBytes: number;
   readonly fileBytes: number;

@@ -172,6 +172,7 @@ class Model {
     this._shapeScratch = runtime._alloc(8 * 8);
     this.inputs = this._specs(IO_INPUT, runtime._m._wt_model_num_inputs(handle));
     this.outputs = this._specs(IO_OUTPUT, runtime._m._wt_model_num_outputs(handle));
+    this.symbols = this._symbols();
     this.arenaBytes = runtime._m._wt_model_arena_bytes(handle);
     this.weightBytes = runtime._m._wt_model_weight_bytes(handle);
     this.fileBytes = fileBytes;
@@ -201,14 +202,33 @@ class Model {
     for (let i = 0; i < count; i++) {
       const rank = m._wt_model_tensor_rank(this._handle, io, i);
       const shapePtr = m._wt_model_tensor_shape(this._handle, io, i);
-      const dims = new BigInt64Array(this._rt._heap().buffer, shapePtr, rank);
+      const shape = Array.from(new BigInt64Array(this._rt._heap().buffer, shapePtr, rank), Number);
+      const dims = shape.map((d, axis) => {
+        const name = m._wt_model_tensor_dim_name(this._handle, io, i, axis);
+        return name ? m.UTF8ToString(name) : d;
+      });
       specs.push({
         name: m.UTF8ToString(m._wt_model_tensor_name(this._handle, io, i)),
         dtype: dtypeName(m._wt_model_tensor_dtype(this._handle, io, i)),
-        shape: Array.from(dims, Number),
+        shape,
+        dims,
       });
     }
     return specs;
+  }
+
+  _symbols() {
+    const m = this._rt._m;
+    const symbols = [];
+    for (let i = 0; i < m._wt_model_symbol_count(this._handle); i++) {
+      const max = m._wt_model_symbol_bound(this._handle, i, 1);
+      symbols.push({
+        name: m.UTF8ToString(m._wt_model_symbol_name(this._handle, i)),
+        min: m._wt_model_symbol_bound(this._handle, i, 0),
+        max: max < 0 ? Infinity : max,
+      });
+    }
+    return symbols;
   }
 
   /** Runs the model. Resolves to one Tensor, or an array when the model has several outputs. */
@@ -221,6 +241,7 @@ class Model {
     const m = this._rt._m;
     tensors.forEach((t, i) => this._setInput(i, t));
     if (!m._wt_model_forward(this._handle)) throw this._rt._error("forward");
+    if (this.symbols.length) this.outputs = this._specs(IO_OUTPUT, this.outputs.length);  // this forward's shapes
     const outputs = this.outputs.map((spec, i) => this._copyOutput(spec, i));
     return outputs.length === 1 ? outputs[0] : outputs;
   }

@@ -69,6 +69,7 @@ class RemoteModel {
     this._id = info.id;
     this.inputs = info.inputs;
     this.outputs = info.outputs;
+    this.symbols = info.symbols;
     this.arenaBytes = info.arenaBytes;
     this.weightBytes = info.weightBytes;
     this.fileBytes = info.fileBytes;
@@ -83,6 +84,7 @@ class RemoteModel {
     });
     const outputs = (await this._rt._rpc.call("forward", { id: this._id, inputs })).map(
       (o) => new HostTensor(o.data, o.shape, o.dtype));
+    if (this.symbols.length) this.outputs = this.outputs.map((spec, i) => ({ ...spec, shape: [...outputs[i].shape] }));
     return outputs.length === 1 ? outputs[0] : outputs;
   }
 

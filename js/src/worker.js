@@ -14,7 +14,7 @@ function model(id) {
 }
 
 function describe(id, m) {
-  return { id, inputs: m.inputs, outputs: m.outputs, arenaBytes: m.arenaBytes, weightBytes: m.weightBytes,
+  return { id, inputs: m.inputs, outputs: m.outputs, symbols: m.symbols, arenaBytes: m.arenaBytes, weightBytes: m.weightBytes,
     fileBytes: m.fileBytes };
 }
 

@@ -16,6 +16,7 @@ import traceback
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import torch
 import torch.fx
 import torch.utils._pytree as pytree
@@ -26,6 +27,7 @@ from . import ir
 from .custom_ops import DECOMPOSITIONS
 from .errors import CaptureError, UnsupportedOpsError
 from .ops import CONVERTERS, Unsupported
+from .symbolic import collect_symbols, from_torch, is_symbolic, shape_of
 
 
 class Trace(NamedTuple):
@@ -66,6 +68,11 @@ class ConvertContext:
             if not isinstance(value, ir.Tensor):
                 raise Unsupported(f"expects a tensor, got {type(value).__name__}")
             return value
+        if is_symbolic(arg):
+            size = self.size_tensor(arg)
+            code = ir.DTYPE_CODES[dtype or torch.float32]
+            return size if code == size.dtype else self.emit_step("cast", [size], {"dtype": code}, (), code,
+                                                                  size.name + ".cast", size.name)
         if isinstance(arg, (bool, int, float)):
             return self.constant(torch.tensor(arg, dtype=dtype or torch.float32), "scalar")
         raise Unsupported(f"cannot use argument {arg!r} as a tensor")
@@ -73,6 +80,27 @@ class ConvertContext:
     def constant(self, value, name) -> ir.Tensor:
         self._constants += 1
         return ir.constant(f"{name}#{self._constants}", value)
+
+    def full(self, shape, value, np_dtype, name, source) -> ir.Tensor:
+        """A tensor of `shape` filled with `value`: a constant, or for a dynamic shape a one-element
+        constant expanded to it."""
+        shape = tuple(shape)
+        if not any(is_symbolic(d) for d in shape):
+            return self.constant(np.full(shape, value, np_dtype), name)
+        one = self.constant(np.full((1,) * len(shape), value, np_dtype), name + ".value")
+        return self.emit_step("expand", [one], {"shape": list(shape)}, shape, one.dtype, name, source)
+
+    def size_tensor(self, size) -> ir.Tensor:
+        """A dynamic size as an int64 0-d tensor computed at run time: the last of cumsum(1 repeated
+        `size` times)."""
+        self._constants += 1
+        name = f"size{self._constants}"
+        i64 = ir.DTYPE_CODES[torch.int64]
+        ones = self.full((size,), 1, np.int64, name + ".ones", name)
+        counted = self.emit_step("cumsum", [ones], {"dim": 0}, (size,), i64, name + ".count", name)
+        last = self.emit_step("slice", [counted], {"dim": 0, "start": size - 1, "end": size, "step": 1}, (1,), i64,
+                              name + ".last", name)
+        return self.emit_step("reshape", [last], {"shape": []}, (), i64, name, name)
 
     def unavailable(self, what) -> Unavailable:
         return Unavailable(what)
@@ -95,7 +123,7 @@ class ConvertContext:
 
     def emit_step(self, op, inputs, attrs, shape, dtype, name, source) -> ir.Tensor:
         """Adds a runtime op with an explicit output (for decompositions into several ops)."""
-        out = ir.Tensor(name, dtype, tuple(int(d) for d in shape))
+        out = ir.Tensor(name, dtype, tuple(d if is_symbolic(d) else int(d) for d in shape))
         self.graph.nodes.append(ir.Node(op, list(inputs), [out], dict(attrs), source=source))
         return out
 
@@ -106,19 +134,20 @@ _SKIPPED = object()
 def _getitem_meta(node, index):
     val = node.meta.get("val")
     if isinstance(val, (tuple, list)) and index < len(val) and isinstance(val[index], torch.Tensor):
-        return _extract_tensor_metadata(val[index])
+        return _tensor_meta(val[index])
     for user in node.users:
         if user.target is operator.getitem and user.args[1] == index:
             return user.meta["tensor_meta"]
     raise Unsupported("output shape unknown")
 
 
-def export_program(model: torch.nn.Module, args: tuple, kwargs: dict) -> torch.export.ExportedProgram:
+def export_program(model: torch.nn.Module, args: tuple, kwargs: dict,
+                   dynamic_shapes=None) -> torch.export.ExportedProgram:
     """torch.export in non-strict mode (the forward runs as Python, as in eager), then the Core ATen
     decompositions of every op wasm-torch has no converter for, plus register_custom_op's."""
     try:
         with torch.no_grad():
-            program = torch.export.export(model, args, kwargs, strict=False)
+            program = torch.export.export(model, args, kwargs, strict=False, dynamic_shapes=dynamic_shapes)
     except Exception as e:  # tracing failures are user-facing: say what to do and where
         raise CaptureError(_explain_trace_failure(e)) from e
     if _all_converted(program):  # nothing to decompose: decomposing would only cost time
@@ -130,9 +159,24 @@ def export_program(model: torch.nn.Module, args: tuple, kwargs: dict) -> torch.e
     for op, decomposition in DECOMPOSITIONS.items():
         table[op] = decomposition
     try:
-        return program.run_decompositions(table)
+        return _run_decompositions(program, table)
     except Exception as e:
         raise CaptureError(_explain_trace_failure(e)) from e
+
+
+def _run_decompositions(program, table):
+    try:
+        return program.run_decompositions(table)
+    except NameError:
+        # torch 2.14: with dynamic shapes, the guard check run_decompositions puts in front of a
+        # **kwargs forward refers to an undefined `L`; the bounds it checks are in the program's
+        # range constraints anyway (and in the file), so decompose without it.
+        module = torch.export.ExportedProgram.module
+        torch.export.ExportedProgram.module = lambda self, check_guards=True: module(self, check_guards=False)
+        try:
+            return program.run_decompositions(table)
+        finally:
+            torch.export.ExportedProgram.module = module
 
 
 def _all_converted(program) -> bool:
@@ -150,6 +194,11 @@ def _explain_trace_failure(error: Exception) -> str:
             or "Boolean value of Tensor" in text):
         return (f"the model has data-dependent control flow{at}, which one exported graph cannot hold: {message}. "
                 "Rewrite it with tensor ops (torch.where, masking) or make the condition depend on shapes only.")
+    if "Constraints violated" in text:  # dynamic shapes the model cannot take: torch's reasons and fixes
+        reasons = [line.strip() for line in text.split("\n") if line.strip().startswith("- ")
+                   or re.match(r"\s+\w+ = Dim\(", line) or re.match(r"\s+\w+ = \d*\*?_?\w+", line)]
+        return (f"the dynamic shapes asked for do not hold for this model{at}: {message.split('!')[0]}. "
+                + " ".join(reasons))
     return f"tracing the model with torch.export failed{at}: {type(error).__name__}: {message}"
 
 
@@ -233,10 +282,11 @@ def _check_names(kind: str, names, count: int) -> list:
 
 
 def capture(model: torch.nn.Module, args: tuple, kwargs: dict | None = None, input_names=None,
-            output_names=None) -> ir.Graph:
-    """Returns the IR; graph.trace holds a Trace for verification."""
+            output_names=None, dynamic_shapes=None, dim_requests=None) -> ir.Graph:
+    """Returns the IR; graph.trace holds a Trace for verification. With dynamic_shapes (torch.export's
+    spec), shapes hold SymDims and graph.symbols the symbols (dim_requests: symbolic.collect_symbols)."""
     kwargs = _in_signature_order(model, dict(kwargs or {}))
-    program = export_program(model, args, kwargs)
+    program = export_program(model, args, kwargs, dynamic_shapes)
     gm = program.graph_module
     constants = {**program.state_dict, **program.constants}
     user_values = iter(_user_values(program, args, kwargs))
@@ -251,7 +301,7 @@ def capture(model: torch.nn.Module, args: tuple, kwargs: dict | None = None, inp
                 if value.dtype not in ir.DTYPE_CODES:
                     hint = " (cast it with .float())" if value.dtype == torch.float64 else ""
                     raise CaptureError(f"input '{ph.name}' has dtype {value.dtype}, which wasm-torch does not take{hint}")
-                t = ir.Tensor(ph.name, ir.DTYPE_CODES[value.dtype], tuple(value.shape))
+                t = ir.Tensor(ph.name, ir.DTYPE_CODES[value.dtype], shape_of(ph.meta["val"].shape))
                 ctx.values[ph] = t
                 graph.inputs.append(t)
                 user_tensors.append(value)
@@ -264,6 +314,10 @@ def capture(model: torch.nn.Module, args: tuple, kwargs: dict | None = None, inp
             raise CaptureError(f"the exported program has a {spec.kind.name} input ('{ph.name}'), which "
                                "wasm-torch cannot hold")
         flat_values.append(value)
+    try:
+        graph.symbols = collect_symbols(program.range_constraints, [t.shape for t in graph.inputs], dim_requests or {})
+    except ValueError as e:
+        raise CaptureError(f"dynamic shapes: {e}") from e
 
     problems = []
     live = _live_nodes(gm.graph)
@@ -327,21 +381,57 @@ def _name_tensors(graph: ir.Graph, tensors: list, names) -> None:
 def _fill_tensor_meta(node) -> None:
     """torch.export records a FakeTensor (meta["val"]); converters read meta["tensor_meta"]."""
     val = node.meta.get("val")
-    if "tensor_meta" not in node.meta and isinstance(val, torch.Tensor):
-        node.meta["tensor_meta"] = _extract_tensor_metadata(val)
+    if isinstance(val, torch.Tensor) and not isinstance(node.meta.get("tensor_meta"), _SymbolicMeta):
+        node.meta["tensor_meta"] = _tensor_meta(val)
+
+
+class _SymbolicMeta(NamedTuple):
+    """What converters read of a tensor's metadata, its shape's symbolic dims as SymDims."""
+    shape: tuple
+    dtype: torch.dtype
+
+
+def _tensor_meta(val) -> _SymbolicMeta:
+    return _SymbolicMeta(shape_of(val.shape), val.dtype)
 
 
 def _structure(spec) -> object:
     """A TreeSpec as JSON: null for a tensor, {"tuple"|"list": [...]} or {"dict": [[key, ...], ...]}."""
     if spec.is_leaf():
         return None
-    children = [_structure(c) for c in spec.children_specs]
+    children = [_structure(c) for c in spec.children()]
     if isinstance(spec.context, (list, tuple)) and len(spec.context) == len(children):  # dict, OrderedDict, ModelOutput
         return {"dict": [[str(k), c] for k, c in zip(spec.context, children)]}
     return {"list" if spec.type is list else "tuple": children}
 
 
+class _ResolvedNode:
+    """An fx node whose size arguments (fx nodes computing an int, as sym_size) are replaced by
+    their values (SymDims), so converters read sizes from args as in a static graph."""
+
+    def __init__(self, node, args, kwargs):
+        self._node, self.args, self.kwargs = node, args, kwargs
+
+    def __getattr__(self, name):
+        return getattr(self._node, name)
+
+
+def _resolve_sizes(ctx: ConvertContext, node):
+    def value(a):
+        if isinstance(a, torch.fx.Node) and isinstance(ctx.values.get(a), int):
+            return ctx.values[a]
+        return a
+    args, kwargs = torch.fx.node.map_aggregate((node.args, node.kwargs), value)
+    if args == node.args and kwargs == node.kwargs:
+        return node
+    return _ResolvedNode(node, args, kwargs)
+
+
 def _convert(ctx: ConvertContext, node):
+    val = node.meta.get("val")
+    if isinstance(val, (torch.SymInt, int)) and not isinstance(val, bool):  # a size: sym_size, operator.mul ...
+        return from_torch(val)
+    node = _resolve_sizes(ctx, node)
     if node.target is operator.getitem:
         source, index = node.args
         value = ctx.values[source]
@@ -349,7 +439,8 @@ def _convert(ctx: ConvertContext, node):
             raise _Skip()
         return value[index]
     args_are_constant = all(
-        not isinstance(a, torch.fx.Node) or (isinstance(ctx.values[a], ir.Tensor) and ctx.values[a].is_constant)
+        (not isinstance(a, torch.fx.Node) and not is_symbolic(a))
+        or (isinstance(a, torch.fx.Node) and isinstance(ctx.values[a], ir.Tensor) and ctx.values[a].is_constant)
         for a in pytree.tree_flatten((node.args, node.kwargs))[0])
     if args_are_constant:
         return _evaluate_constant(ctx, node)

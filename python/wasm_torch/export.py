@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import re
 import time
 import warnings
@@ -16,6 +17,7 @@ from .errors import ExportArgumentError, ModelRuntimeError, UnsupportedOpsError
 from ._paths import NATIVE_LIBRARY
 from .optimize import LAYOUTS, optimize_graph
 from .serialize import serialize
+from .symbolic import DimRequest
 from .verify import verify_export
 
 @dataclasses.dataclass
@@ -43,9 +45,18 @@ class ExportReport:
 def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimization_level: str = "O2",
                    use_simd: bool = True, use_threads: bool = True, memory_layout: str = "nhwc",
                    align_tensors: bool = True, verify: bool = True, verify_engine: str = "native",
-                   verify_tolerance: float = 1e-4, input_names=None, output_names=None) -> ExportReport:
+                   verify_tolerance: float = 1e-4, input_names=None, output_names=None, dynamic_shapes=None,
+                   dynamic_axes=None) -> ExportReport:
     """Captures `model` through torch.export on `example_input`, optimizes the graph and writes the
-    model file. Shapes are static: the file runs inputs of the example's shapes.
+    model file. Without dynamic_shapes / dynamic_axes, shapes are static: the file runs inputs of
+    the example's shapes.
+
+    Dynamic shapes: dynamic_shapes is torch.export's spec ({"x": {0: Dim("batch"), 1: Dim("seq",
+    max=512)}}); dynamic_axes is torch.onnx.export's form ({"input_ids": {0: "batch", 1: "seq"}},
+    keyed by input name; axes named alike are one dimension, required equal). The file carries each dimension as
+    a symbol with the bounds torch.export proved and every shape as an expression of them; the
+    runtime plans each distinct input shape on first use. Give examples of size >= 2 on dynamic
+    axes (torch.export specializes sizes 0 and 1). Verification then also runs a second shape.
 
     example_input: a tensor, a tuple of positional arguments, or a dict of keyword arguments
     (Hugging Face style: {"input_ids": ..., "attention_mask": ...}). The file's inputs are named
@@ -77,7 +88,8 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
         warnings.warn("exporting a model in training mode: call model.eval() first for inference behaviour",
                       stacklevel=2)
 
-    graph = capture(model, args, kwargs, input_names, output_names)
+    dynamic_shapes, dim_requests = dynamic_spec(model, args, kwargs, input_names, dynamic_shapes, dynamic_axes)
+    graph = capture(model, args, kwargs, input_names, output_names, dynamic_shapes, dim_requests)
     passes = optimize_graph(graph, optimization_level, memory_layout)
     layout = "nhwc" if "to_nhwc" in passes else "nchw"
     graph.metadata.update({
@@ -122,6 +134,46 @@ def check_export_arguments(model, output_path, example_input) -> None:
         if isinstance(leaf, torch.Tensor) and leaf.dtype == torch.float64:
             raise ExportArgumentError("an example input is float64, which wasm-torch does not compute in: cast it "
                                       "(and the model, with model.float()) to float32")
+
+
+def dynamic_spec(model, args: tuple, kwargs: dict, input_names, dynamic_shapes, dynamic_axes) -> tuple:
+    """torch.export's dynamic_shapes from either form, keyed by the forward's parameter names, and
+    what the user asked of each dynamic (input, axis): a DimRequest (name, lower bound)."""
+    if dynamic_shapes is not None and dynamic_axes is not None:
+        raise ExportArgumentError("give dynamic_shapes (torch.export's Dims) or dynamic_axes (names), not both")
+    if dynamic_shapes is None and dynamic_axes is None:
+        return None, {}
+    params = [p for p in inspect.signature(model.forward).parameters]
+    tensor_params = [p for p, a in zip(params, args) if isinstance(a, torch.Tensor)] + \
+        [k for k, v in _ordered(params, kwargs) if isinstance(v, torch.Tensor)]
+    if dynamic_axes is not None:
+        aliases = dict(zip(input_names or [], tensor_params))
+        dim_labels, dynamic_shapes = {}, {}
+        for name, axes in dynamic_axes.items():
+            param = aliases.get(name, name)
+            if param not in tensor_params:
+                raise ExportArgumentError(f"dynamic_axes names input '{name}', but the inputs are "
+                                          f"{list(input_names or tensor_params)}")
+            axes = axes if isinstance(axes, dict) else {a: f"{name}_{a}" for a in axes}
+            # Dim.DYNAMIC: torch.export infers the bounds; from 1, not 2, as ONNX users expect of a batch
+            dynamic_shapes[param] = {int(a): torch.export.Dim.DYNAMIC(min=1) for a in axes}
+            dim_labels[param] = {int(a): DimRequest(d, 1) for a, d in axes.items()}
+    if isinstance(dynamic_shapes, (tuple, list)):
+        dynamic_shapes = dict(zip(params, dynamic_shapes))
+    if dynamic_axes is None:
+        dim_labels = {}
+        for param, spec in (dynamic_shapes.items() if isinstance(dynamic_shapes, dict) else []):
+            items = spec.items() if isinstance(spec, dict) else enumerate(spec or [])
+            dim_labels[param] = {int(axis): DimRequest(getattr(dim, "__name__", None), getattr(dim, "min", None))
+                                 for axis, dim in items if dim is not None and not hasattr(dim, "root")}
+    dim_requests = {(index, axis): request for index, param in enumerate(tensor_params)
+                    for axis, request in dim_labels.get(param, {}).items()}
+    return dynamic_shapes, dim_requests
+
+
+def _ordered(params, kwargs: dict) -> list:
+    rank = {name: i for i, name in enumerate(params)}
+    return sorted(kwargs.items(), key=lambda kv: rank.get(kv[0], len(rank)))
 
 
 def check_runtime_accepts(graph, data: bytes) -> None:

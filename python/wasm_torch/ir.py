@@ -47,6 +47,7 @@ class Graph:
     outputs: list = dataclasses.field(default_factory=list)
     metadata: dict = dataclasses.field(default_factory=dict)
     trace: Any = None  # capture.Trace when captured from a model (what verification re-runs)
+    symbols: list = dataclasses.field(default_factory=list)  # symbolic.Symbol: dynamic shapes' dims
 
     def consumers(self) -> dict:
         """Map tensor -> list of nodes reading it (graph outputs count as a None consumer)."""

@@ -65,7 +65,9 @@ class WASMRuntime:
 class Model:
     def __init__(self, backend, handle, inputs, outputs):
         self._backend, self._handle = backend, handle
-        self.inputs, self.outputs = inputs, outputs   # [{"name", "dtype", "shape"}]
+        # [{"name", "dtype", "shape", "dims"}]: shape at the example (outputs: of the last forward);
+        # dims names each dynamic axis ("seq", "2*seq") and gives static ones as numbers
+        self.inputs, self.outputs = inputs, outputs
         self.structure = None  # set by WASMRuntime.load_model from the file's metadata
         # {"file_bytes", "weight_bytes", "arena_bytes"}: planned at load; inference allocates nothing more
         self.memory = None
@@ -128,7 +130,7 @@ class _NativeBackend:
             "wt_model_num_inputs": (i, [p]), "wt_model_num_outputs": (i, [p]),
             "wt_model_tensor_name": (ctypes.c_char_p, [p, i, i]), "wt_model_tensor_dtype": (i, [p, i, i]),
             "wt_model_tensor_rank": (i, [p, i, i]), "wt_model_tensor_shape": (i64p, [p, i, i]),
-            "wt_model_tensor_bytes": (z, [p, i, i]), "wt_model_set_input": (i, [p, i, p, z, i, i, i64p]),
+            "wt_model_tensor_bytes": (z, [p, i, i]), "wt_model_tensor_dim_name": (ctypes.c_char_p, [p, i, i, i]), "wt_model_set_input": (i, [p, i, p, z, i, i, i64p]),
             "wt_model_forward": (i, [p]), "wt_model_output_data": (p, [p, i]),
             "wt_model_arena_bytes": (z, [p]), "wt_model_weight_bytes": (z, [p]),
             "wt_model_set_profiling": (i, [p, i]), "wt_model_step_count": (i, [p]),
@@ -156,9 +158,11 @@ class _NativeBackend:
         for k in range(count):
             rank = self.lib.wt_model_tensor_rank(model, is_output, k)
             shape = self.lib.wt_model_tensor_shape(model, is_output, k)
+            names = [self.lib.wt_model_tensor_dim_name(model, is_output, k, d) for d in range(rank)]
             specs.append({"name": self.lib.wt_model_tensor_name(model, is_output, k).decode(),
                           "dtype": ir.DTYPE_NAMES[self.lib.wt_model_tensor_dtype(model, is_output, k)],
-                          "shape": [shape[d] for d in range(rank)]})
+                          "shape": [shape[d] for d in range(rank)],
+                          "dims": [n.decode() if n else shape[d] for d, n in enumerate(names)]})
         return specs
 
     def load_path(self, path: Path):

@@ -10,7 +10,7 @@ import torch
 import torch.fx
 import torch.utils._pytree as pytree
 
-from . import ir
+from . import ir, symbolic
 from .errors import WASMTorchError
 from .serialize import serialize
 
@@ -54,32 +54,79 @@ def _errors(got: torch.Tensor, expected: torch.Tensor):
     return float(diff.max()), scale
 
 
-def _run(runtime, graph: ir.Graph, inputs) -> tuple:
+def _run(runtime, graph: ir.Graph, input_sets) -> list:
+    """The file's (flat) outputs for each set of inputs, from one loaded model (with dynamic shapes:
+    one plan per set)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "verify.wtm"
         path.write_bytes(serialize(graph))
         model = runtime.load_model(path)
-        out = model.forward(*inputs)
-        model.close()
-    return tuple(pytree.tree_flatten(out)[0])  # in the file's (flat) output order
+        try:
+            return [tuple(pytree.tree_flatten(model.forward(*inputs))[0]) for inputs in input_sets]
+        finally:
+            model.close()
 
 
 def verify_export(graph: ir.Graph, inputs, engine: str, tolerance: float) -> list:
-    """Returns an OutputError per output; raises VerificationError naming the first divergent op."""
+    """Returns an OutputError per output (its worst over the shapes run); raises VerificationError
+    naming the first divergent op. A file with dynamic shapes also runs other shapes where every
+    symbol differs (other_shape_inputs), so a dimension baked to the example's value anywhere in
+    the file shows."""
     from .runtime import WASMRuntime
+    input_sets = [tuple(inputs)] + (other_shape_inputs(graph, inputs) if graph.symbols else [])
     fx_names = graph.trace.fx_names
-    with torch.no_grad():
-        eager = _eager_values(graph.trace.module, graph.trace.placeholder_values)
-    expected = [eager[fx_names[t.name]] for t in graph.outputs]
     with WASMRuntime(engine) as runtime:
-        got = _run(runtime, graph, inputs)
-        errors = [OutputError(t.name, *_errors(g, e)) for t, g, e in zip(graph.outputs, got, expected)]
-        bad = [e for e in errors if not e.within(tolerance)]
-        if bad:
-            raise VerificationError(_divergence_report(runtime, graph, inputs, eager, fx_names, bad, tolerance))
-    return errors
+        results = _run(runtime, graph, input_sets)
+        worst = None
+        for feed, got in zip(input_sets, results):
+            eager = _eager_values(graph.trace.module, _placeholders(graph.trace, feed))
+            expected = [eager[fx_names[t.name]] for t in graph.outputs]
+            errors = [OutputError(t.name, *_errors(g, e)) for t, g, e in zip(graph.outputs, got, expected)]
+            bad = [e for e in errors if not e.within(tolerance)]
+            if bad:
+                shapes = "" if feed is input_sets[0] else f" (inputs {[list(x.shape) for x in feed]})"
+                raise VerificationError(_divergence_report(runtime, graph, feed, eager, fx_names, bad, tolerance)
+                                        + shapes)
+            worst = errors if worst is None else [max(a, b, key=lambda e: e.relative) for a, b in zip(worst, errors)]
+    return worst
 
 
+def other_shape_inputs(graph: ir.Graph, inputs) -> list:
+    """Input sets at other values of every symbol: the example's + 3 (else the lower bound), and
+    each symbol's lower bound (at least 1). Each input is tiled or cropped from the example along
+    its dynamic axes, so token ids stay valid ids and masks stay masks."""
+    examples = {}
+    for t in graph.inputs:
+        for d in t.shape:
+            if symbolic.is_symbolic(d) and d.expr.is_Symbol:
+                examples.setdefault(d.expr, int(d))
+    grown, lowest = {}, {}
+    for s in graph.symbols:
+        example = examples[s.sympy_symbol]
+        larger = example + 3 if s.max == -1 or example + 3 <= s.max else max(s.min, 1)
+        for sym in s.index_of():
+            grown[sym], lowest[sym] = larger, max(s.min, 1)
+    sets = []
+    for values in (grown, lowest):
+        resized = []
+        for t, x in zip(graph.inputs, inputs):
+            for axis, d in enumerate(t.shape):
+                if symbolic.is_symbolic(d):
+                    size = int(d.expr.subs(values))
+                    x = x.index_select(axis, torch.arange(size) % max(x.shape[axis], 1))
+            resized.append(x)
+        if all(r.shape != x.shape for r, x in zip(resized, inputs)) or values is grown:
+            sets.append(tuple(resized))
+    return sets
+
+
+def _placeholders(trace, feed) -> list:
+    """The traced program's placeholder values with the user's inputs replaced by `feed`."""
+    by_id = {id(x): y for x, y in zip(trace.inputs, feed)}
+    return [by_id.get(id(v), v) for v in trace.placeholder_values]
+
+
+@torch.no_grad()
 def _eager_values(gm, flat_args) -> dict:
     values = {}
 
@@ -98,8 +145,9 @@ def _divergence_report(runtime, graph, inputs, eager, fx_names, bad, tolerance) 
     lines = [f"output '{e.output}' differs from eager: max abs error {e.max_abs:.3g} = {e.relative:.3g} of its "
              f"scale (max |output| {e.scale:.3g}; tolerance {tolerance:g} of the scale)" for e in bad]
     debug = ir.Graph(nodes=graph.nodes, inputs=graph.inputs,
-                     outputs=[t for n in graph.nodes for t in n.outputs], metadata=graph.metadata)
-    values = _run(runtime, debug, inputs)
+                     outputs=[t for n in graph.nodes for t in n.outputs], metadata=graph.metadata,
+                     symbols=graph.symbols)
+    values = _run(runtime, debug, [inputs])[0]
     produced = [(node, k, tensor) for node in graph.nodes for k, tensor in enumerate(node.outputs)]
     for (node, k, tensor), value in zip(produced, values):
         reference = _reference(eager, node, k, tensor, fx_names)

@@ -38,8 +38,9 @@ int fail(const std::string& message) {
 const wt::TensorInfo* tensor_at(const wt_model* m, int is_output, int index) {
   if (m == nullptr || index < 0) return nullptr;
   const wt::Graph& g = m->compiled->graph();
-  const std::vector<int>& list = is_output ? g.outputs : g.inputs;
-  return static_cast<size_t>(index) < list.size() ? &g.tensors[list[index]] : nullptr;
+  const size_t i = static_cast<size_t>(index);
+  if (i >= (is_output ? g.outputs : g.inputs).size()) return nullptr;
+  return is_output ? &m->compiled->output_info(i) : &m->compiled->input_info(i);
 }
 
 }  // namespace
@@ -129,6 +130,28 @@ size_t wt_model_tensor_bytes(const wt_model* m, int is_output, int index) {
   const wt::TensorInfo* t = tensor_at(m, is_output, index);
   return t ? t->byte_size() : 0;
 }
+
+const char* wt_model_tensor_dim_name(const wt_model* m, int is_output, int index, int axis) {
+  const wt::TensorInfo* t = tensor_at(m, is_output, index);
+  if (t == nullptr || axis < 0 || static_cast<size_t>(axis) >= t->shape.size()) return nullptr;
+  const std::string& name = m->compiled->dim_name(is_output != 0, static_cast<size_t>(index), static_cast<size_t>(axis));
+  return name.empty() ? nullptr : name.c_str();
+}
+
+int wt_model_symbol_count(const wt_model* m) { return m ? static_cast<int>(m->compiled->graph().symbols.size()) : -1; }
+
+const char* wt_model_symbol_name(const wt_model* m, int index) {
+  if (m == nullptr || index < 0 || index >= wt_model_symbol_count(m)) return nullptr;
+  return m->compiled->graph().symbols[static_cast<size_t>(index)].name.c_str();
+}
+
+double wt_model_symbol_bound(const wt_model* m, int index, int upper) {
+  if (m == nullptr || index < 0 || index >= wt_model_symbol_count(m)) return -1;
+  const wt::Symbol& s = m->compiled->graph().symbols[static_cast<size_t>(index)];
+  return static_cast<double>(upper ? s.max : s.min);
+}
+
+int wt_model_plan_count(const wt_model* m) { return m ? static_cast<int>(m->compiled->plan_count()) : -1; }
 
 size_t wt_model_arena_bytes(const wt_model* m) { return m ? m->compiled->arena_bytes() : 0; }
 size_t wt_model_weight_bytes(const wt_model* m) { return m ? m->compiled->weight_bytes() : 0; }

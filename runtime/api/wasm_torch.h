@@ -46,10 +46,22 @@ int wt_model_tensor_rank(const wt_model* model, int is_output, int index);
 const int64_t* wt_model_tensor_shape(const wt_model* model, int is_output, int index);
 size_t wt_model_tensor_bytes(const wt_model* model, int is_output, int index);
 
+/* Dynamic shapes. Input shapes above are the example's; output shapes those of the last forward.
+ * A symbolic axis's name ("seq", "2*seq"), NULL for a static axis or out of range. */
+const char* wt_model_tensor_dim_name(const wt_model* model, int is_output, int index, int axis);
+/* The model's symbols (0 when every shape is static): name, and bounds (upper: 1; -1 = none). */
+int wt_model_symbol_count(const wt_model* model);
+const char* wt_model_symbol_name(const wt_model* model, int index);
+double wt_model_symbol_bound(const wt_model* model, int index, int upper);
+/* Plans held (one per distinct set of input shapes, the most recent few). */
+int wt_model_plan_count(const wt_model* model);
+
+/* Memory of the current plan (activations and scratch), and of the weights. */
 size_t wt_model_arena_bytes(const wt_model* model);
 size_t wt_model_weight_bytes(const wt_model* model);
 
-/* Copies input `index` in after checking dtype and shape. Returns 1 on success. */
+/* Copies input `index` in after checking dtype and shape (a symbolic axis may take any value in its
+ * bounds; forward() checks the inputs' shapes against each other). Returns 1 on success. */
 int wt_model_set_input(wt_model* model, int index, const void* data, size_t bytes, int dtype, int rank,
                        const int64_t* shape);
 /* Runs the model on the inputs set. Returns 1 on success. Forwards of one runtime's models may be

@@ -52,6 +52,24 @@ Result<TensorInfo> read_tensor(const fb::Model& model, size_t index, const uint8
   return info;
 }
 
+DimExpr read_dim_expr(const fb::DimExpr* e) {
+  DimExpr out;
+  if (e == nullptr) return out;
+  if (e->ops()) {
+    for (auto op : *e->ops()) out.ops.push_back(static_cast<DimOp>(op));
+  }
+  if (e->values()) out.values.assign(e->values()->begin(), e->values()->end());
+  return out;
+}
+
+std::vector<DimExpr> read_dim_exprs(const flatbuffers::Vector<flatbuffers::Offset<fb::DimExpr>>* v) {
+  std::vector<DimExpr> out;
+  if (v) {
+    for (const fb::DimExpr* e : *v) out.push_back(read_dim_expr(e));
+  }
+  return out;
+}
+
 std::vector<int> read_indices(const flatbuffers::Vector<int32_t>* v) {
   return v ? std::vector<int>(v->begin(), v->end()) : std::vector<int>();
 }
@@ -65,6 +83,7 @@ Attribute read_attribute(const fb::Attribute& a) {
   if (a.ints()) out.ints.assign(a.ints()->begin(), a.ints()->end());
   if (a.floats()) out.floats.assign(a.floats()->begin(), a.floats()->end());
   out.s = str_or_empty(a.s());
+  out.exprs = read_dim_exprs(a.int_exprs());
   return out;
 }
 
@@ -112,6 +131,10 @@ Result<Graph> load_graph(const uint8_t* data, size_t size) {
   for (size_t i = 0; i < model.nodes()->size(); ++i) {
     WT_ASSIGN_OR_RETURN(Node n, read_node(*model.nodes()->Get(static_cast<flatbuffers::uoffset_t>(i)), i));
     graph.nodes.push_back(std::move(n));
+  }
+  if (model.symbols() && model.symbols()->size() > 0) {
+    for (const fb::Symbol* s : *model.symbols()) graph.symbols.push_back({str_or_empty(s->name()), s->min(), s->max()});
+    for (const fb::Tensor* t : *model.tensors()) graph.tensor_dims.push_back(read_dim_exprs(t->dims()));
   }
   graph.inputs = read_indices(model.inputs());
   graph.outputs = read_indices(model.outputs());

@@ -56,4 +56,26 @@ Result<std::vector<int64_t>> Attributes::get_ints(const std::string& name, size_
   return v;
 }
 
+Status Attributes::validate_exprs(size_t symbol_count) const {
+  for (const Attribute& a : attrs_) {
+    if (a.exprs.empty()) continue;
+    const size_t want = a.kind == AttrKind::kInt ? 1 : a.kind == AttrKind::kInts ? a.ints.size() : 0;
+    if (a.exprs.size() != want) return error(a.name, "has symbolic values that do not match its ints");
+    for (const DimExpr& e : a.exprs) WT_RETURN_IF_ERROR(e.validate(symbol_count));
+  }
+  return Status::ok();
+}
+
+Result<Attributes> Attributes::bound(const std::vector<int64_t>& symbol_values) const {
+  Attributes out = *this;
+  for (Attribute& a : out.attrs_) {
+    for (size_t k = 0; k < a.exprs.size(); ++k) {
+      if (!a.exprs[k].is_symbolic()) continue;
+      WT_ASSIGN_OR_RETURN(int64_t v, a.exprs[k].evaluate(symbol_values));
+      (a.kind == AttrKind::kInt ? a.i : a.ints[k]) = v;
+    }
+  }
+  return out;
+}
+
 }  // namespace wt

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "graph/symbolic.h"
 
 namespace wt {
 
@@ -21,6 +22,7 @@ struct Attribute {
   std::vector<int64_t> ints;
   std::vector<double> floats;
   std::string s;
+  std::vector<DimExpr> exprs;  // dynamic shapes: per int (one) or per element of ints; empty = static
 };
 
 class Attributes {
@@ -36,6 +38,10 @@ class Attributes {
   // A list of exactly `count` ints (a single int is broadcast, as PyTorch does for kernel_size=3).
   Result<std::vector<int64_t>> get_ints(const std::string& name, size_t count) const;
   Result<std::vector<int64_t>> get_ints(const std::string& name) const;
+
+  // Dynamic shapes: checks the symbolic ints' structure; returns the attributes with them evaluated.
+  Status validate_exprs(size_t symbol_count) const;
+  Result<Attributes> bound(const std::vector<int64_t>& symbol_values) const;
 
  private:
   const Attribute* find(const std::string& name) const;

@@ -1,33 +1,31 @@
 #include "graph/compiled_model.h"
 
 #include <algorithm>
-#include <chrono>
-#include <cstdlib>
 #include <cstring>
-#include <limits>
 
 #include "format/model_loader.h"
-#include "graph/memory_planner.h"
 
 namespace wt {
 namespace {
 
-// The most a single tensor or the arena may take: half the address space (wasm32 has 4 GiB).
-constexpr uint64_t kMaxBufferBytes = std::numeric_limits<size_t>::max() / 2;
+// "float32[batch, 3, 224, 224]": the shape with each symbolic axis by its name.
+std::string spec_to_string(DType dtype, const Shape& shape, const std::vector<std::string>* dim_names = nullptr) {
+  std::string text = std::string(dtype_name(dtype)) + "[";
+  for (size_t axis = 0; axis < shape.size(); ++axis) {
+    if (axis) text += ", ";
+    const bool named = dim_names && axis < dim_names->size() && !(*dim_names)[axis].empty();
+    text += named ? (*dim_names)[axis] : std::to_string(shape[axis]);
+  }
+  return text + "]";
+}
 
-std::string spec_to_string(DType dtype, const Shape& shape) {
-  return std::string(dtype_name(dtype)) + shape_to_string(shape);
+std::string inputs_to_string(const std::vector<Shape>& shapes) {
+  std::string text;
+  for (const Shape& s : shapes) text += (text.empty() ? "" : ", ") + shape_to_string(s);
+  return text;
 }
 
 }  // namespace
-
-void AlignedFree::operator()(void* p) const { std::free(p); }
-
-AlignedBytes allocate_aligned(size_t bytes) {
-  const size_t rounded = (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
-  if (rounded < bytes) return AlignedBytes(nullptr);
-  return AlignedBytes(static_cast<uint8_t*>(std::aligned_alloc(kArenaAlignment, rounded ? rounded : kArenaAlignment)));
-}
 
 Result<std::unique_ptr<CompiledModel>> CompiledModel::load(AlignedBytes file, size_t size, ThreadPool* pool) {
   std::unique_ptr<CompiledModel> model(new CompiledModel());
@@ -35,7 +33,8 @@ Result<std::unique_ptr<CompiledModel>> CompiledModel::load(AlignedBytes file, si
   model->file_ = std::move(file);
   model->file_size_ = size;
   model->pool_ = pool;
-  for (const TensorInfo& t : model->graph_.tensors) {
+  const Graph& graph = model->graph_;
+  for (const TensorInfo& t : graph.tensors) {
     const uint64_t bytes = static_cast<uint64_t>(numel(t.shape)) * dtype_size(t.dtype);
     if (bytes > kMaxBufferBytes) {
       return out_of_memory("tensor '" + t.name + "' " + spec_to_string(t.dtype, t.shape) + " needs " +
@@ -43,141 +42,71 @@ Result<std::unique_ptr<CompiledModel>> CompiledModel::load(AlignedBytes file, si
     }
     if (t.is_constant) model->weight_bytes_ += bytes;
   }
-  WT_RETURN_IF_ERROR(model->prepare_steps());
-  WT_RETURN_IF_ERROR(model->plan_and_bind());
+  WT_ASSIGN_OR_RETURN(model->symbol_sources_, validate_symbols(graph));
+  for (int is_output = 0; is_output < 2; ++is_output) {
+    for (int t : is_output ? graph.outputs : graph.inputs) {
+      const TensorInfo& info = graph.tensors[static_cast<size_t>(t)];
+      std::vector<std::string> names(info.shape.size());
+      if (graph.is_dynamic()) {
+        const std::vector<DimExpr>& dims = graph.tensor_dims[static_cast<size_t>(t)];
+        for (size_t axis = 0; axis < dims.size(); ++axis) {
+          if (dims[axis].is_symbolic()) names[axis] = describe_dim(graph, dims, info.shape, axis);
+        }
+      }
+      model->dim_names_[is_output].push_back(std::move(names));
+    }
+  }
+  std::vector<Shape> example_shapes;
+  for (size_t i = 0; i < graph.inputs.size(); ++i) example_shapes.push_back(model->input_info(i).shape);
+  if (graph.is_dynamic()) {
+    for (size_t i = 0; i < graph.inputs.size(); ++i) {
+      StagedInput staged;
+      staged.capacity = model->input_info(i).byte_size();
+      staged.data = allocate_aligned(staged.capacity);
+      if (!staged.data) return out_of_memory("could not allocate input '" + model->input_info(i).name + "'");
+      std::memset(staged.data.get(), 0, staged.capacity);
+      staged.shape = example_shapes[i];
+      model->staged_.push_back(std::move(staged));
+    }
+  }
+  WT_ASSIGN_OR_RETURN(std::unique_ptr<ExecutionPlan> plan, model->build_plan(example_shapes));
+  model->plans_.push_back(CachedPlan{example_shapes, std::move(plan)});
   return model;
 }
 
-Status CompiledModel::prepare_steps() {
-  for (const Node& node : graph_.nodes) {
-    const OpDef* op = find_op(node.op);
-    if (op == nullptr) return unsupported(node.describe() + ": this runtime has no operator '" + node.op + "'");
-    std::vector<OutputSpec> specs;
-    PrepareContext ctx{node, {}, &specs};
-    for (int in : node.inputs) ctx.inputs.push_back(in == kNoTensor ? nullptr : &graph_.tensors[in]);
-    WT_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> kernel, op->prepare(ctx));
-    if (specs.size() != node.outputs.size()) {
-      return invalid_model(node.describe() + " has " + std::to_string(node.outputs.size()) + " outputs, the op makes " +
-                           std::to_string(specs.size()));
-    }
-    for (size_t o = 0; o < specs.size(); ++o) {
-      const TensorInfo& declared = graph_.tensors[node.outputs[o]];
-      if (declared.dtype != specs[o].dtype || declared.shape != specs[o].shape) {
-        return invalid_model(node.describe() + ": output '" + declared.name + "' is declared " +
-                             spec_to_string(declared.dtype, declared.shape) + " but the op computes " +
-                             spec_to_string(specs[o].dtype, specs[o].shape));
-      }
-    }
-    workspace_bytes_ = std::max(workspace_bytes_, kernel->workspace_bytes());
-    steps_.push_back(Step{std::move(kernel), {}, {}});
-  }
-  if (workspace_bytes_ > kMaxBufferBytes)
-    return out_of_memory("an op needs " + std::to_string(workspace_bytes_) + " bytes of scratch");
-  workspace_ = allocate_aligned(workspace_bytes_);
-  if (!workspace_)
-    return out_of_memory("could not allocate " + std::to_string(workspace_bytes_) + " bytes of op scratch");
-  return Status::ok();
+const std::string& CompiledModel::dim_name(bool is_output, size_t i, size_t axis) const {
+  static const std::string kStatic;
+  const auto& names = dim_names_[is_output ? 1 : 0];
+  return i < names.size() && axis < names[i].size() ? names[i][axis] : kStatic;
 }
 
-// Which tensor's bytes each tensor lives in (its own, mostly). Views share their input's always;
-// an in-place op's output takes over its input's when that input dies at the op, is the same size,
-// and is not a model input (the caller's data must survive forward()). Tensors are written once,
-// by their producer, so a shared buffer is never written while a sharer still reads it.
-std::vector<int> CompiledModel::storage_owners() const {
-  const int step_count = static_cast<int>(graph_.nodes.size());
-  auto aliasing = [&](int s) { return steps_[s].kernel->output_aliasing(); };
-  std::vector<int> owner(graph_.tensors.size());
-  auto own_bytes = [&] {
-    for (size_t t = 0; t < owner.size(); ++t) owner[t] = static_cast<int>(t);
-  };
-  // Pass 1, views only: when each buffer is last read (a view's readers count for its input).
-  own_bytes();
-  for (int s = 0; s < step_count; ++s) {
-    if (aliasing(s) == OpKernel::Aliasing::kView) owner[graph_.nodes[s].outputs[0]] = owner[graph_.nodes[s].inputs[0]];
+Status CompiledModel::check_input(size_t index, DType dtype, const Shape& shape) const {
+  const TensorInfo& info = input_info(index);
+  const std::vector<std::string>& names = dim_names_[0][index];
+  const std::string what = "input " + std::to_string(index) + " ('" + info.name + "')";
+  bool matches = dtype == info.dtype && shape.size() == info.shape.size();
+  for (size_t axis = 0; matches && axis < shape.size(); ++axis) {
+    const bool symbolic = !names[axis].empty();
+    matches = symbolic ? shape[axis] >= 0 : shape[axis] == info.shape[axis];
   }
-  std::vector<int> last_use(owner.size(), -1);
-  for (int s = 0; s < step_count; ++s) {
-    for (int in : graph_.nodes[s].inputs) {
-      if (in != kNoTensor) last_use[owner[in]] = s;
+  if (!matches) {
+    return invalid_argument(what + " expects " + spec_to_string(info.dtype, info.shape, &names) + ", got " +
+                            spec_to_string(dtype, shape));
+  }
+  const Result<int64_t> count = checked_numel(shape);
+  if (!count.is_ok()) return invalid_argument(what + ": " + count.status().message());
+  if (!graph_.is_dynamic()) return Status::ok();
+  const std::vector<DimExpr>& dims = graph_.tensor_dims[static_cast<size_t>(graph_.inputs[index])];
+  for (size_t axis = 0; axis < dims.size(); ++axis) {
+    const int s = dims[axis].as_symbol();
+    if (s < 0) continue;
+    const Symbol& symbol = graph_.symbols[static_cast<size_t>(s)];
+    if (shape[axis] < symbol.min || (symbol.max != -1 && shape[axis] > symbol.max)) {
+      return invalid_argument(what + " dimension " + std::to_string(axis) + " ('" + symbol.name + "') is " +
+                              std::to_string(shape[axis]) + ", outside the exported range [" +
+                              std::to_string(symbol.min) + ", " +
+                              (symbol.max == -1 ? std::string("inf") : std::to_string(symbol.max)) + "]");
     }
-  }
-  for (int out : graph_.outputs) last_use[owner[out]] = step_count;
-  for (int in : graph_.inputs) last_use[owner[in]] = step_count;  // never written over
-  // Pass 2, in step order: views and in-place outputs take their input's final owner, so views of
-  // an in-place output made later follow it.
-  own_bytes();
-  for (int s = 0; s < step_count; ++s) {
-    const Node& node = graph_.nodes[s];
-    if (aliasing(s) == OpKernel::Aliasing::kView) {
-      owner[node.outputs[0]] = owner[node.inputs[0]];
-      continue;
-    }
-    const size_t over = steps_[s].kernel->in_place_input();
-    if (aliasing(s) != OpKernel::Aliasing::kInPlace || over >= node.inputs.size() || node.inputs[over] == kNoTensor) {
-      continue;
-    }
-    const int from = owner[node.inputs[over]], out = node.outputs[0];
-    const TensorInfo& freed = graph_.tensors[from];
-    if (freed.is_constant || last_use[from] != s || freed.byte_size() != graph_.tensors[out].byte_size()) continue;
-    // Read by the op through another input too (conv2d(x) + x): not safe to write over.
-    const bool read_twice = std::count_if(node.inputs.begin(), node.inputs.end(),
-                                          [&](int in) { return in != kNoTensor && owner[in] == from; }) > 1;
-    if (read_twice) continue;
-    owner[out] = from;
-    last_use[from] = last_use[out];  // out's readers, its views' included (pass 1)
-  }
-  return owner;
-}
-
-Status CompiledModel::plan_and_bind() {
-  const int step_count = static_cast<int>(graph_.nodes.size());
-  const std::vector<int> owner = storage_owners();
-  std::vector<BufferRequest> requests;
-  std::vector<int> request_of(graph_.tensors.size(), -1);
-  // The request of tensor t's storage; nullptr for weights (they stay in the file buffer).
-  auto request = [&](int t, int step) -> BufferRequest* {
-    const int o = owner[t];
-    if (graph_.tensors[o].is_constant) return nullptr;
-    if (request_of[o] < 0) {
-      request_of[o] = static_cast<int>(requests.size());
-      requests.push_back({graph_.tensors[o].byte_size(), step, step});
-    }
-    return &requests[request_of[o]];
-  };
-  for (int in : graph_.inputs) request(in, -1);
-  for (int s = 0; s < step_count; ++s) {
-    for (int out : graph_.nodes[s].outputs) request(out, s);
-    for (int in : graph_.nodes[s].inputs) {
-      if (in == kNoTensor) continue;
-      if (BufferRequest* r = request(in, s)) r->last_step = s;
-    }
-  }
-  for (int out : graph_.outputs) {
-    if (BufferRequest* r = request(out, -1)) r->last_step = step_count;
-  }
-
-  const MemoryPlan plan = plan_memory(requests);
-  if (plan.arena_bytes > kMaxBufferBytes) {
-    return out_of_memory("the activations need a " + std::to_string(plan.arena_bytes) +
-                         "-byte arena, more than this runtime can address");
-  }
-  arena_bytes_ = static_cast<size_t>(plan.arena_bytes);
-  arena_ = allocate_aligned(arena_bytes_);
-  if (!arena_)
-    return out_of_memory("could not allocate the " + std::to_string(arena_bytes_) + "-byte activation arena");
-
-  tensor_data_.assign(graph_.tensors.size(), nullptr);
-  for (size_t t = 0; t < graph_.tensors.size(); ++t) {
-    const int o = owner[t];
-    const TensorInfo& info = graph_.tensors[o];
-    if (info.is_constant)
-      tensor_data_[t] = const_cast<void*>(info.constant_data);
-    else if (request_of[o] >= 0)
-      tensor_data_[t] = arena_.get() + plan.offsets[request_of[o]];
-  }
-  for (int s = 0; s < step_count; ++s) {
-    for (int in : graph_.nodes[s].inputs) steps_[s].inputs.push_back(in == kNoTensor ? nullptr : tensor_data_[in]);
-    for (int out : graph_.nodes[s].outputs) steps_[s].outputs.push_back(tensor_data_[out]);
   }
   return Status::ok();
 }
@@ -187,38 +116,72 @@ Status CompiledModel::set_input(size_t index, const void* data, size_t bytes, DT
     return invalid_argument("input index " + std::to_string(index) + " is out of range: the model has " +
                             std::to_string(graph_.inputs.size()) + " inputs");
   }
+  WT_RETURN_IF_ERROR(check_input(index, dtype, shape));
   const TensorInfo& info = input_info(index);
-  if (dtype != info.dtype || shape != info.shape) {
+  const size_t want = static_cast<size_t>(numel(shape)) * dtype_size(dtype);
+  if (bytes != want || (bytes && data == nullptr)) {
     return invalid_argument("input " + std::to_string(index) + " ('" + info.name + "') expects " +
-                            spec_to_string(info.dtype, info.shape) + ", got " + spec_to_string(dtype, shape));
+                            std::to_string(want) + " bytes of data, got " + std::to_string(bytes));
   }
-  if (bytes != info.byte_size() || (bytes && data == nullptr)) {
-    return invalid_argument("input " + std::to_string(index) + " ('" + info.name + "') expects " +
-                            std::to_string(info.byte_size()) + " bytes of data, got " + std::to_string(bytes));
+  if (!graph_.is_dynamic()) {
+    if (bytes) std::memcpy(current().tensor_data(graph_.inputs[index]), data, bytes);
+    return Status::ok();
   }
-  if (bytes) std::memcpy(tensor_data_[graph_.inputs[index]], data, bytes);
+  StagedInput& staged = staged_[index];
+  if (bytes > staged.capacity) {
+    AlignedBytes grown = allocate_aligned(bytes);
+    if (!grown) return out_of_memory("could not allocate " + std::to_string(bytes) + " bytes for input '" + info.name + "'");
+    staged.data = std::move(grown);
+    staged.capacity = bytes;
+  }
+  if (bytes) std::memcpy(staged.data.get(), data, bytes);
+  staged.shape = shape;
+  return Status::ok();
+}
+
+Result<std::unique_ptr<ExecutionPlan>> CompiledModel::build_plan(const std::vector<Shape>& input_shapes) const {
+  if (!graph_.is_dynamic()) return ExecutionPlan::build(graph_);
+  WT_ASSIGN_OR_RETURN(std::vector<int64_t> values, bind_symbols(graph_, symbol_sources_, input_shapes));
+  WT_ASSIGN_OR_RETURN(Graph bound, bind_graph(graph_, values));
+  return ExecutionPlan::build(std::move(bound));
+}
+
+Status CompiledModel::use_plan(const std::vector<Shape>& input_shapes) {
+  auto found = std::find_if(plans_.begin(), plans_.end(),
+                            [&](const CachedPlan& p) { return p.input_shapes == input_shapes; });
+  if (found != plans_.end()) {
+    std::rotate(plans_.begin(), found, found + 1);
+    return Status::ok();
+  }
+  Result<std::unique_ptr<ExecutionPlan>> plan = build_plan(input_shapes);
+  if (!plan.is_ok()) {
+    const Status& why = plan.status();
+    if (why.code() == StatusCode::kOutOfMemory || why.code() == StatusCode::kInvalidArgument) return why;
+    return invalid_argument("the model cannot run on inputs " + inputs_to_string(input_shapes) + ": " + why.message());
+  }
+  if (plans_.size() >= kMaxPlans) plans_.pop_back();
+  plans_.insert(plans_.begin(), CachedPlan{input_shapes, plan.take()});
   return Status::ok();
 }
 
 void CompiledModel::set_profiling(bool on) {
   profiling_ = on;
-  step_ms_.assign(on ? steps_.size() : 0, 0.0);
+  step_ms_.assign(on ? graph_.nodes.size() : 0, 0.0);
   profiled_runs_ = 0;
 }
 
 Status CompiledModel::forward() {
-  using Clock = std::chrono::steady_clock;
-  if (profiling_) ++profiled_runs_;
-  for (size_t s = 0; s < steps_.size(); ++s) {
-    const Step& step = steps_[s];
-    const Clock::time_point start = profiling_ ? Clock::now() : Clock::time_point{};
-    step.kernel->run(
-        RunContext{step.inputs.data(), step.inputs.size(), step.outputs.data(), pool_, &run_errors_, workspace_.get()});
-    if (profiling_) step_ms_[s] += std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    Status status = run_errors_.take();
-    if (!status.is_ok()) return invalid_argument(graph_.nodes[s].describe() + ": " + status.message());
+  if (graph_.is_dynamic()) {
+    std::vector<Shape> shapes;
+    for (const StagedInput& s : staged_) shapes.push_back(s.shape);
+    WT_RETURN_IF_ERROR(use_plan(shapes));
+    for (size_t i = 0; i < staged_.size(); ++i) {
+      const size_t bytes = static_cast<size_t>(numel(staged_[i].shape)) * dtype_size(input_info(i).dtype);
+      if (bytes) std::memcpy(current().tensor_data(graph_.inputs[i]), staged_[i].data.get(), bytes);
+    }
   }
-  return Status::ok();
+  if (profiling_) ++profiled_runs_;
+  return current().run(pool_, profiling_ ? step_ms_.data() : nullptr);
 }
 
 }  // namespace wt

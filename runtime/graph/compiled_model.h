@@ -1,77 +1,87 @@
-// A loaded, validated and planned model, ready to run. Built once at load: every op's kernel is
-// prepared, every tensor has its address (weights in place in the file buffer, activations in
-// the planned arena), so forward() is a loop over kernels with no allocation.
+// A loaded, validated model, ready to run. A static model is one ExecutionPlan, built at load. A
+// model with dynamic shapes binds its symbols to each forward's input shapes and runs the plan of
+// those shapes: built on first use (prepared kernels, planned arena), then kept among the most
+// recently used kMaxPlans, so alternating between a few shapes plans nothing.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "graph/execution_plan.h"
 #include "graph/graph.h"
-#include "ops/op.h"
+#include "graph/symbolic.h"
 #include "threading/thread_pool.h"
 
 namespace wt {
 
-struct AlignedFree {
-  void operator()(void* p) const;
-};
-using AlignedBytes = std::unique_ptr<uint8_t, AlignedFree>;
-
-// Returns nullptr when the allocation fails; bytes may be 0.
-AlignedBytes allocate_aligned(size_t bytes);
-
 class CompiledModel {
  public:
+  static constexpr size_t kMaxPlans = 8;
+
   // Takes ownership of the file bytes (weights are used in place). `pool` must outlive the model.
   static Result<std::unique_ptr<CompiledModel>> load(AlignedBytes file, size_t size, ThreadPool* pool);
 
+  // The graph as the file has it: names, symbols, and shapes at the example's values.
   const Graph& graph() const { return graph_; }
   const TensorInfo& input_info(size_t i) const { return graph_.tensors[graph_.inputs[i]]; }
-  const TensorInfo& output_info(size_t i) const { return graph_.tensors[graph_.outputs[i]]; }
+  // Output i as the last forward made it (before the first: at the example's shapes).
+  const TensorInfo& output_info(size_t i) const { return current().graph().tensors[graph_.outputs[i]]; }
+  // "seq", "2*seq" for a symbolic axis of input/output i; "" for a static one.
+  const std::string& dim_name(bool is_output, size_t i, size_t axis) const;
 
-  // Copies one input in, after checking its dtype and shape against the model's.
+  // Copies one input in, after checking its dtype and shape against the model's (each symbolic
+  // axis within its bounds).
   Status set_input(size_t index, const void* data, size_t bytes, DType dtype, const Shape& shape);
-  // Fails only on data-dependent errors (e.g. an embedding index out of range).
+  // Fails on data-dependent errors (e.g. an embedding index out of range) and, with dynamic
+  // shapes, on input shapes the model cannot take together; the model keeps working either way.
   Status forward();
   // Valid until the next forward(); the arena is reused.
-  const void* output_data(size_t index) const { return tensor_data_[graph_.outputs[index]]; }
+  const void* output_data(size_t index) const { return current().tensor_data(graph_.outputs[index]); }
 
-  // Activations plus the ops' shared scratch: all the memory inference needs besides weights.
-  size_t arena_bytes() const { return arena_bytes_ + workspace_bytes_; }
+  // The current plan's activations and scratch: all the memory inference needs besides weights.
+  size_t arena_bytes() const { return current().arena_bytes(); }
   size_t weight_bytes() const { return weight_bytes_; }
   size_t file_bytes() const { return file_size_; }
+  size_t plan_count() const { return plans_.size(); }
 
   // Operation profiling: while on, forward() adds each step's wall time to its total. Turning it
   // on resets the totals. Off (the default), forward() reads no clock.
   void set_profiling(bool on);
-  size_t step_count() const { return steps_.size(); }
+  size_t step_count() const { return graph_.nodes.size(); }
   double step_total_ms(size_t step) const { return step < step_ms_.size() ? step_ms_[step] : 0.0; }
   size_t profiled_runs() const { return profiled_runs_; }
 
  private:
-  struct Step {
-    std::unique_ptr<OpKernel> kernel;
-    std::vector<const void*> inputs;
-    std::vector<void*> outputs;
+  struct CachedPlan {
+    std::vector<Shape> input_shapes;
+    std::unique_ptr<ExecutionPlan> plan;
+  };
+  // A dynamic model's input, held until forward() knows which plan it goes to.
+  struct StagedInput {
+    AlignedBytes data;
+    size_t capacity = 0;
+    Shape shape;
   };
 
-  Status prepare_steps();
-  std::vector<int> storage_owners() const;
-  Status plan_and_bind();
+  const ExecutionPlan& current() const { return *plans_.front().plan; }
+  // The plan of these input shapes (the graph as it is for a static model), errors as they come.
+  Result<std::unique_ptr<ExecutionPlan>> build_plan(const std::vector<Shape>& input_shapes) const;
+  Status check_input(size_t index, DType dtype, const Shape& shape) const;
+  // Moves the plan for these input shapes to the front, building it (and evicting the least
+  // recently used beyond kMaxPlans) when it is new.
+  Status use_plan(const std::vector<Shape>& input_shapes);
 
   AlignedBytes file_;
   size_t file_size_ = 0;
   Graph graph_;
   ThreadPool* pool_ = nullptr;
-  AlignedBytes arena_;
-  AlignedBytes workspace_;
-  size_t workspace_bytes_ = 0;
-  size_t arena_bytes_ = 0;
   size_t weight_bytes_ = 0;
-  std::vector<void*> tensor_data_;
-  std::vector<Step> steps_;
-  RunErrors run_errors_;
+  std::vector<SymbolSource> symbol_sources_;
+  std::vector<std::vector<std::string>> dim_names_[2];  // [is_output][i][axis]
+  std::vector<CachedPlan> plans_;                       // most recently used first; never empty
+  std::vector<StagedInput> staged_;                     // dynamic models only
   bool profiling_ = false;
   std::vector<double> step_ms_;
   size_t profiled_runs_ = 0;

@@ -7,6 +7,7 @@
 
 #include "core/tensor.h"
 #include "graph/attributes.h"
+#include "graph/symbolic.h"
 
 namespace wt {
 
@@ -29,6 +30,12 @@ struct Graph {
   std::vector<int> outputs;
   std::vector<std::pair<std::string, std::string>> metadata;
   std::string producer;
+  // Dynamic shapes (empty when every shape is static): the symbols, and per tensor either no
+  // DimExprs or one per axis (shapes then hold the example's values).
+  std::vector<Symbol> symbols;
+  std::vector<std::vector<DimExpr>> tensor_dims;
+
+  bool is_dynamic() const { return !symbols.empty(); }
 };
 
 // Checks tensor indices, that every tensor is produced exactly once (or is a constant or graph

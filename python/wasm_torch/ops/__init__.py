@@ -66,6 +66,13 @@ def operands_as(ctx, node, a, b, dtype: torch.dtype) -> list:
     return [as_dtype(ctx, node, a, dtype, "a"), as_dtype(ctx, node, b, dtype, "b")]
 
 
+def size_value(v) -> int:
+    """An int argument that may be a dynamic size: a SymDim stays one (its expression goes into the
+    file), anything else becomes a plain int."""
+    from ..symbolic import is_symbolic
+    return v if is_symbolic(v) else int(v)
+
+
 def converts(*names):
     """Registers fn for the ATen overloads `names` ("add.Tensor", ...) this torch has."""
     def register(fn):

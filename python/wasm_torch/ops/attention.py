@@ -58,8 +58,8 @@ def _additive_mask(ctx, step, mask, mask_type, batch, length, src_len):
         data = np.where(mask.data, -np.inf, 0.0) if is_bool else mask.data
         return ctx.constant(np.ascontiguousarray(data.reshape(shape), dtype=np.float32), mask.name + ".bias")
     if is_bool:
-        neg = ctx.constant(np.full(mask.shape, -np.inf, np.float32), mask.name + ".neg_inf")
-        zero = ctx.constant(np.zeros(mask.shape, np.float32), mask.name + ".zero")
+        neg = ctx.full(mask.shape, -np.inf, np.float32, mask.name + ".neg_inf", mask.name)
+        zero = ctx.full(mask.shape, 0.0, np.float32, mask.name + ".zero", mask.name)
         mask = step("where", [mask, neg, zero], {}, mask.shape)
     return step("reshape", [mask], {"shape": list(shape)}, shape)
 
@@ -130,7 +130,7 @@ def _sdpa_bias(ctx, step, mask, q_shape, src_len):
         data = np.where(mask.data, 0.0, -np.inf) if is_bool else mask.data
         return ctx.constant(np.ascontiguousarray(data.reshape(shape), dtype=np.float32), mask.name + ".bias")
     if is_bool:
-        zero = ctx.constant(np.zeros(mask.shape, np.float32), mask.name + ".zero")  # where takes equal shapes
-        neg = ctx.constant(np.full(mask.shape, -np.inf, np.float32), mask.name + ".neg_inf")
+        zero = ctx.full(mask.shape, 0.0, np.float32, mask.name + ".zero", mask.name)  # where takes equal shapes
+        neg = ctx.full(mask.shape, -np.inf, np.float32, mask.name + ".neg_inf", mask.name)
         mask = step("where", [mask, zero, neg], {}, tuple(mask.shape))
     return mask if len(mask.shape) == 4 else step("reshape", [mask], {"shape": list(shape)}, shape)

@@ -101,7 +101,7 @@ def nan_to_num(ctx, node):
         mask = (ctx.emit_step("ne", [x, x], {}, x.shape, bool_code, f"{node.name}.is{k}", node.name) if test == "nan"
                 else ctx.emit_step("eq", [x, _scalar(ctx, node, test, f"t{k}")], {}, x.shape, bool_code,
                                    f"{node.name}.is{k}", node.name))
-        filled = ctx.constant(np.full(x.shape, fill, np.float32), f"{node.name}.fill{k}")
+        filled = ctx.full(x.shape, fill, np.float32, f"{node.name}.fill{k}", node.name)
         y = (ctx.emit("where", [mask, filled, y], {}, node) if k == 2 else
              ctx.emit_step("where", [mask, filled, y], {}, x.shape, x.dtype, f"{node.name}.step{k}", node.name))
     return y

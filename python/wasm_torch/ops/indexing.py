@@ -2,6 +2,7 @@
 import torch
 
 from .. import ir
+from ..symbolic import broadcast_shapes, is_symbolic
 from . import Unsupported, as_dtype, converts
 
 I64 = ir.DTYPE_CODES[torch.int64]
@@ -109,7 +110,7 @@ def advanced_index(ctx, node):
     for d in dims:
         span *= d
     out_shape = ctx.meta_shape(node)
-    index_shape = tuple(torch.broadcast_shapes(*[t.shape for t in tensors]))
+    index_shape = broadcast_shapes(*[t.shape for t in tensors])
     count = 1
     for d in index_shape:
         count *= d
@@ -119,8 +120,10 @@ def advanced_index(ctx, node):
         step[0] += 1
         return ctx.emit_step(op, inputs, attrs, shape, dtype, f"{node.name}.{step[0]}", node.name)
 
-    def const(value):
+    def const(value):  # a dim or stride: a constant, or computed at run time where it is dynamic
         step[0] += 1
+        if is_symbolic(value):
+            return ctx.tensor(value, dtype=torch.int64)
         return ctx.constant(torch.tensor(value, dtype=torch.int64), f"{node.name}.c{step[0]}")
 
     linear = None
@@ -131,8 +134,7 @@ def advanced_index(ctx, node):
         term = emit("remainder", [t, const(d)], {}, t.shape)  # -1 -> d - 1
         if stride != 1:
             term = emit("mul", [term, const(stride)], {}, t.shape)
-        linear = term if linear is None else emit("add", [linear, term], {},
-                                                  tuple(torch.broadcast_shapes(linear.shape, term.shape)))
+        linear = term if linear is None else emit("add", [linear, term], {}, broadcast_shapes(linear.shape, term.shape))
     if tuple(linear.shape) != index_shape:
         linear = emit("expand", [linear], {"shape": list(index_shape)}, index_shape)
     linear = emit("reshape", [linear], {"shape": [count]}, (count,))

@@ -2,7 +2,8 @@ import numpy as np
 import torch
 
 from .. import ir
-from . import Unsupported, converts
+from ..symbolic import is_symbolic
+from . import Unsupported, converts, size_value
 
 aten = torch.ops.aten
 
@@ -59,8 +60,8 @@ def expand(ctx, node):
 def slice_(ctx, node):
     args = list(node.args) + [None] * (5 - len(node.args))
     x, dim, start, end, step = args[:5]
-    attrs = {"dim": int(dim or 0), "start": int(start or 0), "end": int(end if end is not None else 2**62),
-             "step": int(step or 1)}
+    attrs = {"dim": int(dim or 0), "start": size_value(start or 0),
+             "end": size_value(end if end is not None else 2**62), "step": int(step or 1)}
     shape = ctx.meta_shape(node)
     return x_tensor if (x_tensor := ctx.tensor(x)).shape == tuple(shape) else ctx.emit("slice", [x_tensor], attrs, node)
 
@@ -135,15 +136,39 @@ def to_copy(ctx, node):
 
 
 @converts("zeros_like.default", "ones_like.default", "full_like.default", "empty_like.default", "new_empty.default",
-          "new_zeros.default", "new_ones.default")
-def filled_like(ctx, node):
-    """Shapes are static, so a tensor filled with a constant is a constant (empty_like: zeros)."""
+          "new_zeros.default", "new_ones.default", "new_full.default", "full.default", "zeros.default", "ones.default",
+          "empty.memory_format")
+def filled(ctx, node):
+    """A tensor filled with one value (empty ones with zeros): a constant; of a dynamic shape, a
+    one-element constant expanded to it."""
     meta = node.meta["tensor_meta"]
     packet = node.target.overloadpacket.__name__
-    value = {"ones_like": 1, "new_ones": 1}.get(packet, 0)
-    if packet == "full_like":
-        value = node.args[1]
-    return ctx.constant(torch.full(tuple(meta.shape), value, dtype=meta.dtype), node.name)
+    value = {"ones_like": 1, "new_ones": 1, "ones": 1}.get(packet, 0)
+    if packet in ("full_like", "full", "new_full"):
+        value = node.args[1] if packet != "new_full" else node.args[2]
+    if meta.dtype not in ir.DTYPE_CODES:
+        raise Unsupported(f"a tensor of {meta.dtype}")
+    return ctx.full(meta.shape, value, ir.NUMPY_DTYPES[ir.DTYPE_CODES[meta.dtype]], node.name, node.name)
+
+
+@converts("arange.default", "arange.start", "arange.start_step")
+def arange(ctx, node):
+    """arange up to a dynamic end (static ones are constants): start - step + cumsum(step
+    repeated n times)."""
+    args = list(node.args)
+    start, end, step = (0, args[0], 1) if len(args) == 1 else (args[0], args[1], args[2] if len(args) > 2 else 1)
+    if is_symbolic(start) or is_symbolic(step):
+        raise Unsupported("arange with a dynamic start or step")
+    meta = node.meta["tensor_meta"]
+    if meta.dtype not in (torch.float32, torch.int64):
+        raise Unsupported(f"arange in {meta.dtype}")
+    code, n = ir.DTYPE_CODES[meta.dtype], meta.shape[0]
+    np_dtype = ir.NUMPY_DTYPES[code]
+    steps = ctx.emit_step("expand", [ctx.constant(np.full([1], step, np_dtype), node.name + ".step")], {"shape": [n]},
+                          (n,), code, node.name + ".steps", node.name)
+    counted = ctx.emit_step("cumsum", [steps], {"dim": 0}, (n,), code, node.name + ".cumsum", node.name)
+    return ctx.emit("add", [counted, ctx.constant(np.full([1], start - step, np_dtype), node.name + ".start")], {},
+                    node)
 
 
 @converts("unbind.int")
@@ -207,7 +232,7 @@ def constant_pad(ctx, node):
             elif amount > 0:
                 shape = list(y.shape)
                 shape[dim] = amount
-                pieces.append(ctx.constant(np.full(shape, value, dtype=np_dtype), f"{node.name}.{tag}{k}"))
+                pieces.append(ctx.full(shape, value, np_dtype, f"{node.name}.{tag}{k}", node.name))
         if len(pieces) > 1:
             shape = list(y.shape)
             shape[dim] = sum(p.shape[dim] for p in pieces)

@@ -1,0 +1,182 @@
+#include "graph/execution_plan.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <string>
+
+#include "graph/memory_planner.h"
+
+namespace wt {
+namespace {
+
+std::string spec_to_string(DType dtype, const Shape& shape) {
+  return std::string(dtype_name(dtype)) + shape_to_string(shape);
+}
+
+}  // namespace
+
+void AlignedFree::operator()(void* p) const { std::free(p); }
+
+AlignedBytes allocate_aligned(size_t bytes) {
+  const size_t rounded = (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+  if (rounded < bytes) return AlignedBytes(nullptr);
+  return AlignedBytes(static_cast<uint8_t*>(std::aligned_alloc(kArenaAlignment, rounded ? rounded : kArenaAlignment)));
+}
+
+Result<std::unique_ptr<ExecutionPlan>> ExecutionPlan::build(Graph graph) {
+  std::unique_ptr<ExecutionPlan> plan(new ExecutionPlan(std::move(graph)));
+  WT_RETURN_IF_ERROR(plan->prepare_steps());
+  WT_RETURN_IF_ERROR(plan->plan_and_bind());
+  return plan;
+}
+
+Status ExecutionPlan::prepare_steps() {
+  for (const Node& node : graph_.nodes) {
+    const OpDef* op = find_op(node.op);
+    if (op == nullptr) return unsupported(node.describe() + ": this runtime has no operator '" + node.op + "'");
+    std::vector<OutputSpec> specs;
+    PrepareContext ctx{node, {}, &specs};
+    for (int in : node.inputs) ctx.inputs.push_back(in == kNoTensor ? nullptr : &graph_.tensors[in]);
+    WT_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> kernel, op->prepare(ctx));
+    if (specs.size() != node.outputs.size()) {
+      return invalid_model(node.describe() + " has " + std::to_string(node.outputs.size()) + " outputs, the op makes " +
+                           std::to_string(specs.size()));
+    }
+    for (size_t o = 0; o < specs.size(); ++o) {
+      const TensorInfo& declared = graph_.tensors[node.outputs[o]];
+      if (declared.dtype != specs[o].dtype || declared.shape != specs[o].shape) {
+        return invalid_model(node.describe() + ": output '" + declared.name + "' is declared " +
+                             spec_to_string(declared.dtype, declared.shape) + " but the op computes " +
+                             spec_to_string(specs[o].dtype, specs[o].shape));
+      }
+    }
+    workspace_bytes_ = std::max(workspace_bytes_, kernel->workspace_bytes());
+    steps_.push_back(Step{std::move(kernel), {}, {}});
+  }
+  if (workspace_bytes_ > kMaxBufferBytes)
+    return out_of_memory("an op needs " + std::to_string(workspace_bytes_) + " bytes of scratch");
+  workspace_ = allocate_aligned(workspace_bytes_);
+  if (!workspace_)
+    return out_of_memory("could not allocate " + std::to_string(workspace_bytes_) + " bytes of op scratch");
+  return Status::ok();
+}
+
+// Which tensor's bytes each tensor lives in (its own, mostly). Views share their input's always;
+// an in-place op's output takes over its input's when that input dies at the op, is the same size,
+// and is not a model input (the caller's data must survive forward()). Tensors are written once,
+// by their producer, so a shared buffer is never written while a sharer still reads it.
+std::vector<int> ExecutionPlan::storage_owners() const {
+  const int step_count = static_cast<int>(graph_.nodes.size());
+  auto aliasing = [&](int s) { return steps_[s].kernel->output_aliasing(); };
+  std::vector<int> owner(graph_.tensors.size());
+  auto own_bytes = [&] {
+    for (size_t t = 0; t < owner.size(); ++t) owner[t] = static_cast<int>(t);
+  };
+  // Pass 1, views only: when each buffer is last read (a view's readers count for its input).
+  own_bytes();
+  for (int s = 0; s < step_count; ++s) {
+    if (aliasing(s) == OpKernel::Aliasing::kView) owner[graph_.nodes[s].outputs[0]] = owner[graph_.nodes[s].inputs[0]];
+  }
+  std::vector<int> last_use(owner.size(), -1);
+  for (int s = 0; s < step_count; ++s) {
+    for (int in : graph_.nodes[s].inputs) {
+      if (in != kNoTensor) last_use[owner[in]] = s;
+    }
+  }
+  for (int out : graph_.outputs) last_use[owner[out]] = step_count;
+  for (int in : graph_.inputs) last_use[owner[in]] = step_count;  // never written over
+  // Pass 2, in step order: views and in-place outputs take their input's final owner, so views of
+  // an in-place output made later follow it.
+  own_bytes();
+  for (int s = 0; s < step_count; ++s) {
+    const Node& node = graph_.nodes[s];
+    if (aliasing(s) == OpKernel::Aliasing::kView) {
+      owner[node.outputs[0]] = owner[node.inputs[0]];
+      continue;
+    }
+    const size_t over = steps_[s].kernel->in_place_input();
+    if (aliasing(s) != OpKernel::Aliasing::kInPlace || over >= node.inputs.size() || node.inputs[over] == kNoTensor) {
+      continue;
+    }
+    const int from = owner[node.inputs[over]], out = node.outputs[0];
+    const TensorInfo& freed = graph_.tensors[from];
+    if (freed.is_constant || last_use[from] != s || freed.byte_size() != graph_.tensors[out].byte_size()) continue;
+    // Read by the op through another input too (conv2d(x) + x): not safe to write over.
+    const bool read_twice = std::count_if(node.inputs.begin(), node.inputs.end(),
+                                          [&](int in) { return in != kNoTensor && owner[in] == from; }) > 1;
+    if (read_twice) continue;
+    owner[out] = from;
+    last_use[from] = last_use[out];  // out's readers, its views' included (pass 1)
+  }
+  return owner;
+}
+
+Status ExecutionPlan::plan_and_bind() {
+  const int step_count = static_cast<int>(graph_.nodes.size());
+  const std::vector<int> owner = storage_owners();
+  std::vector<BufferRequest> requests;
+  std::vector<int> request_of(graph_.tensors.size(), -1);
+  // The request of tensor t's storage; nullptr for weights (they stay in the file buffer).
+  auto request = [&](int t, int step) -> BufferRequest* {
+    const int o = owner[t];
+    if (graph_.tensors[o].is_constant) return nullptr;
+    if (request_of[o] < 0) {
+      request_of[o] = static_cast<int>(requests.size());
+      requests.push_back({graph_.tensors[o].byte_size(), step, step});
+    }
+    return &requests[request_of[o]];
+  };
+  for (int in : graph_.inputs) request(in, -1);
+  for (int s = 0; s < step_count; ++s) {
+    for (int out : graph_.nodes[s].outputs) request(out, s);
+    for (int in : graph_.nodes[s].inputs) {
+      if (in == kNoTensor) continue;
+      if (BufferRequest* r = request(in, s)) r->last_step = s;
+    }
+  }
+  for (int out : graph_.outputs) {
+    if (BufferRequest* r = request(out, -1)) r->last_step = step_count;
+  }
+
+  const MemoryPlan plan = plan_memory(requests);
+  if (plan.arena_bytes > kMaxBufferBytes) {
+    return out_of_memory("the activations need a " + std::to_string(plan.arena_bytes) +
+                         "-byte arena, more than this runtime can address");
+  }
+  arena_bytes_ = static_cast<size_t>(plan.arena_bytes);
+  arena_ = allocate_aligned(arena_bytes_);
+  if (!arena_)
+    return out_of_memory("could not allocate the " + std::to_string(arena_bytes_) + "-byte activation arena");
+
+  tensor_data_.assign(graph_.tensors.size(), nullptr);
+  for (size_t t = 0; t < graph_.tensors.size(); ++t) {
+    const int o = owner[t];
+    const TensorInfo& info = graph_.tensors[o];
+    if (info.is_constant)
+      tensor_data_[t] = const_cast<void*>(info.constant_data);
+    else if (request_of[o] >= 0)
+      tensor_data_[t] = arena_.get() + plan.offsets[request_of[o]];
+  }
+  for (int s = 0; s < step_count; ++s) {
+    for (int in : graph_.nodes[s].inputs) steps_[s].inputs.push_back(in == kNoTensor ? nullptr : tensor_data_[in]);
+    for (int out : graph_.nodes[s].outputs) steps_[s].outputs.push_back(tensor_data_[out]);
+  }
+  return Status::ok();
+}
+
+Status ExecutionPlan::run(ThreadPool* pool, double* step_ms) const {
+  using Clock = std::chrono::steady_clock;
+  for (size_t s = 0; s < steps_.size(); ++s) {
+    const Step& step = steps_[s];
+    const Clock::time_point start = step_ms ? Clock::now() : Clock::time_point{};
+    step.kernel->run(
+        RunContext{step.inputs.data(), step.inputs.size(), step.outputs.data(), pool, &run_errors_, workspace_.get()});
+    if (step_ms) step_ms[s] += std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    Status status = run_errors_.take();
+    if (!status.is_ok()) return invalid_argument(graph_.nodes[s].describe() + ": " + status.message());
+  }
+  return Status::ok();
+}
+
+}  // namespace wt
