@@ -72,7 +72,7 @@ class SymDim(int):
 
     def __eq__(self, other):
         if isinstance(other, SymDim):
-            return int(self) == int(other) and sympy.simplify(self.expr - other.expr) == 0
+            return int(self) == int(other) and (self.expr == other.expr or sympy.expand(self.expr - other.expr) == 0)
         return False if isinstance(other, int) else NotImplemented
 
     def __ne__(self, other):
@@ -155,7 +155,7 @@ def program(expr, symbol_index: dict) -> tuple:
                 raise ValueError(f"symbol {e} is not a dimension of any input")
             emit(SYMBOL, symbol_index[e])
         elif isinstance(e, sympy.Add):
-            fold(e.args, ADD)
+            fold(sorted(e.args, key=lambda a: a.is_number), ADD)  # "seq - 1", not "-1 + seq"
         elif isinstance(e, sympy.Mul):
             numerators = [a for a in e.args if not (a.is_Rational and not a.is_Integer)]
             fractions = [a for a in e.args if a.is_Rational and not a.is_Integer]

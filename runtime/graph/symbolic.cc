@@ -103,22 +103,32 @@ Result<int64_t> DimExpr::evaluate(const std::vector<int64_t>& symbol_values) con
 }
 
 std::string DimExpr::to_string(const std::vector<std::string>& names) const {
-  std::vector<std::string> stack;
+  struct Term {
+    std::string text;
+    bool negative_constant;
+  };
+  std::vector<Term> stack;
   for (size_t k = 0; k < ops.size(); ++k) {
     if (ops[k] == DimOp::kConstant) {
-      stack.push_back(std::to_string(values[k]));
+      stack.push_back({std::to_string(values[k]), values[k] < 0});
     } else if (ops[k] == DimOp::kSymbol) {
-      stack.push_back(names[static_cast<size_t>(values[k])]);
+      stack.push_back({names[static_cast<size_t>(values[k])], false});
     } else {
-      const std::string b = stack.back();
+      const Term b = stack.back();
       stack.pop_back();
-      const char* op = infix(ops[k]);
-      const std::string a = stack.back();
-      stack.back() = op ? "(" + a + op + b + ")"
-                        : std::string(ops[k] == DimOp::kMax ? "max(" : "min(") + a + ", " + b + ")";
+      const std::string& a = stack.back().text;
+      std::string text;
+      if (ops[k] == DimOp::kAdd && b.negative_constant) {
+        text = "(" + a + " - " + b.text.substr(1) + ")";
+      } else if (const char* op = infix(ops[k])) {
+        text = "(" + a + op + b.text + ")";
+      } else {
+        text = std::string(ops[k] == DimOp::kMax ? "max(" : "min(") + a + ", " + b.text + ")";
+      }
+      stack.back() = {text, false};
     }
   }
-  std::string text = stack.empty() ? "" : stack.back();
+  std::string text = stack.empty() ? "" : stack.back().text;
   return text.size() > 2 && text.front() == '(' && text.back() == ')' ? text.substr(1, text.size() - 2) : text;
 }
 

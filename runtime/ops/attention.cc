@@ -2,7 +2,9 @@
 // q [B, H, L, D], k [B, H, S, D], v [B, H, S, Dv] (layout "bhld"), or the same with sequence and
 // heads swapped (layout "blhd": [B, L, H, D], what a projection's output reshaped is, so no
 // permutes are needed); the output has q's layout with Dv. bias (optional) is additive, [B|1,
-// H|1, L|1, S] (attention and padding masks). The score matrix is never materialized: each task
+// H|1, L|1, S] (attention and padding masks); causal=1 masks key j > query i (PyTorch's
+// is_causal), so a causal mask of any length needs no tensor, and key blocks wholly after a query
+// block are skipped. The score matrix is never materialized: each task
 // (one head) walks key blocks of the thread scratch's size; for each, 20-row blocks of scores are
 // computed, softmaxed online (running max and sum per row) and multiplied into the output at once.
 #include <algorithm>
@@ -47,8 +49,8 @@ float softmax_block(size_t n, float* s, float* max, float* sum) {
 
 class AttentionKernel final : public OpKernel {
  public:
-  AttentionKernel(AttentionShape shape, float scale, BiasStrides bias, size_t key_block)
-      : d_(shape), scale_(scale), bias_(bias), key_block_(key_block) {}
+  AttentionKernel(AttentionShape shape, float scale, BiasStrides bias, bool causal, size_t key_block)
+      : d_(shape), scale_(scale), bias_(bias), causal_(causal), key_block_(key_block) {}
 
   void run(const RunContext& ctx) const override {
     ctx.pool->parallelize(d_.batch * d_.heads, 1, [&](size_t begin, size_t end) {
@@ -80,11 +82,13 @@ class AttentionKernel final : public OpKernel {
       DenseB(v + j0 * vs, 1, vs, d_.value_dim).pack({0, keys, 0, d_.value_dim}, vp);
       for (size_t i0 = 0; i0 < d_.q_len; i0 += kQueryRows) {
         const size_t rows = std::min(kQueryRows, d_.q_len - i0);
+        if (causal_ && j0 >= i0 + rows) continue;  // every key of the block is after every query
         GemmProblem qk{rows, keys, d_.head_dim, q + i0 * qs, qs, scores, keys};
         run_gemm_on_this_thread(qk, PanelB(kt, d_.head_dim), *ctx.pool);
         for (size_t i = 0; i < rows; ++i) {
           float* s = scores + i * keys;
           add_scaled_bias(keys, bias ? bias + (i0 + i) * bias_.row + j0 : nullptr, s);
+          if (causal_) mask_after(i0 + i, j0, keys, s);
           const float rescale = softmax_block(keys, s, row_max + i0 + i, row_sum + i0 + i);
           if (j0 > 0 && rescale != 1.f) scale_row(d_.value_dim, rescale, o + (i0 + i) * vs);
         }
@@ -103,11 +107,17 @@ class AttentionKernel final : public OpKernel {
     }
   }
 
+  // Query `row` sees keys 0..row: the block's keys from j0 that come after it are masked.
+  static void mask_after(size_t row, size_t j0, size_t keys, float* s) {
+    for (size_t j = row + 1 > j0 ? row + 1 - j0 : 0; j < keys; ++j) s[j] = -std::numeric_limits<float>::infinity();
+  }
+
   static void scale_row(size_t n, float factor, float* x) { f32_vscaleshift_scalar(n, x, factor, 0.f, x); }
 
   AttentionShape d_;
   float scale_;
   BiasStrides bias_;
+  bool causal_;
   size_t key_block_;
 };
 
@@ -141,6 +151,8 @@ Result<std::unique_ptr<OpKernel>> prepare_attention(const PrepareContext& ctx) {
   WT_ASSIGN_OR_RETURN(std::string layout, ctx.node.attributes.get_string("layout", "bhld"));
   if (layout != "bhld" && layout != "blhd") return ctx.error("layout must be 'bhld' or 'blhd', got '" + layout + "'");
   WT_ASSIGN_OR_RETURN(double scale, ctx.node.attributes.get_float("scale", 1.0));
+  WT_ASSIGN_OR_RETURN(int64_t causal, ctx.node.attributes.get_int("causal", 0));
+  if (causal != 0 && causal != 1) return ctx.error("causal must be 0 or 1, got " + std::to_string(causal));
   const bool heads_outer = layout == "bhld";
   const Shape &q = ctx.input(0)->shape, &k = ctx.input(1)->shape, &v = ctx.input(2)->shape;
   const size_t seq = heads_outer ? 2 : 1, head = heads_outer ? 1 : 2;
@@ -162,14 +174,14 @@ Result<std::unique_ptr<OpKernel>> prepare_attention(const PrepareContext& ctx) {
   Shape out = q;
   out[3] = v[3];
   ctx.outputs->push_back({DType::kFloat32, out});
-  return make_kernel(AttentionKernel(d, static_cast<float>(scale), bias, key_block));
+  return make_kernel(AttentionKernel(d, static_cast<float>(scale), bias, causal == 1, key_block));
 }
 
 }  // namespace
 
 extern const OpDef kAttentionOp = {
     "attention", prepare_attention, "float32",
-    "softmax(q k^T * scale + bias) v; layout bhld or blhd; bias [B|1, H|1, L|1, S]; tiled over keys, online "
-    "softmax (scores never materialized whole)"};
+    "softmax(q k^T * scale + bias) v; layout bhld or blhd; bias [B|1, H|1, L|1, S]; causal=1 masks keys after "
+    "each query; tiled over keys, online softmax (scores never materialized whole)"};
 
 }  // namespace wt

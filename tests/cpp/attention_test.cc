@@ -15,6 +15,7 @@ using testing::random_vector;
 struct Case {
   size_t batch, heads, q_len, kv_len, head_dim, value_dim;
   Shape bias;  // empty: no bias
+  bool causal = false;
 };
 
 Shape layout_shape(bool heads_outer, size_t b, size_t h, size_t len, size_t d) {
@@ -40,7 +41,8 @@ TEST_P(AttentionTest, MatchesReference) {
   for (uint32_t i = 0; i < infos.size(); ++i) data.push_back(random_vector(numel(infos[i].shape), i + 1, -2.f, 2.f));
   Node node{"attention", {0, 1, 2}, {4}, Attributes("attention", {}), "test"};
   std::vector<Attribute> attrs = {{"layout", AttrKind::kString, 0, 0, {}, {}, heads_outer ? "bhld" : "blhd"},
-                                  {"scale", AttrKind::kFloat, 0, scale, {}, {}, ""}};
+                                  {"scale", AttrKind::kFloat, 0, scale, {}, {}, ""},
+                                  {"causal", AttrKind::kInt, c.causal ? 1 : 0, 0, {}, {}, ""}};
   node.attributes = Attributes("attention", attrs);
   std::vector<OutputSpec> specs;
   PrepareContext prep{node, {&infos[0], &infos[1], &infos[2]}, &specs};
@@ -71,6 +73,7 @@ TEST_P(AttentionTest, MatchesReference) {
             const size_t bb = c.bias[0] == 1 ? 0 : b, bh = c.bias[1] == 1 ? 0 : h, bi = c.bias[2] == 1 ? 0 : i;
             s[j] += data[3][((bb * c.bias[1] + bh) * c.bias[2] + bi) * c.kv_len + j];
           }
+          if (c.causal && j > i) s[j] = -INFINITY;
           mx = std::fmax(mx, s[j]);
         }
         for (double& x : s) sum += (x = std::exp(x - mx));
@@ -90,7 +93,10 @@ INSTANTIATE_TEST_SUITE_P(
                                          Case{2, 2, 21, 21, 8, 8, {1, 1, 21, 21}},        // causal-style mask
                                          Case{2, 3, 5, 6, 3, 5, {2, 3, 5, 6}},            // per head
                                          Case{1, 2, 37, 700, 64, 64, {1, 1, 1, 700}},     // 3 key blocks
-                                         Case{1, 1, 41, 300, 200, 120, {}}),              // 3 blocks, wide heads
+                                         Case{1, 1, 41, 300, 200, 120, {}},               // 3 blocks, wide heads
+                                         Case{2, 2, 21, 21, 8, 8, {}, true},              // causal flag
+                                         Case{1, 2, 45, 700, 64, 64, {1, 1, 1, 700}, true},  // skipped blocks
+                                         Case{1, 1, 9, 4, 3, 3, {}, true}),               // more queries than keys
                        ::testing::Bool(), ::testing::Values(1, 2)));
 
 TEST(AttentionPrepareTest, RejectsMismatchedShapesBiasesAndLayouts) {

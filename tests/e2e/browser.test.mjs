@@ -97,6 +97,34 @@ describe("cross-origin isolated page", () => {
     assert.ok(r.planned > r.file && r.file === r.modelFile && r.file > 0);
   });
 
+  test("worker mode runs a dynamic-shape model at every fixture shape", async () => {
+    const r = await page.evaluate(async () => {
+      const runtime = await WASMTorch.init({ threads: 2 });
+      const model = await runtime.loadModel("/build/fixtures/dynamic.wtm");
+      const meta = await (await fetch("/build/fixtures/dynamic.json")).json();
+      const seen = [];
+      for (const [k, c] of meta.cases.entries()) {
+        const x = runtime.createTensor(await fetchFloats(`/build/fixtures/dynamic.${k}.input.bin`), c.input_shape);
+        const y = await model.forward(x);
+        const expected = await fetchFloats(`/build/fixtures/dynamic.${k}.expected.bin`);
+        let error = 0;
+        for (let i = 0; i < expected.length; i++) error = Math.max(error, Math.abs(y.data[i] - expected[i]));
+        seen.push({ shape: [...y.shape], want: c.output_shape, reported: [...model.outputs[0].shape], error });
+      }
+      runtime.dispose();
+      return { worker: runtime.worker, dims: model.inputs[0].dims, symbols: model.symbols.map((s) => s.name), seen,
+        atol: meta.atol };
+    });
+    assert.equal(r.worker, true);
+    assert.deepEqual(r.dims, ["batch", "seq", 8]);
+    assert.deepEqual(r.symbols, ["batch", "seq"]);
+    for (const c of r.seen) {
+      assert.deepEqual(c.shape, c.want);
+      assert.deepEqual(c.reported, c.want);
+      assert.ok(c.error <= r.atol, `${c.want}: ${c.error}`);
+    }
+  });
+
   test("bad model files throw Errors in the page and the runtime keeps working", async () => {
     const result = await page.evaluate(async () => {
       const runtime = await WASMTorch.init({ threads: 2 });

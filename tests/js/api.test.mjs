@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 
 import { relaxedSimdSupported } from "../../js/src/features.js";
 import { WASMTorch, Tensor } from "../../js/src/index.js";
-import { loadFixture, maxAbsDiff } from "./helpers.mjs";
+import { loadDynamicFixture, loadFixture, maxAbsDiff } from "./helpers.mjs";
 
 // `make test-js` runs this file twice: plain Node 20 (no relaxed SIMD) and with
 // --experimental-wasm-relaxed-simd, where the default SIMD builds are the relaxed ones.
@@ -33,7 +33,8 @@ for (const v of VARIANTS) {
       test(`${name} matches PyTorch within 1e-4`, async () => {
         const f = loadFixture(name);
         const model = await runtime.loadModel(f.modelBytes);
-        assert.deepEqual(model.inputs, [{ name: "x", dtype: "float32", shape: f.input_shape }]);  // forward(self, x)
+        assert.deepEqual(model.inputs, [{ name: "x", dtype: "float32", shape: f.input_shape, dims: f.input_shape }]);  // forward(self, x)
+        assert.deepEqual(model.symbols, []);
         const x = runtime.createTensor(f.input, f.input_shape);
         let out = await model.forward(x);
         out = Array.isArray(out) ? out : [out];
@@ -50,6 +51,28 @@ for (const v of VARIANTS) {
         model.dispose();
       });
     }
+
+    test("a model with dynamic shapes runs every batch and length from one file", async () => {
+      const f = loadDynamicFixture();
+      const model = await runtime.loadModel(f.modelBytes);
+      assert.deepEqual(model.inputs[0].dims, ["batch", "seq", 8]);
+      assert.deepEqual(model.outputs[0].dims, ["batch", "seq - 1", 4]);
+      assert.deepEqual(model.symbols.map((s) => s.name), ["batch", "seq"]);
+      assert.equal(model.symbols[0].min, 1);
+      for (const c of f.cases) {
+        const x = runtime.createTensor(c.input, c.input_shape);
+        const y = await model.forward(x);
+        assert.deepEqual([...y.shape], c.output_shape);
+        assert.deepEqual(model.outputs[0].shape, c.output_shape);  // the last forward's
+        assert.ok(maxAbsDiff(y.data, c.expected) <= f.atol, `${c.input_shape}: ${maxAbsDiff(y.data, c.expected)}`);
+        x.dispose();
+        y.dispose();
+      }
+      const wrong = runtime.createTensor(new Float32Array(2 * 3 * 7), [2, 3, 7]);
+      await assert.rejects(model.forward(wrong), /expects float32\[batch, seq, 8\], got float32\[2, 3, 7\]/);
+      wrong.dispose();
+      model.dispose();
+    });
   });
 }
 

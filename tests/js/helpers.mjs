@@ -21,3 +21,14 @@ export function maxAbsDiff(a, b) {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
+
+// The dynamic-shape fixture: one model file and inputs/expected outputs at several shapes.
+export function loadDynamicFixture() {
+  const meta = JSON.parse(readFileSync(`${FIXTURES}dynamic.json`, "utf8"));
+  const floats = (file) => new Float32Array(new Uint8Array(readFileSync(`${FIXTURES}${file}`)).buffer);
+  return {
+    ...meta,
+    modelBytes: new Uint8Array(readFileSync(`${FIXTURES}dynamic.wtm`)),
+    cases: meta.cases.map((c, k) => ({ ...c, input: floats(`dynamic.${k}.input.bin`), expected: floats(`dynamic.${k}.expected.bin`) })),
+  };
+}

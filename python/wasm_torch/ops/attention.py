@@ -92,7 +92,7 @@ def scaled_dot_product_attention(ctx, node):
         raise Unsupported(f"attention over rank-{len(q.shape)} q/k/v (2 to 4 supported, all the same rank)")
     if q.shape[:-2] != k.shape[:-2] or k.shape[:-2] != v.shape[:-2]:
         raise Unsupported("attention whose q, k and v differ in batch or head dims")
-    head_dim, length, src_len = q.shape[-1], q.shape[-2], k.shape[-2]
+    head_dim, src_len = q.shape[-1], k.shape[-2]
     scale = node.kwargs.get("scale") or 1.0 / math.sqrt(head_dim)
     step = _Steps(ctx, node.name)
     lead = (1,) * (4 - len(q.shape))
@@ -102,22 +102,13 @@ def scaled_dot_product_attention(ctx, node):
         return t if len(t.shape) == 4 else step("reshape", [t], {"shape": list(shape)}, shape)
 
     inputs = [as4d(q), as4d(k), as4d(v)]
-    bias = None
-    if causal:
-        bias = ctx.constant(np.triu(np.full((1, 1, length, src_len), -np.inf, np.float32), 1), node.name + ".causal")
     if mask is not None:
-        user = _sdpa_bias(ctx, step, ctx.tensor(mask), inputs[0].shape, src_len)
-        bias = user if bias is None else step("add", [user, bias], {}, _broadcast(user.shape, bias.shape))
-    if bias is not None:
-        inputs.append(bias)
+        inputs.append(_sdpa_bias(ctx, step, ctx.tensor(mask), inputs[0].shape, src_len))
     out_shape = tuple(inputs[0].shape[:3]) + (v.shape[-1],)
-    context = step("attention", inputs, {"layout": "bhld", "scale": float(scale)}, out_shape)
+    attrs = {"layout": "bhld", "scale": float(scale), "causal": int(bool(causal))}
+    context = step("attention", inputs, attrs, out_shape)
     meta_shape = ctx.meta_shape(node)
     return ctx.emit("reshape", [context], {"shape": list(meta_shape)}, node)
-
-
-def _broadcast(a, b):
-    return tuple(max(x, y) for x, y in zip(a, b))
 
 
 def _sdpa_bias(ctx, step, mask, q_shape, src_len):

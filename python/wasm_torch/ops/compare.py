@@ -3,6 +3,7 @@ import numpy as np
 import torch
 
 from .. import ir
+from ..symbolic import is_symbolic
 from . import Unsupported, converts, operand_dtype, operands_as
 
 
@@ -20,10 +21,11 @@ for _op in ("eq", "ne", "lt", "le", "gt", "ge"):
 
 
 def _expanded(ctx, node, t: ir.Tensor, shape, tag):
-    """t broadcast to `shape`: folded into the constant when t is one, else an expand op."""
+    """t broadcast to `shape`: folded into the constant when t is one (and the shape static), else
+    an expand op."""
     if tuple(t.shape) == tuple(shape):
         return t
-    if t.is_constant:
+    if t.is_constant and not any(is_symbolic(d) for d in shape):
         return ctx.constant(np.ascontiguousarray(np.broadcast_to(t.data, shape)), t.name + ".expanded")
     return ctx.emit_step("expand", [t], {"shape": list(shape)}, shape, t.dtype, f"{node.name}.{tag}", node.name)
 

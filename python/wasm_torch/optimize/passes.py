@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ir
+from ..symbolic import is_symbolic
 
 _FUSABLE_PRODUCERS = ("conv2d", "linear")
 
@@ -144,7 +145,10 @@ def panels(kn: np.ndarray, width: int = PANEL_WIDTH) -> np.ndarray:
 
 def _linear_panel_width(node: ir.Node) -> int:
     """32 for a linear of at most 3 input rows whose N pads to 32 columns at little cost (its rows read
-    the four panels of 32 columns as one stream: 1.04-1.13x the bandwidth in Chromium), else 8."""
+    the four panels of 32 columns as one stream: 1.04-1.13x the bandwidth in Chromium), else 8 (also
+    where the row count is dynamic)."""
+    if any(is_symbolic(d) for d in node.inputs[0].shape[:-1]):
+        return PANEL_WIDTH
     rows = int(np.prod(node.inputs[0].shape[:-1]))
     n = node.inputs[1].shape[1]
     extra = -(-n // STREAM_WIDTH) * STREAM_WIDTH - -(-n // PANEL_WIDTH) * PANEL_WIDTH
