@@ -327,8 +327,8 @@ def capture(model: torch.nn.Module, args: tuple, kwargs: dict | None = None, inp
             continue
         if node.op != "call_function" or node not in live:
             continue
-        _fill_tensor_meta(node)
         try:
+            _fill_tensor_meta(node)
             ctx.values[node] = _convert(ctx, node)
         except _Skip:
             ctx.values[node] = _SKIPPED

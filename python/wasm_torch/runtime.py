@@ -76,6 +76,8 @@ class Model:
         """Returns what the exported model returned: a tensor, or its tuple/list/dict structure."""
         arrays = [_to_numpy(t) for t in tensors]
         outs = [torch.from_numpy(a) for a in self._backend.forward(self._handle, arrays)]
+        for spec, out in zip(self.outputs, outs):  # with dynamic shapes, the outputs' shapes of this forward
+            spec["shape"] = list(out.shape)
         if self.structure is not None:
             return _rebuild(self.structure, iter(outs))
         return outs[0] if len(outs) == 1 else tuple(outs)

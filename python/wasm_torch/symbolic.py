@@ -100,6 +100,10 @@ def from_torch(d):
     """A torch.SymInt (from a FakeTensor's shape or a sym node's value) as a SymDim; ints as they are."""
     if isinstance(d, torch.SymInt):
         node = d.node
+        if not node.has_hint():
+            from .ops import Unsupported
+            raise Unsupported("computes a size from tensor values (data-dependent), which one exported graph "
+                              "cannot hold")
         hint = node.hint if node.hint is not None else node.shape_env.size_hint(node.expr)
         return sym(int(hint), node.expr)
     return int(d)

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 
 namespace wt {
@@ -41,19 +42,30 @@ inline AvgWindow avg_window(const Pool2dGeometry& g, size_t oy, size_t ox) {
   return w;
 }
 
+// A window's max and where it is: iy * in_w + ix in the input plane (PyTorch's return_indices).
+struct MaxTap {
+  float value;
+  int64_t index;
+};
+
+// Updates the running max with the tap `v` at `index`: NaN propagates (the last NaN wins, as in
+// PyTorch), ties keep the first.
+inline void take_max(MaxTap& m, float v, int64_t index) {
+  if (v > m.value || v != v) m = {v, index};
+}
+
 // The max over output (oy, ox)'s window (with dilation), value(iy, ix) reading the input: taps in
-// the padding are skipped, NaN propagates (as in PyTorch), an empty window gives -inf.
+// the padding are skipped; an empty window gives -inf at index -1.
 template <typename Value>
-float max_window(const Pool2dGeometry& g, size_t oy, size_t ox, Value value) {
-  float m = -std::numeric_limits<float>::infinity();
+MaxTap max_window(const Pool2dGeometry& g, size_t oy, size_t ox, Value value) {
+  MaxTap m{-std::numeric_limits<float>::infinity(), -1};
   for (size_t ky = 0; ky < g.kernel_h; ++ky) {
     const size_t iy = oy * g.stride_h + ky * g.dilation_h - g.pad_top;  // wraps when in padding
     if (iy >= g.in_h) continue;
     for (size_t kx = 0; kx < g.kernel_w; ++kx) {
       const size_t ix = ox * g.stride_w + kx * g.dilation_w - g.pad_left;
       if (ix >= g.in_w) continue;
-      const float v = value(iy, ix);
-      if (v > m || v != v) m = v;
+      take_max(m, value(iy, ix), static_cast<int64_t>(iy * g.in_w + ix));
     }
   }
   return m;
@@ -61,6 +73,9 @@ float max_window(const Pool2dGeometry& g, size_t oy, size_t ox, Value value) {
 
 void f32_maxpool2d_nchw_scalar(const Pool2dGeometry& g, const float* input, float* output, size_t plane_begin,
                                size_t plane_end);
+// Also writes each max's index in its input plane (return_indices=True).
+void f32_maxpool2d_indices_nchw_scalar(const Pool2dGeometry& g, const float* input, float* output, int64_t* indices,
+                                       size_t plane_begin, size_t plane_end);
 // Dilation 1 and rows of at most kMaxPoolRow floats (a stack buffer holds one), any stride/padding.
 constexpr size_t kMaxPoolRow = 4096;
 bool f32_maxpool2d_simd128_supports(const Pool2dGeometry& g);
@@ -81,6 +96,9 @@ void f32_avgpool2d_nhwc_simd128(const Pool2dGeometry& g, size_t channels, const 
 // PyTorch's adaptive windows: rows [floor(i*H/oh), ceil((i+1)*H/oh)), likewise columns.
 void f32_adaptive_maxpool2d_nchw_scalar(size_t in_h, size_t in_w, size_t out_h, size_t out_w, const float* input,
                                         float* output, size_t plane_begin, size_t plane_end);
+void f32_adaptive_maxpool2d_indices_nchw_scalar(size_t in_h, size_t in_w, size_t out_h, size_t out_w,
+                                                const float* input, float* output, int64_t* indices,
+                                                size_t plane_begin, size_t plane_end);
 void f32_adaptive_avgpool2d_nchw_scalar(size_t in_h, size_t in_w, size_t out_h, size_t out_w, const float* input,
                                         float* output, size_t plane_begin, size_t plane_end);
 

@@ -10,7 +10,7 @@ void f32_maxpool2d_nhwc_scalar(const Pool2dGeometry& g, size_t channels, const f
     for (size_t ox = 0; ox < g.out_w; ++ox) {
       float* out = output + (row * g.out_w + ox) * channels;
       for (size_t c = 0; c < channels; ++c) {
-        out[c] = max_window(g, oy, ox, [&](size_t iy, size_t ix) { return image[(iy * g.in_w + ix) * channels + c]; });
+        out[c] = max_window(g, oy, ox, [&](size_t iy, size_t ix) { return image[(iy * g.in_w + ix) * channels + c]; }).value;
       }
     }
   }

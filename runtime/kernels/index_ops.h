@@ -22,9 +22,13 @@ void index_select_scalar(const AxisView& v, size_t count, size_t element_size, c
 // Index of the max (or min) along the axis; the first one on ties, a NaN wins (as PyTorch).
 void f32_argextreme_scalar(const AxisView& v, bool max, const float* x, int64_t* y, size_t outer_begin,
                            size_t outer_end);
+void i64_argextreme_scalar(const AxisView& v, bool max, const int64_t* x, int64_t* y, size_t outer_begin,
+                           size_t outer_end);
 
 // The k largest (or smallest) along the axis, sorted, with their indices; ties keep index order.
 void f32_topk_scalar(const AxisView& v, size_t k, bool largest, const float* x, float* values, int64_t* indices,
+                     size_t outer_begin, size_t outer_end);
+void i64_topk_scalar(const AxisView& v, size_t k, bool largest, const int64_t* x, int64_t* values, int64_t* indices,
                      size_t outer_begin, size_t outer_end);
 
 void f32_cumsum_scalar(const AxisView& v, const float* x, float* y, size_t outer_begin, size_t outer_end);

@@ -51,32 +51,40 @@ void index_select_scalar(const AxisView& v, size_t count, size_t es, const uint8
   }
 }
 
-void f32_argextreme_scalar(const AxisView& v, bool max, const float* x, int64_t* y, size_t outer_begin,
-                           size_t outer_end) {
+namespace {
+
+template <typename T>
+bool is_nan(T v) {
+  return v != v;  // never for integers
+}
+
+template <typename T>
+void argextreme(const AxisView& v, bool max, const T* x, int64_t* y, size_t outer_begin, size_t outer_end) {
   for (size_t o = outer_begin; o < outer_end; ++o) {
     for (size_t i = 0; i < v.inner; ++i) {
-      const float* p = x + o * v.axis * v.inner + i;
+      const T* p = x + o * v.axis * v.inner + i;
       size_t best = 0;
-      for (size_t a = 1; a < v.axis && p[best * v.inner] == p[best * v.inner]; ++a) {
-        const float c = p[a * v.inner];
-        if (c != c || (max ? c > p[best * v.inner] : c < p[best * v.inner])) best = a;
+      for (size_t a = 1; a < v.axis && !is_nan(p[best * v.inner]); ++a) {
+        const T c = p[a * v.inner];
+        if (is_nan(c) || (max ? c > p[best * v.inner] : c < p[best * v.inner])) best = a;
       }
       y[o * v.inner + i] = static_cast<int64_t>(best);
     }
   }
 }
 
-void f32_topk_scalar(const AxisView& v, size_t k, bool largest, const float* x, float* values, int64_t* indices,
-                     size_t outer_begin, size_t outer_end) {
+template <typename T>
+void topk(const AxisView& v, size_t k, bool largest, const T* x, T* values, int64_t* indices, size_t outer_begin,
+          size_t outer_end) {
   std::vector<size_t> order(v.axis);
   for (size_t o = outer_begin; o < outer_end; ++o) {
     for (size_t i = 0; i < v.inner; ++i) {
-      const float* p = x + o * v.axis * v.inner + i;
+      const T* p = x + o * v.axis * v.inner + i;
       std::iota(order.begin(), order.end(), size_t{0});
       // NaN counts as the largest value, as in PyTorch.
       auto before = [&](size_t a, size_t b) {
-        const float fa = p[a * v.inner], fb = p[b * v.inner];
-        const bool na = fa != fa, nb = fb != fb;
+        const T fa = p[a * v.inner], fb = p[b * v.inner];
+        const bool na = is_nan(fa), nb = is_nan(fb);
         if (na || nb) return largest ? (na && !nb) : (!na && nb);
         return largest ? fa > fb : fa < fb;
       };
@@ -89,6 +97,26 @@ void f32_topk_scalar(const AxisView& v, size_t k, bool largest, const float* x, 
       }
     }
   }
+}
+
+}  // namespace
+
+void f32_argextreme_scalar(const AxisView& v, bool max, const float* x, int64_t* y, size_t outer_begin,
+                           size_t outer_end) {
+  argextreme(v, max, x, y, outer_begin, outer_end);
+}
+void i64_argextreme_scalar(const AxisView& v, bool max, const int64_t* x, int64_t* y, size_t outer_begin,
+                           size_t outer_end) {
+  argextreme(v, max, x, y, outer_begin, outer_end);
+}
+
+void f32_topk_scalar(const AxisView& v, size_t k, bool largest, const float* x, float* values, int64_t* indices,
+                     size_t outer_begin, size_t outer_end) {
+  topk(v, k, largest, x, values, indices, outer_begin, outer_end);
+}
+void i64_topk_scalar(const AxisView& v, size_t k, bool largest, const int64_t* x, int64_t* values, int64_t* indices,
+                     size_t outer_begin, size_t outer_end) {
+  topk(v, k, largest, x, values, indices, outer_begin, outer_end);
 }
 
 namespace {

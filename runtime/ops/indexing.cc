@@ -73,17 +73,30 @@ Result<std::unique_ptr<OpKernel>> prepare_index_select(const PrepareContext& ctx
 // --- argmax / argmin -------------------------------------------------------------------------
 class ArgExtremeKernel final : public OpKernel {
  public:
-  ArgExtremeKernel(bool max, AxisView v) : max_(max), v_(v) {}
+  ArgExtremeKernel(bool max, AxisView v, bool int64) : max_(max), v_(v), int64_(int64) {}
   void run(const RunContext& ctx) const override {
+    auto* y = static_cast<int64_t*>(ctx.outputs[0]);
     ctx.pool->parallelize(v_.outer, 1, [&](size_t b, size_t e) {
-      f32_argextreme_scalar(v_, max_, ctx.in_f32(0), static_cast<int64_t*>(ctx.outputs[0]), b, e);
+      if (int64_) {
+        i64_argextreme_scalar(v_, max_, static_cast<const int64_t*>(ctx.inputs[0]), y, b, e);
+      } else {
+        f32_argextreme_scalar(v_, max_, ctx.in_f32(0), y, b, e);
+      }
     });
   }
 
  private:
   bool max_;
   AxisView v_;
+  bool int64_;
 };
+
+// float32 or int64 input 0 (what argmax/argmin and topk compare).
+Status expect_ordered_input(const PrepareContext& ctx) {
+  const TensorInfo* x = ctx.input(0);
+  if (x != nullptr && x->dtype == DType::kInt64) return ctx.expect_input(0, DType::kInt64, 1, kMaxRank);
+  return ctx.expect_input(0, DType::kFloat32, 1, kMaxRank);
+}
 
 Shape reduced_shape(const Shape& x, int dim, bool keepdim) {
   Shape out = x;
@@ -96,22 +109,28 @@ Shape reduced_shape(const Shape& x, int dim, bool keepdim) {
 
 Result<std::unique_ptr<OpKernel>> prepare_arg(const PrepareContext& ctx) {
   WT_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
-  WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 1, kMaxRank));
+  WT_RETURN_IF_ERROR(expect_ordered_input(ctx));
   const Shape& x = ctx.input(0)->shape;
   WT_ASSIGN_OR_RETURN(Axis axis, read_axis(ctx, x));
   WT_ASSIGN_OR_RETURN(int64_t keepdim, ctx.node.attributes.get_int("keepdim", 0));
   if (axis.view.axis == 0) return ctx.error("cannot take " + ctx.node.op + " of an empty dimension");
   ctx.outputs->push_back({DType::kInt64, reduced_shape(x, axis.dim, keepdim != 0)});
-  return make_kernel(ArgExtremeKernel(ctx.node.op == "argmax", axis.view));
+  return make_kernel(ArgExtremeKernel(ctx.node.op == "argmax", axis.view, ctx.input(0)->dtype == DType::kInt64));
 }
 
 // --- topk --------------------------------------------------------------------------------------
 class TopkKernel final : public OpKernel {
  public:
-  TopkKernel(AxisView v, size_t k, bool largest) : v_(v), k_(k), largest_(largest) {}
+  TopkKernel(AxisView v, size_t k, bool largest, bool int64) : v_(v), k_(k), largest_(largest), int64_(int64) {}
   void run(const RunContext& ctx) const override {
+    auto* indices = static_cast<int64_t*>(ctx.outputs[1]);
     ctx.pool->parallelize(v_.outer, 1, [&](size_t b, size_t e) {
-      f32_topk_scalar(v_, k_, largest_, ctx.in_f32(0), ctx.out_f32(0), static_cast<int64_t*>(ctx.outputs[1]), b, e);
+      if (int64_) {
+        i64_topk_scalar(v_, k_, largest_, static_cast<const int64_t*>(ctx.inputs[0]),
+                        static_cast<int64_t*>(ctx.outputs[0]), indices, b, e);
+      } else {
+        f32_topk_scalar(v_, k_, largest_, ctx.in_f32(0), ctx.out_f32(0), indices, b, e);
+      }
     });
   }
 
@@ -119,11 +138,12 @@ class TopkKernel final : public OpKernel {
   AxisView v_;
   size_t k_;
   bool largest_;
+  bool int64_;
 };
 
 Result<std::unique_ptr<OpKernel>> prepare_topk(const PrepareContext& ctx) {
   WT_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
-  WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 1, kMaxRank));
+  WT_RETURN_IF_ERROR(expect_ordered_input(ctx));
   const Shape& x = ctx.input(0)->shape;
   WT_ASSIGN_OR_RETURN(Axis axis, read_axis(ctx, x));
   WT_ASSIGN_OR_RETURN(int64_t k, ctx.node.attributes.get_int("k"));
@@ -133,9 +153,10 @@ Result<std::unique_ptr<OpKernel>> prepare_topk(const PrepareContext& ctx) {
                      std::to_string(x[axis.dim]));
   Shape out = x;
   out[axis.dim] = k;
-  ctx.outputs->push_back({DType::kFloat32, out});
+  const DType dtype = ctx.input(0)->dtype;
+  ctx.outputs->push_back({dtype, out});
   ctx.outputs->push_back({DType::kInt64, out});
-  return make_kernel(TopkKernel(axis.view, static_cast<size_t>(k), largest != 0));
+  return make_kernel(TopkKernel(axis.view, static_cast<size_t>(k), largest != 0, dtype == DType::kInt64));
 }
 
 // --- cumsum ------------------------------------------------------------------------------------
@@ -175,9 +196,12 @@ extern const OpDef kGatherOp = {"gather", prepare_gather, "any values, int64 ind
                                 "torch.gather; bad index: forward() error"};
 extern const OpDef kIndexSelectOp = {"index_select", prepare_index_select, "any values, int64 index",
                                      "bad index: forward() error"};
-extern const OpDef kArgmaxOp = {"argmax", prepare_arg, "float32 -> int64", "dim, keepdim; first on ties, NaN wins"};
-extern const OpDef kArgminOp = {"argmin", prepare_arg, "float32 -> int64", "dim, keepdim; first on ties, NaN wins"};
-extern const OpDef kTopkOp = {"topk", prepare_topk, "float32 -> float32, int64", "k, dim, largest; sorted"};
+extern const OpDef kArgmaxOp = {"argmax", prepare_arg, "float32, int64 -> int64",
+                                "dim, keepdim; first on ties, NaN wins"};
+extern const OpDef kArgminOp = {"argmin", prepare_arg, "float32, int64 -> int64",
+                                "dim, keepdim; first on ties, NaN wins"};
+extern const OpDef kTopkOp = {"topk", prepare_topk, "float32, int64 -> the same, int64",
+                              "k, dim, largest; sorted; equal values keep their order"};
 extern const OpDef kCumsumOp = {"cumsum", prepare_cumsum, "float32, int64", "float32 accumulates in double"};
 
 }  // namespace wt

@@ -1,5 +1,7 @@
 // max_pool2d, avg_pool2d and adaptive_avg_pool2d over [N, C, H, W] or [C, H, W]; max_pool2d and
-// avg_pool2d also over [N, H, W, C] (attribute layout = "nhwc").
+// avg_pool2d also over [N, H, W, C] (attribute layout = "nhwc"). max_pool2d and adaptive_max_pool2d
+// given a second output also write each max's int64 index in its input plane (PyTorch's
+// return_indices; NCHW).
 #include "kernels/f32_pool2d.h"
 #include "kernels/simd128.h"
 #include "ops/conv_geometry.h"
@@ -41,6 +43,35 @@ class NhwcPool2dKernel final : public OpKernel {
   size_t rows_, channels_;
 };
 
+// Max pooling that also writes the indices (output 1): each task, a range of planes.
+template <typename Fn>
+class IndexedMaxPoolKernel final : public OpKernel {
+ public:
+  IndexedMaxPoolKernel(Fn fn, size_t planes) : fn_(fn), planes_(planes) {}
+
+  void run(const RunContext& ctx) const override {
+    auto* indices = static_cast<int64_t*>(ctx.outputs[1]);
+    ctx.pool->parallelize(planes_, 1, [&](size_t b, size_t e) { fn_(ctx.in_f32(0), ctx.out_f32(0), indices, b, e); });
+  }
+
+ private:
+  Fn fn_;
+  size_t planes_;
+};
+
+template <typename Fn>
+Result<std::unique_ptr<OpKernel>> make_indexed_kernel(Fn fn, size_t planes) {
+  return make_kernel(IndexedMaxPoolKernel<Fn>(fn, planes));
+}
+
+// Whether the node asks for indices (a second output), and if so that it can have them.
+Result<bool> wants_indices(const PrepareContext& ctx, bool nhwc) {
+  const size_t outputs = ctx.node.outputs.size();
+  if (outputs > 2) return ctx.error("has " + std::to_string(outputs) + " outputs; at most 2 (values, indices)");
+  if (outputs == 2 && nhwc) return ctx.error("indices (a second output) are computed in the nchw layout only");
+  return outputs == 2;
+}
+
 size_t planes_of(const Shape& x) { return static_cast<size_t>(numel(Shape(x.begin(), x.end() - 2))); }
 
 Shape with_spatial(const Shape& x, int64_t h, int64_t w) {
@@ -56,6 +87,7 @@ Result<std::unique_ptr<OpKernel>> prepare_pool2d(const PrepareContext& ctx, Pool
   WT_ASSIGN_OR_RETURN(std::string layout, attrs.get_string("layout", "nchw"));
   if (layout != "nchw" && layout != "nhwc") return ctx.error("layout must be 'nchw' or 'nhwc', got '" + layout + "'");
   const bool nhwc = layout == "nhwc";
+  WT_ASSIGN_OR_RETURN(bool indices, is_max ? wants_indices(ctx, nhwc) : Result<bool>(false));
   WT_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
   WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, nhwc ? 4 : 3, 4));
   // NHWC pools over dims 1 and 2 of [N, H, W, C]; NCHW over the last two.
@@ -94,6 +126,14 @@ Result<std::unique_ptr<OpKernel>> prepare_pool2d(const PrepareContext& ctx, Pool
     return make_kernel(NhwcPool2dKernel(nhwc_fn, g, z(x[0] * out_h), z(x[1])));
   }
   ctx.outputs->push_back({DType::kFloat32, with_spatial(x, out_h, out_w)});
+  if (indices) {
+    ctx.outputs->push_back({DType::kInt64, with_spatial(x, out_h, out_w)});
+    return make_indexed_kernel(
+        [g](const float* in, float* out, int64_t* idx, size_t b, size_t e) {
+          f32_maxpool2d_indices_nchw_scalar(g, in, out, idx, b, e);
+        },
+        planes_of(x));
+  }
   if (is_max && f32_maxpool2d_simd128_supports(g)) fn = WT_SIMD128_KERNEL(f32_maxpool2d_nchw_simd128);
   return make_kernel(Pool2dKernel(fn, g, planes_of(x)));
 }
@@ -123,7 +163,9 @@ class AdaptivePool2dKernel final : public OpKernel {
   size_t ih_, iw_, oh_, ow_, planes_;
 };
 
-Result<std::unique_ptr<OpKernel>> prepare_adaptive_pool2d(const PrepareContext& ctx, AdaptivePoolFn fn) {
+Result<std::unique_ptr<OpKernel>> prepare_adaptive_pool2d(const PrepareContext& ctx, AdaptivePoolFn fn,
+                                                          bool is_max) {
+  WT_ASSIGN_OR_RETURN(bool indices, is_max ? wants_indices(ctx, false) : Result<bool>(false));
   WT_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
   WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 3, 4));
   const Shape& x = ctx.input(0)->shape;
@@ -135,23 +177,34 @@ Result<std::unique_ptr<OpKernel>> prepare_adaptive_pool2d(const PrepareContext& 
   }
   ctx.outputs->push_back({DType::kFloat32, with_spatial(x, out[0], out[1])});
   auto z = [](int64_t v) { return static_cast<size_t>(v); };
+  if (indices) {
+    ctx.outputs->push_back({DType::kInt64, with_spatial(x, out[0], out[1])});
+    const size_t h = z(ih), w = z(iw), oh = z(out[0]), ow = z(out[1]);
+    return make_indexed_kernel(
+        [h, w, oh, ow](const float* in, float* o, int64_t* idx, size_t b, size_t e) {
+          f32_adaptive_maxpool2d_indices_nchw_scalar(h, w, oh, ow, in, o, idx, b, e);
+        },
+        planes_of(x));
+  }
   return make_kernel(AdaptivePool2dKernel(fn, z(ih), z(iw), z(out[0]), z(out[1]), planes_of(x)));
 }
 
 Result<std::unique_ptr<OpKernel>> prepare_adaptive_avg_pool2d(const PrepareContext& ctx) {
-  return prepare_adaptive_pool2d(ctx, f32_adaptive_avgpool2d_nchw_scalar);
+  return prepare_adaptive_pool2d(ctx, f32_adaptive_avgpool2d_nchw_scalar, false);
 }
 
 Result<std::unique_ptr<OpKernel>> prepare_adaptive_max_pool2d(const PrepareContext& ctx) {
-  return prepare_adaptive_pool2d(ctx, f32_adaptive_maxpool2d_nchw_scalar);
+  return prepare_adaptive_pool2d(ctx, f32_adaptive_maxpool2d_nchw_scalar, true);
 }
 
 }  // namespace
 
-extern const OpDef kAdaptiveMaxPool2dOp = {"adaptive_max_pool2d", prepare_adaptive_max_pool2d, "float32",
-                                           "PyTorch's floor/ceil window boundaries; NaN propagates"};
+extern const OpDef kAdaptiveMaxPool2dOp = {
+    "adaptive_max_pool2d", prepare_adaptive_max_pool2d, "float32",
+    "PyTorch's floor/ceil window boundaries; NaN propagates; a second output: int64 indices in the input plane"};
 extern const OpDef kMaxPool2dOp = {"max_pool2d", prepare_max_pool2d, "float32",
-                                   "kernel, stride, padding, dilation, ceil_mode, layout (nchw/nhwc); NaN propagates"};
+                                   "kernel, stride, padding, dilation, ceil_mode, layout (nchw/nhwc); NaN propagates; "
+                                   "a second output (nchw): int64 indices in the input plane"};
 extern const OpDef kAvgPool2dOp = {
     "avg_pool2d", prepare_avg_pool2d, "float32",
     "kernel, stride, padding, ceil_mode, count_include_pad, divisor_override, layout (nchw/nhwc)"};

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <numeric>
 #include <tuple>
 
 #include "kernels/f32_conv2d.h"
@@ -105,6 +106,71 @@ INSTANTIATE_TEST_SUITE_P(Shapes, MaxPoolSimdTest,
                          ::testing::Combine(::testing::Values(1, 5, 8), ::testing::Values(1, 3, 4, 9, 13, 30),
                                             ::testing::Values(1, 2, 3), ::testing::Values(1, 2, 3),
                                             ::testing::Values(0, 1)));
+
+// return_indices: the same values as the plain kernel, and each one's position in its plane,
+// against a direct scan (first of equal maxima; the last NaN; padding, dilation, ceil mode).
+class MaxPoolIndicesTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, size_t, size_t>> {};
+
+TEST_P(MaxPoolIndicesTest, MatchesScanAndPlainKernel) {
+  const auto [w, k, stride, pad, dilation] = GetParam();
+  const size_t h = 6, span = (k - 1) * dilation + 1;
+  if (pad > k / 2 || h + 2 * pad < span || w + 2 * pad < span) GTEST_SKIP() << "not a valid pooling";
+  const size_t oh = (h + 2 * pad - span + stride - 1) / stride + 1, ow = (w + 2 * pad - span + stride - 1) / stride + 1;
+  const Pool2dGeometry g{h, w, oh, ow, k, k, stride, stride, pad, pad, dilation, dilation, true, 0};
+  auto in = random_vector(2 * h * w, 9);
+  for (size_t i = 0; i < in.size(); i += 5) in[i] = 0.5f;  // ties
+  in[h * w + 3] = std::nanf("");
+  in[h * w + w + 4 < 2 * h * w ? h * w + w + 4 : 0] = std::nanf("");
+  std::vector<float> values(2 * oh * ow), plain(values.size());
+  std::vector<int64_t> indices(values.size(), -7);
+  f32_maxpool2d_indices_nchw_scalar(g, in.data(), values.data(), indices.data(), 0, 1);
+  f32_maxpool2d_indices_nchw_scalar(g, in.data(), values.data(), indices.data(), 1, 2);
+  f32_maxpool2d_nchw_scalar(g, in.data(), plain.data(), 0, 2);
+  for (size_t p = 0; p < 2; ++p)
+    for (size_t oy = 0; oy < oh; ++oy)
+      for (size_t ox = 0; ox < ow; ++ox) {
+        float m = -std::numeric_limits<float>::infinity();
+        int64_t at = -1;
+        for (size_t ky = 0; ky < k; ++ky)
+          for (size_t kx = 0; kx < k; ++kx) {
+            const long y = long(oy * stride + ky * dilation) - long(pad), x = long(ox * stride + kx * dilation) - long(pad);
+            if (y < 0 || x < 0 || y >= long(h) || x >= long(w)) continue;
+            const float v = in[p * h * w + size_t(y) * w + size_t(x)];
+            if (std::isnan(v) || (!std::isnan(m) && v > m)) m = v, at = y * long(w) + x;
+          }
+        const size_t o = (p * oh + oy) * ow + ox;
+        ASSERT_EQ(indices[o], at) << p << "," << oy << "," << ox;
+        ASSERT_TRUE(std::isnan(m) ? std::isnan(values[o]) && std::isnan(plain[o]) : values[o] == m && plain[o] == m);
+      }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, MaxPoolIndicesTest,
+                         ::testing::Combine(::testing::Values(1, 5, 9), ::testing::Values(1, 2, 3),
+                                            ::testing::Values(1, 2), ::testing::Values(0, 1), ::testing::Values(1, 2)));
+
+TEST(Pool2dTest, AdaptiveMaxPoolIndicesUsePyTorchWindows) {
+  auto in = random_vector(2 * 5 * 7, 10);
+  in[5 * 7 + 9] = std::nanf("");
+  std::vector<float> values(2 * 3 * 4), plain(values.size());
+  std::vector<int64_t> indices(values.size());
+  f32_adaptive_maxpool2d_indices_nchw_scalar(5, 7, 3, 4, in.data(), values.data(), indices.data(), 0, 2);
+  f32_adaptive_maxpool2d_nchw_scalar(5, 7, 3, 4, in.data(), plain.data(), 0, 2);
+  for (size_t p = 0; p < 2; ++p)
+    for (size_t oy = 0; oy < 3; ++oy)
+      for (size_t ox = 0; ox < 4; ++ox) {
+        const size_t y0 = oy * 5 / 3, y1 = ((oy + 1) * 5 + 2) / 3, x0 = ox * 7 / 4, x1 = ((ox + 1) * 7 + 3) / 4;
+        float m = -std::numeric_limits<float>::infinity();
+        int64_t at = -1;
+        for (size_t y = y0; y < y1; ++y)
+          for (size_t x = x0; x < x1; ++x) {
+            const float v = in[p * 35 + y * 7 + x];
+            if (std::isnan(v) || (!std::isnan(m) && v > m)) m = v, at = int64_t(y * 7 + x);
+          }
+        const size_t o = (p * 3 + oy) * 4 + ox;
+        ASSERT_EQ(indices[o], at);
+        ASSERT_TRUE(std::isnan(m) ? std::isnan(values[o]) && std::isnan(plain[o]) : values[o] == m && plain[o] == m);
+      }
+}
 
 TEST(Pool2dTest, AvgPoolCountsPaddingOnlyWhenAsked) {
   const std::vector<float> in = {1, 2, 3, 4};  // 2x2
@@ -791,6 +857,36 @@ TEST(IndexKernelTest, TopkSortsAndBreaksTiesByIndex) {
   f32_topk_scalar({1, 6, 1}, 2, false, x, v, i, 0, 1);
   EXPECT_EQ(v[0], -2.f);
   EXPECT_EQ(v[1], 1.f);
+}
+
+// int64 topk and argmax/argmin against std::stable_sort over values 2^53 apart (a float32 round
+// trip would merge them), along the middle axis of [2, 7, 3], every k, both directions.
+TEST(IndexKernelTest, Int64TopkAndArgextremeAreExactAndStable) {
+  const int64_t big = int64_t{1} << 53;
+  std::vector<int64_t> x(2 * 7 * 3);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = big + int64_t((i * 37) % 5) - 2 * int64_t(i % 2);
+  for (bool largest : {true, false}) {
+    for (size_t k = 0; k <= 7; ++k) {
+      std::vector<int64_t> values(2 * k * 3), indices(values.size());
+      i64_topk_scalar({2, 7, 3}, k, largest, x.data(), values.data(), indices.data(), 0, 2);
+      for (size_t o = 0; o < 2; ++o)
+        for (size_t i = 0; i < 3; ++i) {
+          std::vector<int64_t> order(7);
+          std::iota(order.begin(), order.end(), 0);
+          auto at = [&](int64_t a) { return x[(o * 7 + size_t(a)) * 3 + i]; };
+          std::stable_sort(order.begin(), order.end(),
+                           [&](int64_t a, int64_t b) { return largest ? at(a) > at(b) : at(a) < at(b); });
+          for (size_t j = 0; j < k; ++j) {
+            ASSERT_EQ(indices[(o * k + j) * 3 + i], order[j]) << largest << " k=" << k;
+            ASSERT_EQ(values[(o * k + j) * 3 + i], at(order[j]));
+          }
+          int64_t arg;
+          i64_argextreme_scalar({1, 7, 1}, largest, std::vector<int64_t>{at(0), at(1), at(2), at(3), at(4), at(5), at(6)}.data(),
+                                &arg, 0, 1);
+          ASSERT_EQ(arg, order[0]);  // the first of equal extremes
+        }
+    }
+  }
 }
 
 TEST(IndexKernelTest, BadIndicesAreReportedAndZeroed) {

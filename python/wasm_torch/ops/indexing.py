@@ -27,9 +27,19 @@ def index_select(ctx, node):
     return _index(ctx, node, "index_select", x, dim, index)
 
 
+def _ordered(ctx, node, x):
+    """x as the runtime compares it (float32 or int64): other integer and bool tensors widened to
+    int64, which orders them alike."""
+    if x.dtype in (ir.DTYPE_CODES[torch.float32], I64):
+        return x
+    if x.dtype == ir.DTYPE_CODES[torch.float16]:
+        raise Unsupported("ordering float16 values")
+    return as_dtype(ctx, node, x, torch.int64, "int64")
+
+
 def _arg(op):
     def convert(ctx, node):
-        x = ctx.tensor(node.args[0])
+        x = _ordered(ctx, node, ctx.tensor(node.args[0]))
         dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim")
         keepdim = bool(node.args[2] if len(node.args) > 2 else node.kwargs.get("keepdim", False))
         if dim is None or len(x.shape) == 0:  # over all elements (or a 0-d one): flatten first
@@ -70,81 +80,25 @@ def topk(ctx, node):
     x, k, dim, largest, _sorted = args[:5]
     if _sorted is False:
         raise Unsupported("topk with sorted=False (results are always sorted; export with sorted=True)")
-    x = ctx.tensor(x)
-    dim = -1 if dim is None else int(dim)
+    return _topk(ctx, node, ctx.tensor(x), int(k), -1 if dim is None else int(dim), largest is None or bool(largest))
+
+
+def _topk(ctx, node, x, k, dim, largest):
+    """(values, indices) of the runtime's topk (sorted; equal values keep their order), in x's
+    dtype; a 0-d x is its own top value, at index 0."""
+    if len(x.shape) == 0:
+        return (x, ctx.constant(torch.zeros((), dtype=torch.int64), node.name + ".index"))
+    ordered = _ordered(ctx, node, x)
+    dim = dim % len(x.shape)
     shape = list(x.shape)
-    shape[dim] = int(k)
-    values = ir.Tensor(node.name, x.dtype, tuple(shape))
+    shape[dim] = k
+    values = ir.Tensor(node.name if ordered is x else node.name + ".ordered", ordered.dtype, tuple(shape))
     indices = ir.Tensor(node.name + ".indices", I64, tuple(shape))
-    attrs = {"k": int(k), "dim": dim, "largest": int(largest is None or bool(largest))}
-    ctx.graph.nodes.append(ir.Node("topk", [x], [values, indices], attrs, source=node.name))
+    attrs = {"k": k, "dim": dim, "largest": int(largest)}
+    ctx.graph.nodes.append(ir.Node("topk", [ordered], [values, indices], attrs, source=node.name))
+    if ordered is not x:  # back to x's dtype
+        values = ctx.emit_step("cast", [values], {"dtype": x.dtype}, tuple(shape), x.dtype, node.name, node.name)
     return (values, indices)
-
-
-@converts("cumsum.default")
-def cumsum(ctx, node):
-    """In the dtype PyTorch returns (int64 for integer and bool inputs): the input is cast first."""
-    out = node.meta["tensor_meta"].dtype
-    x = as_dtype(ctx, node, ctx.tensor(node.args[0]), out, "acc")
-    return ctx.emit("cumsum", [x], {"dim": int(node.args[1])}, node)
-
-
-@converts("index.Tensor")
-def advanced_index(ctx, node):
-    """x[..., i0, i1, ...] with int64 index tensors on adjacent dims (broadcast together): the
-    indexed dims are flattened into one, the index tensors combined into one linear index
-    (negative indices wrap, as in PyTorch), and index_select takes it; then the result's shape."""
-    x = ctx.tensor(node.args[0])
-    indices = list(node.args[1])
-    used = [k for k, i in enumerate(indices) if i is not None]
-    if not used:
-        return x
-    first, last = used[0], used[-1] + 1
-    if used != list(range(first, last)):
-        raise Unsupported("advanced indexing with index tensors on dims that are not adjacent")
-    tensors = [ctx.tensor(indices[k]) for k in used]
-    if any(t.dtype != I64 for t in tensors):
-        raise Unsupported("indexing with a bool mask or non-int64 indices (its output shape depends on the data)")
-    dims = x.shape[first:last]
-    span = 1
-    for d in dims:
-        span *= d
-    out_shape = ctx.meta_shape(node)
-    index_shape = broadcast_shapes(*[t.shape for t in tensors])
-    count = 1
-    for d in index_shape:
-        count *= d
-    step = [0]
-
-    def emit(op, inputs, attrs, shape, dtype=I64):
-        step[0] += 1
-        return ctx.emit_step(op, inputs, attrs, shape, dtype, f"{node.name}.{step[0]}", node.name)
-
-    def const(value):  # a dim or stride: a constant, or computed at run time where it is dynamic
-        step[0] += 1
-        if is_symbolic(value):
-            return ctx.tensor(value, dtype=torch.int64)
-        return ctx.constant(torch.tensor(value, dtype=torch.int64), f"{node.name}.c{step[0]}")
-
-    linear = None
-    for k, (t, d) in enumerate(zip(tensors, dims)):
-        stride = 1
-        for later in dims[k + 1:]:
-            stride *= later
-        term = emit("remainder", [t, const(d)], {}, t.shape)  # -1 -> d - 1
-        if stride != 1:
-            term = emit("mul", [term, const(stride)], {}, t.shape)
-        linear = term if linear is None else emit("add", [linear, term], {}, broadcast_shapes(linear.shape, term.shape))
-    if tuple(linear.shape) != index_shape:
-        linear = emit("expand", [linear], {"shape": list(index_shape)}, index_shape)
-    linear = emit("reshape", [linear], {"shape": [count]}, (count,))
-    folded = tuple(x.shape[:first]) + (span,) + tuple(x.shape[last:])
-    if folded != tuple(x.shape):
-        x = emit("reshape", [x], {"shape": list(folded)}, folded, x.dtype)
-    picked_shape = tuple(x.shape[:first]) + (count,) + tuple(x.shape[first + 1:])
-    picked = emit("index_select", [x, linear], {"dim": first}, picked_shape, x.dtype)
-    return ctx.emit("reshape", [picked], {"shape": list(out_shape)}, node)
-
 
 @converts("sort.default", "sort.stable")
 def sort(ctx, node):
@@ -157,11 +111,5 @@ def sort(ctx, node):
         args = list(node.args) + [None] * (3 - len(node.args))
         dim = node.kwargs.get("dim", args[1] if args[1] is not None else -1)
         descending = node.kwargs.get("descending", args[2] or False)
-    if len(x.shape) == 0:
-        return (x, ctx.constant(torch.zeros((), dtype=torch.int64), node.name + ".index"))
-    dim = int(dim) % len(x.shape)
-    values = ir.Tensor(node.name, x.dtype, tuple(x.shape))
-    indices = ir.Tensor(node.name + ".indices", I64, tuple(x.shape))
-    attrs = {"k": int(x.shape[dim]), "dim": dim, "largest": int(bool(descending))}
-    ctx.graph.nodes.append(ir.Node("topk", [x], [values, indices], attrs, source=node.name))
-    return (values, indices)
+    rank = max(len(x.shape), 1)
+    return _topk(ctx, node, x, x.shape[int(dim) % rank] if x.shape else 1, int(dim), bool(descending))

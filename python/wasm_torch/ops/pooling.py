@@ -1,5 +1,8 @@
+import operator
+
 import torch
 
+from .. import ir
 from . import converts
 
 aten = torch.ops.aten
@@ -17,10 +20,20 @@ def max_pool2d(ctx, node):
     kernel = _pair(kernel, ())
     attrs = {"kernel_size": kernel, "stride": _pair(stride, kernel), "padding": _pair(padding, (0,)),
              "dilation": _pair(dilation, (1,)), "ceil_mode": int(bool(ceil_mode))}
-    out = ctx.emit("max_pool2d", [ctx.tensor(x)], attrs, node, index=0)
     if node.target is aten.max_pool2d.default:
-        return out
-    return (out, ctx.unavailable("max_pool2d's indices (return_indices=True)"))
+        return ctx.emit("max_pool2d", [ctx.tensor(x)], attrs, node)
+    return _with_indices(ctx, node, "max_pool2d", ctx.tensor(x), attrs)
+
+
+def _with_indices(ctx, node, op, x, attrs):
+    """(values, int64 indices in each input plane): the op with a second output, made only where
+    the indices are read (a pool without them may run channels-last)."""
+    values = ctx.emit(op, [x], attrs, node, index=0)
+    if not any(u.target is operator.getitem and u.args[1] == 1 for u in node.users):
+        return (values, ctx.unavailable(f"{op}'s indices"))
+    indices = ir.Tensor(node.name + ".indices", ir.DTYPE_CODES[torch.int64], values.shape)
+    ctx.graph.nodes[-1].outputs.append(indices)
+    return (values, indices)
 
 
 @converts("avg_pool2d.default")
@@ -44,5 +57,4 @@ def adaptive_avg_pool2d(ctx, node):
 @converts("adaptive_max_pool2d.default")
 def adaptive_max_pool2d(ctx, node):
     x, output_size = node.args[:2]
-    out = ctx.emit("adaptive_max_pool2d", [ctx.tensor(x)], {"output_size": _pair(output_size, ())}, node, index=0)
-    return (out, ctx.unavailable("adaptive_max_pool2d's indices (return_indices=True)"))
+    return _with_indices(ctx, node, "adaptive_max_pool2d", ctx.tensor(x), {"output_size": _pair(output_size, ())})

@@ -136,7 +136,7 @@ def _pack_transposed_weight(weight: ir.Tensor, groups: int):
 
 
 def _pool2d(rw: _Rewriter, node: ir.Node) -> bool:
-    if not _is_image(node.inputs[0]):
+    if not _is_image(node.inputs[0]) or len(node.outputs) > 1:  # max_pool2d's indices are NCHW plane offsets
         return False
     rw.emit_nhwc(node, [rw.convert(node.inputs[0], True)], {"layout": "nhwc"})
     return True
