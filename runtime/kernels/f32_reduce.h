@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "kernels/strided_space.h"
 
@@ -19,6 +20,8 @@ struct ReduceGeometry {
 };
 
 void f32_reduce_scalar(const ReduceGeometry& g, const float* x, float* y, size_t out_begin, size_t out_end);
+// int64: kSum and kProd (wrapping, as PyTorch), kMax, kMin; exact at any magnitude.
+void i64_reduce_scalar(const ReduceGeometry& g, const int64_t* x, int64_t* y, size_t out_begin, size_t out_end);
 
 // A reduction over the middle axis of x viewed as [outer, rows, inner] (NHWC global pooling:
 // [N, H*W, C]): y[a][b] = op over r of x[a][r][b], outputs [out_begin, out_end) of y's flat

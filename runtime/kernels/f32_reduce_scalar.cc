@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include "kernels/f32_reduce.h"
@@ -58,6 +60,24 @@ void f32_reduce_scalar(const ReduceGeometry& g, const float* x, float* y, size_t
     const float* base = x + g.kept.offset(o);
     y[o] = contiguous ? reduce_one(g, base, count, [](size_t r) { return r; })
                       : reduce_one(g, base, count, [&](size_t r) { return g.reduced.offset(r); });
+  }
+}
+
+void i64_reduce_scalar(const ReduceGeometry& g, const int64_t* x, int64_t* y, size_t out_begin, size_t out_end) {
+  const size_t count = g.reduced.count();
+  for (size_t o = out_begin; o < out_end; ++o) {
+    const int64_t* base = x + g.kept.offset(o);
+    // Sums and products wrap (in uint64), as PyTorch's int64 arithmetic does.
+    uint64_t acc = g.op == ReduceOp::kProd ? 1 : 0;
+    int64_t extreme = g.op == ReduceOp::kMax ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+    for (size_t r = 0; r < count; ++r) {
+      const int64_t v = base[g.reduced.offset(r)];
+      if (g.op == ReduceOp::kSum) acc += static_cast<uint64_t>(v);
+      if (g.op == ReduceOp::kProd) acc *= static_cast<uint64_t>(v);
+      if (g.op == ReduceOp::kMax) extreme = std::max(extreme, v);
+      if (g.op == ReduceOp::kMin) extreme = std::min(extreme, v);
+    }
+    y[o] = g.op == ReduceOp::kMax || g.op == ReduceOp::kMin ? extreme : static_cast<int64_t>(acc);
   }
 }
 

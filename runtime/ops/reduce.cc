@@ -1,4 +1,5 @@
-// Reductions over attribute "dims" (empty = all), with "keepdim": sum, mean, amax, amin, var, std.
+// Reductions over attribute "dims" (empty = all), with "keepdim": sum, mean, amax, amin, var, std,
+// prod; sum, amax, amin and prod also of int64 (exact).
 #include <algorithm>
 
 #include "kernels/f32_reduce.h"
@@ -9,14 +10,20 @@ namespace {
 
 class ReduceKernel final : public OpKernel {
  public:
-  explicit ReduceKernel(ReduceGeometry g) : g_(g) {}
+  ReduceKernel(ReduceGeometry g, bool int64) : g_(g), int64_(int64) {}
   void run(const RunContext& ctx) const override {
-    ctx.pool->parallelize(g_.kept.count(), 16,
-                          [&](size_t b, size_t e) { f32_reduce_scalar(g_, ctx.in_f32(0), ctx.out_f32(0), b, e); });
+    ctx.pool->parallelize(g_.kept.count(), 16, [&](size_t b, size_t e) {
+      if (int64_) {
+        i64_reduce_scalar(g_, static_cast<const int64_t*>(ctx.inputs[0]), static_cast<int64_t*>(ctx.outputs[0]), b, e);
+      } else {
+        f32_reduce_scalar(g_, ctx.in_f32(0), ctx.out_f32(0), b, e);
+      }
+    });
   }
 
  private:
   ReduceGeometry g_;
+  bool int64_;
 };
 
 // Reduced dims followed by kept ones, in one run: vectors across the kept inner dims.
@@ -62,7 +69,8 @@ constexpr ReduceSpec kReduceSpecs[] = {{"sum", ReduceOp::kSum, false},  {"mean",
 
 Result<std::unique_ptr<OpKernel>> prepare_reduce(const PrepareContext& ctx) {
   WT_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));
-  WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 0, kMaxRank));
+  const bool int64 = ctx.input(0) != nullptr && ctx.input(0)->dtype == DType::kInt64;
+  WT_RETURN_IF_ERROR(ctx.expect_input(0, int64 ? DType::kInt64 : DType::kFloat32, 0, kMaxRank));
   const Shape& x = ctx.input(0)->shape;
   const int rank = static_cast<int>(x.size());
   WT_ASSIGN_OR_RETURN(std::vector<int64_t> dims, ctx.node.attributes.get_ints("dims"));
@@ -100,10 +108,13 @@ Result<std::unique_ptr<OpKernel>> prepare_reduce(const PrepareContext& ctx) {
     if ((g.op == ReduceOp::kMax || g.op == ReduceOp::kMin) && g.reduced.count() == 0) {
       return ctx.error("cannot reduce an empty dimension with " + ctx.node.op);
     }
-    ctx.outputs->push_back({DType::kFloat32, out});
+    if (int64 && (g.op == ReduceOp::kMean || g.op == ReduceOp::kVar)) {
+      return ctx.error(ctx.node.op + " of int64 (it is float32's alone)");
+    }
+    ctx.outputs->push_back({int64 ? DType::kInt64 : DType::kFloat32, out});
     ReduceRows rows;
-    if (as_rows(x, reduce, g.op, &rows)) return make_kernel(ReduceRowsKernel(rows));
-    return make_kernel(ReduceKernel(g));
+    if (!int64 && as_rows(x, reduce, g.op, &rows)) return make_kernel(ReduceRowsKernel(rows));
+    return make_kernel(ReduceKernel(g, int64));
   }
   return ctx.error("is not a reduction");
 }
@@ -112,7 +123,8 @@ Result<std::unique_ptr<OpKernel>> prepare_reduce(const PrepareContext& ctx) {
 
 const std::vector<OpDef>& reduce_ops() {
   static const std::vector<OpDef> defs = family_defs(
-      kReduceSpecs, prepare_reduce, "float32", [](const ReduceSpec&) { return "dims, keepdim; var/std: correction"; });
+      kReduceSpecs, prepare_reduce, "float32; sum, amax, amin, prod: int64",
+      [](const ReduceSpec&) { return "dims, keepdim; var/std: correction; int64 sums and products wrap"; });
   return defs;
 }
 

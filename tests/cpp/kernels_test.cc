@@ -447,6 +447,39 @@ TEST(ReduceKernelTest, EveryAxisSubsetOfA3dTensorMatchesReference) {
   }
 }
 
+// int64 reductions over every axis subset: exact past 2^53 (a double accumulator would round),
+// sums and products wrapping as PyTorch's.
+TEST(ReduceKernelTest, Int64IsExactAndWraps) {
+  const size_t dims[3] = {3, 4, 5};
+  std::vector<int64_t> x(60);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = (int64_t{1} << 60) + int64_t(i * 7919 % 61) - 30;
+  for (int mask = 1; mask < 8; ++mask) {
+    for (ReduceOp op : {ReduceOp::kSum, ReduceOp::kMax, ReduceOp::kMin, ReduceOp::kProd}) {
+      ReduceGeometry g{};
+      g.op = op;
+      const size_t strides[3] = {20, 5, 1};
+      for (int d = 0; d < 3; ++d) {
+        StridedSpace& s = (mask >> d & 1) ? g.reduced : g.kept;
+        s.size[s.rank] = dims[d];
+        s.stride[s.rank++] = strides[d];
+      }
+      std::vector<int64_t> y(g.kept.count());
+      i64_reduce_scalar(g, x.data(), y.data(), 0, y.size());
+      for (size_t o = 0; o < y.size(); ++o) {
+        uint64_t sum = 0, prod = 1;
+        int64_t mx = INT64_MIN, mn = INT64_MAX;
+        for (size_t r = 0; r < g.reduced.count(); ++r) {
+          const int64_t v = x[g.kept.offset(o) + g.reduced.offset(r)];
+          sum += uint64_t(v), prod *= uint64_t(v), mx = std::max(mx, v), mn = std::min(mn, v);
+        }
+        const int64_t ref = op == ReduceOp::kSum ? int64_t(sum) : op == ReduceOp::kProd ? int64_t(prod)
+                            : op == ReduceOp::kMax ? mx : mn;
+        ASSERT_EQ(y[o], ref) << "mask " << mask << " op " << int(op) << " out " << o;
+      }
+    }
+  }
+}
+
 class SoftmaxTest : public ::testing::TestWithParam<std::tuple<size_t, size_t>> {};
 
 TEST_P(SoftmaxTest, StridedMatchesReference) {

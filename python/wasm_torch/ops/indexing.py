@@ -10,8 +10,9 @@ I64 = ir.DTYPE_CODES[torch.int64]
 
 def _index(ctx, node, op, x, dim, index):
     idx = ctx.tensor(index)
-    if idx.dtype != I64:
-        raise Unsupported(f"{op} with {ir.DTYPE_NAMES[idx.dtype]} indices (int64 expected)")
+    if idx.dtype not in (I64, ir.DTYPE_CODES[torch.int32], ir.DTYPE_CODES[torch.uint8], ir.DTYPE_CODES[torch.int8]):
+        raise Unsupported(f"{op} with {ir.DTYPE_NAMES[idx.dtype]} indices")
+    idx = as_dtype(ctx, node, idx, torch.int64, "index")  # the runtime indexes with int64
     return ctx.emit(op, [ctx.tensor(x), idx], {"dim": int(dim)}, node)
 
 
@@ -68,8 +69,17 @@ def extreme_with_index(ctx, node):
         x, dim, keepdim = _flat(ctx, node, x), 0, False
     is_max = node.target.overloadpacket.__name__ == "max"
     attrs = {"dim": dim, "keepdim": int(keepdim)}
-    values = ctx.emit("amax" if is_max else "amin", [x], {"dims": [dim], "keepdim": int(keepdim)}, node, index=0)
-    indices = ctx.emit("argmax" if is_max else "argmin", [x], attrs, node, index=1)
+    ordered = _ordered(ctx, node, x)
+    shape = list(ordered.shape)
+    if keepdim:
+        shape[dim] = 1
+    else:
+        del shape[dim]
+    values = ctx.emit_step("amax" if is_max else "amin", [ordered], {"dims": [dim], "keepdim": int(keepdim)}, shape,
+                           ordered.dtype, node.name if ordered is x else node.name + ".ordered", node.name)
+    if ordered is not x:  # back to x's dtype
+        values = ctx.emit_step("cast", [values], {"dtype": x.dtype}, shape, x.dtype, node.name, node.name)
+    indices = ctx.emit("argmax" if is_max else "argmin", [ordered], attrs, node, index=1)
     indices.name = node.name + ".indices"
     return (values, indices)
 

@@ -1,16 +1,11 @@
-"""Reductions over dims with keepdim: sum, mean, amax, amin, var, std, prod (the runtime's are float32;
-a sum of bools, a count, is summed in float32, exact below 2^24 elements). A reduction of a 0-d
-tensor is the tensor itself."""
-import math
-
+"""Reductions over dims with keepdim: sum, mean, amax, amin, var, std, prod, in float32, or for
+integers and bools in int64 (sum, prod, amax, amin: exact). A reduction of a 0-d tensor is the tensor
+itself."""
 import numpy as np
 import torch
 
 from .. import ir
 from . import Unsupported, as_dtype, converts
-
-_EXACT_COUNT = 1 << 24
-
 
 def _dims(node, rank):
     dims = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim")
@@ -19,29 +14,33 @@ def _dims(node, rank):
     return [int(dims)] if isinstance(dims, int) else [int(d) for d in dims]
 
 
-def _reduce_input(ctx, node, x, op):
-    """x as the float32 the runtime reduces: a bool count is exact below 2^24 elements."""
+_INTEGER_OPS = ("sum", "amax", "amin", "prod")  # the runtime's int64 reductions (exact; sums and products wrap)
+
+
+def _reduce_dtype(ctx, node, x, op) -> torch.dtype:
+    """The dtype the runtime reduces x in: float32, or int64 for sums, products and extremes of
+    integers and bools (PyTorch sums and multiplies those into int64); mean of integers is float32."""
     out = node.meta["tensor_meta"].dtype
     if x.dtype == ir.DTYPE_CODES[torch.float32] and out == torch.float32:
-        return x
-    count = math.prod(x.shape)
-    if op in ("sum", "amax", "amin", "prod") and x.dtype == ir.DTYPE_CODES[torch.bool] and count < _EXACT_COUNT:
-        return as_dtype(ctx, node, x, torch.float32, "float")
+        return torch.float32
+    if op in _INTEGER_OPS and not out.is_floating_point and x.dtype != ir.DTYPE_CODES[torch.float16]:
+        return torch.int64
     if op == "mean" and out == torch.float32:
-        return as_dtype(ctx, node, x, torch.float32, "float")
-    raise Unsupported(f"{op} of {ir.DTYPE_NAMES[x.dtype]} to {out} (the runtime reduces float32)")
+        return torch.float32
+    raise Unsupported(f"{op} of {ir.DTYPE_NAMES[x.dtype]} to {out}")
 
 
 def _emit_reduction(ctx, node, op, x, attrs):
-    """The reduction in float32, cast back to the dtype PyTorch returns."""
+    """The reduction in the dtype the runtime reduces in, cast to the dtype PyTorch returns."""
     out = node.meta["tensor_meta"].dtype
     if len(x.shape) == 0:  # 0-d: nothing to reduce
         return as_dtype(ctx, node, x, out, "out") if op not in ("var", "std") else _zero_d_spread(ctx, node, x, attrs)
-    x = _reduce_input(ctx, node, x, op)
-    if out == torch.float32:
+    dtype = _reduce_dtype(ctx, node, x, op)
+    x = as_dtype(ctx, node, x, dtype, ir.DTYPE_NAMES[ir.DTYPE_CODES[dtype]])
+    if out == dtype:
         return ctx.emit(op, [x], attrs, node)
-    shape = ctx.meta_shape(node)
-    y = ctx.emit_step(op, [x], attrs, shape, ir.DTYPE_CODES[torch.float32], node.name + ".float", node.name)
+    code = ir.DTYPE_CODES[dtype]
+    y = ctx.emit_step(op, [x], attrs, ctx.meta_shape(node), code, f"{node.name}.{ir.DTYPE_NAMES[code]}", node.name)
     return ctx.emit("cast", [y], {"dtype": ir.DTYPE_CODES[out]}, node)
 
 
