@@ -127,15 +127,7 @@ std::vector<uint8_t> build_dynamic_model(const DynamicModelOptions& o = {}) {
   b.Finish(fb::CreateModelDirect(b, &tensors, &nodes, &inputs, &outputs, &segments, nullptr, "cpp-test",
                                  o.no_symbols ? nullptr : &symbols),
            "WTFB");
-  std::vector<uint8_t> weights(64 + 12, 0);
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 4; ++j) {
-      const float w = float(i) + float(j) / 10.f;
-      std::memcpy(&weights[(i * 4 + j) * 4], &w, 4);
-    }
-  const float bias[3] = {1.f, 2.f, 3.f};
-  std::memcpy(&weights[64], bias, 12);
-  return testing::assemble_file(b, weights);
+  return testing::assemble_file(b, testing::tiny_linear_weights());
 }
 
 class DynamicModelTest : public ::testing::Test {

@@ -52,6 +52,19 @@ inline std::vector<uint8_t> assemble_file(const flatbuffers::FlatBufferBuilder& 
   return file;
 }
 
+// The weights area of a linear 4 -> 3: W [3, 4] (W[i][j] = i + j / 10) at 0, b = [1, 2, 3] at 64.
+inline std::vector<uint8_t> tiny_linear_weights() {
+  std::vector<uint8_t> weights(64 + 12, 0);
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 4; ++j) {
+      const float w = float(i) + float(j) / 10.f;
+      std::memcpy(&weights[(i * 4 + j) * 4], &w, 4);
+    }
+  const float bias[3] = {1.f, 2.f, 3.f};
+  std::memcpy(&weights[64], bias, 12);
+  return weights;
+}
+
 // y = relu(x @ W^T + b) with x [2, 4], W [3, 4] (W[i][j] = i + j / 10), b = [1, 2, 3].
 inline std::vector<uint8_t> build_tiny_model(const TinyModelOptions& o = {}) {
   namespace fb = ::wasm_torch::schema;
@@ -76,15 +89,7 @@ inline std::vector<uint8_t> build_tiny_model(const TinyModelOptions& o = {}) {
   std::vector<int32_t> inputs = {0}, outputs = {4};
   b.Finish(fb::CreateModelDirect(b, &tensors, &nodes, &inputs, &outputs, &segments, nullptr, "cpp-test"), "WTFB");
 
-  std::vector<uint8_t> weights(64 + 12, 0);
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 4; ++j) {
-      const float w = float(i) + float(j) / 10.f;
-      std::memcpy(&weights[(i * 4 + j) * 4], &w, 4);
-    }
-  const float bias[3] = {1.f, 2.f, 3.f};
-  std::memcpy(&weights[64], bias, 12);
-  return assemble_file(b, weights);
+  return assemble_file(b, tiny_linear_weights());
 }
 
 // A one-node model: `op` over input 0 (the model's input, float32 `input_shape`) and the constant

@@ -4,7 +4,7 @@ import warnings
 
 import pytest
 import torch
-from hf_zoo import build
+from hf_zoo import TEXT_AXES, build, resized
 from torch.export import Dim
 
 from wasm_torch import WASMRuntime, export_to_wasm
@@ -118,15 +118,13 @@ def test_export_errors_say_what_to_change(tmp_path):
 @pytest.mark.parametrize("name", ["bert", "gpt2"])
 def test_transformers_run_several_sequence_lengths_from_one_file(tmp_path, name):
     model, inputs = build(name, "small")
-    axes = {k: {0: "batch", 1: "seq"} for k in inputs}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        export_to_wasm(model, tmp_path / "m.wtm", inputs, dynamic_axes=axes, verify_tolerance=1e-3)
+        export_to_wasm(model, tmp_path / "m.wtm", inputs, dynamic_axes=TEXT_AXES, verify_tolerance=1e-3)
     with WASMRuntime("node") as rt:
         loaded = rt.load_model(tmp_path / "m.wtm")
         for batch, seq in [(1, 5), (3, 33), (2, 16), (1, 64)]:
-            feed = {k: v.index_select(0, torch.arange(batch) % v.shape[0]).index_select(1, torch.arange(seq) % v.shape[1])
-                    for k, v in inputs.items()}
+            feed = resized(inputs, batch, seq)
             with torch.no_grad():
                 expected = model(**feed)
             got = loaded.forward(*feed.values())
