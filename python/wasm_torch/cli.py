@@ -75,9 +75,11 @@ def cmd_info(args) -> int:
     print(f"file:       {args.model} ({info.file_bytes} bytes, {info.weight_bytes} bytes of weights)")
     print(f"producer:   {info.producer}")
     for t in info.inputs:
-        print(f"input:      {t['name']} {t['dtype']}{t['shape']}")
+        print(f"input:      {t['name']} {t['dtype']}[{', '.join(map(str, t['dims']))}]")
     for t in info.outputs:
-        print(f"output:     {t['name']} {t['dtype']}{t['shape']}")
+        print(f"output:     {t['name']} {t['dtype']}[{', '.join(map(str, t['dims']))}]")
+    for s in info.symbols:
+        print(f"dimension:  {s['name']} in [{s['min']}, {'inf' if s['max'] == -1 else s['max']}]")
     print(f"ops:        {sum(info.op_counts.values())} ({', '.join(f'{k} x{v}' for k, v in sorted(info.op_counts.items()))})")
     for k, v in sorted(info.metadata.items()):
         print(f"metadata:   {k} = {v}")

@@ -202,6 +202,7 @@ class ModelInfo:
     outputs: list
     op_counts: dict
     metadata: dict
+    symbols: list             # [{"name", "min", "max" (-1: unbounded)}]: the dynamic dimensions
 
 
 def read_info(data: bytes) -> ModelInfo:
@@ -226,10 +227,16 @@ def _parse_info(header: bytes, read_range, actual_size: int) -> ModelInfo:
         raise ValueError("not a wasm-torch model file of a supported version (or truncated)")
     model = Model.Model.GetRootAs(read_range(fb_off, fb_size), 0)
 
+    symbols = [{"name": (model.Symbols(i).Name() or b"").decode(), "min": model.Symbols(i).Min(),
+                "max": model.Symbols(i).Max()} for i in range(model.SymbolsLength())]
+
     def describe(i):
         t = model.Tensors(i)
-        return {"name": t.Name().decode(), "dtype": ir.DTYPE_NAMES.get(t.Dtype(), "?"),
-                "shape": [t.Shape(j) for j in range(t.ShapeLength())]}
+        shape = [t.Shape(j) for j in range(t.ShapeLength())]
+        exprs = [t.Dims(j) for j in range(t.DimsLength())]
+        dims = [_dim_text(e, symbols) if e is not None and e.OpsLength() else d
+                for d, e in zip(shape, exprs or [None] * len(shape))]
+        return {"name": t.Name().decode(), "dtype": ir.DTYPE_NAMES.get(t.Dtype(), "?"), "shape": shape, "dims": dims}
 
     ops: dict = {}
     for i in range(model.NodesLength()):
@@ -239,4 +246,26 @@ def _parse_info(header: bytes, read_range, actual_size: int) -> ModelInfo:
             for i in range(model.MetadataLength())}
     return ModelInfo(file_size, weights_size, (model.Producer() or b"").decode(),
                      [describe(model.Inputs(i)) for i in range(model.InputsLength())],
-                     [describe(model.Outputs(i)) for i in range(model.OutputsLength())], ops, meta)
+                     [describe(model.Outputs(i)) for i in range(model.OutputsLength())], ops, meta, symbols)
+
+
+_INFIX = {symbolic.ADD: " + ", symbolic.MUL: "*", symbolic.FLOORDIV: " // ", symbolic.MOD: " % "}
+
+
+def _dim_text(expr, symbols) -> str:
+    """A DimExpr as text ("seq", "2*seq + -1") for `wasm-torch info`."""
+    stack = []
+    for k in range(expr.OpsLength()):
+        op, value = expr.Ops(k), expr.Values(k)
+        if op == symbolic.CONSTANT:
+            stack.append(str(value))
+        elif op == symbolic.SYMBOL:
+            stack.append(symbols[value]["name"] if 0 <= value < len(symbols) else f"s{value}")
+        elif op in _INFIX:
+            b, a = stack.pop(), stack.pop()
+            stack.append(f"({a}{_INFIX[op]}{b})")
+        else:
+            b, a = stack.pop(), stack.pop()
+            stack.append(f"{'max' if op == symbolic.MAX else 'min'}({a}, {b})")
+    text = stack[-1] if stack else "?"
+    return text[1:-1] if text.startswith("(") and text.endswith(")") else text

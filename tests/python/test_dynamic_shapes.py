@@ -130,3 +130,13 @@ def test_transformers_run_several_sequence_lengths_from_one_file(tmp_path, name)
             got = loaded.forward(*feed.values())
             assert got.shape == expected.shape
             assert float((got - expected).abs().max()) <= 1e-3 * float(expected.abs().max())
+
+
+def test_cli_info_shows_dynamic_dimensions(patch_file, capsys):
+    from wasm_torch.cli import main
+    _, path, _ = patch_file
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "input:      x float32[batch, seq, 8]" in out
+    assert "output:     output_1 float32[seq]" in out
+    assert "dimension:  seq in [3, 64]" in out
