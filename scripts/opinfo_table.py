@@ -28,8 +28,12 @@ def main() -> int:
     only = set(filter(None, args.ops.split(",")))
     started = time.perf_counter()
     results = collections.OrderedDict()
+    left_out = collections.defaultdict(dict)  # reason -> {op: samples}
     if args.update:
-        results.update(json.loads(Path(args.json).read_text())["ops"])
+        previous = json.loads(Path(args.json).read_text())
+        results.update(previous["ops"])
+        for reason, ops in previous.get("excluded_samples", {}).items():
+            left_out[reason].update({op: n for op, n in ops.items() if op not in only})
     with WASMRuntime("native") as runtime:
         for op in opinfo.included_ops():
             name = opinfo.opinfo_name(op)
@@ -37,11 +41,15 @@ def main() -> int:
                 continue
             rows = []
             for sample in opinfo.samples(op, limit=args.limit):
+                reason = opinfo.sample_exclusion(sample)
+                if reason:
+                    left_out[reason][name] = left_out[reason].get(name, 0) + 1
+                    continue
                 outcome, detail = opinfo.run_sample(runtime, op, sample)
                 rows.append({"sample": sample.id, "outcome": outcome, "detail": detail})
             results[name] = rows
             if not only or args.update:  # written after every op, so an interrupted run still leaves its table
-                write(args, results)
+                write(args, results, left_out)
             counts = collections.Counter(r["outcome"] for r in rows)
             print(f"{name}: {counts[opinfo.PASS]}/{len(rows)}"
                   + "".join(f"; {k} {v}" for k, v in counts.items() if k != opinfo.PASS), flush=True)
@@ -52,12 +60,12 @@ def main() -> int:
     return 0
 
 
-def write(args, results) -> None:
+def write(args, results, left_out) -> None:
     included = set(opinfo.INCLUDED)  # an --update drops ops no longer included
     Path(args.json).write_text(json.dumps({
         "torch": __import__("torch").__version__, "limit": args.limit, "tolerance": opinfo.TOLERANCE,
-        "ops": {k: v for k, v in results.items() if k in included}, "excluded": dict(opinfo.excluded_ops())},
-        indent=0) + "\n")
+        "ops": {k: v for k, v in results.items() if k in included}, "excluded": dict(opinfo.excluded_ops()),
+        "excluded_samples": left_out}, indent=0) + "\n")
 
 
 if __name__ == "__main__":

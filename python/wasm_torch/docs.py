@@ -73,6 +73,12 @@ def conformance() -> list:
     lines += ["", "### Excluded OpInfo entries", "", "| why | ops |", "|---|---|"]
     for reason, names in sorted(reasons.items()):
         lines.append(f"| {reason} | {', '.join(f'`{n}`' for n in sorted(names))} |")
+    samples = results.get("excluded_samples", {})
+    if samples:
+        lines += ["", "### Samples of included ops left out", "", "| why | samples (op: count) |", "|---|---|"]
+        for reason, ops in sorted(samples.items()):
+            lines.append(f"| {reason} | {sum(ops.values())}: "
+                         + ", ".join(f"`{op}`: {n}" for op, n in sorted(ops.items())) + " |")
     return lines
 
 

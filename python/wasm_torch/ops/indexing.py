@@ -110,6 +110,71 @@ def _topk(ctx, node, x, k, dim, largest):
         values = ctx.emit_step("cast", [values], {"dtype": x.dtype}, tuple(shape), x.dtype, node.name, node.name)
     return (values, indices)
 
+@converts("cumsum.default")
+def cumsum(ctx, node):
+    """In the dtype PyTorch returns (int64 for integer and bool inputs): the input is cast first."""
+    out = node.meta["tensor_meta"].dtype
+    x = as_dtype(ctx, node, ctx.tensor(node.args[0]), out, "acc")
+    return ctx.emit("cumsum", [x], {"dim": int(node.args[1])}, node)
+
+
+@converts("index.Tensor")
+def advanced_index(ctx, node):
+    """x[..., i0, i1, ...] with int64 index tensors on adjacent dims (broadcast together): the
+    indexed dims are flattened into one, the index tensors combined into one linear index
+    (negative indices wrap, as in PyTorch), and index_select takes it; then the result's shape."""
+    x = ctx.tensor(node.args[0])
+    indices = list(node.args[1])
+    used = [k for k, i in enumerate(indices) if i is not None]
+    if not used:
+        return x
+    first, last = used[0], used[-1] + 1
+    if used != list(range(first, last)):
+        raise Unsupported("advanced indexing with index tensors on dims that are not adjacent")
+    tensors = [ctx.tensor(indices[k]) for k in used]
+    if any(t.dtype != I64 for t in tensors):
+        raise Unsupported("indexing with a bool mask or non-int64 indices (its output shape depends on the data)")
+    dims = x.shape[first:last]
+    span = 1
+    for d in dims:
+        span *= d
+    out_shape = ctx.meta_shape(node)
+    index_shape = broadcast_shapes(*[t.shape for t in tensors])
+    count = 1
+    for d in index_shape:
+        count *= d
+    step = [0]
+
+    def emit(op, inputs, attrs, shape, dtype=I64):
+        step[0] += 1
+        return ctx.emit_step(op, inputs, attrs, shape, dtype, f"{node.name}.{step[0]}", node.name)
+
+    def const(value):  # a dim or stride: a constant, or computed at run time where it is dynamic
+        step[0] += 1
+        if is_symbolic(value):
+            return ctx.tensor(value, dtype=torch.int64)
+        return ctx.constant(torch.tensor(value, dtype=torch.int64), f"{node.name}.c{step[0]}")
+
+    linear = None
+    for k, (t, d) in enumerate(zip(tensors, dims)):
+        stride = 1
+        for later in dims[k + 1:]:
+            stride *= later
+        term = emit("remainder", [t, const(d)], {}, t.shape)  # -1 -> d - 1
+        if stride != 1:
+            term = emit("mul", [term, const(stride)], {}, t.shape)
+        linear = term if linear is None else emit("add", [linear, term], {}, broadcast_shapes(linear.shape, term.shape))
+    if tuple(linear.shape) != index_shape:
+        linear = emit("expand", [linear], {"shape": list(index_shape)}, index_shape)
+    linear = emit("reshape", [linear], {"shape": [count]}, (count,))
+    folded = tuple(x.shape[:first]) + (span,) + tuple(x.shape[last:])
+    if folded != tuple(x.shape):
+        x = emit("reshape", [x], {"shape": list(folded)}, folded, x.dtype)
+    picked_shape = tuple(x.shape[:first]) + (count,) + tuple(x.shape[first + 1:])
+    picked = emit("index_select", [x, linear], {"dim": first}, picked_shape, x.dtype)
+    return ctx.emit("reshape", [picked], {"shape": list(out_shape)}, node)
+
+
 @converts("sort.default", "sort.stable")
 def sort(ctx, node):
     """sort(x, dim, descending) as topk of the whole dim (the runtime's topk is sorted; equal values
