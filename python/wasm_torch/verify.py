@@ -115,7 +115,8 @@ def other_shape_inputs(graph: ir.Graph, inputs) -> list:
                     size = int(d.expr.subs(values))
                     x = x.index_select(axis, torch.arange(size) % max(x.shape[axis], 1))
             resized.append(x)
-        if all(r.shape != x.shape for r, x in zip(resized, inputs)) or values is grown:
+        if any(r.shape != x.shape for r, x in zip(resized, inputs)) and \
+                all(any(r.shape != x.shape for r, x in zip(resized, other)) for other in sets):
             sets.append(tuple(resized))
     return sets
 

@@ -71,6 +71,7 @@ Result<std::unique_ptr<CompiledModel>> CompiledModel::load(AlignedBytes file, si
   }
   WT_ASSIGN_OR_RETURN(std::unique_ptr<ExecutionPlan> plan, model->build_plan(example_shapes));
   model->plans_.push_back(CachedPlan{example_shapes, std::move(plan)});
+  WT_RETURN_IF_ERROR(model->bind_current());
   return model;
 }
 
@@ -159,8 +160,36 @@ Status CompiledModel::use_plan(const std::vector<Shape>& input_shapes) {
     if (why.code() == StatusCode::kOutOfMemory || why.code() == StatusCode::kInvalidArgument) return why;
     return invalid_argument("the model cannot run on inputs " + inputs_to_string(input_shapes) + ": " + why.message());
   }
-  if (plans_.size() >= kMaxPlans) plans_.pop_back();
+  if (plans_.size() >= kMaxPlans) {
+    if (plans_.back().plan.get() == bound_) bound_ = nullptr;  // a later plan may get its address
+    plans_.pop_back();
+  }
   plans_.insert(plans_.begin(), CachedPlan{input_shapes, plan.take()});
+  return Status::ok();
+}
+
+Status CompiledModel::bind_current() {
+  ExecutionPlan& plan = *plans_.front().plan;
+  if (plan.arena_bytes() > arena_capacity_) {
+    bound_ = nullptr;  // every plan's pointers into the old arena are stale
+    arena_.reset();
+    arena_ = allocate_aligned(plan.arena_bytes());
+    arena_capacity_ = arena_ ? plan.arena_bytes() : 0;
+    if (!arena_)
+      return out_of_memory("could not allocate the " + std::to_string(plan.arena_bytes()) + "-byte activation arena");
+  }
+  if (plan.workspace_bytes() > workspace_capacity_) {
+    bound_ = nullptr;
+    workspace_.reset();
+    workspace_ = allocate_aligned(plan.workspace_bytes());
+    workspace_capacity_ = workspace_ ? plan.workspace_bytes() : 0;
+    if (!workspace_)
+      return out_of_memory("could not allocate " + std::to_string(plan.workspace_bytes()) + " bytes of op scratch");
+  }
+  if (bound_ != &plan) {
+    plan.bind(arena_.get(), workspace_.get());
+    bound_ = &plan;
+  }
   return Status::ok();
 }
 
@@ -175,6 +204,7 @@ Status CompiledModel::forward() {
     std::vector<Shape> shapes;
     for (const StagedInput& s : staged_) shapes.push_back(s.shape);
     WT_RETURN_IF_ERROR(use_plan(shapes));
+    WT_RETURN_IF_ERROR(bind_current());
     for (size_t i = 0; i < staged_.size(); ++i) {
       const size_t bytes = static_cast<size_t>(numel(staged_[i].shape)) * dtype_size(input_info(i).dtype);
       if (bytes) std::memcpy(current().tensor_data(graph_.inputs[i]), staged_[i].data.get(), bytes);

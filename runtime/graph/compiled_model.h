@@ -1,7 +1,9 @@
 // A loaded, validated model, ready to run. A static model is one ExecutionPlan, built at load. A
 // model with dynamic shapes binds its symbols to each forward's input shapes and runs the plan of
-// those shapes: built on first use (prepared kernels, planned arena), then kept among the most
-// recently used kMaxPlans, so alternating between a few shapes plans nothing.
+// those shapes: built on first use (prepared kernels, planned offsets), then kept among the most
+// recently used kMaxPlans, so alternating between a few shapes plans nothing. All plans share one
+// arena and one op scratch, grown to the largest plan run: memory is the largest shape's, not
+// the sum over shapes.
 #pragma once
 
 #include <cstdint>
@@ -40,8 +42,9 @@ class CompiledModel {
   // Valid until the next forward(); the arena is reused.
   const void* output_data(size_t index) const { return current().tensor_data(graph_.outputs[index]); }
 
-  // The current plan's activations and scratch: all the memory inference needs besides weights.
-  size_t arena_bytes() const { return current().arena_bytes(); }
+  // The activation arena and op scratch (the largest plan's so far): all the memory inference needs
+  // besides the file.
+  size_t arena_bytes() const { return arena_capacity_ + workspace_capacity_; }
   size_t weight_bytes() const { return weight_bytes_; }
   size_t file_bytes() const { return file_size_; }
   size_t plan_count() const { return plans_.size(); }
@@ -72,6 +75,8 @@ class CompiledModel {
   // Moves the plan for these input shapes to the front, building it (and evicting the least
   // recently used beyond kMaxPlans) when it is new.
   Status use_plan(const std::vector<Shape>& input_shapes);
+  // Points the current plan at the shared arena and scratch, growing them first if it needs more.
+  Status bind_current();
 
   AlignedBytes file_;
   size_t file_size_ = 0;
@@ -81,6 +86,9 @@ class CompiledModel {
   std::vector<SymbolSource> symbol_sources_;
   std::vector<std::vector<std::string>> dim_names_[2];  // [is_output][i][axis]
   std::vector<CachedPlan> plans_;                       // most recently used first; never empty
+  AlignedBytes arena_, workspace_;
+  size_t arena_capacity_ = 0, workspace_capacity_ = 0;
+  const ExecutionPlan* bound_ = nullptr;  // the plan the arena's pointers were last given to
   std::vector<StagedInput> staged_;                     // dynamic models only
   bool profiling_ = false;
   std::vector<double> step_ms_;

@@ -27,7 +27,7 @@ AlignedBytes allocate_aligned(size_t bytes) {
 Result<std::unique_ptr<ExecutionPlan>> ExecutionPlan::build(Graph graph) {
   std::unique_ptr<ExecutionPlan> plan(new ExecutionPlan(std::move(graph)));
   WT_RETURN_IF_ERROR(plan->prepare_steps());
-  WT_RETURN_IF_ERROR(plan->plan_and_bind());
+  WT_RETURN_IF_ERROR(plan->plan_memory_offsets());
   return plan;
 }
 
@@ -56,9 +56,6 @@ Status ExecutionPlan::prepare_steps() {
   }
   if (workspace_bytes_ > kMaxBufferBytes)
     return out_of_memory("an op needs " + std::to_string(workspace_bytes_) + " bytes of scratch");
-  workspace_ = allocate_aligned(workspace_bytes_);
-  if (!workspace_)
-    return out_of_memory("could not allocate " + std::to_string(workspace_bytes_) + " bytes of op scratch");
   return Status::ok();
 }
 
@@ -112,7 +109,7 @@ std::vector<int> ExecutionPlan::storage_owners() const {
   return owner;
 }
 
-Status ExecutionPlan::plan_and_bind() {
+Status ExecutionPlan::plan_memory_offsets() {
   const int step_count = static_cast<int>(graph_.nodes.size());
   const std::vector<int> owner = storage_owners();
   std::vector<BufferRequest> requests;
@@ -145,24 +142,34 @@ Status ExecutionPlan::plan_and_bind() {
                          "-byte arena, more than this runtime can address");
   }
   arena_bytes_ = static_cast<size_t>(plan.arena_bytes);
-  arena_ = allocate_aligned(arena_bytes_);
-  if (!arena_)
-    return out_of_memory("could not allocate the " + std::to_string(arena_bytes_) + "-byte activation arena");
-
-  tensor_data_.assign(graph_.tensors.size(), nullptr);
+  arena_offset_.assign(graph_.tensors.size(), kNotInArena);
   for (size_t t = 0; t < graph_.tensors.size(); ++t) {
     const int o = owner[t];
-    const TensorInfo& info = graph_.tensors[o];
-    if (info.is_constant)
-      tensor_data_[t] = const_cast<void*>(info.constant_data);
-    else if (request_of[o] >= 0)
-      tensor_data_[t] = arena_.get() + plan.offsets[request_of[o]];
+    if (!graph_.tensors[o].is_constant && request_of[o] >= 0) arena_offset_[t] = plan.offsets[request_of[o]];
   }
   for (int s = 0; s < step_count; ++s) {
-    for (int in : graph_.nodes[s].inputs) steps_[s].inputs.push_back(in == kNoTensor ? nullptr : tensor_data_[in]);
-    for (int out : graph_.nodes[s].outputs) steps_[s].outputs.push_back(tensor_data_[out]);
+    steps_[s].inputs.assign(graph_.nodes[s].inputs.size(), nullptr);
+    steps_[s].outputs.assign(graph_.nodes[s].outputs.size(), nullptr);
   }
   return Status::ok();
+}
+
+void ExecutionPlan::bind(uint8_t* arena, void* workspace) {
+  workspace_ = workspace;
+  tensor_data_.assign(graph_.tensors.size(), nullptr);
+  for (size_t t = 0; t < graph_.tensors.size(); ++t) {
+    if (arena_offset_[t] != kNotInArena) {
+      tensor_data_[t] = arena + arena_offset_[t];
+    } else if (graph_.tensors[t].is_constant) {
+      tensor_data_[t] = const_cast<void*>(graph_.tensors[t].constant_data);
+    }
+  }
+  for (size_t s = 0; s < steps_.size(); ++s) {
+    const Node& node = graph_.nodes[s];
+    for (size_t k = 0; k < node.inputs.size(); ++k)
+      steps_[s].inputs[k] = node.inputs[k] == kNoTensor ? nullptr : tensor_data_[static_cast<size_t>(node.inputs[k])];
+    for (size_t k = 0; k < node.outputs.size(); ++k) steps_[s].outputs[k] = tensor_data_[static_cast<size_t>(node.outputs[k])];
+  }
 }
 
 Status ExecutionPlan::run(ThreadPool* pool, double* step_ms) const {
@@ -171,7 +178,7 @@ Status ExecutionPlan::run(ThreadPool* pool, double* step_ms) const {
     const Step& step = steps_[s];
     const Clock::time_point start = step_ms ? Clock::now() : Clock::time_point{};
     step.kernel->run(
-        RunContext{step.inputs.data(), step.inputs.size(), step.outputs.data(), pool, &run_errors_, workspace_.get()});
+        RunContext{step.inputs.data(), step.inputs.size(), step.outputs.data(), pool, &run_errors_, workspace_});
     if (step_ms) step_ms[s] += std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     Status status = run_errors_.take();
     if (!status.is_ok()) return invalid_argument(graph_.nodes[s].describe() + ": " + status.message());

@@ -1,7 +1,8 @@
-// One static graph made ready to run: every op's kernel prepared, every tensor given its address
-// (weights in place in the file buffer, activations in one planned arena), so run() is a loop over
-// kernels with no allocation. A static model has one plan; a model with dynamic shapes one per
-// distinct set of input shapes (CompiledModel keeps the recent ones).
+// One static graph made ready to run: every op's kernel prepared, every activation given its
+// offset in one planned arena (weights stay in place in the file buffer), so run() is a loop over
+// kernels with no allocation. The arena and the ops' shared scratch belong to the caller, who
+// binds a plan to them before running it: a model with dynamic shapes has a plan per distinct set
+// of input shapes (CompiledModel keeps the recent ones) and one arena, of the largest plan's size.
 #pragma once
 
 #include <cstdint>
@@ -31,11 +32,17 @@ class ExecutionPlan {
   static Result<std::unique_ptr<ExecutionPlan>> build(Graph graph);
 
   const Graph& graph() const { return graph_; }
-  void* tensor_data(int tensor) const { return tensor_data_[static_cast<size_t>(tensor)]; }
-  // Activations plus the ops' shared scratch.
-  size_t arena_bytes() const { return arena_bytes_ + workspace_bytes_; }
+  // What bind() must be given: the activations' arena, and the ops' shared scratch.
+  size_t arena_bytes() const { return arena_bytes_; }
+  size_t workspace_bytes() const { return workspace_bytes_; }
 
-  // Runs every step; `step_ms` (one per node, or nullptr) accumulates each step's wall time.
+  // Points every step at `arena` (arena_bytes(), 64-aligned) and `workspace` (workspace_bytes()).
+  void bind(uint8_t* arena, void* workspace);
+  // Where tensor `tensor` lives; nullptr before bind().
+  void* tensor_data(int tensor) const {
+    return static_cast<size_t>(tensor) < tensor_data_.size() ? tensor_data_[static_cast<size_t>(tensor)] : nullptr;
+  }
+  // After bind(): runs every step; `step_ms` (one per node, or nullptr) adds each step's wall time.
   Status run(ThreadPool* pool, double* step_ms) const;
 
  private:
@@ -46,15 +53,17 @@ class ExecutionPlan {
   };
 
   explicit ExecutionPlan(Graph graph) : graph_(std::move(graph)) {}
+  static constexpr uint64_t kNotInArena = UINT64_MAX;
+
   Status prepare_steps();
   std::vector<int> storage_owners() const;
-  Status plan_and_bind();
+  Status plan_memory_offsets();
 
   Graph graph_;
-  AlignedBytes arena_;
-  AlignedBytes workspace_;
   size_t workspace_bytes_ = 0;
   size_t arena_bytes_ = 0;
+  std::vector<uint64_t> arena_offset_;  // per tensor: in its storage owner's buffer, or kNotInArena
+  void* workspace_ = nullptr;
   std::vector<void*> tensor_data_;
   std::vector<Step> steps_;
   mutable RunErrors run_errors_;

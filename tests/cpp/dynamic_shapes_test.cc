@@ -190,10 +190,14 @@ TEST_F(DynamicModelTest, RunsEveryBatchInBoundsFromOneFile) {
 TEST_F(DynamicModelTest, KeepsTheMostRecentPlansOnly) {
   wt_model* m = load(build_dynamic_model({.min = 1, .max = 64}));
   ASSERT_NE(m, nullptr) << wt_last_error();
+  const size_t example_arena = wt_model_arena_bytes(m);
   for (int64_t batch = 1; batch <= 20; ++batch) expect_runs(m, batch);
   EXPECT_EQ(wt_model_plan_count(m), 8);
-  expect_runs(m, 3);  // evicted, planned again
+  const size_t largest_arena = wt_model_arena_bytes(m);
+  EXPECT_GT(largest_arena, example_arena);  // grown to batch 20's plan ...
+  expect_runs(m, 3);                        // evicted, planned again
   expect_runs(m, 20);
+  EXPECT_EQ(wt_model_arena_bytes(m), largest_arena);  // ... and shared: plans do not add up
   wt_model_destroy(m);
 }
 
