@@ -1,6 +1,6 @@
 """wasm-torch command line: export, run and info.
 
-  wasm-torch export MODULE:FACTORY model.wtm --input-shape 1,3,224,224 [--level O2]
+  wasm-torch export MODULE:FACTORY model.wtm --input-shape 1,3,224,224 [--level O2] [--dynamic x:0=batch,2=h,3=w]
   wasm-torch run model.wtm inputs.npz [-o outputs.npz (keyed by output name)] [--engine node|chromium|native]
   wasm-torch info model.wtm
 """
@@ -26,6 +26,20 @@ def _shape(text: str) -> tuple:
     return tuple(int(d) for d in text.split(","))
 
 
+def _dynamic_axes(specs) -> dict | None:
+    """["x:0=batch,1=seq", ...] -> {"x": {0: "batch", 1: "seq"}} (export_to_wasm's dynamic_axes)."""
+    if not specs:
+        return None
+    axes = {}
+    for spec in specs:
+        name, _, pairs = spec.partition(":")
+        try:
+            axes[name] = {int(a): d for a, _, d in (p.partition("=") for p in pairs.split(","))}
+        except ValueError:
+            raise SystemExit(f"error: --dynamic expects INPUT:AXIS=NAME[,AXIS=NAME] (e.g. x:0=batch), got {spec!r}")
+    return axes
+
+
 def cmd_export(args) -> int:
     import torch
     from .export import export_to_wasm
@@ -34,7 +48,7 @@ def cmd_export(args) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore" if args.quiet else "default")
         report = export_to_wasm(model, args.output, example, optimization_level=args.level,
-                                memory_layout=args.memory_layout)
+                                memory_layout=args.memory_layout, dynamic_axes=_dynamic_axes(args.dynamic))
     print(report)
     return 0
 
@@ -116,6 +130,8 @@ def main(argv=None) -> int:
     p.add_argument("--level", default="O2", choices=["O0", "O1", "O2", "O3"])
     p.add_argument("--memory-layout", default="nhwc", choices=["nchw", "nhwc"],
                    help="the layout convolutional networks compute in (default: nhwc)")
+    p.add_argument("--dynamic", action="append", metavar="INPUT:AXIS=NAME,...",
+                   help="dynamic axes of an input by the forward's parameter name, e.g. x:0=batch; repeat per input")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(fn=cmd_export)
     p = sub.add_parser("run", help="run a model file on .npy/.npz inputs")

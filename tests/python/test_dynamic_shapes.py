@@ -140,3 +140,12 @@ def test_cli_info_shows_dynamic_dimensions(patch_file, capsys):
     assert "input:      x float32[batch, seq, 8]" in out
     assert "output:     output_1 float32[seq]" in out
     assert "dimension:  seq in [3, 64]" in out
+
+
+def test_cli_exports_dynamic_axes(tmp_path, capsys):
+    from wasm_torch.cli import main
+    path = tmp_path / "r.wtm"
+    assert main(["export", "torchvision.models:mobilenet_v3_small", str(path), "--input-shape", "2,3,64,64",
+                 "--dynamic", "x:0=batch", "--quiet"]) == 0
+    assert main(["info", str(path)]) == 0
+    assert "input:      x float32[batch, 3, 64, 64]" in capsys.readouterr().out
