@@ -21,7 +21,6 @@ import torch
 import torch.fx
 import torch.utils._pytree as pytree
 from torch.export.graph_signature import InputKind, OutputKind
-from torch.fx.passes.shape_prop import _extract_tensor_metadata
 
 from . import ir
 from .custom_ops import DECOMPOSITIONS

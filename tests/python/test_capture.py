@@ -1,5 +1,4 @@
 """Capture and export errors: one error listing every unsupported op; no silent fallbacks."""
-import warnings
 
 import pytest
 import torch

@@ -3,8 +3,6 @@ import subprocess
 import sys
 
 import numpy as np
-import torch
-from models import make
 
 CLI = [sys.executable, "-m", "wasm_torch.cli"]
 

@@ -1,7 +1,6 @@
 """Op-level end-to-end checks: small modules exported and run on the native runtime against eager,
 over odd shapes, broadcasting, negative dims and edge cases. (Engines are covered elsewhere; the
 C++ is the same in every build.)"""
-import math
 
 import pytest
 import torch
