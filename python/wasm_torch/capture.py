@@ -55,6 +55,7 @@ class ConvertContext:
         self.graph = graph
         self.values: dict = {}
         self._constants = 0
+        self._sizes: dict = {}  # sympy expression -> its size_tensor
 
     # -- helpers for converters -----------------------------------------------------------
     def tensor(self, arg, dtype=None) -> ir.Tensor:
@@ -91,7 +92,9 @@ class ConvertContext:
 
     def size_tensor(self, size) -> ir.Tensor:
         """A dynamic size as an int64 0-d tensor computed at run time: the last of cumsum(1 repeated
-        `size` times)."""
+        `size` times); once per size."""
+        if size.expr in self._sizes:
+            return self._sizes[size.expr]
         self._constants += 1
         name = f"size{self._constants}"
         i64 = ir.DTYPE_CODES[torch.int64]
@@ -99,7 +102,8 @@ class ConvertContext:
         counted = self.emit_step("cumsum", [ones], {"dim": 0}, (size,), i64, name + ".count", name)
         last = self.emit_step("slice", [counted], {"dim": 0, "start": size - 1, "end": size, "step": 1}, (1,), i64,
                               name + ".last", name)
-        return self.emit_step("reshape", [last], {"shape": []}, (), i64, name, name)
+        self._sizes[size.expr] = self.emit_step("reshape", [last], {"shape": []}, (), i64, name, name)
+        return self._sizes[size.expr]
 
     def unavailable(self, what) -> Unavailable:
         return Unavailable(what)
