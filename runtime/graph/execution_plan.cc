@@ -143,9 +143,14 @@ Status ExecutionPlan::plan_memory_offsets() {
   }
   arena_bytes_ = static_cast<size_t>(plan.arena_bytes);
   arena_offset_.assign(graph_.tensors.size(), kNotInArena);
+  weight_data_.assign(graph_.tensors.size(), nullptr);
   for (size_t t = 0; t < graph_.tensors.size(); ++t) {
-    const int o = owner[t];
-    if (!graph_.tensors[o].is_constant && request_of[o] >= 0) arena_offset_[t] = plan.offsets[request_of[o]];
+    const TensorInfo& storage = graph_.tensors[static_cast<size_t>(owner[t])];
+    if (storage.is_constant) {
+      weight_data_[t] = storage.constant_data;  // a weight, or a view of one
+    } else if (request_of[owner[t]] >= 0) {
+      arena_offset_[t] = plan.offsets[request_of[owner[t]]];
+    }
   }
   for (int s = 0; s < step_count; ++s) {
     steps_[s].inputs.assign(graph_.nodes[s].inputs.size(), nullptr);
@@ -158,11 +163,7 @@ void ExecutionPlan::bind(uint8_t* arena, void* workspace) {
   workspace_ = workspace;
   tensor_data_.assign(graph_.tensors.size(), nullptr);
   for (size_t t = 0; t < graph_.tensors.size(); ++t) {
-    if (arena_offset_[t] != kNotInArena) {
-      tensor_data_[t] = arena + arena_offset_[t];
-    } else if (graph_.tensors[t].is_constant) {
-      tensor_data_[t] = const_cast<void*>(graph_.tensors[t].constant_data);
-    }
+    tensor_data_[t] = arena_offset_[t] != kNotInArena ? arena + arena_offset_[t] : const_cast<void*>(weight_data_[t]);
   }
   for (size_t s = 0; s < steps_.size(); ++s) {
     const Node& node = graph_.nodes[s];

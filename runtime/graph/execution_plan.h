@@ -62,7 +62,8 @@ class ExecutionPlan {
   Graph graph_;
   size_t workspace_bytes_ = 0;
   size_t arena_bytes_ = 0;
-  std::vector<uint64_t> arena_offset_;  // per tensor: in its storage owner's buffer, or kNotInArena
+  std::vector<uint64_t> arena_offset_;     // per tensor: where its storage lives in the arena, or kNotInArena
+  std::vector<const void*> weight_data_;  // per tensor: the weight it is (or is a view of) in the file, or nullptr
   void* workspace_ = nullptr;
   std::vector<void*> tensor_data_;
   std::vector<Step> steps_;
