@@ -57,7 +57,9 @@ def conformance() -> list:
              f"`make test-ops` ({limit}, torch {results['torch']}): each OpInfo sample of each included op in "
              "float32 (and int64 and bool for the ops models apply to indices and masks, where the OpInfo has them), "
              "exported and run on the native runtime, "
-             f"against eager within {results['tolerance']:g} of each output's scale (integers and bools exactly). "
+             f"against eager within {results['tolerance']:g} of each output's scale (integers and bools exactly; "
+             "the indices of topk, and of sort and argsort unless stable=True, by the elements they pick, as "
+             "PyTorch leaves the order of equal elements unspecified). "
              f"**{total['pass']} of {n} samples pass ({100 * total['pass'] / max(n, 1):.1f}%)**; "
              + ", ".join(f"{v} {k}" for k, v in sorted(total.items()) if k != "pass")
              + ". \"unsupported\" is a clear UnsupportedOpsError or CaptureError at export, before anything is "
