@@ -101,13 +101,8 @@ Status CompiledModel::check_input(size_t index, DType dtype, const Shape& shape)
   for (size_t axis = 0; axis < dims.size(); ++axis) {
     const int s = dims[axis].as_symbol();
     if (s < 0) continue;
-    const Symbol& symbol = graph_.symbols[static_cast<size_t>(s)];
-    if (shape[axis] < symbol.min || (symbol.max != -1 && shape[axis] > symbol.max)) {
-      return invalid_argument(what + " dimension " + std::to_string(axis) + " ('" + symbol.name + "') is " +
-                              std::to_string(shape[axis]) + ", outside the exported range [" +
-                              std::to_string(symbol.min) + ", " +
-                              (symbol.max == -1 ? std::string("inf") : std::to_string(symbol.max)) + "]");
-    }
+    WT_RETURN_IF_ERROR(check_bounds(graph_.symbols[static_cast<size_t>(s)], shape[axis],
+                                    what + " dimension " + std::to_string(axis)));
   }
   return Status::ok();
 }

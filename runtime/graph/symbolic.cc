@@ -185,19 +185,21 @@ Result<std::vector<SymbolSource>> validate_symbols(const Graph& graph) {
   return sources;
 }
 
+Status check_bounds(const Symbol& symbol, int64_t value, const std::string& where) {
+  if (value >= symbol.min && (symbol.max == -1 || value <= symbol.max)) return Status::ok();
+  return invalid_argument(where + " ('" + symbol.name + "') is " + std::to_string(value) +
+                          ", outside the exported range [" + std::to_string(symbol.min) + ", " +
+                          (symbol.max == -1 ? std::string("inf") : std::to_string(symbol.max)) + "]");
+}
+
 Result<std::vector<int64_t>> bind_symbols(const Graph& graph, const std::vector<SymbolSource>& sources,
                                           const std::vector<Shape>& input_shapes) {
   std::vector<int64_t> values(sources.size());
   for (size_t s = 0; s < sources.size(); ++s) {
     const Symbol& symbol = graph.symbols[s];
     const int64_t v = input_shapes[sources[s].input][sources[s].axis];
-    if (v < symbol.min || (symbol.max != -1 && v > symbol.max)) {
-      const TensorInfo& input = graph.tensors[static_cast<size_t>(graph.inputs[sources[s].input])];
-      return invalid_argument("input '" + input.name + "' dimension " + std::to_string(sources[s].axis) + " ('" +
-                              symbol.name + "') is " + std::to_string(v) + ", outside the exported range [" +
-                              std::to_string(symbol.min) + ", " + (symbol.max == -1 ? "inf" : std::to_string(symbol.max)) +
-                              "]");
-    }
+    const TensorInfo& input = graph.tensors[static_cast<size_t>(graph.inputs[sources[s].input])];
+    WT_RETURN_IF_ERROR(check_bounds(symbol, v, "input '" + input.name + "' dimension " + std::to_string(sources[s].axis)));
     values[s] = v;
   }
   for (size_t i = 0; i < graph.inputs.size(); ++i) {

@@ -49,6 +49,9 @@ struct SymbolSource {
 // symbol is some input axis; returns each symbol's source.
 Result<std::vector<SymbolSource>> validate_symbols(const Graph& graph);
 
+// Errors unless `value` is within the symbol's bounds: "<where> ('seq') is 65, outside the exported range [3, 64]".
+Status check_bounds(const Symbol& symbol, int64_t value, const std::string& where);
+
 // The symbol values of one forward: read from the input shapes, checked against each symbol's
 // bounds and against every other input axis (shared or derived dimensions).
 Result<std::vector<int64_t>> bind_symbols(const Graph& graph, const std::vector<SymbolSource>& sources,
