@@ -14,10 +14,17 @@ WASM_FLAGS_baseline := -DWT_THREADS=OFF -DWT_SIMD=OFF
 ifeq ($(shell test "$$(cut -d. -f1 /etc/debian_version)" -le 12 && echo old),old)
 WASM_ENV_relaxed-simd-threads := EM_LLVM_ADD_VERSION=16 EM_CLANG_ADD_VERSION=16
 WASM_ENV_relaxed-simd := EM_LLVM_ADD_VERSION=16 EM_CLANG_ADD_VERSION=16
+FUZZ_CC := clang-16
+FUZZ_CXX := clang++-16
+else
+FUZZ_CC := clang
+FUZZ_CXX := clang++
 endif
+FUZZ_HARNESSES := fuzz_load fuzz_forward fuzz_graph
+FUZZ_SECONDS ?= 600
 SETUP_STAMP := build/.setup-done
 
-.PHONY: all setup build native wasm python-schema docs demo test fixtures test-models test-ops bench-kernels bench test-cpp test-asan test-python test-js test-e2e clean
+.PHONY: all setup build native wasm python-schema docs demo test fixtures test-models test-ops bench-kernels bench test-cpp test-asan test-fuzz test-python test-js test-e2e fuzz fuzz-build wasm-asan clean
 
 all: build
 
@@ -36,6 +43,17 @@ native: setup
 build/asan/wt_tests: setup
 	cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DWT_SANITIZE=ON > /dev/null
 	cmake --build build/asan -j$(JOBS) --target wt_tests wasm_torch
+
+# --- fuzz: libFuzzer harnesses over the C ABI, with ASan and UBSan (tests/fuzz/README.md) ----
+fuzz-build: setup
+	CC=$(FUZZ_CC) CXX=$(FUZZ_CXX) cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWT_FUZZ=ON -DWT_TESTS=OFF > /dev/null
+	cmake --build build/fuzz -j$(JOBS) --target $(FUZZ_HARNESSES)
+
+# The wasm build with AddressSanitizer (Node only, not shipped) that replays the fuzz corpus.
+wasm-asan: setup
+	emcmake cmake -S . -B build/wasm-asan -DCMAKE_BUILD_TYPE=Release -DWT_TESTS=OFF -DWT_VARIANT=asan -DWT_THREADS=OFF -DWT_SIMD=ON -DWT_SANITIZE=ON > /dev/null
+	cmake --build build/wasm-asan -j$(JOBS) 2>&1 | grep -v "^\[\|Built target\|^$$" || true
+	@test -f build/wasm-asan/wasm-torch-asan.mjs
 
 # --- wasm: five variants, each an ES module + .wasm in js/dist/ ------------------------------
 wasm: setup $(VARIANTS:%=js/dist/wasm-torch-%.mjs) js/dist/package.json
@@ -75,6 +93,14 @@ test-cpp: native
 
 test-asan: build/asan/wt_tests
 	cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./wt_tests --gtest_brief=1
+
+# Replays the seed corpus and every past finding, then a short fixed number of runs per harness.
+test-fuzz: fuzz-build wasm wasm-asan
+	bash scripts/fuzz.sh test
+
+# Every harness for FUZZ_SECONDS (default 600) each, growing build/fuzz/corpus/<harness>.
+fuzz: fuzz-build
+	bash scripts/fuzz.sh long $(FUZZ_SECONDS)
 
 test-python: build
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q tests/python

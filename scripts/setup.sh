@@ -15,7 +15,13 @@ APT_PACKAGES=(
 )
 # Debian 12's emscripten compiles with clang 14, which has no final relaxed-SIMD opcodes: the
 # relaxed variants build with clang 16 (Makefile: WASM_ENV_relaxed-*). Debian 13's is new enough.
-if [ "$debian_major" -le 12 ]; then APT_PACKAGES+=(clang-16 lld-16 llvm-16); fi
+# The fuzz harnesses (tests/fuzz) build with clang and its libFuzzer runtime: clang 16 on 12,
+# Debian's default clang on 13.
+if [ "$debian_major" -le 12 ]; then
+  APT_PACKAGES+=(clang-16 lld-16 llvm-16 libclang-rt-16-dev)
+else
+  APT_PACKAGES+=(clang libclang-rt-dev)
+fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

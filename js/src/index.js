@@ -249,6 +249,9 @@ class Model {
   _setInput(index, tensor) {
     if (!(tensor instanceof Tensor)) throw new Error(`wasm-torch: input ${index} is not a Tensor (use runtime.createTensor)`);
     if (tensor.disposed) throw new Error(`wasm-torch: input ${index} was disposed`);
+    if (tensor._runtime !== this._rt) {  // its address means nothing in this runtime's memory
+      throw new Error(`wasm-torch: input ${index} was created by another runtime; create it with this model's runtime.createTensor`);
+    }
     const m = this._rt._m;
     const rank = tensor.shape.length;
     if (rank > 8) throw new Error(`wasm-torch: input ${index} has rank ${rank}, more than 8`);

@@ -79,7 +79,9 @@ class RemoteModel {
     if (this._id === 0) throw new Error("wasm-torch: this model was disposed");
     if (tensors.length === 1 && Array.isArray(tensors[0])) tensors = tensors[0];
     const inputs = tensors.map((t, i) => {
-      if (!(t instanceof HostTensor)) throw new Error(`wasm-torch: input ${i} is not a Tensor (use runtime.createTensor)`);
+      if (!(t instanceof HostTensor)) {
+        throw new Error(`wasm-torch: input ${i} is not a Tensor of a worker runtime (create it with this model's runtime.createTensor)`);
+      }
       return { data: t.data, shape: t.shape, dtype: t.dtype };
     });
     const outputs = (await this._rt._rpc.call("forward", { id: this._id, inputs })).map(

@@ -33,15 +33,46 @@ export function numel(shape) {
 
 /** createTensor's arguments, checked and completed: {typed, shape, dtype} (typed may be `data`). */
 export function checkedTensorData(data, shape, dtype) {
+  if (!Array.isArray(data) && !ArrayBuffer.isView(data)) {
+    throw new Error(`wasm-torch: createTensor's data must be an array or a typed array, got ${describe(data)}`);
+  }
   dtype = dtype || inferDtype(data);
-  if (!DTYPES[dtype]) throw new Error(`wasm-torch: unknown dtype '${dtype}'`);
-  shape = shape || [data.length];
-  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`wasm-torch: invalid shape [${shape}]`);
+  if (!Object.hasOwn(DTYPES, dtype)) {
+    throw new Error(`wasm-torch: unknown dtype ${describe(dtype)} (one of ${Object.keys(DTYPES).join(", ")})`);
+  }
+  shape = shape === undefined || shape === null ? [data.length] : shape;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new Error(`wasm-torch: createTensor's shape must be an array of non-negative integers, got ${describe(shape)}`);
+  }
   if (numel(shape) !== data.length) {
     throw new Error(`wasm-torch: ${data.length} values do not fill shape [${shape}] (${numel(shape)} elements)`);
   }
-  const typed = data instanceof DTYPES[dtype].array ? data : DTYPES[dtype].array.from(data);
+  const array = DTYPES[dtype].array;
+  const typed = data instanceof array ? data : array === BigInt64Array ? toBigInt64(data) : array.from(data);
   return { typed, shape, dtype };
+}
+
+/** int64 data given as numbers (or BigInts): each must be an integer a double holds exactly. */
+function toBigInt64(data) {
+  const out = new BigInt64Array(data.length);
+  for (let i = 0; i < data.length; ++i) {
+    const v = data[i];
+    if (typeof v === "bigint") out[i] = v;
+    else if (Number.isSafeInteger(v)) out[i] = BigInt(v);
+    else {
+      throw new Error(`wasm-torch: int64 value ${i} is ${describe(v)}, not an integer; ` +
+        "pass integers up to 2^53 as numbers, or a BigInt64Array");
+    }
+  }
+  return out;
+}
+
+function describe(value) {
+  if (Array.isArray(value)) return `[${value.map(describe).join(", ")}]`;
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (value && typeof value === "object") return value.constructor ? value.constructor.name : "an object";
+  return String(value);
 }
 
 export class Tensor {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -38,6 +39,12 @@ inline Status invalid_argument(std::string m) { return {StatusCode::kInvalidArgu
 inline Status invalid_model(std::string m) { return {StatusCode::kInvalidModel, std::move(m)}; }
 inline Status unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
 inline Status out_of_memory(std::string m) { return {StatusCode::kOutOfMemory, std::move(m)}; }
+
+// Strings from the model file or the caller as messages show them: bytes outside printable ASCII,
+// quotes and backslashes escaped (\xNN, \', \\), so a name holding a NUL, a newline or a quote
+// cannot cut a message short or forge one. quote() also wraps the result in single quotes.
+std::string escaped(std::string_view s);
+std::string quote(std::string_view s);
 
 template <typename T>
 class [[nodiscard]] Result {

@@ -79,9 +79,12 @@ Result<FileHeader> parse_file_header(const uint8_t* data, size_t size) {
     return invalid_model("file is truncated or has trailing bytes: header says " + u64s(h.file_size) + " bytes, got " +
                          std::to_string(size));
   }
-  if (h.flatbuffer_offset < kHeaderSize || !range_ok(h.flatbuffer_offset, h.flatbuffer_size, size)) {
+  // The flatbuffer verifier checks alignment relative to the flatbuffer's start: an 8-aligned
+  // start keeps its checked 8-byte scalars 8-aligned in memory too.
+  if (h.flatbuffer_offset < kHeaderSize || h.flatbuffer_offset % kFlatbufferAlignment != 0 ||
+      !range_ok(h.flatbuffer_offset, h.flatbuffer_size, size)) {
     return invalid_model("flatbuffer range [" + u64s(h.flatbuffer_offset) + ", +" + u64s(h.flatbuffer_size) +
-                         ") is out of the file's " + std::to_string(size) + " bytes");
+                         ") is misaligned or out of the file's " + std::to_string(size) + " bytes");
   }
   if (h.weights_offset % kWeightAlignment != 0 || !range_ok(h.weights_offset, h.weights_size, size)) {
     return invalid_model("weights range [" + u64s(h.weights_offset) + ", +" + u64s(h.weights_size) +

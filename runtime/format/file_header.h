@@ -22,6 +22,7 @@ constexpr char kFileMagic[8] = {'W', 'A', 'S', 'M', 'T', 'R', 'C', 'H'};
 constexpr uint32_t kFormatVersion = 1;
 constexpr size_t kHeaderSize = 64;
 constexpr size_t kWeightAlignment = 64;
+constexpr size_t kFlatbufferAlignment = 8;
 
 struct FileHeader {
   uint32_t format_version;

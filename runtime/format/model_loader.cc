@@ -1,5 +1,6 @@
 #include "format/model_loader.h"
 
+#include <cstring>
 #include <string>
 
 #include "format/file_header.h"
@@ -12,17 +13,35 @@ namespace fb = ::wasm_torch::schema;
 
 std::string str_or_empty(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
 
+static_assert(FLATBUFFERS_LITTLEENDIAN, "the loader copies flatbuffer vectors as they lie: little-endian hosts only (wasm, x86-64, arm64)");
+
+// The verifier checks a vector's elements for 4-byte alignment only, so a crafted file can put a
+// [long], [double] or [Segment] at an address that is 4 mod 8: copy their bytes, never load them
+// in place.
+template <typename T>
+std::vector<T> copy_vector(const flatbuffers::Vector<T>* v) {
+  std::vector<T> out(v ? v->size() : 0);
+  if (!out.empty()) std::memcpy(out.data(), v->Data(), out.size() * sizeof(T));
+  return out;
+}
+
+fb::Segment copy_segment(const flatbuffers::Vector<const fb::Segment*>& segments, size_t index) {
+  fb::Segment seg;
+  std::memcpy(&seg, segments.Data() + index * sizeof(fb::Segment), sizeof(fb::Segment));
+  return seg;
+}
+
 Result<TensorInfo> read_tensor(const fb::Model& model, size_t index, const uint8_t* weights, uint64_t weights_size) {
   const fb::Tensor* t = model.tensors()->Get(static_cast<flatbuffers::uoffset_t>(index));
   TensorInfo info;
   info.name = str_or_empty(t->name());
   if (info.name.empty()) info.name = "tensor" + std::to_string(index);
-  const std::string what = "tensor " + std::to_string(index) + " ('" + info.name + "')";
+  const std::string what = "tensor " + std::to_string(index) + " (" + quote(info.name) + ")";
   if (!dtype_is_valid(static_cast<int>(t->dtype()))) {
     return invalid_model(what + " has invalid dtype " + std::to_string(static_cast<int>(t->dtype())));
   }
   info.dtype = static_cast<DType>(t->dtype());
-  if (t->shape()) info.shape.assign(t->shape()->begin(), t->shape()->end());
+  info.shape = copy_vector(t->shape());
   Result<int64_t> count = checked_numel(info.shape);
   if (!count.is_ok()) return invalid_model(what + ": " + count.status().message());
 
@@ -32,23 +51,23 @@ Result<TensorInfo> read_tensor(const fb::Model& model, size_t index, const uint8
   if (segments == nullptr || static_cast<size_t>(segment) >= segments->size()) {
     return invalid_model(what + " refers to weight segment " + std::to_string(segment) + ", which does not exist");
   }
-  const fb::Segment* seg = segments->Get(static_cast<flatbuffers::uoffset_t>(segment));
+  const fb::Segment seg = copy_segment(*segments, static_cast<size_t>(segment));
   const uint64_t need = static_cast<uint64_t>(count.value()) * dtype_size(info.dtype);
-  if (seg->offset() > weights_size || seg->size() > weights_size - seg->offset()) {
-    return invalid_model(what + ": weight segment " + std::to_string(segment) + " [" + std::to_string(seg->offset()) +
-                         ", +" + std::to_string(seg->size()) + ") is outside the " + std::to_string(weights_size) +
+  if (seg.offset() > weights_size || seg.size() > weights_size - seg.offset()) {
+    return invalid_model(what + ": weight segment " + std::to_string(segment) + " [" + std::to_string(seg.offset()) +
+                         ", +" + std::to_string(seg.size()) + ") is outside the " + std::to_string(weights_size) +
                          "-byte weights area");
   }
-  if (seg->size() != need) {
-    return invalid_model(what + ": weight segment holds " + std::to_string(seg->size()) + " bytes but shape " +
+  if (seg.size() != need) {
+    return invalid_model(what + ": weight segment holds " + std::to_string(seg.size()) + " bytes but shape " +
                          shape_to_string(info.shape) + " of " + dtype_name(info.dtype) + " needs " +
                          std::to_string(need));
   }
-  if (seg->offset() % dtype_size(info.dtype) != 0) {
+  if (seg.offset() % dtype_size(info.dtype) != 0) {
     return invalid_model(what + ": weight segment offset is not aligned to its dtype");
   }
   info.is_constant = true;
-  info.constant_data = weights + seg->offset();
+  info.constant_data = weights + seg.offset();
   return info;
 }
 
@@ -58,7 +77,7 @@ DimExpr read_dim_expr(const fb::DimExpr* e) {
   if (e->ops()) {
     for (auto op : *e->ops()) out.ops.push_back(static_cast<DimOp>(op));
   }
-  if (e->values()) out.values.assign(e->values()->begin(), e->values()->end());
+  out.values = copy_vector(e->values());
   return out;
 }
 
@@ -80,8 +99,8 @@ Attribute read_attribute(const fb::Attribute& a) {
   out.kind = static_cast<AttrKind>(a.kind());
   out.i = a.i();
   out.f = a.f();
-  if (a.ints()) out.ints.assign(a.ints()->begin(), a.ints()->end());
-  if (a.floats()) out.floats.assign(a.floats()->begin(), a.floats()->end());
+  out.ints = copy_vector(a.ints());
+  out.floats = copy_vector(a.floats());
   out.s = str_or_empty(a.s());
   out.exprs = read_dim_exprs(a.int_exprs());
   return out;
@@ -97,7 +116,7 @@ Result<Node> read_node(const fb::Node& n, size_t index) {
   if (n.attributes()) {
     for (const fb::Attribute* a : *n.attributes()) {
       if (static_cast<int>(a->kind()) < 0 || a->kind() > fb::AttrKind_MAX) {
-        return invalid_model("node " + std::to_string(index) + " ('" + node.op + "') has an attribute of invalid kind");
+        return invalid_model("node " + std::to_string(index) + " (" + quote(node.op) + ") has an attribute of invalid kind");
       }
       attrs.push_back(read_attribute(*a));
     }

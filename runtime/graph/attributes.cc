@@ -10,7 +10,7 @@ const Attribute* Attributes::find(const std::string& name) const {
 }
 
 Status Attributes::error(const std::string& name, const std::string& what) const {
-  return invalid_model("op '" + op_ + "': attribute '" + name + "' " + what);
+  return invalid_model("op " + quote(op_) + ": attribute " + quote(name) + " " + what);
 }
 
 Result<int64_t> Attributes::get_int(const std::string& name) const {
@@ -49,7 +49,10 @@ Result<std::vector<int64_t>> Attributes::get_ints(const std::string& name) const
 
 Result<std::vector<int64_t>> Attributes::get_ints(const std::string& name, size_t count) const {
   WT_ASSIGN_OR_RETURN(std::vector<int64_t> v, get_ints(name));
-  if (v.size() == 1 && count > 1) v.assign(count, v[0]);
+  if (v.size() == 1 && count > 1) {
+    const int64_t value = v[0];  // by value: assign() may free the storage v[0] refers to first (libc++ does)
+    v.assign(count, value);
+  }
   if (v.size() != count) {
     return error(name, "must have " + std::to_string(count) + " values, has " + std::to_string(v.size()));
   }

@@ -37,7 +37,7 @@ Result<std::unique_ptr<CompiledModel>> CompiledModel::load(AlignedBytes file, si
   for (const TensorInfo& t : graph.tensors) {
     const uint64_t bytes = static_cast<uint64_t>(numel(t.shape)) * dtype_size(t.dtype);
     if (bytes > kMaxBufferBytes) {
-      return out_of_memory("tensor '" + t.name + "' " + spec_to_string(t.dtype, t.shape) + " needs " +
+      return out_of_memory("tensor " + quote(t.name) + " " + spec_to_string(t.dtype, t.shape) + " needs " +
                            std::to_string(bytes) + " bytes, more than this runtime can address");
     }
     if (t.is_constant) model->weight_bytes_ += bytes;
@@ -63,7 +63,7 @@ Result<std::unique_ptr<CompiledModel>> CompiledModel::load(AlignedBytes file, si
       StagedInput staged;
       staged.capacity = model->input_info(i).byte_size();
       staged.data = allocate_aligned(staged.capacity);
-      if (!staged.data) return out_of_memory("could not allocate input '" + model->input_info(i).name + "'");
+      if (!staged.data) return out_of_memory("could not allocate input " + quote(model->input_info(i).name));
       std::memset(staged.data.get(), 0, staged.capacity);
       staged.shape = example_shapes[i];
       model->staged_.push_back(std::move(staged));
@@ -84,7 +84,7 @@ const std::string& CompiledModel::dim_name(bool is_output, size_t i, size_t axis
 Status CompiledModel::check_input(size_t index, DType dtype, const Shape& shape) const {
   const TensorInfo& info = input_info(index);
   const std::vector<std::string>& names = dim_names_[0][index];
-  const std::string what = "input " + std::to_string(index) + " ('" + info.name + "')";
+  const std::string what = "input " + std::to_string(index) + " (" + quote(info.name) + ")";
   bool matches = dtype == info.dtype && shape.size() == info.shape.size();
   for (size_t axis = 0; matches && axis < shape.size(); ++axis) {
     const bool symbolic = !names[axis].empty();
@@ -116,7 +116,7 @@ Status CompiledModel::set_input(size_t index, const void* data, size_t bytes, DT
   const TensorInfo& info = input_info(index);
   const size_t want = static_cast<size_t>(numel(shape)) * dtype_size(dtype);
   if (bytes != want || (bytes && data == nullptr)) {
-    return invalid_argument("input " + std::to_string(index) + " ('" + info.name + "') expects " +
+    return invalid_argument("input " + std::to_string(index) + " (" + quote(info.name) + ") expects " +
                             std::to_string(want) + " bytes of data, got " + std::to_string(bytes));
   }
   if (!graph_.is_dynamic()) {
@@ -126,7 +126,7 @@ Status CompiledModel::set_input(size_t index, const void* data, size_t bytes, DT
   StagedInput& staged = staged_[index];
   if (bytes > staged.capacity) {
     AlignedBytes grown = allocate_aligned(bytes);
-    if (!grown) return out_of_memory("could not allocate " + std::to_string(bytes) + " bytes for input '" + info.name + "'");
+    if (!grown) return out_of_memory("could not allocate " + std::to_string(bytes) + " bytes for input " + quote(info.name));
     staged.data = std::move(grown);
     staged.capacity = bytes;
   }

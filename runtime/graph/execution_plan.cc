@@ -34,7 +34,7 @@ Result<std::unique_ptr<ExecutionPlan>> ExecutionPlan::build(Graph graph) {
 Status ExecutionPlan::prepare_steps() {
   for (const Node& node : graph_.nodes) {
     const OpDef* op = find_op(node.op);
-    if (op == nullptr) return unsupported(node.describe() + ": this runtime has no operator '" + node.op + "'");
+    if (op == nullptr) return unsupported(node.describe() + ": this runtime has no operator " + quote(node.op));
     std::vector<OutputSpec> specs;
     PrepareContext ctx{node, {}, &specs};
     for (int in : node.inputs) ctx.inputs.push_back(in == kNoTensor ? nullptr : &graph_.tensors[in]);
@@ -46,7 +46,7 @@ Status ExecutionPlan::prepare_steps() {
     for (size_t o = 0; o < specs.size(); ++o) {
       const TensorInfo& declared = graph_.tensors[node.outputs[o]];
       if (declared.dtype != specs[o].dtype || declared.shape != specs[o].shape) {
-        return invalid_model(node.describe() + ": output '" + declared.name + "' is declared " +
+        return invalid_model(node.describe() + ": output " + quote(declared.name) + " is declared " +
                              spec_to_string(declared.dtype, declared.shape) + " but the op computes " +
                              spec_to_string(specs[o].dtype, specs[o].shape));
       }

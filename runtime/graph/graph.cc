@@ -30,22 +30,22 @@ Status validate_graph_structure(const Graph& g) {
       if (in == kNoTensor) continue;
       WT_RETURN_IF_ERROR(check_index(g, in, node.describe() + " input"));
       if (!defined[in]) {
-        return invalid_model(node.describe() + " reads tensor '" + g.tensors[in].name + "' before it is produced");
+        return invalid_model(node.describe() + " reads tensor " + quote(g.tensors[in].name) + " before it is produced");
       }
     }
     for (int out : node.outputs) {
       WT_RETURN_IF_ERROR(check_index(g, out, node.describe() + " output"));
       if (defined[out]) {
-        return invalid_model(node.describe() + " writes tensor '" + g.tensors[out].name +
-                             "', which is already defined");
+        return invalid_model(node.describe() + " writes tensor " + quote(g.tensors[out].name) +
+                             ", which is already defined");
       }
       defined[out] = true;
     }
   }
   for (int out : g.outputs) {
     WT_RETURN_IF_ERROR(check_index(g, out, "graph output"));
-    if (!defined[out]) return invalid_model("graph output '" + g.tensors[out].name + "' is never produced");
-    if (g.tensors[out].is_constant) return invalid_model("graph output '" + g.tensors[out].name + "' is a constant");
+    if (!defined[out]) return invalid_model("graph output " + quote(g.tensors[out].name) + " is never produced");
+    if (g.tensors[out].is_constant) return invalid_model("graph output " + quote(g.tensors[out].name) + " is a constant");
   }
   return Status::ok();
 }

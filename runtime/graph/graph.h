@@ -20,7 +20,7 @@ struct Node {
   Attributes attributes;
   std::string source;  // module path in the PyTorch model, for messages
 
-  std::string describe() const { return "node '" + op + "'" + (source.empty() ? "" : " (" + source + ")"); }
+  std::string describe() const { return "node " + quote(op) + (source.empty() ? "" : " (" + escaped(source) + ")"); }
 };
 
 struct Graph {

@@ -153,7 +153,7 @@ Result<std::vector<SymbolSource>> validate_symbols(const Graph& graph) {
   }
   for (const Symbol& s : graph.symbols) {
     if (s.min < 0 || (s.max != -1 && s.max < s.min)) {
-      return invalid_model("symbol '" + s.name + "' has invalid bounds [" + std::to_string(s.min) + ", " +
+      return invalid_model("symbol " + quote(s.name) + " has invalid bounds [" + std::to_string(s.min) + ", " +
                            std::to_string(s.max) + "]");
     }
   }
@@ -164,10 +164,10 @@ Result<std::vector<SymbolSource>> validate_symbols(const Graph& graph) {
     if (dims.empty()) continue;
     const TensorInfo& info = graph.tensors[t];
     if (dims.size() != info.shape.size()) {
-      return invalid_model("tensor '" + info.name + "' has " + std::to_string(dims.size()) + " symbolic dims for rank " +
+      return invalid_model("tensor " + quote(info.name) + " has " + std::to_string(dims.size()) + " symbolic dims for rank " +
                            std::to_string(info.shape.size()));
     }
-    if (info.is_constant) return invalid_model("constant tensor '" + info.name + "' has a symbolic shape");
+    if (info.is_constant) return invalid_model("constant tensor " + quote(info.name) + " has a symbolic shape");
     for (const DimExpr& d : dims) WT_RETURN_IF_ERROR(d.validate(count));
   }
   std::vector<SymbolSource> sources(count, SymbolSource{SIZE_MAX, 0});
@@ -180,14 +180,14 @@ Result<std::vector<SymbolSource>> validate_symbols(const Graph& graph) {
   }
   for (size_t s = 0; s < count; ++s) {
     if (sources[s].input == SIZE_MAX)
-      return invalid_model("symbol '" + graph.symbols[s].name + "' is not the dimension of any input axis");
+      return invalid_model("symbol " + quote(graph.symbols[s].name) + " is not the dimension of any input axis");
   }
   return sources;
 }
 
 Status check_bounds(const Symbol& symbol, int64_t value, const std::string& where) {
   if (value >= symbol.min && (symbol.max == -1 || value <= symbol.max)) return Status::ok();
-  return invalid_argument(where + " ('" + symbol.name + "') is " + std::to_string(value) +
+  return invalid_argument(where + " (" + quote(symbol.name) + ") is " + std::to_string(value) +
                           ", outside the exported range [" + std::to_string(symbol.min) + ", " +
                           (symbol.max == -1 ? std::string("inf") : std::to_string(symbol.max)) + "]");
 }
@@ -199,7 +199,7 @@ Result<std::vector<int64_t>> bind_symbols(const Graph& graph, const std::vector<
     const Symbol& symbol = graph.symbols[s];
     const int64_t v = input_shapes[sources[s].input][sources[s].axis];
     const TensorInfo& input = graph.tensors[static_cast<size_t>(graph.inputs[sources[s].input])];
-    WT_RETURN_IF_ERROR(check_bounds(symbol, v, "input '" + input.name + "' dimension " + std::to_string(sources[s].axis)));
+    WT_RETURN_IF_ERROR(check_bounds(symbol, v, "input " + quote(input.name) + " dimension " + std::to_string(sources[s].axis)));
     values[s] = v;
   }
   for (size_t i = 0; i < graph.inputs.size(); ++i) {
@@ -209,7 +209,7 @@ Result<std::vector<int64_t>> bind_symbols(const Graph& graph, const std::vector<
       if (!dims[axis].is_symbolic()) continue;
       WT_ASSIGN_OR_RETURN(const int64_t want, dims[axis].evaluate(values));
       if (input_shapes[i][axis] != want) {
-        return invalid_argument("input '" + graph.tensors[t].name + "' dimension " + std::to_string(axis) + " must be " +
+        return invalid_argument("input " + quote(graph.tensors[t].name) + " dimension " + std::to_string(axis) + " must be " +
                                 describe_dim(graph, dims, graph.tensors[t].shape, axis) + " = " + std::to_string(want) +
                                 ", got " + std::to_string(input_shapes[i][axis]));
       }
@@ -228,7 +228,7 @@ Result<Graph> bind_graph(const Graph& graph, const std::vector<int64_t>& symbol_
     }
     const Result<int64_t> count = checked_numel(bound.tensors[t].shape);
     if (!count.is_ok()) {
-      return invalid_argument("tensor '" + bound.tensors[t].name + "' would have shape " +
+      return invalid_argument("tensor " + quote(bound.tensors[t].name) + " would have shape " +
                               shape_to_string(bound.tensors[t].shape) + ": " + count.status().message());
     }
   }

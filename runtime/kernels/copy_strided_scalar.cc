@@ -13,13 +13,15 @@ void copy_strided_scalar(const StridedSpace& src, size_t base, size_t element_si
   for (size_t i = begin; i < end;) {
     const size_t within = i % inner;
     const size_t run = (inner - within) < (end - i) ? inner - within : end - i;
-    const uint8_t* from = x + (base + src.offset(i)) * element_size;
+    // Indices in size_t arithmetic (a flip's stride is negative, stored modulo 2^64), in range
+    // before they meet a pointer.
+    const size_t first = base + src.offset(i);
     uint8_t* to = y + i * element_size;
     if (inner_stride == 1) {
-      std::memcpy(to, from, run * element_size);
+      std::memcpy(to, x + first * element_size, run * element_size);
     } else {
       for (size_t r = 0; r < run; ++r)
-        std::memcpy(to + r * element_size, from + r * inner_stride * element_size, element_size);
+        std::memcpy(to + r * element_size, x + (first + r * inner_stride) * element_size, element_size);
     }
     i += run;
   }

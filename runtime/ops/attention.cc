@@ -149,7 +149,7 @@ Result<std::unique_ptr<OpKernel>> prepare_attention(const PrepareContext& ctx) {
   WT_RETURN_IF_ERROR(ctx.expect_input_count(3, 4));
   for (size_t i = 0; i < 3; ++i) WT_RETURN_IF_ERROR(ctx.expect_input(i, DType::kFloat32, 4, 4));
   WT_ASSIGN_OR_RETURN(std::string layout, ctx.node.attributes.get_string("layout", "bhld"));
-  if (layout != "bhld" && layout != "blhd") return ctx.error("layout must be 'bhld' or 'blhd', got '" + layout + "'");
+  if (layout != "bhld" && layout != "blhd") return ctx.error("layout must be 'bhld' or 'blhd', got " + quote(layout));
   WT_ASSIGN_OR_RETURN(double scale, ctx.node.attributes.get_float("scale", 1.0));
   WT_ASSIGN_OR_RETURN(int64_t causal, ctx.node.attributes.get_int("causal", 0));
   if (causal != 0 && causal != 1) return ctx.error("causal must be 0 or 1, got " + std::to_string(causal));

@@ -217,7 +217,7 @@ Result<ConvWeight> read_nhwc_conv_weight(const PrepareContext& ctx, int64_t in_c
     return ConvWeight{in_channels, 1, w[0], w[1], true};
   }
   if (layout != "panels8")
-    return ctx.error("an NHWC conv2d needs weight_layout 'panels8' or 'hwc', got '" + layout + "'");
+    return ctx.error("an NHWC conv2d needs weight_layout 'panels8' or 'hwc', got " + quote(layout));
   WT_ASSIGN_OR_RETURN(int64_t out_channels, a.get_int("out_channels"));
   WT_ASSIGN_OR_RETURN(std::vector<int64_t> kernel, a.get_ints("kernel_size", 2));
   if (out_channels < 1 || kernel[0] < 1 || kernel[1] < 1 || in_channels % groups != 0 || out_channels % groups != 0) {

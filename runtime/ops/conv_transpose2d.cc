@@ -92,7 +92,7 @@ Result<TransposedWeight> read_weight(const PrepareContext& ctx, int64_t in_chann
 
 Result<std::unique_ptr<OpKernel>> prepare_conv_transpose2d(const PrepareContext& ctx) {
   WT_ASSIGN_OR_RETURN(std::string layout, ctx.node.attributes.get_string("layout", "nchw"));
-  if (layout != "nchw" && layout != "nhwc") return ctx.error("layout must be 'nchw' or 'nhwc', got '" + layout + "'");
+  if (layout != "nchw" && layout != "nhwc") return ctx.error("layout must be 'nchw' or 'nhwc', got " + quote(layout));
   const bool nhwc = layout == "nhwc";
   WT_ASSIGN_OR_RETURN(ConvAttributes c, read_conv_attributes(ctx, 3, nhwc ? 3 : 4));
   const auto& [stride, padding, dilation, groups] = c;

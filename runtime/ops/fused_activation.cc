@@ -48,7 +48,7 @@ Result<FusedActivation> read_fused_activation(const PrepareContext& ctx) {
       return fused;
     }
   }
-  return ctx.error("unknown fused activation '" + act + "'");
+  return ctx.error("unknown fused activation " + quote(act));
 }
 
 Result<bool> read_residual(const PrepareContext& ctx, const Shape& out) {

@@ -75,7 +75,7 @@ Result<WeightShape> read_weight_shape(const PrepareContext& ctx) {
   }
   if (layout == "kn") return WeightShape{WeightLayout::kKN, w[0], w[1]};
   if (layout == "nk") return WeightShape{WeightLayout::kNK, w[1], w[0]};
-  return ctx.error("weight_layout must be 'nk', 'kn', 'panels8' or 'panels32', got '" + layout + "'");
+  return ctx.error("weight_layout must be 'nk', 'kn', 'panels8' or 'panels32', got " + quote(layout));
 }
 
 Result<std::unique_ptr<OpKernel>> prepare_linear(const PrepareContext& ctx) {

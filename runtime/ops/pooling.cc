@@ -85,7 +85,7 @@ Result<std::unique_ptr<OpKernel>> prepare_pool2d(const PrepareContext& ctx, Pool
                                                  bool is_max) {
   const Attributes& attrs = ctx.node.attributes;
   WT_ASSIGN_OR_RETURN(std::string layout, attrs.get_string("layout", "nchw"));
-  if (layout != "nchw" && layout != "nhwc") return ctx.error("layout must be 'nchw' or 'nhwc', got '" + layout + "'");
+  if (layout != "nchw" && layout != "nhwc") return ctx.error("layout must be 'nchw' or 'nhwc', got " + quote(layout));
   const bool nhwc = layout == "nhwc";
   WT_ASSIGN_OR_RETURN(bool indices, is_max ? wants_indices(ctx, nhwc) : Result<bool>(false));
   WT_RETURN_IF_ERROR(ctx.expect_input_count(1, 1));

@@ -38,7 +38,7 @@ Result<std::unique_ptr<OpKernel>> prepare_resize2d(const PrepareContext& ctx) {
   WT_ASSIGN_OR_RETURN(double scale_h, a.get_float("scale_h", 0.0));
   WT_ASSIGN_OR_RETURN(double scale_w, a.get_float("scale_w", 0.0));
   if (mode != "nearest" && mode != "bilinear")
-    return ctx.error("mode '" + mode + "' is not supported (nearest, bilinear)");
+    return ctx.error("mode " + quote(mode) + " is not supported (nearest, bilinear)");
   if (size[0] < 1 || size[1] < 1 || size[0] > (1 << 20) || size[1] > (1 << 20) || x[2] < 1 || x[3] < 1) {
     return ctx.error("cannot resize " + shape_to_string(x) + " to [" + std::to_string(size[0]) + ", " +
                      std::to_string(size[1]) + "]");

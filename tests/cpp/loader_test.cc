@@ -162,6 +162,41 @@ TEST_F(CApiTest, RejectsUnknownOp) {
   expect_rejected(build_tiny_model(o), "no operator 'frobnicate'");
 }
 
+TEST_F(CApiTest, FileStringsInMessagesAreEscapedNotCutAtNul) {
+  testing::TinyModelOptions o;
+  o.op = std::string("frob\0nic'ate\n", 13);
+  expect_rejected(build_tiny_model(o), "no operator 'frob\\x00nic\\'ate\\x0a'");
+}
+
+TEST_F(CApiTest, ReadsInt64ListsTheVerifierLeavesMisaligned) {
+  // Under UBSan (make test-asan) an in-place read of this shape stops the test.
+  testing::TinyModelOptions o;
+  o.misaligned_input_shape = true;
+  const auto file = build_tiny_model(o);
+  const auto* model = ::wasm_torch::schema::GetModel(&file[kHeaderSize]);
+  const auto* shape = model->tensors()->Get(0)->shape();
+  ASSERT_EQ(shape->size(), 2u);
+  ASSERT_EQ((reinterpret_cast<uintptr_t>(shape->Data()) - reinterpret_cast<uintptr_t>(&file[kHeaderSize])) % 8, 4u);
+  expect_good_model_runs();
+  wt_model* m = load(file);
+  ASSERT_NE(m, nullptr) << wt_last_error();
+  EXPECT_EQ(wt_model_tensor_shape(m, 0, 0)[0], 2);
+  EXPECT_EQ(wt_model_tensor_shape(m, 0, 0)[1], 4);
+  wt_model_destroy(m);
+}
+
+TEST_F(CApiTest, RejectsAFlatbufferNotAlignedTo8Bytes) {
+  // The verifier checks alignment from the flatbuffer's start: at 4 mod 8, its 8-byte scalars
+  // would be misaligned in memory.
+  auto file = build_tiny_model();
+  uint64_t fb_size;
+  std::memcpy(&fb_size, &file[24], 8);
+  testing::put_u64(file, 16, kHeaderSize + 4);
+  testing::put_u64(file, 24, fb_size - 4);
+  reseal(file);
+  expect_rejected(file, "flatbuffer range [68, +");
+}
+
 TEST_F(CApiTest, RejectsUnknownFusedActivation) {
   testing::TinyModelOptions o;
   o.activation = "frobnicate";

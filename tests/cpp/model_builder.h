@@ -21,6 +21,7 @@ struct TinyModelOptions {
   std::vector<int64_t> weight_shape = {3, 4};
   std::string weight_layout;  // linear's weight_layout attribute, left out when empty
   int64_t out_features = 0;   // written with weight_layout "panels8"
+  bool misaligned_input_shape = false;  // x's shape at 4 mod 8 (see misaligned_int64_vector)
 };
 
 inline void put_u32(std::vector<uint8_t>& b, size_t at, uint32_t v) { std::memcpy(&b[at], &v, 4); }
@@ -65,6 +66,19 @@ inline std::vector<uint8_t> tiny_linear_weights() {
   return weights;
 }
 
+// A [long] whose elements start 4 bytes past an 8-byte boundary of the finished buffer. The
+// flatbuffers verifier passes it (it checks vectors for 4-byte alignment only); reading it in
+// place would be a misaligned 8-byte load.
+inline flatbuffers::Offset<flatbuffers::Vector<int64_t>> misaligned_int64_vector(flatbuffers::FlatBufferBuilder& b,
+                                                                                const std::vector<int64_t>& v) {
+  // The buffer is finished 8-aligned and grows down: data ending at size S + 8n from the end
+  // starts at 4 mod 8 when S + 8n is 4 mod 8.
+  if ((b.GetSize() + 8 * v.size()) % 8 != 4) b.PushElement<uint32_t>(0);
+  b.StartVector(2 * v.size(), sizeof(uint32_t));  // aligns for 4-byte elements only
+  for (auto it = v.rbegin(); it != v.rend(); ++it) b.PushBytes(reinterpret_cast<const uint8_t*>(&*it), 8);
+  return flatbuffers::Offset<flatbuffers::Vector<int64_t>>(b.EndVector(v.size()));
+}
+
 // y = relu(x @ W^T + b) with x [2, 4], W [3, 4] (W[i][j] = i + j / 10), b = [1, 2, 3].
 inline std::vector<uint8_t> build_tiny_model(const TinyModelOptions& o = {}) {
   namespace fb = ::wasm_torch::schema;
@@ -72,8 +86,12 @@ inline std::vector<uint8_t> build_tiny_model(const TinyModelOptions& o = {}) {
   auto tensor = [&](const char* name, int dtype, std::vector<int64_t> shape, int segment) {
     return fb::CreateTensorDirect(b, name, static_cast<fb::DType>(dtype), &shape, segment);
   };
+  const auto input = o.misaligned_input_shape
+                         ? fb::CreateTensor(b, b.CreateString("x"), fb::DType_float32,
+                                            misaligned_int64_vector(b, o.input_shape), -1)
+                         : tensor("x", 0, o.input_shape, -1);
   std::vector<flatbuffers::Offset<fb::Tensor>> tensors = {
-      tensor("x", 0, o.input_shape, -1), tensor("weight", o.weight_dtype, o.weight_shape, 0), tensor("bias", 0, {3}, 1),
+      input, tensor("weight", o.weight_dtype, o.weight_shape, 0), tensor("bias", 0, {3}, 1),
       tensor("y", 0, o.declared_output_shape, -1), tensor("z", 0, o.declared_output_shape, -1)};
   std::vector<flatbuffers::Offset<fb::Attribute>> attrs = {
       fb::CreateAttributeDirect(b, "activation", fb::AttrKind_string, 0, 0, nullptr, nullptr, o.activation.c_str())};
@@ -83,7 +101,10 @@ inline std::vector<uint8_t> build_tiny_model(const TinyModelOptions& o = {}) {
     attrs.push_back(fb::CreateAttributeDirect(b, "out_features", fb::AttrKind_int_, o.out_features));
   }
   std::vector<int32_t> in0 = {0, 1, 2}, out0 = {3}, in1 = {3}, out1 = {4};
-  std::vector<flatbuffers::Offset<fb::Node>> nodes = {fb::CreateNodeDirect(b, o.op.c_str(), &in0, &out0, &attrs, "fc"),
+  // op by length: a test may put a NUL byte in it
+  std::vector<flatbuffers::Offset<fb::Node>> nodes = {fb::CreateNode(b, b.CreateString(o.op), b.CreateVector(in0),
+                                                                     b.CreateVector(out0), b.CreateVector(attrs),
+                                                                     b.CreateString("fc")),
                                                       fb::CreateNodeDirect(b, "relu", &in1, &out1, nullptr, "act")};
   std::vector<fb::Segment> segments = {fb::Segment(o.weight_segment_offset, 48), fb::Segment(64, 12)};
   std::vector<int32_t> inputs = {0}, outputs = {4};

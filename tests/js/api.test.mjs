@@ -126,14 +126,51 @@ describe("API behaviour", () => {
 
   test("createTensor validates data, shape and dtype", () => {
     assert.throws(() => runtime.createTensor(new Float32Array(5), [2, 3]), /5 values do not fill shape \[2,3\]/);
-    assert.throws(() => runtime.createTensor([1, 2], [2], "complex64"), /unknown dtype/);
-    assert.throws(() => runtime.createTensor([1, 2], [2.5]), /invalid shape/);
+    assert.throws(() => runtime.createTensor([1, 2], [2], "complex64"), /unknown dtype "complex64" \(one of float32, /);
+    assert.throws(() => runtime.createTensor([1, 2], [2], "toString"), /unknown dtype "toString"/);
+    assert.throws(() => runtime.createTensor([1, 2], [2.5]), /shape must be an array of non-negative integers, got \[2.5\]/);
+    assert.throws(() => runtime.createTensor([1, 2, 3], 3), /shape must be an array of non-negative integers, got 3/);
+    assert.throws(() => runtime.createTensor([1, 2], [-2]), /got \[-2\]/);
+    assert.throws(() => runtime.createTensor(7, [1]), /data must be an array or a typed array, got 7/);
     const t = runtime.createTensor([1, 2, 3], [3]);
     assert.deepEqual(t.toArray(), [1, 2, 3]);
     assert.equal(t.dtype, "float32");
     t.dispose();
     assert.throws(() => t.data, /disposed/);
     t.dispose(); // idempotent
+  });
+
+  test("int64 tensors take numbers and BigInts, and refuse what is not an integer", () => {
+    const t = runtime.createTensor([1, 2, 3], [3], "int64");
+    assert.deepEqual([...t.data], [1n, 2n, 3n]);
+    t.dispose();
+    const mixed = runtime.createTensor([-(2 ** 53) + 1, 5n, 2n ** 62n], [3], "int64");
+    assert.deepEqual([...mixed.data], [-(2n ** 53n) + 1n, 5n, 2n ** 62n]);
+    mixed.dispose();
+    assert.throws(() => runtime.createTensor([1, 2.5], [2], "int64"), /int64 value 1 is 2.5, not an integer.*BigInt64Array/);
+    assert.throws(() => runtime.createTensor([2 ** 60], [1], "int64"), /int64 value 0 is .*not an integer/);
+    assert.throws(() => runtime.createTensor(["1"], [1], "int64"), /int64 value 0 is "1"/);
+  });
+
+  test("a tensor of another runtime is refused, not read from the wrong memory", async () => {
+    const f = loadFixture("mlp");
+    const other = await WASMTorch.init({ threads: 1 });
+    const model = await runtime.loadModel(f.modelBytes);
+    const foreign = other.createTensor(f.input, f.input_shape);
+    await assert.rejects(model.forward(foreign), /input 0 was created by another runtime/);
+    const x = runtime.createTensor(f.input, f.input_shape);
+    assert.ok(maxAbsDiff((await model.forward(x)).data, f.expected[0]) <= f.atol);
+    other.dispose();
+    model.dispose();
+  });
+
+  test("a one-element stride list applies to both axes (once read through a dangling reference in wasm)", async () => {
+    const f = loadFixture("stride_list");
+    const model = await runtime.loadModel(f.modelBytes);
+    const y = await model.forward(runtime.createTensor(f.input, f.input_shape));
+    assert.deepEqual([...y.shape], f.output_shapes[0]);
+    assert.ok(maxAbsDiff(y.data, f.expected[0]) <= f.atol, `differs by ${maxAbsDiff(y.data, f.expected[0])}`);
+    model.dispose();
   });
 
   test("memory stats account for loaded models", async () => {
