@@ -39,6 +39,10 @@ export interface SymbolSpec {
 export interface MemoryStats {
   /** Size of the WebAssembly memory in bytes. */
   heapSize: number;
+  /** Bytes the heap has handed out and not taken back: returns to its level after dispose(). */
+  heapUsedBytes: number;
+  /** The runtime's live buffers: model files, arenas, scratch and undisposed tensors. */
+  liveBuffers: number;
   /** Bytes of the loaded model files, held in the heap (weights are used in place). */
   fileBytes: number;
   /** Of fileBytes, the weights. */

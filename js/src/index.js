@@ -113,7 +113,9 @@ class Runtime {
   /**
    * The wasm heap and what the loaded models planned at load time: their file bytes (weights are
    * used in place) and their activation arenas with op scratch. Inference allocates nothing
-   * beyond these, apart from the input and output tensors the caller holds.
+   * beyond these, apart from the input and output tensors the caller holds. heapUsedBytes and
+   * liveBuffers are the heap's own counts (everything allocated, and the runtime's buffers
+   * including undisposed tensors): flat over many forwards and load/dispose cycles.
    */
   getMemoryStats() {
     const sum = (key) => [...this._models].reduce((total, model) => total + model[key], 0);
@@ -121,6 +123,8 @@ class Runtime {
     const arenaBytes = sum("arenaBytes");
     return {
       heapSize: this._heap().length,
+      heapUsedBytes: Number(this._m._wt_heap_used_bytes()),
+      liveBuffers: Number(this._m._wt_live_buffer_count()),
       fileBytes,
       weightBytes: sum("weightBytes"),
       arenaBytes,

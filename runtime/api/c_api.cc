@@ -74,7 +74,10 @@ void* wt_alloc(size_t bytes) {
   return p;
 }
 
-void wt_free(void* ptr) { std::free(ptr); }
+void wt_free(void* ptr) { wt::AlignedFree()(ptr); }
+
+size_t wt_live_buffer_count(void) { return wt::live_buffer_count(); }
+size_t wt_heap_used_bytes(void) { return wt::heap_used_bytes(); }
 
 wt_runtime* wt_runtime_create(int num_threads) {
   if (num_threads < 1 || num_threads > 256) {

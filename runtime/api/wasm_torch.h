@@ -27,6 +27,10 @@ const char* wt_op_info(int index, int field); /* field: 0 = name, 1 = dtypes, 2 
 /* 64-byte aligned memory in the runtime's heap (for model bytes and tensors). */
 void* wt_alloc(size_t bytes);
 void wt_free(void* ptr);
+/* Leak checks: buffers from wt_alloc and the runtime's own (models, arenas) not yet freed, and
+   the bytes the heap has handed out. Both return to their level once what was loaded is freed. */
+size_t wt_live_buffer_count(void);
+size_t wt_heap_used_bytes(void);
 
 wt_runtime* wt_runtime_create(int num_threads);
 void wt_runtime_destroy(wt_runtime* runtime);

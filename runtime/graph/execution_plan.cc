@@ -16,14 +16,6 @@ std::string spec_to_string(DType dtype, const Shape& shape) {
 
 }  // namespace
 
-void AlignedFree::operator()(void* p) const { std::free(p); }
-
-AlignedBytes allocate_aligned(size_t bytes) {
-  const size_t rounded = (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
-  if (rounded < bytes) return AlignedBytes(nullptr);
-  return AlignedBytes(static_cast<uint8_t*>(std::aligned_alloc(kArenaAlignment, rounded ? rounded : kArenaAlignment)));
-}
-
 Result<std::unique_ptr<ExecutionPlan>> ExecutionPlan::build(Graph graph) {
   std::unique_ptr<ExecutionPlan> plan(new ExecutionPlan(std::move(graph)));
   WT_RETURN_IF_ERROR(plan->prepare_steps());

@@ -9,19 +9,12 @@
 #include <memory>
 #include <vector>
 
+#include "core/memory.h"
 #include "graph/graph.h"
 #include "ops/op.h"
 #include "threading/thread_pool.h"
 
 namespace wt {
-
-struct AlignedFree {
-  void operator()(void* p) const;
-};
-using AlignedBytes = std::unique_ptr<uint8_t, AlignedFree>;
-
-// Returns nullptr when the allocation fails; bytes may be 0.
-AlignedBytes allocate_aligned(size_t bytes);
 
 // The most a single tensor or the arena may take: half the address space (wasm32 has 4 GiB).
 constexpr uint64_t kMaxBufferBytes = SIZE_MAX / 2;

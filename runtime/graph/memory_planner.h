@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/memory.h"
+
 namespace wt {
 
-constexpr size_t kArenaAlignment = 64;
+constexpr size_t kArenaAlignment = kBufferAlignment;  // offsets into a buffer of that alignment
 
 struct BufferRequest {
   uint64_t bytes;

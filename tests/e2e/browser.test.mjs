@@ -125,6 +125,83 @@ describe("cross-origin isolated page", () => {
     }
   });
 
+  // Untimed soak, out-of-memory and concurrency checks: in the default worker mode and on the page's thread.
+  for (const [options, mode] of [[{ threads: 2 }, "worker mode"], [{ threads: 1 }, "the main thread"]]) {
+    test(`${mode}: 10,000 forwards and 1,000 load/dispose cycles leave the heap as they found it`, async () => {
+      const r = await page.evaluate(async (options) => {
+        const heap = async (runtime) => {
+          const { heapSize, heapUsedBytes, liveBuffers } = await runtime.getMemoryStats();
+          return { heapSize, heapUsedBytes, liveBuffers };
+        };
+        const runtime = await WASMTorch.init(options);
+        const bytes = await fetchBytes("/build/fixtures/mlp.wtm");
+        const x = runtime.createTensor(await fetchFloats("/build/fixtures/mlp.input.bin"), [3, 20]);
+        const model = await runtime.loadModel(bytes);
+        (await model.forward(x)).dispose();
+        const beforeForwards = await heap(runtime);
+        for (let i = 0; i < 10000; ++i) (await model.forward(x)).dispose();
+        const afterForwards = await heap(runtime);
+        model.dispose();
+        const cycle = async () => {
+          const m = await runtime.loadModel(bytes);
+          (await m.forward(x)).dispose();
+          m.dispose();
+        };
+        await cycle();
+        const beforeCycles = await heap(runtime);
+        for (let i = 0; i < 1000; ++i) await cycle();
+        const afterCycles = await heap(runtime);
+        runtime.dispose();
+        return { worker: runtime.worker === true, beforeForwards, afterForwards, beforeCycles, afterCycles };
+      }, options);
+      assert.equal(r.worker, options.threads > 1);
+      assert.deepEqual(r.afterForwards, r.beforeForwards);
+      assert.deepEqual(r.afterCycles, r.beforeCycles);
+    });
+
+    test(`${mode}: an over-large model is an out-of-memory error, then a good model loads and runs`, async () => {
+      const r = await page.evaluate(async (options) => {
+        const runtime = await WASMTorch.init(options);
+        let message = "loaded!";
+        try {
+          await runtime.loadModel("/build/fixtures/oversize.wtm");
+        } catch (e) {
+          message = e.message;
+        }
+        const model = await runtime.loadModel("/build/fixtures/mlp.wtm");
+        const y = await model.forward(runtime.createTensor(await fetchFloats("/build/fixtures/mlp.input.bin"), [3, 20]));
+        const expected = await fetchFloats("/build/fixtures/mlp.expected.0.bin");
+        let error = 0;
+        expected.forEach((v, i) => { error = Math.max(error, Math.abs(v - y.data[i])); });
+        runtime.dispose();
+        return { message, error };
+      }, options);
+      assert.match(r.message, /out of memory: could not allocate the 2147418176-byte activation arena/);
+      assert.ok(r.error <= 1e-4, `${r.error}`);
+    });
+
+    test(`${mode}: forwards in flight together on two models give the sequential results`, async () => {
+      const r = await page.evaluate(async (options) => {
+        const runtime = await WASMTorch.init(options);
+        const a = await runtime.loadModel("/build/fixtures/mlp.wtm");
+        const b = await runtime.loadModel("/build/fixtures/dynamic.wtm");
+        const base = await fetchFloats("/build/fixtures/mlp.input.bin");
+        const xs = Array.from({ length: 16 }, (_, k) => runtime.createTensor(base.map((v) => v * (1 + k / 8)), [3, 20]));
+        const meta = await (await fetch("/build/fixtures/dynamic.json")).json();
+        const ts = await Promise.all(meta.cases.map(async (c, k) =>
+          runtime.createTensor(await fetchFloats(`/build/fixtures/dynamic.${k}.input.bin`), c.input_shape)));
+        const copy = (t) => Array.from(t.data);
+        const sequential = [];
+        for (const x of xs) sequential.push(copy(await a.forward(x)));
+        for (const t of ts) sequential.push(copy(await b.forward(t)));
+        const together = (await Promise.all([...xs.map((x) => a.forward(x)), ...ts.map((t) => b.forward(t))])).map(copy);
+        runtime.dispose();
+        return { sequential, together };
+      }, options);
+      assert.deepEqual(r.together, r.sequential);
+    });
+  }
+
   test("bad model files throw Errors in the page and the runtime keeps working", async () => {
     const result = await page.evaluate(async () => {
       const runtime = await WASMTorch.init({ threads: 2 });
