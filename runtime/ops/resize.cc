@@ -39,6 +39,13 @@ Result<std::unique_ptr<OpKernel>> prepare_resize2d(const PrepareContext& ctx) {
   WT_ASSIGN_OR_RETURN(double scale_w, a.get_float("scale_w", 0.0));
   if (mode != "nearest" && mode != "bilinear")
     return ctx.error("mode " + quote(mode) + " is not supported (nearest, bilinear)");
+  for (const double scale : {scale_h, scale_w}) {
+    // Source indices are dst / scale: an extreme or non-finite scale would overflow them.
+    if (scale != 0.0 && !(scale >= 0x1p-20 && scale <= 0x1p20)) {
+      return ctx.error("scale_h and scale_w must be 0 (from the sizes) or in [2^-20, 2^20], got " +
+                       std::to_string(scale_h) + " and " + std::to_string(scale_w));
+    }
+  }
   if (size[0] < 1 || size[1] < 1 || size[0] > (1 << 20) || size[1] > (1 << 20) || x[2] < 1 || x[3] < 1) {
     return ctx.error("cannot resize " + shape_to_string(x) + " to [" + std::to_string(size[0]) + ", " +
                      std::to_string(size[1]) + "]");

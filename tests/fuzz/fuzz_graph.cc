@@ -32,6 +32,39 @@ uint64_t read_u64_at(const uint8_t* p) {
   return v;
 }
 
+template <typename T>
+bool aligned(const flatbuffers::Vector<T>* v) {
+  return v == nullptr || reinterpret_cast<uintptr_t>(v->Data()) % 8 == 0;
+}
+
+bool aligned(const flatbuffers::Vector<flatbuffers::Offset<fb::DimExpr>>* exprs) {
+  if (exprs == nullptr) return true;
+  for (const fb::DimExpr* e : *exprs) {
+    if (!aligned(e->values())) return false;
+  }
+  return true;
+}
+
+// UnPack reads [long], [double] and [Segment] in place, as the runtime once did: a file whose
+// lists the verifier left misaligned gets byte mutations instead (the runtime reads it safely).
+bool eight_byte_lists_aligned(const fb::Model& m) {
+  if (!aligned(m.segments())) return false;
+  if (m.tensors()) {
+    for (const fb::Tensor* t : *m.tensors()) {
+      if (!aligned(t->shape()) || !aligned(t->dims())) return false;
+    }
+  }
+  if (m.nodes()) {
+    for (const fb::Node* n : *m.nodes()) {
+      if (!n->attributes()) continue;
+      for (const fb::Attribute* a : *n->attributes()) {
+        if (!aligned(a->ints()) || !aligned(a->floats()) || !aligned(a->int_exprs())) return false;
+      }
+    }
+  }
+  return true;
+}
+
 std::optional<ParsedFile> parse(const uint8_t* data, size_t size) {
   if (size < kHeaderSize) return std::nullopt;
   const uint64_t fb_offset = read_u64_at(data + 16), fb_size = read_u64_at(data + 24);
@@ -44,7 +77,7 @@ std::optional<ParsedFile> parse(const uint8_t* data, size_t size) {
   std::memcpy(aligned.data(), data + fb_offset, fb_size);
   const auto* bytes = reinterpret_cast<const uint8_t*>(aligned.data());
   flatbuffers::Verifier verifier(bytes, fb_size);
-  if (!fb::VerifyModelBuffer(verifier)) return std::nullopt;
+  if (!fb::VerifyModelBuffer(verifier) || !eight_byte_lists_aligned(*fb::GetModel(bytes))) return std::nullopt;
   ParsedFile file;
   fb::GetModel(bytes)->UnPackTo(&file.model);
   file.weights.assign(data + w_offset, data + w_offset + w_size);
