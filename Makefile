@@ -24,7 +24,7 @@ FUZZ_HARNESSES := fuzz_load fuzz_forward fuzz_graph
 FUZZ_SECONDS ?= 600
 SETUP_STAMP := build/.setup-done
 
-.PHONY: all setup build native wasm python-schema docs demo test fixtures test-models test-ops bench-kernels bench test-cpp test-asan test-fuzz test-python test-js test-e2e fuzz fuzz-build wasm-asan clean
+.PHONY: all setup build native wasm python-schema docs demo test fixtures test-models test-ops bench-kernels bench test-cpp test-asan test-fuzz test-python test-js test-e2e fuzz fuzz-build wasm-asan contract clean
 
 all: build
 
@@ -72,6 +72,11 @@ js/dist/package.json:
 	echo '{"type": "commonjs"}' > $@
 
 FORCE:
+
+# --- the contract: constants all three languages share, from schema/contract.toml (committed;
+# tests/python/test_contract.py fails when a generated file is stale) -------------------------
+contract:
+	python3 scripts/gen_contract.py
 
 # --- python: the flatbuffers classes generated from the schema ------------------------------
 python-schema: setup

@@ -1,16 +1,15 @@
 // Tensors live in the runtime's WebAssembly memory, so inputs are not copied again at forward
 // time; dispose() frees them (the seed API's explicit cleanup).
 
-// dtype codes match schema/wasm_torch.fbs.
-export const DTYPES = {
-  float32: { code: 0, array: Float32Array },
-  float16: { code: 1, array: Uint16Array },
-  int64: { code: 2, array: BigInt64Array },
-  int32: { code: 3, array: Int32Array },
-  int8: { code: 4, array: Int8Array },
-  uint8: { code: 5, array: Uint8Array },
-  bool: { code: 6, array: Uint8Array },
+import { DTYPE_CODES } from "./contract.js";
+
+// Each dtype's code (the schema's, via the generated contract) and the typed array that holds it.
+const ARRAYS = {
+  float32: Float32Array, float16: Uint16Array, int64: BigInt64Array, int32: Int32Array, int8: Int8Array,
+  uint8: Uint8Array, bool: Uint8Array,
 };
+export const DTYPES = Object.fromEntries(
+  Object.entries(DTYPE_CODES).map(([name, code]) => [name, { code, array: ARRAYS[name] }]));
 
 export function dtypeName(code) {
   const name = Object.keys(DTYPES).find((k) => DTYPES[k].code === code);

@@ -1,6 +1,7 @@
 // The commands Python's WASMRuntime sends (JSON, tensors as base64), executed against the
 // JavaScript API. Shared by the Node host and the Chromium host page, so both engines run
 // exactly the same code path.
+import { DTYPES } from "../src/tensor.js";
 
 function decodeBase64(text) {
   if (typeof Buffer !== "undefined") return new Uint8Array(Buffer.from(text, "base64"));
@@ -17,11 +18,6 @@ function encodeBase64(bytes) {
   return btoa(binary);
 }
 
-const TYPED = {
-  float32: Float32Array, float16: Uint16Array, int64: BigInt64Array, int32: Int32Array, int8: Int8Array,
-  uint8: Uint8Array, bool: Uint8Array,
-};
-
 export function createHost(runtime) {
   const models = new Map();
   let nextModel = 1;
@@ -35,7 +31,7 @@ export function createHost(runtime) {
   function toTensors(inputs) {
     return inputs.map((t) => {
       const bytes = decodeBase64(t.data);
-      const Typed = TYPED[t.dtype];
+      const Typed = Object.hasOwn(DTYPES, t.dtype) && DTYPES[t.dtype].array;
       if (!Typed) throw new Error(`wasm-torch host: unknown dtype ${t.dtype}`);
       const copy = new Uint8Array(bytes); // aligned copy for the typed view
       return runtime.createTensor(new Typed(copy.buffer, 0, copy.byteLength / Typed.BYTES_PER_ELEMENT), t.shape, t.dtype);

@@ -7,11 +7,12 @@ from typing import Any, Optional
 import numpy as np
 import torch
 
-# Codes match `enum DType` in schema/wasm_torch.fbs.
-DTYPE_CODES = {torch.float32: 0, torch.float16: 1, torch.int64: 2, torch.int32: 3, torch.int8: 4, torch.uint8: 5,
-               torch.bool: 6}
-DTYPE_NAMES = {0: "float32", 1: "float16", 2: "int64", 3: "int32", 4: "int8", 5: "uint8", 6: "bool"}
-NUMPY_DTYPES = {0: np.float32, 1: np.float16, 2: np.int64, 3: np.int32, 4: np.int8, 5: np.uint8, 6: np.bool_}
+from . import contract
+
+# dtype codes by torch dtype, names and numpy dtypes (the schema's enum DType, via the contract).
+DTYPE_CODES = {getattr(torch, name): code for name, code in contract.DTYPE_CODES.items()}
+DTYPE_NAMES = {code: name for name, code in contract.DTYPE_CODES.items()}
+NUMPY_DTYPES = {code: np.dtype(name).type for name, code in contract.DTYPE_CODES.items()}
 
 
 @dataclasses.dataclass(eq=False)

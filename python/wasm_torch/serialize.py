@@ -10,11 +10,7 @@ import flatbuffers
 import numpy as np
 
 from . import ir, symbolic
-
-MAGIC = b"WASMTRCH"
-FORMAT_VERSION = 1
-HEADER_SIZE = 64
-WEIGHTS_ALIGNMENT = 64  # the weights area always starts 64-aligned
+from .contract import FILE_MAGIC, FORMAT_VERSION, HEADER_SIZE, WEIGHTS_ALIGNMENT
 _HEADER = struct.Struct("<8sIIQQQQIIQ")
 
 
@@ -36,7 +32,7 @@ def serialize(graph: ir.Graph, align_tensors: bool = True, producer: str = "wasm
     Attribute, AttrKind, KeyValue, Model, Node, Segment, Tensor = _schema()
     tensors = graph.tensors()
     index = {id(t): i for i, t in enumerate(tensors)}
-    segment_alignment = 64 if align_tensors else 8
+    segment_alignment = WEIGHTS_ALIGNMENT if align_tensors else 8
 
     # Weights first (their offsets go into the flatbuffer).
     segments, blobs, offset = [], [], 0
@@ -187,7 +183,7 @@ def serialize(graph: ir.Graph, align_tensors: bool = True, producer: str = "wasm
     for off, data in blobs:
         body[weights_offset + off:weights_offset + off + len(data)] = data
     checksum = zlib.crc32(memoryview(body)[HEADER_SIZE:]) & 0xFFFFFFFF
-    body[:HEADER_SIZE] = _HEADER.pack(MAGIC, FORMAT_VERSION, HEADER_SIZE, HEADER_SIZE, len(fb_bytes), weights_offset,
+    body[:HEADER_SIZE] = _HEADER.pack(FILE_MAGIC, FORMAT_VERSION, HEADER_SIZE, HEADER_SIZE, len(fb_bytes), weights_offset,
                                       weights_size, checksum, 0, len(body))
     return bytes(body)
 
@@ -223,7 +219,7 @@ def _parse_info(header: bytes, read_range, actual_size: int) -> ModelInfo:
     if len(header) < HEADER_SIZE:
         raise ValueError("not a wasm-torch model file (truncated header)")
     magic, version, _, fb_off, fb_size, _, weights_size, _, _, file_size = _HEADER.unpack_from(header)
-    if magic != MAGIC or version != FORMAT_VERSION or file_size != actual_size:
+    if magic != FILE_MAGIC or version != FORMAT_VERSION or file_size != actual_size:
         raise ValueError("not a wasm-torch model file of a supported version (or truncated)")
     model = Model.Model.GetRootAs(read_range(fb_off, fb_size), 0)
 

@@ -5,12 +5,20 @@
 #include <string>
 #include <vector>
 
+#include "core/contract.h"
 #include "core/status.h"
 
 namespace wt {
 
-// Values match schema::DType in schema/wasm_torch.fbs.
-enum class DType : int8_t { kFloat32 = 0, kFloat16 = 1, kInt64 = 2, kInt32 = 3, kInt8 = 4, kUInt8 = 5, kBool = 6 };
+enum class DType : int8_t {
+  kFloat32 = contract::kDTypeFloat32,
+  kFloat16 = contract::kDTypeFloat16,
+  kInt64 = contract::kDTypeInt64,
+  kInt32 = contract::kDTypeInt32,
+  kInt8 = contract::kDTypeInt8,
+  kUInt8 = contract::kDTypeUint8,
+  kBool = contract::kDTypeBool,
+};
 
 constexpr int kMaxRank = 8;
 constexpr int64_t kMaxElements = int64_t{1} << 40;

@@ -86,7 +86,7 @@ Result<FileHeader> parse_file_header(const uint8_t* data, size_t size) {
     return invalid_model("flatbuffer range [" + u64s(h.flatbuffer_offset) + ", +" + u64s(h.flatbuffer_size) +
                          ") is misaligned or out of the file's " + std::to_string(size) + " bytes");
   }
-  if (h.weights_offset % kWeightAlignment != 0 || !range_ok(h.weights_offset, h.weights_size, size)) {
+  if (h.weights_offset % kWeightsAlignment != 0 || !range_ok(h.weights_offset, h.weights_size, size)) {
     return invalid_model("weights range [" + u64s(h.weights_offset) + ", +" + u64s(h.weights_size) +
                          ") is misaligned or out of the file's " + std::to_string(size) + " bytes");
   }

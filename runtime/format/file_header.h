@@ -2,7 +2,7 @@
 //
 //   offset size field
 //        0    8 magic "WASMTRCH"
-//        8    4 format version (kFormatVersion)
+//        8    4 format version (kFormatVersion; these constants: schema/contract.toml)
 //       12    4 header size (64)
 //       16    8 flatbuffer offset        24 8 flatbuffer size
 //       32    8 weights offset (64-aligned)  40 8 weights size
@@ -14,15 +14,16 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/contract.h"
 #include "core/status.h"
 
 namespace wt {
 
-constexpr char kFileMagic[8] = {'W', 'A', 'S', 'M', 'T', 'R', 'C', 'H'};
-constexpr uint32_t kFormatVersion = 1;
-constexpr size_t kHeaderSize = 64;
-constexpr size_t kWeightAlignment = 64;
-constexpr size_t kFlatbufferAlignment = 8;
+using contract::kFileMagic;
+using contract::kFlatbufferAlignment;
+using contract::kFormatVersion;
+using contract::kHeaderSize;
+using contract::kWeightsAlignment;
 
 struct FileHeader {
   uint32_t format_version;

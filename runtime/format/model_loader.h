@@ -1,7 +1,7 @@
 // Reads a model file into a Graph. The file is untrusted: the header is range-checked and
 // checksummed, the flatbuffer goes through the FlatBuffers Verifier, and every index, dtype,
 // shape and weight range is checked before anything uses it. Constant tensors point into `data`,
-// which must outlive the Graph and be aligned to kWeightAlignment.
+// which must outlive the Graph and be aligned to kWeightsAlignment.
 #pragma once
 
 #include <cstddef>

@@ -59,15 +59,9 @@ Result<std::unique_ptr<CompiledModel>> CompiledModel::load(AlignedBytes file, si
   std::vector<Shape> example_shapes;
   for (size_t i = 0; i < graph.inputs.size(); ++i) example_shapes.push_back(model->input_info(i).shape);
   if (graph.is_dynamic()) {
-    for (size_t i = 0; i < graph.inputs.size(); ++i) {
-      StagedInput staged;
-      staged.capacity = model->input_info(i).byte_size();
-      staged.data = allocate_aligned(staged.capacity);
-      if (!staged.data) return out_of_memory("could not allocate input " + quote(model->input_info(i).name));
-      std::memset(staged.data.get(), 0, staged.capacity);
-      staged.shape = example_shapes[i];
-      model->staged_.push_back(std::move(staged));
-    }
+    // Buffers come with the first set_input: a file's example shapes may be large, and a forward
+    // before any set_input runs on zeros.
+    for (size_t i = 0; i < graph.inputs.size(); ++i) model->staged_.push_back(StagedInput{nullptr, 0, example_shapes[i]});
   }
   WT_ASSIGN_OR_RETURN(std::unique_ptr<ExecutionPlan> plan, model->build_plan(example_shapes));
   model->plans_.push_back(CachedPlan{example_shapes, std::move(plan)});
@@ -202,7 +196,9 @@ Status CompiledModel::forward() {
     WT_RETURN_IF_ERROR(bind_current());
     for (size_t i = 0; i < staged_.size(); ++i) {
       const size_t bytes = static_cast<size_t>(numel(staged_[i].shape)) * dtype_size(input_info(i).dtype);
-      if (bytes) std::memcpy(current().tensor_data(graph_.inputs[i]), staged_[i].data.get(), bytes);
+      void* slot = current().tensor_data(graph_.inputs[i]);
+      if (bytes && staged_[i].data) std::memcpy(slot, staged_[i].data.get(), bytes);
+      if (bytes && !staged_[i].data) std::memset(slot, 0, bytes);
     }
   }
   if (profiling_) ++profiled_runs_;

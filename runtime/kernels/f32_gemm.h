@@ -6,6 +6,7 @@
 
 #include <cstddef>
 
+#include "core/contract.h"
 #include "kernels/activation.h"
 
 namespace wt {
@@ -32,11 +33,12 @@ inline float gemm_finish_value(float sum, float previous, size_t row, size_t col
 }
 
 // The tile shape: 4 rows x 8 columns. 8 accumulators, 2 B vectors and 1 broadcast A value fit the
-// 15 xmm registers V8 allocates on x64; 6x8 spills there (shared/TOOLCHAIN.md). The relaxed-SIMD
+// 15 xmm registers V8 allocates on x64; 6x8 spills there (measured: its inner loop reloads
+// accumulators from the stack). The relaxed-SIMD
 // builds use 5 rows (fused multiply-adds need no product temporaries).
 constexpr size_t kGemmMr = 4;
 constexpr size_t kGemmMaxMr = 5;
-constexpr size_t kGemmNr = 8;
+constexpr size_t kGemmNr = contract::kGemmPanelWidth;  // the exporter packs "panels8" weights to it
 
 // A full 4x8 tile: rows a + i * lda, columns c + i * ldc.
 void f32_gemm_4x8_scalar(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,

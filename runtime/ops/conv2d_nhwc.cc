@@ -208,7 +208,7 @@ Result<ConvWeight> read_nhwc_conv_weight(const PrepareContext& ctx, int64_t in_c
   const Attributes& a = ctx.node.attributes;
   const Shape& w = ctx.input(1)->shape;
   WT_ASSIGN_OR_RETURN(std::string layout, a.get_string("weight_layout", ""));
-  if (layout == "hwc") {
+  if (layout == contract::kWeightLayoutHwc) {
     WT_ASSIGN_OR_RETURN(int64_t out_channels, a.get_int("out_channels", in_channels));
     if (groups != in_channels || w[2] != in_channels || out_channels != in_channels) {
       return ctx.error("a depthwise hwc weight " + shape_to_string(w) +
@@ -216,7 +216,7 @@ Result<ConvWeight> read_nhwc_conv_weight(const PrepareContext& ctx, int64_t in_c
     }
     return ConvWeight{in_channels, 1, w[0], w[1], true};
   }
-  if (layout != "panels8")
+  if (layout != contract::kWeightLayoutPanels8)
     return ctx.error("an NHWC conv2d needs weight_layout 'panels8' or 'hwc', got " + quote(layout));
   WT_ASSIGN_OR_RETURN(int64_t out_channels, a.get_int("out_channels"));
   WT_ASSIGN_OR_RETURN(std::vector<int64_t> kernel, a.get_ints("kernel_size", 2));

@@ -76,7 +76,7 @@ Result<TransposedWeight> read_weight(const PrepareContext& ctx, int64_t in_chann
   WT_ASSIGN_OR_RETURN(int64_t out_channels, a.get_int("out_channels"));
   WT_ASSIGN_OR_RETURN(std::vector<int64_t> kernel, a.get_ints("kernel_size", 2));
   constexpr int64_t kLimit = int64_t{1} << 20;
-  if (layout != "panels8" || out_channels < 1 || out_channels % groups != 0 || kernel[0] < 1 || kernel[1] < 1 ||
+  if (layout != contract::kWeightLayoutPanels8 || out_channels < 1 || out_channels % groups != 0 || kernel[0] < 1 || kernel[1] < 1 ||
       kernel[0] > kLimit || kernel[1] > kLimit || out_channels > kLimit) {
     return ctx.error("an NHWC conv_transpose2d needs weight_layout 'panels8', out_channels and kernel_size that fit " +
                      std::to_string(groups) + " groups");

@@ -57,7 +57,8 @@ class DenseB final : public GemmBSource {
 // Read in place by rows too few to pack for; rows that pack copy 8-column panels out of it.
 class PanelB final : public GemmBSource {
  public:
-  static constexpr size_t kQuadWidth = 4 * kGemmNr;
+  static constexpr size_t kQuadWidth = contract::kStreamPanelWidth;  // "panels32"
+  static_assert(kQuadWidth == 4 * kGemmNr, "f32_gemm_1x32 reads four panels side by side");
   PanelB(const float* panels, size_t k, size_t width = kGemmNr) : panels_(panels), k_(k), width_(width) {}
   void pack(const F32PackBlock& block, float* panels) const override;
   bool panels_in_place() const override { return true; }

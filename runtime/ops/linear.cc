@@ -57,13 +57,13 @@ struct WeightShape {
 };
 
 Result<WeightShape> read_weight_shape(const PrepareContext& ctx) {
-  WT_ASSIGN_OR_RETURN(std::string layout, ctx.node.attributes.get_string("weight_layout", "nk"));
-  const bool panels = layout == "panels8" || layout == "panels32";
+  WT_ASSIGN_OR_RETURN(std::string layout, ctx.node.attributes.get_string("weight_layout", contract::kWeightLayoutNk));
+  const bool panels = layout == contract::kWeightLayoutPanels8 || layout == contract::kWeightLayoutPanels32;
   const size_t rank = panels ? 3 : 2;
   WT_RETURN_IF_ERROR(ctx.expect_input(1, DType::kFloat32, rank, rank));
   const Shape& w = ctx.input(1)->shape;
   if (panels) {
-    const WeightLayout kind = layout == "panels8" ? WeightLayout::kPanels8 : WeightLayout::kPanels32;
+    const WeightLayout kind = layout == contract::kWeightLayoutPanels8 ? WeightLayout::kPanels8 : WeightLayout::kPanels32;
     const auto width = static_cast<int64_t>(panel_width(kind));
     WT_ASSIGN_OR_RETURN(int64_t n, ctx.node.attributes.get_int("out_features"));
     if (w[2] != width || n < 1 || w[0] != (n - 1) / width + 1) {
@@ -73,8 +73,8 @@ Result<WeightShape> read_weight_shape(const PrepareContext& ctx) {
     }
     return WeightShape{kind, w[1], n};
   }
-  if (layout == "kn") return WeightShape{WeightLayout::kKN, w[0], w[1]};
-  if (layout == "nk") return WeightShape{WeightLayout::kNK, w[1], w[0]};
+  if (layout == contract::kWeightLayoutKn) return WeightShape{WeightLayout::kKN, w[0], w[1]};
+  if (layout == contract::kWeightLayoutNk) return WeightShape{WeightLayout::kNK, w[1], w[0]};
   return ctx.error("weight_layout must be 'nk', 'kn', 'panels8' or 'panels32', got " + quote(layout));
 }
 

@@ -10,11 +10,13 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { crc32 } from "node:zlib";
 
+import { DTYPES } from "../../js/src/tensor.js";
+
 const HEADER_SIZE = 64;
 const MAX_FORWARD_ARENA_BYTES = 4 << 20;  // as fuzz_common.h
 const MAX_INPUT_ELEMENTS = 1 << 18;
 // Typed arrays by dtype code; every input is filled with ones (valid ids for any embedding).
-const ARRAYS = { 0: Float32Array, 1: Uint16Array, 2: BigInt64Array, 3: Int32Array, 4: Int8Array, 5: Uint8Array, 6: Uint8Array };
+const ARRAYS = Object.fromEntries(Object.values(DTYPES).map(({ code, array }) => [code, array]));
 
 const [modulePath, ...sources] = process.argv.slice(2);
 const files = sources.flatMap((s) => statSync(s).isDirectory() ? readdirSync(s).sort().map((f) => `${s}/${f}`) : [s]);

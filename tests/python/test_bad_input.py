@@ -10,7 +10,8 @@ import torch
 from models import make
 
 from wasm_torch import ModelRuntimeError, capture, export_to_wasm, ir
-from wasm_torch.serialize import HEADER_SIZE, serialize
+from wasm_torch.contract import HEADER_SIZE
+from wasm_torch.serialize import serialize
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from .. import ir
+from ..contract import WEIGHT_LAYOUT_KN
 from . import Unsupported, converts
 from .linear import emit_linear, weight_kn_from_nk
 
@@ -33,7 +34,8 @@ def native_multi_head_attention(ctx, node):
         scale = 1.0 / math.sqrt(head_dim) if part == 0 else 1.0
         wt = ctx.constant(np.ascontiguousarray(w.data[part * embed_dim:(part + 1) * embed_dim].T * scale), f"{node.name}.w{part}")
         bt = ctx.constant(np.ascontiguousarray(b.data[part * embed_dim:(part + 1) * embed_dim] * scale), f"{node.name}.b{part}")
-        y = step("linear", [x, wt, bt], {"activation": "none", "weight_layout": "kn"}, (batch, rows, embed_dim))
+        y = step("linear", [x, wt, bt], {"activation": "none", "weight_layout": WEIGHT_LAYOUT_KN},
+                 (batch, rows, embed_dim))
         return step("reshape", [y], {"shape": [batch, rows, heads, head_dim]}, (batch, rows, heads, head_dim))
 
     # [B, L, H, D] as the projections make them ("blhd"): no permutes on either side.

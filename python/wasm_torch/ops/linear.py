@@ -2,12 +2,14 @@
 layout the runtime's SIMD GEMM reads directly, so no repacking at load time."""
 import numpy as np
 
+from ..contract import WEIGHT_LAYOUT_KN
 from . import Unsupported, converts
 
 
 def emit_linear(ctx, node, x, weight_kn, bias, index=None):
     """Emits linear(x, W[K, N], b) for fx node `node`; weight_kn must be a constant ir.Tensor."""
-    return ctx.emit("linear", [x, weight_kn, bias], {"activation": "none", "weight_layout": "kn"}, node, index=index)
+    return ctx.emit("linear", [x, weight_kn, bias], {"activation": "none", "weight_layout": WEIGHT_LAYOUT_KN}, node,
+                    index=index)
 
 
 def weight_kn_from_nk(ctx, w):

@@ -13,9 +13,10 @@ import numpy as np
 import torch
 
 from .. import ir
+from ..contract import WEIGHT_LAYOUT_HWC, WEIGHT_LAYOUT_PANELS8
 from ..ops.activation import UNARY_OPS
 from ..ops.binary import BINARY_OPS
-from .passes import panels
+from .passes import batch_norm_affine, panels
 
 TO_NHWC = (0, 2, 3, 1)    # perm of an NCHW tensor that gives NHWC
 TO_NCHW = (0, 3, 1, 2)
@@ -116,12 +117,13 @@ def _pack_conv_weight(weight: ir.Tensor, groups: int):
     out_channels, in_per_group, kh, kw = w.shape
     attrs = {"out_channels": out_channels, "kernel_size": [kh, kw]}
     if in_per_group == 1 and groups == out_channels:
-        return ir.constant(weight.name + ".hwc", np.ascontiguousarray(w[:, 0].transpose(1, 2, 0))), \
-            dict(attrs, weight_layout="hwc")
+        return ir.constant(f"{weight.name}.{WEIGHT_LAYOUT_HWC}", np.ascontiguousarray(w[:, 0].transpose(1, 2, 0))), \
+            dict(attrs, weight_layout=WEIGHT_LAYOUT_HWC)
     per_group = out_channels // groups
     groups_panels = [panels(w[g * per_group:(g + 1) * per_group].transpose(0, 2, 3, 1).reshape(per_group, -1).T)
                      for g in range(groups)]
-    return ir.constant(weight.name + ".panels8", np.concatenate(groups_panels)), dict(attrs, weight_layout="panels8")
+    return ir.constant(f"{weight.name}.{WEIGHT_LAYOUT_PANELS8}", np.concatenate(groups_panels)), \
+        dict(attrs, weight_layout=WEIGHT_LAYOUT_PANELS8)
 
 
 def _pack_transposed_weight(weight: ir.Tensor, groups: int):
@@ -131,8 +133,8 @@ def _pack_transposed_weight(weight: ir.Tensor, groups: int):
     in_channels, per_group, kh, kw = w.shape
     cin = in_channels // groups
     groups_panels = [panels(w[g * cin:(g + 1) * cin].transpose(0, 2, 3, 1).reshape(cin, -1)) for g in range(groups)]
-    return ir.constant(weight.name + ".panels8", np.concatenate(groups_panels)), \
-        {"out_channels": per_group * groups, "kernel_size": [kh, kw], "weight_layout": "panels8"}
+    return ir.constant(f"{weight.name}.{WEIGHT_LAYOUT_PANELS8}", np.concatenate(groups_panels)), \
+        {"out_channels": per_group * groups, "kernel_size": [kh, kw], "weight_layout": WEIGHT_LAYOUT_PANELS8}
 
 
 def _pool2d(rw: _Rewriter, node: ir.Node) -> bool:
@@ -153,11 +155,11 @@ def _adaptive_avg_pool2d(rw: _Rewriter, node: ir.Node) -> bool:
 
 def _batch_norm(rw: _Rewriter, node: ir.Node) -> bool:
     """Inference batch norm over NHWC: y = x * scale + shift, [C] vectors along the last axis."""
-    x, gamma, beta, mean, var = node.inputs
-    if not (x.nhwc and all(t is None or t.is_constant for t in (gamma, beta)) and mean.is_constant and var.is_constant):
+    x = node.inputs[0]
+    affine = batch_norm_affine(node) if x.nhwc else None
+    if affine is None:
         return False
-    scale = (gamma.data if gamma is not None else 1.0) / np.sqrt(var.data.astype(np.float64) + node.attrs["eps"])
-    shift = (beta.data if beta is not None else 0.0) - mean.data * scale
+    scale, shift = affine
     scaled = ir.Tensor(node.outputs[0].name + ".scaled", x.dtype, x.shape, nhwc=True)
     rw.nodes.append(ir.Node("mul", [x, ir.constant(node.source + ".scale", scale.astype(np.float32))], [scaled], {},
                             node.source))

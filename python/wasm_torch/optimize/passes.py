@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ir
+from ..contract import (GEMM_PANEL_WIDTH, STREAM_PANEL_WIDTH, WEIGHT_LAYOUT_KN, WEIGHT_LAYOUT_PANELS8,
+                        WEIGHT_LAYOUT_PANELS32)
 from ..symbolic import is_symbolic
 
 _FUSABLE_PRODUCERS = ("conv2d", "linear")
@@ -26,6 +28,16 @@ def _sole_consumer(users: dict, tensor: ir.Tensor):
     return consumers[0] if len(consumers) == 1 else None
 
 
+def batch_norm_affine(bn: ir.Node):
+    """(scale, shift), float64 per channel, with batch_norm(x) = x * scale + shift; None when its
+    statistics or affine parameters are not constants."""
+    _, gamma, beta, mean, var = bn.inputs
+    if not (all(t is None or t.is_constant for t in (gamma, beta)) and mean.is_constant and var.is_constant):
+        return None
+    scale = (gamma.data if gamma is not None else 1.0) / np.sqrt(var.data.astype(np.float64) + bn.attrs["eps"])
+    return scale, (beta.data if beta is not None else 0.0) - mean.data * scale
+
+
 def fold_batch_norm_into_conv(graph: ir.Graph) -> bool:
     """conv2d -> batch_norm (constant statistics) becomes one conv2d with rescaled weights."""
     users = graph.consumers()
@@ -39,13 +51,10 @@ def fold_batch_norm_into_conv(graph: ir.Graph) -> bool:
         if bn is None or bn.op != "batch_norm" or bn.inputs[0] is not conv.outputs[0]:
             continue
         x, weight, bias = conv.inputs
-        _, gamma, beta, mean, var = bn.inputs
-        if not all(t is None or t.is_constant for t in (weight, bias, gamma, beta)) or not (mean.is_constant and var.is_constant):
+        affine = batch_norm_affine(bn)
+        if affine is None or not weight.is_constant or not (bias is None or bias.is_constant):
             continue
-        if not weight.is_constant:
-            continue
-        scale = (gamma.data if gamma is not None else 1.0) / np.sqrt(var.data.astype(np.float64) + bn.attrs["eps"])
-        shift = (beta.data if beta is not None else 0.0) - mean.data * scale
+        scale, shift = affine
         w = (weight.data * scale.reshape(-1, 1, 1, 1)).astype(np.float32)
         b = ((bias.data if bias is not None else 0.0) * scale + shift).astype(np.float32)
         conv.inputs = [x, ir.constant(weight.name + ".bn_folded", w), ir.constant(bn.source + ".bias_folded", b)]
@@ -128,12 +137,11 @@ def fuse_activation(graph: ir.Graph) -> bool:
     return changed
 
 
-PANEL_WIDTH = 8  # the runtime GEMM's column panel (kGemmNr)
-STREAM_WIDTH = 32  # four panels side by side: what one row of A reads at once (f32_gemm_1x32)
 STREAM_MAX_ROWS = 3  # fewer rows than the GEMM's smallest tile: each row streams the weights
+PANEL_LAYOUTS = {GEMM_PANEL_WIDTH: WEIGHT_LAYOUT_PANELS8, STREAM_PANEL_WIDTH: WEIGHT_LAYOUT_PANELS32}
 
 
-def panels(kn: np.ndarray, width: int = PANEL_WIDTH) -> np.ndarray:
+def panels(kn: np.ndarray, width: int = GEMM_PANEL_WIDTH) -> np.ndarray:
     """A [K, N] GEMM B operand in the runtime's panel layout [ceil(N/width), K, width]: `width`
     columns row after row, zero past N."""
     k, n = kn.shape
@@ -148,11 +156,11 @@ def _linear_panel_width(node: ir.Node) -> int:
     the four panels of 32 columns as one stream: 1.04-1.13x the bandwidth in Chromium), else 8 (also
     where the row count is dynamic)."""
     if any(is_symbolic(d) for d in node.inputs[0].shape[:-1]):
-        return PANEL_WIDTH
+        return GEMM_PANEL_WIDTH
     rows = int(np.prod(node.inputs[0].shape[:-1]))
     n = node.inputs[1].shape[1]
-    extra = -(-n // STREAM_WIDTH) * STREAM_WIDTH - -(-n // PANEL_WIDTH) * PANEL_WIDTH
-    return STREAM_WIDTH if rows <= STREAM_MAX_ROWS and extra * 16 <= n else PANEL_WIDTH
+    extra = -(-n // STREAM_PANEL_WIDTH) * STREAM_PANEL_WIDTH - -(-n // GEMM_PANEL_WIDTH) * GEMM_PANEL_WIDTH
+    return STREAM_PANEL_WIDTH if rows <= STREAM_MAX_ROWS and extra * 16 <= n else GEMM_PANEL_WIDTH
 
 
 def pack_linear_weights(graph: ir.Graph) -> bool:
@@ -162,13 +170,13 @@ def pack_linear_weights(graph: ir.Graph) -> bool:
     packed = {}  # a weight shared by several linears is packed once per width
     changed = False
     for node in graph.nodes:
-        if node.op != "linear" or node.attrs.get("weight_layout") != "kn" or not node.inputs[1].is_constant:
+        if node.op != "linear" or node.attrs.get("weight_layout") != WEIGHT_LAYOUT_KN or not node.inputs[1].is_constant:
             continue
         weight, width = node.inputs[1], _linear_panel_width(node)
         if (weight, width) not in packed:
-            packed[weight, width] = ir.constant(f"{weight.name}.panels{width}", panels(weight.data, width))
+            packed[weight, width] = ir.constant(f"{weight.name}.{PANEL_LAYOUTS[width]}", panels(weight.data, width))
         node.inputs[1] = packed[weight, width]
-        node.attrs["weight_layout"] = f"panels{width}"
+        node.attrs["weight_layout"] = PANEL_LAYOUTS[width]
         node.attrs["out_features"] = int(weight.shape[1])
         changed = True
     return changed
