@@ -1,0 +1,107 @@
+// Strided copies, transposes, strided index spaces and dtype conversion.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <tuple>
+#include <vector>
+
+#include "kernels/convert.h"
+#include "kernels/copy_strided.h"
+#include "kernels/strided_space.h"
+#include "reference_kernels.h"
+
+namespace wt {
+namespace {
+
+using testing::random_vector;
+
+class CopyStridedTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t>> {};
+
+// Transposes a [r, c] matrix read from a padded [rows, pitch] buffer, in split ranges.
+TEST_P(CopyStridedTest, TransposeOfAPaddedMatrixMatchesIndexWalk) {
+  const auto [rows, cols, pad] = GetParam();
+  const size_t pitch = cols + pad;
+  auto x = random_vector(rows * pitch + 1, 15);
+  StridedSpace src;
+  src.rank = 2;
+  src.size[0] = cols, src.stride[0] = 1;
+  src.size[1] = rows, src.stride[1] = pitch;
+  std::vector<float> y(rows * cols, -1.f);
+  const auto* in = reinterpret_cast<const uint8_t*>(x.data());
+  auto* out = reinterpret_cast<uint8_t*>(y.data());
+  copy_strided_scalar(src, 1, sizeof(float), in, out, 0, y.size() / 3);
+  copy_strided_scalar(src, 1, sizeof(float), in, out, y.size() / 3, y.size());
+  for (size_t c = 0; c < cols; ++c)
+    for (size_t r = 0; r < rows; ++r) ASSERT_EQ(y[c * rows + r], x[1 + r * pitch + c]) << r << "," << c;
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, CopyStridedTest,
+                         ::testing::Combine(::testing::Values(1, 3, 8), ::testing::Values(1, 5, 16),
+                                            ::testing::Values(0, 3)));
+
+// y[b][j][i] = x[b][i][j] for every element size, over output-row ranges that cut tiles and images.
+class TransposeTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t>> {};
+
+TEST_P(TransposeTest, MatchesIndexWalk) {
+  const auto [rows, cols, element_size] = GetParam();
+  const size_t batch = 2, bytes = batch * rows * cols * element_size;
+  std::vector<uint8_t> x(bytes), y(bytes + 1, 0xEE);
+  for (size_t i = 0; i < bytes; ++i) x[i] = static_cast<uint8_t>(i * 7 + i / 251);
+  const size_t split = batch * cols / 3 + 1;
+  transpose_scalar(rows, cols, element_size, x.data(), y.data(), 0, split);
+  transpose_scalar(rows, cols, element_size, x.data(), y.data(), split, batch * cols);
+  ASSERT_EQ(y[bytes], 0xEE);
+  for (size_t b = 0; b < batch; ++b)
+    for (size_t i = 0; i < rows; ++i)
+      for (size_t j = 0; j < cols; ++j)
+        ASSERT_EQ(0, std::memcmp(&y[((b * cols + j) * rows + i) * element_size],
+                                 &x[((b * rows + i) * cols + j) * element_size], element_size))
+            << b << "," << i << "," << j;
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, TransposeTest,
+                         ::testing::Combine(::testing::Values(1, 3, 17, 40), ::testing::Values(1, 2, 16, 33),
+                                            ::testing::Values(1, 2, 4, 8)));
+
+TEST(StridedSpaceTest, CoalescedWalksTheSameOffsets) {
+  StridedSpace s;  // [2, 1, 3, 4] over a [2, 3, 5] buffer's first 4 columns, a size-1 dim between
+  s.rank = 4;
+  const size_t sizes[] = {2, 1, 3, 4}, strides[] = {15, 99, 5, 1};
+  for (int i = 0; i < 4; ++i) s.size[i] = sizes[i], s.stride[i] = strides[i];
+  const StridedSpace c = s.coalesced();
+  EXPECT_EQ(c.rank, 2);  // [6, 4]: rows 5 apart continue the images 15 apart
+  for (size_t i = 0; i < s.count(); ++i) ASSERT_EQ(c.offset(i), s.offset(i)) << i;
+}
+
+TEST(ConvertTest, FollowsTorchRules) {
+  const float f[5] = {-1.7f, -0.2f, 0.f, 0.5f, 2.9f};
+  int64_t i64[5];
+  bool b[5];
+  convert_scalar(DType::kFloat32, DType::kInt64, f, i64, 0, 5);
+  EXPECT_EQ(std::vector<int64_t>(i64, i64 + 5), (std::vector<int64_t>{-1, 0, 0, 0, 2}));  // truncation
+  convert_scalar(DType::kFloat32, DType::kBool, f, b, 0, 5);
+  EXPECT_EQ(std::vector<bool>(b, b + 5), (std::vector<bool>{true, true, false, true, true}));
+  float back[5];
+  convert_scalar(DType::kInt64, DType::kFloat32, i64, back, 0, 5);
+  EXPECT_EQ(back[4], 2.f);
+}
+
+TEST(CopyStridedTest, NegativeStridesThroughWrapAroundReverseARow) {
+  // flip: base at the last element, stride -1 as its unsigned two's complement.
+  const float x[5] = {1, 2, 3, 4, 5};
+  float y[5];
+  StridedSpace src;
+  src.rank = 1;
+  src.size[0] = 5;
+  src.stride[0] = static_cast<size_t>(0) - 1;
+  copy_strided_scalar(src, 4, sizeof(float), reinterpret_cast<const uint8_t*>(x), reinterpret_cast<uint8_t*>(y), 0, 5);
+  EXPECT_EQ(std::vector<float>(y, y + 5), (std::vector<float>{5, 4, 3, 2, 1}));
+}
+
+}  // namespace
+}  // namespace wt
