@@ -18,6 +18,8 @@ export interface InitOptions {
    * (the main thread never blocks); true: always (pages only); false: on the calling thread.
    */
   worker?: boolean | "auto";
+  /** Run the scalar reference of every SIMD kernel (default false): checks a SIMD build against it. */
+  referenceKernels?: boolean;
 }
 
 export interface TensorSpec {
@@ -113,6 +115,8 @@ export declare class Runtime {
   readonly worker?: boolean;
   /** Why the runtime fell back from what was asked, if it did. */
   readonly notes: string[];
+  /** The microkernels its models run: the build's best, or "scalar" with referenceKernels. */
+  readonly kernels: "scalar" | "simd128" | "relaxed-simd";
   hasSIMD(): boolean;
   getThreadCount(): number;
   loadModel(source: string | URL | ArrayBuffer | ArrayBufferView): Promise<Model>;

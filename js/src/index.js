@@ -55,7 +55,7 @@ async function instantiate(variant, threads, distUrl) {
 }
 
 class Runtime {
-  constructor(module, choice) {
+  constructor(module, choice, referenceKernels) {
     this._m = module;
     this.variant = choice.variant;
     this.notes = choice.notes;
@@ -63,6 +63,9 @@ class Runtime {
     this._profiling = false;
     this._handle = module._wt_runtime_create(choice.threads);
     if (!this._handle) throw this._error("creating the runtime");
+    if (referenceKernels) module._wt_runtime_set_reference_kernels(this._handle, 1);
+    /** The microkernels this runtime's models run: "scalar", "simd128" or "relaxed-simd". */
+    this.kernels = module.UTF8ToString(module._wt_runtime_kernel_isa(this._handle));
   }
 
   hasSIMD() {
@@ -291,7 +294,8 @@ export const WASMTorch = {
    * Starts a runtime. Options: simd (default true), relaxedSimd (default true), threads (a count or
    * "auto"), distUrl (where the wasm-torch-*.mjs/.wasm files are served; default: the package's
    * dist/), worker ("auto" (default): in a Worker when on a page's main thread with threads; true;
-   * false: on this thread, which then blocks during inference).
+   * false: on this thread, which then blocks during inference), referenceKernels (default false:
+   * true runs the scalar reference of every SIMD kernel, to check a SIMD build against it).
    */
   async init(options = {}) {
     const worker = options.worker === undefined ? "auto" : options.worker;
@@ -305,7 +309,7 @@ export const WASMTorch = {
     const choice = chooseVariant(options);
     for (const note of choice.notes) console.warn(`wasm-torch: ${note}`);
     const module = await instantiate(choice.variant, choice.threads, options.distUrl || DEFAULT_DIST);
-    return new Runtime(module, choice);
+    return new Runtime(module, choice, Boolean(options.referenceKernels));
   },
   chooseVariant,
 };

@@ -109,6 +109,7 @@ export class RemoteRuntime {
     this._models = new Set();
     this.variant = info.variant;
     this.notes = info.notes;
+    this.kernels = info.kernels;
     this.worker = true;
   }
 

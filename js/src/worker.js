@@ -21,7 +21,8 @@ function describe(id, m) {
 const handlers = {
   async init(options) {
     runtime = await WASMTorch.init({ ...options, worker: false });
-    return { variant: runtime.variant, notes: runtime.notes, simd: runtime.hasSIMD(), threads: runtime.getThreadCount() };
+    return { variant: runtime.variant, notes: runtime.notes, simd: runtime.hasSIMD(), threads: runtime.getThreadCount(),
+      kernels: runtime.kernels };
   },
   async loadModel({ source }) {
     const m = await runtime.loadModel(source);

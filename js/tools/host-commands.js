@@ -48,7 +48,8 @@ export function createHost(runtime) {
   }
 
   const commands = {
-    info: () => ({ variant: runtime.variant, simd: runtime.hasSIMD(), threads: runtime.getThreadCount(), notes: runtime.notes }),
+    info: () => ({ variant: runtime.variant, simd: runtime.hasSIMD(), threads: runtime.getThreadCount(), notes: runtime.notes,
+      kernels: runtime.kernels }),
     // A model arrives as a path (Node), a URL (the Chromium page) or base64 bytes.
     load: async (req) => {
       const m = await runtime.loadModel(req.path || req.url || decodeBase64(req.bytes));

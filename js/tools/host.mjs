@@ -6,13 +6,17 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 
 const { values: args } = parseArgs({
-  options: { engine: { type: "string", default: "node" }, threads: { type: "string", default: "1" }, simd: { type: "string", default: "1" } },
+  options: {
+    engine: { type: "string", default: "node" }, threads: { type: "string", default: "1" }, simd: { type: "string", default: "1" },
+    "reference-kernels": { type: "string", default: "0" },
+  },
 });
 
 async function nodeEngine() {
   const { WASMTorch } = await import("../src/index.js");
   const { createHost } = await import("./host-commands.js");
-  const runtime = await WASMTorch.init({ simd: args.simd !== "0", threads: Number(args.threads) });
+  const runtime = await WASMTorch.init({ simd: args.simd !== "0", threads: Number(args.threads),
+    referenceKernels: args["reference-kernels"] === "1" });
   return { handle: createHost(runtime), close: async () => runtime.dispose() };
 }
 
@@ -22,7 +26,8 @@ async function chromiumEngine() {
   const routes = {};
   const server = await startServer({ routes });
   const browser = await launchBrowser();
-  const page = await browser.newPage(`${server.url}/js/tools/host.html?threads=${args.threads}&simd=${args.simd}`);
+  const page = await browser.newPage(
+    `${server.url}/js/tools/host.html?threads=${args.threads}&simd=${args.simd}&reference-kernels=${args["reference-kernels"]}`);
   const ready = await page.evaluate(() => window.wtReady);
   if (!ready.crossOriginIsolated) throw new Error("the host page is not crossOriginIsolated");
   let served = 0;

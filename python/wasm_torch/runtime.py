@@ -25,11 +25,14 @@ _ENGINES = ("native", "node", "chromium")
 
 
 class WASMRuntime:
-    def __init__(self, engine: str = "node", threads: int = 1, simd: bool = True):
+    def __init__(self, engine: str = "node", threads: int = 1, simd: bool = True, reference_kernels: bool = False):
+        """reference_kernels: run the scalar reference of every SIMD kernel (a SIMD build checked
+        against its own reference; also WASM_TORCH_REFERENCE_KERNELS=1 in the environment)."""
         if engine not in _ENGINES:
             raise ValueError(f"engine must be one of {_ENGINES}, got {engine!r}")
         self.engine = engine
-        self._backend = _NativeBackend(threads) if engine == "native" else _HostBackend(engine, threads, simd)
+        self._backend = (_NativeBackend(threads, reference_kernels) if engine == "native"
+                         else _HostBackend(engine, threads, simd, reference_kernels))
 
     def load_model(self, path_or_bytes) -> "Model":
         """Loads a model file (a path) or model bytes."""
@@ -49,7 +52,7 @@ class WASMRuntime:
         return model
 
     def info(self) -> dict:
-        """{"variant", "simd", "threads"} of the runtime actually running."""
+        """{"variant", "simd", "threads", "kernels"} of the runtime actually running."""
         return self._backend.info()
 
     def close(self):
@@ -120,7 +123,7 @@ def _dtype_code(array: np.ndarray) -> int:
 
 
 class _NativeBackend:
-    def __init__(self, threads):
+    def __init__(self, threads, reference_kernels):
         if not NATIVE_LIBRARY.exists():
             raise WASMTorchError(f"native runtime not built: {NATIVE_LIBRARY} is missing (run `make native`)")
         lib = ctypes.CDLL(str(NATIVE_LIBRARY))
@@ -128,7 +131,8 @@ class _NativeBackend:
         signatures = {
             "wt_last_error": (ctypes.c_char_p, []), "wt_alloc": (p, [z]), "wt_free": (None, [p]),
             "wt_runtime_create": (p, [i]), "wt_runtime_destroy": (None, [p]), "wt_runtime_thread_count": (i, [p]),
-            "wt_simd_level": (i, []), "wt_model_load": (p, [p, p, z]), "wt_model_destroy": (None, [p]),
+            "wt_simd_level": (i, []), "wt_runtime_set_reference_kernels": (i, [p, i]),
+            "wt_runtime_kernel_isa": (ctypes.c_char_p, [p]), "wt_model_load": (p, [p, p, z]), "wt_model_destroy": (None, [p]),
             "wt_model_num_inputs": (i, [p]), "wt_model_num_outputs": (i, [p]),
             "wt_model_tensor_name": (ctypes.c_char_p, [p, i, i]), "wt_model_tensor_dtype": (i, [p, i, i]),
             "wt_model_tensor_rank": (i, [p, i, i]), "wt_model_tensor_shape": (i64p, [p, i, i]),
@@ -144,7 +148,7 @@ class _NativeBackend:
             fn.restype, fn.argtypes = res, args
         self.lib = lib
         self.runtime = lib.wt_runtime_create(threads)
-        if not self.runtime:
+        if not self.runtime or (reference_kernels and not lib.wt_runtime_set_reference_kernels(self.runtime, 1)):
             self._raise()
 
     def _raise(self):
@@ -152,7 +156,8 @@ class _NativeBackend:
 
     def info(self):
         return {"variant": "native", "simd": self.lib.wt_simd_level() > 0,
-                "threads": self.lib.wt_runtime_thread_count(self.runtime)}
+                "threads": self.lib.wt_runtime_thread_count(self.runtime),
+                "kernels": self.lib.wt_runtime_kernel_isa(self.runtime).decode()}
 
     def _specs(self, model, is_output):
         count = (self.lib.wt_model_num_outputs if is_output else self.lib.wt_model_num_inputs)(model)
@@ -236,11 +241,12 @@ class _NativeBackend:
 class _HostBackend:
     """Drives js/tools/host.mjs (Node, or Chromium through Playwright) over a JSON-lines pipe."""
 
-    def __init__(self, engine, threads, simd):
+    def __init__(self, engine, threads, simd, reference_kernels):
         if not JS_HOST.exists():
             raise WASMTorchError(f"JavaScript host missing at {JS_HOST}")
         self.proc = subprocess.Popen(
-            ["node", str(JS_HOST), "--engine", engine, "--threads", str(threads), "--simd", str(int(simd))],
+            ["node", str(JS_HOST), "--engine", engine, "--threads", str(threads), "--simd", str(int(simd)),
+             "--reference-kernels", str(int(reference_kernels))],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, text=True, bufsize=1)
         self._next_id = 0
         self._info = self._call({"cmd": "info"})
@@ -262,7 +268,7 @@ class _HostBackend:
         return reply
 
     def info(self):
-        return {k: self._info[k] for k in ("variant", "simd", "threads")}
+        return {k: self._info[k] for k in ("variant", "simd", "threads", "kernels")}
 
     def load_path(self, path: Path):
         # By path: model files can exceed what one JSON string may hold.

@@ -7,11 +7,12 @@
 #include "api/wasm_torch.h"
 #include "format/file_header.h"
 #include "graph/compiled_model.h"
-#include "kernels/isa.h"
+#include "kernels/kernel_table.h"
 
 struct wt_runtime {
   explicit wt_runtime(int threads) : pool(threads) {}
   wt::ThreadPool pool;
+  const wt::KernelTable* kernels = &wt::default_kernels();  // what models loaded from now on run
   // The pool and its threads' scratch serve one forward at a time: forwards of this runtime's
   // models from several OS threads take turns here.
   std::mutex forward_mutex;
@@ -49,7 +50,10 @@ extern "C" {
 
 const char* wt_last_error(void) { return g_last_error.c_str(); }
 int wt_format_version(void) { return static_cast<int>(wt::kFormatVersion); }
-int wt_simd_level(void) { return wt::kSimdLevel; }
+int wt_simd_level(void) {
+  const char* isa = wt::build_kernels().isa;
+  return std::strcmp(isa, "relaxed-simd") == 0 ? 2 : std::strcmp(isa, "simd128") == 0 ? 1 : 0;
+}
 
 int wt_op_count(void) { return static_cast<int>(wt::all_ops().size()); }
 
@@ -90,13 +94,21 @@ wt_runtime* wt_runtime_create(int num_threads) {
 void wt_runtime_destroy(wt_runtime* runtime) { delete runtime; }
 int wt_runtime_thread_count(const wt_runtime* runtime) { return runtime ? runtime->pool.thread_count() : 0; }
 
+int wt_runtime_set_reference_kernels(wt_runtime* runtime, int on) {
+  if (runtime == nullptr) return fail("wt_runtime_set_reference_kernels: runtime is null");
+  runtime->kernels = on ? &wt::reference_kernels() : &wt::build_kernels();
+  return 1;
+}
+
+const char* wt_runtime_kernel_isa(const wt_runtime* runtime) { return runtime ? runtime->kernels->isa : nullptr; }
+
 wt_model* wt_model_load(wt_runtime* runtime, void* bytes, size_t size) {
   wt::AlignedBytes owned(static_cast<uint8_t*>(bytes));
   if (runtime == nullptr) {
     fail("wt_model_load: runtime is null");
     return nullptr;
   }
-  auto compiled = wt::CompiledModel::load(std::move(owned), size, &runtime->pool);
+  auto compiled = wt::CompiledModel::load(std::move(owned), size, &runtime->pool, *runtime->kernels);
   if (!compiled.is_ok()) {
     set_error(compiled.status());
     return nullptr;

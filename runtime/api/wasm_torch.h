@@ -35,6 +35,12 @@ size_t wt_heap_used_bytes(void);
 wt_runtime* wt_runtime_create(int num_threads);
 void wt_runtime_destroy(wt_runtime* runtime);
 int wt_runtime_thread_count(const wt_runtime* runtime);
+/* The microkernels the runtime's models loaded from now on run: on = 1, the scalar references of
+   every SIMD kernel (a SIMD build checked against its own reference), 0 the build's best. New
+   runtimes start with the references when WASM_TORCH_REFERENCE_KERNELS=1 is in the environment.
+   wt_runtime_kernel_isa: "scalar", "simd128" or "relaxed-simd". */
+int wt_runtime_set_reference_kernels(wt_runtime* runtime, int on);
+const char* wt_runtime_kernel_isa(const wt_runtime* runtime);
 
 /* Loads a model from `bytes` (allocated with wt_alloc), taking ownership of them whatever the
  * outcome: weights are used in place. */

@@ -27,8 +27,10 @@ std::string inputs_to_string(const std::vector<Shape>& shapes) {
 
 }  // namespace
 
-Result<std::unique_ptr<CompiledModel>> CompiledModel::load(AlignedBytes file, size_t size, ThreadPool* pool) {
+Result<std::unique_ptr<CompiledModel>> CompiledModel::load(AlignedBytes file, size_t size, ThreadPool* pool,
+                                                          const KernelTable& kernels) {
   std::unique_ptr<CompiledModel> model(new CompiledModel());
+  model->kernels_ = &kernels;
   WT_ASSIGN_OR_RETURN(model->graph_, load_graph(file.get(), size));
   model->file_ = std::move(file);
   model->file_size_ = size;
@@ -130,10 +132,10 @@ Status CompiledModel::set_input(size_t index, const void* data, size_t bytes, DT
 }
 
 Result<std::unique_ptr<ExecutionPlan>> CompiledModel::build_plan(const std::vector<Shape>& input_shapes) const {
-  if (!graph_.is_dynamic()) return ExecutionPlan::build(graph_);
+  if (!graph_.is_dynamic()) return ExecutionPlan::build(graph_, *kernels_);
   WT_ASSIGN_OR_RETURN(std::vector<int64_t> values, bind_symbols(graph_, symbol_sources_, input_shapes));
   WT_ASSIGN_OR_RETURN(Graph bound, bind_graph(graph_, values));
-  return ExecutionPlan::build(std::move(bound));
+  return ExecutionPlan::build(std::move(bound), *kernels_);
 }
 
 Status CompiledModel::use_plan(const std::vector<Shape>& input_shapes) {

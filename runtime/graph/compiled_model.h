@@ -23,7 +23,8 @@ class CompiledModel {
   static constexpr size_t kMaxPlans = 8;
 
   // Takes ownership of the file bytes (weights are used in place). `pool` must outlive the model.
-  static Result<std::unique_ptr<CompiledModel>> load(AlignedBytes file, size_t size, ThreadPool* pool);
+  static Result<std::unique_ptr<CompiledModel>> load(AlignedBytes file, size_t size, ThreadPool* pool,
+                                                     const KernelTable& kernels);
 
   // The graph as the file has it: names, symbols, and shapes at the example's values.
   const Graph& graph() const { return graph_; }
@@ -82,6 +83,7 @@ class CompiledModel {
   size_t file_size_ = 0;
   Graph graph_;
   ThreadPool* pool_ = nullptr;
+  const KernelTable* kernels_ = nullptr;  // its runtime's, at load: every plan of the model uses it
   size_t weight_bytes_ = 0;
   std::vector<SymbolSource> symbol_sources_;
   std::vector<std::vector<std::string>> dim_names_[2];  // [is_output][i][axis]

@@ -21,8 +21,8 @@ constexpr uint64_t kMaxBufferBytes = SIZE_MAX / 2;
 
 class ExecutionPlan {
  public:
-  // Prepares and plans `graph`, whose shapes are all static (bound).
-  static Result<std::unique_ptr<ExecutionPlan>> build(Graph graph);
+  // Prepares `graph`, whose shapes are all static (bound), with `kernels`, and plans its memory.
+  static Result<std::unique_ptr<ExecutionPlan>> build(Graph graph, const KernelTable& kernels);
 
   const Graph& graph() const { return graph_; }
   // What bind() must be given: the activations' arena, and the ops' shared scratch.
@@ -48,7 +48,7 @@ class ExecutionPlan {
   explicit ExecutionPlan(Graph graph) : graph_(std::move(graph)) {}
   static constexpr uint64_t kNotInArena = UINT64_MAX;
 
-  Status prepare_steps();
+  Status prepare_steps(const KernelTable& kernels);
   std::vector<int> storage_owners() const;
   Status plan_memory_offsets();
 

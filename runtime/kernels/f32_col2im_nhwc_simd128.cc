@@ -15,13 +15,6 @@ void f32_col2im_nhwc_simd128(const Conv2dGeometry& g, const float* cols, const f
   });
 }
 
-#else
-
-void f32_col2im_nhwc_simd128(const Conv2dGeometry& g, const float* cols, const float* bias, float* output,
-                             size_t row_begin, size_t row_end) {
-  f32_col2im_nhwc_scalar(g, cols, bias, output, row_begin, row_end);
-}
-
-#endif
+#endif  // WT_HAVE_SIMD128
 
 }  // namespace wt

@@ -203,15 +203,6 @@ void f32_dwconv2d_nchw_simd128(const Conv2dGeometry& g, const float* input, cons
   }
 }
 
-#else
-
-bool f32_dwconv2d_simd128_supports(const Conv2dGeometry&) { return false; }
-
-void f32_dwconv2d_nchw_simd128(const Conv2dGeometry& g, const float* input, const float* weight, const float* bias,
-                               F32MinMax minmax, float* output, size_t plane_begin, size_t plane_end, float*, size_t) {
-  f32_conv2d_nchw_scalar(g, input, weight, bias, minmax, output, plane_begin, plane_end);
-}
-
-#endif
+#endif  // WT_HAVE_SIMD128
 
 }  // namespace wt

@@ -189,13 +189,6 @@ void f32_dwconv2d_nhwc_simd128(const Conv2dGeometry& g, const float* input, cons
   }
 }
 
-#else
-
-void f32_dwconv2d_nhwc_simd128(const Conv2dGeometry& g, const float* input, const float* weight, const float* bias,
-                               F32MinMax minmax, float* output, size_t row_begin, size_t row_end, float*, size_t) {
-  f32_dwconv2d_nhwc_scalar(g, input, weight, bias, minmax, output, row_begin, row_end);
-}
-
-#endif
+#endif  // WT_HAVE_SIMD128
 
 }  // namespace wt

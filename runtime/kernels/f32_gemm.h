@@ -82,7 +82,6 @@ void f32_gemm_dot_scalar(size_t rows, size_t k, const float* a, size_t lda, cons
 void f32_gemm_dot_simd128(size_t rows, size_t k, const float* a, size_t lda, const float* b, float* c, size_t ldc,
                           const F32GemmOutput& out);
 using F32GemmDotFn = void (*)(size_t, size_t, const float*, size_t, const float*, float*, size_t, const F32GemmOutput&);
-F32GemmDotFn best_f32_gemm_dot();
 
 // A single row (row tails, and batch-1 linear layers whose B is read unpacked).
 void f32_gemm_1x8_scalar(size_t k, const float* a, const float* b, size_t ldb, float* c, const F32GemmOutput& out);
@@ -106,25 +105,19 @@ void f32_gemv_4x1_scalar(size_t k, size_t n, const float* a, const float* b, siz
 void f32_gemv_4x1_simd128(size_t k, size_t n, const float* a, const float* b, size_t ldb, float* y,
                           const F32GemmOutput& out);
 using F32GemvFn = void (*)(size_t, size_t, const float*, const float*, size_t, float*, const F32GemmOutput&);
-F32GemvFn best_f32_gemv();
 
-// The best kernels this build has (SIMD128 where available, the scalar references otherwise).
+// Kernel signatures (the kernel table, kernels/kernel_table.h, says which one runs).
 using F32Gemm4x8Fn = void (*)(size_t, const float*, size_t, const float*, size_t, float*, size_t,
                               const F32GemmOutput&);
 using F32Gemm1x8Fn = void (*)(size_t, const float*, const float*, size_t, float*, const F32GemmOutput&);
-F32Gemm4x8Fn best_f32_gemm_4x8();
 using F32GemmPanelsFn = void (*)(size_t, const float*, size_t, const float*, size_t, size_t, float*, size_t,
                                  const F32GemmOutput&);
-F32GemmPanelsFn best_f32_gemm_4x8_panels();
-// The build's main tile: `rows` x 8 with the 4x8 contract (5x8 relaxed SIMD, else the 4x8 above).
+// A build's main tile: `rows` x 8 with the 4x8 contract (5x8 relaxed SIMD, else the 4x8 above).
 struct F32GemmTile {
   size_t rows;
   F32Gemm4x8Fn fn;
   F32GemmPanelsFn panels_fn;
 };
-F32GemmTile best_f32_gemm_tile();
-F32Gemm1x8Fn best_f32_gemm_1x8();
 using F32Gemm1x32Fn = void (*)(size_t, const float*, const float*, size_t, size_t, float*, const F32GemmOutput&);
-F32Gemm1x32Fn best_f32_gemm_1x32();
 
 }  // namespace wt

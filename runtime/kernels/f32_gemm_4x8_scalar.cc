@@ -54,17 +54,6 @@ void f32_gemm_1x32_scalar(size_t k, const float* a, const float* b, size_t panel
   });
 }
 
-#if WT_PREFER_RELAXED_SIMD
-F32Gemm4x8Fn best_f32_gemm_4x8() { return f32_gemm_4x8_relaxedsimd; }
-F32GemmPanelsFn best_f32_gemm_4x8_panels() { return f32_gemm_4x8_panels_relaxedsimd; }
-#elif WT_HAVE_SIMD128
-F32Gemm4x8Fn best_f32_gemm_4x8() { return f32_gemm_4x8_simd128; }
-F32GemmPanelsFn best_f32_gemm_4x8_panels() { return f32_gemm_4x8_panels_simd128; }
-#else
-F32Gemm4x8Fn best_f32_gemm_4x8() { return f32_gemm_4x8_scalar; }
-F32GemmPanelsFn best_f32_gemm_4x8_panels() { return f32_gemm_4x8_panels_scalar; }
-#endif
-
 void f32_gemv_4x1_scalar(size_t k, size_t n, const float* a, const float* b, size_t ldb, float* y,
                          const F32GemmOutput& out) {
   for (size_t j = 0; j < n; ++j) y[j] = 0.f;
@@ -74,22 +63,6 @@ void f32_gemv_4x1_scalar(size_t k, size_t n, const float* a, const float* b, siz
   for (size_t j = 0; j < n; ++j) y[j] = gemm_finish_value(y[j], 0.f, 0, j, out);
 }
 
-#if WT_PREFER_RELAXED_SIMD
-F32GemmTile best_f32_gemm_tile() { return {5, f32_gemm_5x8_relaxedsimd, f32_gemm_5x8_panels_relaxedsimd}; }
-#else
-F32GemmTile best_f32_gemm_tile() { return {kGemmMr, best_f32_gemm_4x8(), best_f32_gemm_4x8_panels()}; }
-#endif
 
-#if WT_HAVE_SIMD128
-F32Gemm1x8Fn best_f32_gemm_1x8() { return f32_gemm_1x8_simd128; }
-F32Gemm1x32Fn best_f32_gemm_1x32() { return f32_gemm_1x32_simd128; }
-F32GemmDotFn best_f32_gemm_dot() { return f32_gemm_dot_simd128; }
-F32GemvFn best_f32_gemv() { return f32_gemv_4x1_simd128; }
-#else
-F32Gemm1x8Fn best_f32_gemm_1x8() { return f32_gemm_1x8_scalar; }
-F32Gemm1x32Fn best_f32_gemm_1x32() { return f32_gemm_1x32_scalar; }
-F32GemmDotFn best_f32_gemm_dot() { return f32_gemm_dot_scalar; }
-F32GemvFn best_f32_gemv() { return f32_gemv_4x1_scalar; }
-#endif
 
 }  // namespace wt

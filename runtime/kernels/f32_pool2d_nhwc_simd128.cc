@@ -118,18 +118,6 @@ void f32_avgpool2d_nhwc_simd128(const Pool2dGeometry& g, size_t channels, const 
   });
 }
 
-#else
-
-void f32_maxpool2d_nhwc_simd128(const Pool2dGeometry& g, size_t channels, const float* input, float* output,
-                                size_t row_begin, size_t row_end) {
-  f32_maxpool2d_nhwc_scalar(g, channels, input, output, row_begin, row_end);
-}
-
-void f32_avgpool2d_nhwc_simd128(const Pool2dGeometry& g, size_t channels, const float* input, float* output,
-                                size_t row_begin, size_t row_end) {
-  f32_avgpool2d_nhwc_scalar(g, channels, input, output, row_begin, row_end);
-}
-
-#endif
+#endif  // WT_HAVE_SIMD128
 
 }  // namespace wt

@@ -53,12 +53,6 @@ void f32_reduce_rows_simd128(const ReduceRows& g, const float* x, float* y, size
   }
 }
 
-#else
-
-void f32_reduce_rows_simd128(const ReduceRows& g, const float* x, float* y, size_t out_begin, size_t out_end) {
-  f32_reduce_rows_scalar(g, x, y, out_begin, out_end);
-}
-
-#endif
+#endif  // WT_HAVE_SIMD128
 
 }  // namespace wt

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "kernels/simd128.h"
 
@@ -16,62 +17,32 @@ struct UnaryParams {
 
 using F32UnaryFn = void (*)(size_t n, const float* x, float* y, const UnaryParams& p);
 
-void f32_vclampp_scalar(size_t n, const float* x, float* y, const UnaryParams& p);  // [alpha, beta]
-void f32_vsigmoid_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vtanh_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vsilu_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vhardswish_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vhardsigmoid_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vgelu_erf_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vgelu_tanh_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_velu_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vleaky_relu_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vsoftplus_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vmish_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vexp_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vlog_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vsqrt_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vrsqrt_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vneg_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vabs_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_verf_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vsin_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vcos_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vtan_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vasin_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vacos_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vatan_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vsinh_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vcosh_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vasinh_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vacosh_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vatanh_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vexpm1_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vlog1p_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vlog2_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vlog10_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vexp2_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_verfc_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vfloor_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vceil_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vround_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vtrunc_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vfrac_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vreciprocal_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vsign_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+// Every unary kernel, named once. The first list makes the scalar references f32_v<name>_scalar
+// (exact up to libm); the second is the subset with a SIMD128 kernel f32_v<name>_simd128. The
+// kernel table, the unary op table, the fused activations and the kernel tests all index F32VUnary.
+// clampp clamps to [alpha, beta].
+#define WT_F32_VUNARY_KERNELS(X) X(clampp) X(sigmoid) X(tanh) X(silu) X(hardswish) X(hardsigmoid) \
+  X(gelu_erf) X(gelu_tanh) X(elu) X(leaky_relu) X(softplus) X(mish) X(exp) X(log) X(sqrt) X(rsqrt) X(neg) \
+  X(abs) X(erf) X(sin) X(cos) X(tan) X(asin) X(acos) X(atan) X(sinh) X(cosh) X(asinh) X(acosh) X(atanh) \
+  X(expm1) X(log1p) X(log2) X(log10) X(exp2) X(erfc) X(floor) X(ceil) X(round) X(trunc) X(frac) \
+  X(reciprocal) X(sign)
+#define WT_F32_VUNARY_SIMD128_KERNELS(X) X(clampp) X(exp) X(sigmoid) X(silu) X(tanh) X(erf) X(gelu_erf) \
+  X(gelu_tanh) X(hardswish) X(floor) X(ceil) X(round) X(trunc)
 
-void f32_vclampp_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vexp_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vsigmoid_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vsilu_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vtanh_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_verf_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vgelu_erf_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vgelu_tanh_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vhardswish_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vfloor_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vceil_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vround_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
-void f32_vtrunc_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
+enum class F32VUnary : uint8_t {
+#define WT_ENUMERATOR(name) name,
+  WT_F32_VUNARY_KERNELS(WT_ENUMERATOR)
+#undef WT_ENUMERATOR
+};
+#define WT_COUNT(name) +1
+constexpr size_t kF32VUnaryCount = 0 WT_F32_VUNARY_KERNELS(WT_COUNT);
+#undef WT_COUNT
+
+#define WT_DECLARE_SCALAR(name) void f32_v##name##_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
+#define WT_DECLARE_SIMD128(name) void f32_v##name##_simd128(size_t n, const float* x, float* y, const UnaryParams& p);
+WT_F32_VUNARY_KERNELS(WT_DECLARE_SCALAR)
+WT_F32_VUNARY_SIMD128_KERNELS(WT_DECLARE_SIMD128)
+#undef WT_DECLARE_SCALAR
+#undef WT_DECLARE_SIMD128
 
 }  // namespace wt

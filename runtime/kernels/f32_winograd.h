@@ -29,7 +29,6 @@ void f32_winograd_f4x4_3x3_weights_scalar(size_t in_channels, const float* weigh
 void f32_winograd_f4x4_3x3_weights_simd128(size_t in_channels, const float* weight, float* u, size_t o_begin,
                                            size_t o_end);
 using F32WinogradWeightsFn = void (*)(size_t, const float*, float*, size_t, size_t);
-F32WinogradWeightsFn best_f32_winograd_f4x4_3x3_weights();
 
 // V[pos][c][tile] = (B^T d B)[pos] for input channels [channel_begin, channel_end) of one image.
 void f32_winograd_f4x4_3x3_input_nchw_scalar(const Conv2dGeometry& g, const float* input, float* v,
@@ -38,7 +37,6 @@ void f32_winograd_f4x4_3x3_input_nchw_scalar(const Conv2dGeometry& g, const floa
 void f32_winograd_f4x4_3x3_input_nchw_simd128(const Conv2dGeometry& g, const float* input, float* v,
                                               size_t channel_begin, size_t channel_end);
 using F32WinogradInputFn = void (*)(const Conv2dGeometry&, const float*, float*, size_t, size_t);
-F32WinogradInputFn best_f32_winograd_f4x4_3x3_input();
 
 // output[o] = clamp(A^T M[.][o][tile] A + bias[o] + residual[o]) for output channels
 // [channel_begin, channel_end); bias and residual may be null, residual may be output itself.
@@ -51,11 +49,10 @@ void f32_winograd_f4x4_3x3_output_nchw_simd128(const Conv2dGeometry& g, const fl
                                                size_t channel_begin, size_t channel_end);
 using F32WinogradOutputFn = void (*)(const Conv2dGeometry&, const float*, const float*, const float*, F32MinMax, float*,
                                      size_t, size_t);
-F32WinogradOutputFn best_f32_winograd_f4x4_3x3_output();
 
-// NHWC: the same three phases with channels innermost, so every transform runs across channels
-// (the *_simd128 kernels run the scalar ones in builds without SIMD). Each phase writes or reads 36
-// planes, one per position, `pos_stride` floats apart (winograd_pos_stride()).
+// NHWC: the same three phases with channels innermost, so every transform runs across channels.
+// Each phase writes or reads 36 planes, one per position, `pos_stride` floats apart
+// (winograd_pos_stride()).
 
 // Floats from one position's plane to the next for planes of `floats` floats: an odd number of cache
 // lines, so the 36 planes fall in different L1 sets. At a multiple of 4 KiB (16 tiles x 256

@@ -131,23 +131,6 @@ void f32_winograd_f4x4_3x3_output_nhwc_simd128(const Conv2dGeometry& g, const Wi
   }
 }
 
-#else
-
-void f32_winograd_f4x4_3x3_weights_panels_simd128(size_t in_channels, const float* panels, float* u,
-                                                  const WinogradWeightsBlock& block) {
-  f32_winograd_f4x4_3x3_weights_panels_scalar(in_channels, panels, u, block);
-}
-
-void f32_winograd_f4x4_3x3_input_nhwc_simd128(const Conv2dGeometry& g, const float* image, float* v, size_t pos_stride,
-                                              size_t tile_begin, size_t tile_end) {
-  f32_winograd_f4x4_3x3_input_nhwc_scalar(g, image, v, pos_stride, tile_begin, tile_end);
-}
-
-void f32_winograd_f4x4_3x3_output_nhwc_simd128(const Conv2dGeometry& g, const WinogradOutputArgs& args,
-                                               size_t tile_begin, size_t tile_end) {
-  f32_winograd_f4x4_3x3_output_nhwc_scalar(g, args, tile_begin, tile_end);
-}
-
-#endif
+#endif  // WT_HAVE_SIMD128
 
 }  // namespace wt

@@ -168,16 +168,6 @@ void f32_winograd_f4x4_3x3_weights_simd128(size_t in_channels, const float* weig
   }
 }
 
-F32WinogradWeightsFn best_f32_winograd_f4x4_3x3_weights() { return f32_winograd_f4x4_3x3_weights_simd128; }
-F32WinogradInputFn best_f32_winograd_f4x4_3x3_input() { return f32_winograd_f4x4_3x3_input_nchw_simd128; }
-F32WinogradOutputFn best_f32_winograd_f4x4_3x3_output() { return f32_winograd_f4x4_3x3_output_nchw_simd128; }
-
-#else
-
-F32WinogradWeightsFn best_f32_winograd_f4x4_3x3_weights() { return f32_winograd_f4x4_3x3_weights_scalar; }
-F32WinogradInputFn best_f32_winograd_f4x4_3x3_input() { return f32_winograd_f4x4_3x3_input_nchw_scalar; }
-F32WinogradOutputFn best_f32_winograd_f4x4_3x3_output() { return f32_winograd_f4x4_3x3_output_nchw_scalar; }
-
 #endif  // WT_HAVE_SIMD128
 
 }  // namespace wt

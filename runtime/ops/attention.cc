@@ -13,7 +13,6 @@
 
 #include "kernels/f32_softmax.h"
 #include "kernels/f32_vscaleshift.h"
-#include "kernels/simd128.h"
 #include "ops/gemm.h"
 #include "ops/op.h"
 
@@ -39,18 +38,11 @@ struct BiasStrides {
   size_t batch, head, row;  // 0 where the bias broadcasts
 };
 
-float softmax_block(size_t n, float* s, float* max, float* sum) {
-#if WT_HAVE_SIMD128
-  return f32_softmax_block_simd128(n, s, max, sum);
-#else
-  return f32_softmax_block_scalar(n, s, max, sum);
-#endif
-}
-
 class AttentionKernel final : public OpKernel {
  public:
-  AttentionKernel(AttentionShape shape, float scale, BiasStrides bias, bool causal, size_t key_block)
-      : d_(shape), scale_(scale), bias_(bias), causal_(causal), key_block_(key_block) {}
+  AttentionKernel(const KernelTable* kernels, AttentionShape shape, float scale, BiasStrides bias, bool causal,
+                  size_t key_block)
+      : kernels_(kernels), d_(shape), scale_(scale), bias_(bias), causal_(causal), key_block_(key_block) {}
 
   void run(const RunContext& ctx) const override {
     ctx.pool->parallelize(d_.batch * d_.heads, 1, [&](size_t begin, size_t end) {
@@ -84,15 +76,17 @@ class AttentionKernel final : public OpKernel {
         const size_t rows = std::min(kQueryRows, d_.q_len - i0);
         if (causal_ && j0 >= i0 + rows) continue;  // every key of the block is after every query
         GemmProblem qk{rows, keys, d_.head_dim, q + i0 * qs, qs, scores, keys};
+        qk.kernel_table = kernels_;
         run_gemm_on_this_thread(qk, PanelB(kt, d_.head_dim), *ctx.pool);
         for (size_t i = 0; i < rows; ++i) {
           float* s = scores + i * keys;
           add_scaled_bias(keys, bias ? bias + (i0 + i) * bias_.row + j0 : nullptr, s);
           if (causal_) mask_after(i0 + i, j0, keys, s);
-          const float rescale = softmax_block(keys, s, row_max + i0 + i, row_sum + i0 + i);
+          const float rescale = kernels_->softmax_block(keys, s, row_max + i0 + i, row_sum + i0 + i);
           if (j0 > 0 && rescale != 1.f) scale_row(d_.value_dim, rescale, o + (i0 + i) * vs);
         }
         GemmProblem pv{rows, d_.value_dim, keys, scores, keys, o + i0 * vs, vs};
+        pv.kernel_table = kernels_;
         pv.accumulate = j0 > 0;
         run_gemm_on_this_thread(pv, PanelB(vp, keys), *ctx.pool);
       }
@@ -114,6 +108,7 @@ class AttentionKernel final : public OpKernel {
 
   static void scale_row(size_t n, float factor, float* x) { f32_vscaleshift_scalar(n, x, factor, 0.f, x); }
 
+  const KernelTable* kernels_;
   AttentionShape d_;
   float scale_;
   BiasStrides bias_;
@@ -174,7 +169,7 @@ Result<std::unique_ptr<OpKernel>> prepare_attention(const PrepareContext& ctx) {
   Shape out = q;
   out[3] = v[3];
   ctx.outputs->push_back({DType::kFloat32, out});
-  return make_kernel(AttentionKernel(d, static_cast<float>(scale), bias, causal == 1, key_block));
+  return make_kernel(AttentionKernel(ctx.kernel_table, d, static_cast<float>(scale), bias, causal == 1, key_block));
 }
 
 }  // namespace

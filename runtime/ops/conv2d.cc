@@ -14,15 +14,15 @@ namespace {
 // a direct kernel over output planes (SIMD128 across output columns where the build has it).
 class DirectConv2dKernel final : public OpKernel {
  public:
-  DirectConv2dKernel(Conv2dGeometry g, FusedActivation act) : g_(g), act_(act) {}
+  // dwconv: the table's depthwise kernel where it covers the geometry, else null (the generic one).
+  DirectConv2dKernel(Conv2dGeometry g, FusedActivation act, F32DwConvFn dwconv) : g_(g), act_(act), dwconv_(dwconv) {}
 
   void run(const RunContext& ctx) const override {
     const size_t planes = g_.batch * g_.out_channels;
-    const bool simd = f32_dwconv2d_simd128_supports(g_);
     ctx.pool->parallelize(planes, 1, [&](size_t begin, size_t end) {
-      if (simd) {
-        f32_dwconv2d_nchw_simd128(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), act_.minmax, ctx.out_f32(0), begin,
-                                  end, ctx.pool->thread_scratch(), ThreadPool::kScratchBytes / sizeof(float));
+      if (dwconv_) {
+        dwconv_(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), act_.minmax, ctx.out_f32(0), begin, end,
+                ctx.pool->thread_scratch(), ThreadPool::kScratchBytes / sizeof(float));
       } else {
         f32_conv2d_nchw_scalar(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), act_.minmax, ctx.out_f32(0), begin,
                                end);
@@ -34,6 +34,7 @@ class DirectConv2dKernel final : public OpKernel {
  private:
   Conv2dGeometry g_;
   FusedActivation act_;
+  F32DwConvFn dwconv_;
 };
 
 // Every other convolution, per image and group: out[Cout_g, OH*OW] = W[Cout_g, Cin_g*kh*kw] x
@@ -41,7 +42,8 @@ class DirectConv2dKernel final : public OpKernel {
 // the implicit im2col matrix otherwise, packed block by block (no im2col buffer).
 class GemmConv2dKernel final : public OpKernel {
  public:
-  GemmConv2dKernel(Conv2dGeometry g, FusedActivation act, bool residual) : g_(g), act_(act), residual_(residual) {}
+  GemmConv2dKernel(const KernelTable* kernels, Conv2dGeometry g, FusedActivation act, bool residual)
+      : kernels_(kernels), g_(g), act_(act), residual_(residual) {}
 
   size_t workspace_bytes() const override { return gemm_shared_pack_bytes(out_size(), rows()); }
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
@@ -59,6 +61,7 @@ class GemmConv2dKernel final : public OpKernel {
                       rows(),    ctx.in_f32(1) + group * cout_g * rows(),
                       rows(),    ctx.out_f32(0) + (n * g_.out_channels + group * cout_g) * out_size(),
                       out_size()};
+        p.kernel_table = kernels_;
         p.row_bias = bias ? bias + group * cout_g : nullptr;
         p.minmax = act_.minmax;
         p.activation = act_.fn;
@@ -81,6 +84,7 @@ class GemmConv2dKernel final : public OpKernel {
   size_t rows() const { return (g_.in_channels / g_.groups) * g_.kernel_h * g_.kernel_w; }
   size_t out_size() const { return g_.out_h * g_.out_w; }
 
+  const KernelTable* kernels_;
   Conv2dGeometry g_;
   FusedActivation act_;
   bool residual_;
@@ -93,8 +97,8 @@ class GemmConv2dKernel final : public OpKernel {
 // at file + planned arena.
 class WinogradConv2dKernel final : public OpKernel {
  public:
-  WinogradConv2dKernel(Conv2dGeometry g, FusedActivation act, bool residual)
-      : g_(g), act_(act), residual_(residual), tiles_(winograd_tiles(g)) {}
+  WinogradConv2dKernel(const KernelTable* kernels, Conv2dGeometry g, FusedActivation act, bool residual)
+      : kernels_(kernels), g_(g), act_(act), residual_(residual), tiles_(winograd_tiles(g)) {}
   // The output transform reads each residual element just before it writes that element.
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
   size_t in_place_input() const override { return kResidualInput; }
@@ -109,28 +113,28 @@ class WinogradConv2dKernel final : public OpKernel {
     float* u = static_cast<float*>(ctx.workspace);
     float* v = u + kWinogradPositions * cout * cin;
     float* m = v + kWinogradPositions * cin * tiles_;
-    ctx.pool->parallelize(
-        cout, 1, [&](size_t b, size_t e) { best_f32_winograd_f4x4_3x3_weights()(cin, ctx.in_f32(1), u, b, e); });
+    ctx.pool->parallelize(cout, 1, [&](size_t b, size_t e) { kernels_->winograd_weights_nchw(cin, ctx.in_f32(1), u, b, e); });
     for (size_t n = 0; n < g_.batch; ++n) {
       const float* in = ctx.in_f32(0) + n * cin * g_.in_h * g_.in_w;
       float* out = ctx.out_f32(0) + n * cout * g_.out_h * g_.out_w;
-      ctx.pool->parallelize(cin, 1, [&](size_t b, size_t e) { best_f32_winograd_f4x4_3x3_input()(g_, in, v, b, e); });
+      ctx.pool->parallelize(cin, 1, [&](size_t b, size_t e) { kernels_->winograd_input_nchw(g_, in, v, b, e); });
       ctx.pool->parallelize(kWinogradPositions, 1, [&](size_t b, size_t e) {
         for (size_t pos = b; pos < e; ++pos) {
-          const GemmProblem p{cout,  tiles_, cin, u + pos * cin, kWinogradPositions * cin, m + pos * cout * tiles_,
-                              tiles_};
+          GemmProblem p{cout, tiles_, cin, u + pos * cin, kWinogradPositions * cin, m + pos * cout * tiles_, tiles_};
+          p.kernel_table = kernels_;
           run_gemm_on_this_thread(p, DenseB(v + pos * cin * tiles_, 1, tiles_, tiles_), *ctx.pool);
         }
       });
       ctx.pool->parallelize(cout, 1, [&](size_t b, size_t e) {
         const float* residual = residual_ ? ctx.in_f32(kResidualInput) + n * cout * g_.out_h * g_.out_w : nullptr;
-        best_f32_winograd_f4x4_3x3_output()(g_, m, ctx.in_f32(2), residual, act_.minmax, out, b, e);
+        kernels_->winograd_output_nchw(g_, m, ctx.in_f32(2), residual, act_.minmax, out, b, e);
         act_.apply(out + b * g_.out_h * g_.out_w, (e - b) * g_.out_h * g_.out_w);
       });
     }
   }
 
  private:
+  const KernelTable* kernels_;
   Conv2dGeometry g_;
   FusedActivation act_;
   bool residual_;
@@ -176,10 +180,13 @@ Result<std::unique_ptr<OpKernel>> prepare_conv2d(const PrepareContext& ctx) {
   const Conv2dGeometry g{z(x[0]),       z(channels),    z(in_h),        z(in_w),      z(w.out_channels), z(out_h),
                          z(out_w),      z(w.kernel_h),  z(w.kernel_w),  z(stride[0]), z(stride[1]),      z(padding[0]),
                          z(padding[1]), z(dilation[0]), z(dilation[1]), z(groups)};
-  if (nhwc) return make_conv2d_nhwc_kernel(g, act, residual, w.depthwise_hwc);
-  if (g.in_channels == g.groups) return make_kernel(DirectConv2dKernel(g, act));
-  if (winograd_applies(g)) return make_kernel(WinogradConv2dKernel(g, act, residual));
-  return make_kernel(GemmConv2dKernel(g, act, residual));
+  if (nhwc) return make_conv2d_nhwc_kernel(*ctx.kernel_table, g, act, residual, w.depthwise_hwc);
+  const KernelTable& k = *ctx.kernel_table;
+  if (g.in_channels == g.groups) {
+    return make_kernel(DirectConv2dKernel(g, act, k.dwconv_nchw_supports(g) ? k.dwconv_nchw : nullptr));
+  }
+  if (winograd_applies(g)) return make_kernel(WinogradConv2dKernel(&k, g, act, residual));
+  return make_kernel(GemmConv2dKernel(&k, g, act, residual));
 }
 
 }  // namespace

@@ -15,7 +15,8 @@ namespace {
 
 class GemmConv2dNhwcKernel final : public OpKernel {
  public:
-  GemmConv2dNhwcKernel(Conv2dGeometry g, FusedActivation act, bool residual) : g_(g), act_(act), residual_(residual) {}
+  GemmConv2dNhwcKernel(const KernelTable* kernels, Conv2dGeometry g, FusedActivation act, bool residual)
+      : kernels_(kernels), g_(g), act_(act), residual_(residual) {}
 
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
   size_t in_place_input() const override { return kResidualInput; }
@@ -42,6 +43,7 @@ class GemmConv2dNhwcKernel final : public OpKernel {
                       g_.in_channels,
                       ctx.out_f32(0) + n * pixels * g_.out_channels + group * cout_g,
                       g_.out_channels};
+        p.kernel_table = kernels_;
         p.col_bias = ctx.in_f32(2) ? ctx.in_f32(2) + group * cout_g : nullptr;
         p.minmax = act_.minmax;
         p.activation = act_.fn;
@@ -60,6 +62,7 @@ class GemmConv2dNhwcKernel final : public OpKernel {
            g_.pad_left == 0;
   }
 
+  const KernelTable* kernels_;
   Conv2dGeometry g_;
   FusedActivation act_;
   bool residual_;
@@ -68,18 +71,20 @@ class GemmConv2dNhwcKernel final : public OpKernel {
 // Output rows over the pool, every pixel of a row vectorized across channels.
 class DepthwiseConv2dNhwcKernel final : public OpKernel {
  public:
-  DepthwiseConv2dNhwcKernel(Conv2dGeometry g, FusedActivation act) : g_(g), act_(act) {}
+  DepthwiseConv2dNhwcKernel(F32DwConvFn dwconv, Conv2dGeometry g, FusedActivation act)
+      : dwconv_(dwconv), g_(g), act_(act) {}
 
   void run(const RunContext& ctx) const override {
     const size_t row_floats = g_.out_w * g_.out_channels;
     ctx.pool->parallelize(g_.batch * g_.out_h, 1, [&](size_t begin, size_t end) {
-      f32_dwconv2d_nhwc_simd128(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), act_.minmax, ctx.out_f32(0), begin,
-                                end, ctx.pool->thread_scratch(), ThreadPool::kScratchBytes / sizeof(float));
+      dwconv_(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), act_.minmax, ctx.out_f32(0), begin, end,
+              ctx.pool->thread_scratch(), ThreadPool::kScratchBytes / sizeof(float));
       act_.apply(ctx.out_f32(0) + begin * row_floats, (end - begin) * row_floats);
     });
   }
 
  private:
+  F32DwConvFn dwconv_;
   Conv2dGeometry g_;
   FusedActivation act_;
 };
@@ -95,8 +100,9 @@ class DepthwiseConv2dNhwcKernel final : public OpKernel {
 //   into its scratch and runs their 36 GEMMs there, so U is never written to memory.
 class WinogradConv2dNhwcKernel final : public OpKernel {
  public:
-  WinogradConv2dNhwcKernel(Conv2dGeometry g, FusedActivation act, bool residual)
-      : g_(g),
+  WinogradConv2dNhwcKernel(const KernelTable* kernels, Conv2dGeometry g, FusedActivation act, bool residual)
+      : kernels_(kernels),
+        g_(g),
         act_(act),
         residual_(residual),
         tiles_(winograd_tiles(g)),
@@ -120,15 +126,14 @@ class WinogradConv2dNhwcKernel final : public OpKernel {
     if (!by_panels_) {
       ctx.pool->parallelize(panels_, 1, [&](size_t b, size_t e) {
         const WinogradWeightsBlock block{b, e, 0, g_.in_channels, u_stride_};
-        f32_winograd_f4x4_3x3_weights_panels_simd128(g_.in_channels, ctx.in_f32(1), u + b * g_.in_channels * kGemmNr,
-                                                     block);
+        kernels_->winograd_weights_panels_nhwc(g_.in_channels, ctx.in_f32(1), u + b * g_.in_channels * kGemmNr, block);
       });
     }
     const size_t in_image = g_.in_h * g_.in_w * g_.in_channels, out_image = g_.out_h * g_.out_w * g_.out_channels;
     for (size_t n = 0; n < g_.batch; ++n) {
       const float* image = ctx.in_f32(0) + n * in_image;
       ctx.pool->parallelize(tiles_, 1, [&](size_t b, size_t e) {
-        f32_winograd_f4x4_3x3_input_nhwc_simd128(g_, image, v, v_stride_, b, e);
+        kernels_->winograd_input_nhwc(g_, image, v, v_stride_, b, e);
       });
       if (by_panels_) {
         ctx.pool->parallelize(panels_, 1, [&](size_t b, size_t e) { multiply_panels(ctx, v, m, b, e); });
@@ -161,6 +166,7 @@ class WinogradConv2dNhwcKernel final : public OpKernel {
     const size_t k = block.channel_end - block.channel_begin;
     const float* a = v + pos * v_stride_ + block.channel_begin;
     GemmProblem p{tiles_, cols, k, a, g_.in_channels, m + pos * m_stride_ + col0, g_.out_channels};
+    p.kernel_table = kernels_;
     p.accumulate = block.channel_begin > 0;
     run_gemm_on_this_thread(p, PanelB(u, k), *ctx.pool);
   }
@@ -180,7 +186,7 @@ class WinogradConv2dNhwcKernel final : public OpKernel {
       for (size_t c0 = 0; c0 < cin; c0 += kc) {
         const size_t c1 = std::min(cin, c0 + kc);
         const WinogradWeightsBlock block{p0, p1, c0, c1, winograd_pos_stride((p1 - p0) * (c1 - c0) * kGemmNr)};
-        f32_winograd_f4x4_3x3_weights_panels_simd128(cin, ctx.in_f32(1), u, block);
+        kernels_->winograd_weights_panels_nhwc(cin, ctx.in_f32(1), u, block);
         for (size_t pos = 0; pos < kWinogradPositions; ++pos)
           multiply(ctx, pos, v, u + pos * block.pos_stride, m, block);
       }
@@ -189,11 +195,12 @@ class WinogradConv2dNhwcKernel final : public OpKernel {
 
   // The output transform of tile rows [b, e), then the fused activation over their pixel rows.
   void output_rows(const WinogradOutputArgs& out, size_t b, size_t e) const {
-    f32_winograd_f4x4_3x3_output_nhwc_simd128(g_, out, b * winograd_tiles_x(g_), e * winograd_tiles_x(g_));
+    kernels_->winograd_output_nhwc(g_, out, b * winograd_tiles_x(g_), e * winograd_tiles_x(g_));
     const size_t row_floats = g_.out_w * g_.out_channels, row_end = std::min(g_.out_h, e * kWinogradTile);
     act_.apply(out.output + b * kWinogradTile * row_floats, (row_end - b * kWinogradTile) * row_floats);
   }
 
+  const KernelTable* kernels_;
   Conv2dGeometry g_;
   FusedActivation act_;
   bool residual_;
@@ -239,11 +246,11 @@ Result<ConvWeight> read_nhwc_conv_weight(const PrepareContext& ctx, int64_t in_c
   return ConvWeight{out_channels, in_channels / groups, kernel[0], kernel[1], false};
 }
 
-std::unique_ptr<OpKernel> make_conv2d_nhwc_kernel(const Conv2dGeometry& g, FusedActivation act, bool residual,
-                                                  bool depthwise_hwc) {
-  if (depthwise_hwc) return std::make_unique<DepthwiseConv2dNhwcKernel>(g, act);
-  if (winograd_applies(g)) return std::make_unique<WinogradConv2dNhwcKernel>(g, act, residual);
-  return std::make_unique<GemmConv2dNhwcKernel>(g, act, residual);
+std::unique_ptr<OpKernel> make_conv2d_nhwc_kernel(const KernelTable& kernels, const Conv2dGeometry& g,
+                                                  FusedActivation act, bool residual, bool depthwise_hwc) {
+  if (depthwise_hwc) return std::make_unique<DepthwiseConv2dNhwcKernel>(kernels.dwconv_nhwc, g, act);
+  if (winograd_applies(g)) return std::make_unique<WinogradConv2dNhwcKernel>(&kernels, g, act, residual);
+  return std::make_unique<GemmConv2dNhwcKernel>(&kernels, g, act, residual);
 }
 
 }  // namespace wt

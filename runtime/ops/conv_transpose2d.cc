@@ -31,7 +31,7 @@ class ConvTranspose2dKernel final : public OpKernel {
 // output rows, in parallel.
 class ConvTranspose2dNhwcKernel final : public OpKernel {
  public:
-  explicit ConvTranspose2dNhwcKernel(Conv2dGeometry g) : g_(g) {}
+  ConvTranspose2dNhwcKernel(const KernelTable* kernels, Conv2dGeometry g) : kernels_(kernels), g_(g) {}
 
   size_t workspace_bytes() const override {
     return g_.in_h * g_.in_w * g_.kernel_h * g_.kernel_w * g_.out_channels * sizeof(float);
@@ -44,17 +44,18 @@ class ConvTranspose2dNhwcKernel final : public OpKernel {
     for (size_t n = 0; n < g_.batch; ++n) {
       const float* image = ctx.in_f32(0) + n * pixels * g_.in_channels;
       for (size_t group = 0; group < g_.groups; ++group) {
-        const GemmProblem p{pixels, row, cin_g, image + group * cin_g, g_.in_channels, cols + group * pixels * row,
-                            row};
+        GemmProblem p{pixels, row, cin_g, image + group * cin_g, g_.in_channels, cols + group * pixels * row, row};
+        p.kernel_table = kernels_;
         run_gemm(p, PanelB(ctx.in_f32(1) + group * group_panels, cin_g), *ctx.pool);
       }
       float* out = ctx.out_f32(0) + n * g_.out_h * g_.out_w * g_.out_channels;
       ctx.pool->parallelize(g_.out_h, 1,
-                            [&](size_t b, size_t e) { f32_col2im_nhwc_simd128(g_, cols, ctx.in_f32(2), out, b, e); });
+                            [&](size_t b, size_t e) { kernels_->col2im_nhwc(g_, cols, ctx.in_f32(2), out, b, e); });
     }
   }
 
  private:
+  const KernelTable* kernels_;
   Conv2dGeometry g_;
 };
 
@@ -121,7 +122,7 @@ Result<std::unique_ptr<OpKernel>> prepare_conv_transpose2d(const PrepareContext&
   const Conv2dGeometry g{z(x[0]),       z(channels),    z(in[0]),       z(in[1]),     z(w.out_channels), z(out[0]),
                          z(out[1]),     z(kernel[0]),   z(kernel[1]),   z(stride[0]), z(stride[1]),      z(padding[0]),
                          z(padding[1]), z(dilation[0]), z(dilation[1]), z(groups)};
-  if (nhwc) return make_kernel(ConvTranspose2dNhwcKernel(g));
+  if (nhwc) return make_kernel(ConvTranspose2dNhwcKernel(ctx.kernel_table, g));
   return make_kernel(ConvTranspose2dKernel(g));
 }
 

@@ -3,24 +3,18 @@
 #include <algorithm>
 #include <limits>
 
-#include "kernels/simd128.h"
-
 namespace wt {
 namespace {
 
+// The activation attribute's functions and the unary kernels that compute them.
 struct FusedFunction {
   const char* name;
-  F32UnaryFn scalar;
-  F32UnaryFn simd;
+  F32VUnary kernel;
 };
 
 const FusedFunction kFusedFunctions[] = {
-    {"sigmoid", f32_vsigmoid_scalar, WT_SIMD128_KERNEL(f32_vsigmoid_simd128)},
-    {"tanh", f32_vtanh_scalar, WT_SIMD128_KERNEL(f32_vtanh_simd128)},
-    {"silu", f32_vsilu_scalar, WT_SIMD128_KERNEL(f32_vsilu_simd128)},
-    {"hardswish", f32_vhardswish_scalar, WT_SIMD128_KERNEL(f32_vhardswish_simd128)},
-    {"gelu", f32_vgelu_erf_scalar, WT_SIMD128_KERNEL(f32_vgelu_erf_simd128)},
-    {"gelu_tanh", f32_vgelu_tanh_scalar, WT_SIMD128_KERNEL(f32_vgelu_tanh_simd128)},
+    {"sigmoid", F32VUnary::sigmoid},     {"tanh", F32VUnary::tanh},      {"silu", F32VUnary::silu},
+    {"hardswish", F32VUnary::hardswish}, {"gelu", F32VUnary::gelu_erf}, {"gelu_tanh", F32VUnary::gelu_tanh},
 };
 
 }  // namespace
@@ -44,7 +38,7 @@ Result<FusedActivation> read_fused_activation(const PrepareContext& ctx) {
   }
   for (const FusedFunction& f : kFusedFunctions) {
     if (act == f.name) {
-      fused.fn = f.simd ? f.simd : f.scalar;
+      fused.fn = ctx.kernel_table->unary(f.kernel);
       return fused;
     }
   }

@@ -53,12 +53,12 @@ class TileRunner {
       : p_(p),
         out_(out),
         a_(a),
-        main_(best_f32_gemm_tile()),
-        gemm_4x8_(best_f32_gemm_4x8()),
-        gemm_4x8_panels_(best_f32_gemm_4x8_panels()),
-        gemm_1x8_(best_f32_gemm_1x8()),
-        gemm_1x32_(best_f32_gemm_1x32()),
-        dot_(best_f32_gemm_dot()) {}
+        main_(p.kernel_table->gemm_tile),
+        gemm_4x8_(p.kernel_table->gemm_4x8),
+        gemm_4x8_panels_(p.kernel_table->gemm_4x8_panels),
+        gemm_1x8_(p.kernel_table->gemm_1x8),
+        gemm_1x32_(p.kernel_table->gemm_1x32),
+        dot_(p.kernel_table->gemm_dot) {}
 
   // Rows [row_begin, row_end) x 8 columns from col (`cols` of them valid) over B rows at ldb.
   void run_column_strip(size_t row_begin, size_t row_end, size_t kc, const float* b, size_t ldb, size_t col,
@@ -248,7 +248,7 @@ void run_task(const GemmProblem& p, const GemmBSource& b, const Task& t, float* 
 // Columns [n0, n0 + cols) of one to three rows over a B read in place (batch-1 linear layers):
 // B's rows are streamed front to back through them.
 void gemv_columns(const GemmProblem& p, const float* b, size_t ldb, size_t n0, size_t cols) {
-  const F32GemvFn gemv = best_f32_gemv();
+  const F32GemvFn gemv = p.kernel_table->gemv;
   for (size_t i = 0; i < p.m; ++i) {
     F32GemmOutput out;
     out.row_bias = p.row_bias ? p.row_bias + i : nullptr;
@@ -353,7 +353,7 @@ void run_gemm(const GemmProblem& p, const GemmBSource& b, ThreadPool& pool) {
   if (threads > 1 && col_blocks < tasks) {
     row_splits = std::min(ceil_div(tasks, col_blocks), std::max<size_t>(1, p.m / kMinTaskRows));
   }
-  const size_t rows_per_split = round_up(ceil_div(p.m, row_splits), best_f32_gemm_tile().rows);
+  const size_t rows_per_split = round_up(ceil_div(p.m, row_splits), p.kernel_table->gemm_tile.rows);
   row_splits = ceil_div(p.m, rows_per_split);
   const float* prepacked = nullptr;
   if (row_splits > 1 && shares_pack) {

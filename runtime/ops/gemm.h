@@ -9,6 +9,7 @@
 #include "kernels/f32_gemm.h"
 #include "kernels/f32_gemm_pack.h"
 #include "kernels/f32_vunary.h"
+#include "kernels/kernel_table.h"
 #include "threading/thread_pool.h"
 
 namespace wt {
@@ -127,6 +128,8 @@ struct GemmProblem {
   // gemm_shared_a_bytes() of scratch, or null: when A has few rows (7x7 convolutions), a_source
   // packs all of A here once and the tasks split only the columns.
   float* shared_a = nullptr;
+  // The microkernels: the model's (PrepareContext::kernel_table), which ops keep from prepare.
+  const KernelTable* kernel_table = &default_kernels();
 };
 
 size_t gemm_shared_pack_bytes(size_t n, size_t k);

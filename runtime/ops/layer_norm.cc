@@ -1,6 +1,5 @@
 // layer_norm over the last `normalized_ndim` dims: inputs x, weight (optional), bias (optional).
 #include "kernels/f32_layer_norm.h"
-#include "kernels/simd128.h"
 #include "ops/op.h"
 
 namespace wt {
@@ -8,19 +7,16 @@ namespace {
 
 class LayerNormKernel final : public OpKernel {
  public:
-  LayerNormKernel(size_t rows, size_t cols, float eps) : rows_(rows), cols_(cols), eps_(eps) {}
+  LayerNormKernel(F32LayerNormFn fn, size_t rows, size_t cols, float eps) : fn_(fn), rows_(rows), cols_(cols), eps_(eps) {}
   void run(const RunContext& ctx) const override {
     ctx.pool->parallelize(rows_, 4, [&](size_t b, size_t e) {
-#if WT_HAVE_SIMD128
-      f32_layer_norm_simd128(cols_, eps_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), ctx.out_f32(0), b, e);
-#else
-      f32_layer_norm_scalar(cols_, eps_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), ctx.out_f32(0), b, e);
-#endif
+      fn_(cols_, eps_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), ctx.out_f32(0), b, e);
     });
   }
   Aliasing output_aliasing() const override { return Aliasing::kInPlace; }
 
  private:
+  F32LayerNormFn fn_;
   size_t rows_, cols_;
   float eps_;
 };
@@ -42,7 +38,7 @@ Result<std::unique_ptr<OpKernel>> prepare_layer_norm(const PrepareContext& ctx) 
   }
   ctx.outputs->push_back({DType::kFloat32, x});
   const auto cols = static_cast<size_t>(numel(normalized));
-  return make_kernel(LayerNormKernel(cols ? static_cast<size_t>(numel(x)) / cols : 0, cols, static_cast<float>(eps)));
+  return make_kernel(LayerNormKernel(ctx.kernel_table->layer_norm, cols ? static_cast<size_t>(numel(x)) / cols : 0, cols, static_cast<float>(eps)));
 }
 
 }  // namespace

@@ -16,8 +16,9 @@ size_t panel_width(WeightLayout layout) { return layout == WeightLayout::kPanels
 
 class LinearKernel final : public OpKernel {
  public:
-  LinearKernel(size_t m, size_t n, size_t k, WeightLayout layout, FusedActivation act, bool residual)
-      : m_(m), n_(n), k_(k), layout_(layout), act_(act), residual_(residual) {}
+  LinearKernel(const KernelTable* kernels, size_t m, size_t n, size_t k, WeightLayout layout, FusedActivation act,
+               bool residual)
+      : kernels_(kernels), m_(m), n_(n), k_(k), layout_(layout), act_(act), residual_(residual) {}
 
   bool in_panels() const { return layout_ == WeightLayout::kPanels8 || layout_ == WeightLayout::kPanels32; }
 
@@ -29,6 +30,7 @@ class LinearKernel final : public OpKernel {
   void run(const RunContext& ctx) const override {
     if (residual_) copy_residual(ctx, m_ * n_);
     GemmProblem p{m_, n_, k_, ctx.in_f32(0), k_, ctx.out_f32(0), n_};
+    p.kernel_table = kernels_;
     p.accumulate = residual_;
     p.col_bias = ctx.in_f32(2);
     p.minmax = act_.minmax;
@@ -45,6 +47,7 @@ class LinearKernel final : public OpKernel {
   }
 
  private:
+  const KernelTable* kernels_;
   size_t m_, n_, k_;
   WeightLayout layout_;
   FusedActivation act_;
@@ -98,7 +101,7 @@ Result<std::unique_ptr<OpKernel>> prepare_linear(const PrepareContext& ctx) {
   ctx.outputs->push_back({DType::kFloat32, y});
   const auto rows = static_cast<size_t>(numel(Shape(x.begin(), x.end() - 1)));
   return make_kernel(
-      LinearKernel(rows, static_cast<size_t>(w.n), static_cast<size_t>(w.k), w.layout, act, residual));
+      LinearKernel(ctx.kernel_table, rows, static_cast<size_t>(w.n), static_cast<size_t>(w.k), w.layout, act, residual));
 }
 
 }  // namespace

@@ -8,7 +8,8 @@ namespace {
 
 class MatmulKernel final : public OpKernel {
  public:
-  MatmulKernel(size_t m, size_t n, size_t k, BroadcastPlan batch) : m_(m), n_(n), k_(k), batch_(batch) {}
+  MatmulKernel(const KernelTable* kernels, size_t m, size_t n, size_t k, BroadcastPlan batch)
+      : kernels_(kernels), m_(m), n_(n), k_(k), batch_(batch) {}
 
   void run(const RunContext& ctx) const override {
     const size_t batches = batch_.runs * batch_.run_length;
@@ -19,7 +20,8 @@ class MatmulKernel final : public OpKernel {
       ao += within * batch_.a_run_stride;
       bo += within * batch_.b_run_stride;
       const DenseB b(ctx.in_f32(1) + bo * k_ * n_, 1, n_, n_);
-      const GemmProblem p{m_, n_, k_, ctx.in_f32(0) + ao * m_ * k_, k_, ctx.out_f32(0) + bi * m_ * n_, n_};
+      GemmProblem p{m_, n_, k_, ctx.in_f32(0) + ao * m_ * k_, k_, ctx.out_f32(0) + bi * m_ * n_, n_};
+      p.kernel_table = kernels_;
       if (in_parallel) {
         run_gemm(p, b, *ctx.pool);
       } else {
@@ -38,6 +40,7 @@ class MatmulKernel final : public OpKernel {
   }
 
  private:
+  const KernelTable* kernels_;
   size_t m_, n_, k_;
   BroadcastPlan batch_;  // over batch dims, in units of whole matrices
 };
@@ -58,7 +61,7 @@ Result<std::unique_ptr<OpKernel>> prepare_matmul(const PrepareContext& ctx) {
   out.push_back(m);
   out.push_back(n);
   ctx.outputs->push_back({DType::kFloat32, out});
-  return make_kernel(MatmulKernel(static_cast<size_t>(m), static_cast<size_t>(n), static_cast<size_t>(k),
+  return make_kernel(MatmulKernel(ctx.kernel_table, static_cast<size_t>(m), static_cast<size_t>(n), static_cast<size_t>(k),
                                   make_broadcast_plan(a_batch, b_batch, batch)));
 }
 

@@ -12,6 +12,7 @@
 #include "core/status.h"
 #include "core/tensor.h"
 #include "graph/graph.h"
+#include "kernels/kernel_table.h"
 #include "threading/thread_pool.h"
 
 namespace wt {
@@ -25,6 +26,8 @@ struct PrepareContext {
   const Node& node;
   std::vector<const TensorInfo*> inputs;  // nullptr where an optional input was left out
   std::vector<OutputSpec>* outputs;       // prepare() appends one spec per node output
+  // The kernels this model runs (its runtime's, taken at load): ops take every microkernel here.
+  const KernelTable* kernel_table = &default_kernels();
 
   const TensorInfo* input(size_t i) const { return i < inputs.size() ? inputs[i] : nullptr; }
   Status error(const std::string& what) const { return invalid_model(node.describe() + ": " + what); }

@@ -3,7 +3,6 @@
 // given a second output also write each max's int64 index in its input plane (PyTorch's
 // return_indices; NCHW).
 #include "kernels/f32_pool2d.h"
-#include "kernels/simd128.h"
 #include "ops/conv_geometry.h"
 
 namespace wt {
@@ -134,16 +133,16 @@ Result<std::unique_ptr<OpKernel>> prepare_pool2d(const PrepareContext& ctx, Pool
         },
         planes_of(x));
   }
-  if (is_max && f32_maxpool2d_simd128_supports(g)) fn = WT_SIMD128_KERNEL(f32_maxpool2d_nchw_simd128);
+  if (is_max && ctx.kernel_table->maxpool_nchw_supports(g)) fn = ctx.kernel_table->maxpool_nchw;
   return make_kernel(Pool2dKernel(fn, g, planes_of(x)));
 }
 
 Result<std::unique_ptr<OpKernel>> prepare_max_pool2d(const PrepareContext& ctx) {
-  return prepare_pool2d(ctx, f32_maxpool2d_nchw_scalar, f32_maxpool2d_nhwc_simd128, true);
+  return prepare_pool2d(ctx, f32_maxpool2d_nchw_scalar, ctx.kernel_table->maxpool_nhwc, true);
 }
 
 Result<std::unique_ptr<OpKernel>> prepare_avg_pool2d(const PrepareContext& ctx) {
-  return prepare_pool2d(ctx, f32_avgpool2d_nchw_scalar, f32_avgpool2d_nhwc_simd128, false);
+  return prepare_pool2d(ctx, f32_avgpool2d_nchw_scalar, ctx.kernel_table->avgpool_nhwc, false);
 }
 
 using AdaptivePoolFn = void (*)(size_t, size_t, size_t, size_t, const float*, float*, size_t, size_t);

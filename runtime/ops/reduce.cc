@@ -29,14 +29,14 @@ class ReduceKernel final : public OpKernel {
 // Reduced dims followed by kept ones, in one run: vectors across the kept inner dims.
 class ReduceRowsKernel final : public OpKernel {
  public:
-  explicit ReduceRowsKernel(ReduceRows g) : g_(g) {}
+  ReduceRowsKernel(F32ReduceRowsFn fn, ReduceRows g) : fn_(fn), g_(g) {}
   void run(const RunContext& ctx) const override {
-    ctx.pool->parallelize(g_.outer * g_.inner, 64, [&](size_t b, size_t e) {
-      f32_reduce_rows_simd128(g_, ctx.in_f32(0), ctx.out_f32(0), b, e);
-    });
+    ctx.pool->parallelize(g_.outer * g_.inner, 64,
+                          [&](size_t b, size_t e) { fn_(g_, ctx.in_f32(0), ctx.out_f32(0), b, e); });
   }
 
  private:
+  F32ReduceRowsFn fn_;
   ReduceRows g_;
 };
 
@@ -113,7 +113,7 @@ Result<std::unique_ptr<OpKernel>> prepare_reduce(const PrepareContext& ctx) {
     }
     ctx.outputs->push_back({int64 ? DType::kInt64 : DType::kFloat32, out});
     ReduceRows rows;
-    if (!int64 && as_rows(x, reduce, g.op, &rows)) return make_kernel(ReduceRowsKernel(rows));
+    if (!int64 && as_rows(x, reduce, g.op, &rows)) return make_kernel(ReduceRowsKernel(ctx.kernel_table->reduce_rows, rows));
     return make_kernel(ReduceKernel(g, int64));
   }
   return ctx.error("is not a reduction");

@@ -1,12 +1,11 @@
 // softmax and log_softmax along attribute "dim" (negative counts from the end).
 #include "kernels/f32_softmax.h"
-#include "kernels/simd128.h"
 #include "ops/op.h"
 
 namespace wt {
 namespace {
 
-using SoftmaxFn = void (*)(size_t, size_t, const float*, float*);
+using SoftmaxFn = F32SoftmaxFn;
 
 class SoftmaxKernel final : public OpKernel {
  public:
@@ -44,11 +43,7 @@ Result<std::unique_ptr<OpKernel>> prepare_softmax_family(const PrepareContext& c
 }
 
 Result<std::unique_ptr<OpKernel>> prepare_softmax(const PrepareContext& ctx) {
-#if WT_HAVE_SIMD128
-  return prepare_softmax_family(ctx, f32_softmax_simd128);
-#else
-  return prepare_softmax_family(ctx, f32_softmax_strided_scalar);
-#endif
+  return prepare_softmax_family(ctx, ctx.kernel_table->softmax);
 }
 
 Result<std::unique_ptr<OpKernel>> prepare_log_softmax(const PrepareContext& ctx) {

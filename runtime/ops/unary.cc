@@ -32,8 +32,7 @@ Result<float> attr(const PrepareContext& ctx, const char* name, double fallback)
 
 struct UnarySpec {
   const char* name;
-  F32UnaryFn fn;
-  F32UnaryFn simd;  // the SIMD128 kernel, when this build and the op have one
+  F32VUnary kernel;
   const char* alpha_attr;  // attribute read into params.alpha (nullptr: none)
   double alpha_default;
   const char* beta_attr;
@@ -44,50 +43,50 @@ struct UnarySpec {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 const UnarySpec kUnarySpecs[] = {
-    {"relu", f32_vclampp_scalar, WT_SIMD128_KERNEL(f32_vclampp_simd128), nullptr, 0.0, nullptr, kInf, "max(x, 0)"},
-    {"clamp", f32_vclampp_scalar, WT_SIMD128_KERNEL(f32_vclampp_simd128), "min", -kInf, "max", kInf, "clamp(x, min, max); also relu6 and hardtanh"},
-    {"sigmoid", f32_vsigmoid_scalar, WT_SIMD128_KERNEL(f32_vsigmoid_simd128), nullptr, 0, nullptr, 0, "1 / (1 + exp(-x))"},
-    {"tanh", f32_vtanh_scalar, WT_SIMD128_KERNEL(f32_vtanh_simd128), nullptr, 0, nullptr, 0, ""},
-    {"silu", f32_vsilu_scalar, WT_SIMD128_KERNEL(f32_vsilu_simd128), nullptr, 0, nullptr, 0, "x * sigmoid(x)"},
-    {"hardswish", f32_vhardswish_scalar, WT_SIMD128_KERNEL(f32_vhardswish_simd128), nullptr, 0, nullptr, 0, "x * relu6(x + 3) / 6"},
-    {"hardsigmoid", f32_vhardsigmoid_scalar, nullptr, nullptr, 0, nullptr, 0, "relu6(x + 3) / 6"},
-    {"gelu", f32_vgelu_erf_scalar, WT_SIMD128_KERNEL(f32_vgelu_erf_simd128), nullptr, 0, nullptr, 0, "exact (erf) form"},
-    {"gelu_tanh", f32_vgelu_tanh_scalar, WT_SIMD128_KERNEL(f32_vgelu_tanh_simd128), nullptr, 0, nullptr, 0, "tanh approximation (approximate='tanh')"},
-    {"elu", f32_velu_scalar, nullptr, "alpha", 1.0, nullptr, 0, "alpha"},
-    {"leaky_relu", f32_vleaky_relu_scalar, nullptr, "negative_slope", 0.01, nullptr, 0, "negative_slope"},
-    {"softplus", f32_vsoftplus_scalar, nullptr, "beta", 1.0, "threshold", 20.0, "beta, threshold"},
-    {"mish", f32_vmish_scalar, nullptr, nullptr, 0, nullptr, 0, "x * tanh(softplus(x))"},
-    {"exp", f32_vexp_scalar, WT_SIMD128_KERNEL(f32_vexp_simd128), nullptr, 0, nullptr, 0, ""},
-    {"log", f32_vlog_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"sqrt", f32_vsqrt_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"rsqrt", f32_vrsqrt_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"neg", f32_vneg_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"abs", f32_vabs_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"erf", f32_verf_scalar, WT_SIMD128_KERNEL(f32_verf_simd128), nullptr, 0, nullptr, 0, ""},
-    {"sin", f32_vsin_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"cos", f32_vcos_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"tan", f32_vtan_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"asin", f32_vasin_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"acos", f32_vacos_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"atan", f32_vatan_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"sinh", f32_vsinh_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"cosh", f32_vcosh_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"asinh", f32_vasinh_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"acosh", f32_vacosh_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"atanh", f32_vatanh_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"expm1", f32_vexpm1_scalar, nullptr, nullptr, 0, nullptr, 0, "exp(x) - 1, exact near 0"},
-    {"log1p", f32_vlog1p_scalar, nullptr, nullptr, 0, nullptr, 0, "log(1 + x), exact near 0"},
-    {"log2", f32_vlog2_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"log10", f32_vlog10_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"exp2", f32_vexp2_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"erfc", f32_verfc_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"floor", f32_vfloor_scalar, WT_SIMD128_KERNEL(f32_vfloor_simd128), nullptr, 0, nullptr, 0, ""},
-    {"ceil", f32_vceil_scalar, WT_SIMD128_KERNEL(f32_vceil_simd128), nullptr, 0, nullptr, 0, ""},
-    {"round", f32_vround_scalar, WT_SIMD128_KERNEL(f32_vround_simd128), nullptr, 0, nullptr, 0, "half to even, as torch.round"},
-    {"trunc", f32_vtrunc_scalar, WT_SIMD128_KERNEL(f32_vtrunc_simd128), nullptr, 0, nullptr, 0, ""},
-    {"frac", f32_vfrac_scalar, nullptr, nullptr, 0, nullptr, 0, "x - trunc(x)"},
-    {"reciprocal", f32_vreciprocal_scalar, nullptr, nullptr, 0, nullptr, 0, ""},
-    {"sign", f32_vsign_scalar, nullptr, nullptr, 0, nullptr, 0, "-1, 0 or 1 (NaN stays NaN)"},
+    {"relu", F32VUnary::clampp, nullptr, 0.0, nullptr, kInf, "max(x, 0)"},
+    {"clamp", F32VUnary::clampp, "min", -kInf, "max", kInf, "clamp(x, min, max); also relu6 and hardtanh"},
+    {"sigmoid", F32VUnary::sigmoid, nullptr, 0, nullptr, 0, "1 / (1 + exp(-x))"},
+    {"tanh", F32VUnary::tanh, nullptr, 0, nullptr, 0, ""},
+    {"silu", F32VUnary::silu, nullptr, 0, nullptr, 0, "x * sigmoid(x)"},
+    {"hardswish", F32VUnary::hardswish, nullptr, 0, nullptr, 0, "x * relu6(x + 3) / 6"},
+    {"hardsigmoid", F32VUnary::hardsigmoid, nullptr, 0, nullptr, 0, "relu6(x + 3) / 6"},
+    {"gelu", F32VUnary::gelu_erf, nullptr, 0, nullptr, 0, "exact (erf) form"},
+    {"gelu_tanh", F32VUnary::gelu_tanh, nullptr, 0, nullptr, 0, "tanh approximation (approximate='tanh')"},
+    {"elu", F32VUnary::elu, "alpha", 1.0, nullptr, 0, "alpha"},
+    {"leaky_relu", F32VUnary::leaky_relu, "negative_slope", 0.01, nullptr, 0, "negative_slope"},
+    {"softplus", F32VUnary::softplus, "beta", 1.0, "threshold", 20.0, "beta, threshold"},
+    {"mish", F32VUnary::mish, nullptr, 0, nullptr, 0, "x * tanh(softplus(x))"},
+    {"exp", F32VUnary::exp, nullptr, 0, nullptr, 0, ""},
+    {"log", F32VUnary::log, nullptr, 0, nullptr, 0, ""},
+    {"sqrt", F32VUnary::sqrt, nullptr, 0, nullptr, 0, ""},
+    {"rsqrt", F32VUnary::rsqrt, nullptr, 0, nullptr, 0, ""},
+    {"neg", F32VUnary::neg, nullptr, 0, nullptr, 0, ""},
+    {"abs", F32VUnary::abs, nullptr, 0, nullptr, 0, ""},
+    {"erf", F32VUnary::erf, nullptr, 0, nullptr, 0, ""},
+    {"sin", F32VUnary::sin, nullptr, 0, nullptr, 0, ""},
+    {"cos", F32VUnary::cos, nullptr, 0, nullptr, 0, ""},
+    {"tan", F32VUnary::tan, nullptr, 0, nullptr, 0, ""},
+    {"asin", F32VUnary::asin, nullptr, 0, nullptr, 0, ""},
+    {"acos", F32VUnary::acos, nullptr, 0, nullptr, 0, ""},
+    {"atan", F32VUnary::atan, nullptr, 0, nullptr, 0, ""},
+    {"sinh", F32VUnary::sinh, nullptr, 0, nullptr, 0, ""},
+    {"cosh", F32VUnary::cosh, nullptr, 0, nullptr, 0, ""},
+    {"asinh", F32VUnary::asinh, nullptr, 0, nullptr, 0, ""},
+    {"acosh", F32VUnary::acosh, nullptr, 0, nullptr, 0, ""},
+    {"atanh", F32VUnary::atanh, nullptr, 0, nullptr, 0, ""},
+    {"expm1", F32VUnary::expm1, nullptr, 0, nullptr, 0, "exp(x) - 1, exact near 0"},
+    {"log1p", F32VUnary::log1p, nullptr, 0, nullptr, 0, "log(1 + x), exact near 0"},
+    {"log2", F32VUnary::log2, nullptr, 0, nullptr, 0, ""},
+    {"log10", F32VUnary::log10, nullptr, 0, nullptr, 0, ""},
+    {"exp2", F32VUnary::exp2, nullptr, 0, nullptr, 0, ""},
+    {"erfc", F32VUnary::erfc, nullptr, 0, nullptr, 0, ""},
+    {"floor", F32VUnary::floor, nullptr, 0, nullptr, 0, ""},
+    {"ceil", F32VUnary::ceil, nullptr, 0, nullptr, 0, ""},
+    {"round", F32VUnary::round, nullptr, 0, nullptr, 0, "half to even, as torch.round"},
+    {"trunc", F32VUnary::trunc, nullptr, 0, nullptr, 0, ""},
+    {"frac", F32VUnary::frac, nullptr, 0, nullptr, 0, "x - trunc(x)"},
+    {"reciprocal", F32VUnary::reciprocal, nullptr, 0, nullptr, 0, ""},
+    {"sign", F32VUnary::sign, nullptr, 0, nullptr, 0, "-1, 0 or 1 (NaN stays NaN)"},
 };
 
 const UnarySpec* find_spec(const std::string& name) {
@@ -111,13 +110,13 @@ Result<std::unique_ptr<OpKernel>> prepare_unary(const PrepareContext& ctx) {
   if (spec->beta_attr) {
     WT_ASSIGN_OR_RETURN(params.beta, attr(ctx, spec->beta_attr, spec->beta_default));
   }
-  if (spec->fn == f32_vclampp_scalar && !(params.alpha <= params.beta)) {
+  if (spec->kernel == F32VUnary::clampp && !(params.alpha <= params.beta)) {
     return ctx.error("min must not exceed max");
   }
-  if (spec->fn == f32_vsoftplus_scalar && params.alpha == 0.f) return ctx.error("beta must not be 0");
+  if (spec->kernel == F32VUnary::softplus && params.alpha == 0.f) return ctx.error("beta must not be 0");
   const TensorInfo& x = *ctx.input(0);
   ctx.outputs->push_back({DType::kFloat32, x.shape});
-  return make_kernel(UnaryKernel(spec->simd ? spec->simd : spec->fn, static_cast<size_t>(numel(x.shape)), params));
+  return make_kernel(UnaryKernel(ctx.kernel_table->unary(spec->kernel), static_cast<size_t>(numel(x.shape)), params));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "kernels/f32_gemm.h"
+#include "kernels/kernel_table.h"
 #include "kernels/simd128.h"
 #include "reference_kernels.h"
 
@@ -48,7 +49,7 @@ TEST_P(GemmTileTest, SimdMatchesScalar) {
   const auto c0 = random_vector(kGemmMr * ldc, 5);
   auto simd = c0, scalar = c0, simd_row = c0, scalar_row = c0;
   f32_gemm_4x8_scalar(k, a.data(), lda, b.data(), ldb, scalar.data(), ldc, out);
-  best_f32_gemm_4x8()(k, a.data(), lda, b.data(), ldb, simd.data(), ldc, out);
+  build_kernels().gemm_4x8(k, a.data(), lda, b.data(), ldb, simd.data(), ldc, out);
 #if WT_HAVE_RELAXED_SIMD
   auto relaxed = c0;
   f32_gemm_4x8_relaxedsimd(k, a.data(), lda, b.data(), ldb, relaxed.data(), ldc, out);
@@ -70,7 +71,7 @@ TEST_P(GemmTileTest, SimdMatchesScalar) {
   for (size_t i = 0; i < c5.size(); ++i) ASSERT_NEAR(c5[i], ref5[i], 1e-5 * (1 + k)) << "5x8 " << i;
 #endif
   f32_gemm_1x8_scalar(k, a.data(), b.data(), ldb, scalar_row.data(), out);
-  best_f32_gemm_1x8()(k, a.data(), b.data(), ldb, simd_row.data(), out);
+  build_kernels().gemm_1x8(k, a.data(), b.data(), ldb, simd_row.data(), out);
   for (size_t i = 0; i < c0.size(); ++i) {
     ASSERT_NEAR(simd[i], scalar[i], 1e-5 * (1 + k)) << i;
     ASSERT_NEAR(simd_row[i], scalar_row[i], 1e-5 * (1 + k)) << i;
@@ -87,9 +88,9 @@ TEST_P(GemmTileTest, PanelStripMatchesScalar) {
   auto row_bias = random_vector(kGemmMaxMr, 3), col_bias = random_vector(panels * kGemmNr, 4);
   const F32GemmOutput out = output_mode(accumulate, finish, with_bias, row_bias, col_bias, act);
   const auto c0 = random_vector(kGemmMaxMr * ldc, 5);
-  const F32GemmTile main_tile = best_f32_gemm_tile();
+  const F32GemmTile main_tile = build_kernels().gemm_tile;
   for (const auto& [rows, strip] :
-       {std::pair{kGemmMr, best_f32_gemm_4x8_panels()}, std::pair{main_tile.rows, main_tile.panels_fn}}) {
+       {std::pair{kGemmMr, build_kernels().gemm_4x8_panels}, std::pair{main_tile.rows, main_tile.panels_fn}}) {
     auto best = c0, scalar = c0;
     strip(k, a.data(), lda, b.data(), stride, panels, best.data(), ldc, out);
     for (size_t q = 0; q < panels; ++q) {
@@ -122,7 +123,7 @@ TEST_P(GemmTileTest, DotColumnMatchesScalar) {
   const auto c0 = random_vector(rows * ldc, 5);
   auto best = c0, scalar = c0;
   f32_gemm_dot_scalar(rows, k, a.data(), lda, b.data(), scalar.data(), ldc, out);
-  best_f32_gemm_dot()(rows, k, a.data(), lda, b.data(), best.data(), ldc, out);
+  build_kernels().gemm_dot(rows, k, a.data(), lda, b.data(), best.data(), ldc, out);
   for (size_t r = 0; r < rows; ++r) {
     double acc = 0.0;
     for (size_t p = 0; p < k; ++p) acc += double(a[r * lda + p]) * b[p];
@@ -150,7 +151,7 @@ TEST_P(GemmTileTest, QuadPanelRowMatchesScalar) {
     const auto c0 = random_vector(cols + 1, 5);
     auto best = c0, scalar = c0;
     f32_gemm_1x32_scalar(k, a.data(), b.data(), g.panel_stride, g.ldb, scalar.data(), out);
-    best_f32_gemm_1x32()(k, a.data(), b.data(), g.panel_stride, g.ldb, best.data(), out);
+    build_kernels().gemm_1x32(k, a.data(), b.data(), g.panel_stride, g.ldb, best.data(), out);
     for (size_t j = 0; j < cols; ++j) {
       const size_t q = j / kGemmNr;
       double acc = 0.0;
@@ -178,7 +179,7 @@ TEST(GemvTest, SimdMatchesScalarAndReference) {
       out.minmax = activation(2);
       std::vector<float> scalar(n + 1, 9.f), best(n + 1, 9.f);
       f32_gemv_4x1_scalar(k, n, a.data(), b.data(), ldb, scalar.data(), out);
-      best_f32_gemv()(k, n, a.data(), b.data(), ldb, best.data(), out);
+      build_kernels().gemv(k, n, a.data(), b.data(), ldb, best.data(), out);
       for (size_t j = 0; j < n; ++j) {
         double acc = row_bias + col_bias[j];
         for (size_t q = 0; q < k; ++q) acc += double(a[q]) * b[q * ldb + j];

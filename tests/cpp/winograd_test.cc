@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "kernels/f32_winograd.h"
+#include "kernels/kernel_table.h"
 #include "ops/gemm.h"
 #include "reference_kernels.h"
 
@@ -49,7 +50,7 @@ TEST(WinogradWeightsTest, BestMatchesScalar) {
     auto weight = random_vector(cout * cin * 9, 7);
     std::vector<float> scalar(kWinogradPositions * cout * cin), best(scalar.size(), -9.f);
     f32_winograd_f4x4_3x3_weights_scalar(cin, weight.data(), scalar.data(), 0, cout);
-    best_f32_winograd_f4x4_3x3_weights()(cin, weight.data(), best.data(), 1, cout);  // from 1: row 0 untouched
+    build_kernels().winograd_weights_nchw(cin, weight.data(), best.data(), 1, cout);  // from 1: row 0 untouched
     for (size_t i = 0; i < kWinogradPositions * cin; ++i) ASSERT_EQ(best[i], -9.f) << "wrote outside its rows";
     for (size_t i = kWinogradPositions * cin; i < scalar.size(); ++i) ASSERT_NEAR(best[i], scalar[i], 1e-6) << cin << ":" << i;
   }
@@ -70,7 +71,7 @@ TEST_P(WinogradTransformTest, BestMatchesScalar) {
   auto in = random_vector(channels * h * w, 11);
   std::vector<float> v_scalar(kWinogradPositions * channels * tiles, -9.f), v_best(v_scalar);
   f32_winograd_f4x4_3x3_input_nchw_scalar(g, in.data(), v_scalar.data(), 1, 4);
-  best_f32_winograd_f4x4_3x3_input()(g, in.data(), v_best.data(), 1, 4);
+  build_kernels().winograd_input_nchw(g, in.data(), v_best.data(), 1, 4);
   for (size_t i = 0; i < v_best.size(); ++i) ASSERT_NEAR(v_best[i], v_scalar[i], kTol) << "input " << i;
 
   auto m = random_vector(kWinogradPositions * channels * tiles, 12), bias = random_vector(channels, 13);
@@ -79,7 +80,7 @@ TEST_P(WinogradTransformTest, BestMatchesScalar) {
   clamp.max = 1.5f;
   std::vector<float> out_scalar(channels * oh * ow, -9.f), out_best(out_scalar);
   f32_winograd_f4x4_3x3_output_nchw_scalar(g, m.data(), bias.data(), nullptr, clamp, out_scalar.data(), 1, 4);
-  best_f32_winograd_f4x4_3x3_output()(g, m.data(), bias.data(), nullptr, clamp, out_best.data(), 1, 4);
+  build_kernels().winograd_output_nchw(g, m.data(), bias.data(), nullptr, clamp, out_best.data(), 1, 4);
   for (size_t i = 0; i < out_best.size(); ++i) ASSERT_NEAR(out_best[i], out_scalar[i], kTol) << "output " << i;
 
   // With a residual, also written over it (in place), as the planner may arrange.
@@ -87,7 +88,7 @@ TEST_P(WinogradTransformTest, BestMatchesScalar) {
   std::vector<float> with_residual(out_scalar.size(), -9.f), in_place = residual;
   f32_winograd_f4x4_3x3_output_nchw_scalar(g, m.data(), bias.data(), residual.data(), clamp, with_residual.data(), 1,
                                            4);
-  best_f32_winograd_f4x4_3x3_output()(g, m.data(), bias.data(), in_place.data(), clamp, in_place.data(), 1, 4);
+  build_kernels().winograd_output_nchw(g, m.data(), bias.data(), in_place.data(), clamp, in_place.data(), 1, 4);
   const size_t plane = oh * ow;
   for (size_t i = 0; i < out_scalar.size(); ++i) {
     const bool written = i >= plane && i < 4 * plane;

@@ -1,4 +1,5 @@
 // Fixtures written by tests/fixtures/make_fixtures.py (make test-js runs it first).
+import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -31,4 +32,14 @@ export function loadDynamicFixture() {
     modelBytes: new Uint8Array(readFileSync(`${FIXTURES}dynamic.wtm`)),
     cases: meta.cases.map((c, k) => ({ ...c, input: floats(`dynamic.${k}.input.bin`), expected: floats(`dynamic.${k}.expected.bin`) })),
   };
+}
+
+// A soak's end state against its start: the wasm memory and the runtime's buffers back to their
+// level exactly, the heap's bytes in use to within less than a byte per cycle (a thread's first
+// use of the C library allocates a few bytes of its own, whenever the scheduler first runs it).
+export function assertHeapFlat(after, before, cycles) {
+  assert.equal(after.heapSize, before.heapSize, "wasm memory grew");
+  assert.equal(after.liveBuffers, before.liveBuffers, "buffers left behind");
+  const grown = after.heapUsedBytes - before.heapUsedBytes;
+  assert.ok(grown >= 0 && grown < cycles, `heap in use grew by ${grown} bytes over ${cycles} cycles`);
 }

@@ -15,9 +15,17 @@ def node_runtime():
         yield rt
 
 
+@pytest.fixture(scope="module")
+def node_reference_runtime():
+    """The same wasm build running the scalar reference of every SIMD kernel."""
+    with WASMRuntime("node", reference_kernels=True) as rt:
+        assert rt.info()["kernels"] == "scalar"
+        yield rt
+
+
 @pytest.mark.parametrize("layout", ["nchw", "nhwc"])
 @pytest.mark.parametrize("name", list(ZOO))
-def test_zoo_model_matches_eager_in_node(node_runtime, tmp_path, name, layout):
+def test_zoo_model_matches_eager_in_node(node_runtime, node_reference_runtime, tmp_path, name, layout):
     model, inputs = build(name, "small")
     report = export_to_wasm(model, tmp_path / f"{name}.wtm", inputs, memory_layout=layout, verify_tolerance=RTOL)
     assert report.verification, "verification must run on export"
@@ -29,6 +37,11 @@ def test_zoo_model_matches_eager_in_node(node_runtime, tmp_path, name, layout):
     # Scale-free too: some random-init models output values below ATOL (mobilenet_v3_small ~1e-4).
     for g, e in zip(got, expected):
         assert float((g - e).abs().max()) <= RTOL * float(e.abs().max()), f"{name}: error large for the output scale"
+    # The SIMD build against its own scalar references on the same file.
+    reference = node_reference_runtime.load_model(tmp_path / f"{name}.wtm").forward(*inputs)
+    for r, g, e in zip(torch.utils._pytree.tree_flatten(reference)[0], got, expected):
+        assert float((r - e).abs().max()) <= RTOL * float(e.abs().max()), f"{name}: reference kernels differ from eager"
+        assert float((g - r).abs().max()) <= RTOL * float(e.abs().max()), f"{name}: SIMD kernels differ from their references"
 
 
 VISION_FAMILIES = ["convnext_tiny", "regnet_y_400mf", "shufflenet_v2_x0_5", "mnasnet0_5", "lraspp_mobilenet_v3_large"]

@@ -1,0 +1,90 @@
+// Which microkernel runs, decided in one place. The table is filled with the scalar references,
+// then overlaid with what this build has: SIMD128 kernels, then relaxed-SIMD ones (tract's
+// kernel table with ISA overlays; XNNPACK's per-ISA microkernel lists). Ops read kernels() when
+// they prepare (each model takes its runtime's table at load) and never test an ISA macro. A
+// runtime can run the scalar references only (the C ABI's wt_runtime_set_reference_kernels, or
+// WASM_TORCH_REFERENCE_KERNELS=1 in the environment for every new runtime): a SIMD build checked
+// against its own reference on real models.
+#pragma once
+
+#include <cstddef>
+
+#include "kernels/f32_conv2d.h"
+#include "kernels/f32_conv_transpose2d.h"
+#include "kernels/f32_dwconv2d.h"
+#include "kernels/f32_gemm.h"
+#include "kernels/f32_layer_norm.h"
+#include "kernels/f32_pool2d.h"
+#include "kernels/f32_reduce.h"
+#include "kernels/f32_softmax.h"
+#include "kernels/f32_vunary.h"
+#include "kernels/f32_winograd.h"
+
+namespace wt {
+
+// Kernels that take a thread's scratch (scratch, scratch_floats): their references ignore it.
+using F32DwConvFn = void (*)(const Conv2dGeometry&, const float*, const float*, const float*, F32MinMax, float*,
+                             size_t, size_t, float*, size_t);
+using F32Col2imFn = void (*)(const Conv2dGeometry&, const float*, const float*, float*, size_t, size_t);
+using F32PoolNchwFn = void (*)(const Pool2dGeometry&, const float*, float*, size_t, size_t);
+using F32PoolNhwcFn = void (*)(const Pool2dGeometry&, size_t, const float*, float*, size_t, size_t);
+using F32SoftmaxFn = void (*)(size_t, size_t, const float*, float*);
+using F32SoftmaxBlockFn = float (*)(size_t, float*, float*, float*);
+using F32LayerNormFn = void (*)(size_t, float, const float*, const float*, const float*, float*, size_t, size_t);
+using F32ReduceRowsFn = void (*)(const ReduceRows&, const float*, float*, size_t, size_t);
+using F32WinogradWeightsPanelsFn = void (*)(size_t, const float*, float*, const WinogradWeightsBlock&);
+using F32WinogradInputNhwcFn = void (*)(const Conv2dGeometry&, const float*, float*, size_t, size_t, size_t);
+using F32WinogradOutputNhwcFn = void (*)(const Conv2dGeometry&, const WinogradOutputArgs&, size_t, size_t);
+
+struct KernelTable {
+  const char* isa;  // "scalar", "simd128" or "relaxed-simd"
+
+  // GEMM (linear, matmul, convolutions): the main tile and its narrower relatives.
+  F32GemmTile gemm_tile;
+  F32Gemm4x8Fn gemm_4x8;
+  F32GemmPanelsFn gemm_4x8_panels;
+  F32Gemm1x8Fn gemm_1x8;
+  F32Gemm1x32Fn gemm_1x32;
+  F32GemmDotFn gemm_dot;
+  F32GemvFn gemv;
+
+  // Winograd F(4x4, 3x3), NCHW and NHWC.
+  F32WinogradWeightsFn winograd_weights_nchw;
+  F32WinogradInputFn winograd_input_nchw;
+  F32WinogradOutputFn winograd_output_nchw;
+  F32WinogradWeightsPanelsFn winograd_weights_panels_nhwc;
+  F32WinogradInputNhwcFn winograd_input_nhwc;
+  F32WinogradOutputNhwcFn winograd_output_nhwc;
+
+  // Depthwise and transposed convolution. dwconv_nchw covers the geometries dwconv_nchw_supports
+  // accepts (none in the scalar table: the generic direct convolution runs them).
+  F32DwConvFn dwconv_nchw;
+  bool (*dwconv_nchw_supports)(const Conv2dGeometry&);
+  F32DwConvFn dwconv_nhwc;
+  F32Col2imFn col2im_nhwc;
+
+  // Pooling; maxpool_nchw as dwconv_nchw.
+  F32PoolNchwFn maxpool_nchw;
+  bool (*maxpool_nchw_supports)(const Pool2dGeometry&);
+  F32PoolNhwcFn maxpool_nhwc;
+  F32PoolNhwcFn avgpool_nhwc;
+
+  // Normalization and reductions.
+  F32SoftmaxFn softmax;
+  F32SoftmaxBlockFn softmax_block;
+  F32LayerNormFn layer_norm;
+  F32ReduceRowsFn reduce_rows;
+
+  // Elementwise unary kernels, by F32VUnary.
+  F32UnaryFn vunary[kF32VUnaryCount];
+  F32UnaryFn unary(F32VUnary kernel) const { return vunary[static_cast<size_t>(kernel)]; }
+};
+
+// This build's best kernels, and the scalar references.
+const KernelTable& build_kernels();
+const KernelTable& reference_kernels();
+// What a new runtime starts with: build_kernels(), or the references when the environment has
+// WASM_TORCH_REFERENCE_KERNELS set (to anything but "" or "0").
+const KernelTable& default_kernels();
+
+}  // namespace wt
