@@ -138,8 +138,9 @@ Result<std::unique_ptr<OpKernel>> prepare_slice(const PrepareContext& ctx) {
   auto clamp_index = [size](int64_t i) { return std::min(std::max(i < 0 ? i + size : i, int64_t{0}), size); };
   start = clamp_index(start);
   end = std::max(clamp_index(end), start);
+  step = std::min(step, std::max(size, int64_t{1}));  // a longer step takes the first element alone
   Shape out = x;
-  out[dim] = (end - start + step - 1) / step;
+  out[dim] = end == start ? 0 : (end - start - 1) / step + 1;
   auto src = contiguous_strides(x);
   const size_t base = static_cast<size_t>(start) * src[dim];
   src[dim] *= static_cast<size_t>(step);

@@ -22,20 +22,25 @@ namespace {
 using testing::random_vector;
 
 // --- reductions -------------------------------------------------------------------------------
+// A contiguous [3, 4, 5] tensor reduced over the axes whose bits are set in `mask`.
+ReduceGeometry reduce_3x4x5(int mask, ReduceOp op) {
+  const size_t dims[3] = {3, 4, 5}, strides[3] = {20, 5, 1};
+  ReduceGeometry g{};
+  g.op = op;
+  for (int d = 0; d < 3; ++d) {
+    StridedSpace& s = (mask >> d & 1) ? g.reduced : g.kept;
+    s.size[s.rank] = dims[d];
+    s.stride[s.rank++] = strides[d];
+  }
+  return g;
+}
+
 TEST(ReduceKernelTest, EveryAxisSubsetOfA3dTensorMatchesReference) {
-  const size_t dims[3] = {3, 4, 5};
   auto x = random_vector(60, 13);
   for (int mask = 1; mask < 8; ++mask) {
     for (ReduceOp op : {ReduceOp::kSum, ReduceOp::kMean, ReduceOp::kMax, ReduceOp::kMin, ReduceOp::kVar, ReduceOp::kProd}) {
-      ReduceGeometry g{};
-      g.op = op;
+      ReduceGeometry g = reduce_3x4x5(mask, op);
       g.correction = 1.0;
-      const size_t strides[3] = {20, 5, 1};
-      for (int d = 0; d < 3; ++d) {
-        StridedSpace& s = (mask >> d & 1) ? g.reduced : g.kept;
-        s.size[s.rank] = dims[d];
-        s.stride[s.rank++] = strides[d];
-      }
       std::vector<float> y(g.kept.count());
       f32_reduce_scalar(g, x.data(), y.data(), 0, y.size());
       for (size_t o = 0; o < y.size(); ++o) {
@@ -60,19 +65,11 @@ TEST(ReduceKernelTest, EveryAxisSubsetOfA3dTensorMatchesReference) {
 // int64 reductions over every axis subset: exact past 2^53 (a double accumulator would round),
 // sums and products wrapping as PyTorch's.
 TEST(ReduceKernelTest, Int64IsExactAndWraps) {
-  const size_t dims[3] = {3, 4, 5};
   std::vector<int64_t> x(60);
   for (size_t i = 0; i < x.size(); ++i) x[i] = (int64_t{1} << 60) + int64_t(i * 7919 % 61) - 30;
   for (int mask = 1; mask < 8; ++mask) {
     for (ReduceOp op : {ReduceOp::kSum, ReduceOp::kMax, ReduceOp::kMin, ReduceOp::kProd}) {
-      ReduceGeometry g{};
-      g.op = op;
-      const size_t strides[3] = {20, 5, 1};
-      for (int d = 0; d < 3; ++d) {
-        StridedSpace& s = (mask >> d & 1) ? g.reduced : g.kept;
-        s.size[s.rank] = dims[d];
-        s.stride[s.rank++] = strides[d];
-      }
+      const ReduceGeometry g = reduce_3x4x5(mask, op);
       std::vector<int64_t> y(g.kept.count());
       i64_reduce_scalar(g, x.data(), y.data(), 0, y.size());
       for (size_t o = 0; o < y.size(); ++o) {
