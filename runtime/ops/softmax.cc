@@ -13,6 +13,7 @@ class SoftmaxKernel final : public OpKernel {
       : fn_(fn), outer_(outer), axis_(axis), inner_(inner) {}
 
   void run(const RunContext& ctx) const override {
+    if (axis_ == 0) return;  // an empty tensor, whose data may be null: nothing to normalize
     ctx.pool->parallelize(outer_ * inner_, 64, [&](size_t begin, size_t end) {
       for (size_t row = begin; row < end; ++row) {
         const size_t offset = (row / inner_) * axis_ * inner_ + row % inner_;
