@@ -10,9 +10,10 @@
 #include <tuple>
 #include <vector>
 
+#include "kernels/f32_layer_norm.h"
 #include "kernels/f32_reduce.h"
 #include "kernels/f32_softmax.h"
-#include "kernels/f32_layer_norm.h"
+#include "kernels/kernel_table.h"
 #include "kernels/simd128.h"
 #include "reference_kernels.h"
 
@@ -130,12 +131,7 @@ TEST_P(SoftmaxBlockTest, BlocksCombineToTheWholeRowsSoftmax) {
   double mx = -1e300, sum = 0;
   for (float v : x) mx = std::fmax(mx, v);
   for (float v : x) sum += std::exp(double(v) - mx);
-  using BlockFn = float (*)(size_t, float*, float*, float*);
-  std::vector<BlockFn> kernels = {f32_softmax_block_scalar};
-#if WT_HAVE_SIMD128
-  kernels.push_back(f32_softmax_block_simd128);
-#endif
-  for (BlockFn kernel : kernels) {
+  for (F32SoftmaxBlockFn kernel : {reference_kernels().softmax_block, build_kernels().softmax_block}) {
     std::vector<float> p = x;
     float row_max = -INFINITY, row_sum = 0.f;
     for (size_t j0 = 0; j0 < n; j0 += block) {
@@ -149,12 +145,7 @@ TEST_P(SoftmaxBlockTest, BlocksCombineToTheWholeRowsSoftmax) {
 
 // A padding mask's -1e4 gives masked keys a probability of exactly 0, never a denormal one.
 TEST(SoftmaxBlockMaskTest, MaskedKeysGetExactZeros) {
-  using BlockFn = float (*)(size_t, float*, float*, float*);
-  std::vector<BlockFn> kernels = {f32_softmax_block_scalar};
-#if WT_HAVE_SIMD128
-  kernels.push_back(f32_softmax_block_simd128);
-#endif
-  for (BlockFn kernel : kernels) {
+  for (F32SoftmaxBlockFn kernel : {reference_kernels().softmax_block, build_kernels().softmax_block}) {
     std::vector<float> p = random_vector(37, 13, -3.f, 3.f);
     for (size_t j = 20; j < p.size(); ++j) p[j] += -1e4f;
     float row_max = -INFINITY, row_sum = 0.f;
