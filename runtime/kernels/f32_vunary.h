@@ -37,6 +37,9 @@ enum class F32VUnary : uint8_t {
 #define WT_COUNT(name) +1
 constexpr size_t kF32VUnaryCount = 0 WT_F32_VUNARY_KERNELS(WT_COUNT);
 #undef WT_COUNT
+#define WT_NAME(name) #name,
+constexpr const char* kF32VUnaryNames[kF32VUnaryCount] = {WT_F32_VUNARY_KERNELS(WT_NAME)};
+#undef WT_NAME
 
 #define WT_DECLARE_SCALAR(name) void f32_v##name##_scalar(size_t n, const float* x, float* y, const UnaryParams& p);
 #define WT_DECLARE_SIMD128(name) void f32_v##name##_simd128(size_t n, const float* x, float* y, const UnaryParams& p);

@@ -12,6 +12,7 @@
 
 #include "kernels/f32_vunary.h"
 #include "kernels/f32_vscaleshift.h"
+#include "kernels/kernel_table.h"
 #include "reference_kernels.h"
 
 namespace wt {
@@ -153,6 +154,15 @@ TEST_P(UnaryKernelTest, MatchesReferenceWithinItsTolerance) {
     ASSERT_NEAR(y[i], ref, c.tolerance * std::fmax(1.0, std::fabs(ref)) + 1e-7) << c.name << "(" << x[i] << ")";
   }
   EXPECT_EQ(y[n], 123.f) << c.name << " wrote past the end";
+}
+
+// The list in f32_vunary.h is the one home of the unary kernels: each needs a case above.
+TEST(UnaryKernelTest, EveryKernelOfTheListHasAReferenceCase) {
+  for (size_t k = 0; k < kF32VUnaryCount; ++k) {
+    const F32UnaryFn fn = reference_kernels().vunary[k];
+    EXPECT_TRUE(std::any_of(std::begin(kUnaryCases), std::end(kUnaryCases), [&](const UnaryCase& c) { return c.fn == fn; }))
+        << "f32_v" << kF32VUnaryNames[k] << "_scalar has no case in kUnaryCases";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllKernels, UnaryKernelTest,

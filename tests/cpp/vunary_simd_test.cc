@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernels/f32_vunary.h"
+#include "kernels/kernel_table.h"
 
 namespace wt {
 namespace {
@@ -81,6 +82,18 @@ INSTANTIATE_TEST_SUITE_P(Kernels, ApproxTest, ::testing::ValuesIn(cases()),
                          [](const auto& info) { return info.param.name; });
 
 // Every tail length goes through the vector path on a padded copy, writing nothing past n.
+// Every SIMD kernel the build's table holds has its stated error checked above (clampp, exact,
+// in NanPropagatesAndClampKeepsBounds).
+TEST(ApproxTest, EverySimdKernelOfTheListHasACase) {
+  const std::vector<ApproxCase> all = cases();
+  for (size_t k = 0; k < kF32VUnaryCount; ++k) {
+    const F32UnaryFn fn = build_kernels().vunary[k];
+    if (fn == reference_kernels().vunary[k] || fn == f32_vclampp_simd128) continue;  // no SIMD kernel; exact
+    EXPECT_TRUE(std::any_of(all.begin(), all.end(), [&](const ApproxCase& c) { return c.fn == fn; }))
+        << "f32_v" << kF32VUnaryNames[k] << "_simd128 has no case in cases()";
+  }
+}
+
 TEST(ApproxTailTest, TailsMatchTheVectorPath) {
   for (const ApproxCase& c : cases()) {
     std::vector<float> x = {0.3f, -1.7f, 2.9f, -0.1f, 4.4f, 0.8f, -3.3f};
