@@ -15,7 +15,7 @@
 #include "kernels/f32_gemm.h"
 #include "kernels/f32_winograd.h"
 #include "kernels/simd128.h"
-#include "ops/gemm.h"
+#include "gemm/gemm_driver.h"
 
 namespace {
 
@@ -60,7 +60,7 @@ __attribute__((noinline)) void peak_loop(size_t iterations, float seed) {
 
 #if WT_HAVE_SIMD128
 // Where a Winograd F(4x4, 3x3) layer's time goes, phase by phase, as the shares of the layer and its
-// total: four phases per layout, fastest of 15 samples each.
+// total: four phases, fastest of 15 samples each.
 void print_phases(const char* layout, size_t ch, size_t side, const std::function<void()> (&phases)[4]) {
   double t[4];
   for (int i = 0; i < 4; ++i) {
@@ -75,28 +75,15 @@ void print_phases(const char* layout, size_t ch, size_t side, const std::functio
       total * 1e3, 2.0 * ch * ch * 9 * side * side / total / 1e9);
 }
 
-// ResNet's 3x3 stages in both layouts.
+// ResNet's 3x3 stages.
 void winograd_phases(wt::ThreadPool& pool) {
+  const wt::KernelTable& kernels = wt::default_kernels();
   const size_t shapes[][2] = {{64, 56}, {128, 28}, {256, 14}};  // channels, output side
   for (const auto& shape : shapes) {
     const size_t ch = shape[0], side = shape[1];  // not a structured binding: lambdas capture these
     const wt::Conv2dGeometry g{1, ch, side, side, ch, side, side, 3, 3, 1, 1, 1, 1, 1, 1, 1};
     const size_t tiles = wt::winograd_tiles(g), p36 = wt::kWinogradPositions, panels = (ch + 7) / 8;
     std::vector<float> in(ch * side * side, 0.5f), w(ch * ch * 9, 0.25f), out(in.size());
-    std::vector<float> u(p36 * panels * 8 * ch), v(p36 * ch * tiles), m(p36 * ch * tiles);
-    const std::function<void()> nchw[4] = {
-        [&] { wt::best_f32_winograd_f4x4_3x3_weights()(ch, w.data(), u.data(), 0, ch); },
-        [&] { wt::best_f32_winograd_f4x4_3x3_input()(g, in.data(), v.data(), 0, ch); },
-        [&] {
-          for (size_t pos = 0; pos < p36; ++pos) {
-            const wt::GemmProblem p{ch, tiles, ch, u.data() + pos * ch, p36 * ch, m.data() + pos * ch * tiles, tiles};
-            wt::run_gemm_on_this_thread(p, wt::DenseB(v.data() + pos * ch * tiles, 1, tiles, tiles), pool);
-          }
-        },
-        [&] {
-          wt::best_f32_winograd_f4x4_3x3_output()(g, m.data(), nullptr, nullptr, wt::F32MinMax{}, out.data(), 0, ch);
-        }};
-    print_phases("nchw", ch, side, nchw);
     const size_t us = wt::winograd_pos_stride(panels * 8 * ch), vs = wt::winograd_pos_stride(tiles * ch);
     std::vector<float> un(p36 * us), vn(p36 * vs), mn(p36 * vs);
     const std::function<void()> nhwc[4] = {
@@ -105,9 +92,10 @@ void winograd_phases(wt::ThreadPool& pool) {
         },
         [&] { wt::f32_winograd_f4x4_3x3_input_nhwc_simd128(g, in.data(), vn.data(), vs, 0, tiles); },
         [&] {
+          const wt::GemmPlan plan = wt::plan_gemm_serial({tiles, ch, ch, wt::GemmBStorage::kPanels});
           for (size_t pos = 0; pos < p36; ++pos) {
-            const wt::GemmProblem p{tiles, ch, ch, vn.data() + pos * vs, ch, mn.data() + pos * vs, ch};
-            wt::run_gemm_on_this_thread(p, wt::PanelB(un.data() + pos * us, ch), pool);
+            const wt::GemmArgs args{&kernels, vn.data() + pos * vs, ch, mn.data() + pos * vs, ch};
+            wt::run_gemm(plan, args, wt::PanelB(un.data() + pos * us, ch), pool);
           }
         },
         [&] {
@@ -128,41 +116,34 @@ void weight_streaming(wt::ThreadPool& pool) {
     for (const auto& [in, out] : layers) {
       std::vector<float> w(in * out, 0.25f), x(in, 0.5f), y(out);
       const wt::PanelB b(w.data(), in, width);
-      const wt::GemmProblem p{1, out, in, x.data(), in, y.data(), out};
+      const wt::GemmPlan plan = wt::plan_gemm({1, out, in, wt::GemmBStorage::kPanels, width}, wt::default_kernels(), 1);
+      const wt::GemmArgs args{&wt::default_kernels(), x.data(), in, y.data(), out};
       double t = 1e30;
-      for (int pass = 0; pass < 20; ++pass) t = std::min(t, fastest_seconds([&] { wt::run_gemm(p, b, pool); }, 10));
+      for (int pass = 0; pass < 20; ++pass)
+        t = std::min(t, fastest_seconds([&] { wt::run_gemm(plan, args, b, pool); }, 10));
       std::printf("linear panels%-2zu 1x%4zux%4zu %6.1f GB/s of weights\n", width, out, in,
                   in * out * sizeof(float) / t / 1e9);
     }
   }
 }
 
-// Depthwise 3x3 convolutions at MobileNetV2's shapes, both layouts (GFLOP/s of 2 * 9 per output).
-void depthwise_layouts(wt::ThreadPool& pool) {
+// Depthwise 3x3 convolutions at MobileNetV2's shapes (GFLOP/s of 2 * 9 per output).
+void depthwise(wt::ThreadPool& pool) {
   const size_t shapes[][3] = {{112, 32, 1}, {56, 144, 1}, {28, 192, 1}, {14, 576, 1}, {112, 96, 2}, {28, 192, 2}};
   for (const auto& shape : shapes) {
     const size_t side = shape[0], ch = shape[1], s = shape[2], out = (side - 1) / s + 1;
     const wt::Conv2dGeometry g{1, ch, side, side, ch, out, out, 3, 3, s, s, 1, 1, 1, 1, ch};
     std::vector<float> in(ch * side * side, 0.5f), w(ch * 9, 0.25f), bias(ch, 0.f), y(ch * out * out);
     float* scratch = pool.thread_scratch();
-    const size_t scratch_floats = wt::ThreadPool::kScratchBytes / sizeof(float);
-    const std::function<void()> nchw = [&] {
-      wt::f32_dwconv2d_nchw_simd128(g, in.data(), w.data(), bias.data(), wt::F32MinMax{}, y.data(), 0, ch, scratch,
-                                    scratch_floats);
-    };
+    const size_t scratch_floats = pool.scratch_bytes() / sizeof(float);
     const std::function<void()> nhwc = [&] {
       wt::f32_dwconv2d_nhwc_simd128(g, in.data(), w.data(), bias.data(), wt::F32MinMax{}, y.data(), 0, out, scratch,
                                     scratch_floats);
     };
+    for (int r = 0; r < 30; ++r) nhwc();
     const double flops = 2.0 * 9 * ch * out * out;
-    double t[2];
-    int i = 0;
-    for (const auto* f : {&nchw, &nhwc}) {
-      for (int r = 0; r < 30; ++r) (*f)();
-      t[i++] = fastest_seconds(*f, 15);
-    }
-    std::printf("depthwise 3x3 s%zu %3zux%3zux%3zu  nchw %6.1f GFLOP/s  nhwc %6.1f GFLOP/s\n", s, ch, side, side,
-                flops / t[0] / 1e9, flops / t[1] / 1e9);
+    std::printf("depthwise 3x3 s%zu %3zux%3zux%3zu  nhwc %6.1f GFLOP/s\n", s, ch, side, side,
+                flops / fastest_seconds(nhwc, 15) / 1e9);
   }
 }
 
@@ -204,24 +185,26 @@ int main() {
 #if WT_PREFER_RELAXED_SIMD
   tile_row("5x8 tile (K=256)             ", 5, wt::f32_gemm_5x8_relaxedsimd);
 #endif
-  tile_row("4x8 tile (K=256)             ", 4, wt::best_f32_gemm_4x8());
+  tile_row("4x8 tile (K=256)             ", 4, wt::default_kernels().gemm_4x8);
 
   // Square problems, the shapes of resnet18's convolutions (Cout x OH*OW x Cin*9), B packed per
   // block at run time; then linear layers of ViT-B/16 and BERT-base (tokens x out x in) over
   // weights in the exporter's panel layout, read in place.
-  wt::ThreadPool pool(1);
+  wt::ThreadPool pool(1, wt::kGemmThreadScratchBytes);
   std::vector<std::unique_ptr<wt::GemmBSource>> sources;
-  auto gemm_row = [&](const char* what, size_t m, size_t n, size_t kk, std::unique_ptr<wt::GemmBSource> source,
-                      const float* ma) {
+  auto gemm_row = [&](const char* what, size_t m, size_t n, size_t kk, wt::GemmBStorage storage,
+                      std::unique_ptr<wt::GemmBSource> source, const float* ma) {
     const wt::GemmBSource* src = sources.emplace_back(std::move(source)).get();
-    const wt::GemmProblem problem{m, n, kk, ma, kk, buffer(m * n, 0.f), n};
-    for (int w = 0; w < 60; ++w) wt::run_gemm(problem, *src, pool);  // V8 runs Liftoff code until it tiers up
+    const wt::GemmPlan plan = wt::plan_gemm({m, n, kk, storage}, wt::default_kernels(), 1);
+    wt::GemmArgs args{&wt::default_kernels(), ma, kk, buffer(m * n, 0.f), n};
+    args.workspace = buffer(plan.workspace_bytes / sizeof(float), 0.f);
+    for (int w = 0; w < 60; ++w) wt::run_gemm(plan, args, *src, pool);  // V8 runs Liftoff code until it tiers up
     // Each sample repeats the call to last milliseconds: timers in wasm engines can be coarse.
     const size_t reps = std::max<size_t>(1, 50'000'000 / (2 * m * n * kk));
     char label[64];
     std::snprintf(label, sizeof label, "%s %4zux%4zux%4zu ", what, m, n, kk);
     rows.push_back({label, 2.0 * m * n * kk * reps, [=, &pool] {
-                      for (size_t r = 0; r < reps; ++r) wt::run_gemm(problem, *src, pool);
+                      for (size_t r = 0; r < reps; ++r) wt::run_gemm(plan, args, *src, pool);
                     }});
   };
   // Then MobileNetV2's 1x1 convolutions: few input channels (K = 16, 24) or few output ones.
@@ -229,7 +212,7 @@ int main() {
                                      {64, 3136, 576}, {128, 784, 1152}, {512, 49, 4608},
                                      {96, 12544, 16}, {144, 3136, 24},  {24, 3136, 144}};
   for (const auto& [m, n, kk] : packed_shapes) {
-    gemm_row("run_gemm      ", m, n, kk, std::make_unique<wt::DenseB>(buffer(kk * n, 0.25f), 1, n, n),
+    gemm_row("run_gemm      ", m, n, kk, wt::GemmBStorage::kRows, std::make_unique<wt::DenseB>(buffer(kk * n, 0.25f), 1, n),
              buffer(m * kk, 0.5f));
   }
   // Linear layers, and NHWC 1x1 convolutions (pixels x out x in channels: MobileNetV2's few-channel
@@ -238,7 +221,8 @@ int main() {
                                      {128, 768, 3072}, {1, 1024, 1024},  {12544, 96, 16},  {3136, 144, 24},
                                      {3136, 24, 144},  {784, 192, 32},   {784, 32, 192},   {196, 576, 96}};
   for (const auto& [m, n, kk] : linear_shapes) {
-    gemm_row("linear panels ", m, n, kk, std::make_unique<wt::PanelB>(buffer((n + 7) / 8 * 8 * kk, 0.25f), kk),
+    gemm_row("linear panels ", m, n, kk, wt::GemmBStorage::kPanels,
+             std::make_unique<wt::PanelB>(buffer((n + 7) / 8 * 8 * kk, 0.25f), kk),
              buffer(m * kk, 0.5f));
   }
 
@@ -253,7 +237,7 @@ int main() {
   }
   weight_streaming(pool);
   winograd_phases(pool);
-  depthwise_layouts(pool);
+  depthwise(pool);
   g_sink = c[0] + g_sink;
 #else
   std::printf("this build has no SIMD128 kernels\n");

@@ -65,9 +65,11 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
 
     use_simd / use_threads are recorded in the file as the exporter's preference; the JavaScript
     loader chooses the variant the platform supports. memory_layout="nhwc" (the default) runs
-    convolutions, pooling and the elementwise ops between them channels-last; inputs and outputs
-    keep PyTorch's NCHW either way. The report says which layout the file computes in ("nchw" when
-    the model has nothing to run channels-last).
+    convolutions, pooling and the elementwise ops between them channels-last, on the runtime's fast
+    path (Winograd, SIMD depthwise, weights packed at export); "nchw" keeps PyTorch's layout and
+    runs the runtime's general path (im2col GEMMs, scalar depthwise and pooling): slower, for
+    comparison. Inputs and outputs keep PyTorch's NCHW either way. The report says which layout the
+    file computes in ("nchw" when the model has nothing to run channels-last).
 
     verify (default on) runs the written file through the real runtime (`verify_engine`: "native",
     "node" or "chromium") on the example input and checks every output against eager: its largest

@@ -5,11 +5,11 @@
 
 #include "api/wasm_torch.h"
 #include "format/file_header.h"
-#include "graph/compiled_model.h"
+#include "executor/compiled_model.h"
 #include "kernels/kernel_table.h"
 
 struct wt_runtime {
-  explicit wt_runtime(int threads) : pool(threads) {}
+  explicit wt_runtime(int threads) : pool(threads, wt::kOpThreadScratchBytes) {}
   wt::ThreadPool pool;
   const wt::KernelTable* kernels = &wt::default_kernels();  // what models loaded from now on run
   // The pool and its threads' scratch serve one forward at a time: forwards of this runtime's

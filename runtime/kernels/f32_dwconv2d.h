@@ -1,6 +1,6 @@
-// Depthwise 2-D convolution (one input channel per group, channel multiplier 1). NCHW with
-// SIMD128: four adjacent output pixels per vector, stride 1 or 2; borders use the scalar path.
-// NHWC: vectors across channels, any kernel, stride and dilation.
+// Depthwise 2-D convolution over NHWC (one input channel per group, channel multiplier 1): vectors
+// across channels, any kernel, stride and dilation. (NCHW files run the generic direct convolution,
+// f32_conv2d.h.)
 #pragma once
 
 #include <cstddef>
@@ -8,15 +8,6 @@
 #include "kernels/f32_conv2d.h"
 
 namespace wt {
-
-// True when f32_dwconv2d_nchw_simd128 handles the geometry in this build.
-bool f32_dwconv2d_simd128_supports(const Conv2dGeometry& g);
-
-// `scratch` (scratch_floats long, private to the calling thread) holds a zero-padded copy of one
-// input plane when it fits: then the 3x3/5x5 kernels cover every output without bounds checks.
-void f32_dwconv2d_nchw_simd128(const Conv2dGeometry& g, const float* input, const float* weight, const float* bias,
-                               F32MinMax minmax, float* output, size_t plane_begin, size_t plane_end, float* scratch,
-                               size_t scratch_floats);
 
 // NHWC: input [N, H, W, C], weight [kh, kw, C], bias [C] (may be null); output rows [row_begin,
 // row_end) of all images (row = n * out_h + oy), every pixel and channel.

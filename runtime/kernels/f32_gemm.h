@@ -1,6 +1,6 @@
 // f32 GEMM microkernels: one register tile of C[m, n] += A[m, k] x B[k, n], with B rows 8
 // floats wide at stride ldb (8 for panels packed by f32_gemm_pack.h, the row stride of a dense
-// [K, N] matrix otherwise). The driver (ops/gemm.h) splits a whole GEMM into cache blocks over
+// [K, N] matrix otherwise). The driver (gemm/gemm_driver.h) splits a whole GEMM into cache blocks over
 // k and n and calls these on every tile.
 #pragma once
 

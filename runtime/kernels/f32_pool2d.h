@@ -76,11 +76,6 @@ void f32_maxpool2d_nchw_scalar(const Pool2dGeometry& g, const float* input, floa
 // Also writes each max's index in its input plane (return_indices=True).
 void f32_maxpool2d_indices_nchw_scalar(const Pool2dGeometry& g, const float* input, float* output, int64_t* indices,
                                        size_t plane_begin, size_t plane_end);
-// Dilation 1 and rows of at most kMaxPoolRow floats (a stack buffer holds one), any stride/padding.
-constexpr size_t kMaxPoolRow = 4096;
-bool f32_maxpool2d_simd128_supports(const Pool2dGeometry& g);
-void f32_maxpool2d_nchw_simd128(const Pool2dGeometry& g, const float* input, float* output, size_t plane_begin,
-                                size_t plane_end);
 void f32_avgpool2d_nchw_scalar(const Pool2dGeometry& g, const float* input, float* output, size_t plane_begin,
                                size_t plane_end);
 // NHWC: input [N, H, W, channels]; output rows [row_begin, row_end) of all images (row = n * out_h

@@ -1,9 +1,9 @@
-// Winograd F(4x4, 3x3) convolution over NCHW (Lavin & Gray, 2015): a 3x3 stride-1 convolution
-// as 36 GEMMs of transformed weights U[Cout][36][Cin] (GEMM A operands with lda = 36 * Cin) by
-// transformed 6x6 input tiles
-// V[36][Cin][tiles], then an output transform of M[36][Cout][tiles] back to 4x4 pixels. It does
-// 36 multiplications per 16 outputs where direct convolution does 144; the fp32 rounding error
-// it adds is a few ulps times the channel count (tests bound it).
+// Winograd F(4x4, 3x3) convolution over NHWC (Lavin & Gray, 2015): a 3x3 stride-1 convolution as
+// an input transform of 6x6 tiles into V[36][tiles][Cin], 36 GEMMs by the transformed weights
+// U[36] (GEMM panels), and an output transform of M[36][tiles][Cout] back to 4x4 pixels, every
+// transform running across channels. It does 36 multiplications per 16 outputs where direct
+// convolution does 144; the fp32 rounding error it adds is a few ulps times the channel count
+// (tests bound it).
 #pragma once
 
 #include <cstddef>
@@ -20,39 +20,6 @@ constexpr size_t kWinogradPositions = 36;  // 6x6 transformed positions
 inline size_t winograd_tiles_x(const Conv2dGeometry& g) { return (g.out_w + kWinogradTile - 1) / kWinogradTile; }
 inline size_t winograd_tiles_y(const Conv2dGeometry& g) { return (g.out_h + kWinogradTile - 1) / kWinogradTile; }
 inline size_t winograd_tiles(const Conv2dGeometry& g) { return winograd_tiles_x(g) * winograd_tiles_y(g); }
-
-// U[o][pos][c] = (G w[o][c] G^T)[pos] for weights [Cout, Cin, 3, 3], output channels [o_begin, o_end):
-// each output channel's 36 x Cin block is written in one place, not scattered over 36 planes.
-void f32_winograd_f4x4_3x3_weights_scalar(size_t in_channels, const float* weight, float* u, size_t o_begin,
-                                          size_t o_end);
-// Four input channels per vector; the same contract.
-void f32_winograd_f4x4_3x3_weights_simd128(size_t in_channels, const float* weight, float* u, size_t o_begin,
-                                           size_t o_end);
-using F32WinogradWeightsFn = void (*)(size_t, const float*, float*, size_t, size_t);
-
-// V[pos][c][tile] = (B^T d B)[pos] for input channels [channel_begin, channel_end) of one image.
-void f32_winograd_f4x4_3x3_input_nchw_scalar(const Conv2dGeometry& g, const float* input, float* v,
-                                             size_t channel_begin, size_t channel_end);
-// Four horizontally adjacent tiles per vector (their columns gathered by 4x4 transposes).
-void f32_winograd_f4x4_3x3_input_nchw_simd128(const Conv2dGeometry& g, const float* input, float* v,
-                                              size_t channel_begin, size_t channel_end);
-using F32WinogradInputFn = void (*)(const Conv2dGeometry&, const float*, float*, size_t, size_t);
-
-// output[o] = clamp(A^T M[.][o][tile] A + bias[o] + residual[o]) for output channels
-// [channel_begin, channel_end); bias and residual may be null, residual may be output itself.
-void f32_winograd_f4x4_3x3_output_nchw_scalar(const Conv2dGeometry& g, const float* m, const float* bias,
-                                              const float* residual, F32MinMax minmax, float* output,
-                                              size_t channel_begin, size_t channel_end);
-// Four horizontally adjacent tiles per vector; the same contract.
-void f32_winograd_f4x4_3x3_output_nchw_simd128(const Conv2dGeometry& g, const float* m, const float* bias,
-                                               const float* residual, F32MinMax minmax, float* output,
-                                               size_t channel_begin, size_t channel_end);
-using F32WinogradOutputFn = void (*)(const Conv2dGeometry&, const float*, const float*, const float*, F32MinMax, float*,
-                                     size_t, size_t);
-
-// NHWC: the same three phases with channels innermost, so every transform runs across channels.
-// Each phase writes or reads 36 planes, one per position, `pos_stride` floats apart
-// (winograd_pos_stride()).
 
 // Floats from one position's plane to the next for planes of `floats` floats: an odd number of cache
 // lines, so the 36 planes fall in different L1 sets. At a multiple of 4 KiB (16 tiles x 256
@@ -83,7 +50,7 @@ void f32_winograd_f4x4_3x3_input_nhwc_simd128(const Conv2dGeometry& g, const flo
                                               size_t tile_begin, size_t tile_end);
 
 // The output pixels of tiles [tile_begin, tile_end) from M[pos][tile][o] (m[pos * pos_stride +
-// tile * Cout + o]): clamp(A^T M A + bias + residual), bias and residual as in the NCHW form.
+// tile * Cout + o]): clamp(A^T M A + bias + residual); bias and residual may be null, residual may be the output itself.
 struct WinogradOutputArgs {
   const float* m;
   size_t pos_stride;

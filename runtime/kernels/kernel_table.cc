@@ -20,23 +20,16 @@ KernelTable scalar_table() {
   t.gemm_dot = f32_gemm_dot_scalar;
   t.gemv = f32_gemv_4x1_scalar;
 
-  t.winograd_weights_nchw = f32_winograd_f4x4_3x3_weights_scalar;
-  t.winograd_input_nchw = f32_winograd_f4x4_3x3_input_nchw_scalar;
-  t.winograd_output_nchw = f32_winograd_f4x4_3x3_output_nchw_scalar;
   t.winograd_weights_panels_nhwc = f32_winograd_f4x4_3x3_weights_panels_scalar;
   t.winograd_input_nhwc = f32_winograd_f4x4_3x3_input_nhwc_scalar;
   t.winograd_output_nhwc = f32_winograd_f4x4_3x3_output_nhwc_scalar;
 
-  t.dwconv_nchw = nullptr;
-  t.dwconv_nchw_supports = [](const Conv2dGeometry&) { return false; };
   t.dwconv_nhwc = [](const Conv2dGeometry& g, const float* x, const float* w, const float* b, F32MinMax minmax, float* y,
                      size_t row_begin, size_t row_end, float*, size_t) {
     f32_dwconv2d_nhwc_scalar(g, x, w, b, minmax, y, row_begin, row_end);
   };
   t.col2im_nhwc = f32_col2im_nhwc_scalar;
 
-  t.maxpool_nchw = f32_maxpool2d_nchw_scalar;
-  t.maxpool_nchw_supports = [](const Pool2dGeometry&) { return true; };
   t.maxpool_nhwc = f32_maxpool2d_nhwc_scalar;
   t.avgpool_nhwc = f32_avgpool2d_nhwc_scalar;
 
@@ -62,20 +55,13 @@ void overlay_simd128(KernelTable& t) {
   t.gemm_dot = f32_gemm_dot_simd128;
   t.gemv = f32_gemv_4x1_simd128;
 
-  t.winograd_weights_nchw = f32_winograd_f4x4_3x3_weights_simd128;
-  t.winograd_input_nchw = f32_winograd_f4x4_3x3_input_nchw_simd128;
-  t.winograd_output_nchw = f32_winograd_f4x4_3x3_output_nchw_simd128;
   t.winograd_weights_panels_nhwc = f32_winograd_f4x4_3x3_weights_panels_simd128;
   t.winograd_input_nhwc = f32_winograd_f4x4_3x3_input_nhwc_simd128;
   t.winograd_output_nhwc = f32_winograd_f4x4_3x3_output_nhwc_simd128;
 
-  t.dwconv_nchw = f32_dwconv2d_nchw_simd128;
-  t.dwconv_nchw_supports = f32_dwconv2d_simd128_supports;
   t.dwconv_nhwc = f32_dwconv2d_nhwc_simd128;
   t.col2im_nhwc = f32_col2im_nhwc_simd128;
 
-  t.maxpool_nchw = f32_maxpool2d_nchw_simd128;
-  t.maxpool_nchw_supports = f32_maxpool2d_simd128_supports;
   t.maxpool_nhwc = f32_maxpool2d_nhwc_simd128;
   t.avgpool_nhwc = f32_avgpool2d_nhwc_simd128;
 

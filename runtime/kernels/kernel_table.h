@@ -26,7 +26,6 @@ namespace wt {
 using F32DwConvFn = void (*)(const Conv2dGeometry&, const float*, const float*, const float*, F32MinMax, float*,
                              size_t, size_t, float*, size_t);
 using F32Col2imFn = void (*)(const Conv2dGeometry&, const float*, const float*, float*, size_t, size_t);
-using F32PoolNchwFn = void (*)(const Pool2dGeometry&, const float*, float*, size_t, size_t);
 using F32PoolNhwcFn = void (*)(const Pool2dGeometry&, size_t, const float*, float*, size_t, size_t);
 using F32SoftmaxFn = void (*)(size_t, size_t, const float*, float*);
 using F32SoftmaxBlockFn = float (*)(size_t, float*, float*, float*);
@@ -48,24 +47,16 @@ struct KernelTable {
   F32GemmDotFn gemm_dot;
   F32GemvFn gemv;
 
-  // Winograd F(4x4, 3x3), NCHW and NHWC.
-  F32WinogradWeightsFn winograd_weights_nchw;
-  F32WinogradInputFn winograd_input_nchw;
-  F32WinogradOutputFn winograd_output_nchw;
+  // Winograd F(4x4, 3x3).
   F32WinogradWeightsPanelsFn winograd_weights_panels_nhwc;
   F32WinogradInputNhwcFn winograd_input_nhwc;
   F32WinogradOutputNhwcFn winograd_output_nhwc;
 
-  // Depthwise and transposed convolution. dwconv_nchw covers the geometries dwconv_nchw_supports
-  // accepts (none in the scalar table: the generic direct convolution runs them).
-  F32DwConvFn dwconv_nchw;
-  bool (*dwconv_nchw_supports)(const Conv2dGeometry&);
+  // Depthwise and transposed convolution.
   F32DwConvFn dwconv_nhwc;
   F32Col2imFn col2im_nhwc;
 
-  // Pooling; maxpool_nchw as dwconv_nchw.
-  F32PoolNchwFn maxpool_nchw;
-  bool (*maxpool_nchw_supports)(const Pool2dGeometry&);
+  // Pooling.
   F32PoolNhwcFn maxpool_nhwc;
   F32PoolNhwcFn avgpool_nhwc;
 

@@ -1,6 +1,6 @@
 // Elementwise binary kernels over typed elements (int64, int32, bool stored as one byte 0/1, float32),
 // vector-vector, vector-scalar and scalar-vector, through void pointers so one broadcast loop
-// (ops/broadcast.h: TypedBinaryKernel) serves comparisons and integer and logical arithmetic.
+// (ops/common/broadcast.h: TypedBinaryKernel) serves comparisons and integer and logical arithmetic.
 #pragma once
 
 #include <cstddef>

@@ -13,14 +13,14 @@
 
 #include "kernels/f32_softmax.h"
 #include "kernels/f32_vscaleshift.h"
-#include "ops/gemm.h"
-#include "ops/op.h"
+#include "gemm/gemm_driver.h"
+#include "ops/common/op.h"
 
 namespace wt {
 namespace {
 
 constexpr size_t kQueryRows = 20;  // 4 tiles of 5 rows (relaxed SIMD) or 5 of 4
-constexpr size_t kScratchFloats = ThreadPool::kScratchBytes / sizeof(float);
+constexpr size_t kScratchFloats = kOpThreadScratchBytes / sizeof(float);
 
 size_t round8(size_t n) { return (n + kGemmNr - 1) / kGemmNr * kGemmNr; }
 
@@ -70,14 +70,14 @@ class AttentionKernel final : public OpKernel {
     std::fill(row_sum, row_sum + d_.q_len, 0.f);
     for (size_t j0 = 0; j0 < d_.kv_len; j0 += key_block_) {
       const size_t keys = std::min(key_block_, d_.kv_len - j0);
-      DenseB(k + j0 * qs, qs, 1, keys).pack({0, d_.head_dim, 0, keys}, kt);  // K^T: [D, keys]
-      DenseB(v + j0 * vs, 1, vs, d_.value_dim).pack({0, keys, 0, d_.value_dim}, vp);
+      DenseB(k + j0 * qs, qs, 1).pack({0, d_.head_dim, 0, keys}, kt);  // K^T: [D, keys]
+      DenseB(v + j0 * vs, 1, vs).pack({0, keys, 0, d_.value_dim}, vp);
       for (size_t i0 = 0; i0 < d_.q_len; i0 += kQueryRows) {
         const size_t rows = std::min(kQueryRows, d_.q_len - i0);
         if (causal_ && j0 >= i0 + rows) continue;  // every key of the block is after every query
-        GemmProblem qk{rows, keys, d_.head_dim, q + i0 * qs, qs, scores, keys};
-        qk.kernel_table = kernels_;
-        run_gemm_on_this_thread(qk, PanelB(kt, d_.head_dim), *ctx.pool);
+        const GemmShape qk{rows, keys, d_.head_dim, GemmBStorage::kPanels};
+        run_gemm(plan_gemm_serial(qk), GemmArgs{kernels_, q + i0 * qs, qs, scores, keys}, PanelB(kt, d_.head_dim),
+                 *ctx.pool);
         for (size_t i = 0; i < rows; ++i) {
           float* s = scores + i * keys;
           add_scaled_bias(keys, bias ? bias + (i0 + i) * bias_.row + j0 : nullptr, s);
@@ -85,10 +85,9 @@ class AttentionKernel final : public OpKernel {
           const float rescale = kernels_->softmax_block(keys, s, row_max + i0 + i, row_sum + i0 + i);
           if (j0 > 0 && rescale != 1.f) scale_row(d_.value_dim, rescale, o + (i0 + i) * vs);
         }
-        GemmProblem pv{rows, d_.value_dim, keys, scores, keys, o + i0 * vs, vs};
-        pv.kernel_table = kernels_;
+        GemmShape pv{rows, d_.value_dim, keys, GemmBStorage::kPanels};
         pv.accumulate = j0 > 0;
-        run_gemm_on_this_thread(pv, PanelB(vp, keys), *ctx.pool);
+        run_gemm(plan_gemm_serial(pv), GemmArgs{kernels_, scores, keys, o + i0 * vs, vs}, PanelB(vp, keys), *ctx.pool);
       }
     }
     for (size_t i = 0; i < d_.q_len; ++i) scale_row(d_.value_dim, 1.f / row_sum[i], o + i * vs);
@@ -164,7 +163,7 @@ Result<std::unique_ptr<OpKernel>> prepare_attention(const PrepareContext& ctx) {
   if (key_block == 0) {
     return ctx.error("head dims " + std::to_string(d.head_dim) + "/" + std::to_string(d.value_dim) + " with " +
                      std::to_string(d.q_len) + " queries need more than this runtime's " +
-                     std::to_string(ThreadPool::kScratchBytes) + "-byte attention scratch");
+                     std::to_string(kOpThreadScratchBytes) + "-byte attention scratch");
   }
   Shape out = q;
   out[3] = v[3];

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "kernels/f32_vscaleshift.h"
-#include "ops/op.h"
+#include "ops/common/op.h"
 
 namespace wt {
 namespace {

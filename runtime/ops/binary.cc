@@ -1,8 +1,8 @@
 // Elementwise binary ops with NumPy broadcasting: float32 arithmetic (add, sub, mul, div, maximum,
 // minimum, pow, atan2, fmod, remainder, floor_divide), and on int64 and bool operands the integer,
-// bitwise and logical ones (ops/broadcast.h's TypedBinaryKernel).
+// bitwise and logical ones (ops/common/broadcast.h's TypedBinaryKernel).
 #include "kernels/f32_vbinary.h"
-#include "ops/broadcast.h"
+#include "ops/common/broadcast.h"
 
 namespace wt {
 namespace {

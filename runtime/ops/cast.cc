@@ -1,6 +1,6 @@
 // cast (torch .to(dtype) / type_as): attribute "dtype" is the target dtype code.
 #include "kernels/convert.h"
-#include "ops/op.h"
+#include "ops/common/op.h"
 
 namespace wt {
 namespace {

@@ -1,6 +1,6 @@
 // Comparisons (eq, ne, lt, le, gt, ge) of float32, int64 or bool with broadcasting -> bool; and where(cond, a, b) over
 // equal shapes (the exporter expands operands to the output shape first).
-#include "ops/broadcast.h"
+#include "ops/common/broadcast.h"
 
 namespace wt {
 namespace {

@@ -1,7 +1,7 @@
 // concat (torch.cat) along attribute "dim": each input's slab is copied per outer index.
 #include <cstring>
 
-#include "ops/op.h"
+#include "ops/common/op.h"
 
 namespace wt {
 namespace {

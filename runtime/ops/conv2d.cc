@@ -1,32 +1,28 @@
-// conv2d over NCHW: x [N, C, H, W], W [O, C/groups, kh, kw], b [O], residual [N, O, OH, OW];
-// optional fused activation. Attribute layout = "nhwc" takes the NHWC form (conv2d_nhwc.cc).
+// conv2d: validates the node; runs NCHW here, NHWC (attribute layout = "nhwc", what the exporter
+// writes by default) in conv2d_nhwc.cc. NCHW: x [N, C, H, W], W [O, C/groups, kh, kw], b [O],
+// residual [N, O, OH, OW]; optional fused activation. NCHW is the general path, for convolutions
+// the exporter cannot move to NHWC (weights that are not constants) and files exported with
+// memory_layout="nchw": an implicit-im2col GEMM, or the direct kernel for depthwise ones. The fast
+// path (Winograd, SIMD depthwise, weights packed at export) is NHWC's only (docs/ARCHITECTURE.md).
 #include "ops/conv2d.h"
 
-#include "kernels/f32_dwconv2d.h"
+#include "gemm/gemm_driver.h"
 #include "kernels/f32_winograd.h"
-#include "ops/conv_geometry.h"
-#include "ops/gemm.h"
+#include "ops/common/conv_geometry.h"
 
 namespace wt {
 namespace {
 
 // Depthwise convolutions (one input channel per group) have no reduction worth a GEMM: they run
-// a direct kernel over output planes (SIMD128 across output columns where the build has it).
+// the direct kernel over output planes.
 class DirectConv2dKernel final : public OpKernel {
  public:
-  // dwconv: the table's depthwise kernel where it covers the geometry, else null (the generic one).
-  DirectConv2dKernel(Conv2dGeometry g, FusedActivation act, F32DwConvFn dwconv) : g_(g), act_(act), dwconv_(dwconv) {}
+  DirectConv2dKernel(Conv2dGeometry g, FusedActivation act) : g_(g), act_(act) {}
 
   void run(const RunContext& ctx) const override {
     const size_t planes = g_.batch * g_.out_channels;
     ctx.pool->parallelize(planes, 1, [&](size_t begin, size_t end) {
-      if (dwconv_) {
-        dwconv_(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), act_.minmax, ctx.out_f32(0), begin, end,
-                ctx.pool->thread_scratch(), ThreadPool::kScratchBytes / sizeof(float));
-      } else {
-        f32_conv2d_nchw_scalar(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), act_.minmax, ctx.out_f32(0), begin,
-                               end);
-      }
+      f32_conv2d_nchw_scalar(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), act_.minmax, ctx.out_f32(0), begin, end);
       act_.apply(ctx.out_f32(0) + begin * g_.out_h * g_.out_w, (end - begin) * g_.out_h * g_.out_w);
     });
   }
@@ -34,7 +30,6 @@ class DirectConv2dKernel final : public OpKernel {
  private:
   Conv2dGeometry g_;
   FusedActivation act_;
-  F32DwConvFn dwconv_;
 };
 
 // Every other convolution, per image and group: out[Cout_g, OH*OW] = W[Cout_g, Cin_g*kh*kw] x
@@ -42,10 +37,15 @@ class DirectConv2dKernel final : public OpKernel {
 // the implicit im2col matrix otherwise, packed block by block (no im2col buffer).
 class GemmConv2dKernel final : public OpKernel {
  public:
-  GemmConv2dKernel(const KernelTable* kernels, Conv2dGeometry g, FusedActivation act, bool residual)
-      : kernels_(kernels), g_(g), act_(act), residual_(residual) {}
+  GemmConv2dKernel(const PrepareContext& ctx, Conv2dGeometry g, FusedActivation act, bool residual)
+      : kernels_(ctx.kernel_table), g_(g), act_(act), residual_(residual) {
+    GemmShape shape{g.out_channels / g.groups, out_size(), rows()};
+    shape.b = pointwise() ? GemmBStorage::kRows : GemmBStorage::kPackedOnly;
+    shape.accumulate = residual;
+    plan_ = plan_gemm(shape, *kernels_, ctx.threads);
+  }
 
-  size_t workspace_bytes() const override { return gemm_shared_pack_bytes(out_size(), rows()); }
+  size_t workspace_bytes() const override { return plan_.workspace_bytes; }
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
   size_t in_place_input() const override { return kResidualInput; }
 
@@ -57,20 +57,16 @@ class GemmConv2dKernel final : public OpKernel {
       for (size_t group = 0; group < g_.groups; ++group) {
         const float* in = ctx.in_f32(0) + (n * g_.in_channels + group * cin_g) * g_.in_h * g_.in_w;
         const float* bias = ctx.in_f32(2);
-        GemmProblem p{cout_g,    out_size(),
-                      rows(),    ctx.in_f32(1) + group * cout_g * rows(),
-                      rows(),    ctx.out_f32(0) + (n * g_.out_channels + group * cout_g) * out_size(),
-                      out_size()};
-        p.kernel_table = kernels_;
-        p.row_bias = bias ? bias + group * cout_g : nullptr;
-        p.minmax = act_.minmax;
-        p.activation = act_.fn;
-        p.shared_pack = static_cast<float*>(ctx.workspace);
-        p.accumulate = residual_;
+        GemmArgs args{kernels_, ctx.in_f32(1) + group * cout_g * rows(), rows(),
+                      ctx.out_f32(0) + (n * g_.out_channels + group * cout_g) * out_size(), out_size()};
+        args.row_bias = bias ? bias + group * cout_g : nullptr;
+        args.minmax = act_.minmax;
+        args.activation = act_.fn;
+        args.workspace = static_cast<float*>(ctx.workspace);
         if (pointwise()) {
-          run_gemm(p, DenseB(in, 1, out_size(), out_size()), *ctx.pool);
+          run_gemm(plan_, args, DenseB(in, 1, out_size()), *ctx.pool);
         } else {
-          run_gemm(p, Im2colB(g_, in), *ctx.pool);
+          run_gemm(plan_, args, Im2colB(g_, in), *ctx.pool);
         }
       }
     }
@@ -88,57 +84,7 @@ class GemmConv2dKernel final : public OpKernel {
   Conv2dGeometry g_;
   FusedActivation act_;
   bool residual_;
-};
-
-// 3x3 stride-1 convolutions with enough output tiles: Winograd F(4x4, 3x3). Smaller outputs waste
-// too much of each 4x4 tile and go through the GEMM. The transformed weights (4x the 3x3 ones) are
-// recomputed into the op scratch on every run rather than kept: that costs 1% of a 64-channel
-// 56x56 layer and 35% of a 256-channel 14x14 one (make bench-kernels), and keeps the model's memory
-// at file + planned arena.
-class WinogradConv2dKernel final : public OpKernel {
- public:
-  WinogradConv2dKernel(const KernelTable* kernels, Conv2dGeometry g, FusedActivation act, bool residual)
-      : kernels_(kernels), g_(g), act_(act), residual_(residual), tiles_(winograd_tiles(g)) {}
-  // The output transform reads each residual element just before it writes that element.
-  Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
-  size_t in_place_input() const override { return kResidualInput; }
-
-  size_t workspace_bytes() const override {
-    return kWinogradPositions * (g_.out_channels * g_.in_channels + (g_.in_channels + g_.out_channels) * tiles_) *
-           sizeof(float);
-  }
-
-  void run(const RunContext& ctx) const override {
-    const size_t cin = g_.in_channels, cout = g_.out_channels;
-    float* u = static_cast<float*>(ctx.workspace);
-    float* v = u + kWinogradPositions * cout * cin;
-    float* m = v + kWinogradPositions * cin * tiles_;
-    ctx.pool->parallelize(cout, 1, [&](size_t b, size_t e) { kernels_->winograd_weights_nchw(cin, ctx.in_f32(1), u, b, e); });
-    for (size_t n = 0; n < g_.batch; ++n) {
-      const float* in = ctx.in_f32(0) + n * cin * g_.in_h * g_.in_w;
-      float* out = ctx.out_f32(0) + n * cout * g_.out_h * g_.out_w;
-      ctx.pool->parallelize(cin, 1, [&](size_t b, size_t e) { kernels_->winograd_input_nchw(g_, in, v, b, e); });
-      ctx.pool->parallelize(kWinogradPositions, 1, [&](size_t b, size_t e) {
-        for (size_t pos = b; pos < e; ++pos) {
-          GemmProblem p{cout, tiles_, cin, u + pos * cin, kWinogradPositions * cin, m + pos * cout * tiles_, tiles_};
-          p.kernel_table = kernels_;
-          run_gemm_on_this_thread(p, DenseB(v + pos * cin * tiles_, 1, tiles_, tiles_), *ctx.pool);
-        }
-      });
-      ctx.pool->parallelize(cout, 1, [&](size_t b, size_t e) {
-        const float* residual = residual_ ? ctx.in_f32(kResidualInput) + n * cout * g_.out_h * g_.out_w : nullptr;
-        kernels_->winograd_output_nchw(g_, m, ctx.in_f32(2), residual, act_.minmax, out, b, e);
-        act_.apply(out + b * g_.out_h * g_.out_w, (e - b) * g_.out_h * g_.out_w);
-      });
-    }
-  }
-
- private:
-  const KernelTable* kernels_;
-  Conv2dGeometry g_;
-  FusedActivation act_;
-  bool residual_;
-  size_t tiles_;
+  GemmPlan plan_;
 };
 
 // The NCHW weight [O, C/groups, kh, kw].
@@ -180,13 +126,9 @@ Result<std::unique_ptr<OpKernel>> prepare_conv2d(const PrepareContext& ctx) {
   const Conv2dGeometry g{z(x[0]),       z(channels),    z(in_h),        z(in_w),      z(w.out_channels), z(out_h),
                          z(out_w),      z(w.kernel_h),  z(w.kernel_w),  z(stride[0]), z(stride[1]),      z(padding[0]),
                          z(padding[1]), z(dilation[0]), z(dilation[1]), z(groups)};
-  if (nhwc) return make_conv2d_nhwc_kernel(*ctx.kernel_table, g, act, residual, w.depthwise_hwc);
-  const KernelTable& k = *ctx.kernel_table;
-  if (g.in_channels == g.groups) {
-    return make_kernel(DirectConv2dKernel(g, act, k.dwconv_nchw_supports(g) ? k.dwconv_nchw : nullptr));
-  }
-  if (winograd_applies(g)) return make_kernel(WinogradConv2dKernel(&k, g, act, residual));
-  return make_kernel(GemmConv2dKernel(&k, g, act, residual));
+  if (nhwc) return make_conv2d_nhwc_kernel(ctx, g, act, residual, w.depthwise_hwc);
+  if (g.in_channels == g.groups) return make_kernel(DirectConv2dKernel(g, act));
+  return make_kernel(GemmConv2dKernel(ctx, g, act, residual));
 }
 
 }  // namespace
@@ -201,8 +143,9 @@ bool winograd_applies(const Conv2dGeometry& g) {
 
 extern const OpDef kConv2dOp = {
     "conv2d", prepare_conv2d, "float32",
-    "NCHW; Winograd F(4x4,3x3) for 3x3 stride 1, else implicit-im2col GEMM (packed blocks, 4x8 SIMD128 tiles); "
-    "depthwise direct; fused activations; optional residual input 3 (groups = 1). layout=nhwc: NHWC tensors, weights "
-    "as GEMM panels (weight_layout=panels8, out_channels, kernel_size) or depthwise [kh, kw, C] (hwc)"};
+    "NCHW (the general path): implicit-im2col GEMM (packed blocks, SIMD128 tiles), depthwise direct; fused "
+    "activations; optional residual input 3 (groups = 1). layout=nhwc (the exporter's default): NHWC tensors, weights "
+    "as GEMM panels (weight_layout=panels8, out_channels, kernel_size) or depthwise [kh, kw, C] (hwc); Winograd "
+    "F(4x4,3x3) for 3x3 stride 1"};
 
 }  // namespace wt

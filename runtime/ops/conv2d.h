@@ -5,8 +5,8 @@
 #include <memory>
 
 #include "kernels/f32_conv2d.h"
-#include "ops/fused_activation.h"
-#include "ops/op.h"
+#include "ops/common/fused_activation.h"
+#include "ops/common/op.h"
 
 namespace wt {
 
@@ -25,7 +25,7 @@ struct ConvWeight {
 // after another (out_channels and kernel_size in attributes); or "hwc", depthwise [kh, kw, C].
 Result<ConvWeight> read_nhwc_conv_weight(const PrepareContext& ctx, int64_t in_channels, int64_t groups);
 
-std::unique_ptr<OpKernel> make_conv2d_nhwc_kernel(const KernelTable& kernels, const Conv2dGeometry& g,
+std::unique_ptr<OpKernel> make_conv2d_nhwc_kernel(const PrepareContext& ctx, const Conv2dGeometry& g,
                                                   FusedActivation act, bool residual, bool depthwise_hwc);
 
 }  // namespace wt

@@ -7,28 +7,31 @@
 
 #include "kernels/f32_dwconv2d.h"
 #include "kernels/f32_winograd.h"
+#include "gemm/gemm_driver.h"
 #include "ops/conv2d.h"
-#include "ops/gemm.h"
+#include "gemm/gemm_driver.h"
 
 namespace wt {
 namespace {
 
 class GemmConv2dNhwcKernel final : public OpKernel {
  public:
-  GemmConv2dNhwcKernel(const KernelTable* kernels, Conv2dGeometry g, FusedActivation act, bool residual)
-      : kernels_(kernels), g_(g), act_(act), residual_(residual) {}
+  GemmConv2dNhwcKernel(const PrepareContext& ctx, Conv2dGeometry g, FusedActivation act, bool residual)
+      : kernels_(ctx.kernel_table), g_(g), act_(act), residual_(residual) {
+    GemmShape shape{g.out_h * g.out_w, g.out_channels / g.groups, g.kernel_h * g.kernel_w * g.in_channels / g.groups,
+                    GemmBStorage::kPanels};
+    shape.a_packed = !pointwise();
+    shape.accumulate = residual;
+    plan_ = plan_gemm(shape, *kernels_, ctx.threads);
+  }
 
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
   size_t in_place_input() const override { return kResidualInput; }
-  size_t workspace_bytes() const override {
-    return pointwise()
-               ? 0
-               : gemm_shared_a_bytes(g_.out_h * g_.out_w, g_.kernel_h * g_.kernel_w * g_.in_channels / g_.groups);
-  }
+  size_t workspace_bytes() const override { return plan_.workspace_bytes; }
 
   void run(const RunContext& ctx) const override {
-    const size_t cin_g = g_.in_channels / g_.groups, cout_g = g_.out_channels / g_.groups;
-    const size_t pixels = g_.out_h * g_.out_w, k = cin_g * g_.kernel_h * g_.kernel_w;
+    const size_t cin_g = g_.in_channels / g_.groups, cout_g = plan_.shape.n;
+    const size_t pixels = plan_.shape.m, k = plan_.shape.k;
     const size_t group_panels = ceil_div(cout_g, kGemmNr) * k * kGemmNr;
     // With a residual the GEMM accumulates onto it, in place when the planner gave both one buffer.
     if (residual_) copy_residual(ctx, g_.batch * pixels * g_.out_channels);
@@ -36,22 +39,15 @@ class GemmConv2dNhwcKernel final : public OpKernel {
       const float* image = ctx.in_f32(0) + n * g_.in_h * g_.in_w * g_.in_channels;
       for (size_t group = 0; group < g_.groups; ++group) {
         const float* in = image + group * cin_g;
-        GemmProblem p{pixels,
-                      cout_g,
-                      k,
-                      in,
-                      g_.in_channels,
-                      ctx.out_f32(0) + n * pixels * g_.out_channels + group * cout_g,
+        GemmArgs args{kernels_, in, g_.in_channels, ctx.out_f32(0) + n * pixels * g_.out_channels + group * cout_g,
                       g_.out_channels};
-        p.kernel_table = kernels_;
-        p.col_bias = ctx.in_f32(2) ? ctx.in_f32(2) + group * cout_g : nullptr;
-        p.minmax = act_.minmax;
-        p.activation = act_.fn;
-        p.accumulate = residual_;
+        args.col_bias = ctx.in_f32(2) ? ctx.in_f32(2) + group * cout_g : nullptr;
+        args.minmax = act_.minmax;
+        args.activation = act_.fn;
         const Im2colNhwcA im2col(g_, in);
-        if (!pointwise()) p.a_source = &im2col;
-        p.shared_a = workspace_bytes() ? static_cast<float*>(ctx.workspace) : nullptr;
-        run_gemm(p, PanelB(ctx.in_f32(1) + group * group_panels, k), *ctx.pool);
+        if (plan_.shape.a_packed) args.a_source = &im2col;
+        args.workspace = static_cast<float*>(ctx.workspace);
+        run_gemm(plan_, args, PanelB(ctx.in_f32(1) + group * group_panels, k), *ctx.pool);
       }
     }
   }
@@ -66,6 +62,7 @@ class GemmConv2dNhwcKernel final : public OpKernel {
   Conv2dGeometry g_;
   FusedActivation act_;
   bool residual_;
+  GemmPlan plan_;
 };
 
 // Output rows over the pool, every pixel of a row vectorized across channels.
@@ -78,7 +75,7 @@ class DepthwiseConv2dNhwcKernel final : public OpKernel {
     const size_t row_floats = g_.out_w * g_.out_channels;
     ctx.pool->parallelize(g_.batch * g_.out_h, 1, [&](size_t begin, size_t end) {
       dwconv_(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), act_.minmax, ctx.out_f32(0), begin, end,
-              ctx.pool->thread_scratch(), ThreadPool::kScratchBytes / sizeof(float));
+              ctx.pool->thread_scratch(), ctx.pool->scratch_bytes() / sizeof(float));
       act_.apply(ctx.out_f32(0) + begin * row_floats, (end - begin) * row_floats);
     });
   }
@@ -165,16 +162,16 @@ class WinogradConv2dNhwcKernel final : public OpKernel {
     const size_t col0 = block.panel_begin * kGemmNr, cols = std::min(block.panel_end * kGemmNr, g_.out_channels) - col0;
     const size_t k = block.channel_end - block.channel_begin;
     const float* a = v + pos * v_stride_ + block.channel_begin;
-    GemmProblem p{tiles_, cols, k, a, g_.in_channels, m + pos * m_stride_ + col0, g_.out_channels};
-    p.kernel_table = kernels_;
-    p.accumulate = block.channel_begin > 0;
-    run_gemm_on_this_thread(p, PanelB(u, k), *ctx.pool);
+    GemmShape shape{tiles_, cols, k, GemmBStorage::kPanels};
+    shape.accumulate = block.channel_begin > 0;
+    const GemmArgs args{kernels_, a, g_.in_channels, m + pos * m_stride_ + col0, g_.out_channels};
+    run_gemm(plan_gemm_serial(shape), args, PanelB(u, k), *ctx.pool);
   }
 
   // Panels [b, e) of M over all tiles, U made a block at a time in the thread's scratch (which
-  // run_gemm_on_this_thread leaves alone: A is in place and B in panels).
+  // a serial GEMM leaves alone: A is in place and B in panels).
   void multiply_panels(const RunContext& ctx, const float* v, float* m, size_t b, size_t e) const {
-    constexpr size_t kScratchFloats = ThreadPool::kScratchBytes / sizeof(float);
+    constexpr size_t kScratchFloats = kOpThreadScratchBytes / sizeof(float);
     // Rows (panel x channel) a block may hold, with room for the stride's padding (under 32 floats).
     constexpr size_t kRows = (kScratchFloats / kWinogradPositions - 32) / kGemmNr;
     static_assert(kWinogradPositions * winograd_pos_stride(kRows * kGemmNr) <= kScratchFloats);
@@ -246,11 +243,12 @@ Result<ConvWeight> read_nhwc_conv_weight(const PrepareContext& ctx, int64_t in_c
   return ConvWeight{out_channels, in_channels / groups, kernel[0], kernel[1], false};
 }
 
-std::unique_ptr<OpKernel> make_conv2d_nhwc_kernel(const KernelTable& kernels, const Conv2dGeometry& g,
+std::unique_ptr<OpKernel> make_conv2d_nhwc_kernel(const PrepareContext& ctx, const Conv2dGeometry& g,
                                                   FusedActivation act, bool residual, bool depthwise_hwc) {
+  const KernelTable& kernels = *ctx.kernel_table;
   if (depthwise_hwc) return std::make_unique<DepthwiseConv2dNhwcKernel>(kernels.dwconv_nhwc, g, act);
   if (winograd_applies(g)) return std::make_unique<WinogradConv2dNhwcKernel>(&kernels, g, act, residual);
-  return std::make_unique<GemmConv2dNhwcKernel>(&kernels, g, act, residual);
+  return std::make_unique<GemmConv2dNhwcKernel>(ctx, g, act, residual);
 }
 
 }  // namespace wt

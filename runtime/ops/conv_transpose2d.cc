@@ -7,8 +7,8 @@
 #include <algorithm>
 
 #include "kernels/f32_conv_transpose2d.h"
-#include "ops/conv_geometry.h"
-#include "ops/gemm.h"
+#include "ops/common/conv_geometry.h"
+#include "gemm/gemm_driver.h"
 
 namespace wt {
 namespace {
@@ -31,11 +31,15 @@ class ConvTranspose2dKernel final : public OpKernel {
 // output rows, in parallel.
 class ConvTranspose2dNhwcKernel final : public OpKernel {
  public:
-  ConvTranspose2dNhwcKernel(const KernelTable* kernels, Conv2dGeometry g) : kernels_(kernels), g_(g) {}
+  ConvTranspose2dNhwcKernel(const PrepareContext& ctx, Conv2dGeometry g)
+      : kernels_(ctx.kernel_table),
+        g_(g),
+        plan_(plan_gemm({g.in_h * g.in_w, g.kernel_h * g.kernel_w * (g.out_channels / g.groups), g.in_channels / g.groups,
+                         GemmBStorage::kPanels},
+                        *kernels_, ctx.threads)) {}
 
-  size_t workspace_bytes() const override {
-    return g_.in_h * g_.in_w * g_.kernel_h * g_.kernel_w * g_.out_channels * sizeof(float);
-  }
+  // The footprints, then the GEMM's own.
+  size_t workspace_bytes() const override { return cols_bytes() + plan_.workspace_bytes; }
 
   void run(const RunContext& ctx) const override {
     const size_t cin_g = g_.in_channels / g_.groups, row = g_.kernel_h * g_.kernel_w * (g_.out_channels / g_.groups);
@@ -44,9 +48,9 @@ class ConvTranspose2dNhwcKernel final : public OpKernel {
     for (size_t n = 0; n < g_.batch; ++n) {
       const float* image = ctx.in_f32(0) + n * pixels * g_.in_channels;
       for (size_t group = 0; group < g_.groups; ++group) {
-        GemmProblem p{pixels, row, cin_g, image + group * cin_g, g_.in_channels, cols + group * pixels * row, row};
-        p.kernel_table = kernels_;
-        run_gemm(p, PanelB(ctx.in_f32(1) + group * group_panels, cin_g), *ctx.pool);
+        GemmArgs args{kernels_, image + group * cin_g, g_.in_channels, cols + group * pixels * row, row};
+        args.workspace = cols + cols_bytes() / sizeof(float);
+        run_gemm(plan_, args, PanelB(ctx.in_f32(1) + group * group_panels, cin_g), *ctx.pool);
       }
       float* out = ctx.out_f32(0) + n * g_.out_h * g_.out_w * g_.out_channels;
       ctx.pool->parallelize(g_.out_h, 1,
@@ -55,8 +59,11 @@ class ConvTranspose2dNhwcKernel final : public OpKernel {
   }
 
  private:
+  size_t cols_bytes() const { return g_.in_h * g_.in_w * g_.kernel_h * g_.kernel_w * g_.out_channels * sizeof(float); }
+
   const KernelTable* kernels_;
   Conv2dGeometry g_;
+  GemmPlan plan_;
 };
 
 struct TransposedWeight {
@@ -122,7 +129,7 @@ Result<std::unique_ptr<OpKernel>> prepare_conv_transpose2d(const PrepareContext&
   const Conv2dGeometry g{z(x[0]),       z(channels),    z(in[0]),       z(in[1]),     z(w.out_channels), z(out[0]),
                          z(out[1]),     z(kernel[0]),   z(kernel[1]),   z(stride[0]), z(stride[1]),      z(padding[0]),
                          z(padding[1]), z(dilation[0]), z(dilation[1]), z(groups)};
-  if (nhwc) return make_kernel(ConvTranspose2dNhwcKernel(ctx.kernel_table, g));
+  if (nhwc) return make_kernel(ConvTranspose2dNhwcKernel(ctx, g));
   return make_kernel(ConvTranspose2dKernel(g));
 }
 

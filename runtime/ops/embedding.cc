@@ -2,7 +2,7 @@
 // An index outside [0, V) is a data error reported by forward(), as PyTorch raises one.
 #include <cstring>
 
-#include "ops/op.h"
+#include "ops/common/op.h"
 
 namespace wt {
 namespace {

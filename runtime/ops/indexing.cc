@@ -1,7 +1,7 @@
 // Index ops along one axis: gather, index_select, argmax/argmin, topk, cumsum. Attribute "dim"
 // (negative counts from the end); out-of-range indices are forward() errors.
 #include "kernels/index_ops.h"
-#include "ops/op.h"
+#include "ops/common/op.h"
 
 namespace wt {
 namespace {

@@ -1,6 +1,6 @@
 // layer_norm over the last `normalized_ndim` dims: inputs x, weight (optional), bias (optional).
 #include "kernels/f32_layer_norm.h"
-#include "ops/op.h"
+#include "ops/common/op.h"
 
 namespace wt {
 namespace {

@@ -4,8 +4,8 @@
 // exporter writes: "panels8", the GEMM's own panel layout [ceil(N/8), K, 8], which every run reads
 // in place with no packing, or, for inputs of 1-3 rows, "panels32" ([ceil(N/32), K, 32]), which
 // those rows stream as one (columns past N zero, N in attribute out_features).
-#include "ops/gemm.h"
-#include "ops/fused_activation.h"
+#include "gemm/gemm_driver.h"
+#include "ops/common/fused_activation.h"
 
 namespace wt {
 namespace {
@@ -16,42 +16,47 @@ size_t panel_width(WeightLayout layout) { return layout == WeightLayout::kPanels
 
 class LinearKernel final : public OpKernel {
  public:
-  LinearKernel(const KernelTable* kernels, size_t m, size_t n, size_t k, WeightLayout layout, FusedActivation act,
+  LinearKernel(const PrepareContext& ctx, size_t m, size_t n, size_t k, WeightLayout layout, FusedActivation act,
                bool residual)
-      : kernels_(kernels), m_(m), n_(n), k_(k), layout_(layout), act_(act), residual_(residual) {}
+      : kernels_(ctx.kernel_table), n_(n), k_(k), layout_(layout), act_(act), residual_(residual) {
+    GemmShape shape{m, n, k};
+    shape.b = in_panels() ? GemmBStorage::kPanels : DenseB::storage(b_stride_n());
+    shape.b_panel_width = panel_width(layout);
+    shape.accumulate = residual;
+    plan_ = plan_gemm(shape, *kernels_, ctx.threads);
+  }
 
-  bool in_panels() const { return layout_ == WeightLayout::kPanels8 || layout_ == WeightLayout::kPanels32; }
-
-  size_t workspace_bytes() const override { return in_panels() ? 0 : gemm_shared_pack_bytes(n_, k_); }
+  size_t workspace_bytes() const override { return plan_.workspace_bytes; }
   // Each output is read (accumulated onto) by the one task that writes it.
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
   size_t in_place_input() const override { return kResidualInput; }
 
   void run(const RunContext& ctx) const override {
-    if (residual_) copy_residual(ctx, m_ * n_);
-    GemmProblem p{m_, n_, k_, ctx.in_f32(0), k_, ctx.out_f32(0), n_};
-    p.kernel_table = kernels_;
-    p.accumulate = residual_;
-    p.col_bias = ctx.in_f32(2);
-    p.minmax = act_.minmax;
-    p.activation = act_.fn;
+    if (residual_) copy_residual(ctx, plan_.shape.m * n_);
+    GemmArgs args{kernels_, ctx.in_f32(0), k_, ctx.out_f32(0), n_};
+    args.col_bias = ctx.in_f32(2);
+    args.minmax = act_.minmax;
+    args.activation = act_.fn;
+    args.workspace = static_cast<float*>(ctx.workspace);
     const float* w = ctx.in_f32(1);
     if (in_panels()) {
-      run_gemm(p, PanelB(w, k_, panel_width(layout_)), *ctx.pool);
+      run_gemm(plan_, args, PanelB(w, k_, panel_width(layout_)), *ctx.pool);
       return;
     }
-    p.shared_pack = static_cast<float*>(ctx.workspace);
-    // [K, N] weights are read unpacked by batch-1 rows.
-    const bool kn = layout_ == WeightLayout::kKN;
-    run_gemm(p, DenseB(w, kn ? 1 : k_, kn ? n_ : 1, n_), *ctx.pool);
+    // [K, N] weights are read in place by batch-1 rows.
+    run_gemm(plan_, args, DenseB(w, b_stride_n(), layout_ == WeightLayout::kKN ? n_ : 1), *ctx.pool);
   }
 
  private:
+  bool in_panels() const { return layout_ == WeightLayout::kPanels8 || layout_ == WeightLayout::kPanels32; }
+  size_t b_stride_n() const { return layout_ == WeightLayout::kKN ? 1 : k_; }
+
   const KernelTable* kernels_;
-  size_t m_, n_, k_;
+  size_t n_, k_;
   WeightLayout layout_;
   FusedActivation act_;
   bool residual_;
+  GemmPlan plan_;
 };
 
 struct WeightShape {
@@ -100,8 +105,7 @@ Result<std::unique_ptr<OpKernel>> prepare_linear(const PrepareContext& ctx) {
   WT_ASSIGN_OR_RETURN(bool residual, read_residual(ctx, y));
   ctx.outputs->push_back({DType::kFloat32, y});
   const auto rows = static_cast<size_t>(numel(Shape(x.begin(), x.end() - 1)));
-  return make_kernel(
-      LinearKernel(ctx.kernel_table, rows, static_cast<size_t>(w.n), static_cast<size_t>(w.k), w.layout, act, residual));
+  return make_kernel(LinearKernel(ctx, rows, static_cast<size_t>(w.n), static_cast<size_t>(w.k), w.layout, act, residual));
 }
 
 }  // namespace

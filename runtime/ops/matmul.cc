@@ -1,48 +1,51 @@
 // matmul (torch.matmul / bmm / mm of activations): [..., M, K] x [..., K, N] with the batch
 // dims broadcast; 1-d operands are promoted by the exporter.
-#include "ops/gemm.h"
-#include "ops/broadcast.h"
+#include "gemm/gemm_driver.h"
+#include "ops/common/broadcast.h"
 
 namespace wt {
 namespace {
 
 class MatmulKernel final : public OpKernel {
  public:
-  MatmulKernel(const KernelTable* kernels, size_t m, size_t n, size_t k, BroadcastPlan batch)
-      : kernels_(kernels), m_(m), n_(n), k_(k), batch_(batch) {}
+  MatmulKernel(const PrepareContext& ctx, size_t m, size_t n, size_t k, BroadcastPlan batch)
+      : kernels_(ctx.kernel_table), batch_(batch) {
+    const GemmShape shape{m, n, k, GemmBStorage::kRows};
+    // Many small products (attention heads): one task per product. Few large ones: split each.
+    per_product_tasks_ = batches() >= 2 * ctx.threads && m * n * k <= (size_t{1} << 20);
+    plan_ = per_product_tasks_ ? plan_gemm_serial(shape) : plan_gemm(shape, *kernels_, ctx.threads);
+  }
+
+  size_t workspace_bytes() const override { return plan_.workspace_bytes; }
 
   void run(const RunContext& ctx) const override {
-    const size_t batches = batch_.runs * batch_.run_length;
-    auto multiply = [&](size_t bi, bool in_parallel) {
+    const size_t m = plan_.shape.m, n = plan_.shape.n, k = plan_.shape.k;
+    auto multiply = [&](size_t bi) {
       size_t ao, bo;
       batch_.run_offsets(bi / batch_.run_length, &ao, &bo);
       const size_t within = bi % batch_.run_length;
       ao += within * batch_.a_run_stride;
       bo += within * batch_.b_run_stride;
-      const DenseB b(ctx.in_f32(1) + bo * k_ * n_, 1, n_, n_);
-      GemmProblem p{m_, n_, k_, ctx.in_f32(0) + ao * m_ * k_, k_, ctx.out_f32(0) + bi * m_ * n_, n_};
-      p.kernel_table = kernels_;
-      if (in_parallel) {
-        run_gemm(p, b, *ctx.pool);
-      } else {
-        run_gemm_on_this_thread(p, b, *ctx.pool);
-      }
+      GemmArgs args{kernels_, ctx.in_f32(0) + ao * m * k, k, ctx.out_f32(0) + bi * m * n, n};
+      args.workspace = static_cast<float*>(ctx.workspace);
+      run_gemm(plan_, args, DenseB(ctx.in_f32(1) + bo * k * n, 1, n), *ctx.pool);
     };
-    // Many small products (attention heads): one task per product. Few large ones: split each.
-    const size_t threads = static_cast<size_t>(ctx.pool->thread_count());
-    if (batches >= 2 * threads && m_ * n_ * k_ <= (size_t{1} << 20)) {
-      ctx.pool->parallelize(batches, 1, [&](size_t begin, size_t end) {
-        for (size_t bi = begin; bi < end; ++bi) multiply(bi, false);
+    if (per_product_tasks_) {
+      ctx.pool->parallelize(batches(), 1, [&](size_t begin, size_t end) {
+        for (size_t bi = begin; bi < end; ++bi) multiply(bi);
       });
     } else {
-      for (size_t bi = 0; bi < batches; ++bi) multiply(bi, true);
+      for (size_t bi = 0; bi < batches(); ++bi) multiply(bi);
     }
   }
 
  private:
+  size_t batches() const { return batch_.runs * batch_.run_length; }
+
   const KernelTable* kernels_;
-  size_t m_, n_, k_;
   BroadcastPlan batch_;  // over batch dims, in units of whole matrices
+  bool per_product_tasks_;
+  GemmPlan plan_;
 };
 
 Result<std::unique_ptr<OpKernel>> prepare_matmul(const PrepareContext& ctx) {
@@ -61,7 +64,7 @@ Result<std::unique_ptr<OpKernel>> prepare_matmul(const PrepareContext& ctx) {
   out.push_back(m);
   out.push_back(n);
   ctx.outputs->push_back({DType::kFloat32, out});
-  return make_kernel(MatmulKernel(ctx.kernel_table, static_cast<size_t>(m), static_cast<size_t>(n), static_cast<size_t>(k),
+  return make_kernel(MatmulKernel(ctx, static_cast<size_t>(m), static_cast<size_t>(n), static_cast<size_t>(k),
                                   make_broadcast_plan(a_batch, b_batch, batch)));
 }
 

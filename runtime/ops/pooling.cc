@@ -3,7 +3,7 @@
 // given a second output also write each max's int64 index in its input plane (PyTorch's
 // return_indices; NCHW).
 #include "kernels/f32_pool2d.h"
-#include "ops/conv_geometry.h"
+#include "ops/common/conv_geometry.h"
 
 namespace wt {
 namespace {
@@ -133,7 +133,6 @@ Result<std::unique_ptr<OpKernel>> prepare_pool2d(const PrepareContext& ctx, Pool
         },
         planes_of(x));
   }
-  if (is_max && ctx.kernel_table->maxpool_nchw_supports(g)) fn = ctx.kernel_table->maxpool_nchw;
   return make_kernel(Pool2dKernel(fn, g, planes_of(x)));
 }
 

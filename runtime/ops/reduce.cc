@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "kernels/f32_reduce.h"
-#include "ops/op.h"
+#include "ops/common/op.h"
 
 namespace wt {
 namespace {

@@ -1,6 +1,6 @@
 // The one list of operators the runtime implements. Each op's facts live in its own file;
 // families (unary, binary, reduce) build their entries from a table in their file.
-#include "ops/op.h"
+#include "ops/common/op.h"
 
 namespace wt {
 

@@ -1,5 +1,5 @@
 // reshape (view, flatten, reshape): same elements, new shape given by the "shape" attribute.
-#include "ops/op.h"
+#include "ops/common/op.h"
 
 namespace wt {
 namespace {

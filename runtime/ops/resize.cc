@@ -1,7 +1,7 @@
 // resize2d (F.interpolate, nn.Upsample): mode "nearest" or "bilinear", over [N, C, H, W].
 // Attributes: output_size [oh, ow], scales [sh, sw] (0 = derive from sizes), align_corners.
 #include "kernels/f32_resize2d.h"
-#include "ops/op.h"
+#include "ops/common/op.h"
 
 namespace wt {
 namespace {

@@ -1,6 +1,6 @@
 // softmax and log_softmax along attribute "dim" (negative counts from the end).
 #include "kernels/f32_softmax.h"
-#include "ops/op.h"
+#include "ops/common/op.h"
 
 namespace wt {
 namespace {

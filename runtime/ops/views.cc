@@ -1,6 +1,6 @@
 // View ops materialized as strided copies: permute (and transpose), expand, slice.
 #include "kernels/copy_strided.h"
-#include "ops/op.h"
+#include "ops/common/op.h"
 
 namespace wt {
 namespace {

@@ -50,9 +50,9 @@ bool ThreadPool::threads_supported() {
 #endif
 }
 
-ThreadPool::ThreadPool(int num_threads) {
+ThreadPool::ThreadPool(int num_threads, size_t scratch_bytes) : scratch_bytes_(scratch_bytes) {
   const int workers = threads_supported() ? std::max(num_threads, 1) - 1 : 0;
-  scratch_.resize(workers + 1, std::vector<float>(kScratchBytes / sizeof(float) + kScratchAlignFloats));
+  scratch_.resize(workers + 1, std::vector<float>(scratch_bytes / sizeof(float) + kScratchAlignFloats));
   parts_ = std::make_unique<PartCounter[]>(static_cast<size_t>(workers) + 1);
   for (int i = 0; i < workers; ++i) {
     workers_.emplace_back([this, i] {

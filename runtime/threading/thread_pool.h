@@ -29,8 +29,9 @@ class RangeTask {
 
 class ThreadPool {
  public:
-  // Builds without thread support (no WT_ENABLE_THREADS) clamp the count to 1.
-  explicit ThreadPool(int num_threads);
+  // Builds without thread support (no WT_ENABLE_THREADS) clamp the count to 1. Each thread gets
+  // `scratch_bytes` of thread_scratch().
+  ThreadPool(int num_threads, size_t scratch_bytes);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -47,9 +48,9 @@ class ThreadPool {
   void parallelize(size_t range, size_t min_chunk, RangeTask task);
 
   // Scratch private to the calling thread (the caller of parallelize() or one of the workers),
-  // kScratchBytes long and 64-byte aligned: where GEMM tasks pack their blocks. Allocated once.
-  static constexpr size_t kScratchBytes = 192 * 1024;
+  // scratch_bytes() long and 64-byte aligned: where GEMM tasks pack their blocks. Allocated once.
   float* thread_scratch();
+  size_t scratch_bytes() const { return scratch_bytes_; }
 
  private:
   struct Job;
@@ -62,6 +63,7 @@ class ThreadPool {
   };
 
   std::vector<std::thread> workers_;
+  size_t scratch_bytes_;
   std::vector<std::vector<float>> scratch_;  // one per thread, index 0 = the calling thread
   std::unique_ptr<PartCounter[]> parts_;     // one per thread, reused by every job
   std::mutex mutex_;

@@ -4,7 +4,7 @@
 
 #include <tuple>
 
-#include "ops/op.h"
+#include "ops/common/op.h"
 #include "reference_kernels.h"
 
 namespace wt {
@@ -53,7 +53,7 @@ TEST_P(AttentionTest, MatchesReference) {
   std::vector<float> out(numel(specs[0].shape), -9.f);
   const void* inputs[4] = {data[0].data(), data[1].data(), data[2].data(), data[3].data()};
   void* outputs[1] = {out.data()};
-  ThreadPool pool(threads);
+  ThreadPool pool(threads, kOpThreadScratchBytes);
   RunErrors errors;
   kernel.value()->run(RunContext{inputs, prep.inputs.size(), outputs, &pool, &errors, nullptr});
 

@@ -14,7 +14,8 @@
 #include "kernels/f32_conv_transpose2d.h"
 #include "kernels/f32_dwconv2d.h"
 #include "kernels/simd128.h"
-#include "ops/gemm.h"
+#include "gemm/gemm_driver.h"
+#include "gemm_helpers.h"
 #include "reference_kernels.h"
 
 namespace wt {
@@ -102,16 +103,15 @@ TEST_P(ConvTranspose2dTest, GatherMatchesScatterReference) {
         packed[((grp * panels + col / 8) * cin_g + ic % cin_g) * 8 + col % 8] = w[(ic * cout_g + o) * c.kh * c.kw + t];
       }
   const auto image = testing::nchw_to_nhwc(in, c.n, c.cin, c.h, c.w);
-  ThreadPool pool(1);
+  ThreadPool pool(1, kGemmThreadScratchBytes);
   for (auto col2im : {f32_col2im_nhwc_scalar, f32_col2im_nhwc_simd128}) {
     std::vector<float> cols(c.groups * pixels * row), nhwc(ref.size(), -9.f);
     for (size_t n = 0; n < c.n; ++n) {
       for (size_t grp = 0; grp < c.groups; ++grp) {
-        const GemmProblem p{pixels, row,
-                            cin_g,  image.data() + n * pixels * c.cin + grp * cin_g,
-                            c.cin,  cols.data() + grp * pixels * row,
-                            row};
-        run_gemm(p, PanelB(packed.data() + grp * panels * cin_g * 8, cin_g), pool);
+        const GemmArgs args{&default_kernels(), image.data() + n * pixels * c.cin + grp * cin_g, c.cin,
+                            cols.data() + grp * pixels * row, row};
+        testing::plan_and_run_gemm({pixels, row, cin_g, GemmBStorage::kPanels}, args,
+                                   PanelB(packed.data() + grp * panels * cin_g * 8, cin_g), pool);
       }
       float* out_n = nhwc.data() + n * oh * ow * c.cout;
       col2im(g, cols.data(), bias.data(), out_n, 0, oh / 2);
@@ -128,57 +128,6 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ConvTranspose2dTest,
                                            ConvCase{2, 4, 3, 3, 6, 2, 2, 2, 0, 1, 2},
                                            ConvCase{1, 2, 5, 4, 4, 3, 3, 3, 2, 2, 2},
                                            ConvCase{1, 4, 6, 6, 4, 4, 4, 1, 1, 1, 4}));
-
-struct DepthwiseCase {
-  size_t channels, h, w, kernel, stride, pad, dilation;
-};
-
-// Every combination whose window fits the padded input (the others are not convolutions).
-std::vector<DepthwiseCase> depthwise_cases() {
-  std::vector<DepthwiseCase> cases;
-  for (size_t ch : {1, 3})
-    for (size_t h : {1, 5, 12})  // planes that fit the scratch below: both paths
-      for (size_t w : {1, 4, 7, 9, 16, 23, 37})
-        for (size_t k : {1, 3, 5})
-          for (size_t stride : {1, 2})
-            for (size_t pad : {0, 1, 2})
-              for (size_t dilation : {1, 2}) {
-                const size_t span = dilation * (k - 1) + 1;
-                if (h + 2 * pad >= span && w + 2 * pad >= span) cases.push_back({ch, h, w, k, stride, pad, dilation});
-              }
-  return cases;
-}
-
-class DepthwiseConv2dTest : public ::testing::TestWithParam<DepthwiseCase> {};
-
-TEST_P(DepthwiseConv2dTest, SimdMatchesReference) {
-  const auto [ch, h, w, k, stride, pad, dilation] = GetParam();
-  const size_t oh = (h + 2 * pad - dilation * (k - 1) - 1) / stride + 1;
-  const size_t ow = (w + 2 * pad - dilation * (k - 1) - 1) / stride + 1;
-  const Conv2dGeometry g{2, ch, h, w, ch, oh, ow, k, k, stride, stride, pad, pad, dilation, dilation, ch};
-  ASSERT_EQ(f32_dwconv2d_simd128_supports(g), bool(WT_HAVE_SIMD128));
-  auto in = random_vector(2 * ch * h * w, 25), wt = random_vector(ch * k * k, 26), bias = random_vector(ch, 27);
-  F32MinMax relu6;
-  relu6.min = 0.f;
-  relu6.max = 6.f;
-  std::vector<float> ref(2 * ch * oh * ow);
-  testing::conv2d_ref(g, in.data(), wt.data(), bias.data(), relu6, ref.data());
-  // Without scratch (bounds-checked borders) and with it (planes copied into zero padding).
-  std::vector<float> scratch(4096);
-  for (size_t scratch_floats : {size_t{0}, scratch.size()}) {
-    // Guard bands around the output catch out-of-range stores.
-    std::vector<float> out(2 * ch * oh * ow + 16, -9.f);
-    f32_dwconv2d_nchw_simd128(g, in.data(), wt.data(), bias.data(), relu6, out.data() + 8, 0, ch, scratch.data(),
-                              scratch_floats);
-    f32_dwconv2d_nchw_simd128(g, in.data(), wt.data(), bias.data(), relu6, out.data() + 8, ch, 2 * ch, scratch.data(),
-                              scratch_floats);
-    for (size_t i = 0; i < ref.size(); ++i) ASSERT_NEAR(out[8 + i], ref[i], 1e-5) << i << " scratch " << scratch_floats;
-    for (size_t i = 0; i < 8; ++i) ASSERT_EQ(out[i], -9.f);
-    for (size_t i = 0; i < 8; ++i) ASSERT_EQ(out[8 + ref.size() + i], -9.f);
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(Shapes, DepthwiseConv2dTest, ::testing::ValuesIn(depthwise_cases()));
 
 }  // namespace
 }  // namespace wt

@@ -12,7 +12,8 @@
 #include "kernels/f32_pool2d.h"
 #include "kernels/f32_reduce.h"
 #include "kernels/f32_winograd.h"
-#include "ops/gemm.h"
+#include "gemm/gemm_driver.h"
+#include "gemm_helpers.h"
 #include "reference_kernels.h"
 
 namespace wt {
@@ -73,11 +74,11 @@ TEST(Im2colNhwcTest, BlocksMatchTheIm2colMatrix) {
 }
 
 // --- the NHWC convolution GEMM: image rows as A (in place or packed), weight panels as B ---------
-// With `shared`, A may be packed whole once (few rows) and the tasks split only the columns.
-class GemmConvNhwcTest : public ::testing::TestWithParam<std::tuple<ConvCase, int, bool>> {};
+// Up to 100 pixels A is packed whole once and the tasks split only the columns; beyond, row tiles.
+class GemmConvNhwcTest : public ::testing::TestWithParam<std::tuple<ConvCase, int>> {};
 
 TEST_P(GemmConvNhwcTest, MatchesReference) {
-  const auto [c, threads, shared] = GetParam();
+  const auto [c, threads] = GetParam();
   const Conv2dGeometry g = c.geometry();
   const size_t cin_g = c.cin / c.groups, cout_g = c.cout / c.groups, k = c.kh * c.kw * cin_g;
   const size_t pixels = g.out_h * g.out_w;
@@ -86,19 +87,20 @@ TEST_P(GemmConvNhwcTest, MatchesReference) {
   std::vector<float> ref(c.n * c.cout * pixels);
   testing::conv2d_ref(g, in.data(), weight.data(), bias.data(), relu6(), ref.data());
   const auto image = nchw_to_nhwc(in, c.n, c.cin, c.h, c.w), panels = testing::nhwc_weight_panels(g, weight);
-  std::vector<float> out(ref.size(), -9.f), shared_a(gemm_shared_a_bytes(pixels, k) / sizeof(float));
-  ThreadPool pool(threads);
+  std::vector<float> out(ref.size(), -9.f);
+  ThreadPool pool(threads, kGemmThreadScratchBytes);
   const bool pointwise = c.kh == 1 && c.kw == 1 && c.stride == 1 && c.pad == 0;
   for (size_t n = 0; n < c.n; ++n) {
     for (size_t group = 0; group < c.groups; ++group) {
       const float* a = image.data() + n * c.h * c.w * c.cin + group * cin_g;
-      GemmProblem p{pixels, cout_g, k, a, c.cin, out.data() + n * pixels * c.cout + group * cout_g, c.cout};
+      GemmShape shape{pixels, cout_g, k, GemmBStorage::kPanels};
+      shape.a_packed = !pointwise;
+      GemmArgs p{&default_kernels(), a, c.cin, out.data() + n * pixels * c.cout + group * cout_g, c.cout};
       p.col_bias = bias.data() + group * cout_g;
       p.minmax = relu6();
       const Im2colNhwcA im2col(g, a);
       if (!pointwise) p.a_source = &im2col;
-      if (shared && !shared_a.empty()) p.shared_a = shared_a.data();
-      run_gemm(p, PanelB(panels.data() + group * ((cout_g + 7) / 8) * k * 8, k), pool);
+      testing::plan_and_run_gemm(shape, p, PanelB(panels.data() + group * ((cout_g + 7) / 8) * k * 8, k), pool);
     }
   }
   const auto got = nhwc_to_nchw(out, c.n, c.cout, g.out_h, g.out_w);
@@ -121,7 +123,7 @@ INSTANTIATE_TEST_SUITE_P(
                                          ConvCase{1, 20, 7, 7, 70, 3, 3, 1, 1, 1, 1},     // 49 rows, 70 columns
                                          ConvCase{2, 64, 5, 6, 84, 3, 3, 1, 1, 1, 2},     // k blocks, groups
                                          ConvCase{1, 8, 10, 10, 300, 3, 3, 1, 1, 1, 1}),  // 100 rows, 4 tasks
-                       ::testing::Values(1, 2, 3), ::testing::Bool()));
+                       ::testing::Values(1, 2, 3)));
 
 // --- depthwise ------------------------------------------------------------------------------
 class DepthwiseNhwcTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, size_t, size_t>> {};
@@ -193,20 +195,16 @@ TEST_P(WinogradNhwcTest, MatchesDirectConvolution) {
   weights_fn(cin, packed.data(), u.data() + panels / 2 * cin * 8, {panels / 2, panels, 0, cin, u_stride});
   input_fn(g, image.data(), v.data(), v_stride, 0, tiles / 3);
   input_fn(g, image.data(), v.data(), v_stride, tiles / 3, tiles);
-  ThreadPool pool(1);
+  ThreadPool pool(1, kGemmThreadScratchBytes);
   // Columns [p0, p1) * 8 of M over channels [c0, c1), from `block`'s U at `bu`.
   auto multiply = [&](const float* bu, const WinogradWeightsBlock& block, std::vector<float>& m) {
     const size_t col0 = block.panel_begin * 8, cols = std::min(block.panel_end * 8, cout) - col0;
     for (size_t pos = 0; pos < kWinogradPositions; ++pos) {
-      GemmProblem p{tiles,
-                    cols,
-                    block.channel_end - block.channel_begin,
-                    v.data() + pos * v_stride + block.channel_begin,
-                    cin,
-                    m.data() + pos * m_stride + col0,
-                    cout};
-      p.accumulate = block.channel_begin > 0;
-      run_gemm_on_this_thread(p, PanelB(bu + pos * block.pos_stride, p.k), pool);
+      GemmShape shape{tiles, cols, block.channel_end - block.channel_begin, GemmBStorage::kPanels};
+      shape.accumulate = block.channel_begin > 0;
+      const GemmArgs args{&default_kernels(), v.data() + pos * v_stride + block.channel_begin, cin,
+                          m.data() + pos * m_stride + col0, cout};
+      run_gemm(plan_gemm_serial(shape), args, PanelB(bu + pos * block.pos_stride, shape.k), pool);
     }
   };
   std::vector<float> m(kWinogradPositions * m_stride), m_blocks(m.size());
@@ -230,7 +228,7 @@ TEST_P(WinogradNhwcTest, MatchesDirectConvolution) {
   const auto got = nhwc_to_nchw(out, 1, cout, g.out_h, g.out_w);
   const auto got_blocks = nhwc_to_nchw(from_blocks, 1, cout, g.out_h, g.out_w);
   const auto got_residual = nhwc_to_nchw(in_place, 1, cout, g.out_h, g.out_w);
-  const double tol = 2e-5 * (1 + 9 * cin);  // the transforms scale values by up to ~100 (winograd_test.cc)
+  const double tol = 2e-5 * (1 + 9 * cin);  // the transforms scale values by up to ~100
   for (size_t i = 0; i < ref.size(); ++i) {
     ASSERT_NEAR(got[i], ref[i], tol) << i;
     ASSERT_NEAR(got_blocks[i], ref[i], tol) << "blocks " << i;

@@ -2,7 +2,7 @@
 
 #include <random>
 
-#include "graph/memory_planner.h"
+#include "executor/memory_planner.h"
 
 namespace wt {
 namespace {

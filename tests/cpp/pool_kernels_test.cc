@@ -37,40 +37,6 @@ TEST(Pool2dTest, MaxPoolWithPaddingAndDilationMatchesReference) {
       }
 }
 
-// The SIMD128 max pooling (vertical pass across rows, horizontal per window) against the scalar
-// kernel: odd widths (vector tails), strides, padding, windows past the edge (ceil mode), NaNs.
-class MaxPoolSimdTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, size_t, size_t>> {};
-
-TEST_P(MaxPoolSimdTest, MatchesScalar) {
-  const auto [h, w, k, stride, pad] = GetParam();
-  if (!WT_HAVE_SIMD128) GTEST_SKIP() << "this build has no SIMD128 kernels";
-  if (pad > k / 2 || h + 2 * pad < k || w + 2 * pad < k) GTEST_SKIP() << "not a valid pooling";
-  // ceil mode: one more output where the last window starts inside the input or left padding.
-  const size_t oh = (h + 2 * pad - k + stride - 1) / stride + 1, ow = (w + 2 * pad - k + stride - 1) / stride + 1;
-  const Pool2dGeometry g{h, w, oh, ow, k, k, stride, stride, pad, pad, 1, 1, true, 0};
-  ASSERT_TRUE(f32_maxpool2d_simd128_supports(g));
-  auto in = random_vector(3 * h * w, 8);
-  in[h * w + w / 2] = std::nanf("");  // plane 1 has a NaN
-  std::vector<float> simd(3 * oh * ow, 5.f), scalar(simd.size(), 5.f);
-  f32_maxpool2d_nchw_scalar(g, in.data(), scalar.data(), 0, 3);
-  WT_SIMD128_KERNEL(f32_maxpool2d_nchw_simd128)(g, in.data(), simd.data(), 0, 1);
-  WT_SIMD128_KERNEL(f32_maxpool2d_nchw_simd128)(g, in.data(), simd.data(), 1, 3);
-  for (size_t i = 0; i < simd.size(); ++i) {
-    if (std::isnan(scalar[i])) {
-      ASSERT_TRUE(std::isnan(simd[i])) << i;
-    } else {
-      ASSERT_EQ(simd[i], scalar[i]) << i;
-    }
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(Shapes, MaxPoolSimdTest,
-                         ::testing::Combine(::testing::Values(1, 5, 8), ::testing::Values(1, 3, 4, 9, 13, 30),
-                                            ::testing::Values(1, 2, 3), ::testing::Values(1, 2, 3),
-                                            ::testing::Values(0, 1)));
-
-// return_indices: the same values as the plain kernel, and each one's position in its plane,
-// against a direct scan (first of equal maxima; the last NaN; padding, dilation, ceil mode).
 class MaxPoolIndicesTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, size_t, size_t>> {};
 
 TEST_P(MaxPoolIndicesTest, MatchesScanAndPlainKernel) {

@@ -15,7 +15,7 @@ namespace {
 class ThreadPoolTest : public ::testing::TestWithParam<int> {};
 
 TEST_P(ThreadPoolTest, EveryIndexRunsExactlyOnce) {
-  ThreadPool pool(GetParam());
+  ThreadPool pool(GetParam(), 0);
   EXPECT_EQ(pool.thread_count(), GetParam());
   for (size_t range : {0, 1, 7, 1000, 12345}) {
     for (size_t chunk : {1, 3, 64}) {
@@ -29,7 +29,7 @@ TEST_P(ThreadPoolTest, EveryIndexRunsExactlyOnce) {
 }
 
 TEST_P(ThreadPoolTest, ManyConsecutiveJobs) {
-  ThreadPool pool(GetParam());
+  ThreadPool pool(GetParam(), 0);
   std::atomic<long> total{0};
   for (int job = 0; job < 2000; ++job) {
     pool.parallelize(16, 1, [&](size_t b, size_t e) { total += long(e - b); });
@@ -40,7 +40,7 @@ TEST_P(ThreadPoolTest, ManyConsecutiveJobs) {
 // Workers that went to sleep between jobs wake up late, often after the caller has taken every
 // chunk and closed the job: they must skip it, and the next jobs must still see every index once.
 TEST_P(ThreadPoolTest, JobsClosedBeforeSleepingWorkersJoin) {
-  ThreadPool pool(GetParam());
+  ThreadPool pool(GetParam(), 0);
   for (int round = 0; round < 20; ++round) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
     for (size_t range : {2, 3, 50}) {
@@ -57,7 +57,7 @@ TEST_P(ThreadPoolTest, JobsClosedBeforeSleepingWorkersJoin) {
 // i starts on part i), so no chunk straddles two parts: 4 threads, 1000 items, parts of 250.
 TEST(ThreadPoolPartsTest, ChunksStayInsideTheThreadsParts) {
   if (!ThreadPool::threads_supported()) GTEST_SKIP() << "one thread runs the whole range in one call";
-  ThreadPool pool(4);
+  ThreadPool pool(4, 0);
   std::mutex mutex;
   std::vector<std::pair<size_t, size_t>> chunks;
   pool.parallelize(1000, 64, [&](size_t b, size_t e) {

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "ops/op.h"
+#include "ops/common/op.h"
 
 namespace wt {
 

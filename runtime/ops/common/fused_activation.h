@@ -5,7 +5,7 @@
 
 #include "kernels/activation.h"
 #include "kernels/f32_vunary.h"
-#include "ops/op.h"
+#include "ops/common/op.h"
 
 namespace wt {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "graph/execution_plan.h"
+#include "executor/execution_plan.h"
 #include "graph/graph.h"
 #include "graph/symbolic.h"
 #include "threading/thread_pool.h"

@@ -1,4 +1,4 @@
-#include "ops/conv_geometry.h"
+#include "ops/common/conv_geometry.h"
 
 namespace wt {
 

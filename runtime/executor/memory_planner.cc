@@ -1,4 +1,4 @@
-#include "graph/memory_planner.h"
+#include "executor/memory_planner.h"
 
 #include <algorithm>
 #include <numeric>

@@ -1,4 +1,4 @@
-#include "ops/op.h"
+#include "ops/common/op.h"
 
 namespace wt {
 

@@ -11,11 +11,16 @@
 
 #include "core/status.h"
 #include "core/tensor.h"
+#include "gemm/gemm_plan.h"
 #include "graph/graph.h"
 #include "kernels/kernel_table.h"
 #include "threading/thread_pool.h"
 
 namespace wt {
+
+// The scratch each thread of a model's pool has (ThreadPool::thread_scratch()): the GEMM's packed
+// blocks, and the per-thread blocks of attention, Winograd and depthwise rows.
+constexpr size_t kOpThreadScratchBytes = kGemmThreadScratchBytes;
 
 struct OutputSpec {
   DType dtype;
@@ -28,6 +33,8 @@ struct PrepareContext {
   std::vector<OutputSpec>* outputs;       // prepare() appends one spec per node output
   // The kernels this model runs (its runtime's, taken at load): ops take every microkernel here.
   const KernelTable* kernel_table = &default_kernels();
+  // The threads of the pool the model runs on (GEMM plans split work for it).
+  size_t threads = 1;
 
   const TensorInfo* input(size_t i) const { return i < inputs.size() ? inputs[i] : nullptr; }
   Status error(const std::string& what) const { return invalid_model(node.describe() + ": " + what); }

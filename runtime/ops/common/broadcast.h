@@ -8,7 +8,7 @@
 #include <cstddef>
 
 #include "kernels/typed_binary.h"
-#include "ops/op.h"
+#include "ops/common/op.h"
 
 namespace wt {
 

@@ -1,4 +1,4 @@
-#include "ops/fused_activation.h"
+#include "ops/common/fused_activation.h"
 
 #include <algorithm>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "ops/broadcast.h"
+#include "ops/common/broadcast.h"
 
 namespace wt {
 

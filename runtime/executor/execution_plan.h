@@ -11,7 +11,7 @@
 
 #include "core/memory.h"
 #include "graph/graph.h"
-#include "ops/op.h"
+#include "ops/common/op.h"
 #include "threading/thread_pool.h"
 
 namespace wt {
@@ -21,8 +21,9 @@ constexpr uint64_t kMaxBufferBytes = SIZE_MAX / 2;
 
 class ExecutionPlan {
  public:
-  // Prepares `graph`, whose shapes are all static (bound), with `kernels`, and plans its memory.
-  static Result<std::unique_ptr<ExecutionPlan>> build(Graph graph, const KernelTable& kernels);
+  // Prepares `graph`, whose shapes are all static (bound), with `kernels` for a pool of `threads`,
+  // and plans its memory.
+  static Result<std::unique_ptr<ExecutionPlan>> build(Graph graph, const KernelTable& kernels, size_t threads);
 
   const Graph& graph() const { return graph_; }
   // What bind() must be given: the activations' arena, and the ops' shared scratch.
@@ -48,7 +49,7 @@ class ExecutionPlan {
   explicit ExecutionPlan(Graph graph) : graph_(std::move(graph)) {}
   static constexpr uint64_t kNotInArena = UINT64_MAX;
 
-  Status prepare_steps(const KernelTable& kernels);
+  Status prepare_steps(const KernelTable& kernels, size_t threads);
   std::vector<int> storage_owners() const;
   Status plan_memory_offsets();
 
