@@ -3,6 +3,7 @@ schema/contract.toml and the schema's `enum DType`:
   runtime/core/contract.h, python/wasm_torch/contract.py, js/src/contract.js
   gen_contract.py           write them
   gen_contract.py --check   exit 1 and name the stale ones (tests/python/test_contract.py)"""
+import math
 import re
 import sys
 import tomllib
@@ -23,9 +24,37 @@ def camel(name: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"_|(?<=[a-z])(?=\d)", name))
 
 
+def unary_ops(c: dict) -> list:
+    """(name, kernel, alpha_attr, alpha, beta_attr, beta, aten, fusable, notes) per unary op."""
+    return [(name, op["kernel"], op.get("alpha_attr"), float(op.get("alpha", 0.0)), op.get("beta_attr"),
+             float(op.get("beta", 0.0)), tuple(op.get("aten", ())), op.get("fusable", False), op.get("notes", ""))
+            for name, op in c["unary_ops"].items()]
+
+
+def cpp_double(v: float) -> str:
+    return {math.inf: "contract::kInf", -math.inf: "-contract::kInf"}.get(v, repr(v))
+
+
+def macro(name: str, entries: list) -> list:
+    return [f"#define {name}(X) \\"] + [f"  {e} \\" for e in entries[:-1]] + [f"  {entries[-1]}"]
+
+
+def cpp_unary(c: dict) -> list:
+    ops = unary_ops(c)
+    def attr(n):
+        return f'"{n}"' if n else "nullptr"
+    rows = [f'X("{name}", {kernel}, {attr(aa)}, {cpp_double(a)}, {attr(ba)}, {cpp_double(b)}, {str(fusable).lower()}, '
+            f'"{notes}")' for name, kernel, aa, a, ba, b, _, fusable, notes in ops]
+    return (["// The unary ops' kernels, each once: X(kernel) is f32_v<kernel>_scalar ... (kernels/f32_vunary.h)."] +
+            macro("WT_CONTRACT_UNARY_KERNELS", [f"X({k})" for k in dict.fromkeys(op[1] for op in ops)]) +
+            ["", "// The unary ops: X(name, kernel, alpha_attr, alpha, beta_attr, beta, fusable, notes); an attribute",
+             "// is nullptr where its parameter is the constant given."] +
+            macro("WT_CONTRACT_UNARY_OPS", rows) + [""])
+
+
 def cpp(c: dict) -> str:
     f, g = c["file"], c["gemm"]
-    lines = [f"// {BANNER}", "#pragma once", "", "#include <cstddef>", "#include <cstdint>", "",
+    lines = [f"// {BANNER}", "#pragma once", "", "#include <cstddef>", "#include <cstdint>", "#include <limits>", "",
              "namespace wt::contract {", "",
              "// The file header.",
              "constexpr char kFileMagic[8] = {" + ", ".join(f"'{ch}'" for ch in f["magic"]) + "};",
@@ -40,19 +69,35 @@ def cpp(c: dict) -> str:
     lines += [f"constexpr int8_t kDType{camel(n)} = {v};" for n, v in c["dtypes"].items()]
     lines += ["", "// Values of the weight_layout attribute."]
     lines += [f"constexpr const char* kWeightLayout{camel(n)} = \"{n}\";  // {d}" for n, d in c["weight_layouts"].items()]
-    lines += ["", "}  // namespace wt::contract", ""]
-    return "\n".join(lines)
+    lines += ["", "constexpr double kInf = std::numeric_limits<double>::infinity();", "", "}  // namespace wt::contract",
+              ""]
+    return "\n".join(lines + cpp_unary(c))
 
 
 def python(c: dict) -> str:
     f, g = c["file"], c["gemm"]
     layouts = "".join(f"WEIGHT_LAYOUT_{n.upper()} = {n!r}  # {d}\n" for n, d in c["weight_layouts"].items())
-    return (f'"""{BANNER}"""\n\n'
+    return (f'"""{BANNER}"""\nimport collections\nimport math\n\n'
             f"FILE_MAGIC = {f['magic'].encode()!r}\nFORMAT_VERSION = {f['format_version']}\n"
             f"HEADER_SIZE = {f['header_size']}\nFLATBUFFER_ALIGNMENT = {f['flatbuffer_alignment']}\n"
             f"WEIGHTS_ALIGNMENT = {f['weights_alignment']}\n\n"
             f"GEMM_PANEL_WIDTH = {g['panel_width']}\nSTREAM_PANEL_WIDTH = {g['stream_panel_width']}\n\n"
-            f"DTYPE_CODES = {c['dtypes']!r}\n\n{layouts}")
+            f"DTYPE_CODES = {c['dtypes']!r}\n\n{layouts}\n{python_unary(c)}")
+
+
+def python_unary(c: dict) -> str:
+    def value(v):
+        return {math.inf: "math.inf", -math.inf: "-math.inf"}.get(v, repr(v))
+    rows = []
+    for name, kernel, aa, a, ba, b, aten, fusable, _ in unary_ops(c):
+        attrs = tuple((n, v) for n, v in ((aa, a), (ba, b)) if n)
+        rows.append(f"    {name!r}: UnaryOp({kernel!r}, ({''.join(f'({n!r}, {value(v)}), ' for n, v in attrs)}), "
+                    f"{aten!r}, {fusable}),")
+    return ("# The runtime's elementwise unary ops: the kernel each runs, its attributes with their defaults, the\n"
+            "# ATen overloads converted to it one to one (arguments 1 and 2 are the attributes), and whether\n"
+            "# conv2d/linear can fuse it.\n"
+            "UnaryOp = collections.namedtuple(\"UnaryOp\", \"kernel attrs aten fusable\")\n"
+            "UNARY_OPS = {\n" + "\n".join(rows) + "\n}\n")
 
 
 def javascript(c: dict) -> str:

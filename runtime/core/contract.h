@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 
 namespace wt::contract {
 
@@ -33,4 +34,100 @@ constexpr const char* kWeightLayoutPanels8 = "panels8";  // [ceil(N/8), K, 8]: t
 constexpr const char* kWeightLayoutPanels32 = "panels32";  // [ceil(N/32), K, 32]: four panels side by side, for linears of 1-3 rows
 constexpr const char* kWeightLayoutHwc = "hwc";  // [kh, kw, C]: a depthwise convolution's weight, channels last
 
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
 }  // namespace wt::contract
+
+// The unary ops' kernels, each once: X(kernel) is f32_v<kernel>_scalar ... (kernels/f32_vunary.h).
+#define WT_CONTRACT_UNARY_KERNELS(X) \
+  X(clampp) \
+  X(sigmoid) \
+  X(tanh) \
+  X(silu) \
+  X(hardswish) \
+  X(hardsigmoid) \
+  X(gelu_erf) \
+  X(gelu_tanh) \
+  X(elu) \
+  X(leaky_relu) \
+  X(softplus) \
+  X(mish) \
+  X(exp) \
+  X(log) \
+  X(sqrt) \
+  X(rsqrt) \
+  X(neg) \
+  X(abs) \
+  X(erf) \
+  X(sin) \
+  X(cos) \
+  X(tan) \
+  X(asin) \
+  X(acos) \
+  X(atan) \
+  X(sinh) \
+  X(cosh) \
+  X(asinh) \
+  X(acosh) \
+  X(atanh) \
+  X(expm1) \
+  X(log1p) \
+  X(log2) \
+  X(log10) \
+  X(exp2) \
+  X(erfc) \
+  X(floor) \
+  X(ceil) \
+  X(round) \
+  X(trunc) \
+  X(frac) \
+  X(reciprocal) \
+  X(sign)
+
+// The unary ops: X(name, kernel, alpha_attr, alpha, beta_attr, beta, fusable, notes); an attribute
+// is nullptr where its parameter is the constant given.
+#define WT_CONTRACT_UNARY_OPS(X) \
+  X("relu", clampp, nullptr, 0.0, nullptr, contract::kInf, true, "max(x, 0)") \
+  X("clamp", clampp, "min", -contract::kInf, "max", contract::kInf, true, "clamp(x, min, max); also relu6 and hardtanh") \
+  X("sigmoid", sigmoid, nullptr, 0.0, nullptr, 0.0, true, "1 / (1 + exp(-x))") \
+  X("tanh", tanh, nullptr, 0.0, nullptr, 0.0, true, "") \
+  X("silu", silu, nullptr, 0.0, nullptr, 0.0, true, "x * sigmoid(x)") \
+  X("hardswish", hardswish, nullptr, 0.0, nullptr, 0.0, true, "x * relu6(x + 3) / 6") \
+  X("hardsigmoid", hardsigmoid, nullptr, 0.0, nullptr, 0.0, false, "relu6(x + 3) / 6") \
+  X("gelu", gelu_erf, nullptr, 0.0, nullptr, 0.0, true, "exact (erf) form") \
+  X("gelu_tanh", gelu_tanh, nullptr, 0.0, nullptr, 0.0, true, "tanh approximation (approximate='tanh')") \
+  X("elu", elu, "alpha", 1.0, nullptr, 0.0, false, "alpha") \
+  X("leaky_relu", leaky_relu, "negative_slope", 0.01, nullptr, 0.0, false, "negative_slope") \
+  X("softplus", softplus, "beta", 1.0, "threshold", 20.0, false, "beta, threshold") \
+  X("mish", mish, nullptr, 0.0, nullptr, 0.0, false, "x * tanh(softplus(x))") \
+  X("exp", exp, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("log", log, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("sqrt", sqrt, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("rsqrt", rsqrt, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("neg", neg, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("abs", abs, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("erf", erf, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("sin", sin, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("cos", cos, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("tan", tan, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("asin", asin, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("acos", acos, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("atan", atan, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("sinh", sinh, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("cosh", cosh, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("asinh", asinh, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("acosh", acosh, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("atanh", atanh, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("expm1", expm1, nullptr, 0.0, nullptr, 0.0, false, "exp(x) - 1, exact near 0") \
+  X("log1p", log1p, nullptr, 0.0, nullptr, 0.0, false, "log(1 + x), exact near 0") \
+  X("log2", log2, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("log10", log10, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("exp2", exp2, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("erfc", erfc, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("floor", floor, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("ceil", ceil, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("round", round, nullptr, 0.0, nullptr, 0.0, false, "half to even, as torch.round") \
+  X("trunc", trunc, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("frac", frac, nullptr, 0.0, nullptr, 0.0, false, "x - trunc(x)") \
+  X("reciprocal", reciprocal, nullptr, 0.0, nullptr, 0.0, false, "") \
+  X("sign", sign, nullptr, 0.0, nullptr, 0.0, false, "-1, 0 or 1 (NaN stays NaN)")

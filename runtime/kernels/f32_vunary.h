@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/contract.h"
 #include "kernels/simd128.h"
 
 namespace wt {
@@ -17,15 +18,11 @@ struct UnaryParams {
 
 using F32UnaryFn = void (*)(size_t n, const float* x, float* y, const UnaryParams& p);
 
-// Every unary kernel, named once. The first list makes the scalar references f32_v<name>_scalar
-// (exact up to libm); the second is the subset with a SIMD128 kernel f32_v<name>_simd128. The
-// kernel table, the unary op table, the fused activations and the kernel tests all index F32VUnary.
-// clampp clamps to [alpha, beta].
-#define WT_F32_VUNARY_KERNELS(X) X(clampp) X(sigmoid) X(tanh) X(silu) X(hardswish) X(hardsigmoid) \
-  X(gelu_erf) X(gelu_tanh) X(elu) X(leaky_relu) X(softplus) X(mish) X(exp) X(log) X(sqrt) X(rsqrt) X(neg) \
-  X(abs) X(erf) X(sin) X(cos) X(tan) X(asin) X(acos) X(atan) X(sinh) X(cosh) X(asinh) X(acosh) X(atanh) \
-  X(expm1) X(log1p) X(log2) X(log10) X(exp2) X(erfc) X(floor) X(ceil) X(round) X(trunc) X(frac) \
-  X(reciprocal) X(sign)
+// Every unary kernel, named once: the kernels of the unary ops in schema/contract.toml, each a scalar
+// reference f32_v<name>_scalar (exact up to libm); the second list is the subset with a SIMD128
+// kernel f32_v<name>_simd128. The kernel table, the unary op table, the fused activations and the
+// kernel tests all index F32VUnary. clampp clamps to [alpha, beta].
+#define WT_F32_VUNARY_KERNELS(X) WT_CONTRACT_UNARY_KERNELS(X)
 #define WT_F32_VUNARY_SIMD128_KERNELS(X) X(clampp) X(exp) X(sigmoid) X(silu) X(tanh) X(erf) X(gelu_erf) \
   X(gelu_tanh) X(hardswish) X(floor) X(ceil) X(round) X(trunc)
 

@@ -1,8 +1,7 @@
 // Elementwise unary ops, one table: name, kernel, and how its attributes become UnaryParams.
-#include <limits>
 
 #include "kernels/f32_vunary.h"
-#include "ops/op.h"
+#include "ops/common/op.h"
 
 namespace wt {
 namespace {
@@ -40,53 +39,12 @@ struct UnarySpec {
   const char* notes;
 };
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
+// schema/contract.toml's unary ops.
 const UnarySpec kUnarySpecs[] = {
-    {"relu", F32VUnary::clampp, nullptr, 0.0, nullptr, kInf, "max(x, 0)"},
-    {"clamp", F32VUnary::clampp, "min", -kInf, "max", kInf, "clamp(x, min, max); also relu6 and hardtanh"},
-    {"sigmoid", F32VUnary::sigmoid, nullptr, 0, nullptr, 0, "1 / (1 + exp(-x))"},
-    {"tanh", F32VUnary::tanh, nullptr, 0, nullptr, 0, ""},
-    {"silu", F32VUnary::silu, nullptr, 0, nullptr, 0, "x * sigmoid(x)"},
-    {"hardswish", F32VUnary::hardswish, nullptr, 0, nullptr, 0, "x * relu6(x + 3) / 6"},
-    {"hardsigmoid", F32VUnary::hardsigmoid, nullptr, 0, nullptr, 0, "relu6(x + 3) / 6"},
-    {"gelu", F32VUnary::gelu_erf, nullptr, 0, nullptr, 0, "exact (erf) form"},
-    {"gelu_tanh", F32VUnary::gelu_tanh, nullptr, 0, nullptr, 0, "tanh approximation (approximate='tanh')"},
-    {"elu", F32VUnary::elu, "alpha", 1.0, nullptr, 0, "alpha"},
-    {"leaky_relu", F32VUnary::leaky_relu, "negative_slope", 0.01, nullptr, 0, "negative_slope"},
-    {"softplus", F32VUnary::softplus, "beta", 1.0, "threshold", 20.0, "beta, threshold"},
-    {"mish", F32VUnary::mish, nullptr, 0, nullptr, 0, "x * tanh(softplus(x))"},
-    {"exp", F32VUnary::exp, nullptr, 0, nullptr, 0, ""},
-    {"log", F32VUnary::log, nullptr, 0, nullptr, 0, ""},
-    {"sqrt", F32VUnary::sqrt, nullptr, 0, nullptr, 0, ""},
-    {"rsqrt", F32VUnary::rsqrt, nullptr, 0, nullptr, 0, ""},
-    {"neg", F32VUnary::neg, nullptr, 0, nullptr, 0, ""},
-    {"abs", F32VUnary::abs, nullptr, 0, nullptr, 0, ""},
-    {"erf", F32VUnary::erf, nullptr, 0, nullptr, 0, ""},
-    {"sin", F32VUnary::sin, nullptr, 0, nullptr, 0, ""},
-    {"cos", F32VUnary::cos, nullptr, 0, nullptr, 0, ""},
-    {"tan", F32VUnary::tan, nullptr, 0, nullptr, 0, ""},
-    {"asin", F32VUnary::asin, nullptr, 0, nullptr, 0, ""},
-    {"acos", F32VUnary::acos, nullptr, 0, nullptr, 0, ""},
-    {"atan", F32VUnary::atan, nullptr, 0, nullptr, 0, ""},
-    {"sinh", F32VUnary::sinh, nullptr, 0, nullptr, 0, ""},
-    {"cosh", F32VUnary::cosh, nullptr, 0, nullptr, 0, ""},
-    {"asinh", F32VUnary::asinh, nullptr, 0, nullptr, 0, ""},
-    {"acosh", F32VUnary::acosh, nullptr, 0, nullptr, 0, ""},
-    {"atanh", F32VUnary::atanh, nullptr, 0, nullptr, 0, ""},
-    {"expm1", F32VUnary::expm1, nullptr, 0, nullptr, 0, "exp(x) - 1, exact near 0"},
-    {"log1p", F32VUnary::log1p, nullptr, 0, nullptr, 0, "log(1 + x), exact near 0"},
-    {"log2", F32VUnary::log2, nullptr, 0, nullptr, 0, ""},
-    {"log10", F32VUnary::log10, nullptr, 0, nullptr, 0, ""},
-    {"exp2", F32VUnary::exp2, nullptr, 0, nullptr, 0, ""},
-    {"erfc", F32VUnary::erfc, nullptr, 0, nullptr, 0, ""},
-    {"floor", F32VUnary::floor, nullptr, 0, nullptr, 0, ""},
-    {"ceil", F32VUnary::ceil, nullptr, 0, nullptr, 0, ""},
-    {"round", F32VUnary::round, nullptr, 0, nullptr, 0, "half to even, as torch.round"},
-    {"trunc", F32VUnary::trunc, nullptr, 0, nullptr, 0, ""},
-    {"frac", F32VUnary::frac, nullptr, 0, nullptr, 0, "x - trunc(x)"},
-    {"reciprocal", F32VUnary::reciprocal, nullptr, 0, nullptr, 0, ""},
-    {"sign", F32VUnary::sign, nullptr, 0, nullptr, 0, "-1, 0 or 1 (NaN stays NaN)"},
+#define WT_UNARY_SPEC(name, kernel, alpha_attr, alpha, beta_attr, beta, fusable, notes) \
+  {name, F32VUnary::kernel, alpha_attr, alpha, beta_attr, beta, notes},
+    WT_CONTRACT_UNARY_OPS(WT_UNARY_SPEC)
+#undef WT_UNARY_SPEC
 };
 
 const UnarySpec* find_spec(const std::string& name) {

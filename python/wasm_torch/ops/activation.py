@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from .. import ir
+from ..contract import UNARY_OPS
 from . import Unsupported, as_dtype, converts, operands_as
 
 _INT_IDENTITY = {"floor", "ceil", "round", "trunc"}  # on integers PyTorch returns the input
@@ -53,11 +54,6 @@ def _arg(node, index, name, default):
     return node.kwargs.get(name, default)
 
 
-def _clamp_attrs(node):
-    lo, hi = _arg(node, 1, "min", None), _arg(node, 2, "max", None)
-    return {"min": -math.inf if lo is None else float(lo), "max": math.inf if hi is None else float(hi)}
-
-
 def _hardtanh_attrs(node):
     return {"min": float(_arg(node, 1, "min_val", -1.0)), "max": float(_arg(node, 2, "max_val", 1.0))}
 
@@ -81,34 +77,21 @@ def _gelu(ctx, node):
     return ctx.emit("gelu_tanh" if approximate == "tanh" else "gelu", [ctx.tensor(node.args[0])], {}, node)
 
 
-# runtime op: (ATen overloads, attributes)
-_TABLE = {
-    "relu": (["relu.default"], None),
-    "clamp": (["clamp.default"], _clamp_attrs),
-    "sigmoid": (["sigmoid.default"], None),
-    "tanh": (["tanh.default"], None),
-    "silu": (["silu.default"], None),
-    "hardswish": (["hardswish.default"], None),
-    "hardsigmoid": (["hardsigmoid.default"], None),
-    "leaky_relu": (["leaky_relu.default"], lambda n: {"negative_slope": float(_arg(n, 1, "negative_slope", 0.01))}),
-    "softplus": (["softplus.default"], lambda n: {"beta": float(_arg(n, 1, "beta", 1.0)),
-                                                   "threshold": float(_arg(n, 2, "threshold", 20.0))}),
-    "mish": (["mish.default"], None),
-    "exp": (["exp.default"], None),
-    "log": (["log.default"], None),
-    "sqrt": (["sqrt.default"], None),
-    "rsqrt": (["rsqrt.default"], None),
-    "neg": (["neg.default"], None),
-    "abs": (["abs.default"], None),
-    "erf": (["erf.default"], None),
-    **{op: ([f"{op}.default"], None) for op in (
-        "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "expm1", "log1p",
-        "log2", "log10", "exp2", "erfc", "floor", "ceil", "trunc", "frac", "reciprocal", "sign")},
-    "round": (["round.default"], None),
-}
+def _contract_attrs(op):
+    """The op's attributes from the ATen node's arguments 1 and 2 (by position or keyword), the
+    contract's default where an argument is absent or None (clamp's open bounds)."""
+    def attrs(node):
+        values = {}
+        for i, (name, default) in enumerate(UNARY_OPS[op].attrs, start=1):
+            value = _arg(node, i, name, None)
+            values[name] = default if value is None else float(value)
+        return values
+    return attrs
 
-for _op, (_overloads, _attrs) in _TABLE.items():
-    converts(*_overloads)(_unary(_op, _attrs or (lambda node: {})))
+
+for _op, _spec in UNARY_OPS.items():
+    if _spec.aten:
+        converts(*_spec.aten)(_unary(_op, _contract_attrs(_op)))
 converts("hardtanh.default")(_unary("clamp", _hardtanh_attrs))
 converts("sgn.default")(_unary("sign"))
 
@@ -132,6 +115,3 @@ def clamp_tensor(ctx, node):
 converts("clamp_min.default")(_unary("clamp", lambda n: {"min": float(n.args[1]), "max": math.inf}))
 converts("clamp_max.default")(_unary("clamp", lambda n: {"min": -math.inf, "max": float(n.args[1])}))
 converts("gelu.default")(_gelu)
-
-# Runtime ops with one input that act on each element alone (layout-independent).
-UNARY_OPS = frozenset(_TABLE) | {"gelu", "gelu_tanh", "elu"}

@@ -13,8 +13,7 @@ import numpy as np
 import torch
 
 from .. import ir
-from ..contract import WEIGHT_LAYOUT_HWC, WEIGHT_LAYOUT_PANELS8
-from ..ops.activation import UNARY_OPS
+from ..contract import UNARY_OPS, WEIGHT_LAYOUT_HWC, WEIGHT_LAYOUT_PANELS8
 from ..ops.binary import BINARY_OPS
 from .passes import batch_norm_affine, panels
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ir
-from ..contract import (GEMM_PANEL_WIDTH, STREAM_PANEL_WIDTH, WEIGHT_LAYOUT_KN, WEIGHT_LAYOUT_PANELS8,
-                        WEIGHT_LAYOUT_PANELS32)
+from ..contract import (GEMM_PANEL_WIDTH, STREAM_PANEL_WIDTH, UNARY_OPS, WEIGHT_LAYOUT_KN, WEIGHT_LAYOUT_PANELS32,
+                        WEIGHT_LAYOUT_PANELS8)
 from ..symbolic import is_symbolic
 
 _FUSABLE_PRODUCERS = ("conv2d", "linear")
@@ -107,8 +107,8 @@ def fuse_residual_add(graph: ir.Graph) -> bool:
 
 
 # Elementwise ops conv2d/linear can apply to their own output: clamps in the GEMM epilogue, the
-# functions to each finished output block while it is still in cache (runtime ops/fused_activation.h).
-_FUSABLE_ACTIVATIONS = ("relu", "clamp", "sigmoid", "tanh", "silu", "hardswish", "gelu", "gelu_tanh")
+# functions to each finished output block while it is still in cache (runtime ops/common/fused_activation.h).
+_FUSABLE_ACTIVATIONS = frozenset(op for op, spec in UNARY_OPS.items() if spec.fusable)
 
 
 def fuse_activation(graph: ir.Graph) -> bool:

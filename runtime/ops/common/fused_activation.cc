@@ -6,15 +6,18 @@
 namespace wt {
 namespace {
 
-// The activation attribute's functions and the unary kernels that compute them.
+// The activation attribute's functions: the fusable unary ops of schema/contract.toml but the
+// clamps (relu, clamp), which are the GEMM epilogue's min/max instead.
 struct FusedFunction {
   const char* name;
   F32VUnary kernel;
 };
 
 const FusedFunction kFusedFunctions[] = {
-    {"sigmoid", F32VUnary::sigmoid},     {"tanh", F32VUnary::tanh},      {"silu", F32VUnary::silu},
-    {"hardswish", F32VUnary::hardswish}, {"gelu", F32VUnary::gelu_erf}, {"gelu_tanh", F32VUnary::gelu_tanh},
+#define WT_FUSED_FUNCTION(name, kernel, alpha_attr, alpha, beta_attr, beta, fusable, notes) \
+  {fusable && F32VUnary::kernel != F32VUnary::clampp ? name : nullptr, F32VUnary::kernel},
+    WT_CONTRACT_UNARY_OPS(WT_FUSED_FUNCTION)
+#undef WT_FUSED_FUNCTION
 };
 
 }  // namespace
@@ -37,7 +40,7 @@ Result<FusedActivation> read_fused_activation(const PrepareContext& ctx) {
     return fused;
   }
   for (const FusedFunction& f : kFusedFunctions) {
-    if (act == f.name) {
+    if (f.name && act == f.name) {
       fused.fn = ctx.kernel_table->unary(f.kernel);
       return fused;
     }
