@@ -11,9 +11,9 @@
 #include <cmath>
 #include <limits>
 
+#include "gemm/gemm_driver.h"
 #include "kernels/f32_softmax.h"
 #include "kernels/f32_vscaleshift.h"
-#include "gemm/gemm_driver.h"
 #include "ops/common/op.h"
 
 namespace wt {

@@ -5,24 +5,27 @@
 // ones run Winograd; depthwise ones a direct kernel across channels.
 #include <algorithm>
 
+#include "gemm/gemm_driver.h"
 #include "kernels/f32_dwconv2d.h"
 #include "kernels/f32_winograd.h"
-#include "gemm/gemm_driver.h"
 #include "ops/conv2d.h"
-#include "gemm/gemm_driver.h"
 
 namespace wt {
 namespace {
 
+// Grouped convolutions with at least two groups per thread (ResNeXt's 32, RegNet's groups of 8-24
+// channels) run one task per (image, group), each group's GEMM on one thread: a group's GEMM has a
+// few panels of columns, too small to split, and one parallel region per group cost a fork and a
+// join each.
 class GemmConv2dNhwcKernel final : public OpKernel {
  public:
   GemmConv2dNhwcKernel(const PrepareContext& ctx, Conv2dGeometry g, FusedActivation act, bool residual)
-      : kernels_(ctx.kernel_table), g_(g), act_(act), residual_(residual) {
+      : kernels_(ctx.kernel_table), g_(g), act_(act), residual_(residual), group_tasks_(g.groups >= 2 * ctx.threads) {
     GemmShape shape{g.out_h * g.out_w, g.out_channels / g.groups, g.kernel_h * g.kernel_w * g.in_channels / g.groups,
                     GemmBStorage::kPanels};
     shape.a_packed = !pointwise();
     shape.accumulate = residual;
-    plan_ = plan_gemm(shape, *kernels_, ctx.threads);
+    plan_ = group_tasks_ ? plan_gemm_serial(shape) : plan_gemm(shape, *kernels_, ctx.threads);
   }
 
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
@@ -35,20 +38,26 @@ class GemmConv2dNhwcKernel final : public OpKernel {
     const size_t group_panels = ceil_div(cout_g, kGemmNr) * k * kGemmNr;
     // With a residual the GEMM accumulates onto it, in place when the planner gave both one buffer.
     if (residual_) copy_residual(ctx, g_.batch * pixels * g_.out_channels);
+    auto multiply = [&](size_t n, size_t group) {
+      const float* in = ctx.in_f32(0) + n * g_.in_h * g_.in_w * g_.in_channels + group * cin_g;
+      GemmArgs args{kernels_, in, g_.in_channels, ctx.out_f32(0) + n * pixels * g_.out_channels + group * cout_g,
+                    g_.out_channels};
+      args.col_bias = ctx.in_f32(2) ? ctx.in_f32(2) + group * cout_g : nullptr;
+      args.minmax = act_.minmax;
+      args.activation = act_.fn;
+      const Im2colNhwcA im2col(g_, in);
+      if (plan_.shape.a_packed) args.a_source = &im2col;
+      args.workspace = static_cast<float*>(ctx.workspace);
+      run_gemm(plan_, args, PanelB(ctx.in_f32(1) + group * group_panels, k), *ctx.pool);
+    };
+    if (group_tasks_) {
+      ctx.pool->parallelize(g_.batch * g_.groups, 1, [&](size_t begin, size_t end) {
+        for (size_t t = begin; t < end; ++t) multiply(t / g_.groups, t % g_.groups);
+      });
+      return;
+    }
     for (size_t n = 0; n < g_.batch; ++n) {
-      const float* image = ctx.in_f32(0) + n * g_.in_h * g_.in_w * g_.in_channels;
-      for (size_t group = 0; group < g_.groups; ++group) {
-        const float* in = image + group * cin_g;
-        GemmArgs args{kernels_, in, g_.in_channels, ctx.out_f32(0) + n * pixels * g_.out_channels + group * cout_g,
-                      g_.out_channels};
-        args.col_bias = ctx.in_f32(2) ? ctx.in_f32(2) + group * cout_g : nullptr;
-        args.minmax = act_.minmax;
-        args.activation = act_.fn;
-        const Im2colNhwcA im2col(g_, in);
-        if (plan_.shape.a_packed) args.a_source = &im2col;
-        args.workspace = static_cast<float*>(ctx.workspace);
-        run_gemm(plan_, args, PanelB(ctx.in_f32(1) + group * group_panels, k), *ctx.pool);
-      }
+      for (size_t group = 0; group < g_.groups; ++group) multiply(n, group);
     }
   }
 
@@ -62,7 +71,8 @@ class GemmConv2dNhwcKernel final : public OpKernel {
   Conv2dGeometry g_;
   FusedActivation act_;
   bool residual_;
-  GemmPlan plan_;
+  bool group_tasks_;
+  GemmPlan plan_;  // one image and group's GEMM
 };
 
 // Output rows over the pool, every pixel of a row vectorized across channels.

@@ -6,9 +6,9 @@
 // out_channels and kernel_size in attributes.
 #include <algorithm>
 
+#include "gemm/gemm_driver.h"
 #include "kernels/f32_conv_transpose2d.h"
 #include "ops/common/conv_geometry.h"
-#include "gemm/gemm_driver.h"
 
 namespace wt {
 namespace {

@@ -110,7 +110,10 @@ INSTANTIATE_TEST_SUITE_P(Forms, NhwcConvOpTest,
                                            ConvCase{20, 7, 7, 70, 3, 1, 1, 1, true},      // A packed whole, 49 rows
                                            ConvCase{5, 22, 22, 130, 3, 2, 1, 1, false},   // 121 rows, 130 columns
                                            ConvCase{16, 11, 11, 200, 1, 1, 0, 1, true},   // column split, 121 rows
-                                           ConvCase{12, 10, 9, 12, 5, 2, 2, 12, false}    // depthwise
+                                           ConvCase{12, 10, 9, 12, 5, 2, 2, 12, false},   // depthwise
+                                           ConvCase{16, 9, 9, 32, 3, 1, 1, 8, false},     // a task per group
+                                           ConvCase{32, 6, 6, 64, 1, 1, 0, 16, false},    // per group, in place
+                                           ConvCase{24, 13, 13, 24, 3, 2, 1, 3, false}    // 3 groups: split each
                                            ));
 
 // max_pool2d and avg_pool2d with layout = "nhwc" against the NCHW scalar kernels.
