@@ -1,4 +1,7 @@
-"""The benchmark models: the coverage zoo's real sizes plus an MLP."""
+"""The benchmark models: the coverage zoo's real sizes, an MLP, and one model of each torchvision
+classification family the zoo lacks (channel shuffle, grouped convolutions, dense blocks,
+squeeze-excitation, large-kernel depthwise, windowed attention) plus encoders built from
+nn.TransformerEncoderLayer, all random-init at their real input sizes, batch 1."""
 import sys
 from pathlib import Path
 
@@ -7,9 +10,20 @@ import torch.nn as nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "fixtures"))
 from hf_zoo import minilm  # noqa: E402
-from zoo import build as zoo_build  # noqa: E402
+from zoo import build as zoo_build, calibrated, randomize_zero_weights  # noqa: E402
 
-NAMES = ["mlp", "resnet18", "mobilenet_v2", "resnet50", "efficientnet_b0", "vit_b_16", "bert_base_style", "minilm"]
+import torchvision  # noqa: E402
+
+# torchvision families beyond the zoo's, by what each brings.
+TORCHVISION = ["shufflenet_v2_x1_0",   # channel shuffle
+               "mobilenet_v3_large",   # squeeze-excitation, hardswish
+               "resnext50_32x4d",      # grouped convolutions
+               "regnet_y_400mf",       # grouped convolutions with squeeze-excitation
+               "densenet121",          # dense blocks (concats)
+               "convnext_tiny",        # 7x7 depthwise, layer norm
+               "swin_t"]               # windowed attention
+NAMES = ["mlp", "resnet18", "mobilenet_v2", "resnet50", "efficientnet_b0", "vit_b_16", "bert_base_style", "minilm",
+         *TORCHVISION, "transformer_encoder", "gpt2_style"]
 
 
 def build(name: str):
@@ -20,4 +34,12 @@ def build(name: str):
     if name == "minilm":  # the real all-MiniLM-L6-v2 on three tokenized sentences (padded to 14 tokens)
         model, inputs, _ = minilm()
         return model, tuple(inputs.values())
+    if name in TORCHVISION:
+        torch.manual_seed(0)
+        x = torch.randn(1, 3, 224, 224)
+        return calibrated(randomize_zero_weights(getattr(torchvision.models, name)()), x), (x,)
+    if name == "transformer_encoder":  # nn.TransformerEncoderLayer (PyTorch's fused fast path in eval)
+        torch.manual_seed(0)
+        layer = nn.TransformerEncoderLayer(d_model=512, nhead=8, dim_feedforward=2048, batch_first=True)
+        return nn.TransformerEncoder(layer, num_layers=6, enable_nested_tensor=False).eval(), (torch.randn(1, 128, 512),)
     return zoo_build(name, "real")

@@ -9,10 +9,12 @@ const { values: args } = parseArgs({
   options: {
     engine: { type: "string", default: "node" }, threads: { type: "string", default: "1" }, simd: { type: "string", default: "1" },
     "reference-kernels": { type: "string", default: "0" },
+    worker: { type: "string", default: "0" },  // chromium: the page's default mode, the runtime in a Worker
   },
 });
 
 async function nodeEngine() {
+  if (args.worker !== "0") throw new Error("--worker is a page's mode: use --engine chromium");
   const { WASMTorch } = await import("../src/index.js");
   const { createHost } = await import("./host-commands.js");
   const runtime = await WASMTorch.init({ simd: args.simd !== "0", threads: Number(args.threads),
@@ -27,7 +29,8 @@ async function chromiumEngine() {
   const server = await startServer({ routes });
   const browser = await launchBrowser();
   const page = await browser.newPage(
-    `${server.url}/js/tools/host.html?threads=${args.threads}&simd=${args.simd}&reference-kernels=${args["reference-kernels"]}`);
+    `${server.url}/js/tools/host.html?threads=${args.threads}&simd=${args.simd}&reference-kernels=${args["reference-kernels"]}` +
+    `&worker=${args.worker}`);
   const ready = await page.evaluate(() => window.wtReady);
   if (!ready.crossOriginIsolated) throw new Error("the host page is not crossOriginIsolated");
   let served = 0;

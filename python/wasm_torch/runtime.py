@@ -25,14 +25,19 @@ _ENGINES = ("native", "node", "chromium")
 
 
 class WASMRuntime:
-    def __init__(self, engine: str = "node", threads: int = 1, simd: bool = True, reference_kernels: bool = False):
+    def __init__(self, engine: str = "node", threads: int = 1, simd: bool = True, reference_kernels: bool = False,
+                 worker: bool = False):
         """reference_kernels: run the scalar reference of every SIMD kernel (a SIMD build checked
-        against its own reference; also WASM_TORCH_REFERENCE_KERNELS=1 in the environment)."""
+        against its own reference; also WASM_TORCH_REFERENCE_KERNELS=1 in the environment).
+        worker: in Chromium, run the runtime in a Web Worker, as WASMTorch.init does on a page by
+        default (the page's main thread otherwise, as `worker: false`)."""
+        if worker and engine != "chromium":
+            raise ValueError(f"worker=True is a page's mode: it needs engine='chromium', not {engine!r}")
         if engine not in _ENGINES:
             raise ValueError(f"engine must be one of {_ENGINES}, got {engine!r}")
         self.engine = engine
         self._backend = (_NativeBackend(threads, reference_kernels) if engine == "native"
-                         else _HostBackend(engine, threads, simd, reference_kernels))
+                         else _HostBackend(engine, threads, simd, reference_kernels, worker))
 
     def load_model(self, path_or_bytes) -> "Model":
         """Loads a model file (a path) or model bytes."""
@@ -241,12 +246,12 @@ class _NativeBackend:
 class _HostBackend:
     """Drives js/tools/host.mjs (Node, or Chromium through Playwright) over a JSON-lines pipe."""
 
-    def __init__(self, engine, threads, simd, reference_kernels):
+    def __init__(self, engine, threads, simd, reference_kernels, worker):
         if not JS_HOST.exists():
             raise WASMTorchError(f"JavaScript host missing at {JS_HOST}")
         self.proc = subprocess.Popen(
             ["node", str(JS_HOST), "--engine", engine, "--threads", str(threads), "--simd", str(int(simd)),
-             "--reference-kernels", str(int(reference_kernels))],
+             "--reference-kernels", str(int(reference_kernels)), "--worker", str(int(worker))],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, text=True, bufsize=1)
         self._next_id = 0
         self._info = self._call({"cmd": "info"})
