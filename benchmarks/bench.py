@@ -85,11 +85,11 @@ def main():
     started = time.strftime("%Y-%m-%d-%H%M")  # in the file name: runs never overwrite each other
     WORK.mkdir(parents=True, exist_ok=True)
     names = sys.argv[1:] or NAMES
-    # wt-chromium-*: the page's main thread (worker: false), as ort-web runs; wt-default-*: WASMTorch.init's
-    # default on a page, the runtime in a Worker.
+    # wt-chromium-*: the page's main thread (worker: false), as ort-web runs; wt-worker-*: the runtime in a
+    # Worker (worker: true), what WASMTorch.init does by default on a page with 2 threads or more.
     runtimes = {"wt-chromium-1t": WASMRuntime("chromium", threads=1), "wt-chromium-2t": WASMRuntime("chromium", threads=2),
-                "wt-default-1t": WASMRuntime("chromium", threads=1, worker=True),
-                "wt-default-2t": WASMRuntime("chromium", threads=2, worker=True),
+                "wt-worker-1t": WASMRuntime("chromium", threads=1, worker=True),
+                "wt-worker-2t": WASMRuntime("chromium", threads=2, worker=True),
                 "wt-node-1t": WASMRuntime("node", threads=1)}
     columns = list(runtimes) + ["ort-web-1t", "ort-web-2t", "ort-node-1t", "ort-node-2t", "torch-1t", "torch-2t"]
     results = {}
@@ -143,8 +143,9 @@ def render(results, columns, variants):
     lines = [f"# wasm-torch benchmark, {time.strftime('%Y-%m-%d')}", "",
              f"Machine: {cpu}, {os.cpu_count()} cores, {platform.platform()}; Node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}; {chromium}; torch {torch.__version__}.",
              "wasm-torch builds: " + ", ".join(f"{key} {variant}" for key, variant in variants.items()) + "; "
-             "wt-chromium-*: wasm-torch on the page's main thread (`worker: false`); wt-default-*: `WASMTorch.init`'s "
-             "default on a page, the runtime in a Worker (forward() times include the messages and copies). "
+             "wt-chromium-*: wasm-torch on the page's main thread (`worker: false`); wt-worker-*: the runtime in a Worker "
+             "(`worker: true`, `WASMTorch.init`'s default on a page with 2+ threads; forward() times include the messages "
+             "and copies). "
              "onnxruntime-web 1.30.0: its wasm backend (SIMD, threads), on the page's main thread.", "",
              f"Batch 1; {ROUNDS} interleaved rounds x at least {PER_ROUND} samples after at least {WARMUP} warm-up samples per runner "
              "(more for models under 150 ms, so V8 tiers every runner up; a sample of a model under 1 ms is the mean of "
@@ -155,11 +156,11 @@ def render(results, columns, variants):
     # The last column is the peer's own 2-thread speed-up in the same run: what this host's second core gives.
     ratios = [("wt / ort-web 1t", "wt-chromium-1t", "ort-web-1t"), ("wt / ort-web 2t", "wt-chromium-2t", "ort-web-2t"),
               ("wt / torch 1t", "wt-chromium-1t", "torch-1t"), ("wt / torch 2t", "wt-chromium-2t", "torch-2t"),
-              ("default / direct 1t", "wt-default-1t", "wt-chromium-1t"),
-              ("default / direct 2t", "wt-default-2t", "wt-chromium-2t"),
-              ("wt default / ort-web 2t", "wt-default-2t", "ort-web-2t"),
+              ("worker / direct 1t", "wt-worker-1t", "wt-chromium-1t"),
+              ("worker / direct 2t", "wt-worker-2t", "wt-chromium-2t"),
+              ("wt worker (default) / ort-web 2t", "wt-worker-2t", "ort-web-2t"),
               ("wt 1t / 2t (speed-up)", "wt-chromium-1t", "wt-chromium-2t"),
-              ("wt default 1t / 2t (speed-up)", "wt-default-1t", "wt-default-2t"),
+              ("wt worker 1t / 2t (speed-up)", "wt-worker-1t", "wt-worker-2t"),
               ("ort-web 1t / 2t (its speed-up)", "ort-web-1t", "ort-web-2t")]
     lines += ["", "Ratios of medians (lower is better for wasm-torch; speed-ups: higher is better):", "",
               "| model | " + " | ".join(header for header, _, _ in ratios) + " |", "|---|" + "---:|" * len(ratios)]

@@ -49,6 +49,7 @@ export function createHost(runtime) {
 
   const commands = {
     info: () => ({ variant: runtime.variant, simd: runtime.hasSIMD(), threads: runtime.getThreadCount(), notes: runtime.notes,
+      worker: runtime.worker === true,
       kernels: runtime.kernels }),
     // A model arrives as a path (Node), a URL (the Chromium page) or base64 bytes.
     load: async (req) => {

@@ -273,7 +273,7 @@ class _HostBackend:
         return reply
 
     def info(self):
-        return {k: self._info[k] for k in ("variant", "simd", "threads", "kernels")}
+        return {k: self._info[k] for k in ("variant", "simd", "threads", "kernels", "worker")}
 
     def load_path(self, path: Path):
         # By path: model files can exceed what one JSON string may hold.

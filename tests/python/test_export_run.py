@@ -407,3 +407,19 @@ def test_native_models_of_one_runtime_run_from_two_threads(tmp_model):
             t.join(timeout=120)
         assert not any(t.is_alive() for t in threads), "a forward did not return"
     assert failures == []
+
+
+def test_chromium_worker_mode_matches_the_main_thread(tmp_model):
+    """WASMRuntime(worker=True) runs the page's runtime in a Worker, WASMTorch.init's default on a
+    page (make bench's wt-default columns): the same outputs as on the page's main thread."""
+    model, x = make("mlp")
+    _export(model, x, tmp_model, "O2")
+    with pytest.raises(ValueError, match="engine='chromium'"):
+        WASMRuntime("node", worker=True)
+    outputs = []
+    for worker in (False, True):
+        with WASMRuntime("chromium", threads=2, worker=worker) as rt:
+            assert rt.info()["worker"] is worker
+            outputs.append(rt.load_model(tmp_model).forward(x))
+    assert torch.equal(outputs[0], outputs[1])
+    torch.testing.assert_close(outputs[0], model(x), rtol=1e-4, atol=1e-5)
