@@ -2,6 +2,7 @@
 // driven by messages. Inference blocks this worker, never the page's main thread, and here
 // threads wait with Atomics.wait instead of spinning.
 import { WASMTorch } from "./index.js";
+import { DTYPES, numel } from "./tensor.js";
 
 let runtime = null;
 const models = new Map();
@@ -30,8 +31,10 @@ const handlers = {
     models.set(id, m);
     return describe(id, m);
   },
-  async forward({ id, inputs }) {
-    const tensors = inputs.map((t) => runtime.createTensor(t.data, t.shape, t.dtype));
+  // Inputs as typed arrays, or (remote.js's shared inputs) where they lie in `staging`.
+  async forward({ id, inputs, staging }) {
+    const tensors = inputs.map((t) => runtime.createTensor(
+      staging ? new DTYPES[t.dtype].array(staging, t.offset, numel(t.shape)) : t.data, t.shape, t.dtype));
     try {
       const outputs = [].concat(await model(id).forward(tensors)).map((t) => {
         const copy = { data: t.data.slice(), shape: [...t.shape], dtype: t.dtype };

@@ -261,4 +261,17 @@ describe("page without cross-origin isolation", () => {
     assert.match(r.notes.join(" "), /not cross-origin isolated/);
     for (const e of r.errors) assert.ok(e <= r.atol);
   });
+
+  // Without shared memory, worker mode's inputs travel by message (with it, remote.js stages them in a
+  // SharedArrayBuffer: the isolated page's worker tests).
+  test("worker: true sends its inputs by message and matches PyTorch", async () => {
+    const server = await startServer({ isolated: false });
+    const page = await openPage(server);
+    const r = await runFixture(page, "cnn", { threads: 1, worker: true });
+    await page.close();
+    await server.close();
+    assert.equal(r.isolated, false);
+    assert.equal(r.worker, true);
+    for (const e of r.errors) assert.ok(e <= r.atol, `max error ${e} > ${r.atol}`);
+  });
 });

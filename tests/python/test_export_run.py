@@ -416,10 +416,18 @@ def test_chromium_worker_mode_matches_the_main_thread(tmp_model):
     _export(model, x, tmp_model, "O2")
     with pytest.raises(ValueError, match="engine='chromium'"):
         WASMRuntime("node", worker=True)
+    # Two int64 inputs as well: in worker mode they share one staging buffer (js/src/remote.js).
+    from zoo import build as zoo_build
+    encoder, tokens = zoo_build("bert_base_style")
+    encoder_file = tmp_model.with_name("encoder.wtm")
+    export_to_wasm(encoder, encoder_file, tokens, verify=False)
     outputs = []
     for worker in (False, True):
         with WASMRuntime("chromium", threads=2, worker=worker) as rt:
             assert rt.info()["worker"] is worker
-            outputs.append(rt.load_model(tmp_model).forward(x))
-    assert torch.equal(outputs[0], outputs[1])
-    torch.testing.assert_close(outputs[0], model(x), rtol=1e-4, atol=1e-5)
+            outputs.append((rt.load_model(tmp_model).forward(x), rt.load_model(encoder_file).forward(*tokens)))
+    assert torch.equal(outputs[0][0], outputs[1][0])
+    torch.testing.assert_close(outputs[0][0], model(x), rtol=1e-4, atol=1e-5)
+    assert torch.equal(outputs[0][1], outputs[1][1])
+    with torch.no_grad():
+        torch.testing.assert_close(outputs[1][1], encoder(*tokens), rtol=1e-3, atol=1e-4)
