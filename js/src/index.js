@@ -63,6 +63,11 @@ class Runtime {
     this._profiling = false;
     this._handle = module._wt_runtime_create(choice.threads);
     if (!this._handle) throw this._error("creating the runtime");
+    // Node: the pool's threads are worker_threads, each of which would keep the process alive until
+    // dispose(). Unreferenced, a script exits when its own work is done (the threads end with it).
+    if (isNode && module.PThread) {
+      for (const worker of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) worker.unref();
+    }
     if (referenceKernels) module._wt_runtime_set_reference_kernels(this._handle, 1);
     /** The microkernels this runtime's models run: "scalar", "simd128" or "relaxed-simd". */
     this.kernels = module.UTF8ToString(module._wt_runtime_kernel_isa(this._handle));

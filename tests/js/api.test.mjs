@@ -212,3 +212,26 @@ describe("API behaviour", () => {
     assert.throws(() => WASMTorch.chooseVariant({ threads: 0 }), /positive integer/);
   });
 });
+
+// A script that never calls dispose() still ends: the pool's worker_threads do not hold Node open.
+// (A liveness check, not a timing: the limit is a minute for a script that needs well under a second.)
+test("a Node script with a threaded runtime exits without dispose()", async () => {
+  const { spawn } = await import("node:child_process");
+  const index = pathToFileURL(new URL("../../js/src/index.js", import.meta.url).pathname).href;
+  const mlp = loadFixture("mlp");
+  const script = `
+    import { WASMTorch } from ${JSON.stringify(index)};
+    const runtime = await WASMTorch.init({ threads: 2 });
+    const model = await runtime.loadModel(new Uint8Array(${JSON.stringify([...mlp.modelBytes])}));
+    const y = await model.forward(runtime.createTensor(new Float32Array(${JSON.stringify([...mlp.input])}), ${JSON.stringify(mlp.input_shape)}));
+    console.log(runtime.getThreadCount(), y.data.length);`;
+  const child = spawn(process.execPath, [...process.execArgv, "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (chunk) => { out += chunk; });
+  const code = await new Promise((resolve) => {
+    const timer = setTimeout(() => { child.kill(); resolve("still running after 60 s"); }, 60_000);
+    child.on("exit", (c) => { clearTimeout(timer); resolve(c); });
+  });
+  assert.equal(code, 0);
+  assert.equal(out.trim(), `2 ${mlp.expected[0].length}`);
+});

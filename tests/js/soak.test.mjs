@@ -13,7 +13,7 @@ function heap(runtime) {
   return { heapSize, heapUsedBytes, liveBuffers };
 }
 
-// A threaded runtime keeps Node alive until disposed: dispose it whatever the test's outcome.
+// Each test disposes its runtime whatever its outcome: its threads and memory go with it.
 async function withRuntime(options, fn) {
   const runtime = await WASMTorch.init(options);
   try {
