@@ -86,7 +86,7 @@ def main():
     WORK.mkdir(parents=True, exist_ok=True)
     names = sys.argv[1:] or NAMES
     # wt-chromium-*: the page's main thread (worker: false), as ort-web runs; wt-worker-*: the runtime in a
-    # Worker (worker: true), what WASMTorch.init does by default on a page with 2 threads or more.
+    # Worker (worker: true), what WASMTorch.init does by default on a page.
     runtimes = {"wt-chromium-1t": WASMRuntime("chromium", threads=1), "wt-chromium-2t": WASMRuntime("chromium", threads=2),
                 "wt-worker-1t": WASMRuntime("chromium", threads=1, worker=True),
                 "wt-worker-2t": WASMRuntime("chromium", threads=2, worker=True),
@@ -144,7 +144,7 @@ def render(results, columns, variants):
              f"Machine: {cpu}, {os.cpu_count()} cores, {platform.platform()}; Node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}; {chromium}; torch {torch.__version__}.",
              "wasm-torch builds: " + ", ".join(f"{key} {variant}" for key, variant in variants.items()) + "; "
              "wt-chromium-*: wasm-torch on the page's main thread (`worker: false`); wt-worker-*: the runtime in a Worker "
-             "(`worker: true`, `WASMTorch.init`'s default on a page with 2+ threads; forward() times include the messages "
+             "(`worker: true`, `WASMTorch.init`'s default on a page; forward() times include the messages "
              "and copies). "
              "onnxruntime-web 1.30.0: its wasm backend (SIMD, threads), on the page's main thread.", "",
              f"Batch 1; {ROUNDS} interleaved rounds x at least {PER_ROUND} samples after at least {WARMUP} warm-up samples per runner "

@@ -14,8 +14,8 @@ export interface InitOptions {
   /** Where wasm-torch-*.mjs / .wasm are served from (default: the package's dist/). */
   distUrl?: string | URL;
   /**
-   * "auto" (default): on a page's main thread with threads, run inference in a dedicated Worker
-   * (the main thread never blocks); true: always (pages only); false: on the calling thread.
+   * "auto" (default): on a page's main thread, run inference in a dedicated Worker at any thread
+   * count (the main thread never blocks); true: the same (pages only); false: on the calling thread.
    */
   worker?: boolean | "auto";
   /** Run the scalar reference of every SIMD kernel (default false): checks a SIMD build against it. */

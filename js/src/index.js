@@ -291,15 +291,15 @@ class Model {
   }
 }
 
-// A page's main thread must not block on inference: there, a threaded runtime runs in a Worker.
+// A page's main thread must not block on inference: there, the runtime runs in a Worker.
 const onBrowserMainThread = typeof window === "object" && typeof document === "object";
 
 export const WASMTorch = {
   /**
    * Starts a runtime. Options: simd (default true), relaxedSimd (default true), threads (a count or
    * "auto"), distUrl (where the wasm-torch-*.mjs/.wasm files are served; default: the package's
-   * dist/), worker ("auto" (default): in a Worker when on a page's main thread with threads; true;
-   * false: on this thread, which then blocks during inference), referenceKernels (default false:
+   * dist/), worker ("auto" (default): in a Worker when on a page's main thread, at any thread count;
+   * true: the same; false: on this thread, which then blocks during inference), referenceKernels (default false:
    * true runs the scalar reference of every SIMD kernel, to check a SIMD build against it).
    */
   async init(options = {}) {
@@ -307,7 +307,7 @@ export const WASMTorch = {
     if (worker === true && !onBrowserMainThread) {
       throw new Error("wasm-torch: worker mode is for a page's main thread (Node and workers run inference directly)");
     }
-    if (worker === true || (worker === "auto" && onBrowserMainThread && chooseVariant(options).threads > 1)) {
+    if (worker === true || (worker === "auto" && onBrowserMainThread)) {
       const { startWorkerRuntime } = await import("./remote.js");
       return startWorkerRuntime(options);
     }

@@ -43,6 +43,47 @@ function runFixture(page, name, options) {
   }, { name, options });
 }
 
+// The page's longest pause while 400 forwards run: the gaps between the turns of a message-channel
+// loop on the main thread (no timer clamping), in the default mode and with worker: false. Compared
+// in one run, not against a time.
+async function assertMainThreadFree(t, page, threads) {
+  const gaps = await page.evaluate(async (threads) => {
+    const meta = await (await fetch("/build/fixtures/cnn.json")).json();
+    const input = await fetchFloats("/build/fixtures/cnn.input.bin");
+    const longestGap = async (options) => {
+      const runtime = await WASMTorch.init({ threads, ...options });
+      const model = await runtime.loadModel("/build/fixtures/cnn.wtm");
+      const x = runtime.createTensor(input, meta.input_shape);
+      const forward = async () => [].concat(await model.forward(x)).forEach((y) => y.dispose());
+      for (let i = 0; i < 5; ++i) await forward();
+      const channel = new MessageChannel();
+      let running = true, last = performance.now(), longest = 0;
+      channel.port1.onmessage = () => {
+        const now = performance.now();
+        longest = Math.max(longest, now - last);
+        last = now;
+        if (running) channel.port2.postMessage(0);
+      };
+      channel.port2.postMessage(0);
+      for (let i = 0; i < 400; ++i) await forward();
+      running = false;
+      await new Promise((resolve) => {  // the gap up to the loop's next turn counts too
+        channel.port1.onmessage = () => { longest = Math.max(longest, performance.now() - last); resolve(); };
+        channel.port2.postMessage(0);
+      });
+      runtime.dispose();
+      return { longest, worker: runtime.worker === true };
+    };
+    return { auto: await longestGap({}), direct: await longestGap({ worker: false }) };
+  }, threads);
+  t.diagnostic(`longest main-thread gap over 400 forwards: ${gaps.auto.longest.toFixed(2)} ms in worker mode, ` +
+    `${gaps.direct.longest.toFixed(2)} ms with worker: false`);
+  assert.equal(gaps.auto.worker, true);
+  assert.equal(gaps.direct.worker, false);
+  assert.ok(gaps.auto.longest < gaps.direct.longest,
+    `longest main-thread gap: ${gaps.auto.longest} ms in worker mode, ${gaps.direct.longest} ms on the main thread`);
+}
+
 describe("cross-origin isolated page", () => {
   let server;
   let page;
@@ -59,7 +100,7 @@ describe("cross-origin isolated page", () => {
         assert.equal(r.isolated, true);
         assert.equal(r.variant, variant);
         assert.equal(r.threads, threads);
-        assert.equal(r.worker, threads > 1, "threaded runtimes run in a Worker off the main thread");
+        assert.equal(r.worker, true, "on a page's main thread the runtime runs in a Worker");
         assert.deepEqual(r.shapes, r.expectedShapes);
         for (const e of r.errors) assert.ok(e <= r.atol, `max error ${e} > ${r.atol}`);
       });
@@ -71,6 +112,12 @@ describe("cross-origin isolated page", () => {
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     assert.equal(r.threads, Math.min(cores, 4));
   });
+
+  for (const threads of [1, 2]) {
+    test(`the default mode keeps the page's main thread free during forwards (${threads} thread(s))`, async (t) => {
+      await assertMainThreadFree(t, page, threads);
+    });
+  }
 
   test("worker: false keeps a threaded runtime on the main thread", async () => {
     const r = await runFixture(page, "cnn", { threads: 2, worker: false });
@@ -127,7 +174,7 @@ describe("cross-origin isolated page", () => {
   });
 
   // Untimed soak, out-of-memory and concurrency checks: in the default worker mode and on the page's thread.
-  for (const [options, mode] of [[{ threads: 2 }, "worker mode"], [{ threads: 1 }, "the main thread"]]) {
+  for (const [options, mode] of [[{ threads: 2 }, "worker mode"], [{ threads: 1, worker: false }, "the main thread"]]) {
     test(`${mode}: 10,000 forwards and 1,000 load/dispose cycles leave the heap as they found it`, async () => {
       const r = await page.evaluate(async (options) => {
         const heap = async (runtime) => {
@@ -155,7 +202,7 @@ describe("cross-origin isolated page", () => {
         runtime.dispose();
         return { worker: runtime.worker === true, beforeForwards, afterForwards, beforeCycles, afterCycles };
       }, options);
-      assert.equal(r.worker, options.threads > 1);
+      assert.equal(r.worker, options.worker !== false);
       assertHeapFlat(r.afterForwards, r.beforeForwards, 10000);
       assertHeapFlat(r.afterCycles, r.beforeCycles, 1000);
     });
@@ -260,6 +307,17 @@ describe("page without cross-origin isolation", () => {
     assert.equal(r.threads, 1);
     assert.match(r.notes.join(" "), /not cross-origin isolated/);
     for (const e of r.errors) assert.ok(e <= r.atol);
+  });
+
+  test("the default mode keeps the page's main thread free during forwards (no isolation: 1 thread)", async (t) => {
+    const server = await startServer({ isolated: false });
+    const page = await openPage(server);
+    try {
+      await assertMainThreadFree(t, page, 1);
+    } finally {
+      await page.close();
+      await server.close();
+    }
   });
 
   // Without shared memory, worker mode's inputs travel by message (with it, remote.js stages them in a
