@@ -27,13 +27,16 @@ class InputBuffers {
   }
 }
 
-// The inputs' bytes one after another in `staging`, each at a multiple of 8 (any element size).
+// A staged input's bytes: each starts at a multiple of 8 (any element size).
+const stagedBytes = (t) => Math.ceil(t.byteLength / 8) * 8;
+
+// The inputs' bytes one after another in `staging`.
 function stageInputs(tensors, staging) {
   let offset = 0;
   return tensors.map((t) => {
     new Uint8Array(staging, offset, t.byteLength).set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.byteLength));
     const entry = { offset, shape: t.shape, dtype: t.dtype };
-    offset += Math.ceil(t.byteLength / 8) * 8;
+    offset += stagedBytes(t);
     return entry;
   });
 }
@@ -121,7 +124,7 @@ class RemoteModel {
     });
     let reply;
     if (SHARED_INPUTS) {
-      const staging = this._inputBuffers.take(tensors.reduce((sum, t) => sum + Math.ceil(t.byteLength / 8) * 8, 0));
+      const staging = this._inputBuffers.take(tensors.reduce((sum, t) => sum + stagedBytes(t), 0));
       try {
         reply = await this._rt._rpc.call("forward", { id: this._id, inputs: stageInputs(tensors, staging), staging });
       } finally {

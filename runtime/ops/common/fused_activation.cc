@@ -8,16 +8,16 @@ namespace {
 
 // The activation attribute's functions: the fusable unary ops of schema/contract.toml but the
 // clamps (relu, clamp), which are the GEMM epilogue's min/max instead.
-struct FusedFunction {
+struct UnaryOp {
   const char* name;
   F32VUnary kernel;
+  bool fusable;
 };
 
-const FusedFunction kFusedFunctions[] = {
-#define WT_FUSED_FUNCTION(name, kernel, alpha_attr, alpha, beta_attr, beta, fusable, notes) \
-  {fusable && F32VUnary::kernel != F32VUnary::clampp ? name : nullptr, F32VUnary::kernel},
-    WT_CONTRACT_UNARY_OPS(WT_FUSED_FUNCTION)
-#undef WT_FUSED_FUNCTION
+const UnaryOp kUnaryOps[] = {
+#define WT_UNARY_OP(name, kernel, alpha_attr, alpha, beta_attr, beta, fusable, notes) {name, F32VUnary::kernel, fusable},
+    WT_CONTRACT_UNARY_OPS(WT_UNARY_OP)
+#undef WT_UNARY_OP
 };
 
 }  // namespace
@@ -39,9 +39,9 @@ Result<FusedActivation> read_fused_activation(const PrepareContext& ctx) {
     fused.minmax.max = static_cast<float>(hi);
     return fused;
   }
-  for (const FusedFunction& f : kFusedFunctions) {
-    if (f.name && act == f.name) {
-      fused.fn = ctx.kernel_table->unary(f.kernel);
+  for (const UnaryOp& op : kUnaryOps) {
+    if (op.fusable && op.kernel != F32VUnary::clampp && act == op.name) {
+      fused.fn = ctx.kernel_table->unary(op.kernel);
       return fused;
     }
   }
