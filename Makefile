@@ -24,7 +24,7 @@ FUZZ_HARNESSES := fuzz_load fuzz_forward fuzz_graph
 FUZZ_SECONDS ?= 600
 SETUP_STAMP := build/.setup-done
 
-.PHONY: all setup build native wasm python-schema docs demo test fixtures test-models test-ops bench-kernels bench test-cpp test-asan test-fuzz test-python test-js test-e2e fuzz fuzz-build wasm-asan contract clean
+.PHONY: all setup build native wasm python-schema docs demo test fixtures test-models test-ops bench-kernels bench test-cpp test-asan test-fuzz test-python test-js test-e2e test-perf perf-baseline fuzz fuzz-build wasm-asan contract clean
 
 all: build
 
@@ -116,6 +116,17 @@ test-js: build fixtures
 
 test-e2e: build fixtures
 	node --test tests/e2e/
+
+# The deterministic performance gate: callgrind instruction counts against benchmarks/perf/baseline.json.
+build/native/wt_perf_probe: native
+	cmake --build build/native --target wt_perf_probe -j$(JOBS)
+
+test-perf: build build/native/wt_perf_probe
+	$(PY) -m pytest -q tests/perf
+
+# Records this toolchain's counts after a deliberate change (commit it, saying why).
+perf-baseline: build build/native/wt_perf_probe
+	$(PY) benchmarks/perf/perf_gate.py baseline
 
 fixtures: build
 	$(PY) tests/fixtures/make_fixtures.py build/fixtures

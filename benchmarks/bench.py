@@ -2,8 +2,10 @@
 
 For each model: wasm-torch in headless Chromium (1 and 2 threads) and in Node; onnxruntime-web's
 wasm backend in the same Chromium (crossOriginIsolated, same thread counts); native onnxruntime
-(onnxruntime-node); native PyTorch (the pip build, oneDNN/MKL). Runners are interleaved in rounds after warm-up;
-the table gives medians (p90) in ms and ratios, and is written to benchmarks/results/."""
+(onnxruntime-node); native PyTorch (the pip build, oneDNN/MKL). The models made of linear layers also
+run dynamically quantized to INT8 on both sides (wasm-torch's quantize_for_wasm, onnxruntime's
+quantize_dynamic) in the same Chromium. Runners are interleaved in rounds after warm-up; the table
+gives medians (p90) in ms and ratios, and is written to benchmarks/results/."""
 import json
 import math
 import os
@@ -23,9 +25,12 @@ sys.path.insert(0, str(HERE))
 from models import NAMES, build  # noqa: E402
 
 from wasm_torch import WASMRuntime, export_to_wasm  # noqa: E402
+from wasm_torch.optimize import quantize_for_wasm  # noqa: E402
 
 WORK = ROOT / "build" / "bench"
 ROUNDS, PER_ROUND, WARMUP = 3, int(os.environ.get("BENCH_ITERATIONS", "4")), 2
+# The models whose work is linear layers: dynamic INT8 quantizes them (convolutions stay float).
+INT8_MODELS = ("mlp", "bert_base_style", "minilm", "transformer_encoder", "gpt2_style", "vit_b_16")
 
 
 def export(name):
@@ -38,6 +43,10 @@ def export(name):
         with torch.enable_grad():  # nn.MultiheadAttention's no-grad fast path has no ONNX symbolic
             # The TorchScript exporter (dynamo=False): the same ONNX graphs as the earlier runs on torch 1.13.
             torch.onnx.export(model, inputs, str(onnx), input_names=names, opset_version=14, dynamo=False)
+        if name in INT8_MODELS:
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+            export_to_wasm(quantize_for_wasm(model), WORK / f"{name}.int8.wtm", inputs)
+            quantize_dynamic(str(onnx), str(WORK / f"{name}.int8.onnx"), weight_type=QuantType.QInt8)
     feeds = [{"name": n, "dtype": "int64" if t.dtype == torch.int64 else "float32", "shape": list(t.shape),
               "data": t.flatten().tolist()} for n, t in zip(names, inputs)]
     (WORK / f"{name}.inputs.json").write_text(json.dumps(feeds))
@@ -51,9 +60,9 @@ def subprocess_times(cmd, env=None):
     return json.loads(out.stdout.strip().splitlines()[-1])["times_ms"]
 
 
-def ort(name, engine, threads, iterations, warmup, repeat):
+def ort(name, engine, threads, iterations, warmup, repeat, kind=""):
     return subprocess_times(["node", str(HERE / "ort_runner.mjs"), "--engine", engine, "--threads", str(threads),
-                             "--model", str(WORK / f"{name}.onnx"), "--input", str(WORK / f"{name}.inputs.json"),
+                             "--model", str(WORK / f"{name}{kind}.onnx"), "--input", str(WORK / f"{name}.inputs.json"),
                              "--iterations", str(iterations), "--warmup", str(warmup), "--repeat", str(repeat)])
 
 
@@ -73,8 +82,8 @@ def run_counts(probe_ms):
     return max(PER_ROUND, min(int(fast / 3), 300) // repeat), max(WARMUP, min(int(fast), 1000) // repeat), repeat
 
 
-def wasm_torch(runtime, name, inputs, iterations, warmup, repeat=1):
-    model = runtime.load_model(WORK / f"{name}.wtm")
+def wasm_torch(runtime, name, inputs, iterations, warmup, repeat=1, kind=""):
+    model = runtime.load_model(WORK / f"{name}{kind}.wtm")
     try:
         return model.benchmark(*inputs, iterations=iterations, warmup=warmup, repeat=repeat)
     finally:
@@ -91,7 +100,8 @@ def main():
                 "wt-worker-1t": WASMRuntime("chromium", threads=1, worker=True),
                 "wt-worker-2t": WASMRuntime("chromium", threads=2, worker=True),
                 "wt-node-1t": WASMRuntime("node", threads=1)}
-    columns = list(runtimes) + ["ort-web-1t", "ort-web-2t", "ort-node-1t", "ort-node-2t", "torch-1t", "torch-2t"]
+    columns = list(runtimes) + ["ort-web-1t", "ort-web-2t", "ort-node-1t", "ort-node-2t", "torch-1t", "torch-2t",
+                                "wt-int8-chromium-1t", "wt-int8-chromium-2t", "ort-web-int8-1t", "ort-web-int8-2t"]
     results = {}
     variants = {key: rt.info()["variant"] for key, rt in runtimes.items()}
     try:
@@ -102,17 +112,21 @@ def main():
                 runners[f"ort-web-{t}t"] = lambda it, wu, rp, t=t: ort(name, "web", t, it, wu, rp)
                 runners[f"ort-node-{t}t"] = lambda it, wu, rp, t=t: ort(name, "node", t, it, wu, rp)
                 runners[f"torch-{t}t"] = lambda it, wu, rp, t=t: pytorch(name, t, it, wu, rp)
+                if name in INT8_MODELS:
+                    runners[f"wt-int8-chromium-{t}t"] = lambda it, wu, rp, rt=runtimes[f"wt-chromium-{t}t"]: \
+                        wasm_torch(rt, name, inputs, it, wu, rp, ".int8")
+                    runners[f"ort-web-int8-{t}t"] = lambda it, wu, rp, t=t: ort(name, "web", t, it, wu, rp, ".int8")
             per_round, warmup, repeat = run_counts(wasm_torch(runtimes["wt-node-1t"], name, inputs, 3, 1))
             times = {key: [] for key in columns}
             for _ in range(ROUNDS):  # interleaved: every runner once per round
-                for key in columns:
+                for key in (key for key in columns if key in runners):
                     try:
                         times[key] += runners[key](per_round, warmup, repeat)
                     except Exception as e:  # a peer that cannot run this model is reported, not fatal
                         times[key] = None if not times[key] else times[key]
                         print(f"{name} {key}: {e}", file=sys.stderr)
                         break
-            results[name] = times
+            results[name] = {key: v or None for key, v in times.items()}
             print(f"{name}: " + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in times.items() if v), flush=True)
     finally:
         for rt in runtimes.values():
@@ -146,7 +160,10 @@ def render(results, columns, variants):
              "wt-chromium-*: wasm-torch on the page's main thread (`worker: false`); wt-worker-*: the runtime in a Worker "
              "(`worker: true`, `WASMTorch.init`'s default on a page; forward() times include the messages "
              "and copies). "
-             "onnxruntime-web 1.30.0: its wasm backend (SIMD, threads), on the page's main thread.", "",
+             "onnxruntime-web 1.30.0: its wasm backend (SIMD, threads), on the page's main thread. "
+             "*-int8-*: dynamic INT8 (int8 weights per channel, activations quantized at run time) of the models "
+             "made of linear layers: wasm-torch's quantize_for_wasm(model) against onnxruntime's "
+             "quantize_dynamic(weight_type=QInt8), both on the page's main thread.", "",
              f"Batch 1; {ROUNDS} interleaved rounds x at least {PER_ROUND} samples after at least {WARMUP} warm-up samples per runner "
              "(more for models under 150 ms, so V8 tiers every runner up; a sample of a model under 1 ms is the mean of "
              "enough forwards to last 1 ms, as browser timers tick in 5 us steps); median (p90) in ms.", "",
@@ -161,7 +178,11 @@ def render(results, columns, variants):
               ("wt worker (default) / ort-web 2t", "wt-worker-2t", "ort-web-2t"),
               ("wt 1t / 2t (speed-up)", "wt-chromium-1t", "wt-chromium-2t"),
               ("wt worker 1t / 2t (speed-up)", "wt-worker-1t", "wt-worker-2t"),
-              ("ort-web 1t / 2t (its speed-up)", "ort-web-1t", "ort-web-2t")]
+              ("ort-web 1t / 2t (its speed-up)", "ort-web-1t", "ort-web-2t"),
+              ("wt int8 / ort-web int8 1t", "wt-int8-chromium-1t", "ort-web-int8-1t"),
+              ("wt int8 / ort-web int8 2t", "wt-int8-chromium-2t", "ort-web-int8-2t"),
+              ("wt fp32 / int8 1t (speed-up)", "wt-chromium-1t", "wt-int8-chromium-1t"),
+              ("wt fp32 / int8 2t (speed-up)", "wt-chromium-2t", "wt-int8-chromium-2t")]
     lines += ["", "Ratios of medians (lower is better for wasm-torch; speed-ups: higher is better):", "",
               "| model | " + " | ".join(header for header, _, _ in ratios) + " |", "|---|" + "---:|" * len(ratios)]
     geo = [[] for _ in ratios]

@@ -64,7 +64,8 @@ def cpp(c: dict) -> str:
              f"constexpr size_t kWeightsAlignment = {f['weights_alignment']};", "",
              "// GEMM panel widths the exporter packs weights in.",
              f"constexpr size_t kGemmPanelWidth = {g['panel_width']};",
-             f"constexpr size_t kStreamPanelWidth = {g['stream_panel_width']};", "",
+             f"constexpr size_t kStreamPanelWidth = {g['stream_panel_width']};",
+             f"constexpr size_t kQd8KBlock = {g['qd8_k_block']};", "",
              "// dtype codes (schema enum DType)."]
     lines += [f"constexpr int8_t kDType{camel(n)} = {v};" for n, v in c["dtypes"].items()]
     lines += ["", "// Values of the weight_layout attribute."]
@@ -81,7 +82,8 @@ def python(c: dict) -> str:
             f"FILE_MAGIC = {f['magic'].encode()!r}\nFORMAT_VERSION = {f['format_version']}\n"
             f"HEADER_SIZE = {f['header_size']}\nFLATBUFFER_ALIGNMENT = {f['flatbuffer_alignment']}\n"
             f"WEIGHTS_ALIGNMENT = {f['weights_alignment']}\n\n"
-            f"GEMM_PANEL_WIDTH = {g['panel_width']}\nSTREAM_PANEL_WIDTH = {g['stream_panel_width']}\n\n"
+            f"GEMM_PANEL_WIDTH = {g['panel_width']}\nSTREAM_PANEL_WIDTH = {g['stream_panel_width']}\n"
+            f"QD8_K_BLOCK = {g['qd8_k_block']}\n\n"
             f"DTYPE_CODES = {c['dtypes']!r}\n\n{layouts}\n{python_unary(c)}")
 
 

@@ -5,13 +5,13 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 logs=$(mktemp -d)
 declare -A passed failed
-layers=(cpp asan fuzz python js e2e)
+layers=(cpp asan fuzz python js e2e perf)
 
 count() {  # layer, log: extract the runner's own totals
   local layer=$1 log=$2 p=0 f=0
   case $layer in
     cpp|asan) p=$(grep -oP '(?<=\[  PASSED  \] )\d+' "$log" | tail -1); f=$(grep -oP '(?<=\[  FAILED  \] )\d+(?= test)' "$log" | tail -1) ;;
-    python) p=$(grep -oP '\d+(?= passed)' "$log" | tail -1); f=$(grep -oP '\d+(?= failed)' "$log" | tail -1) ;;
+    python|perf) p=$(grep -oP '\d+(?= passed)' "$log" | tail -1); f=$(grep -oP '\d+(?= failed)' "$log" | tail -1) ;;
     js|e2e|fuzz) # summed: test-js runs its suite once per Node configuration
       p=$(grep -oP '(?<=^# pass )\d+' "$log" | awk '{s += $1} END {print s + 0}')
       f=$(grep -oP '(?<=^# fail )\d+' "$log" | awk '{s += $1} END {print s + 0}') ;;

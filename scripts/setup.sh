@@ -12,6 +12,7 @@ APT_PACKAGES=(
   emscripten nodejs
   flatbuffers-compiler libflatbuffers-dev
   chromium
+  valgrind  # the performance gate's instruction counts (callgrind)
 )
 # Debian 12's emscripten compiles with clang 14, which has no final relaxed-SIMD opcodes: the
 # relaxed variants build with clang 16 (Makefile: WASM_ENV_relaxed-*). Debian 13's is new enough.

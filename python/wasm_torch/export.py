@@ -16,6 +16,9 @@ from .capture import capture
 from .errors import ExportArgumentError, ModelRuntimeError, UnsupportedOpsError
 from ._paths import NATIVE_LIBRARY
 from .optimize import LAYOUTS, optimize_graph
+from .quantization import QuantizedModel
+from .quantization.passes import quantize_graph, runs_after_packing
+from .quantization.torch_ao import from_torch_dynamic, torch_quantized_modules
 from .serialize import serialize
 from .symbolic import DimRequest
 from .verify import verify_export
@@ -33,19 +36,29 @@ class ExportReport:
     inputs: list
     outputs: list
     verification: list = dataclasses.field(default_factory=list)  # verify.OutputError per output
+    quantization: list = dataclasses.field(default_factory=list)  # quantization.LayerChoice per linear
 
     def __str__(self):
         ops = ", ".join(f"{k}x{v}" for k, v in sorted(self.ops.items()))
         return (f"exported {self.output_path}: {self.file_bytes} bytes ({self.parameter_bytes} of parameters), "
                 f"{sum(self.ops.values())} ops [{ops}], {self.optimization_level} "
                 f"(passes: {', '.join(self.passes_applied) or 'none'}), {self.export_seconds:.2f} s"
-                + "".join(f"; verified {e.output}: max abs err {e.max_abs:.2g}" for e in self.verification))
+                + (f"; {self.quantized_layers()} of {len(self.quantization)} layers {self.quantized_as()}"
+                   if self.quantization else "")
+                + "".join(f"; verified {e.output}: max abs err {e.max_abs:.2g} ({e.relative:.2%} of its scale)"
+                          for e in self.verification))
+
+    def quantized_layers(self) -> int:
+        return sum(c.choice != "float" for c in self.quantization)
+
+    def quantized_as(self) -> str:
+        return "/".join(sorted({c.choice for c in self.quantization} - {"float"})) or "quantized"
 
 
 def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimization_level: str = "O2",
                    use_simd: bool = True, use_threads: bool = True, memory_layout: str = "nhwc",
                    align_tensors: bool = True, verify: bool = True, verify_engine: str = "native",
-                   verify_tolerance: float = 1e-4, input_names=None, output_names=None, dynamic_shapes=None,
+                   verify_tolerance=None, input_names=None, output_names=None, dynamic_shapes=None,
                    dynamic_axes=None) -> ExportReport:
     """Captures `model` through torch.export on `example_input`, optimizes the graph and writes the
     model file. Without dynamic_shapes / dynamic_axes, shapes are static: the file runs inputs of
@@ -76,29 +89,42 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
     error must be at most verify_tolerance x the output's largest magnitude (a scale-relative
     error, so outputs of size 1e-9 and of size 100 are held to the same standard). The report
     carries each output's errors; beyond tolerance VerificationError names the first op whose
-    output diverges.
+    output diverges. The default tolerance is 1e-4, or for a model from quantize_for_wasm what its
+    quantization costs (quantization.DEFAULT_TOLERANCE): it is verified against the float model.
     """
     started = time.perf_counter()
     if memory_layout not in LAYOUTS:
         raise ValueError(f"memory_layout must be one of {LAYOUTS}, got {memory_layout!r}")
     check_export_arguments(model, output_path, example_input)
-    if isinstance(example_input, dict):
-        args, kwargs = (), dict(example_input)
-    else:
-        args, kwargs = (tuple(example_input) if isinstance(example_input, (tuple, list)) else (example_input,)), {}
+    if not isinstance(model, QuantizedModel) and torch_quantized_modules(model):
+        model = from_torch_dynamic(model)  # PyTorch's dynamic int8 onto wasm-torch's (or a clear error)
+    quantization, choices = None, []
+    if isinstance(model, QuantizedModel):
+        quantization, model = model.config, model.model
+    if verify_tolerance is None:
+        verify_tolerance = quantization.tolerance if quantization else 1e-4
+    args, kwargs = example_arguments(example_input)
     if model.training:
         warnings.warn("exporting a model in training mode: call model.eval() first for inference behaviour",
                       stacklevel=2)
 
     dynamic_shapes, dim_requests = dynamic_spec(model, args, kwargs, input_names, dynamic_shapes, dynamic_axes)
     graph = capture(model, args, kwargs, input_names, output_names, dynamic_shapes, dim_requests)
-    passes = optimize_graph(graph, optimization_level, memory_layout)
+    quantize = None
+    if quantization is not None:
+        def quantize(g):
+            choices.extend(quantize_graph(g, quantization))
+            return any(c.choice != "float" for c in choices)
+    passes = optimize_graph(graph, optimization_level, memory_layout, quantize,
+                            quantize_after_packing=quantization is not None and runs_after_packing(quantization))
     layout = "nhwc" if "to_nhwc" in passes else "nchw"
     graph.metadata.update({
         "producer_version": __version__, "torch_version": torch.__version__, "optimization_level": optimization_level,
         "memory_layout": layout, "requested_memory_layout": memory_layout,
         "use_simd": str(bool(use_simd)).lower(), "use_threads": str(bool(use_threads)).lower(),
     })
+    if quantization is not None:
+        graph.metadata["quantization"] = quantization.quantization_type
     data = serialize(graph, align_tensors=align_tensors, producer=f"wasm-torch {__version__}")
     check_runtime_accepts(graph, data)
     Path(output_path).write_bytes(data)
@@ -108,7 +134,16 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
         parameter_bytes=sum(t.data.nbytes for t in graph.tensors() if t.is_constant),
         file_bytes=len(data), export_seconds=time.perf_counter() - started,
         optimization_level=optimization_level, passes_applied=passes, memory_layout=layout,
-        inputs=[repr(t) for t in graph.inputs], outputs=[repr(t) for t in graph.outputs], verification=verification)
+        inputs=[repr(t) for t in graph.inputs], outputs=[repr(t) for t in graph.outputs], verification=verification,
+        quantization=choices)
+
+
+def example_arguments(example_input) -> tuple:
+    """(args, kwargs) of an example input: a tensor, a tuple of positional arguments, or a dict of
+    keyword arguments."""
+    if isinstance(example_input, dict):
+        return (), dict(example_input)
+    return (tuple(example_input) if isinstance(example_input, (tuple, list)) else (example_input,)), {}
 
 
 def check_export_arguments(model, output_path, example_input) -> None:
@@ -125,13 +160,6 @@ def check_export_arguments(model, output_path, example_input) -> None:
                                   "like torch.onnx.export's order (model, args, f); swap the last two")
     if not isinstance(output_path, (str, Path)):
         raise ExportArgumentError(f"output_path must be a file path, got {type(output_path).__name__}")
-    quantized = sorted({type(m).__module__ + "." + type(m).__name__ for m in model.modules()
-                        if ".quantized" in type(m).__module__ or ".intrinsic.quantized" in type(m).__module__}
-                       | {n for n, t in model.state_dict().items() if isinstance(t, torch.Tensor) and t.is_quantized})
-    if quantized:
-        raise ExportArgumentError(f"the model is quantized with PyTorch's own quantization ({', '.join(quantized[:3])}), "
-                                  "which wasm-torch does not read: export the float model; wasm-torch quantizes it "
-                                  "itself (wasm_torch.optimize.quantize_for_wasm, coming)")
     for leaf in pytree.tree_flatten(example_input)[0]:
         if isinstance(leaf, torch.Tensor) and leaf.dtype == torch.float64:
             raise ExportArgumentError("an example input is float64, which wasm-torch does not compute in: cast it "

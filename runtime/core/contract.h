@@ -17,6 +17,7 @@ constexpr size_t kWeightsAlignment = 64;
 // GEMM panel widths the exporter packs weights in.
 constexpr size_t kGemmPanelWidth = 8;
 constexpr size_t kStreamPanelWidth = 32;
+constexpr size_t kQd8KBlock = 16;
 
 // dtype codes (schema enum DType).
 constexpr int8_t kDTypeFloat32 = 0;

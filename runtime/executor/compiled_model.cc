@@ -44,6 +44,7 @@ Result<std::unique_ptr<CompiledModel>> CompiledModel::load(AlignedBytes file, si
     }
     if (t.is_constant) model->weight_bytes_ += bytes;
   }
+  WT_RETURN_IF_ERROR(model->expand_half_linear_weights());
   WT_ASSIGN_OR_RETURN(model->symbol_sources_, validate_symbols(graph));
   for (int is_output = 0; is_output < 2; ++is_output) {
     for (int t : is_output ? graph.outputs : graph.inputs) {
@@ -69,6 +70,27 @@ Result<std::unique_ptr<CompiledModel>> CompiledModel::load(AlignedBytes file, si
   model->plans_.push_back(CachedPlan{example_shapes, std::move(plan)});
   WT_RETURN_IF_ERROR(model->bind_current());
   return model;
+}
+
+Status CompiledModel::expand_half_linear_weights() {
+  for (const Node& node : graph_.nodes) {
+    if (node.op != "linear" || node.inputs.size() < 2 || node.inputs[1] < 0) continue;
+    TensorInfo& w = graph_.tensors[static_cast<size_t>(node.inputs[1])];
+    if (!w.is_constant || w.dtype != DType::kFloat16) continue;  // (shared weights: expanded once)
+    const size_t count = static_cast<size_t>(numel(w.shape));
+    AlignedBytes expanded = allocate_aligned(count * sizeof(float));
+    if (!expanded) {
+      return out_of_memory("expanding the float16 weight " + quote(w.name) + " " + spec_to_string(w.dtype, w.shape) +
+                           " to float32 needs " + std::to_string(count * sizeof(float)) + " bytes");
+    }
+    auto* f32 = reinterpret_cast<float*>(expanded.get());
+    kernels_->f16_to_f32(count, static_cast<const uint16_t*>(w.constant_data), f32);
+    w.dtype = DType::kFloat32;
+    w.constant_data = f32;
+    weight_bytes_ += count * sizeof(float);
+    expanded_weights_.push_back(std::move(expanded));
+  }
+  return Status::ok();
 }
 
 const std::string& CompiledModel::dim_name(bool is_output, size_t i, size_t axis) const {

@@ -19,6 +19,10 @@ KernelTable scalar_table() {
   t.gemm_1x32 = f32_gemm_1x32_scalar;
   t.gemm_dot = f32_gemm_dot_scalar;
   t.gemv = f32_gemv_4x1_scalar;
+  t.f16_to_f32 = f16_to_f32_scalar;
+  t.qd8_quantize_row = qd8_quantize_row_scalar;
+  t.qd8_gemm_2x4 = qd8_f32_qc8w_gemm_scalar;
+  t.qd8_gemm_1x8 = qd8_f32_qc8w_gemm_scalar;
 
   t.winograd_weights_panels_nhwc = f32_winograd_f4x4_3x3_weights_panels_scalar;
   t.winograd_input_nhwc = f32_winograd_f4x4_3x3_input_nhwc_scalar;
@@ -54,6 +58,10 @@ void overlay_simd128(KernelTable& t) {
   t.gemm_1x32 = f32_gemm_1x32_simd128;
   t.gemm_dot = f32_gemm_dot_simd128;
   t.gemv = f32_gemv_4x1_simd128;
+  t.f16_to_f32 = f16_to_f32_simd128;
+  t.qd8_quantize_row = qd8_quantize_row_simd128;
+  t.qd8_gemm_2x4 = qd8_f32_qc8w_gemm_2x4c16_simd128;
+  t.qd8_gemm_1x8 = qd8_f32_qc8w_gemm_1x8c16_simd128;
 
   t.winograd_weights_panels_nhwc = f32_winograd_f4x4_3x3_weights_panels_simd128;
   t.winograd_input_nhwc = f32_winograd_f4x4_3x3_input_nhwc_simd128;

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 
+#include "kernels/f16_convert.h"
 #include "kernels/f32_conv2d.h"
 #include "kernels/f32_conv_transpose2d.h"
 #include "kernels/f32_dwconv2d.h"
@@ -19,6 +20,7 @@
 #include "kernels/f32_softmax.h"
 #include "kernels/f32_vunary.h"
 #include "kernels/f32_winograd.h"
+#include "kernels/qd8_gemm.h"
 
 namespace wt {
 
@@ -46,6 +48,14 @@ struct KernelTable {
   F32Gemm1x32Fn gemm_1x32;
   F32GemmDotFn gemm_dot;
   F32GemvFn gemv;
+
+  // fp16 weights, expanded where they are packed or gathered.
+  F16ToF32Fn f16_to_f32;
+
+  // Dynamically quantized GEMM (int8 weights, rows quantized at run time).
+  Qd8QuantizeRowFn qd8_quantize_row;
+  Qd8GemmFn qd8_gemm_2x4;
+  Qd8GemmFn qd8_gemm_1x8;
 
   // Winograd F(4x4, 3x3).
   F32WinogradWeightsPanelsFn winograd_weights_panels_nhwc;

@@ -4,7 +4,7 @@
 
 namespace wt {
 
-extern const OpDef kLinearOp, kAttentionOp;
+extern const OpDef kLinearOp, kDynamicQuantizedLinearOp, kAttentionOp;
 extern const OpDef kConv2dOp;
 extern const OpDef kMaxPool2dOp, kAvgPool2dOp, kAdaptiveAvgPool2dOp;
 extern const OpDef kBatchNormOp;
@@ -26,7 +26,8 @@ std::vector<const OpDef*> collect_ops() {
       &kLinearOp, &kConv2dOp,  &kMaxPool2dOp,  &kAvgPool2dOp, &kAdaptiveAvgPool2dOp, &kBatchNormOp, &kReshapeOp,
       &kConcatOp, &kSoftmaxOp, &kLogSoftmaxOp, &kMatmulOp,    &kLayerNormOp,         &kPermuteOp,   &kExpandOp,
       &kSliceOp,  &kCastOp,    &kEmbeddingOp,  &kResize2dOp,  &kConvTranspose2dOp,   &kGatherOp,    &kIndexSelectOp,
-      &kArgmaxOp, &kArgminOp,  &kTopkOp,       &kCumsumOp,    &kFlipOp, &kAdaptiveMaxPool2dOp, &kAttentionOp};
+      &kArgmaxOp, &kArgminOp,  &kTopkOp,       &kCumsumOp,    &kFlipOp, &kAdaptiveMaxPool2dOp, &kAttentionOp,
+      &kDynamicQuantizedLinearOp};
   for (const auto* family : {&unary_ops(), &binary_ops(), &reduce_ops(), &compare_ops()}) {
     for (const OpDef& op : *family) ops.push_back(&op);
   }

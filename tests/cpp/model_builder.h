@@ -118,9 +118,14 @@ inline std::vector<uint8_t> build_tiny_model(const TinyModelOptions& o = {}) {
 struct OneNodeModel {
   std::string op;
   std::vector<int64_t> input_shape, output_shape;
+  // A float32 constant, or int8 / float16 (IEEE half bits) when int8_data / half_data is given; an
+  // absent one is an optional input left out.
   struct Constant {
     std::vector<int64_t> shape;
     std::vector<float> data;
+    std::vector<int8_t> int8_data;
+    bool absent = false;
+    std::vector<uint16_t> half_data;
   };
   std::vector<Constant> constants;
   struct Attr {
@@ -141,14 +146,24 @@ inline std::vector<uint8_t> build_one_node_model(const OneNodeModel& m) {
   std::vector<uint8_t> weights;
   std::vector<int32_t> inputs = {0};
   for (size_t i = 0; i < m.constants.size(); ++i) {
+    const OneNodeModel::Constant& c = m.constants[i];
+    if (c.absent) {
+      inputs.push_back(-1);
+      continue;
+    }
     const std::string name = "c" + std::to_string(i);
-    tensors.push_back(fb::CreateTensorDirect(b, name.c_str(), fb::DType_float32, &m.constants[i].shape,
-                                             static_cast<int32_t>(segments.size())));
+    const bool int8 = !c.int8_data.empty(), half = !c.half_data.empty();
+    inputs.push_back(static_cast<int32_t>(tensors.size()));
+    const auto dtype = int8 ? fb::DType_int8 : half ? fb::DType_float16 : fb::DType_float32;
+    tensors.push_back(
+        fb::CreateTensorDirect(b, name.c_str(), dtype, &c.shape, static_cast<int32_t>(segments.size())));
     weights.resize((weights.size() + 63) / 64 * 64);
-    segments.emplace_back(weights.size(), m.constants[i].data.size() * 4);
-    const auto* bytes = reinterpret_cast<const uint8_t*>(m.constants[i].data.data());
-    weights.insert(weights.end(), bytes, bytes + m.constants[i].data.size() * 4);
-    inputs.push_back(static_cast<int32_t>(i + 1));
+    const auto* bytes = int8   ? reinterpret_cast<const uint8_t*>(c.int8_data.data())
+                        : half ? reinterpret_cast<const uint8_t*>(c.half_data.data())
+                               : reinterpret_cast<const uint8_t*>(c.data.data());
+    const size_t size = int8 ? c.int8_data.size() : half ? c.half_data.size() * 2 : c.data.size() * 4;
+    segments.emplace_back(weights.size(), size);
+    weights.insert(weights.end(), bytes, bytes + size);
   }
   const int32_t y = static_cast<int32_t>(tensors.size());
   tensors.push_back(fb::CreateTensorDirect(b, "y", fb::DType_float32, &m.output_shape, -1));

@@ -1,0 +1,132 @@
+"""Quantization for wasm: quantize_for_wasm marks a float model with how export_to_wasm should
+quantize it; the export then rewrites the captured graph (quantization/passes.py) and verifies
+the file against the float model with the tolerance the quantization costs.
+
+    quantized = quantize_for_wasm(model, quantization_type="dynamic")
+    report = export_to_wasm(quantized, "model.wtm", example_input)   # report.quantization: per layer
+
+"fp16": the same layers' weights in half precision: half the file. The runtime expands linear
+weights to f32 once, at load (the arithmetic and speed stay f32's; memory holds both copies),
+and embedding rows as it gathers them.
+
+"dynamic": every linear's weights int8 (symmetric, per output channel), its input rows quantized
+at run time (int32 sums, dequantized in the GEMM's epilogue), and embedding tables of at least
+MIN_EMBEDDING_BYTES int8 per row (gathered rows dequantized), as onnxruntime's quantize_dynamic
+does: BERT-style encoders, MLPs, the linears of any model. Convolutions stay float.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+
+from ..errors import WASMTorchError
+
+QUANTIZATION_TYPES = ("dynamic", "static", "mixed", "fp16")
+_AVAILABLE = ("dynamic", "mixed", "fp16")
+
+# What verification allows a quantized export by default: its largest error relative to the
+# output's largest magnitude. Measured: an MLP 1.5%, 2-layer encoders 1-3%, all-MiniLM-L6-v2's
+# normalized embeddings 6.9% (their cosine to float 0.997). Mixed precision is dynamic int8 with
+# some layers float: no more than dynamic's.
+DEFAULT_TOLERANCE = {"dynamic": 0.1, "fp16": 5e-3}
+
+# preserve_accuracy keeps in float a linear whose int8 weights fall below this signal-to-noise
+# ratio (per-channel int8 of well-spread weights measures ~38-40 dB; outlier channels drag it down).
+MIN_WEIGHT_SQNR_DB = 30.0
+# Smaller tables (token types, a few classes) save too little to be worth any error.
+MIN_EMBEDDING_BYTES = 64 * 1024
+
+
+class QuantizationError(WASMTorchError):
+    """A quantization the exporter cannot do, or arguments that do not describe one."""
+
+
+@dataclasses.dataclass(frozen=True)
+class QuantizationConfig:
+    quantization_type: str
+    preserve_accuracy: bool = True
+    keep_float: frozenset = frozenset()  # module paths left in float
+
+    @property
+    def tolerance(self) -> float:
+        return DEFAULT_TOLERANCE[self.quantization_type]
+
+
+@dataclasses.dataclass
+class LayerChoice:
+    """What the export did with one linear or embedding: "int8" or "float", and why."""
+    source: str             # the module path (or graph node) the op came from
+    op: str                 # "linear" or "embedding"
+    shape: tuple            # the float weight's: [K, N] for a linear, [V, D] for an embedding
+    choice: str             # "int8", "fp16" or "float"
+    weight_sqnr_db: float
+    reason: str = ""
+
+
+class QuantizedModel(torch.nn.Module):
+    """A float model and how to quantize it: runs as the float model in PyTorch; export_to_wasm
+    writes it quantized. report: how "mixed" chose its float layers (None otherwise)."""
+
+    def __init__(self, model: torch.nn.Module, config: QuantizationConfig, report=None):
+        super().__init__()
+        self.model = model
+        self.config = config
+        self.report = report
+
+    def forward(self, *args, **kwargs):
+        return self.model(*args, **kwargs)
+
+
+def quantize_for_wasm(model: torch.nn.Module, quantization_type: str = "dynamic", calibration_data=None,
+                      target_accuracy=None, preserve_accuracy: bool = True, metric=None,
+                      keep_float=(), validation_data=None) -> QuantizedModel:
+    """Marks `model` for quantization at export (the performance guide's API).
+
+    quantization_type:
+      "dynamic": int8 weights, activations quantized per row at run time.
+      "fp16": float16 weights (linears and large embedding tables), f32 arithmetic.
+      "mixed": dynamic int8 with the layers the model cannot afford kept float, chosen by
+        measurement: every layer int8 is scored on calibration_data (or validation_data: an
+        iterable of batches, a DataLoader's (inputs, labels) taken as inputs) with `metric`
+        (default: agreement of the argmax with the float model's; any callable
+        metric(quantized_output, float_output) -> float), and while the score is below
+        target_accuracy (default 0.99) layers fall back to float, the most sensitive first (each
+        layer's sensitivity: the output error with it alone in int8). The result's .report lists
+        the sensitivities and the score after each step. Costs one export and run per layer.
+    preserve_accuracy: keep in float the layers whose int8 weights measure below
+    MIN_WEIGHT_SQNR_DB (the export report lists every layer's choice and its SQNR).
+    keep_float: module paths (e.g. "classifier") to leave in float regardless.
+    "static" is not built yet and raises QuantizationError rather than export a model that is
+    not what was asked.
+    """
+    if not isinstance(model, torch.nn.Module):
+        raise QuantizationError(f"quantize_for_wasm takes a torch.nn.Module, got {type(model).__name__}")
+    if quantization_type not in QUANTIZATION_TYPES:
+        raise QuantizationError(f"quantization_type must be one of {QUANTIZATION_TYPES}, got {quantization_type!r}")
+    if quantization_type not in _AVAILABLE:
+        raise QuantizationError(f"quantization_type={quantization_type!r} is not available in this version of "
+                                f"wasm-torch (available: {', '.join(_AVAILABLE)})")
+    if quantization_type in ("dynamic", "fp16") and (calibration_data is not None or target_accuracy is not None
+                                           or metric is not None or validation_data is not None):
+        raise QuantizationError(f"{quantization_type} quantization takes no calibration_data, target_accuracy or "
+                                "metric (it quantizes weights only); to meet a target accuracy use "
+                                "quantization_type='mixed'")
+    if quantization_type == "mixed" and calibration_data is None and validation_data is None:
+        raise QuantizationError("mixed quantization measures accuracy: give calibration_data (batches of inputs)")
+    if isinstance(keep_float, str):
+        keep_float = (keep_float,)
+    names = {name for name, _ in model.named_modules()}
+    unknown = sorted(set(keep_float) - names)
+    if unknown:
+        raise QuantizationError(f"keep_float names no module of the model: {unknown}")
+    if isinstance(model, QuantizedModel):
+        model = model.model
+    config = QuantizationConfig("fp16" if quantization_type == "fp16" else "dynamic", bool(preserve_accuracy),
+                                frozenset(keep_float))
+    if quantization_type != "mixed":
+        return QuantizedModel(model, config)
+    from .mixed import mixed_precision
+    mixed, report = mixed_precision(model, calibration_data, 0.99 if target_accuracy is None else target_accuracy,
+                                    config, metric, validation_data)
+    return QuantizedModel(model, mixed, report)

@@ -1,0 +1,59 @@
+// Dynamically quantized GEMM ("qd8-f32-qc8w", XNNPACK's name for the scheme): f32 activations are
+// quantized per row at run time to int8 values (symmetric, scale = max|row| / 127), weights are
+// int8 per output channel (symmetric, quantized at export), the products are summed exactly in
+// int32 and the tile dequantizes on store: C = sum * a_scale[row] * w_scale[col] + bias[col].
+// Weights are [N, Kp] rows (Kp = K rounded up to kQd8KBlock, zero past K); quantized rows are
+// stored widened to int16. The SIMD128 kernels multiply int16 pairs with i32x4.dot_i16x8_s: A is
+// widened once per row (not again for every group of columns), each 8 weights on load
+// (v128.load8x8_s, one instruction): 16 multiply-adds cost 2 loads, 2 dots and 2 adds.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/contract.h"
+#include "kernels/activation.h"
+
+namespace wt {
+
+// K is processed in blocks of 16 (one v128 of int8 weights); rows and weights are padded to it
+// (the exporter pads the weights: a contract constant).
+constexpr size_t kQd8KBlock = contract::kQd8KBlock;
+static_assert(kQd8KBlock == 16, "the SIMD128 tile reads one v128 of int8 weights per block");
+// The tiles: 2 rows x 4 output channels, or for a single row 1 x 8; each 8 int32x4 accumulators,
+// within V8's 15 xmm registers beside the row and weight vectors they read.
+constexpr size_t kQd8Mr = 2;
+constexpr size_t kQd8Nr = 4;
+constexpr size_t kQd8RowNr = 8;
+
+inline size_t qd8_padded_k(size_t k) { return (k + kQd8KBlock - 1) / kQd8KBlock * kQd8KBlock; }
+
+// What a tile does on store: out = sum * a_scale[row] * w_scale[col] (+ bias[col]) (+ the previous
+// value when accumulating onto a residual), then the fused clamp.
+struct Qd8Output {
+  const float* a_scale;         // one per row of the tile
+  const float* w_scale;         // one per column of the tile
+  const float* bias = nullptr;  // one per column; may be null
+  bool accumulate = false;
+  F32MinMax minmax;
+};
+
+// Quantizes one row x[0, k) to xq[0, kp) (zero past k) and returns its scale (0 for a zero row).
+// Rounds to nearest even, as f32x4.nearest does.
+float qd8_quantize_row_scalar(size_t k, size_t kp, const float* x, int16_t* xq);
+float qd8_quantize_row_simd128(size_t k, size_t kp, const float* x, int16_t* xq);
+using Qd8QuantizeRowFn = float (*)(size_t, size_t, const float*, int16_t*);
+
+// C[rows, cols]: row r of A at a + r * lda (int16, kp long), column c of W at w + c * ldw (int8,
+// kp long), output (r, c) at c_out + r * ldc + c. The tiles take rows <= 2, cols <= 4 (2x4) or
+// rows = 1, cols <= 8 (1x8); the reference any shape.
+void qd8_f32_qc8w_gemm_scalar(size_t rows, size_t cols, size_t kp, const int16_t* a, size_t lda, const int8_t* w,
+                              size_t ldw, float* c, size_t ldc, const Qd8Output& out);
+void qd8_f32_qc8w_gemm_2x4c16_simd128(size_t rows, size_t cols, size_t kp, const int16_t* a, size_t lda,
+                                      const int8_t* w, size_t ldw, float* c, size_t ldc, const Qd8Output& out);
+void qd8_f32_qc8w_gemm_1x8c16_simd128(size_t rows, size_t cols, size_t kp, const int16_t* a, size_t lda,
+                                      const int8_t* w, size_t ldw, float* c, size_t ldc, const Qd8Output& out);
+using Qd8GemmFn = void (*)(size_t, size_t, size_t, const int16_t*, size_t, const int8_t*, size_t, float*, size_t,
+                           const Qd8Output&);
+
+}  // namespace wt

@@ -1,0 +1,44 @@
+// The references for qd8_gemm.h: every SIMD variant is tested to match them bit for bit (the sums
+// are exact integers and the epilogue rounds in the same order).
+#include <cmath>
+
+#include "kernels/qd8_gemm.h"
+
+namespace wt {
+
+float qd8_quantize_row_scalar(size_t k, size_t kp, const float* x, int16_t* xq) {
+  float amax = 0.f;
+  for (size_t i = 0; i < k; ++i) {
+    const float v = std::fabs(x[i]);
+    amax = (v > amax || v != v) ? v : amax;  // a NaN wins, as f32x4.max lets it
+  }
+  if (!std::isfinite(amax) || amax == 0.f) {
+    for (size_t i = 0; i < kp; ++i) xq[i] = 0;
+    return amax == 0.f ? 0.f : NAN;  // a row with inf or NaN gives NaN outputs
+  }
+  const float inv = 127.f / amax;
+  for (size_t i = 0; i < k; ++i) {
+    const float q = std::nearbyint(x[i] * inv);
+    xq[i] = static_cast<int16_t>(q < -127.f ? -127.f : (q > 127.f ? 127.f : q));
+  }
+  for (size_t i = k; i < kp; ++i) xq[i] = 0;
+  return amax / 127.f;
+}
+
+void qd8_f32_qc8w_gemm_scalar(size_t rows, size_t cols, size_t kp, const int16_t* a, size_t lda, const int8_t* w,
+                              size_t ldw, float* c, size_t ldc, const Qd8Output& out) {
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t j = 0; j < cols; ++j) {
+      int32_t sum = 0;
+      for (size_t i = 0; i < kp; ++i) sum += int32_t{a[r * lda + i]} * int32_t{w[j * ldw + i]};
+      float v = static_cast<float>(sum) * out.a_scale[r];
+      v *= out.w_scale[j];
+      if (out.bias) v += out.bias[j];
+      float& y = c[r * ldc + j];
+      if (out.accumulate) v += y;
+      y = clamp_minmax(v, out.minmax);
+    }
+  }
+}
+
+}  // namespace wt

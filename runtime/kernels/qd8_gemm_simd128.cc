@@ -1,0 +1,153 @@
+// SIMD128 dynamically quantized GEMM. Each 8 int8 weights load widened to int16x8
+// (v128.load8x8_s) and i32x4.dot_i16x8_s multiplies them with the (already widened) row, summing
+// pairs: 16 products in 2 loads, 2 dots and 2 adds, exact (|a|, |w| <= 127: a pair is at most 32258).
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/qd8_gemm.h"
+#include "kernels/simd128.h"
+
+namespace wt {
+
+#if WT_HAVE_SIMD128
+
+namespace {
+
+float max_lane(v128_t v) {
+  float lanes[4];
+  wasm_v128_store(lanes, v);
+  float m = lanes[0];
+  for (float lane : lanes) m = (lane > m || lane != lane) ? lane : m;
+  return m;
+}
+
+// [sum(a), sum(b), sum(c), sum(d)] of four int32x4 accumulators.
+v128_t sum_lanes4(v128_t a, v128_t b, v128_t c, v128_t d) {
+  const v128_t ab = wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 2, 6), wasm_i32x4_shuffle(a, b, 1, 5, 3, 7));
+  const v128_t cd = wasm_i32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 2, 6), wasm_i32x4_shuffle(c, d, 1, 5, 3, 7));
+  return wasm_i32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
+}
+
+// n <= 4 floats into a vector (zero past n): a tile's last columns may end the array.
+v128_t load_partial(const float* p, size_t n) {
+  if (n == 4) return wasm_v128_load(p);
+  float lanes[4] = {0.f, 0.f, 0.f, 0.f};
+  for (size_t i = 0; i < n; ++i) lanes[i] = p[i];
+  return wasm_v128_load(lanes);
+}
+
+void store_partial(float* p, v128_t v, size_t n) {
+  if (n == 4) {
+    wasm_v128_store(p, v);
+    return;
+  }
+  float lanes[4];
+  wasm_v128_store(lanes, v);
+  for (size_t i = 0; i < n; ++i) p[i] = lanes[i];
+}
+
+// Four (or n < 4) int32 sums of one row, columns col.. of the output's scales and biases, through
+// the epilogue into y: sum * a_scale * w_scale (+ bias) (+ previous) then the clamp, in the
+// reference's order.
+void store_dequantized(v128_t sums, float a_scale, size_t col, size_t n, float* y, const Qd8Output& out) {
+  v128_t v = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(sums), wasm_f32x4_splat(a_scale));
+  v = wasm_f32x4_mul(v, load_partial(out.w_scale + col, n));
+  if (out.bias) v = wasm_f32x4_add(v, load_partial(out.bias + col, n));
+  if (out.accumulate) v = wasm_f32x4_add(v, load_partial(y, n));
+  const v128_t lo = wasm_f32x4_splat(out.minmax.min), hi = wasm_f32x4_splat(out.minmax.max);
+  store_partial(y, wasm_f32x4_pmin(wasm_f32x4_pmax(v, lo), hi), n);
+}
+
+}  // namespace
+
+float qd8_quantize_row_simd128(size_t k, size_t kp, const float* x, int16_t* xq) {
+  v128_t vmax = wasm_f32x4_splat(0.f);
+  size_t i = 0;
+  for (; i + 4 <= k; i += 4) vmax = wasm_f32x4_max(vmax, wasm_f32x4_abs(wasm_v128_load(x + i)));
+  float amax = max_lane(vmax);
+  for (; i < k; ++i) {
+    const float v = std::fabs(x[i]);
+    amax = (v > amax || v != v) ? v : amax;
+  }
+  if (!std::isfinite(amax) || amax == 0.f) {
+    for (i = 0; i < kp; ++i) xq[i] = 0;
+    return amax == 0.f ? 0.f : NAN;
+  }
+  const float inv = 127.f / amax;
+  const v128_t vinv = wasm_f32x4_splat(inv);
+  const v128_t lo = wasm_f32x4_splat(-127.f), hi = wasm_f32x4_splat(127.f);
+  for (i = 0; i + 8 <= k; i += 8) {
+    const v128_t q0 = wasm_f32x4_pmin(wasm_f32x4_pmax(wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(x + i), vinv)), lo), hi);
+    const v128_t q1 =
+        wasm_f32x4_pmin(wasm_f32x4_pmax(wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(x + i + 4), vinv)), lo), hi);
+    wasm_v128_store(xq + i, wasm_i16x8_narrow_i32x4(wasm_i32x4_trunc_sat_f32x4(q0), wasm_i32x4_trunc_sat_f32x4(q1)));
+  }
+  for (; i < k; ++i) {
+    const float q = std::nearbyint(x[i] * inv);
+    xq[i] = static_cast<int16_t>(q < -127.f ? -127.f : (q > 127.f ? 127.f : q));
+  }
+  for (; i < kp; ++i) xq[i] = 0;
+  return amax / 127.f;
+}
+
+void qd8_f32_qc8w_gemm_2x4c16_simd128(size_t rows, size_t cols, size_t kp, const int16_t* a, size_t lda,
+                                      const int8_t* w, size_t ldw, float* c, size_t ldc, const Qd8Output& out) {
+  // A partial tile computes its missing rows and columns from the last real ones and does not
+  // store them: one loop for every tile.
+  const int16_t* a0 = a;
+  const int16_t* a1 = rows > 1 ? a + lda : a0;
+  const int8_t* w0 = w;
+  const int8_t* w1 = cols > 1 ? w0 + ldw : w0;
+  const int8_t* w2 = cols > 2 ? w1 + ldw : w1;
+  const int8_t* w3 = cols > 3 ? w2 + ldw : w2;
+  v128_t acc00 = wasm_i32x4_splat(0), acc01 = acc00, acc02 = acc00, acc03 = acc00;
+  v128_t acc10 = acc00, acc11 = acc00, acc12 = acc00, acc13 = acc00;
+  for (size_t i = 0; i < kp; i += kQd8KBlock) {
+    const v128_t x0l = wasm_v128_load(a0 + i), x0h = wasm_v128_load(a0 + i + 8);
+    const v128_t x1l = wasm_v128_load(a1 + i), x1h = wasm_v128_load(a1 + i + 8);
+#define WT_QD8_COLUMN(j)                                                                                      \
+  {                                                                                                           \
+    const v128_t wl = wasm_i16x8_load8x8(w##j + i), wh = wasm_i16x8_load8x8(w##j + i + 8);                    \
+    acc0##j = wasm_i32x4_add(acc0##j, wasm_i32x4_add(wasm_i32x4_dot_i16x8(wl, x0l), wasm_i32x4_dot_i16x8(wh, x0h))); \
+    acc1##j = wasm_i32x4_add(acc1##j, wasm_i32x4_add(wasm_i32x4_dot_i16x8(wl, x1l), wasm_i32x4_dot_i16x8(wh, x1h))); \
+  }
+    WT_QD8_COLUMN(0)
+    WT_QD8_COLUMN(1)
+    WT_QD8_COLUMN(2)
+    WT_QD8_COLUMN(3)
+#undef WT_QD8_COLUMN
+  }
+  const v128_t sums[kQd8Mr] = {sum_lanes4(acc00, acc01, acc02, acc03), sum_lanes4(acc10, acc11, acc12, acc13)};
+  for (size_t r = 0; r < rows; ++r) store_dequantized(sums[r], out.a_scale[r], 0, cols, c + r * ldc, out);
+}
+
+void qd8_f32_qc8w_gemm_1x8c16_simd128(size_t, size_t cols, size_t kp, const int16_t* a, size_t, const int8_t* w,
+                                      size_t ldw, float* c, size_t, const Qd8Output& out) {
+  const int8_t* wj[kQd8RowNr];
+  wj[0] = w;
+  for (size_t j = 1; j < kQd8RowNr; ++j) wj[j] = j < cols ? wj[j - 1] + ldw : wj[j - 1];
+  const int8_t *w0 = wj[0], *w1 = wj[1], *w2 = wj[2], *w3 = wj[3], *w4 = wj[4], *w5 = wj[5], *w6 = wj[6], *w7 = wj[7];
+  v128_t acc0 = wasm_i32x4_splat(0), acc1 = acc0, acc2 = acc0, acc3 = acc0, acc4 = acc0, acc5 = acc0, acc6 = acc0,
+         acc7 = acc0;
+  for (size_t i = 0; i < kp; i += kQd8KBlock) {
+    const v128_t xl = wasm_v128_load(a + i), xh = wasm_v128_load(a + i + 8);
+#define WT_QD8_COLUMN(j)                                                                                             \
+  acc##j = wasm_i32x4_add(acc##j, wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(w##j + i), xl),            \
+                                                 wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(w##j + i + 8), xh)));
+    WT_QD8_COLUMN(0)
+    WT_QD8_COLUMN(1)
+    WT_QD8_COLUMN(2)
+    WT_QD8_COLUMN(3)
+    WT_QD8_COLUMN(4)
+    WT_QD8_COLUMN(5)
+    WT_QD8_COLUMN(6)
+    WT_QD8_COLUMN(7)
+#undef WT_QD8_COLUMN
+  }
+  store_dequantized(sum_lanes4(acc0, acc1, acc2, acc3), out.a_scale[0], 0, std::min<size_t>(cols, 4), c, out);
+  if (cols > 4) store_dequantized(sum_lanes4(acc4, acc5, acc6, acc7), out.a_scale[0], 4, cols - 4, c + 4, out);
+}
+
+#endif  // WT_HAVE_SIMD128
+
+}  // namespace wt

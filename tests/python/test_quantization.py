@@ -1,0 +1,302 @@
+"""quantize_for_wasm: weights quantized at export, the file run on the real runtimes, against the
+float model (within what quantization costs) and against an exact model of the quantized
+arithmetic (within float rounding)."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from wasm_torch import WASMRuntime, export_to_wasm
+from wasm_torch.optimize import quantize_for_wasm
+from wasm_torch.quantization import DEFAULT_TOLERANCE, QuantizationError
+from wasm_torch.quantization.weights import dequantize_per_channel, quantize_per_channel, sqnr_db
+
+
+def _rows_quantized(x: np.ndarray):
+    """The runtime's row quantization, in its float32 arithmetic: (int values, scales)."""
+    amax = np.abs(x).max(axis=1).astype(np.float32)
+    inv = np.where(amax > 0, np.float32(127) / np.where(amax > 0, amax, 1), 0).astype(np.float32)
+    q = np.clip(np.rint(x * inv[:, None]), -127, 127).astype(np.int64)
+    return q, (amax / np.float32(127)).astype(np.float32)
+
+
+def test_per_channel_weights_round_trip_within_half_a_step():
+    w = np.random.default_rng(0).normal(size=(37, 5)).astype(np.float32)  # [K, N]
+    w[:, 3] = 0  # an all-zero channel: scale 0, values 0
+    q, scale = quantize_per_channel(w)
+    assert q.shape == (5, 48) and q.dtype == np.int8 and scale.shape == (5,)
+    assert not q[:, 37:].any()  # K padded with zeros to the runtime's block
+    assert scale[3] == 0 and not q[3].any()
+    assert np.abs(q).max() == 127
+    restored = q[:, :37].astype(np.float32) * scale[:, None]
+    assert np.all(np.abs(restored - w.T) <= scale[:, None] / 2 + 1e-7)
+    # Rounding noise is uniform over a step: its power is step^2 / 12 per weight.
+    noise = np.mean(np.repeat(scale[None, :] ** 2 / 12, 37, axis=0)[:, [0, 1, 2, 4]])
+    assert sqnr_db(w, dequantize_per_channel(q, scale, 37)) == pytest.approx(10 * np.log10(np.mean(w ** 2) * 5 / 4 / noise), abs=1.5)
+
+
+@pytest.mark.parametrize("rows, k, n, bias", [(1, 100, 64, True), (4, 16, 33, False), (7, 300, 5, True)])
+def test_dynamic_linear_computes_the_quantized_arithmetic(runtime, tmp_path, rows, k, n, bias):
+    """Every engine computes exactly quant(x) @ quant(W): int sums, then x_scale * w_scale + b."""
+    torch.manual_seed(k)
+    model = torch.nn.Linear(k, n, bias=bias).eval()
+    x = torch.randn(rows, k) * 3
+    report = export_to_wasm(quantize_for_wasm(model), tmp_path / "m.wtm", x)
+    assert report.ops == {"dynamic_quantized_linear": 1}
+    got = runtime.load_model(tmp_path / "m.wtm").forward(x).numpy()
+    q, scale = quantize_per_channel(model.weight.detach().numpy().T)
+    xq, x_scale = _rows_quantized(x.numpy())
+    sums = xq @ q[:, :k].astype(np.int64).T
+    expected = sums.astype(np.float32) * x_scale[:, None] * scale[None, :]
+    if bias:
+        expected = expected + model.bias.detach().numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+
+
+def test_int8_embedding_gathers_dequantized_rows(runtime, tmp_path):
+    torch.manual_seed(0)
+    model = torch.nn.Embedding(3000, 24).eval()
+    ids = torch.tensor([[0, 2999, 17, 17], [5, 1, 2, 3]])
+    report = export_to_wasm(quantize_for_wasm(model), tmp_path / "m.wtm", ids)
+    assert [(c.op, c.choice) for c in report.quantization] == [("embedding", "int8")]
+    loaded = runtime.load_model(tmp_path / "m.wtm")
+    q, scale = quantize_per_channel(model.weight.detach().numpy().T, pad_to=1)
+    expected = q.astype(np.float32) * scale[:, None]
+    assert np.array_equal(loaded.forward(ids).numpy(), expected[ids.numpy()])
+    with pytest.raises(Exception, match="out of range"):
+        loaded.forward(torch.tensor([[0, 3000, 1, 1], [0, 0, 0, 0]]))
+    assert np.array_equal(loaded.forward(ids).numpy(), expected[ids.numpy()])  # and it keeps working
+
+
+def _mlp():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(64, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512), torch.nn.GELU(),
+                               torch.nn.Linear(512, 10)).eval()
+
+
+def test_dynamic_mlp_is_smaller_and_close_to_float(runtime, tmp_path):
+    model = _mlp()
+    x = torch.randn(1, 64)
+    float_report = export_to_wasm(model, tmp_path / "f.wtm", x)
+    report = export_to_wasm(quantize_for_wasm(model), tmp_path / "q.wtm", x)
+    assert [c.choice for c in report.quantization] == ["int8"] * 3
+    assert report.ops == {"dynamic_quantized_linear": 3}
+    assert float_report.file_bytes / report.file_bytes > 3.5
+    got = runtime.load_model(tmp_path / "q.wtm").forward(x)
+    with torch.no_grad():
+        expected = model(x)
+    relative = float((got - expected).abs().max() / expected.abs().max())
+    assert relative < 0.05  # measured 1.5%; verification's default allows DEFAULT_TOLERANCE
+    assert relative > 1e-4  # it really ran in int8 (float runs agree to ~1e-6)
+    assert report.verification[0].relative == pytest.approx(relative, rel=0.5, abs=1e-3)
+
+
+def test_fused_activation_and_residual_stay_fused(tmp_path):
+    class Block(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc2 = torch.nn.Linear(32, 32), torch.nn.Linear(32, 32)
+
+        def forward(self, x):
+            return torch.relu(self.fc2(torch.relu(self.fc1(x))) + x)
+
+    x = torch.randn(2, 5, 32)
+    report = export_to_wasm(quantize_for_wasm(Block().eval()), tmp_path / "m.wtm", x)
+    assert report.ops == {"dynamic_quantized_linear": 2}, report.ops
+
+
+def test_keep_float_and_preserve_accuracy_leave_layers_in_float(tmp_path):
+    model = _mlp()
+    with torch.no_grad():
+        model[2].weight[:, 7] *= 300  # one outlier input column: every channel's scale is set by it
+    x = torch.randn(3, 64)
+    report = export_to_wasm(quantize_for_wasm(model, keep_float=["4"]), tmp_path / "m.wtm", x)
+    choices = {c.source: c for c in report.quantization}
+    assert choices["0"].choice == "int8"
+    assert choices["2"].choice == "float" and "SQNR" in choices["2"].reason and choices["2"].weight_sqnr_db < 30
+    assert choices["4"].choice == "float" and choices["4"].reason == "keep_float"
+    assert report.ops == {"dynamic_quantized_linear": 1, "linear": 2}
+    forced = export_to_wasm(quantize_for_wasm(model, preserve_accuracy=False), tmp_path / "all.wtm", x,
+                            verify_tolerance=math.inf)
+    assert forced.quantized_layers() == 3
+
+
+def test_transformer_encoder_with_dynamic_sequence_length(tmp_path):
+    torch.manual_seed(0)
+    layer = torch.nn.TransformerEncoderLayer(64, 4, 128, batch_first=True, dropout=0.0)
+    model = torch.nn.TransformerEncoder(layer, 2, enable_nested_tensor=False).eval()
+    x = torch.randn(2, 12, 64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = export_to_wasm(quantize_for_wasm(model), tmp_path / "m.wtm", x,
+                                dynamic_axes={"src": {0: "batch", 1: "seq"}})
+    assert report.quantized_layers() >= 4  # the feed-forward and output projections at least
+    with WASMRuntime("native") as rt:
+        loaded = rt.load_model(tmp_path / "m.wtm")
+        for shape in [(1, 7, 64), (3, 20, 64)]:
+            x = torch.randn(*shape)
+            with torch.no_grad():
+                expected = model(x)
+            got = loaded.forward(x)
+            assert float((got - expected).abs().max() / expected.abs().max()) < DEFAULT_TOLERANCE["dynamic"]
+
+
+def test_real_minilm_dynamic_int8_embeddings(tmp_path):
+    """all-MiniLM-L6-v2's real weights: the int8 embeddings keep their meaning (cosine against
+    the float model's, and each sentence still nearest to itself)."""
+    from hf_zoo import minilm
+    model, inputs, _ = minilm()
+    float_report = export_to_wasm(model, tmp_path / "f.wtm", inputs)
+    report = export_to_wasm(quantize_for_wasm(model), tmp_path / "q.wtm", inputs)
+    # 6 layers x (q, k, v, output, intermediate, output) and the word embeddings (positions are
+    # an index_select, left float: 0.8 of the file's 91 MB are the word table and the linears)
+    assert report.quantized_layers() == 37
+    assert [c.source for c in report.quantization if c.op == "embedding"] == ["bert.embeddings.word_embeddings"]
+    with torch.no_grad():
+        expected = model(**inputs)
+    with WASMRuntime("native") as rt:
+        got = rt.load_model(tmp_path / "q.wtm").forward(*inputs.values())
+    cosine = torch.nn.functional.cosine_similarity(got, expected)
+    assert float(cosine.min()) >= 0.99, cosine
+    assert torch.equal((got @ expected.T).argmax(1), torch.arange(len(got)))
+    assert float_report.file_bytes / report.file_bytes > 3.5
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"quantization_type": "int4"}, "must be one of"),
+    ({"quantization_type": "static"}, "not available"),
+    ({"quantization_type": "mixed"}, "give calibration_data"),
+    ({"quantization_type": "mixed", "calibration_data": [torch.zeros(1, 64)], "target_accuracy": 2}, "in \\(0, 1\\]"),
+    ({"quantization_type": "mixed", "calibration_data": [torch.zeros(1, 64), torch.zeros(2, 64)]}, "first one's shapes"),
+    ({"quantization_type": "fp16", "calibration_data": [torch.zeros(1, 64)]}, "fp16 quantization takes no"),
+    ({"calibration_data": [torch.zeros(1, 64)]}, "takes no calibration_data"),
+    ({"keep_float": ["nope"]}, "names no module"),
+])
+def test_bad_arguments_are_clear_errors(kwargs, message):
+    with pytest.raises(QuantizationError, match=message):
+        quantize_for_wasm(_mlp(), **kwargs)
+
+
+def test_quantized_model_runs_as_the_float_model_in_pytorch():
+    model = _mlp()
+    x = torch.randn(2, 64)
+    with torch.no_grad():
+        assert torch.equal(quantize_for_wasm(model)(x), model(x))
+
+
+def test_mixed_precision_falls_back_the_most_sensitive_layer_first(tmp_path):
+    """A layer int8 cannot represent (its channels' scales set by one huge input column) costs the
+    all-int8 model its agreement with float; mixed precision measures it as the most sensitive,
+    keeps it float, and meets the target with the other layers in int8."""
+    torch.manual_seed(1)
+    model = torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.ReLU(), torch.nn.Linear(64, 64), torch.nn.ReLU(),
+                                torch.nn.Linear(64, 10)).eval()
+    with torch.no_grad():
+        model[4].weight[:, 0] = 1000.0  # input 0 of layer 4 is always 0 after the ReLU ...
+        model[2].bias[0] = -1e4         # ... because layer 2's first unit never fires
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.randn(64, 32) * 4, torch.zeros(64).long()),
+                                         batch_size=16)
+    quantized = quantize_for_wasm(model, "mixed", calibration_data=loader, target_accuracy=0.95,
+                                  preserve_accuracy=False)
+    report = quantized.report
+    assert report.steps[0].float_layers == [] and report.steps[0].accuracy < 0.95, str(report)
+    assert max(report.sensitivity, key=report.sensitivity.get) == "4"
+    assert report.float_layers[0] == "4" and report.accuracy >= 0.95
+    assert len(report.float_layers) < 3, str(report)  # some layers stay int8
+    exported = export_to_wasm(quantized, tmp_path / "m.wtm", torch.randn(16, 32))
+    assert {c.source: c.choice for c in exported.quantization}["4"] == "float"
+    assert exported.quantized_layers() == 3 - len(report.float_layers)
+
+
+def test_mixed_precision_stops_at_once_when_int8_meets_the_target():
+    model = _mlp()
+    quantized = quantize_for_wasm(model, "mixed", calibration_data=[torch.randn(8, 64) for _ in range(2)],
+                                  target_accuracy=0.5, metric=lambda q, f: 1.0)
+    assert quantized.report.float_layers == [] and len(quantized.report.steps) == 1
+    assert quantized.report.metric == "<lambda>"
+
+
+def test_fp16_weights_halve_the_file_and_match_float(runtime, tmp_path):
+    """Linears (batch 1 and batch 7) and an embedding table in half precision: the file is about
+    half, and every engine computes what the float model computes with fp16-rounded weights."""
+    class Tagger(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed, self.fc1, self.fc2 = torch.nn.Embedding(3000, 48), torch.nn.Linear(48, 200), torch.nn.Linear(200, 9)
+
+        def forward(self, ids):
+            return self.fc2(torch.relu(self.fc1(self.embed(ids))))
+
+    torch.manual_seed(0)
+    model = Tagger().eval()
+    for ids in (torch.tensor([[5]]), torch.randint(0, 3000, (1, 7))):
+        float_report = export_to_wasm(model, tmp_path / "f.wtm", ids)
+        report = export_to_wasm(quantize_for_wasm(model, "fp16"), tmp_path / "h.wtm", ids)
+        assert [(c.source, c.choice) for c in report.quantization] == [("embed", "fp16"), ("fc1", "fp16"), ("fc2", "fp16")]
+        assert 1.8 < float_report.file_bytes / report.file_bytes < 2.1
+        rounded = Tagger().eval()
+        rounded.load_state_dict({k: v.half().float() if k.endswith("weight") else v  # biases stay float32
+                                 for k, v in model.state_dict().items()})
+        with torch.no_grad():
+            expected = rounded(ids)
+        got = runtime.load_model(tmp_path / "h.wtm").forward(ids)
+        assert float((got - expected).abs().max()) <= 1e-5 * float(expected.abs().max())
+
+
+@pytest.mark.parametrize("rows", [1, 9])
+def test_fp16_linears_are_stored_in_half(runtime, tmp_path, rows):
+    model, x = _mlp(), torch.randn(rows, 64)
+    float_report = export_to_wasm(model, tmp_path / "f.wtm", x)
+    report = export_to_wasm(quantize_for_wasm(model, "fp16"), tmp_path / "h.wtm", x)
+    assert report.ops == {"linear": 3}
+    # Every weight in half, in the layout the float file has (panels 32 or 8 wide); the 1,034 biases float32.
+    assert report.parameter_bytes == (float_report.parameter_bytes - 4 * 1034) // 2 + 4 * 1034
+    assert float_report.file_bytes / report.file_bytes > 1.9
+    rounded = _mlp()
+    rounded.load_state_dict({k: v.half().float() if k.endswith("weight") else v for k, v in model.state_dict().items()})
+    with torch.no_grad():
+        expected = rounded(x)
+    got = runtime.load_model(tmp_path / "h.wtm").forward(x)
+    assert float((got - expected).abs().max()) <= 1e-5 * float(expected.abs().max())
+
+
+def test_fp16_keeps_weights_beyond_its_range_in_float(tmp_path):
+    model = _mlp()
+    with torch.no_grad():
+        model[4].weight[0, 0] = 1e5
+    # (the 1e5 weight amplifies the other layers' fp16 rounding past the default tolerance)
+    report = export_to_wasm(quantize_for_wasm(model, "fp16"), tmp_path / "h.wtm", torch.randn(1, 64),
+                            verify_tolerance=math.inf)
+    choices = {c.source: c for c in report.quantization}
+    assert choices["4"].choice == "float" and "exceed the float16 range" in choices["4"].reason
+    assert choices["0"].choice == choices["2"].choice == "fp16"
+
+
+def test_pytorch_dynamic_quantized_model_exports_onto_the_same_ops(tmp_path):
+    """torch.ao.quantization.quantize_dynamic's model: its quantized Linears run as
+    dynamic_quantized_linear, the Linear it left float stays float, and the output matches
+    PyTorch's own quantized model about as closely as wasm-torch's int8 matches float."""
+    model = _mlp()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao.quantization's deprecation notices
+        quantized = torch.ao.quantization.quantize_dynamic(
+            model, {"0": torch.ao.quantization.default_dynamic_qconfig, "2": torch.ao.quantization.default_dynamic_qconfig},
+            dtype=torch.qint8)
+        x = torch.randn(4, 64)
+        report = export_to_wasm(quantized, tmp_path / "m.wtm", x)
+        with torch.no_grad():
+            expected = quantized(x)
+    assert {c.source: c.choice for c in report.quantization} == {"0": "int8", "2": "int8", "4": "float"}
+    assert report.ops == {"dynamic_quantized_linear": 2, "linear": 1}
+    with WASMRuntime("native") as rt:
+        got = rt.load_model(tmp_path / "m.wtm").forward(x)
+    assert float((got - expected).abs().max() / expected.abs().max()) < 0.05
+
+
+def test_pytorch_static_quantized_model_is_a_clear_error(tmp_path):
+    for model in (torch.nn.Sequential(torch.ao.nn.quantized.Linear(3, 2)), torch.ao.nn.quantized.Linear(3, 2)):
+        with pytest.raises(QuantizationError, match="static quantization is not available.*quantize_for_wasm"):
+            export_to_wasm(model, tmp_path / "m.wtm", torch.randn(1, 3))
+    assert not (tmp_path / "m.wtm").exists()
