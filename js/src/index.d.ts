@@ -82,6 +82,33 @@ export interface ProfilingData {
   byOp: Record<string, number>;
 }
 
+export interface BenchmarkOptions {
+  /** Untimed forwards first (default 5). */
+  warmup?: number;
+  /** Timed samples (default 50). */
+  iterations?: number;
+  /** Forwards per sample, timed together (default 1): browser timers tick in 5-100 us steps. */
+  repeat?: number;
+  /** Also profile `iterations` forwards per operation (default true). */
+  operations?: boolean;
+}
+
+export interface BenchmarkResult {
+  medianMs: number;
+  p90Ms: number;
+  meanMs: number;
+  minMs: number;
+  maxMs: number;
+  /** Every sample, in order. */
+  timesMs: number[];
+  iterations: number;
+  warmup: number;
+  repeat: number;
+  /** Mean ms per forward per op type (with operations). */
+  byOp?: Record<string, number>;
+  operationTimes?: OperationTime[];
+}
+
 export declare class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
@@ -106,6 +133,8 @@ export declare class Model {
   forward(...inputs: Tensor[]): Promise<Tensor | Tensor[]>;
   /** This model's operation times (see Runtime.enableOperationProfiling). */
   getProfilingData(): ModelProfile | Promise<ModelProfile>;
+  /** Forwards timed inside the engine (in worker mode: in the worker, no messages per forward). */
+  benchmark(inputs: Tensor | Tensor[], options?: BenchmarkOptions): Promise<BenchmarkResult>;
   dispose(): void;
 }
 

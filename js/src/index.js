@@ -1,5 +1,6 @@
 // wasm-torch JavaScript API: WASMTorch.init() -> Runtime -> loadModel() -> Model.forward().
 // The only thing it talks to is the runtime's C ABI (runtime/api/wasm_torch.h).
+import { benchmarkOptions, summarizeTimes } from "./benchmark.js";
 import { hardwareConcurrency, isNode, relaxedSimdSupported, simdSupported, threadsUnavailableReason } from "./features.js";
 import { DTYPES, Tensor, checkedTensorData, dtypeName } from "./tensor.js";
 
@@ -256,6 +257,48 @@ class Model {
     if (this.symbols.length) this.outputs = this._specs(IO_OUTPUT, this.outputs.length);  // this forward's shapes
     const outputs = this.outputs.map((spec, i) => this._copyOutput(spec, i));
     return outputs.length === 1 ? outputs[0] : outputs;
+  }
+
+  /**
+   * Times forwards inside the engine: inputs set once, `warmup` forwards untimed, then `iterations`
+   * samples, each the mean of `repeat` back-to-back forwards (browser timers tick in 5-100 us steps:
+   * a fast model wants repeat > 1), timed around the forward alone (no input or output copies; in
+   * worker mode the loop runs in the worker, so no messages either). Resolves to {medianMs, p90Ms,
+   * meanMs, minMs, maxMs, timesMs, iterations, warmup, repeat} and, unless operations is false, byOp
+   * and operationTimes: mean ms per op type and per step over `iterations` further forwards with
+   * operation profiling on (which resets this model's profiling totals).
+   */
+  async benchmark(inputs, options = {}) {
+    if (!this._handle) throw new Error("wasm-torch: this model was disposed");
+    const { warmup, iterations, repeat, operations } = benchmarkOptions(options);
+    const tensors = Array.isArray(inputs) ? inputs : [inputs];
+    if (tensors.length !== this.inputs.length) {
+      throw new Error(`wasm-torch: the model takes ${this.inputs.length} input(s), got ${tensors.length}`);
+    }
+    tensors.forEach((t, i) => this._setInput(i, t));
+    const m = this._rt._m;
+    const forward = () => {
+      if (!m._wt_model_forward(this._handle)) throw this._rt._error("forward");
+    };
+    for (let i = 0; i < warmup; i++) forward();
+    const timesMs = [];
+    for (let i = 0; i < iterations; i++) {
+      const start = performance.now();
+      for (let r = 0; r < repeat; r++) forward();
+      timesMs.push((performance.now() - start) / repeat);
+    }
+    const result = { ...summarizeTimes(timesMs), timesMs, iterations, warmup, repeat };
+    if (operations) {
+      m._wt_model_set_profiling(this._handle, 1);
+      try {
+        for (let i = 0; i < iterations; i++) forward();
+        const { operationTimes, byOp } = this.getProfilingData();
+        Object.assign(result, { operationTimes, byOp });
+      } finally {
+        m._wt_model_set_profiling(this._handle, this._rt._profiling ? 1 : 0);
+      }
+    }
+    return result;
   }
 
   _setInput(index, tensor) {

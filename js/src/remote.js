@@ -2,6 +2,7 @@
 // dedicated Worker (worker.js) and returns these stand-ins. They mirror Runtime and Model; what
 // needs the worker's answer returns a Promise (getMemoryStats, getProfilingData: await them in
 // both modes). Tensors stay on this side as plain typed arrays and are copied at forward().
+import { benchmarkOptions } from "./benchmark.js";
 import { checkedTensorData, numel } from "./tensor.js";
 
 // Inputs reach the worker through shared memory where the page has it (cross-origin isolated, as
@@ -114,29 +115,38 @@ class RemoteModel {
   }
 
   async forward(...tensors) {
-    if (this._id === 0) throw new Error("wasm-torch: this model was disposed");
     if (tensors.length === 1 && Array.isArray(tensors[0])) tensors = tensors[0];
+    const reply = await this._call("forward", tensors, {});
+    const outputs = reply.map((o) => new HostTensor(o.data, o.shape, o.dtype));
+    if (this.symbols.length) this.outputs = this.outputs.map((spec, i) => ({ ...spec, shape: [...outputs[i].shape] }));
+    return outputs.length === 1 ? outputs[0] : outputs;
+  }
+
+  /** Model.benchmark, run in the worker: the timed loop sends no messages. */
+  async benchmark(inputs, options = {}) {
+    return this._call("benchmark", Array.isArray(inputs) ? inputs : [inputs], { options: benchmarkOptions(options) });
+  }
+
+  // A call on this model in the worker with its input tensors (in shared memory when the page is
+  // cross-origin isolated, else copied).
+  async _call(method, tensors, args) {
+    if (this._id === 0) throw new Error("wasm-torch: this model was disposed");
     tensors.forEach((t, i) => {
       if (!(t instanceof HostTensor)) {
         throw new Error(`wasm-torch: input ${i} is not a Tensor of a worker runtime (create it with this model's runtime.createTensor)`);
       }
       if (t.disposed) throw new Error(`wasm-torch: input ${i} was disposed`);
     });
-    let reply;
-    if (SHARED_INPUTS) {
-      const staging = this._inputBuffers.take(tensors.reduce((sum, t) => sum + stagedBytes(t), 0));
-      try {
-        reply = await this._rt._rpc.call("forward", { id: this._id, inputs: stageInputs(tensors, staging), staging });
-      } finally {
-        this._inputBuffers.give(staging);
-      }
-    } else {
+    if (!SHARED_INPUTS) {
       const inputs = tensors.map((t) => ({ data: t.data, shape: t.shape, dtype: t.dtype }));
-      reply = await this._rt._rpc.call("forward", { id: this._id, inputs });
+      return this._rt._rpc.call(method, { ...args, id: this._id, inputs });
     }
-    const outputs = reply.map((o) => new HostTensor(o.data, o.shape, o.dtype));
-    if (this.symbols.length) this.outputs = this.outputs.map((spec, i) => ({ ...spec, shape: [...outputs[i].shape] }));
-    return outputs.length === 1 ? outputs[0] : outputs;
+    const staging = this._inputBuffers.take(tensors.reduce((sum, t) => sum + stagedBytes(t), 0));
+    try {
+      return await this._rt._rpc.call(method, { ...args, id: this._id, inputs: stageInputs(tensors, staging), staging });
+    } finally {
+      this._inputBuffers.give(staging);
+    }
   }
 
   getProfilingData() {

@@ -19,6 +19,12 @@ function describe(id, m) {
     fileBytes: m.fileBytes };
 }
 
+// Inputs as typed arrays, or (remote.js's shared inputs) where they lie in `staging`.
+function inputTensors(inputs, staging) {
+  return inputs.map((t) => runtime.createTensor(
+    staging ? new DTYPES[t.dtype].array(staging, t.offset, numel(t.shape)) : t.data, t.shape, t.dtype));
+}
+
 const handlers = {
   async init(options) {
     runtime = await WASMTorch.init({ ...options, worker: false });
@@ -31,10 +37,8 @@ const handlers = {
     models.set(id, m);
     return describe(id, m);
   },
-  // Inputs as typed arrays, or (remote.js's shared inputs) where they lie in `staging`.
   async forward({ id, inputs, staging }) {
-    const tensors = inputs.map((t) => runtime.createTensor(
-      staging ? new DTYPES[t.dtype].array(staging, t.offset, numel(t.shape)) : t.data, t.shape, t.dtype));
+    const tensors = inputTensors(inputs, staging);
     try {
       const outputs = [].concat(await model(id).forward(tensors)).map((t) => {
         const copy = { data: t.data.slice(), shape: [...t.shape], dtype: t.dtype };
@@ -42,6 +46,14 @@ const handlers = {
         return copy;
       });
       return { value: outputs, transfer: outputs.map((o) => o.data.buffer) };
+    } finally {
+      tensors.forEach((t) => t.dispose());
+    }
+  },
+  async benchmark({ id, inputs, staging, options }) {
+    const tensors = inputTensors(inputs, staging);
+    try {
+      return await model(id).benchmark(tensors, options);
     } finally {
       tensors.forEach((t) => t.dispose());
     }

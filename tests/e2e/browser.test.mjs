@@ -145,6 +145,31 @@ describe("cross-origin isolated page", () => {
     assert.ok(r.planned > r.file && r.file === r.modelFile && r.file > 0);
   });
 
+  test("model.benchmark runs in the worker: no message per forward, per-op times, checked options", async () => {
+    const r = await page.evaluate(async () => {
+      const runtime = await WASMTorch.init({ threads: 2 });
+      const model = await runtime.loadModel("/build/fixtures/cnn.wtm");
+      const meta = await (await fetch("/build/fixtures/cnn.json")).json();
+      const x = runtime.createTensor(await fetchFloats("/build/fixtures/cnn.input.bin"), meta.input_shape);
+      const result = await model.benchmark(x, { warmup: 3, iterations: 20, repeat: 5 });
+      // The same forwards timed from the page, each one a round trip to the worker.
+      const start = performance.now();
+      for (let i = 0; i < 100; i++) [].concat(await model.forward(x));
+      const pageMs = (performance.now() - start) / 100;
+      let error = "";
+      try { await model.benchmark(x, { iterations: -1 }); } catch (e) { error = e.message; }
+      runtime.dispose();
+      return { worker: runtime.worker, result, pageMs, error };
+    });
+    assert.equal(r.worker, true);
+    const b = r.result;
+    assert.equal(b.timesMs.length, 20);
+    assert.ok(b.minMs > 0 && b.minMs <= b.medianMs && b.medianMs <= b.p90Ms && b.p90Ms <= b.maxMs, JSON.stringify(b));
+    assert.ok(b.byOp.conv2d > 0, JSON.stringify(b.byOp));
+    assert.match(r.error, /iterations must be an integer >= 1/);
+    console.log(`cnn fixture in a worker: benchmark median ${b.medianMs.toFixed(4)} ms, from the page ${r.pageMs.toFixed(4)} ms a forward`);
+  });
+
   test("worker mode runs a dynamic-shape model at every fixture shape", async () => {
     const r = await page.evaluate(async () => {
       const runtime = await WASMTorch.init({ threads: 2 });

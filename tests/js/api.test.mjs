@@ -204,6 +204,29 @@ describe("API behaviour", () => {
     model.dispose();
   });
 
+  test("benchmark times forwards inside the engine, per op too", async () => {
+    const fixture = loadFixture("cnn");
+    const model = await runtime.loadModel(fixture.modelBytes);
+    const input = runtime.createTensor(fixture.input, fixture.input_shape);
+    const result = await model.benchmark(input, { warmup: 2, iterations: 7, repeat: 3 });
+    assert.deepEqual([result.iterations, result.warmup, result.repeat, result.timesMs.length], [7, 2, 3, 7]);
+    assert.ok(result.minMs > 0 && result.minMs <= result.medianMs && result.medianMs <= result.p90Ms &&
+      result.p90Ms <= result.maxMs, JSON.stringify(result));
+    assert.ok(Math.abs(result.meanMs - result.timesMs.reduce((a, b) => a + b) / 7) < 1e-9);
+    assert.ok(result.byOp.conv2d > 0);  // the per-op pass: `iterations` forwards
+    assert.ok(result.operationTimes.every((s) => s.totalMs >= 0 && Math.abs(s.meanMs * 7 - s.totalMs) < 1e-9));
+    const plain = await model.benchmark([input], { iterations: 1, operations: false });
+    assert.equal(plain.byOp, undefined);
+    await assert.rejects(model.benchmark(input, { iterations: 0 }), /iterations must be an integer >= 1/);
+    await assert.rejects(model.benchmark(input, { warmups: 3 }), /no option "warmups"/);
+    await assert.rejects(model.benchmark([]), /takes 1 input/);
+    const outputs = [].concat(await model.forward(input));  // the model still runs, and runs right
+    outputs.forEach((o, k) => assert.ok(maxAbsDiff(o.data, fixture.expected[k]) < 1e-4));
+    outputs.forEach((o) => o.dispose());
+    input.dispose();
+    model.dispose();
+  });
+
   test("chooseVariant explains fallbacks", () => {
     const choice = WASMTorch.chooseVariant({ simd: false, threads: 4 });
     assert.equal(choice.variant, "baseline");
