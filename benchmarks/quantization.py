@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import math
 import statistics
 import sys
 import tempfile
@@ -66,6 +67,7 @@ def main():
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     args = parser.parse_args()
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M")  # in the file name: runs never overwrite each other
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.models.split(","):
@@ -93,10 +95,14 @@ def main():
                 for threads in map(int, args.threads.split(",")):
                     with WASMRuntime(engine, threads=threads) as rt:
                         loaded = {kind: rt.load_model(p) for kind, p in paths.items()}
+                        # A sample lasts at least 1 ms: browser timers tick in 5 us steps.
+                        probe = statistics.median(loaded["float"].benchmark(*inputs, iterations=3, warmup=2))
+                        repeat = max(1, math.ceil(1.0 / max(probe, 1e-3)))
                         times = {kind: [] for kind in loaded}
                         for _ in range(ROUNDS):
                             for kind, m in loaded.items():
-                                times[kind].append(statistics.median(m.benchmark(*inputs, iterations=10, warmup=3)))
+                                times[kind].append(statistics.median(
+                                    m.benchmark(*inputs, iterations=10, warmup=3, repeat=repeat)))
                     for kind in KINDS:
                         model_rows[kind][f"{engine}-{threads}t"] = \
                             statistics.median(times["float"]) / statistics.median(times[kind])
@@ -110,8 +116,9 @@ def main():
         lines.append(f"| {r['model']} | {r['type']} | {r['layers']} | {r['size']:.2f}x | "
                      + " | ".join(f"{r[c]:.2f}x" for c in speed_columns) + f" | {r['accuracy']} |")
     table = "\n".join(lines)
-    stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M")
-    out = Path(args.out) / f"quantization-{stamp}.md"
+    models = args.models.split(",")
+    subset = "" if models == DEFAULT_MODELS else "-" + "-".join(models)  # a partial run never overwrites a full one
+    out = Path(args.out) / f"quantization-{stamp}{subset}.md"
     out.write_text(f"# Dynamic INT8 and fp16 against float, {stamp}\n\n`{' '.join(sys.argv)}`\n\n{table}\n")
     print(table)
     print(f"written to {out}")

@@ -20,6 +20,28 @@ export interface InitOptions {
   worker?: boolean | "auto";
   /** Run the scalar reference of every SIMD kernel (default false): checks a SIMD build against it. */
   referenceKernels?: boolean;
+  /** Let the WebAssembly memory grow up to maximum_memory (default true); false: it stays at its start size. */
+  memory_growth?: boolean;
+  /** Bytes of memory to start with: at least and by default 32 MiB. */
+  initial_memory?: number;
+  /** The most the memory may grow to: at most and by default 2 GiB. */
+  maximum_memory?: number;
+  /** Bytes reserved up front for models and their arenas, on top of initial_memory (default 0). */
+  memory_pool_size?: number;
+  /** Operation profiling from the start (default false; see Runtime.enableOperationProfiling). */
+  profiling?: boolean;
+  /** log_level "verbose" unless log_level is given (default false). */
+  debug?: boolean;
+  /** Console output: "warn" (default): notes; "info": runtime and model loads; "verbose": every forward's time. */
+  log_level?: "silent" | "error" | "warn" | "info" | "verbose";
+  /** Always on (activations share one planned arena): false is reported in notes. */
+  enable_memory_recycling?: boolean;
+  /** Always on (idle threads take chunks from busy ones): false is reported in notes. */
+  work_stealing?: boolean;
+  /** The fastest kernels (default true): false is reported in notes. */
+  optimize_for_speed?: boolean;
+  /** Not supported by JavaScript engines: true is reported in notes. */
+  thread_affinity?: boolean;
 }
 
 export interface TensorSpec {

@@ -2,6 +2,7 @@
 // The only thing it talks to is the runtime's C ABI (runtime/api/wasm_torch.h).
 import { benchmarkOptions, summarizeTimes } from "./benchmark.js";
 import { hardwareConcurrency, isNode, relaxedSimdSupported, simdSupported, threadsUnavailableReason } from "./features.js";
+import { makeLogger, resolveInitOptions } from "./options.js";
 import { DTYPES, Tensor, checkedTensorData, dtypeName } from "./tensor.js";
 
 export { Tensor };
@@ -46,20 +47,26 @@ async function readBytes(source) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-async function instantiate(variant, threads, distUrl) {
+async function instantiate(variant, threads, distUrl, memory, log) {
   const base = new URL(distUrl, DEFAULT_DIST);
   const glue = new URL(`wasm-torch-${variant}.mjs`, base);
   const { default: createModule } = await import(/* webpackIgnore: true */ glue.href);
-  const options = { pthreadPoolSize: threads, printErr: (text) => console.warn(`wasm-torch: ${text}`) };
+  // The memory init's options describe (initial_memory, memory_pool_size, maximum_memory,
+  // memory_growth); shared between the pool's threads in the threaded builds.
+  const wasmMemory = new WebAssembly.Memory({ initial: memory.initialPages, maximum: memory.maximumPages,
+    shared: variant.endsWith("-threads") });
+  const options = { pthreadPoolSize: threads, printErr: log.warn, wasmMemory };
   if (isNode) options.wasmBinary = await readBytes(new URL(`wasm-torch-${variant}.wasm`, base));
   return createModule(options);
 }
 
 class Runtime {
-  constructor(module, choice, referenceKernels) {
+  constructor(module, choice, options, notes, log) {
     this._m = module;
     this.variant = choice.variant;
-    this.notes = choice.notes;
+    /** Why the runtime differs from what was asked (fallbacks, unsupported option values). */
+    this.notes = notes;
+    this._log = log;
     this._models = new Set();
     this._profiling = false;
     this._handle = module._wt_runtime_create(choice.threads);
@@ -69,9 +76,12 @@ class Runtime {
     if (isNode && module.PThread) {
       for (const worker of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) worker.unref();
     }
-    if (referenceKernels) module._wt_runtime_set_reference_kernels(this._handle, 1);
+    if (options.referenceKernels) module._wt_runtime_set_reference_kernels(this._handle, 1);
     /** The microkernels this runtime's models run: "scalar", "simd128" or "relaxed-simd". */
     this.kernels = module.UTF8ToString(module._wt_runtime_kernel_isa(this._handle));
+    if (options.profiling) this.enableOperationProfiling(true);
+    log.info(`runtime: ${this.variant} build, ${this.getThreadCount()} thread(s), ${this.kernels} kernels, ` +
+      `${this._heap().buffer.byteLength} bytes of memory`);
   }
 
   hasSIMD() {
@@ -108,6 +118,8 @@ class Runtime {
     const model = new Model(this, handle, bytes.length);
     if (this._profiling) this._m._wt_model_set_profiling(handle, 1);
     this._models.add(model);
+    this._log.info(`loaded a model: ${bytes.length} bytes, ${model.inputs.length} input(s), ${model.weightBytes} bytes ` +
+      `of weights, a ${model.arenaBytes}-byte activation arena; memory now ${this._heap().buffer.byteLength} bytes`);
     return model;
   }
 
@@ -253,7 +265,9 @@ class Model {
     }
     const m = this._rt._m;
     tensors.forEach((t, i) => this._setInput(i, t));
+    const start = performance.now();
     if (!m._wt_model_forward(this._handle)) throw this._rt._error("forward");
+    this._rt._log.verbose(`forward: ${(performance.now() - start).toFixed(3)} ms`);
     if (this.symbols.length) this.outputs = this._specs(IO_OUTPUT, this.outputs.length);  // this forward's shapes
     const outputs = this.outputs.map((spec, i) => this._copyOutput(spec, i));
     return outputs.length === 1 ? outputs[0] : outputs;
@@ -343,21 +357,32 @@ export const WASMTorch = {
    * "auto"), distUrl (where the wasm-torch-*.mjs/.wasm files are served; default: the package's
    * dist/), worker ("auto" (default): in a Worker when on a page's main thread, at any thread count;
    * true: the same; false: on this thread, which then blocks during inference), referenceKernels (default false:
-   * true runs the scalar reference of every SIMD kernel, to check a SIMD build against it).
+   * true runs the scalar reference of every SIMD kernel, to check a SIMD build against it); and the
+   * performance guide's: memory_growth (default true), initial_memory (bytes, default and least
+   * 32 MiB), maximum_memory (default and most 2 GiB), memory_pool_size (bytes reserved up front on
+   * top of initial_memory), profiling (operation profiling from the start), debug (log_level
+   * "verbose"), log_level ("silent", "error", "warn" (default), "info": runtime and model loads,
+   * "verbose": every forward's time), enable_memory_recycling, work_stealing, optimize_for_speed
+   * (true, the default, is what the runtime does; false is reported unsupported) and
+   * thread_affinity (unsupported: reported). Unsupported values land in runtime.notes with a
+   * warning; an unknown option throws (js/src/options.js).
    */
-  async init(options = {}) {
-    const worker = options.worker === undefined ? "auto" : options.worker;
+  async init(given = {}) {
+    const { options, memory, notes } = resolveInitOptions(given);  // an unknown option throws here
+    const worker = options.worker;
     if (worker === true && !onBrowserMainThread) {
       throw new Error("wasm-torch: worker mode is for a page's main thread (Node and workers run inference directly)");
     }
     if (worker === true || (worker === "auto" && onBrowserMainThread)) {
       const { startWorkerRuntime } = await import("./remote.js");
-      return startWorkerRuntime(options);
+      return startWorkerRuntime(given);
     }
+    const log = makeLogger(options.log_level);
     const choice = chooseVariant(options);
-    for (const note of choice.notes) console.warn(`wasm-torch: ${note}`);
-    const module = await instantiate(choice.variant, choice.threads, options.distUrl || DEFAULT_DIST);
-    return new Runtime(module, choice, Boolean(options.referenceKernels));
+    const allNotes = [...choice.notes, ...notes];
+    for (const note of allNotes) log.warn(note);
+    const module = await instantiate(choice.variant, choice.threads, options.distUrl || DEFAULT_DIST, memory, log);
+    return new Runtime(module, choice, options, allNotes, log);
   },
   chooseVariant,
 };

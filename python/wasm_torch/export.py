@@ -15,7 +15,7 @@ from . import __version__
 from .capture import capture
 from .errors import ExportArgumentError, ModelRuntimeError, UnsupportedOpsError
 from ._paths import NATIVE_LIBRARY
-from .optimize import LAYOUTS, optimize_graph
+from .optimize import LAYOUTS, BrowserOptimizedModel, optimize_graph
 from .quantization import QuantizedModel
 from .quantization.passes import quantize_graph, runs_after_packing
 from .quantization.torch_ao import from_torch_dynamic, torch_quantized_modules
@@ -37,6 +37,7 @@ class ExportReport:
     outputs: list
     verification: list = dataclasses.field(default_factory=list)  # verify.OutputError per output
     quantization: list = dataclasses.field(default_factory=list)  # quantization.LayerChoice per linear
+    pass_reports: list = dataclasses.field(default_factory=list)  # optimize.PassReport per pass run
 
     def __str__(self):
         ops = ", ".join(f"{k}x{v}" for k, v in sorted(self.ops.items()))
@@ -61,7 +62,8 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
                    verify_tolerance=None, input_names=None, output_names=None, dynamic_shapes=None,
                    dynamic_axes=None) -> ExportReport:
     """Captures `model` through torch.export on `example_input`, optimizes the graph and writes the
-    model file. Without dynamic_shapes / dynamic_axes, shapes are static: the file runs inputs of
+    model file. `model` may come from optimize_for_browser (its passes run instead of
+    optimization_level's: the report says "custom"), quantize_for_wasm, or both. Without dynamic_shapes / dynamic_axes, shapes are static: the file runs inputs of
     the example's shapes.
 
     Dynamic shapes: dynamic_shapes is torch.export's spec ({"x": {0: Dim("batch"), 1: Dim("seq",
@@ -96,10 +98,15 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
     if memory_layout not in LAYOUTS:
         raise ValueError(f"memory_layout must be one of {LAYOUTS}, got {memory_layout!r}")
     check_export_arguments(model, output_path, example_input)
-    if not isinstance(model, QuantizedModel) and torch_quantized_modules(model):
+    quantization, custom_passes, choices, pass_reports = None, None, [], []
+    while isinstance(model, (QuantizedModel, BrowserOptimizedModel)):  # either may wrap the other
+        if isinstance(model, QuantizedModel):
+            quantization = model.config
+        else:
+            custom_passes, optimization_level = model.passes, "custom"
+        model = model.model
+    if quantization is None and torch_quantized_modules(model):
         model = from_torch_dynamic(model)  # PyTorch's dynamic int8 onto wasm-torch's (or a clear error)
-    quantization, choices = None, []
-    if isinstance(model, QuantizedModel):
         quantization, model = model.config, model.model
     if verify_tolerance is None:
         verify_tolerance = quantization.tolerance if quantization else 1e-4
@@ -115,8 +122,9 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
         def quantize(g):
             choices.extend(quantize_graph(g, quantization))
             return any(c.choice != "float" for c in choices)
-    passes = optimize_graph(graph, optimization_level, memory_layout, quantize,
-                            quantize_after_packing=quantization is not None and runs_after_packing(quantization))
+    passes = optimize_graph(graph, "O0" if custom_passes else optimization_level, memory_layout, quantize,
+                            quantize_after_packing=quantization is not None and runs_after_packing(quantization),
+                            passes=custom_passes, reports=pass_reports)
     layout = "nhwc" if "to_nhwc" in passes else "nchw"
     graph.metadata.update({
         "producer_version": __version__, "torch_version": torch.__version__, "optimization_level": optimization_level,
@@ -135,7 +143,7 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
         file_bytes=len(data), export_seconds=time.perf_counter() - started,
         optimization_level=optimization_level, passes_applied=passes, memory_layout=layout,
         inputs=[repr(t) for t in graph.inputs], outputs=[repr(t) for t in graph.outputs], verification=verification,
-        quantization=choices)
+        quantization=choices, pass_reports=pass_reports)
 
 
 def example_arguments(example_input) -> tuple:

@@ -170,6 +170,22 @@ describe("cross-origin isolated page", () => {
     console.log(`cnn fixture in a worker: benchmark median ${b.medianMs.toFixed(4)} ms, from the page ${r.pageMs.toFixed(4)} ms a forward`);
   });
 
+  test("init options reach the worker: memory sizes, notes; an unknown option throws on the page", async () => {
+    const r = await page.evaluate(async () => {
+      let unknown = "";
+      try { await WASMTorch.init({ threads: 2, memoryGrowth: false }); } catch (e) { unknown = e.message; }
+      const runtime = await WASMTorch.init({ threads: 2, initial_memory: 96 * 1024 * 1024, thread_affinity: true,
+        log_level: "silent" });
+      const stats = await runtime.getMemoryStats();
+      runtime.dispose();
+      return { unknown, worker: runtime.worker, heap: stats.heapSize, notes: runtime.notes };
+    });
+    assert.match(r.unknown, /unknown init option memoryGrowth/);
+    assert.equal(r.worker, true);
+    assert.equal(r.heap, 96 * 1024 * 1024);
+    assert.ok(r.notes.some((n) => /thread_affinity is not supported/.test(n)), r.notes.join("; "));
+  });
+
   test("worker mode runs a dynamic-shape model at every fixture shape", async () => {
     const r = await page.evaluate(async () => {
       const runtime = await WASMTorch.init({ threads: 2 });

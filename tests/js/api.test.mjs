@@ -258,3 +258,88 @@ test("a Node script with a threaded runtime exits without dispose()", async () =
   assert.equal(code, 0);
   assert.equal(out.trim(), `2 ${mlp.expected[0].length}`);
 });
+
+describe("the guide's init options: real, or reported unsupported; unknown ones are errors", () => {
+  const MIB = 1024 * 1024;
+
+  // fn's value, and what it printed through console.warn.
+  async function withWarnings(fn) {
+    const warnings = [];
+    const original = console.warn;
+    console.warn = (text) => warnings.push(String(text));
+    try {
+      return { value: await fn(), warnings };
+    } finally {
+      console.warn = original;
+    }
+  }
+
+  test("an unknown or misspelt option throws and names the known ones", async () => {
+    await assert.rejects(WASMTorch.init({ memoryGrowth: false }), /unknown init option memoryGrowth .*memory_growth/);
+    await assert.rejects(WASMTorch.init({ thread: 2, simd: true }), /unknown init option thread /);
+    await assert.rejects(WASMTorch.init({ memory_growth: "yes" }), /memory_growth must be true or false/);
+    await assert.rejects(WASMTorch.init({ initial_memory: 1024 }), /initial_memory must be a whole number of bytes from 33554432/);
+    await assert.rejects(WASMTorch.init({ maximum_memory: 4096 * MIB }), /maximum_memory must be .* to 2147483648/);
+    await assert.rejects(WASMTorch.init({ log_level: "loud" }), /log_level must be one of silent, error, warn, info, verbose/);
+  });
+
+  test("initial_memory and memory_pool_size size the memory the runtime starts with", async () => {
+    const runtime = await WASMTorch.init({ threads: 1, initial_memory: 64 * MIB, memory_pool_size: 16 * MIB });
+    assert.equal(runtime.getMemoryStats().heapSize, 80 * MIB);
+    runtime.dispose();
+    const small = await WASMTorch.init({ threads: 2 });
+    assert.equal(small.getMemoryStats().heapSize, 32 * MIB);
+    small.dispose();
+  });
+
+  for (const [name, options] of [["memory_growth: false", { memory_growth: false }],
+    ["maximum_memory", { maximum_memory: 48 * MIB }]]) {
+    test(`${name} bounds the memory: a larger model is an out-of-memory error, then a small one runs`, async () => {
+      const { value: runtime } = await withWarnings(() => WASMTorch.init({ threads: 1, log_level: "silent", ...options }));
+      const fixture = loadFixture("cnn");
+      // 64 MiB of bytes: more than the memory may hold, refused before it is parsed.
+      await assert.rejects(runtime.loadModel(new Uint8Array(64 * MIB)), /memory|allocat/i);
+      const model = await runtime.loadModel(fixture.modelBytes);
+      const input = runtime.createTensor(fixture.input, fixture.input_shape);
+      const outputs = [].concat(await model.forward(input));
+      outputs.forEach((o, k) => assert.ok(maxAbsDiff(o.data, fixture.expected[k]) < 1e-4));
+      assert.ok(runtime.getMemoryStats().heapSize <= (options.maximum_memory || 32 * MIB));
+      runtime.dispose();
+    });
+  }
+
+  test("values the runtime cannot honour are notes and warnings, never silently dropped", async () => {
+    const { value: runtime, warnings } = await withWarnings(() => WASMTorch.init({
+      threads: 1, thread_affinity: true, work_stealing: false, enable_memory_recycling: false, optimize_for_speed: false }));
+    for (const pattern of [/thread_affinity is not supported/, /work_stealing: false is not supported/,
+      /enable_memory_recycling: false is not supported/, /optimize_for_speed: false is not supported/]) {
+      assert.ok(runtime.notes.some((n) => pattern.test(n)), `${pattern} in ${runtime.notes}`);
+      assert.ok(warnings.some((w) => pattern.test(w)), `${pattern} warned`);
+    }
+    runtime.dispose();
+    const quiet = await withWarnings(() => WASMTorch.init({ threads: 1, thread_affinity: true, log_level: "silent" }));
+    assert.equal(quiet.warnings.length, 0);
+    assert.ok(quiet.value.notes.length > 0);  // still reported, only not printed
+    quiet.value.dispose();
+  });
+
+  test("profiling: true profiles from the start; debug: true logs every forward", async () => {
+    const logged = [];
+    const original = console.debug;
+    console.debug = (text) => logged.push(String(text));
+    try {
+      const runtime = await WASMTorch.init({ threads: 1, profiling: true, debug: true });
+      const fixture = loadFixture("cnn");
+      const model = await runtime.loadModel(fixture.modelBytes);
+      const input = runtime.createTensor(fixture.input, fixture.input_shape);
+      [].concat(await model.forward(input)).forEach((t) => t.dispose());
+      const data = runtime.getProfilingData();
+      assert.equal(data.enabled, true);
+      assert.ok(data.operationTimes.some((s) => s.op === "conv2d" && s.totalMs >= 0));
+      assert.ok(logged.some((l) => /forward: [\d.]+ ms/.test(l)), logged.join("\n"));
+      runtime.dispose();
+    } finally {
+      console.debug = original;
+    }
+  });
+});

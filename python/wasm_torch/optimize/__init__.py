@@ -15,20 +15,54 @@ from __future__ import annotations
 
 from .. import ir
 from ..quantization import quantize_for_wasm  # noqa: F401 (the guide's import path)
+import dataclasses
+
 from .attention import fuse_attention
+from .folding import constant_folding
 from .layout import to_nhwc
-from .passes import (eliminate_dead_code, fold_batch_norm_into_conv, fuse_activation, fuse_residual_add,
-                     pack_linear_weights)
+from .passes import (eliminate_dead_code, fold_batch_norm_into_conv, fuse_activation, fuse_conv_activation,
+                     fuse_linear_activation, fuse_residual_add, pack_linear_weights)
 
 PASSES = {
     "eliminate_dead_code": eliminate_dead_code,
+    "constant_folding": constant_folding,
     "fold_batch_norm_into_conv": fold_batch_norm_into_conv,
     "fuse_activation": fuse_activation,
+    "fuse_conv_activation": fuse_conv_activation,
+    "fuse_linear_activation": fuse_linear_activation,
     "fuse_residual_add": fuse_residual_add,
     "fuse_attention": fuse_attention,
     "pack_linear_weights": pack_linear_weights,
     "to_nhwc": to_nhwc,
 }
+
+# The performance guide's pass names (optimize_for_browser), each the passes above it stands for.
+GUIDE_PASSES = {
+    "fuse_conv_bn_relu": ["fold_batch_norm_into_conv", "fuse_conv_activation"],
+    "fuse_linear_activation": ["fuse_linear_activation"],
+    "fuse_attention_ops": ["fuse_attention"],
+    "eliminate_dead_code": ["eliminate_dead_code"],
+    "constant_folding": ["constant_folding"],
+}
+
+
+@dataclasses.dataclass
+class PassReport:
+    """What one pass did to the graph."""
+    name: str
+    changed: bool
+    nodes_before: int
+    nodes_after: int
+    constant_bytes_before: int
+    constant_bytes_after: int
+
+    def __str__(self):
+        return (f"{self.name}: {self.nodes_before} -> {self.nodes_after} ops, "
+                f"{self.constant_bytes_before} -> {self.constant_bytes_after} bytes of constants")
+
+
+def _constant_bytes(graph: ir.Graph) -> int:
+    return sum(t.data.nbytes for t in graph.tensors() if t.is_constant)
 
 LEVELS = {
     "O0": [],
@@ -44,18 +78,31 @@ LAYOUTS = ("nchw", "nhwc")
 
 
 def optimize_graph(graph: ir.Graph, level: str = "O2", memory_layout: str = "nchw", quantize=None,
-                   quantize_after_packing: bool = False) -> list:
-    """Runs the passes of `level` (and of the layout) in place; returns the names of those that
-    changed the graph. quantize: a pass (graph -> changed) that runs before weights are packed (or
-    right after, with quantize_after_packing)."""
+                   quantize_after_packing: bool = False, passes=None, reports=None) -> list:
+    """Runs the passes of `level` (or the list `passes` of PASSES' names instead) and of the layout
+    in place; returns the names of those that changed the graph, and appends a PassReport per pass
+    run to `reports` when given. quantize: a pass (graph -> changed) that runs before weights are
+    packed (or right after, with quantize_after_packing)."""
     if level not in LEVELS:
         raise ValueError(f"optimization_level must be one of {sorted(LEVELS)}, got {level!r}")
     if memory_layout not in LAYOUTS:
         raise ValueError(f"memory_layout must be one of {LAYOUTS}, got {memory_layout!r}")
-    passes = LEVELS[level] + (["to_nhwc"] if memory_layout == "nhwc" else [])
+    passes = list(LEVELS[level] if passes is None else passes) + (["to_nhwc"] if memory_layout == "nhwc" else [])
     run = {**PASSES, "quantize": quantize}
     if quantize is not None:
         at = passes.index("pack_linear_weights") + quantize_after_packing if "pack_linear_weights" in passes \
             else len(passes)
         passes.insert(at, "quantize")
-    return [name for name in passes if run[name](graph)]
+    applied = []
+    for name in passes:
+        before = (len(graph.nodes), _constant_bytes(graph)) if reports is not None else None
+        changed = run[name](graph)
+        if changed:
+            applied.append(name)
+        if reports is not None:
+            reports.append(PassReport(name, bool(changed), before[0], len(graph.nodes), before[1],
+                                      _constant_bytes(graph)))
+    return applied
+
+
+from .browser import BrowserOptimizedModel, optimize_for_browser  # noqa: E402,F401 (the guide's import path)

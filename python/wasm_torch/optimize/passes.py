@@ -111,14 +111,14 @@ def fuse_residual_add(graph: ir.Graph) -> bool:
 _FUSABLE_ACTIVATIONS = frozenset(op for op, spec in UNARY_OPS.items() if spec.fusable)
 
 
-def fuse_activation(graph: ir.Graph) -> bool:
-    """conv2d/linear followed by an activation (its only reader) computes it in its epilogue. A
-    reshape in between (linear over [B, S, K] is captured as view -> addmm -> view) is kept: an
-    elementwise function commutes with it."""
+def fuse_activation(graph: ir.Graph, producers=_FUSABLE_PRODUCERS) -> bool:
+    """conv2d/linear (of `producers`) followed by an activation (its only reader) computes it in its
+    epilogue. A reshape in between (linear over [B, S, K] is captured as view -> addmm -> view) is
+    kept: an elementwise function commutes with it."""
     users = graph.consumers()
     changed = False
     for producer in list(graph.nodes):
-        if producer.op not in _FUSABLE_PRODUCERS or producer.attrs.get("activation", "none") != "none":
+        if producer.op not in producers or producer.attrs.get("activation", "none") != "none":
             continue
         act = reshape = _sole_consumer(users, producer.outputs[0])
         if reshape is not None and reshape.op == "reshape":
@@ -135,6 +135,16 @@ def fuse_activation(graph: ir.Graph) -> bool:
         graph.nodes.remove(act)
         changed = True
     return changed
+
+
+def fuse_conv_activation(graph: ir.Graph) -> bool:
+    """fuse_activation for convolutions only (the guide's fuse_conv_bn_relu, after the batch norm fold)."""
+    return fuse_activation(graph, ("conv2d",))
+
+
+def fuse_linear_activation(graph: ir.Graph) -> bool:
+    """fuse_activation for linear layers only."""
+    return fuse_activation(graph, ("linear",))
 
 
 STREAM_MAX_ROWS = 3  # fewer rows than the GEMM's smallest tile: each row streams the weights
