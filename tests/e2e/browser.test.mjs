@@ -129,9 +129,7 @@ describe("cross-origin isolated page", () => {
   test("worker mode reports memory and operation profiles through Promises", async () => {
     const r = await page.evaluate(async () => {
       const runtime = await WASMTorch.init({ threads: 2 });
-      const model = await runtime.loadModel("/build/fixtures/cnn.wtm");
-      const meta = await (await fetch("/build/fixtures/cnn.json")).json();
-      const x = runtime.createTensor(await fetchFloats("/build/fixtures/cnn.input.bin"), meta.input_shape);
+      const { model, x } = await loadCnn(runtime);
       runtime.enableOperationProfiling(true);
       await model.forward(x);
       const profile = await runtime.getProfilingData();
@@ -148,9 +146,7 @@ describe("cross-origin isolated page", () => {
   test("model.benchmark runs in the worker: no message per forward, per-op times, checked options", async () => {
     const r = await page.evaluate(async () => {
       const runtime = await WASMTorch.init({ threads: 2 });
-      const model = await runtime.loadModel("/build/fixtures/cnn.wtm");
-      const meta = await (await fetch("/build/fixtures/cnn.json")).json();
-      const x = runtime.createTensor(await fetchFloats("/build/fixtures/cnn.input.bin"), meta.input_shape);
+      const { model, x } = await loadCnn(runtime);
       const result = await model.benchmark(x, { warmup: 3, iterations: 20, repeat: 5 });
       // The same forwards timed from the page, each one a round trip to the worker.
       const start = performance.now();
