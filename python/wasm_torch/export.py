@@ -57,7 +57,7 @@ class ExportReport:
 
 
 def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimization_level: str = "O2",
-                   use_simd: bool = True, use_threads: bool = True, memory_layout: str = "nhwc",
+                   use_simd=None, use_threads=None, memory_layout: str = "nhwc",
                    align_tensors: bool = True, verify: bool = True, verify_engine: str = "native",
                    verify_tolerance=None, input_names=None, output_names=None, dynamic_shapes=None,
                    dynamic_axes=None) -> ExportReport:
@@ -78,8 +78,9 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
     after the forward's parameters and its outputs after the returned structure's keys ("output"
     for a single tensor, output_0 ... for a tuple) unless input_names / output_names say otherwise.
 
-    use_simd / use_threads are recorded in the file as the exporter's preference; the JavaScript
-    loader chooses the variant the platform supports. memory_layout="nhwc" (the default) runs
+    use_simd / use_threads are deprecated and do nothing (a DeprecationWarning says so): one file
+    runs on every build, and the JavaScript loader picks the variant the platform supports.
+    memory_layout="nhwc" (the default) runs
     convolutions, pooling and the elementwise ops between them channels-last, on the runtime's fast
     path (Winograd, SIMD depthwise, weights packed at export); "nchw" keeps PyTorch's layout and
     runs the runtime's general path (im2col GEMMs, scalar depthwise and pooling): slower, for
@@ -95,6 +96,11 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
     quantization costs (quantization.DEFAULT_TOLERANCE): it is verified against the float model.
     """
     started = time.perf_counter()
+    for name, value in (("use_simd", use_simd), ("use_threads", use_threads)):
+        if value is not None:
+            warnings.warn(f"export_to_wasm({name}=...) is deprecated and has no effect: one file runs on every build; "
+                          "the JavaScript runtime picks SIMD and threads where the platform has them "
+                          "(WASMTorch.init({simd, threads}))", DeprecationWarning, stacklevel=2)
     if memory_layout not in LAYOUTS:
         raise ValueError(f"memory_layout must be one of {LAYOUTS}, got {memory_layout!r}")
     check_export_arguments(model, output_path, example_input)
@@ -129,7 +135,6 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
     graph.metadata.update({
         "producer_version": __version__, "torch_version": torch.__version__, "optimization_level": optimization_level,
         "memory_layout": layout, "requested_memory_layout": memory_layout,
-        "use_simd": str(bool(use_simd)).lower(), "use_threads": str(bool(use_threads)).lower(),
     })
     if quantization is not None:
         graph.metadata["quantization"] = quantization.quantization_type

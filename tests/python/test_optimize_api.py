@@ -105,3 +105,13 @@ def test_optimize_for_browser_and_quantize_for_wasm_compose(tmp_path):
         report = export_to_wasm(model, tmp_path / "m.wtm", x, memory_layout="nchw")
         assert report.optimization_level == "custom" and report.quantized_layers() == 1
         assert "batch_norm" not in report.ops
+
+
+def test_use_simd_and_use_threads_are_deprecated_and_change_nothing(tmp_path):
+    model, x = _model(), torch.randn(1, 3, 6, 6)
+    export_to_wasm(model, tmp_path / "a.wtm", x)
+    with pytest.warns(DeprecationWarning, match="use_simd=.... is deprecated and has no effect"):
+        export_to_wasm(model, tmp_path / "b.wtm", x, use_simd=False)
+    with pytest.warns(DeprecationWarning, match="use_threads"):
+        export_to_wasm(model, tmp_path / "c.wtm", x, use_threads=False)
+    assert (tmp_path / "a.wtm").read_bytes() == (tmp_path / "b.wtm").read_bytes() == (tmp_path / "c.wtm").read_bytes()
