@@ -143,20 +143,28 @@ export declare class Tensor {
   dispose(): void;
 }
 
+/** What forward() resolves to: the structure the PyTorch model returned. */
+export type Outputs = Tensor | Outputs[] | { [key: string]: Outputs };
+
 export declare class Model {
   readonly inputs: TensorSpec[];
   readonly outputs: TensorSpec[];
+  /** The inputs' names (the forward's parameters), in order. */
+  readonly inputNames: string[];
+  /** The outputs' names (the returned structure's keys; "output" for one tensor), in order. */
+  readonly outputNames: string[];
   /** The dynamic dimensions: inputs may take any size within their bounds (empty when static). */
   readonly symbols: SymbolSpec[];
   readonly arenaBytes: number;
   readonly weightBytes: number;
   readonly fileBytes: number;
-  /** Resolves to one Tensor, or an array when the model has several outputs. */
-  forward(...inputs: Tensor[]): Promise<Tensor | Tensor[]>;
+  /** Inputs by position (or one array), or one object by input name; resolves to the model's output structure. */
+  forward(...inputs: Tensor[]): Promise<Outputs>;
+  forward(inputs: Tensor[] | Record<string, Tensor>): Promise<Outputs>;
   /** This model's operation times (see Runtime.enableOperationProfiling). */
   getProfilingData(): ModelProfile | Promise<ModelProfile>;
   /** Forwards timed inside the engine (in worker mode: in the worker, no messages per forward). */
-  benchmark(inputs: Tensor | Tensor[], options?: BenchmarkOptions): Promise<BenchmarkResult>;
+  benchmark(inputs: Tensor | Tensor[] | Record<string, Tensor>, options?: BenchmarkOptions): Promise<BenchmarkResult>;
   dispose(): void;
 }
 

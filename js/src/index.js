@@ -2,6 +2,7 @@
 // The only thing it talks to is the runtime's C ABI (runtime/api/wasm_torch.h).
 import { benchmarkOptions, summarizeTimes } from "./benchmark.js";
 import { hardwareConcurrency, isNode, relaxedSimdSupported, simdSupported, threadsUnavailableReason } from "./features.js";
+import { parseStructure, positionalInputs, structuredOutputs } from "./io.js";
 import { makeLogger, resolveInitOptions } from "./options.js";
 import { DTYPES, Tensor, checkedTensorData, dtypeName } from "./tensor.js";
 
@@ -197,6 +198,11 @@ class Model {
     this._shapeScratch = runtime._alloc(8 * 8);
     this.inputs = this._specs(IO_INPUT, runtime._m._wt_model_num_inputs(handle));
     this.outputs = this._specs(IO_OUTPUT, runtime._m._wt_model_num_outputs(handle));
+    /** Names of the inputs (the forward's parameters) and outputs (the returned structure's keys). */
+    this.inputNames = this.inputs.map((spec) => spec.name);
+    this.outputNames = this.outputs.map((spec) => spec.name);
+    /** What forward() returns: null (a tensor), {tuple|list: [...]} or {dict: [[key, ...], ...]}. */
+    this.outputStructure = parseStructure(this._metadata("output_structure"));
     this.symbols = this._symbols();
     this.arenaBytes = runtime._m._wt_model_arena_bytes(handle);
     this.weightBytes = runtime._m._wt_model_weight_bytes(handle);
@@ -219,6 +225,18 @@ class Model {
       });
     }
     return { runs, operationTimes, byOp: sumByOp(operationTimes) };
+  }
+
+  _metadata(key) {
+    const bytes = new TextEncoder().encode(`${key}\0`);
+    const ptr = this._rt._alloc(bytes.length);
+    try {
+      this._rt._heap().set(bytes, ptr);
+      const value = this._rt._m._wt_model_metadata(this._handle, ptr);
+      return value ? this._rt._m.UTF8ToString(value) : undefined;
+    } finally {
+      this._rt._free(ptr);
+    }
   }
 
   _specs(io, count) {
@@ -256,10 +274,13 @@ class Model {
     return symbols;
   }
 
-  /** Runs the model. Resolves to one Tensor, or an array when the model has several outputs. */
-  async forward(...tensors) {
+  /**
+   * Runs the model on tensors by position (or one array of them) or one object by input name.
+   * Resolves to what the PyTorch model returned: a Tensor, an array, or an object by key.
+   */
+  async forward(...args) {
     if (!this._handle) throw new Error("wasm-torch: this model was disposed");
-    if (tensors.length === 1 && Array.isArray(tensors[0])) tensors = tensors[0];
+    const tensors = positionalInputs(this.inputNames, args, (t) => t instanceof Tensor);
     if (tensors.length !== this.inputs.length) {
       throw new Error(`wasm-torch: the model takes ${this.inputs.length} input(s), got ${tensors.length}`);
     }
@@ -269,8 +290,7 @@ class Model {
     if (!m._wt_model_forward(this._handle)) throw this._rt._error("forward");
     this._rt._log.verbose(`forward: ${(performance.now() - start).toFixed(3)} ms`);
     if (this.symbols.length) this.outputs = this._specs(IO_OUTPUT, this.outputs.length);  // this forward's shapes
-    const outputs = this.outputs.map((spec, i) => this._copyOutput(spec, i));
-    return outputs.length === 1 ? outputs[0] : outputs;
+    return structuredOutputs(this.outputStructure, this.outputs.map((spec, i) => this._copyOutput(spec, i)));
   }
 
   /**
@@ -285,7 +305,7 @@ class Model {
   async benchmark(inputs, options = {}) {
     if (!this._handle) throw new Error("wasm-torch: this model was disposed");
     const { warmup, iterations, repeat, operations } = benchmarkOptions(options);
-    const tensors = Array.isArray(inputs) ? inputs : [inputs];
+    const tensors = positionalInputs(this.inputNames, [inputs], (t) => t instanceof Tensor);
     if (tensors.length !== this.inputs.length) {
       throw new Error(`wasm-torch: the model takes ${this.inputs.length} input(s), got ${tensors.length}`);
     }

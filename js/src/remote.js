@@ -3,6 +3,7 @@
 // needs the worker's answer returns a Promise (getMemoryStats, getProfilingData: await them in
 // both modes). Tensors stay on this side as plain typed arrays and are copied at forward().
 import { benchmarkOptions } from "./benchmark.js";
+import { positionalInputs, structuredOutputs } from "./io.js";
 import { checkedTensorData, numel } from "./tensor.js";
 
 // Inputs reach the worker through shared memory where the page has it (cross-origin isolated, as
@@ -107,6 +108,9 @@ class RemoteModel {
     this._id = info.id;
     this.inputs = info.inputs;
     this.outputs = info.outputs;
+    this.inputNames = info.inputs.map((spec) => spec.name);
+    this.outputNames = info.outputs.map((spec) => spec.name);
+    this.outputStructure = info.outputStructure;
     this.symbols = info.symbols;
     this.arenaBytes = info.arenaBytes;
     this.weightBytes = info.weightBytes;
@@ -114,17 +118,17 @@ class RemoteModel {
     this._inputBuffers = new InputBuffers();
   }
 
-  async forward(...tensors) {
-    if (tensors.length === 1 && Array.isArray(tensors[0])) tensors = tensors[0];
-    const reply = await this._call("forward", tensors, {});
+  async forward(...args) {
+    const reply = await this._call("forward", positionalInputs(this.inputNames, args, (t) => t instanceof HostTensor), {});
     const outputs = reply.map((o) => new HostTensor(o.data, o.shape, o.dtype));
     if (this.symbols.length) this.outputs = this.outputs.map((spec, i) => ({ ...spec, shape: [...outputs[i].shape] }));
-    return outputs.length === 1 ? outputs[0] : outputs;
+    return structuredOutputs(this.outputStructure, outputs);
   }
 
   /** Model.benchmark, run in the worker: the timed loop sends no messages. */
   async benchmark(inputs, options = {}) {
-    return this._call("benchmark", Array.isArray(inputs) ? inputs : [inputs], { options: benchmarkOptions(options) });
+    const tensors = positionalInputs(this.inputNames, [inputs], (t) => t instanceof HostTensor);
+    return this._call("benchmark", tensors, { options: benchmarkOptions(options) });
   }
 
   // A call on this model in the worker with its input tensors (in shared memory when the page is

@@ -2,6 +2,7 @@
 // driven by messages. Inference blocks this worker, never the page's main thread, and here
 // threads wait with Atomics.wait instead of spinning.
 import { WASMTorch } from "./index.js";
+import { flatOutputs } from "./io.js";
 import { DTYPES, numel } from "./tensor.js";
 
 let runtime = null;
@@ -16,7 +17,7 @@ function model(id) {
 
 function describe(id, m) {
   return { id, inputs: m.inputs, outputs: m.outputs, symbols: m.symbols, arenaBytes: m.arenaBytes, weightBytes: m.weightBytes,
-    fileBytes: m.fileBytes };
+    fileBytes: m.fileBytes, outputStructure: m.outputStructure };
 }
 
 // Inputs as typed arrays, or (remote.js's shared inputs) where they lie in `staging`.
@@ -40,7 +41,7 @@ const handlers = {
   async forward({ id, inputs, staging }) {
     const tensors = inputTensors(inputs, staging);
     try {
-      const outputs = [].concat(await model(id).forward(tensors)).map((t) => {
+      const outputs = flatOutputs(await model(id).forward(tensors)).map((t) => {
         const copy = { data: t.data.slice(), shape: [...t.shape], dtype: t.dtype };
         t.dispose();
         return copy;

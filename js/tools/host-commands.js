@@ -1,6 +1,7 @@
 // The commands Python's WASMRuntime sends (JSON, tensors as base64), executed against the
 // JavaScript API. Shared by the Node host and the Chromium host page, so both engines run
 // exactly the same code path.
+import { flatOutputs } from "../src/io.js";
 import { DTYPES } from "../src/tensor.js";
 
 function decodeBase64(text) {
@@ -61,7 +62,7 @@ export function createHost(runtime) {
     profile: async (req) => {
       runtime.enableOperationProfiling(true);
       await withInputs(req.inputs, async (tensors) => {
-        for (let i = 0; i < req.runs; i++) [].concat(await model(req.model).forward(tensors)).forEach((t) => t.dispose());
+        for (let i = 0; i < req.runs; i++) flatOutputs(await model(req.model).forward(tensors)).forEach((t) => t.dispose());
       });
       const data = await model(req.model).getProfilingData();  // a Promise in worker mode
       runtime.enableOperationProfiling(false);
@@ -73,8 +74,8 @@ export function createHost(runtime) {
       return {};
     },
     forward: (req) => withInputs(req.inputs, async (tensors) => {
-      const result = await model(req.model).forward(tensors);
-      const outputs = (Array.isArray(result) ? result : [result]).map((t) => {
+      // Flat, in the file's order: WASMRuntime rebuilds the structure in Python.
+      const outputs = flatOutputs(await model(req.model).forward(tensors)).map((t) => {
         const entry = { dtype: t.dtype, shape: t.shape, data: encodeBase64(new Uint8Array(t.data.buffer, t.data.byteOffset, t.byteLength).slice()) };
         t.dispose();
         return entry;
@@ -90,8 +91,7 @@ export function createHost(runtime) {
       for (let i = 0; i < req.warmup + req.iterations; i++) {
         const start = performance.now();
         for (let r = 0; r < repeat; r++) {
-          const result = await m.forward(tensors);
-          (Array.isArray(result) ? result : [result]).forEach((t) => t.dispose());
+          flatOutputs(await m.forward(tensors)).forEach((t) => t.dispose());
         }
         if (i >= req.warmup) times.push((performance.now() - start) / repeat);
       }

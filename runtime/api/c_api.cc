@@ -152,6 +152,14 @@ const char* wt_model_tensor_dim_name(const wt_model* m, int is_output, int index
   return name.empty() ? nullptr : name.c_str();
 }
 
+const char* wt_model_metadata(const wt_model* m, const char* key) {
+  if (m == nullptr || key == nullptr) return nullptr;
+  for (const auto& [k, v] : m->compiled->graph().metadata) {
+    if (k == key) return v.c_str();
+  }
+  return nullptr;
+}
+
 int wt_model_symbol_count(const wt_model* m) { return m ? static_cast<int>(m->compiled->graph().symbols.size()) : -1; }
 
 const char* wt_model_symbol_name(const wt_model* m, int index) {

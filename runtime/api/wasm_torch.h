@@ -56,6 +56,9 @@ int wt_model_tensor_rank(const wt_model* model, int is_output, int index);
 const int64_t* wt_model_tensor_shape(const wt_model* model, int is_output, int index);
 size_t wt_model_tensor_bytes(const wt_model* model, int is_output, int index);
 
+/* The value of the file's metadata entry `key` (e.g. "output_structure"), or NULL without one. */
+const char* wt_model_metadata(const wt_model* model, const char* key);
+
 /* Dynamic shapes. Input shapes above are the example's; output shapes those of the last forward.
  * A symbolic axis's name ("seq", "2*seq"), NULL for a static axis or out of range. */
 const char* wt_model_tensor_dim_name(const wt_model* model, int is_output, int index, int axis);

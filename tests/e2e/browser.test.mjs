@@ -182,6 +182,24 @@ describe("cross-origin isolated page", () => {
     assert.ok(r.notes.some((n) => /thread_affinity is not supported/.test(n)), r.notes.join("; "));
   });
 
+  test("worker mode takes inputs by name and returns the model's output structure", async () => {
+    const r = await page.evaluate(async () => {
+      const fixture = await (await fetch("/build/fixtures/named.json")).json();
+      const runtime = await WASMTorch.init({ threads: 2 });
+      const model = await runtime.loadModel("/build/fixtures/named.wtm");
+      const image = runtime.createTensor(new Float32Array(fixture.image), [2, 3]);
+      const scale = runtime.createTensor(new Float32Array(fixture.scale), [1]);
+      const out = await model.forward({ scale, image });
+      runtime.dispose();
+      return { fixture, worker: runtime.worker, names: model.inputNames, keys: Object.keys(out),
+        scaled: Array.from(out.scaled.data), plusOne: Array.from(out.parts[0].data), sums: Array.from(out.parts[1].data) };
+    });
+    assert.equal(r.worker, true);
+    assert.deepEqual(r.names, ["image", "scale"]);
+    assert.deepEqual(r.keys, ["scaled", "parts"]);
+    assert.deepEqual([r.scaled, r.plusOne, r.sums], [r.fixture.scaled, r.fixture.plus_one, r.fixture.sums]);
+  });
+
   test("worker mode runs a dynamic-shape model at every fixture shape", async () => {
     const r = await page.evaluate(async () => {
       const runtime = await WASMTorch.init({ threads: 2 });

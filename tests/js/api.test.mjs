@@ -343,3 +343,28 @@ describe("the guide's init options: real, or reported unsupported; unknown ones 
     }
   });
 });
+
+test("inputs by name, outputs in the structure the PyTorch model returned", async () => {
+  const { readFileSync } = await import("node:fs");
+  const fixture = JSON.parse(readFileSync(new URL("../../build/fixtures/named.json", import.meta.url), "utf8"));
+  const runtime = await WASMTorch.init({ threads: 1 });
+  const model = await runtime.loadModel(new URL("../../build/fixtures/named.wtm", import.meta.url));
+  assert.deepEqual(model.inputNames, ["image", "scale"]);
+  assert.equal(model.outputNames.length, 3);
+  const image = runtime.createTensor(new Float32Array(fixture.image), [2, 3]);
+  const scale = runtime.createTensor(new Float32Array(fixture.scale), [1]);
+  const check = (out) => {
+    assert.deepEqual(Object.keys(out), ["scaled", "parts"]);
+    assert.deepEqual(Array.from(out.scaled.data), fixture.scaled);
+    assert.ok(Array.isArray(out.parts) && out.parts.length === 2);
+    assert.deepEqual(Array.from(out.parts[0].data), fixture.plus_one);
+    assert.deepEqual(Array.from(out.parts[1].data), fixture.sums);
+  };
+  check(await model.forward({ scale, image }));  // by name, any order
+  check(await model.forward(image, scale));      // by position
+  await assert.rejects(model.forward({ image }), /input scale missing \(its inputs: image, scale\)/);
+  await assert.rejects(model.forward({ image, scale, bias: scale }), /no input named bias/);
+  const bench = await model.benchmark({ image, scale }, { iterations: 2, operations: false });
+  assert.equal(bench.timesMs.length, 2);
+  runtime.dispose();
+});
