@@ -64,9 +64,15 @@ export interface MemoryStats {
   /** Size of the WebAssembly memory in bytes. */
   heapSize: number;
   /** Bytes the heap has handed out and not taken back: returns to its level after dispose(). */
-  heapUsedBytes: number;
+  heapUsed: number;
+  /** The most heapUsed has been at any API call (loads, tensor creation, forwards). */
+  peakBytes: number;
   /** The runtime's live buffers: model files, arenas, scratch and undisposed tensors. */
   liveBuffers: number;
+  /** Tensors created and not disposed (in worker mode: the worker's, which it disposes itself). */
+  liveTensors: { count: number; bytes: number };
+  /** Each loaded model's share of fileBytes, weightBytes, arenaBytes and plannedBytes. */
+  perModel: Array<{ fileBytes: number; weightBytes: number; arenaBytes: number; plannedBytes: number }>;
   /** Bytes of the loaded model files, held in the heap (weights are used in place). */
   fileBytes: number;
   /** Of fileBytes, the weights. */

@@ -70,6 +70,8 @@ class Runtime {
     this._log = log;
     this._models = new Set();
     this._profiling = false;
+    this._liveTensors = { count: 0, bytes: 0 };  // kept by Tensor's constructor and dispose()
+    this._peakHeapUsed = 0;
     this._handle = module._wt_runtime_create(choice.threads);
     if (!this._handle) throw this._error("creating the runtime");
     // Node: the pool's threads are worker_threads, each of which would keep the process alive until
@@ -119,6 +121,7 @@ class Runtime {
     const model = new Model(this, handle, bytes.length);
     if (this._profiling) this._m._wt_model_set_profiling(handle, 1);
     this._models.add(model);
+    this._sampleHeap();
     this._log.info(`loaded a model: ${bytes.length} bytes, ${model.inputs.length} input(s), ${model.weightBytes} bytes ` +
       `of weights, a ${model.arenaBytes}-byte activation arena; memory now ${this._heap().buffer.byteLength} bytes`);
     return model;
@@ -129,30 +132,44 @@ class Runtime {
     const checked = checkedTensorData(data, shape, dtype);
     const tensor = new Tensor(this, this._alloc(checked.typed.byteLength), checked.shape, checked.dtype);
     tensor.data.set(checked.typed);
+    this._sampleHeap();
     return tensor;
   }
 
   /**
    * The wasm heap and what the loaded models planned at load time: their file bytes (weights are
    * used in place) and their activation arenas with op scratch. Inference allocates nothing
-   * beyond these, apart from the input and output tensors the caller holds. heapUsedBytes and
+   * beyond these, apart from the input and output tensors the caller holds. heapUsed and
    * liveBuffers are the heap's own counts (everything allocated, and the runtime's buffers
-   * including undisposed tensors): flat over many forwards and load/dispose cycles.
+   * including undisposed tensors): flat over many forwards and load/dispose cycles, so a leak
+   * shows. peakBytes: the most heapUsed has been at any API call (a forward allocates nothing
+   * but its outputs). liveTensors: the tensors created and not disposed.
    */
   getMemoryStats() {
-    const sum = (key) => [...this._models].reduce((total, model) => total + model[key], 0);
-    const fileBytes = sum("fileBytes");
-    const arenaBytes = sum("arenaBytes");
+    const heapUsed = this._sampleHeap();
+    const perModel = [...this._models].map((m) => ({ fileBytes: m.fileBytes, weightBytes: m.weightBytes,
+      arenaBytes: m.arenaBytes, plannedBytes: m.fileBytes + m.arenaBytes }));
+    const sum = (key) => perModel.reduce((total, model) => total + model[key], 0);
     return {
       heapSize: this._heap().length,
-      heapUsedBytes: Number(this._m._wt_heap_used_bytes()),
+      heapUsed,
+      peakBytes: this._peakHeapUsed,
       liveBuffers: Number(this._m._wt_live_buffer_count()),
-      fileBytes,
+      liveTensors: { ...this._liveTensors },
+      fileBytes: sum("fileBytes"),
       weightBytes: sum("weightBytes"),
-      arenaBytes,
-      plannedBytes: fileBytes + arenaBytes,
+      arenaBytes: sum("arenaBytes"),
+      plannedBytes: sum("plannedBytes"),
       models: this._models.size,
+      perModel,
     };
+  }
+
+  // heapUsed now, folded into the peak.
+  _sampleHeap() {
+    const used = Number(this._m._wt_heap_used_bytes());
+    this._peakHeapUsed = Math.max(this._peakHeapUsed, used);
+    return used;
   }
 
   dispose() {
@@ -290,7 +307,9 @@ class Model {
     if (!m._wt_model_forward(this._handle)) throw this._rt._error("forward");
     this._rt._log.verbose(`forward: ${(performance.now() - start).toFixed(3)} ms`);
     if (this.symbols.length) this.outputs = this._specs(IO_OUTPUT, this.outputs.length);  // this forward's shapes
-    return structuredOutputs(this.outputStructure, this.outputs.map((spec, i) => this._copyOutput(spec, i)));
+    const outputs = this.outputs.map((spec, i) => this._copyOutput(spec, i));
+    this._rt._sampleHeap();
+    return structuredOutputs(this.outputStructure, outputs);
   }
 
   /**

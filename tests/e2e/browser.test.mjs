@@ -233,8 +233,8 @@ describe("cross-origin isolated page", () => {
     test(`${mode}: 10,000 forwards and 1,000 load/dispose cycles leave the heap as they found it`, async () => {
       const r = await page.evaluate(async (options) => {
         const heap = async (runtime) => {
-          const { heapSize, heapUsedBytes, liveBuffers } = await runtime.getMemoryStats();
-          return { heapSize, heapUsedBytes, liveBuffers };
+          const { heapSize, heapUsed, liveBuffers } = await runtime.getMemoryStats();
+          return { heapSize, heapUsed, liveBuffers };
         };
         const runtime = await WASMTorch.init(options);
         const bytes = await fetchBytes("/build/fixtures/mlp.wtm");

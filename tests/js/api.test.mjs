@@ -182,8 +182,34 @@ describe("API behaviour", () => {
     assert.ok(stats.heapSize >= stats.weightBytes + stats.arenaBytes);
     assert.equal(stats.fileBytes - before.fileBytes, loadFixture("cnn").modelBytes.length);
     assert.equal(stats.plannedBytes, stats.fileBytes + stats.arenaBytes);
+    assert.deepEqual(stats.perModel.at(-1), { fileBytes: model.fileBytes, weightBytes: model.weightBytes,
+      arenaBytes: model.arenaBytes, plannedBytes: model.fileBytes + model.arenaBytes });
     model.dispose();
     assert.equal(runtime.getMemoryStats().models, before.models);
+  });
+
+  test("memory stats as the guide reads them: heapUsed, peakBytes, live tensors show a leak", async () => {
+    const fixture = loadFixture("cnn");
+    const model = await runtime.loadModel(fixture.modelBytes);
+    const input = runtime.createTensor(fixture.input, fixture.input_shape);
+    const base = runtime.getMemoryStats();
+    assert.ok(base.heapUsed > 0 && base.peakBytes >= base.heapUsed);
+    const kept = [].concat(await model.forward(input));  // outputs not disposed: a leak, visible
+    const leaked = runtime.getMemoryStats();
+    assert.equal(leaked.liveTensors.count, base.liveTensors.count + kept.length);
+    assert.equal(leaked.liveTensors.bytes - base.liveTensors.bytes, kept.reduce((sum, t) => sum + t.byteLength, 0));
+    assert.ok(leaked.heapUsed > base.heapUsed && leaked.peakBytes >= leaked.heapUsed);
+    kept.forEach((t) => t.dispose());
+    const after = runtime.getMemoryStats();
+    assert.deepEqual(after.liveTensors, base.liveTensors);
+    assert.equal(after.peakBytes, leaked.peakBytes);  // the peak stays
+    // The guide's lines, as written.
+    const memStats = runtime.getMemoryStats();
+    const lines = [`WASM heap used: ${(memStats.heapUsed / 1024 / 1024).toFixed(1)} MB`,
+      `Peak allocation: ${(memStats.peakBytes / 1024 / 1024).toFixed(1)} MB`];
+    assert.ok(lines.every((l) => /\d+\.\d MB$/.test(l)), lines.join("; "));
+    input.dispose();
+    model.dispose();
   });
 
   test("operation profiling times every step while enabled", async () => {

@@ -40,6 +40,6 @@ export function loadDynamicFixture() {
 export function assertHeapFlat(after, before, cycles) {
   assert.equal(after.heapSize, before.heapSize, "wasm memory grew");
   assert.equal(after.liveBuffers, before.liveBuffers, "buffers left behind");
-  const grown = after.heapUsedBytes - before.heapUsedBytes;
+  const grown = after.heapUsed - before.heapUsed;
   assert.ok(grown >= 0 && grown < cycles, `heap in use grew by ${grown} bytes over ${cycles} cycles`);
 }

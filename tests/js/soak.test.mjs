@@ -9,8 +9,8 @@ import { FIXTURES, assertHeapFlat, loadDynamicFixture, loadFixture, maxAbsDiff }
 
 // What must come back to its level (assertHeapFlat).
 function heap(runtime) {
-  const { heapSize, heapUsedBytes, liveBuffers } = runtime.getMemoryStats();
-  return { heapSize, heapUsedBytes, liveBuffers };
+  const { heapSize, heapUsed, liveBuffers } = runtime.getMemoryStats();
+  return { heapSize, heapUsed, liveBuffers };
 }
 
 // Each test disposes its runtime whatever its outcome: its threads and memory go with it.
