@@ -96,18 +96,24 @@ export interface OperationTime {
   meanMs: number;
 }
 
-export interface ModelProfile {
+export interface ProfileSummaries {
+  /** Mean ms per forward, summed per op type. */
+  byOp: Record<string, number>;
+  /** Mean ms per forward, summed per PyTorch module path. */
+  byModule: Record<string, number>;
+  /** The modules, slowest first: console.table(profile.table). */
+  table: Array<{ module: string; meanMs: number; percent: number }>;
+}
+
+export interface ModelProfile extends ProfileSummaries {
   /** forward() calls since profiling was enabled. */
   runs: number;
   operationTimes: OperationTime[];
-  byOp: Record<string, number>;
 }
 
-export interface ProfilingData {
+export interface ProfilingData extends ProfileSummaries {
   enabled: boolean;
   operationTimes: OperationTime[];
-  /** Mean ms per forward, summed per op type. */
-  byOp: Record<string, number>;
 }
 
 export interface BenchmarkOptions {
@@ -132,8 +138,10 @@ export interface BenchmarkResult {
   iterations: number;
   warmup: number;
   repeat: number;
-  /** Mean ms per forward per op type (with operations). */
+  /** Mean ms per forward per op type, per module, the modules slowest first (with operations). */
   byOp?: Record<string, number>;
+  byModule?: Record<string, number>;
+  table?: Array<{ module: string; meanMs: number; percent: number }>;
   operationTimes?: OperationTime[];
 }
 

@@ -108,7 +108,7 @@ class Runtime {
   getProfilingData() {
     const operationTimes = [...this._models].flatMap((model, index) =>
       model.getProfilingData().operationTimes.map((step) => ({ model: index, ...step })));
-    return { enabled: this._profiling, operationTimes, byOp: sumByOp(operationTimes) };
+    return { enabled: this._profiling, operationTimes, ...summaries(operationTimes) };
   }
 
   /** Loads a model from a URL, a file path (Node), or bytes. */
@@ -199,10 +199,20 @@ class Runtime {
   }
 }
 
-function sumByOp(operationTimes) {
+// byOp: mean ms per forward per op type; byModule: per PyTorch module path (an op's source without
+// its graph node name); table: the modules, slowest first, as console.table shows them.
+function summaries(operationTimes) {
   const byOp = {};
-  for (const { op, meanMs } of operationTimes) byOp[op] = (byOp[op] || 0) + meanMs;
-  return byOp;
+  const byModule = {};
+  for (const { op, source, meanMs } of operationTimes) {
+    byOp[op] = (byOp[op] || 0) + meanMs;
+    const module = source.split(" (")[0] || "(model)";
+    byModule[module] = (byModule[module] || 0) + meanMs;
+  }
+  const total = Object.values(byModule).reduce((sum, ms) => sum + ms, 0);
+  const table = Object.entries(byModule).sort((a, b) => b[1] - a[1])
+    .map(([module, meanMs]) => ({ module, meanMs, percent: total > 0 ? (100 * meanMs) / total : 0 }));
+  return { byOp, byModule, table };
 }
 
 const IO_INPUT = 0;
@@ -241,7 +251,7 @@ class Model {
         meanMs: runs ? totalMs / runs : 0,
       });
     }
-    return { runs, operationTimes, byOp: sumByOp(operationTimes) };
+    return { runs, operationTimes, ...summaries(operationTimes) };
   }
 
   _metadata(key) {
@@ -317,9 +327,9 @@ class Model {
    * samples, each the mean of `repeat` back-to-back forwards (browser timers tick in 5-100 us steps:
    * a fast model wants repeat > 1), timed around the forward alone (no input or output copies; in
    * worker mode the loop runs in the worker, so no messages either). Resolves to {medianMs, p90Ms,
-   * meanMs, minMs, maxMs, timesMs, iterations, warmup, repeat} and, unless operations is false, byOp
-   * and operationTimes: mean ms per op type and per step over `iterations` further forwards with
-   * operation profiling on (which resets this model's profiling totals).
+   * meanMs, minMs, maxMs, timesMs, iterations, warmup, repeat} and, unless operations is false, byOp,
+   * byModule, table and operationTimes: mean ms per op type, per module and per step over
+   * `iterations` further forwards with operation profiling on (which resets this model's totals).
    */
   async benchmark(inputs, options = {}) {
     if (!this._handle) throw new Error("wasm-torch: this model was disposed");
@@ -345,8 +355,8 @@ class Model {
       m._wt_model_set_profiling(this._handle, 1);
       try {
         for (let i = 0; i < iterations; i++) forward();
-        const { operationTimes, byOp } = this.getProfilingData();
-        Object.assign(result, { operationTimes, byOp });
+        const { operationTimes, byOp, byModule, table } = this.getProfilingData();
+        Object.assign(result, { operationTimes, byOp, byModule, table });
       } finally {
         m._wt_model_set_profiling(this._handle, this._rt._profiling ? 1 : 0);
       }

@@ -136,10 +136,13 @@ describe("cross-origin isolated page", () => {
       const stats = await runtime.getMemoryStats();
       runtime.dispose();
       return { worker: runtime.worker, ops: profile.operationTimes.map((s) => s.op), planned: stats.plannedBytes,
-        file: stats.fileBytes, modelFile: model.fileBytes };
+        file: stats.fileBytes, modelFile: model.fileBytes, table: profile.table, peak: stats.peakBytes,
+        tensors: stats.liveTensors };
     });
     assert.equal(r.worker, true);
     assert.ok(r.ops.includes("conv2d"), r.ops.join(","));
+    assert.ok(r.table.length > 0 && r.table.every((row) => typeof row.module === "string" && row.percent >= 0));
+    assert.ok(r.peak > 0 && r.tensors.count >= 0);  // the same shape as direct mode's
     assert.ok(r.planned > r.file && r.file === r.modelFile && r.file > 0);
   });
 

@@ -223,6 +223,14 @@ describe("API behaviour", () => {
     const steps = data.operationTimes.filter((s) => s.model === data.operationTimes.at(-1).model);
     assert.ok(steps.length > 0 && steps.every((s) => s.totalMs >= 0 && Math.abs(s.meanMs * 2 - s.totalMs) < 1e-9));
     assert.ok(steps.some((s) => s.op === "conv2d") && Object.values(data.byOp).reduce((a, b) => a + b) > 0);
+    // By PyTorch module path, and a console.table-ready list, slowest first.
+    const modelProfile = model.getProfilingData();
+    const total = (o) => Object.values(o).reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(total(modelProfile.byModule) - total(modelProfile.byOp)) < 1e-9);
+    assert.ok(Object.keys(modelProfile.byModule).every((m) => !m.includes(" (")), Object.keys(modelProfile.byModule));
+    const table = modelProfile.table;
+    assert.ok(table.every((row, i) => i === 0 || table[i - 1].meanMs >= row.meanMs));
+    assert.ok(Math.abs(table.reduce((sum, row) => sum + row.percent, 0) - 100) < 1e-6);
     runtime.enableOperationProfiling(false);
     [].concat(await model.forward(input)).forEach((t) => t.dispose());
     assert.equal(model.getProfilingData().runs, 0);
