@@ -1,12 +1,15 @@
 """wasm-torch command line: export, run and info.
 
-  wasm-torch export MODULE:FACTORY model.wtm --input-shape 1,3,224,224 [--level O2] [--dynamic x:0=batch,2=h,3=w]
+  wasm-torch export MODULE:FACTORY model.wtm --input-shape 1,3,224,224 [--arg num_classes=10] [--level O2]
+                    [--dynamic x:0=batch,2=h,3=w] [--quantize dynamic|fp16]
   wasm-torch run model.wtm inputs.npz [-o outputs.npz (keyed by output name)] [--engine node|chromium|native]
   wasm-torch info model.wtm
 """
 from __future__ import annotations
 
 import argparse
+import ast
+import difflib
 import importlib
 import json
 import sys
@@ -16,10 +19,36 @@ import numpy as np
 
 
 def _load_factory(spec: str):
+    """The callable MODULE:FACTORY names; SystemExit saying what is wrong with it otherwise."""
     module_name, _, attr = spec.partition(":")
     if not attr:
         raise SystemExit(f"error: expected MODULE:FACTORY (e.g. torchvision.models:resnet18), got {spec!r}")
-    return getattr(importlib.import_module(module_name), attr)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        raise SystemExit(f"error: cannot import {module_name!r} for the factory {spec!r}: {e}")
+    factory = getattr(module, attr, None)
+    if not callable(factory):
+        names = [n for n in dir(module) if not n.startswith("_") and callable(getattr(module, n, None))]
+        close = difflib.get_close_matches(attr, names, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise SystemExit(f"error: {module_name} has no factory {attr!r}{hint}")
+    return factory
+
+
+def _factory_kwargs(specs) -> dict:
+    """["num_classes=10", "weights=None", "name=small"] -> {"num_classes": 10, "weights": None, "name": "small"}:
+    each value a Python literal where it parses as one, else a string."""
+    kwargs = {}
+    for spec in specs or []:
+        key, sep, text = spec.partition("=")
+        if not sep or not key.isidentifier():
+            raise SystemExit(f"error: --arg expects NAME=VALUE (e.g. num_classes=10), got {spec!r}")
+        try:
+            kwargs[key] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            kwargs[key] = text
+    return kwargs
 
 
 def _shape(text: str) -> tuple:
@@ -43,7 +72,17 @@ def _dynamic_axes(specs) -> dict | None:
 def cmd_export(args) -> int:
     import torch
     from .export import export_to_wasm
-    model = _load_factory(args.model)().eval()
+    factory, kwargs = _load_factory(args.model), _factory_kwargs(args.arg)
+    try:
+        model = factory(**kwargs)
+    except TypeError as e:
+        raise SystemExit(f"error: {args.model}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())}) failed: {e}")
+    if not isinstance(model, torch.nn.Module):
+        raise SystemExit(f"error: {args.model} returned a {type(model).__name__}, not a torch.nn.Module")
+    model = model.eval()
+    if args.quantize:
+        from .optimize import quantize_for_wasm
+        model = quantize_for_wasm(model, args.quantize)
     example = tuple(torch.randn(*_shape(s)) for s in args.input_shape)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore" if args.quiet else "default")
@@ -126,6 +165,9 @@ def main(argv=None) -> int:
     p = sub.add_parser("export", help="export a model (a factory returning an nn.Module) to a model file")
     p.add_argument("model", help="MODULE:FACTORY, e.g. torchvision.models:resnet18")
     p.add_argument("output")
+    p.add_argument("--arg", action="append", metavar="NAME=VALUE",
+                   help="a keyword argument of the factory (a Python literal, else a string), e.g. num_classes=10; repeat")
+    p.add_argument("--quantize", choices=["dynamic", "fp16"], help="quantize_for_wasm before export")
     p.add_argument("--input-shape", action="append", required=True, help="comma-separated; repeat per input")
     p.add_argument("--level", default="O2", choices=["O0", "O1", "O2", "O3"])
     p.add_argument("--memory-layout", default="nhwc", choices=["nchw", "nhwc"],

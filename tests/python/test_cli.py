@@ -38,3 +38,26 @@ def test_run_reports_errors_without_a_traceback(tmp_path):
                          capture_output=True, text=True, check=False)
     assert run.returncode == 1
     assert "truncated" in run.stderr and "Traceback" not in run.stderr
+
+
+def _export(tmp_path, *args):
+    return subprocess.run(CLI + ["export", *args], capture_output=True, text=True, check=False, cwd=str(tmp_path))
+
+
+def test_export_takes_factory_arguments_and_quantizes(tmp_path):
+    out = _export(tmp_path, "torch.nn:Linear", str(tmp_path / "m.wtm"), "--input-shape", "2,4", "--arg", "in_features=4",
+                  "--arg", "out_features=3", "--arg", "bias=False", "--quantize", "dynamic", "--quiet")
+    assert out.returncode == 0, out.stderr
+    assert "dynamic_quantized_linearx1" in out.stdout and "1 of 1 layers int8" in out.stdout
+
+
+def test_export_names_what_is_wrong_with_the_factory(tmp_path):
+    cases = [(["torchvision.models:resnet81"], "torchvision.models has no factory 'resnet81' (did you mean resnet18"),
+             (["no_such_module_here:f"], "cannot import 'no_such_module_here'"),
+             (["torch.nn:Linear", "--arg", "in_features=4"], "torch.nn:Linear(in_features=4) failed:"),
+             (["torch.nn:Linear", "--arg", "4"], "--arg expects NAME=VALUE"),
+             (["torch:zeros", "--arg", "size=(3,)"], "returned a Tensor, not a torch.nn.Module")]
+    for args, message in cases:
+        out = _export(tmp_path, args[0], str(tmp_path / "m.wtm"), "--input-shape", "1,4", *args[1:])
+        assert out.returncode != 0 and message in out.stderr, (args, out.stderr)
+        assert "Traceback" not in out.stderr
