@@ -65,7 +65,7 @@ export interface MemoryStats {
   heapSize: number;
   /** Bytes the heap has handed out and not taken back: returns to its level after dispose(). */
   heapUsed: number;
-  /** The most heapUsed has been at any API call (loads, tensor creation, forwards). */
+  /** The most heapUsed has been: sampled at loads and stats reads, bounded in between by the tensors allocated. */
   peakBytes: number;
   /** The runtime's live buffers: model files, arenas, scratch and undisposed tensors. */
   liveBuffers: number;

@@ -70,8 +70,14 @@ class Runtime {
     this._log = log;
     this._models = new Set();
     this._profiling = false;
-    this._liveTensors = { count: 0, bytes: 0 };  // kept by Tensor's constructor and dispose()
+    this._liveTensors = { count: 0, bytes: 0 };  // kept by _tensorCreated / _tensorFreed
+    // The heap's peak without walking it on every forward (dlmalloc's mallinfo is a walk: ~2 us):
+    // sampled at loads and stats reads, and in between bounded by the tensors' rise, since a
+    // forward allocates nothing but its output tensors.
     this._peakHeapUsed = 0;
+    this._heapAtSample = 0;
+    this._tensorBytesAtSample = 0;
+    this._tensorPeakSinceSample = 0;
     this._handle = module._wt_runtime_create(choice.threads);
     if (!this._handle) throw this._error("creating the runtime");
     // Node: the pool's threads are worker_threads, each of which would keep the process alive until
@@ -132,7 +138,6 @@ class Runtime {
     const checked = checkedTensorData(data, shape, dtype);
     const tensor = new Tensor(this, this._alloc(checked.typed.byteLength), checked.shape, checked.dtype);
     tensor.data.set(checked.typed);
-    this._sampleHeap();
     return tensor;
   }
 
@@ -142,8 +147,9 @@ class Runtime {
    * beyond these, apart from the input and output tensors the caller holds. heapUsed and
    * liveBuffers are the heap's own counts (everything allocated, and the runtime's buffers
    * including undisposed tensors): flat over many forwards and load/dispose cycles, so a leak
-   * shows. peakBytes: the most heapUsed has been at any API call (a forward allocates nothing
-   * but its outputs). liveTensors: the tensors created and not disposed.
+   * shows. peakBytes: the most heapUsed has been (sampled at loads and here; in between the heap
+   * grows only by tensors, a forward allocating nothing but its outputs). liveTensors: the
+   * tensors created and not disposed.
    */
   getMemoryStats() {
     const heapUsed = this._sampleHeap();
@@ -165,11 +171,25 @@ class Runtime {
     };
   }
 
-  // heapUsed now, folded into the peak.
+  // heapUsed now, folded into the peak with the most the tensors allocated since the last sample.
   _sampleHeap() {
     const used = Number(this._m._wt_heap_used_bytes());
-    this._peakHeapUsed = Math.max(this._peakHeapUsed, used);
+    const between = this._heapAtSample + this._tensorPeakSinceSample - this._tensorBytesAtSample;
+    this._peakHeapUsed = Math.max(this._peakHeapUsed, used, between);
+    this._heapAtSample = used;
+    this._tensorBytesAtSample = this._tensorPeakSinceSample = this._liveTensors.bytes;
     return used;
+  }
+
+  _tensorCreated(bytes) {
+    this._liveTensors.count += 1;
+    this._liveTensors.bytes += bytes;
+    this._tensorPeakSinceSample = Math.max(this._tensorPeakSinceSample, this._liveTensors.bytes);
+  }
+
+  _tensorFreed(bytes) {
+    this._liveTensors.count -= 1;
+    this._liveTensors.bytes -= bytes;
   }
 
   dispose() {
@@ -317,9 +337,7 @@ class Model {
     if (!m._wt_model_forward(this._handle)) throw this._rt._error("forward");
     this._rt._log.verbose(`forward: ${(performance.now() - start).toFixed(3)} ms`);
     if (this.symbols.length) this.outputs = this._specs(IO_OUTPUT, this.outputs.length);  // this forward's shapes
-    const outputs = this.outputs.map((spec, i) => this._copyOutput(spec, i));
-    this._rt._sampleHeap();
-    return structuredOutputs(this.outputStructure, outputs);
+    return structuredOutputs(this.outputStructure, this.outputs.map((spec, i) => this._copyOutput(spec, i)));
   }
 
   /**

@@ -83,8 +83,7 @@ export class Tensor {
     this.dtype = dtype;
     this.size = numel(shape);
     this.byteLength = this.size * DTYPES[dtype].array.BYTES_PER_ELEMENT;
-    runtime._liveTensors.count += 1;
-    runtime._liveTensors.bytes += this.byteLength;
+    runtime._tensorCreated(this.byteLength);
   }
 
   get disposed() {
@@ -106,8 +105,7 @@ export class Tensor {
     if (!this.disposed) {
       this._runtime._free(this._ptr);
       this._ptr = 0;
-      this._runtime._liveTensors.count -= 1;
-      this._runtime._liveTensors.bytes -= this.byteLength;
+      this._runtime._tensorFreed(this.byteLength);
     }
   }
 }

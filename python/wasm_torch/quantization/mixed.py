@@ -103,10 +103,11 @@ def mixed_precision(model, calibration_data, target_accuracy: float, base: Quant
             return True
 
         optimize_graph(g, "O2", "nhwc", quantize)
-        with WASMRuntime("native") as runtime:
-            loaded = runtime.load_model(serialize(g))
-            outputs = [loaded.forward(*_flat(a, k, keys)) for a, k in batches]
-        return choices, outputs
+        loaded = runtime.load_model(serialize(g))
+        try:
+            return choices, [loaded.forward(*_flat(a, k, keys)) for a, k in batches]
+        finally:
+            loaded.close()
 
     def accuracy(outputs) -> float:
         return sum(metric(o, r) for o, r in zip(outputs, references)) / len(batches)
@@ -114,20 +115,21 @@ def mixed_precision(model, calibration_data, target_accuracy: float, base: Quant
     def relative_error(outputs) -> float:
         return sum(float((o - r).norm() / max(float(r.norm()), 1e-30)) for o, r in zip(outputs, references)) / len(batches)
 
-    choices, outputs = run(())
-    int8_layers = [c.source for c in choices if c.choice == "int8"]
-    steps = [MixedPrecisionStep([], accuracy(outputs))]
-    sensitivity = {}
-    if steps[-1].accuracy < target_accuracy:
-        for layer in int8_layers:  # each alone in int8: its own share of the error
-            sensitivity[layer] = relative_error(run([other for other in int8_layers if other != layer])[1])
-        kept = []
-        for layer in sorted(int8_layers, key=sensitivity.get, reverse=True):
-            kept.append(layer)
-            choices, outputs = run(kept)
-            steps.append(MixedPrecisionStep(list(kept), accuracy(outputs)))
-            if steps[-1].accuracy >= target_accuracy:
-                break
+    with WASMRuntime("native") as runtime:  # one runtime for every configuration tried
+        choices, outputs = run(())
+        int8_layers = [c.source for c in choices if c.choice == "int8"]
+        steps = [MixedPrecisionStep([], accuracy(outputs))]
+        sensitivity = {}
+        if steps[-1].accuracy < target_accuracy:
+            for layer in int8_layers:  # each alone in int8: its own share of the error
+                sensitivity[layer] = relative_error(run([other for other in int8_layers if other != layer])[1])
+            kept = []
+            for layer in sorted(int8_layers, key=sensitivity.get, reverse=True):
+                kept.append(layer)
+                choices, outputs = run(kept)
+                steps.append(MixedPrecisionStep(list(kept), accuracy(outputs)))
+                if steps[-1].accuracy >= target_accuracy:
+                    break
     report = MixedPrecisionReport(target_accuracy, getattr(metric, "__name__", "metric"), sensitivity, steps, choices)
     if report.accuracy < target_accuracy and not math.isclose(report.accuracy, target_accuracy):
         raise QuantizationError(f"{report.metric} reaches {report.accuracy:.4f} with every layer in float, below "
