@@ -2,7 +2,9 @@
 
 For each model: wasm-torch in headless Chromium (1 and 2 threads) and in Node; onnxruntime-web's
 wasm backend in the same Chromium (crossOriginIsolated, same thread counts); native onnxruntime
-(onnxruntime-node); native PyTorch (the pip build, oneDNN/MKL). The models made of linear layers also
+(onnxruntime-node); native PyTorch (the pip build, oneDNN/MKL). wasm-torch runs each model exported
+at O2 (the default) and at O3 (kernel tuning at export), and the table gives what O3's export costs.
+The models made of linear layers also
 run dynamically quantized to INT8 on both sides (wasm-torch's quantize_for_wasm, onnxruntime's
 quantize_dynamic) in the same Chromium. Runners are interleaved in rounds after warm-up; the table
 gives medians (p90) in ms and ratios, and is written to benchmarks/results/."""
@@ -34,11 +36,15 @@ INT8_MODELS = ("mlp", "bert_base_style", "minilm", "transformer_encoder", "gpt2_
 
 
 def export(name):
+    """Writes the model's files; returns its inputs and export seconds per level."""
     model, inputs = build(name)
-    wtm, onnx = WORK / f"{name}.wtm", WORK / f"{name}.onnx"
+    onnx = WORK / f"{name}.onnx"
+    seconds = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        export_to_wasm(model, wtm, inputs, verify=False)
+        for level, suffix in (("O2", ""), ("O3", ".O3")):
+            seconds[level] = export_to_wasm(model, WORK / f"{name}{suffix}.wtm", inputs, optimization_level=level,
+                                            verify=False).export_seconds
         names = [f"input{i}" for i in range(len(inputs))]
         with torch.enable_grad():  # nn.MultiheadAttention's no-grad fast path has no ONNX symbolic
             # The TorchScript exporter (dynamo=False): the same ONNX graphs as the earlier runs on torch 1.13.
@@ -50,7 +56,7 @@ def export(name):
     feeds = [{"name": n, "dtype": "int64" if t.dtype == torch.int64 else "float32", "shape": list(t.shape),
               "data": t.flatten().tolist()} for n, t in zip(names, inputs)]
     (WORK / f"{name}.inputs.json").write_text(json.dumps(feeds))
-    return inputs
+    return inputs, seconds
 
 
 def subprocess_times(cmd, env=None):
@@ -101,17 +107,20 @@ def main():
                 "wt-worker-2t": WASMRuntime("chromium", threads=2, worker=True),
                 "wt-node-1t": WASMRuntime("node", threads=1)}
     columns = list(runtimes) + ["ort-web-1t", "ort-web-2t", "ort-node-1t", "ort-node-2t", "torch-1t", "torch-2t",
+                                "wt-O3-chromium-1t", "wt-O3-chromium-2t",
                                 "wt-int8-chromium-1t", "wt-int8-chromium-2t", "ort-web-int8-1t", "ort-web-int8-2t"]
-    results = {}
+    results, export_seconds = {}, {}
     variants = {key: rt.info()["variant"] for key, rt in runtimes.items()}
     try:
         for name in names:
-            inputs = export(name)
+            inputs, export_seconds[name] = export(name)
             runners = {key: (lambda it, wu, rp, rt=rt: wasm_torch(rt, name, inputs, it, wu, rp)) for key, rt in runtimes.items()}
             for t in (1, 2):
                 runners[f"ort-web-{t}t"] = lambda it, wu, rp, t=t: ort(name, "web", t, it, wu, rp)
                 runners[f"ort-node-{t}t"] = lambda it, wu, rp, t=t: ort(name, "node", t, it, wu, rp)
                 runners[f"torch-{t}t"] = lambda it, wu, rp, t=t: pytorch(name, t, it, wu, rp)
+                runners[f"wt-O3-chromium-{t}t"] = lambda it, wu, rp, rt=runtimes[f"wt-chromium-{t}t"]: \
+                    wasm_torch(rt, name, inputs, it, wu, rp, ".O3")
                 if name in INT8_MODELS:
                     runners[f"wt-int8-chromium-{t}t"] = lambda it, wu, rp, rt=runtimes[f"wt-chromium-{t}t"]: \
                         wasm_torch(rt, name, inputs, it, wu, rp, ".int8")
@@ -131,12 +140,13 @@ def main():
     finally:
         for rt in runtimes.values():
             rt.close()
-    report = render(results, columns, variants)
+    report = render(results, columns, variants, export_seconds)
     print("\n" + report)
     subset = "" if names == NAMES else "-" + "-".join(names)  # a partial run never overwrites a full one
     out = HERE / "results" / f"bench-{started}{subset}.md"
     out.write_text(report)
-    out.with_suffix(".json").write_text(json.dumps({"variants": variants, "times_ms": results}))  # raw samples
+    out.with_suffix(".json").write_text(json.dumps({"variants": variants, "times_ms": results,  # raw samples
+                                                    "export_seconds": export_seconds}))
     print(f"written to {out.relative_to(ROOT)}")
 
 
@@ -145,7 +155,7 @@ def ms(value):
     return f"{value:.3g}" if value < 100 else f"{value:.0f}"
 
 
-def render(results, columns, variants):
+def render(results, columns, variants, export_seconds):
     def med(v):
         return statistics.median(v) if v else float("nan")
 
@@ -163,7 +173,9 @@ def render(results, columns, variants):
              "onnxruntime-web 1.30.0: its wasm backend (SIMD, threads), on the page's main thread. "
              "*-int8-*: dynamic INT8 (int8 weights per channel, activations quantized at run time) of the models "
              "made of linear layers: wasm-torch's quantize_for_wasm(model) against onnxruntime's "
-             "quantize_dynamic(weight_type=QInt8), both on the page's main thread.", "",
+             "quantize_dynamic(weight_type=QInt8), both on the page's main thread. "
+             "wt-O3-*: the model exported at O3 (kernels tuned at export in Node at 1 thread), on the page's main "
+             "thread; every other wt column runs the O2 file (the default level).", "",
              f"Batch 1; {ROUNDS} interleaved rounds x at least {PER_ROUND} samples after at least {WARMUP} warm-up samples per runner "
              "(more for models under 150 ms, so V8 tiers every runner up; a sample of a model under 1 ms is the mean of "
              "enough forwards to last 1 ms, as browser timers tick in 5 us steps); median (p90) in ms.", "",
@@ -182,7 +194,9 @@ def render(results, columns, variants):
               ("wt int8 / ort-web int8 1t", "wt-int8-chromium-1t", "ort-web-int8-1t"),
               ("wt int8 / ort-web int8 2t", "wt-int8-chromium-2t", "ort-web-int8-2t"),
               ("wt fp32 / int8 1t (speed-up)", "wt-chromium-1t", "wt-int8-chromium-1t"),
-              ("wt fp32 / int8 2t (speed-up)", "wt-chromium-2t", "wt-int8-chromium-2t")]
+              ("wt fp32 / int8 2t (speed-up)", "wt-chromium-2t", "wt-int8-chromium-2t"),
+              ("wt O2 / O3 1t (speed-up)", "wt-chromium-1t", "wt-O3-chromium-1t"),
+              ("wt O2 / O3 2t (speed-up)", "wt-chromium-2t", "wt-O3-chromium-2t")]
     lines += ["", "Ratios of medians (lower is better for wasm-torch; speed-ups: higher is better):", "",
               "| model | " + " | ".join(header for header, _, _ in ratios) + " |", "|---|" + "---:|" * len(ratios)]
     geo = [[] for _ in ratios]
@@ -194,6 +208,9 @@ def render(results, columns, variants):
         lines.append(f"| {name} | " + " | ".join(f"{v:.2f}" for v in r) + " |")
     gm = [statistics.geometric_mean(v) if v else float("nan") for v in geo]
     lines.append("| **geometric mean** | " + " | ".join(f"**{v:.2f}**" for v in gm) + " |")
+    lines += ["", "What each level's export cost (seconds, without verification; O3 includes its kernel tuning):", "",
+              "| model | export O2 s | export O3 s |", "|---|---:|---:|"]
+    lines += [f"| {name} | {s['O2']:.1f} | {s['O3']:.1f} |" for name, s in export_seconds.items()]
     return "\n".join(lines) + "\n"
 
 

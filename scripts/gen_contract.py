@@ -65,11 +65,14 @@ def cpp(c: dict) -> str:
              "// GEMM panel widths the exporter packs weights in.",
              f"constexpr size_t kGemmPanelWidth = {g['panel_width']};",
              f"constexpr size_t kStreamPanelWidth = {g['stream_panel_width']};",
-             f"constexpr size_t kQd8KBlock = {g['qd8_k_block']};", "",
+             f"constexpr size_t kQd8KBlock = {g['qd8_k_block']};",
+             f"constexpr size_t kGemmMaxDepthBlock = {g['max_depth_block']};", "",
              "// dtype codes (schema enum DType)."]
     lines += [f"constexpr int8_t kDType{camel(n)} = {v};" for n, v in c["dtypes"].items()]
     lines += ["", "// Values of the weight_layout attribute."]
     lines += [f"constexpr const char* kWeightLayout{camel(n)} = \"{n}\";  // {d}" for n, d in c["weight_layouts"].items()]
+    lines += ["", "// Values of conv2d's algorithm attribute."]
+    lines += [f"constexpr const char* kConvAlgorithm{camel(n)} = \"{n}\";  // {d}" for n, d in c["conv_algorithms"].items()]
     lines += ["", "constexpr double kInf = std::numeric_limits<double>::infinity();", "", "}  // namespace wt::contract",
               ""]
     return "\n".join(lines + cpp_unary(c))
@@ -78,13 +81,14 @@ def cpp(c: dict) -> str:
 def python(c: dict) -> str:
     f, g = c["file"], c["gemm"]
     layouts = "".join(f"WEIGHT_LAYOUT_{n.upper()} = {n!r}  # {d}\n" for n, d in c["weight_layouts"].items())
+    algorithms = "".join(f"CONV_ALGORITHM_{n.upper()} = {n!r}  # {d}\n" for n, d in c["conv_algorithms"].items())
     return (f'"""{BANNER}"""\nimport collections\nimport math\n\n'
             f"FILE_MAGIC = {f['magic'].encode()!r}\nFORMAT_VERSION = {f['format_version']}\n"
             f"HEADER_SIZE = {f['header_size']}\nFLATBUFFER_ALIGNMENT = {f['flatbuffer_alignment']}\n"
             f"WEIGHTS_ALIGNMENT = {f['weights_alignment']}\n\n"
             f"GEMM_PANEL_WIDTH = {g['panel_width']}\nSTREAM_PANEL_WIDTH = {g['stream_panel_width']}\n"
-            f"QD8_K_BLOCK = {g['qd8_k_block']}\n\n"
-            f"DTYPE_CODES = {c['dtypes']!r}\n\n{layouts}\n{python_unary(c)}")
+            f"QD8_K_BLOCK = {g['qd8_k_block']}\nGEMM_MAX_DEPTH_BLOCK = {g['max_depth_block']}\n\n"
+            f"DTYPE_CODES = {c['dtypes']!r}\n\n{layouts}\n{algorithms}\n{python_unary(c)}")
 
 
 def python_unary(c: dict) -> str:

@@ -53,7 +53,8 @@ class ModelBenchmark:
         """Exports `model` at each level and runs the file in every engine. input_shape leaves out
         the batch (the guide's (3, 224, 224)): the example is torch.randn(1, *input_shape); or give
         example_input. Returns (and records) {"model_name", "input_shape",
-        "optimization_results": {level: {"export_time_sec", "file_bytes", "parameter_bytes", "ops",
+        "optimization_results": {level: {"export_time_sec", "kernel_tuning_sec" (O3's part of it),
+        "kernel_choices" (what O3's tuning changed), "file_bytes", "parameter_bytes", "ops",
         "op_count", "peak_export_memory_bytes", "verification_relative_error",
         "runtime": {engine: {"median_ms", "p90_ms", "weight_bytes", "arena_bytes", "file_bytes"}}}}}."""
         if example_input is None:
@@ -73,7 +74,9 @@ class ModelBenchmark:
                                             memory_layout=self.memory_layout)
                 peak = tracemalloc.get_traced_memory()[1]
                 tracemalloc.stop()
-                entry = {"export_time_sec": report.export_seconds, "file_bytes": report.file_bytes,
+                entry = {"export_time_sec": report.export_seconds, "kernel_tuning_sec": report.tuning_seconds,
+                         "kernel_choices": [str(c) for c in report.kernel_choices if c.chosen],
+                         "file_bytes": report.file_bytes,
                          "parameter_bytes": report.parameter_bytes, "ops": report.ops,
                          "op_count": sum(report.ops.values()), "peak_export_memory_bytes": peak,
                          "verification_relative_error": max((e.relative for e in report.verification), default=0.0),

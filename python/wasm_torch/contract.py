@@ -11,6 +11,7 @@ WEIGHTS_ALIGNMENT = 64
 GEMM_PANEL_WIDTH = 8
 STREAM_PANEL_WIDTH = 32
 QD8_K_BLOCK = 16
+GEMM_MAX_DEPTH_BLOCK = 512
 
 DTYPE_CODES = {'float32': 0, 'float16': 1, 'int64': 2, 'int32': 3, 'int8': 4, 'uint8': 5, 'bool': 6}
 
@@ -19,6 +20,9 @@ WEIGHT_LAYOUT_KN = 'kn'  # [K, N]: linear's weight transposed
 WEIGHT_LAYOUT_PANELS8 = 'panels8'  # [ceil(N/8), K, 8]: the GEMM's column panels, read in place (conv: each group's im2col weight matrix)
 WEIGHT_LAYOUT_PANELS32 = 'panels32'  # [ceil(N/32), K, 32]: four panels side by side, for linears of 1-3 rows
 WEIGHT_LAYOUT_HWC = 'hwc'  # [kh, kw, C]: a depthwise convolution's weight, channels last
+
+CONV_ALGORITHM_GEMM = 'gemm'  # implicit-im2col GEMM (the image in place for 1x1 stride-1 convolutions)
+CONV_ALGORITHM_WINOGRAD = 'winograd'  # Winograd F(4x4, 3x3): 3x3, stride 1, dilation 1, one group
 
 # The runtime's elementwise unary ops: the kernel each runs, its attributes with their defaults, the
 # ATen overloads converted to it one to one (arguments 1 and 2 are the attributes), and whether

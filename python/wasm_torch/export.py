@@ -16,6 +16,7 @@ from .capture import capture
 from .errors import ExportArgumentError, ModelRuntimeError, UnsupportedOpsError
 from ._paths import NATIVE_LIBRARY
 from .optimize import LAYOUTS, BrowserOptimizedModel, optimize_graph
+from .optimize.tuning import tune_kernels
 from .quantization import QuantizedModel
 from .quantization.passes import quantize_graph, runs_after_packing
 from .quantization.torch_ao import from_torch_dynamic, torch_quantized_modules
@@ -38,6 +39,8 @@ class ExportReport:
     verification: list = dataclasses.field(default_factory=list)  # verify.OutputError per output
     quantization: list = dataclasses.field(default_factory=list)  # quantization.LayerChoice per linear
     pass_reports: list = dataclasses.field(default_factory=list)  # optimize.PassReport per pass run
+    kernel_choices: list = dataclasses.field(default_factory=list)  # optimize.tuning.KernelChoice (O3)
+    tuning_seconds: float = 0.0  # of export_seconds, what O3's kernel tuning took
 
     def __str__(self):
         ops = ", ".join(f"{k}x{v}" for k, v in sorted(self.ops.items()))
@@ -46,6 +49,8 @@ class ExportReport:
                 f"(passes: {', '.join(self.passes_applied) or 'none'}), {self.export_seconds:.2f} s"
                 + (f"; {self.quantized_layers()} of {len(self.quantization)} layers {self.quantized_as()}"
                    if self.quantization else "")
+                + (f"; kernel tuning changed {sum(bool(c.chosen) for c in self.kernel_choices)} of "
+                   f"{len(self.kernel_choices)} tunable ops" if self.kernel_choices else "")
                 + "".join(f"; verified {e.output}: max abs err {e.max_abs:.2g} ({e.relative:.2%} of its scale)"
                           for e in self.verification))
 
@@ -60,7 +65,7 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
                    use_simd=None, use_threads=None, memory_layout: str = "nhwc",
                    align_tensors: bool = True, verify: bool = True, verify_engine: str = "native",
                    verify_tolerance=None, input_names=None, output_names=None, dynamic_shapes=None,
-                   dynamic_axes=None) -> ExportReport:
+                   dynamic_axes=None, tuning_threads: int = 1) -> ExportReport:
     """Captures `model` through torch.export on `example_input`, optimizes the graph and writes the
     model file. `model` may come from optimize_for_browser (its passes run instead of
     optimization_level's: the report says "custom"), quantize_for_wasm, or both. Without dynamic_shapes / dynamic_axes, shapes are static: the file runs inputs of
@@ -77,6 +82,13 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
     (Hugging Face style: {"input_ids": ..., "attention_mask": ...}). The file's inputs are named
     after the forward's parameters and its outputs after the returned structure's keys ("output"
     for a single tensor, output_0 ... for a tuple) unless input_names / output_names say otherwise.
+
+    optimization_level: O0-O3 (wasm_torch.optimize). O3 adds kernel tuning: each op that can run
+    more than one way (Winograd or GEMM, the GEMM's depth block) is timed every way on the
+    WebAssembly runtime in Node (its relaxed-SIMD build, which browsers run) at `tuning_threads`
+    threads, and the fastest is recorded in the
+    file (report.kernel_choices). It needs Node and the built runtime, and costs seconds (about
+    100 forwards of the model).
 
     use_simd / use_threads are deprecated and do nothing (a DeprecationWarning says so): one file
     runs on every build, and the JavaScript loader picks the variant the platform supports.
@@ -132,6 +144,11 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
                             quantize_after_packing=quantization is not None and runs_after_packing(quantization),
                             passes=custom_passes, reports=pass_reports)
     layout = "nhwc" if "to_nhwc" in passes else "nchw"
+    kernel_choices, tuning_started = [], time.perf_counter()
+    if optimization_level == "O3":
+        kernel_choices = tune_kernels(graph, graph.trace.inputs, threads=tuning_threads)
+        graph.metadata["kernel_tuning"] = f"node relaxed-simd, {tuning_threads} thread(s)"
+    tuning_seconds = time.perf_counter() - tuning_started
     graph.metadata.update({
         "producer_version": __version__, "torch_version": torch.__version__, "optimization_level": optimization_level,
         "memory_layout": layout, "requested_memory_layout": memory_layout,
@@ -148,7 +165,7 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
         file_bytes=len(data), export_seconds=time.perf_counter() - started,
         optimization_level=optimization_level, passes_applied=passes, memory_layout=layout,
         inputs=[repr(t) for t in graph.inputs], outputs=[repr(t) for t in graph.outputs], verification=verification,
-        quantization=choices, pass_reports=pass_reports)
+        quantization=choices, pass_reports=pass_reports, kernel_choices=kernel_choices, tuning_seconds=tuning_seconds)
 
 
 def example_arguments(example_input) -> tuple:

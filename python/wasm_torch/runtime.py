@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import ctypes
+import functools
 import json
 import subprocess
 import time
@@ -26,18 +27,23 @@ _ENGINES = ("native", "node", "chromium")
 
 class WASMRuntime:
     def __init__(self, engine: str = "node", threads: int = 1, simd: bool = True, reference_kernels: bool = False,
-                 worker: bool = False):
+                 worker: bool = False, relaxed_simd: bool = False):
         """reference_kernels: run the scalar reference of every SIMD kernel (a SIMD build checked
         against its own reference; also WASM_TORCH_REFERENCE_KERNELS=1 in the environment).
+        relaxed_simd: in Node, enable relaxed SIMD (Node 20 has it behind a flag; Chromium and
+        newer Node by default), so Node runs the relaxed-SIMD build browsers run.
         worker: in Chromium, run the runtime in a Web Worker, as WASMTorch.init does on a page by
         default (the page's main thread otherwise, as `worker: false`)."""
         if worker and engine != "chromium":
             raise ValueError(f"worker=True is a page's mode: it needs engine='chromium', not {engine!r}")
         if engine not in _ENGINES:
             raise ValueError(f"engine must be one of {_ENGINES}, got {engine!r}")
+        if relaxed_simd and engine != "node":
+            raise ValueError(f"relaxed_simd=True enables relaxed SIMD in Node: it needs engine='node', not {engine!r} "
+                             "(Chromium has it on)")
         self.engine = engine
         self._backend = (_NativeBackend(threads, reference_kernels) if engine == "native"
-                         else _HostBackend(engine, threads, simd, reference_kernels, worker))
+                         else _HostBackend(engine, threads, simd, reference_kernels, worker, relaxed_simd))
 
     def load_model(self, path_or_bytes) -> "Model":
         """Loads a model file (a path) or model bytes."""
@@ -243,14 +249,23 @@ class _NativeBackend:
             self.runtime = None
 
 
+@functools.cache
+def _relaxed_simd_flags() -> list:
+    """Node's flag for relaxed SIMD where it has one (Node 20); none where relaxed SIMD is on."""
+    flag = "--experimental-wasm-relaxed-simd"
+    probe = subprocess.run(["node", flag, "-e", "0"], capture_output=True, check=False)
+    return [flag] if probe.returncode == 0 else []
+
+
 class _HostBackend:
     """Drives js/tools/host.mjs (Node, or Chromium through Playwright) over a JSON-lines pipe."""
 
-    def __init__(self, engine, threads, simd, reference_kernels, worker):
+    def __init__(self, engine, threads, simd, reference_kernels, worker, relaxed_simd):
         if not JS_HOST.exists():
             raise WASMTorchError(f"JavaScript host missing at {JS_HOST}")
+        flags = _relaxed_simd_flags() if relaxed_simd else []
         self.proc = subprocess.Popen(
-            ["node", str(JS_HOST), "--engine", engine, "--threads", str(threads), "--simd", str(int(simd)),
+            ["node", *flags, str(JS_HOST), "--engine", engine, "--threads", str(threads), "--simd", str(int(simd)),
              "--reference-kernels", str(int(reference_kernels)), "--worker", str(int(worker))],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, text=True, bufsize=1)
         self._next_id = 0

@@ -18,6 +18,7 @@ constexpr size_t kWeightsAlignment = 64;
 constexpr size_t kGemmPanelWidth = 8;
 constexpr size_t kStreamPanelWidth = 32;
 constexpr size_t kQd8KBlock = 16;
+constexpr size_t kGemmMaxDepthBlock = 512;
 
 // dtype codes (schema enum DType).
 constexpr int8_t kDTypeFloat32 = 0;
@@ -34,6 +35,10 @@ constexpr const char* kWeightLayoutKn = "kn";  // [K, N]: linear's weight transp
 constexpr const char* kWeightLayoutPanels8 = "panels8";  // [ceil(N/8), K, 8]: the GEMM's column panels, read in place (conv: each group's im2col weight matrix)
 constexpr const char* kWeightLayoutPanels32 = "panels32";  // [ceil(N/32), K, 32]: four panels side by side, for linears of 1-3 rows
 constexpr const char* kWeightLayoutHwc = "hwc";  // [kh, kw, C]: a depthwise convolution's weight, channels last
+
+// Values of conv2d's algorithm attribute.
+constexpr const char* kConvAlgorithmGemm = "gemm";  // implicit-im2col GEMM (the image in place for 1x1 stride-1 convolutions)
+constexpr const char* kConvAlgorithmWinograd = "winograd";  // Winograd F(4x4, 3x3): 3x3, stride 1, dilation 1, one group
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 

@@ -25,7 +25,9 @@ constexpr size_t kGemvMinCols = 64;
 bool in_microkernel_panels(const GemmShape& s) { return s.b == GemmBStorage::kPanels && s.b_panel_width == kGemmNr; }
 
 // Blocks of equal depth (no short last block); k = 0 still makes one block, for the epilogue.
-size_t k_block_count(size_t k) { return std::max<size_t>(1, ceil_div(k, kGemmKc)); }
+size_t k_block_count(const GemmShape& s) {
+  return std::max<size_t>(1, ceil_div(s.k, std::clamp<size_t>(s.depth_block, 1, kGemmKc)));
+}
 
 // Fewer rows than a tile, B readable in place as rows, nothing to accumulate onto: a matrix-vector
 // product per row streams B front to back.
@@ -77,7 +79,7 @@ GemmTask GemmPlan::task(size_t t) const {
 GemmPlan plan_gemm(const GemmShape& s, const KernelTable& kernels, size_t threads) {
   GemmPlan plan;
   plan.shape = s;
-  plan.k_blocks = k_block_count(s.k);
+  plan.k_blocks = k_block_count(s);
   threads = std::max<size_t>(threads, 1);
   if (s.m == 0 || s.n == 0) return plan;
   if (is_gemv(s)) {
@@ -122,7 +124,7 @@ GemmPlan plan_gemm_serial(const GemmShape& s) {
   GemmPlan plan;
   plan.shape = s;
   plan.serial = true;
-  plan.k_blocks = k_block_count(s.k);
+  plan.k_blocks = k_block_count(s);
   if (s.m == 0 || s.n == 0) return plan;
   if (is_gemv(s)) {
     plan.strategy = GemmStrategy::kGemv;

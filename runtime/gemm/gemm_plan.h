@@ -7,6 +7,7 @@
 
 #include <cstddef>
 
+#include "core/contract.h"
 #include "gemm/gemm_operands.h"
 #include "kernels/kernel_table.h"
 #include "threading/thread_pool.h"
@@ -17,8 +18,9 @@ namespace wt {
 // (16 KiB, L1) meet the rows of A, kGemmMc at a time: a tall A block (128-512 rows) streamed from L3
 // once per panel on a 512 KiB L2 (AMD Zen 3; make bench-kernels 512^3: 25-27 -> 37-40 GFLOP/s).
 // kGemmKc = 256 helped K = 3072 linear layers in bench-kernels but cost ResNet-50 up to 20% in
-// Chromium (interleaved A/B, same run): the models decided.
-constexpr size_t kGemmKc = 512;
+// Chromium (interleaved A/B, same run): the models decided, and O3 decides per layer by timing
+// (GemmShape::depth_block).
+constexpr size_t kGemmKc = contract::kGemmMaxDepthBlock;
 constexpr size_t kGemmNc = 96;
 constexpr size_t kGemmMc = 100;  // a multiple of the 4- and 5-row tiles
 // The scratch each thread of the pool needs for the GEMM: one packed B block, or a block of A rows.
@@ -31,6 +33,7 @@ struct GemmShape {
   size_t b_panel_width = kGemmNr;  // kPanels: 8, or 32 (linear layers of 1-3 rows)
   bool a_packed = false;           // A's rows come from a GemmASource; B must be in 8-wide panels
   bool accumulate = false;         // C += A x B (then the epilogue)
+  size_t depth_block = kGemmKc;    // the deepest k block: 1..kGemmKc (the node's gemm_depth_block)
 };
 
 enum class GemmStrategy {

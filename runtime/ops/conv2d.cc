@@ -133,11 +133,15 @@ Result<std::unique_ptr<OpKernel>> prepare_conv2d(const PrepareContext& ctx) {
 
 }  // namespace
 
+bool winograd_supports(const Conv2dGeometry& g) {
+  return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
+         g.dilation_w == 1 && g.groups == 1;
+}
+
 bool winograd_applies(const Conv2dGeometry& g) {
   constexpr size_t kMinChannels = 8;
   constexpr size_t kMinTiles = 16;  // 14x14 outputs and up (docs/PERFORMANCE.md)
-  return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
-         g.dilation_w == 1 && g.groups == 1 && g.in_channels >= kMinChannels && g.out_channels >= kMinChannels &&
+  return winograd_supports(g) && g.in_channels >= kMinChannels && g.out_channels >= kMinChannels &&
          winograd_tiles(g) >= kMinTiles;
 }
 
@@ -146,6 +150,6 @@ extern const OpDef kConv2dOp = {
     "NCHW (the general path): implicit-im2col GEMM (packed blocks, SIMD128 tiles), depthwise direct; fused "
     "activations; optional residual input 3 (groups = 1). layout=nhwc (the exporter's default): NHWC tensors, weights "
     "as GEMM panels (weight_layout=panels8, out_channels, kernel_size) or depthwise [kh, kw, C] (hwc); Winograd "
-    "F(4x4,3x3) for 3x3 stride 1"};
+    "F(4x4,3x3) for 3x3 stride 1, or as O3's tuning recorded (algorithm = winograd|gemm, gemm_depth_block)"};
 
 }  // namespace wt

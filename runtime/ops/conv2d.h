@@ -10,8 +10,10 @@
 
 namespace wt {
 
-// 3x3 stride-1 convolutions with enough output tiles run Winograd F(4x4, 3x3); smaller outputs
-// waste too much of each 4x4 tile.
+// Convolutions Winograd F(4x4, 3x3) can compute: 3x3, stride 1, dilation 1, one group.
+bool winograd_supports(const Conv2dGeometry& g);
+// The heuristic (a node without an `algorithm`): the supported ones with enough output tiles and
+// channels run Winograd; smaller outputs waste too much of each 4x4 tile.
 bool winograd_applies(const Conv2dGeometry& g);
 
 // What a conv2d weight says about the convolution.
@@ -25,7 +27,9 @@ struct ConvWeight {
 // after another (out_channels and kernel_size in attributes); or "hwc", depthwise [kh, kw, C].
 Result<ConvWeight> read_nhwc_conv_weight(const PrepareContext& ctx, int64_t in_channels, int64_t groups);
 
-std::unique_ptr<OpKernel> make_conv2d_nhwc_kernel(const PrepareContext& ctx, const Conv2dGeometry& g,
-                                                  FusedActivation act, bool residual, bool depthwise_hwc);
+// NHWC's kernel: depthwise direct, or the node's `algorithm` (else the heuristic's): "winograd" or
+// "gemm", whose depth block is the node's gemm_depth_block.
+Result<std::unique_ptr<OpKernel>> make_conv2d_nhwc_kernel(const PrepareContext& ctx, const Conv2dGeometry& g,
+                                                          FusedActivation act, bool residual, bool depthwise_hwc);
 
 }  // namespace wt

@@ -19,10 +19,12 @@ namespace {
 // join each.
 class GemmConv2dNhwcKernel final : public OpKernel {
  public:
-  GemmConv2dNhwcKernel(const PrepareContext& ctx, Conv2dGeometry g, FusedActivation act, bool residual)
+  GemmConv2dNhwcKernel(const PrepareContext& ctx, Conv2dGeometry g, FusedActivation act, bool residual,
+                       size_t depth_block)
       : kernels_(ctx.kernel_table), g_(g), act_(act), residual_(residual), group_tasks_(g.groups >= 2 * ctx.threads) {
     GemmShape shape{g.out_h * g.out_w, g.out_channels / g.groups, g.kernel_h * g.kernel_w * g.in_channels / g.groups,
                     GemmBStorage::kPanels};
+    shape.depth_block = depth_block;
     shape.a_packed = !pointwise();
     shape.accumulate = residual;
     plan_ = group_tasks_ ? plan_gemm_serial(shape) : plan_gemm(shape, *kernels_, ctx.threads);
@@ -253,12 +255,22 @@ Result<ConvWeight> read_nhwc_conv_weight(const PrepareContext& ctx, int64_t in_c
   return ConvWeight{out_channels, in_channels / groups, kernel[0], kernel[1], false};
 }
 
-std::unique_ptr<OpKernel> make_conv2d_nhwc_kernel(const PrepareContext& ctx, const Conv2dGeometry& g,
-                                                  FusedActivation act, bool residual, bool depthwise_hwc) {
+Result<std::unique_ptr<OpKernel>> make_conv2d_nhwc_kernel(const PrepareContext& ctx, const Conv2dGeometry& g,
+                                                          FusedActivation act, bool residual, bool depthwise_hwc) {
   const KernelTable& kernels = *ctx.kernel_table;
-  if (depthwise_hwc) return std::make_unique<DepthwiseConv2dNhwcKernel>(kernels.dwconv_nhwc, g, act);
-  if (winograd_applies(g)) return std::make_unique<WinogradConv2dNhwcKernel>(&kernels, g, act, residual);
-  return std::make_unique<GemmConv2dNhwcKernel>(ctx, g, act, residual);
+  if (depthwise_hwc) return make_kernel(DepthwiseConv2dNhwcKernel(kernels.dwconv_nhwc, g, act));
+  // The algorithm O3's kernel tuning chose by timing, else the heuristic's.
+  WT_ASSIGN_OR_RETURN(std::string algorithm, ctx.node.attributes.get_string("algorithm", ""));
+  if (algorithm.empty()) algorithm = winograd_applies(g) ? contract::kConvAlgorithmWinograd : contract::kConvAlgorithmGemm;
+  if (algorithm == contract::kConvAlgorithmWinograd) {
+    if (!winograd_supports(g))
+      return ctx.error("algorithm 'winograd' needs a 3x3 kernel, stride 1, dilation 1 and one group");
+    return make_kernel(WinogradConv2dNhwcKernel(&kernels, g, act, residual));
+  }
+  if (algorithm != contract::kConvAlgorithmGemm)
+    return ctx.error("algorithm must be 'gemm' or 'winograd', got " + quote(algorithm));
+  WT_ASSIGN_OR_RETURN(size_t depth_block, ctx.gemm_depth_block());
+  return make_kernel(GemmConv2dNhwcKernel(ctx, g, act, residual, depth_block));
 }
 
 }  // namespace wt

@@ -17,9 +17,10 @@ size_t panel_width(WeightLayout layout) { return layout == WeightLayout::kPanels
 class LinearKernel final : public OpKernel {
  public:
   LinearKernel(const PrepareContext& ctx, size_t m, size_t n, size_t k, WeightLayout layout, FusedActivation act,
-               bool residual)
+               bool residual, size_t depth_block)
       : kernels_(ctx.kernel_table), n_(n), k_(k), layout_(layout), act_(act), residual_(residual) {
     GemmShape shape{m, n, k};
+    shape.depth_block = depth_block;
     shape.b = in_panels() ? GemmBStorage::kPanels : DenseB::storage(b_stride_n());
     shape.b_panel_width = panel_width(layout);
     shape.accumulate = residual;
@@ -103,9 +104,11 @@ Result<std::unique_ptr<OpKernel>> prepare_linear(const PrepareContext& ctx) {
   Shape y = x;
   y.back() = w.n;
   WT_ASSIGN_OR_RETURN(bool residual, read_residual(ctx, y));
+  WT_ASSIGN_OR_RETURN(size_t depth_block, ctx.gemm_depth_block());
   ctx.outputs->push_back({DType::kFloat32, y});
   const auto rows = static_cast<size_t>(numel(Shape(x.begin(), x.end() - 1)));
-  return make_kernel(LinearKernel(ctx, rows, static_cast<size_t>(w.n), static_cast<size_t>(w.k), w.layout, act, residual));
+  return make_kernel(
+      LinearKernel(ctx, rows, static_cast<size_t>(w.n), static_cast<size_t>(w.k), w.layout, act, residual, depth_block));
 }
 
 }  // namespace
@@ -113,6 +116,7 @@ Result<std::unique_ptr<OpKernel>> prepare_linear(const PrepareContext& ctx) {
 extern const OpDef kLinearOp = {
     "linear", prepare_linear, "float32",
     "x[..., K] @ W + b; W as [N, K], [K, N] or, exported, GEMM panels [ceil(N/8), K, 8] or [ceil(N/32), K, 32] "
-    "(weight_layout); fused activations; optional residual input 3 of the output's shape"};
+    "(weight_layout); fused activations; optional residual input 3 of the output's shape; gemm_depth_block "
+    "(O3's tuning)"};
 
 }  // namespace wt

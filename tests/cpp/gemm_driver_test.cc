@@ -123,6 +123,40 @@ INSTANTIATE_TEST_SUITE_P(Accumulate, GemmDriverTest,
                                             ::testing::Values(7, 300), ::testing::Values(true), ::testing::Values(2),
                                             ::testing::Bool(), ::testing::Values(1, 2), ::testing::Values(true)));
 
+// Shallower k blocks (gemm_depth_block, O3's tuning) compute the same product: B dense, in panels
+// and in 32-wide panels, at 1 and 2 threads, against the default depth (checked above).
+class GemmDepthBlockTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, size_t, int, bool>> {};
+
+TEST_P(GemmDepthBlockTest, MatchesTheDefaultDepth) {
+  const auto [m, n, k, depth, threads, in_panels] = GetParam();
+  auto a = random_vector(m * k, 1), b = random_vector(k * n, 2), col_bias = random_vector(n, 3);
+  std::vector<float> panels((n + kGemmNr - 1) / kGemmNr * k * kGemmNr, 0.f);
+  for (size_t q = 0; q < k; ++q)
+    for (size_t j = 0; j < n; ++j) panels[(j / kGemmNr * k + q) * kGemmNr + j % kGemmNr] = b[q * n + j];
+  ThreadPool pool(threads, kGemmThreadScratchBytes);
+  auto product = [&](size_t depth_block) {
+    std::vector<float> c(m * n, -7.f);
+    GemmShape shape{m, n, k, in_panels ? GemmBStorage::kPanels : DenseB::storage(1)};
+    shape.depth_block = depth_block;
+    GemmArgs p{&default_kernels(), a.data(), k, c.data(), n};
+    p.col_bias = col_bias.data();
+    p.minmax = gemm_activation(1);
+    if (in_panels) {
+      testing::plan_and_run_gemm(shape, p, PanelB(panels.data(), k, kGemmNr), pool);
+    } else {
+      testing::plan_and_run_gemm(shape, p, DenseB(b.data(), 1, n), pool);
+    }
+    return c;
+  };
+  const std::vector<float> expected = product(kGemmKc), got = product(depth);
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], expected[i], 1e-5 * (1 + k)) << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(Depths, GemmDepthBlockTest,
+                         ::testing::Combine(::testing::Values(1, 5, 40, 101), ::testing::Values(9, 130),
+                                            ::testing::Values(300, 1100), ::testing::Values(1, 128, 256, 299),
+                                            ::testing::Values(1, 2), ::testing::Bool()));
+
 // --- the implicit im2col source: convolution as GEMM without an im2col buffer ----------------
 class Im2colGemmTest : public ::testing::TestWithParam<std::tuple<Conv2dGeometry, int>> {};
 

@@ -164,5 +164,17 @@ TEST(GemmPlanTest, DepthIsCutIntoEqualBlocks) {
   EXPECT_EQ(plan_gemm(shape(40, 40, kGemmKc + 1, GemmBStorage::kRows), kernels(), 1).k_blocks, 2u);
 }
 
+// gemm_depth_block (O3's tuning) lowers the deepest block; out-of-range values are clamped.
+TEST(GemmPlanTest, DepthBlockSetsTheDeepestBlock) {
+  for (const auto& [k, depth, blocks] : {std::tuple<size_t, size_t, size_t>{1000, 256, 4}, {1000, 128, 8},
+                                         {257, 256, 2}, {256, 256, 1}, {7, 1, 7}, {1000, 0, 1000},
+                                         {1000, 4 * kGemmKc, 2}}) {
+    GemmShape s = shape(40, 40, k, GemmBStorage::kRows);
+    s.depth_block = depth;
+    EXPECT_EQ(plan_gemm(s, kernels(), 2).k_blocks, blocks) << k << " deep in blocks of " << depth;
+    EXPECT_EQ(plan_gemm_serial(s).k_blocks, blocks) << k << " deep in blocks of " << depth;
+  }
+}
+
 }  // namespace
 }  // namespace wt

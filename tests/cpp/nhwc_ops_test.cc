@@ -47,6 +47,8 @@ OneNodeModel::Attr text(const char* name, const char* v) { return {name, {}, v, 
 struct ConvCase {
   size_t cin, h, w, cout, k, stride, pad, groups;
   bool residual;
+  const char* algorithm = "";  // O3's tuning: "winograd" or "gemm" ("": the heuristic's)
+  int64_t depth_block = 0;     // O3's tuning: gemm_depth_block (0: none)
 };
 
 class NhwcConvOpTest : public ::testing::TestWithParam<ConvCase> {};
@@ -94,6 +96,8 @@ TEST_P(NhwcConvOpTest, MatchesReference) {
              ints("dilation", {1, 1}),
              one("groups", int64_t(c.groups)),
              text("activation", "relu6")};
+  if (*c.algorithm) m.attrs.push_back(text("algorithm", c.algorithm));
+  if (c.depth_block) m.attrs.push_back(one("gemm_depth_block", c.depth_block));
   const auto y = run_one_node(m, nchw_to_nhwc(x, 1, c.cin, c.h, c.w));
   ASSERT_EQ(y.size(), ref.size());
   const auto got = nhwc_to_nchw(y, 1, c.cout, oh, ow);
@@ -113,8 +117,44 @@ INSTANTIATE_TEST_SUITE_P(Forms, NhwcConvOpTest,
                                            ConvCase{12, 10, 9, 12, 5, 2, 2, 12, false},   // depthwise
                                            ConvCase{16, 9, 9, 32, 3, 1, 1, 8, false},     // a task per group
                                            ConvCase{32, 6, 6, 64, 1, 1, 0, 16, false},    // per group, in place
-                                           ConvCase{24, 13, 13, 24, 3, 2, 1, 3, false}    // 3 groups: split each
-                                           ));
+                                           ConvCase{24, 13, 13, 24, 3, 2, 1, 3, false},   // 3 groups: split each
+                                           // as O3's tuning records them
+                                           ConvCase{8, 5, 5, 9, 3, 1, 1, 1, true, "winograd"},  // 4 tiles
+                                           ConvCase{8, 16, 16, 9, 3, 1, 1, 1, true, "gemm"},
+                                           ConvCase{200, 16, 16, 64, 3, 1, 1, 1, false, "gemm", 128},
+                                           ConvCase{16, 11, 11, 200, 1, 1, 0, 1, true, "", 8},
+                                           ConvCase{5, 22, 22, 130, 3, 2, 1, 1, false, "gemm", 7},
+                                           ConvCase{16, 9, 9, 32, 3, 1, 1, 8, false, "gemm", 50}));
+
+// What O3's tuning may record, refused where it cannot apply, the node named.
+TEST(NhwcConvOpTest, RefusesTuningAttributesThatDoNotApply) {
+  struct Case {
+    int64_t stride;
+    std::vector<OneNodeModel::Attr> tuning;
+    const char* message;
+  };
+  const Case cases[] = {{2, {text("algorithm", "winograd")}, "algorithm 'winograd' needs a 3x3"},
+                        {1, {text("algorithm", "fft")}, "algorithm must be 'gemm' or 'winograd', got 'fft'"},
+                        {1, {text("algorithm", "gemm"), one("gemm_depth_block", 0)},
+                         "gemm_depth_block must be within [1, 512], got 0"},
+                        {1, {one("gemm_depth_block", 513)}, "gemm_depth_block must be within [1, 512], got 513"}};
+  for (const Case& c : cases) {
+    const int64_t out = c.stride == 1 ? 6 : 3;
+    OneNodeModel m{"conv2d", {1, 6, 6, 4}, {1, out, out, 9}};
+    m.constants.push_back({{2, 36, 8}, std::vector<float>(2 * 36 * 8, 0.5f)});
+    m.attrs = {text("layout", "nhwc"), text("weight_layout", "panels8"), one("out_channels", 9),
+               ints("kernel_size", {3, 3}), ints("stride", {c.stride, c.stride}), ints("padding", {1, 1}),
+               ints("dilation", {1, 1}), one("groups", 1)};
+    m.attrs.insert(m.attrs.end(), c.tuning.begin(), c.tuning.end());
+    wt_runtime* rt = wt_runtime_create(1);
+    const std::vector<uint8_t> file = testing::build_one_node_model(m);
+    void* buf = wt_alloc(file.size());
+    std::memcpy(buf, file.data(), file.size());
+    EXPECT_EQ(wt_model_load(rt, buf, file.size()), nullptr) << c.message;
+    EXPECT_NE(std::string(wt_last_error()).find(c.message), std::string::npos) << wt_last_error();
+    wt_runtime_destroy(rt);
+  }
+}
 
 // max_pool2d and avg_pool2d with layout = "nhwc" against the NCHW scalar kernels.
 TEST(NhwcPoolOpTest, MaxAndAvgMatchNchwKernels) {

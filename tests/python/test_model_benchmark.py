@@ -51,7 +51,8 @@ def test_the_guides_export_benchmarking_snippet(in_tmp):
 
 def test_the_guides_regression_test_example(in_tmp):
     """The guide's "Automated Performance Regression Detection", its baseline the same run's O2 export
-    (its 150 ms figure is another machine's): O3's passes may cost at most as much again as O2's export."""
+    (its 150 ms figure is another machine's): O3's passes may cost at most as much again as O2's export,
+    besides its kernel tuning (which times the model on the runtime)."""
     from benchmarks.python.benchmark_export import ModelBenchmark
     reference_model = _reference_model()
 
@@ -63,7 +64,8 @@ def test_the_guides_regression_test_example(in_tmp):
     )
 
     # Check against baseline
-    baseline_time = 2 * results["optimization_results"]["O2"]["export_time_sec"]
+    baseline_time = 2 * results["optimization_results"]["O2"]["export_time_sec"] + \
+        results["optimization_results"]["O3"]["kernel_tuning_sec"]
     actual_time = results["optimization_results"]["O3"]["export_time_sec"]
 
     assert actual_time < baseline_time * 1.1, \

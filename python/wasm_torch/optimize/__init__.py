@@ -4,7 +4,8 @@ O0  none (capture already evaluates constant subexpressions, which the runtime n
 O1  eliminate_dead_code
 O2  O1 + fold_batch_norm_into_conv + fuse_residual_add + fuse_activation + fuse_attention +
     pack_linear_weights  (the default)
-O3  O2 (further layout and kernel-selection passes will join here)
+O3  O2 + kernel tuning at export (tuning.py): ops that can run more than one way are timed every
+    way on the WebAssembly runtime in Node, the fastest recorded in the file
 
 The layout is an option of its own (memory_layout): "nhwc" adds to_nhwc after the level's passes.
 Quantization (quantize_for_wasm, re-exported here as the guide imports it) rewrites the graph

@@ -24,6 +24,13 @@ Status PrepareContext::expect_input_count(size_t min_count, size_t max_count) co
   return Status::ok();
 }
 
+Result<size_t> PrepareContext::gemm_depth_block() const {
+  WT_ASSIGN_OR_RETURN(int64_t depth, node.attributes.get_int("gemm_depth_block", static_cast<int64_t>(kGemmKc)));
+  if (depth < 1 || depth > static_cast<int64_t>(kGemmKc))
+    return error("gemm_depth_block must be within [1, " + std::to_string(kGemmKc) + "], got " + std::to_string(depth));
+  return static_cast<size_t>(depth);
+}
+
 Status PrepareContext::expect_input(size_t i, DType dtype, size_t min_rank, size_t max_rank) const {
   const TensorInfo* t = input(i);
   if (t == nullptr) return error("input " + std::to_string(i) + " is required");

@@ -41,6 +41,9 @@ struct PrepareContext {
   // Errors unless input i exists, has `dtype` and a rank within [min_rank, max_rank].
   Status expect_input(size_t i, DType dtype, size_t min_rank, size_t max_rank) const;
   Status expect_input_count(size_t min_count, size_t max_count) const;
+  // The GEMM's deepest k block: attribute gemm_depth_block (O3's kernel tuning records it where a
+  // shallower block timed faster), else kGemmKc.
+  Result<size_t> gemm_depth_block() const;
 };
 
 // Where a kernel reports a failure that depends on the data (e.g. an index out of range):

@@ -1,0 +1,183 @@
+"""O3's kernel tuning: where an op can run more than one way, time each way on the real
+WebAssembly runtime in Node, inside the model it belongs to, and record the fastest on the node.
+
+What may be chosen (attributes the runtime reads; without them its heuristic decides, which is
+what O2 files run):
+- conv2d (NHWC, GEMM panels) 3x3 stride 1, one group: `algorithm` = winograd or gemm. The
+  heuristic's thresholds (output tiles, channels) were set on a few models; the layer decides.
+- conv2d on the GEMM path and linear, K deeper than a block: `gemm_depth_block` 256 or 128
+  instead of 512. A shallower k block keeps more of B in L1/L2 but writes C more often: it helped
+  K = 3072 linears and cost ResNet-50's convolutions (gemm/gemm_plan.h).
+
+Where: Node, with relaxed SIMD on (Node 20 has it behind a flag), so the kernels timed are the
+relaxed-SIMD build's that browsers run: its GEMM tiles multiply-add in one instruction, the SIMD128
+build's do not, and that moves the balance between Winograd and GEMM (ResNet-18's 7x7 layers: 1.35x
+faster by Winograd on SIMD128, even on relaxed SIMD).
+
+How: every candidate is a variant of the whole file, variant i giving each tunable node its i-th
+candidate (the first is the node as O2 leaves it). Each variant runs in Node with per-op
+profiling, in rounds that interleave the variants, so each node is timed with its neighbours as
+in real use; a node keeps a candidate only if its median time beats the heuristic's by
+MIN_GAIN, so noise does not rewrite a file. Step k of the profile is node k of the graph. Every
+variant's outputs must match the first's (a way that computes something else is a runtime bug, and
+tuning stops on it rather than record it); export then verifies the tuned file against eager.
+"""
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import statistics
+
+import numpy as np
+import torch.utils._pytree as pytree
+import tempfile
+from pathlib import Path
+
+from .. import contract, ir
+from ..errors import WASMTorchError
+
+# A candidate replaces the heuristic's choice only when at least this much faster, relatively and in
+# time per forward (a few microseconds on a tiny op are noise).
+MIN_GAIN, MIN_GAIN_MS = 0.04, 0.01
+DEPTH_BLOCKS = (256, 128)
+
+
+@dataclasses.dataclass
+class KernelChoice:
+    """What tuning found for one node: the candidates' median times (ms, per forward) by label,
+    and the attributes it recorded ({} when the heuristic's choice stood)."""
+    node: str
+    op: str
+    source: str
+    times_ms: dict
+    chosen: dict
+
+    @property
+    def label(self) -> str:
+        return _label(self.chosen)
+
+    @property
+    def gain(self) -> float:
+        """The heuristic's time over the chosen one's (1.0 when it stood)."""
+        return self.times_ms[_label({})] / self.times_ms[self.label] if self.times_ms[self.label] > 0 else 1.0
+
+    def __str__(self):
+        times = ", ".join(f"{k} {v:.3f}" for k, v in self.times_ms.items())
+        return f"{self.node} ({self.source or self.op}): {self.label} [{times} ms]"
+
+
+def _label(candidate: dict) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(candidate.items())) or "heuristic"
+
+
+def _gemm_depth(node: ir.Node) -> int:
+    """The GEMM's K of a tunable node (0: not a GEMM this tuner knows)."""
+    if node.op not in ("linear", "conv2d"):
+        return 0
+    weight = node.inputs[1]
+    layout = node.attrs.get("weight_layout")
+    if node.op == "linear" and layout in (contract.WEIGHT_LAYOUT_PANELS8, contract.WEIGHT_LAYOUT_PANELS32) \
+            and weight.dtype == contract.DTYPE_CODES["float32"]:
+        return weight.shape[1]
+    if node.op == "conv2d" and node.attrs.get("layout") == "nhwc" and layout == contract.WEIGHT_LAYOUT_PANELS8:
+        return weight.shape[1]
+    return 0
+
+
+def _winograd_capable(node: ir.Node) -> bool:
+    a = node.attrs
+    return (node.op == "conv2d" and a.get("layout") == "nhwc" and a.get("weight_layout") == contract.WEIGHT_LAYOUT_PANELS8
+            and list(a.get("kernel_size", [])) == [3, 3] and list(a.get("stride", [1, 1])) == [1, 1]
+            and list(a.get("dilation", [1, 1])) == [1, 1] and a.get("groups", 1) == 1)
+
+
+def candidates(node: ir.Node) -> list:
+    """The ways `node` may run, as attributes to set, the heuristic's ({}) first; [{}] when there
+    is nothing to choose."""
+    depth = _gemm_depth(node)
+    if not depth:
+        return [{}]
+    gemm = [{"algorithm": contract.CONV_ALGORITHM_GEMM}] if node.op == "conv2d" else [{}]
+    out = [{}]
+    if _winograd_capable(node):
+        out += [{"algorithm": contract.CONV_ALGORITHM_WINOGRAD}, {"algorithm": contract.CONV_ALGORITHM_GEMM}]
+    out += [{**g, "gemm_depth_block": d} for d in DEPTH_BLOCKS if depth > d for g in gemm]
+    return out
+
+
+def tune_kernels(graph: ir.Graph, inputs, threads: int = 1, rounds: int = 3, budget_ms: float = 500.0) -> list:
+    """Times every candidate of every tunable node (module docstring) on the WebAssembly runtime in
+    Node at `threads` threads on `inputs` (the export's example), records the fastest in the graph
+    and returns a KernelChoice per tunable node. Each variant is profiled over about budget_ms per
+    round (3-8 forwards)."""
+    tunable = [(k, node, candidates(node)) for k, node in enumerate(graph.nodes)]
+    tunable = [t for t in tunable if len(t[2]) > 1]
+    if not tunable:
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        samples = _profile_variants(graph, tuple(inputs), tunable, Path(tmp), threads, rounds, budget_ms)
+    choices = []
+    for k, node, cands in tunable:
+        times = {_label(c): statistics.median(samples[(k, i)]) for i, c in enumerate(cands)}
+        chosen = choose(cands, times)
+        node.attrs.update(chosen)
+        choices.append(KernelChoice(node.outputs[0].name, node.op, node.source, times, chosen))
+    return choices
+
+
+def _profile_variants(graph, feed, tunable, tmp: Path, threads, rounds, budget_ms) -> dict:
+    """Writes variant i (each tunable node with its i-th candidate) and profiles every variant in
+    each round; returns {(node index, candidate index): [ms per forward, one per round]}."""
+    from ..runtime import WASMRuntime
+    from ..serialize import serialize
+
+    saved = {id(node): dict(node.attrs) for _, node, _ in tunable}
+    paths = []
+    try:
+        for variant in range(max(len(c) for _, _, c in tunable)):
+            for _, node, cands in tunable:
+                node.attrs = {**saved[id(node)], **cands[variant if variant < len(cands) else 0]}
+            paths.append(tmp / f"variant{variant}.wtm")
+            paths[-1].write_bytes(serialize(graph))
+    finally:
+        for _, node, _ in tunable:
+            node.attrs = saved[id(node)]
+    samples = {(k, i): [] for k, _, c in tunable for i in range(len(c))}
+    reference = None
+    with WASMRuntime("node", threads=threads, relaxed_simd=True) as runtime:
+        for round_, (variant, path) in itertools.product(range(rounds), enumerate(paths)):
+            model = runtime.load_model(path)
+            try:
+                if round_ == 0:
+                    outputs = [o.numpy() for o in pytree.tree_flatten(model.forward(*feed))[0]]
+                    reference = reference or outputs
+                    _check_same(outputs, reference, variant, tunable)
+                forward_ms = min(model.benchmark(*feed, iterations=2, warmup=1))
+                steps = model.profile(*feed, runs=min(8, max(3, int(budget_ms / max(forward_ms, 1e-3)))))
+            finally:
+                model.close()
+            for k, node, cands in tunable:
+                if steps[k]["op"] != node.op:
+                    raise WASMTorchError(f"kernel tuning: profile step {k} is {steps[k]['op']!r}, the graph's "
+                                         f"node {k} {node.op!r}")
+                if variant < len(cands):
+                    samples[(k, variant)].append(steps[k]["meanMs"])
+    return samples
+
+
+def choose(cands: list, times: dict) -> dict:
+    """The fastest of `cands` by `times` (ms by label) if it beats the heuristic's ({}) by MIN_GAIN
+    and MIN_GAIN_MS, else {}."""
+    best, heuristic = min(cands, key=lambda c: times[_label(c)]), times[_label({})]
+    fast = times[_label(best)]
+    return best if fast * (1 + MIN_GAIN) < heuristic and fast + MIN_GAIN_MS < heuristic else {}
+
+
+def _check_same(outputs: list, reference: list, variant: int, tunable: list) -> None:
+    for got, want in zip(outputs, reference):
+        scale = max(float(np.abs(want).max(initial=0.0)), 1e-30)
+        if got.shape != want.shape or float(np.abs(got - want).max(initial=0.0)) > 1e-3 * scale:
+            ways = "; ".join(f"{n.op} {n.outputs[0].name}: {_label(c[variant])}" for _, n, c in tunable
+                             if variant < len(c))
+            raise WASMTorchError(f"kernel tuning: variant {variant} ({ways}) computes other outputs than the "
+                                 "heuristic's file; export at O2 and report this")

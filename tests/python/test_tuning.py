@@ -1,0 +1,153 @@
+"""O3's kernel tuning (wasm_torch.optimize.tuning): what may be chosen per op, how a choice is made,
+and an O3 export that times every candidate in Node, records its choices in the file and still
+matches eager on every engine."""
+import pytest
+import torch
+from torch import nn
+
+from wasm_torch import WASMRuntime, export_to_wasm, ir
+from wasm_torch.optimize import tuning
+from wasm_torch.serialize import _HEADER, _schema
+
+
+class TunableNet(nn.Module):
+    """One op of each kind tuning distinguishes, at 16x16 (Winograd's heuristic threshold)."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.stem = nn.Conv2d(3, 16, 3, padding=1)              # K = 27, too few channels for the heuristic
+        self.body = nn.Conv2d(16, 32, 3, padding=1)             # K = 144: the heuristic's Winograd
+        self.down = nn.Conv2d(32, 64, 3, stride=2, padding=1)   # strided, K = 288: GEMM only
+        self.small = nn.Conv2d(64, 64, 3, padding=1)            # 8x8 output: the heuristic's GEMM
+        self.depthwise = nn.Conv2d(64, 64, 3, padding=1, groups=64)
+        self.fc = nn.Linear(64, 300)
+        self.head = nn.Linear(300, 10)                          # K = 300
+
+    def forward(self, x):
+        for conv in (self.stem, self.body, self.down, self.small, self.depthwise):
+            x = torch.relu(conv(x))
+        return self.head(torch.relu(self.fc(x.mean((2, 3)))))
+
+
+# The candidates each module's op gets, by label (the heuristic's first).
+EXPECTED_CANDIDATES = {
+    "stem": ["heuristic", "algorithm=winograd", "algorithm=gemm"],
+    "body": ["heuristic", "algorithm=winograd", "algorithm=gemm", "algorithm=gemm,gemm_depth_block=128"],
+    "down": ["heuristic", "algorithm=gemm,gemm_depth_block=256", "algorithm=gemm,gemm_depth_block=128"],
+    "small": ["heuristic", "algorithm=winograd", "algorithm=gemm", "algorithm=gemm,gemm_depth_block=256",
+              "algorithm=gemm,gemm_depth_block=128"],
+    "head": ["heuristic", "gemm_depth_block=256", "gemm_depth_block=128"],
+}
+
+
+def _node_attributes(path) -> list:
+    """(op, {attribute: value}) of each node of a model file, for the attributes tuning records."""
+    _, _, _, Model, _, _, _ = _schema()
+    data = path.read_bytes()
+    fb_off, fb_size = _HEADER.unpack_from(data)[3:5]
+    model = Model.Model.GetRootAs(data[fb_off:fb_off + fb_size], 0)
+    nodes = []
+    for i in range(model.NodesLength()):
+        node, attrs = model.Nodes(i), {}
+        for j in range(node.AttributesLength()):
+            a = node.Attributes(j)
+            name = a.Name().decode()
+            if name in ("algorithm", "gemm_depth_block"):
+                attrs[name] = a.S().decode() if name == "algorithm" else a.I()
+        nodes.append((node.Op().decode(), attrs))
+    return nodes
+
+
+@pytest.fixture(scope="module")
+def o3_export(tmp_path_factory):
+    path = tmp_path_factory.mktemp("o3") / "tuned.wtm"
+    x = torch.randn(1, 3, 16, 16)
+    model = TunableNet().eval()
+    return model, x, path, export_to_wasm(model, path, x, optimization_level="O3")
+
+
+def test_every_tunable_op_has_its_candidates_timed(o3_export):
+    _, _, _, report = o3_export
+    by_module = {c.source.split(" ")[0]: c for c in report.kernel_choices}
+    assert set(by_module) == set(EXPECTED_CANDIDATES), "the depthwise conv and the K=64 linear have nothing to tune"
+    for module, labels in EXPECTED_CANDIDATES.items():
+        choice = by_module[module]
+        assert list(choice.times_ms) == labels, module
+        assert all(t > 0 for t in choice.times_ms.values()), choice
+        assert choice.label in labels and choice.gain >= 1.0, choice
+    assert report.tuning_seconds > 0 and report.export_seconds > report.tuning_seconds
+    assert "kernel tuning changed" in str(report)
+
+
+def test_the_file_records_exactly_the_choices(o3_export):
+    _, _, path, report = o3_export
+    recorded = [attrs for op, attrs in _node_attributes(path) if attrs]
+    assert recorded == [c.chosen for c in report.kernel_choices if c.chosen]
+
+
+@pytest.mark.parametrize("engine,threads", [("native", 1), ("node", 2), ("chromium", 1)])
+def test_the_tuned_file_matches_eager(o3_export, engine, threads):
+    model, x, path, report = o3_export
+    assert report.verification and report.verification[0].relative < 1e-4
+    with WASMRuntime(engine, threads=threads) as runtime, torch.no_grad():
+        torch.testing.assert_close(runtime.load_model(path).forward(x), model(x), atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_every_candidate_verifies_against_eager(tmp_path, monkeypatch, index):
+    """Candidate `index` of every op (its last where it has fewer) forced in place of timing: the
+    export's verification runs the file natively against eager."""
+    def force(graph, inputs, threads):
+        for node in graph.nodes:
+            cands = tuning.candidates(node)
+            node.attrs.update(cands[min(index, len(cands) - 1)])
+        return []
+    monkeypatch.setattr("wasm_torch.export.tune_kernels", force)
+    path = tmp_path / "forced.wtm"
+    report = export_to_wasm(TunableNet().eval(), path, torch.randn(1, 3, 16, 16), optimization_level="O3")
+    assert report.verification[0].relative < 1e-4
+    assert sum(bool(attrs) for _, attrs in _node_attributes(path)) == (0 if index == 0 else 5)
+
+
+def test_choose_keeps_the_heuristic_unless_clearly_faster():
+    cands = [{}, {"algorithm": "winograd"}, {"algorithm": "gemm"}]
+    times = {"heuristic": 2.0, "algorithm=winograd": 1.5, "algorithm=gemm": 1.9}
+    assert tuning.choose(cands, times) == {"algorithm": "winograd"}
+    times.update({"algorithm=winograd": 1.95, "algorithm=gemm": 1.97})  # 1.5-2.5% faster: noise
+    assert tuning.choose(cands, times) == {}
+    tiny = {"heuristic": 0.012, "algorithm=winograd": 0.006, "algorithm=gemm": 0.011}
+    assert tuning.choose(cands, tiny) == {}, "6 us on a tiny op is below MIN_GAIN_MS"
+    slower = {"heuristic": 1.0, "algorithm=winograd": 1.2, "algorithm=gemm": 1.1}
+    assert tuning.choose(cands, slower) == {}
+
+
+def test_ops_without_choices_are_not_tuned():
+    weight = ir.Tensor("w", ir.DTYPE_CODES[torch.float32], (64, 3, 3, 1), data=None)
+    x = ir.Tensor("x", ir.DTYPE_CODES[torch.float32], (1, 8, 8, 64))
+    depthwise = ir.Node("conv2d", [x, weight], [ir.Tensor("y", 0, (1, 8, 8, 64))],
+                        {"layout": "nhwc", "weight_layout": "hwc", "kernel_size": [3, 3], "groups": 64})
+    assert tuning.candidates(depthwise) == [{}]
+    assert tuning.candidates(ir.Node("relu", [x], [x])) == [{}]
+    nchw = ir.Node("conv2d", [x, weight], [x], {"layout": "nchw", "kernel_size": [3, 3]})
+    assert tuning.candidates(nchw) == [{}], "the NCHW path has one algorithm"
+
+
+def test_o2_files_are_not_tuned(tmp_path):
+    report = export_to_wasm(TunableNet().eval(), tmp_path / "o2.wtm", torch.randn(1, 3, 16, 16))
+    assert report.kernel_choices == [] and report.tuning_seconds < 1e-3
+    assert all(not attrs for _, attrs in _node_attributes(tmp_path / "o2.wtm"))
+
+
+def test_tuning_times_the_relaxed_simd_build_browsers_run():
+    with WASMRuntime("node", relaxed_simd=True) as runtime:
+        assert runtime.info()["kernels"] == "relaxed-simd"
+    with pytest.raises(ValueError, match="relaxed SIMD in Node"):
+        WASMRuntime("chromium", relaxed_simd=True)
+
+
+def test_the_file_says_how_it_was_tuned(o3_export):
+    from wasm_torch.serialize import read_info_from_file
+    _, _, path, _ = o3_export
+    assert read_info_from_file(path).metadata["kernel_tuning"] == "node relaxed-simd, 1 thread(s)"
+    assert read_info_from_file(path).metadata["optimization_level"] == "O3"
