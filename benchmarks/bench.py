@@ -1,6 +1,6 @@
 """make bench: wasm-torch against its peers on the same machine, in one run.
 
-For each model: wasm-torch in headless Chromium (1 and 2 threads) and in Node; onnxruntime-web's
+For each model: wasm-torch in headless Chromium (1 and 2 threads), in headless Firefox ESR and in Node; onnxruntime-web's
 wasm backend in the same Chromium (crossOriginIsolated, same thread counts); native onnxruntime
 (onnxruntime-node); native PyTorch (the pip build, oneDNN/MKL). wasm-torch runs each model exported
 at O2 (the default) and at O3 (kernel tuning at export), and the table gives what O3's export costs.
@@ -31,6 +31,8 @@ from wasm_torch.optimize import quantize_for_wasm  # noqa: E402
 
 WORK = ROOT / "build" / "bench"
 ROUNDS, PER_ROUND, WARMUP = 3, int(os.environ.get("BENCH_ITERATIONS", "4")), 2
+# Cold start (a fresh page to the first forward's result) is measured for these, when benched.
+COLD_START_MODELS, COLD_START_SAMPLES = ("resnet18", "minilm"), 5
 # The models whose work is linear layers: dynamic INT8 quantizes them (convolutions stay float).
 INT8_MODELS = ("mlp", "bert_base_style", "minilm", "transformer_encoder", "gpt2_style", "vit_b_16")
 
@@ -72,9 +74,23 @@ def ort(name, engine, threads, iterations, warmup, repeat, kind=""):
                              "--iterations", str(iterations), "--warmup", str(warmup), "--repeat", str(repeat)])
 
 
+def firefox(name, threads, iterations, warmup, repeat):
+    return subprocess_times(["node", str(HERE / "firefox_runner.mjs"), "--name", name, "--threads", str(threads),
+                             "--iterations", str(iterations), "--warmup", str(warmup), "--repeat", str(repeat)])
+
+
 def pytorch(name, threads, iterations, warmup, repeat):
     return subprocess_times([sys.executable, str(HERE / "torch_runner.py"), name, str(threads), str(iterations), str(warmup),
                              str(repeat)])
+
+
+def cold_start(name, threads):
+    """{runner: [{phase: ms}]} from benchmarks/cold_start.mjs (the model's files from export())."""
+    out = subprocess.run(["node", str(HERE / "cold_start.mjs"), "--name", name, "--threads", str(threads),
+                          "--samples", str(COLD_START_SAMPLES)], capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def run_counts(probe_ms):
@@ -106,10 +122,10 @@ def main():
                 "wt-worker-1t": WASMRuntime("chromium", threads=1, worker=True),
                 "wt-worker-2t": WASMRuntime("chromium", threads=2, worker=True),
                 "wt-node-1t": WASMRuntime("node", threads=1)}
-    columns = list(runtimes) + ["ort-web-1t", "ort-web-2t", "ort-node-1t", "ort-node-2t", "torch-1t", "torch-2t",
+    columns = list(runtimes) + ["wt-firefox-1t", "wt-firefox-2t", "ort-web-1t", "ort-web-2t", "ort-node-1t", "ort-node-2t", "torch-1t", "torch-2t",
                                 "wt-O3-chromium-1t", "wt-O3-chromium-2t",
                                 "wt-int8-chromium-1t", "wt-int8-chromium-2t", "ort-web-int8-1t", "ort-web-int8-2t"]
-    results, export_seconds = {}, {}
+    results, export_seconds, cold = {}, {}, {}
     variants = {key: rt.info()["variant"] for key, rt in runtimes.items()}
     try:
         for name in names:
@@ -119,6 +135,7 @@ def main():
                 runners[f"ort-web-{t}t"] = lambda it, wu, rp, t=t: ort(name, "web", t, it, wu, rp)
                 runners[f"ort-node-{t}t"] = lambda it, wu, rp, t=t: ort(name, "node", t, it, wu, rp)
                 runners[f"torch-{t}t"] = lambda it, wu, rp, t=t: pytorch(name, t, it, wu, rp)
+                runners[f"wt-firefox-{t}t"] = lambda it, wu, rp, t=t: firefox(name, t, it, wu, rp)
                 runners[f"wt-O3-chromium-{t}t"] = lambda it, wu, rp, rt=runtimes[f"wt-chromium-{t}t"]: \
                     wasm_torch(rt, name, inputs, it, wu, rp, ".O3")
                 if name in INT8_MODELS:
@@ -136,18 +153,28 @@ def main():
                         print(f"{name} {key}: {e}", file=sys.stderr)
                         break
             results[name] = {key: v or None for key, v in times.items()}
+            if name in COLD_START_MODELS:
+                try:
+                    cold[name] = {t: cold_start(name, t) for t in (1, 2)}
+                except Exception as e:  # reported, not fatal
+                    print(f"{name} cold start: {e}", file=sys.stderr)
             print(f"{name}: " + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in times.items() if v), flush=True)
     finally:
         for rt in runtimes.values():
             rt.close()
-    report = render(results, columns, variants, export_seconds)
+    report = render(results, columns, variants, export_seconds, cold)
     print("\n" + report)
     subset = "" if names == NAMES else "-" + "-".join(names)  # a partial run never overwrites a full one
     out = HERE / "results" / f"bench-{started}{subset}.md"
     out.write_text(report)
     out.with_suffix(".json").write_text(json.dumps({"variants": variants, "times_ms": results,  # raw samples
-                                                    "export_seconds": export_seconds}))
+                                                    "export_seconds": export_seconds, "cold_start_ms": cold}))
     print(f"written to {out.relative_to(ROOT)}")
+
+
+def firefox_version():
+    out = subprocess.run(["/usr/bin/firefox-esr", "--version"], capture_output=True, text=True, check=False)
+    return out.stdout.strip() or "not installed"
 
 
 def ms(value):
@@ -155,7 +182,7 @@ def ms(value):
     return f"{value:.3g}" if value < 100 else f"{value:.0f}"
 
 
-def render(results, columns, variants, export_seconds):
+def render(results, columns, variants, export_seconds, cold):
     def med(v):
         return statistics.median(v) if v else float("nan")
 
@@ -170,6 +197,8 @@ def render(results, columns, variants, export_seconds):
              "wt-chromium-*: wasm-torch on the page's main thread (`worker: false`); wt-worker-*: the runtime in a Worker "
              "(`worker: true`, `WASMTorch.init`'s default on a page; forward() times include the messages "
              "and copies). "
+             f"wt-firefox-*: wasm-torch in headless Firefox ESR ({firefox_version()}), on the page's main thread "
+             "(`worker: false`). "
              "onnxruntime-web 1.30.0: its wasm backend (SIMD, threads), on the page's main thread. "
              "*-int8-*: dynamic INT8 (int8 weights per channel, activations quantized at run time) of the models "
              "made of linear layers: wasm-torch's quantize_for_wasm(model) against onnxruntime's "
@@ -185,6 +214,8 @@ def render(results, columns, variants, export_seconds):
     # The last column is the peer's own 2-thread speed-up in the same run: what this host's second core gives.
     ratios = [("wt / ort-web 1t", "wt-chromium-1t", "ort-web-1t"), ("wt / ort-web 2t", "wt-chromium-2t", "ort-web-2t"),
               ("wt / torch 1t", "wt-chromium-1t", "torch-1t"), ("wt / torch 2t", "wt-chromium-2t", "torch-2t"),
+              ("firefox / chromium 1t", "wt-firefox-1t", "wt-chromium-1t"),
+              ("firefox / chromium 2t", "wt-firefox-2t", "wt-chromium-2t"),
               ("worker / direct 1t", "wt-worker-1t", "wt-chromium-1t"),
               ("worker / direct 2t", "wt-worker-2t", "wt-chromium-2t"),
               ("wt worker (default) / ort-web 2t", "wt-worker-2t", "ort-web-2t"),
@@ -211,6 +242,21 @@ def render(results, columns, variants, export_seconds):
     lines += ["", "What each level's export cost (seconds, without verification; O3 includes its kernel tuning):", "",
               "| model | export O2 s | export O3 s |", "|---|---:|---:|"]
     lines += [f"| {name} | {s['O2']:.1f} | {s['O3']:.1f} |" for name, s in export_seconds.items()]
+    if cold:
+        lines += ["", f"Cold start in Chromium: a fresh page to the first forward's result (no-store: every sample fetches "
+                  f"and compiles the wasm and fetches the model), median of {COLD_START_SAMPLES} alternated samples, ms. "
+                  "wasm-torch: `WASMTorch.init({threads})` (the runtime in a Worker, the default), `loadModel(url)`, "
+                  "forward; onnxruntime-web: `numThreads`, `InferenceSession.create(url)` (its wasm compiles there: "
+                  "init is part of load), run.", "",
+                  "| model | threads | runner | import | init | load | first forward | total |",
+                  "|---|---:|---|---:|---:|---:|---:|---:|"]
+        for name, per_threads in cold.items():
+            for threads, runners in per_threads.items():
+                for runner, samples in runners.items():
+                    cells = [statistics.median(s[p] for s in samples) if samples[0][p] is not None else None
+                             for p in ("import", "init", "load", "first", "total")]
+                    lines.append(f"| {name} | {threads} | {runner} | " +
+                                 " | ".join("-" if c is None else ms(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything wasm-torch needs on Debian 12 or 13 (as root), idempotently: the toolchain and
-# Chromium from apt, a venv in .venv on the Python 3.11 first on PATH with PyTorch 2.x from PyPI
+# Installs everything wasm-torch needs on Debian 12 or 13 (as root), idempotently: the toolchain,
+# Chromium and Firefox ESR from apt, a venv in .venv on the Python 3.11 first on PATH with PyTorch 2.x from PyPI
 # (python/requirements-dev.txt pins the releases that lie on this machine kind's disk), and the npm
 # dev dependencies.
 set -euo pipefail
@@ -12,6 +12,7 @@ APT_PACKAGES=(
   emscripten nodejs
   flatbuffers-compiler libflatbuffers-dev
   chromium
+  firefox-esr  # the second browser engine of the end-to-end tests (tests/e2e/firefox.test.mjs)
   valgrind  # the performance gate's instruction counts (callgrind)
 )
 # Debian 12's emscripten compiles with clang 14, which has no final relaxed-SIMD opcodes: the

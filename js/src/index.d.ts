@@ -182,6 +182,23 @@ export declare class Model {
   dispose(): void;
 }
 
+export interface LoadProgress {
+  /** Bytes received so far. */
+  loaded: number;
+  /** The model's size when known (Content-Length of an unencoded response, a file's size), else null. */
+  total: number | null;
+  /** Whether the bytes come from the cache. */
+  fromCache: boolean;
+}
+
+export interface LoadOptions {
+  onProgress?: (progress: LoadProgress) => void;
+  /** Keep fetched models: true (the default store), or a Cache API cache name (browsers) / a directory (Node). Keyed by URL and integrity. */
+  cache?: boolean | string;
+  /** "sha256-<base64>" (or sha384-/sha512-), as in a script tag: checked before the model is used. */
+  integrity?: string;
+}
+
 export declare class Runtime {
   readonly variant: Variant;
   /** True when inference runs in a Worker (worker mode); tensors are then plain typed arrays here. */
@@ -192,7 +209,8 @@ export declare class Runtime {
   readonly kernels: "scalar" | "simd128" | "relaxed-simd";
   hasSIMD(): boolean;
   getThreadCount(): number;
-  loadModel(source: string | URL | ArrayBuffer | ArrayBufferView): Promise<Model>;
+  /** From bytes, a URL or (Node) a file path; options: progress events, a cache, an SRI hash. */
+  loadModel(source: string | URL | ArrayBuffer | ArrayBufferView, options?: LoadOptions): Promise<Model>;
   createTensor(data: ArrayLike<number> | TypedData, shape?: number[], dtype?: DType): Tensor;
   /** A Promise in worker mode: await it in either mode. */
   getMemoryStats(): MemoryStats | Promise<MemoryStats>;

@@ -3,6 +3,7 @@
 import { benchmarkOptions, summarizeTimes } from "./benchmark.js";
 import { hardwareConcurrency, isNode, relaxedSimdSupported, simdSupported, threadsUnavailableReason } from "./features.js";
 import { parseStructure, positionalInputs, structuredOutputs } from "./io.js";
+import { checkLoadOptions, readModel } from "./model_source.js";
 import { makeLogger, resolveInitOptions } from "./options.js";
 import { DTYPES, Tensor, checkedTensorData, dtypeName } from "./tensor.js";
 
@@ -34,18 +35,9 @@ export function chooseVariant({ simd = true, threads = "auto", relaxedSimd = tru
   return { variant, threads: wanted, notes };
 }
 
-async function readBytes(source) {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-  const url = source instanceof URL ? source : null;
-  if (isNode && (!url || url.protocol === "file:") && !/^https?:/.test(String(source))) {
-    const { readFile } = await import("node:fs/promises");
-    return new Uint8Array(await readFile(url || String(source)));
-  }
-  const response = await fetch(source);
-  if (!response.ok) throw new Error(`wasm-torch: fetching ${source} failed: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
+async function readNodeFile(url) {
+  const { readFile } = await import("node:fs/promises");
+  return new Uint8Array(await readFile(url));
 }
 
 async function instantiate(variant, threads, distUrl, memory, log) {
@@ -57,7 +49,7 @@ async function instantiate(variant, threads, distUrl, memory, log) {
   const wasmMemory = new WebAssembly.Memory({ initial: memory.initialPages, maximum: memory.maximumPages,
     shared: variant.endsWith("-threads") });
   const options = { pthreadPoolSize: threads, printErr: log.warn, wasmMemory };
-  if (isNode) options.wasmBinary = await readBytes(new URL(`wasm-torch-${variant}.wasm`, base));
+  if (isNode) options.wasmBinary = await readNodeFile(new URL(`wasm-torch-${variant}.wasm`, base));
   return createModule(options);
 }
 
@@ -118,17 +110,21 @@ class Runtime {
   }
 
   /** Loads a model from a URL, a file path (Node), or bytes. */
-  async loadModel(source) {
-    const bytes = await readBytes(source);
-    const ptr = this._alloc(bytes.length);
-    this._heap().set(bytes, ptr);
-    const handle = this._m._wt_model_load(this._handle, ptr, bytes.length); // takes ownership of ptr
+  /**
+   * Loads a model from bytes, a URL or (Node) a file path. Options: onProgress({loaded, total,
+   * fromCache}) while the bytes arrive; cache (true, or a Cache API name / a directory in Node) to
+   * keep fetched models, keyed by URL and integrity; integrity ("sha256-<base64>") checked before use.
+   */
+  async loadModel(source, options) {
+    const heap = { alloc: (bytes) => this._alloc(bytes), free: (ptr) => this._free(ptr), view: () => this._heap(), log: this._log };
+    const { ptr, length } = await readModel(source, checkLoadOptions(options), heap);
+    const handle = this._m._wt_model_load(this._handle, ptr, length); // takes ownership of ptr
     if (!handle) throw this._error("loading the model");
-    const model = new Model(this, handle, bytes.length);
+    const model = new Model(this, handle, length);
     if (this._profiling) this._m._wt_model_set_profiling(handle, 1);
     this._models.add(model);
     this._sampleHeap();
-    this._log.info(`loaded a model: ${bytes.length} bytes, ${model.inputs.length} input(s), ${model.weightBytes} bytes ` +
+    this._log.info(`loaded a model: ${length} bytes, ${model.inputs.length} input(s), ${model.weightBytes} bytes ` +
       `of weights, a ${model.arenaBytes}-byte activation arena; memory now ${this._heap().buffer.byteLength} bytes`);
     return model;
   }

@@ -4,6 +4,7 @@
 // both modes). Tensors stay on this side as plain typed arrays and are copied at forward().
 import { benchmarkOptions } from "./benchmark.js";
 import { positionalInputs, structuredOutputs } from "./io.js";
+import { checkLoadOptions } from "./model_source.js";
 import { checkedTensorData, numel } from "./tensor.js";
 
 // Inputs reach the worker through shared memory where the page has it (cross-origin isolated, as
@@ -48,8 +49,12 @@ class Rpc {
     this._worker = worker;
     this._pending = new Map();
     this._next = 1;
-    worker.onmessage = ({ data: { call, value, error } }) => {
+    worker.onmessage = ({ data: { call, value, error, progress } }) => {
       const pending = this._pending.get(call);
+      if (progress !== undefined) {  // an event of a call still running (loadModel's onProgress)
+        if (pending.onProgress) pending.onProgress(progress);
+        return;
+      }
       this._pending.delete(call);
       if (error !== undefined) pending.reject(new Error(error));
       else pending.resolve(value);
@@ -61,10 +66,10 @@ class Rpc {
     };
   }
 
-  call(method, args = {}, transfer = []) {
+  call(method, args = {}, transfer = [], onProgress = undefined) {
     const call = this._next++;
     return new Promise((resolve, reject) => {
-      this._pending.set(call, { resolve, reject });
+      this._pending.set(call, { resolve, reject, onProgress });
       this._worker.postMessage({ call, method, args }, transfer);
     });
   }
@@ -184,11 +189,15 @@ export class RemoteRuntime {
     return this._info.threads;
   }
 
-  async loadModel(source) {
-    // URLs are resolved here (the worker's base URL is its script's); bytes are copied over.
+  async loadModel(source, options) {
+    // URLs are resolved here (the worker's base URL is its script's); bytes are copied over. The
+    // options are checked here; onProgress gets the worker's progress events.
+    const { onProgress, cache, integrity } = checkLoadOptions(options);
     const resolved = typeof source === "string" || source instanceof URL ? new URL(source, globalThis.location.href).href
       : ArrayBuffer.isView(source) ? source.slice() : source;
-    const model = new RemoteModel(this, await this._rpc.call("loadModel", { source: resolved }));
+    const reply = await this._rpc.call("loadModel", { source: resolved, options: { cache, integrity },
+      progress: Boolean(onProgress) }, [], onProgress);
+    const model = new RemoteModel(this, reply);
     this._models.add(model);
     return model;
   }

@@ -32,8 +32,9 @@ const handlers = {
     return { variant: runtime.variant, notes: runtime.notes, simd: runtime.hasSIMD(), threads: runtime.getThreadCount(),
       kernels: runtime.kernels };
   },
-  async loadModel({ source }) {
-    const m = await runtime.loadModel(source);
+  async loadModel({ source, options, progress }, call) {
+    const onProgress = progress ? (event) => self.postMessage({ call, progress: event }) : undefined;
+    const m = await runtime.loadModel(source, { ...options, onProgress });
     const id = nextModel++;
     models.set(id, m);
     return describe(id, m);
@@ -75,7 +76,7 @@ const handlers = {
 
 self.onmessage = async ({ data: { call, method, args } }) => {
   try {
-    const result = await handlers[method](args);
+    const result = await handlers[method](args, call);
     const { value, transfer } = result && result.transfer ? result : { value: result, transfer: [] };
     self.postMessage({ call, value }, transfer);
   } catch (error) {

@@ -12,13 +12,24 @@ const TYPES = {
   ".bin": "application/octet-stream",
 };
 
-/** Starts the server; `isolated: false` leaves out COOP/COEP (to test the fallback path). */
-export async function startServer({ root = ROOT, isolated = true, routes = {} } = {}) {
+/**
+ * Starts the server; `isolated: false` leaves out COOP/COEP (to test the fallback path). onPost(path,
+ * body text): what a page POSTs, for pages in browsers no driver controls (Firefox) to report back.
+ */
+export async function startServer({ root = ROOT, isolated = true, routes = {}, onPost = null } = {}) {
   const server = createServer(async (req, res) => {
     const headers = { "Cache-Control": "no-store", "Cross-Origin-Resource-Policy": "same-origin" };
     if (isolated) {
       headers["Cross-Origin-Opener-Policy"] = "same-origin";
       headers["Cross-Origin-Embedder-Policy"] = "require-corp";
+    }
+    if (req.method === "POST" && onPost) {
+      const chunks = [];
+      for await (const chunk of req) chunks.push(chunk);
+      onPost(decodeURIComponent(new URL(req.url, "http://localhost").pathname), Buffer.concat(chunks).toString("utf8"));
+      res.writeHead(204, headers);
+      res.end();
+      return;
     }
     const path = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
     try {
@@ -26,7 +37,7 @@ export async function startServer({ root = ROOT, isolated = true, routes = {} } 
       if (!routes[path] && file !== root && !file.startsWith(root + sep)) throw new Error("outside the root");
       if (!(await stat(file)).isFile()) throw new Error("not a file");
       const body = await readFile(file);
-      res.writeHead(200, { ...headers, "Content-Type": TYPES[extname(file)] || "application/octet-stream" });
+      res.writeHead(200, { ...headers, "Content-Type": TYPES[extname(file)] || "application/octet-stream", "Content-Length": body.length });
       res.end(body);
     } catch {
       res.writeHead(404, headers);

@@ -353,6 +353,92 @@ describe("cross-origin isolated page", () => {
   });
 });
 
+// loadModel's options in the page's default (worker) mode and with worker: false: progress events
+// cross from the worker, the Cache API keeps the model (the second load never fetches), integrity
+// is checked in the worker and a mismatch is an Error on the page.
+describe("loading like a product", () => {
+  let server;
+  let page;
+  before(async () => { server = await startServer({ isolated: true }); page = await openPage(server); });
+  after(async () => { await page.close(); await server.close(); });
+
+  for (const worker of [true, false]) {
+    test(`onProgress, the Cache API and integrity (${worker ? "worker" : "worker: false"})`, async () => {
+      const r = await page.evaluate(async (worker) => {
+        const bytes = await fetchBytes("/build/fixtures/mlp.wtm");
+        const hash = btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))));
+        const cacheName = `e2e-${worker}-${Math.random()}`;
+        const runtime = await WASMTorch.init({ threads: 2, worker });
+        const fetched = [];
+        const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => {
+          if (e.name.endsWith("/mlp.wtm")) fetched.push(e.name);
+        }));
+        observer.observe({ type: "resource", buffered: false });
+        const loads = [];
+        for (let i = 0; i < 2; i++) {
+          const events = [];
+          const model = await runtime.loadModel("/build/fixtures/mlp.wtm", { cache: cacheName,
+            integrity: `sha256-${hash}`, onProgress: (e) => events.push(e) });
+          const y = await model.forward(runtime.createTensor(new Float32Array(60).fill(0.5), [3, 20]));
+          loads.push({ last: events.at(-1), count: events.length, shape: [...y.shape] });
+          model.dispose();
+        }
+        let mismatch = "";
+        try {
+          await runtime.loadModel("/build/fixtures/mlp.wtm", { integrity: `sha256-${btoa("x".repeat(32))}` });
+        } catch (e) {
+          mismatch = `${e instanceof Error}:${e.message}`;
+        }
+        let unknown = "";
+        try {
+          await runtime.loadModel("/build/fixtures/mlp.wtm", { progress: () => {} });
+        } catch (e) {
+          unknown = e.message;
+        }
+        const stillLoads = (await runtime.loadModel(bytes)).outputs.length === 1;
+        const cached = await (await caches.open(cacheName)).keys();
+        await caches.delete(cacheName);
+        await new Promise((resolve) => setTimeout(resolve, 100));  // resource timing entries arrive late
+        observer.disconnect();
+        runtime.dispose();
+        return { size: bytes.byteLength, loads, mismatch, unknown, stillLoads, cachedKeys: cached.map((k) => k.url), fetched,
+          worker: runtime.worker === true };
+      }, worker);
+      assert.equal(r.worker, worker);
+      assert.deepEqual(r.loads[0].last, { loaded: r.size, total: r.size, fromCache: false });
+      assert.deepEqual(r.loads[1].last, { loaded: r.size, total: r.size, fromCache: true });
+      assert.deepEqual(r.loads.map((l) => l.shape), [[3, 5], [3, 5]]);
+      assert.equal(r.cachedKeys.length, 1);
+      assert.match(r.cachedKeys[0], /\/build\/fixtures\/mlp\.wtm#sha256-/);
+      assert.match(r.mismatch, /^true:.*integrity check failed for .*mlp\.wtm: expected sha256-/);
+      assert.match(r.unknown, /unknown loadModel option "progress"/);
+      assert.ok(r.stillLoads);
+      if (!worker) assert.equal(r.fetched.length, 2, "fetched for the first load and the mismatch, not the cached one");
+    });
+  }
+
+  test("the wasm compiles while it downloads (WebAssembly.instantiateStreaming)", async () => {
+    const r = await page.evaluate(async () => {
+      const streaming = WebAssembly.instantiateStreaming;
+      const compiled = [];
+      WebAssembly.instantiateStreaming = (source, imports) => {
+        compiled.push("streaming");
+        return streaming(source, imports);
+      };
+      try {
+        const runtime = await WASMTorch.init({ threads: 2, worker: false });
+        const variant = runtime.variant;
+        runtime.dispose();
+        return { compiled, variant };
+      } finally {
+        WebAssembly.instantiateStreaming = streaming;
+      }
+    });
+    assert.equal(r.variant, "relaxed-simd-threads");
+    assert.deepEqual(r.compiled, ["streaming"]);
+  });
+});
+
 describe("page without cross-origin isolation", () => {
   test("threads fall back to the SIMD build and say why", async () => {
     const server = await startServer({ isolated: false });
