@@ -24,7 +24,7 @@ FUZZ_HARNESSES := fuzz_load fuzz_forward fuzz_graph
 FUZZ_SECONDS ?= 600
 SETUP_STAMP := build/.setup-done
 
-.PHONY: all setup build native wasm python-schema docs demo test fixtures test-models test-ops bench-kernels bench test-cpp test-asan test-fuzz test-python test-js test-e2e test-perf perf-baseline fuzz fuzz-build wasm-asan contract clean
+.PHONY: all setup build native wasm python-schema docs demo test fixtures wheel test-models test-ops bench-kernels bench test-cpp test-asan test-fuzz test-python test-js test-e2e test-perf perf-baseline fuzz fuzz-build wasm-asan contract clean
 
 all: build
 
@@ -106,6 +106,11 @@ test-fuzz: fuzz-build wasm wasm-asan
 # Every harness for FUZZ_SECONDS (default 600) each, growing build/fuzz/corpus/<harness>.
 fuzz: fuzz-build
 	bash scripts/fuzz.sh long $(FUZZ_SECONDS)
+
+# The Python package as a wheel that works outside the checkout (the native library and the JS
+# package with its builds inside): build/wheel/dist/. tests/python/test_wheel.py installs it in a fresh venv.
+wheel: build
+	$(PY) scripts/build_wheel.py
 
 test-python: build
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q tests/python
