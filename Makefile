@@ -64,6 +64,10 @@ js/dist/wasm-torch-%.mjs: FORCE
 	@mkdir -p js/dist
 	cp build/wasm-$*/wasm-torch-$*.mjs build/wasm-$*/wasm-torch-$*.wasm js/dist/
 	if [ -f build/wasm-$*/wasm-torch-$*.worker.js ]; then cp build/wasm-$*/wasm-torch-$*.worker.js js/dist/; fi
+	# Pthread workers start as module workers: a bundler's dev server (Vite) serves every .js as a
+	# module, adding imports of its own, which a classic worker cannot run. The worker script is valid
+	# either way; Node's worker_threads ignore the option (tests/e2e/bundlers.test.mjs).
+	sed -i -E 's/new Worker\((new URL\("wasm-torch-$*\.worker\.js", ?import\.meta\.url\)|pthreadMainJs)\)/new Worker(\1, { type: "module" })/' $@
 	@test -f $@
 
 # The pthread worker script is CommonJS; the package itself is "type": "module".

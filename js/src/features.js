@@ -16,8 +16,20 @@ const RELAXED_SIMD_PROBE = new Uint8Array([
 
 export const isNode = typeof process === "object" && !!(process.versions && process.versions.node);
 
-// Node 20 has no `navigator`; its core count comes from node:os.
-const nodeCores = isNode ? (await import("node:os")).availableParallelism() : 0;
+/**
+ * A Node built-in module (`node:${name}`), imported so that bundlers leave it alone: a computed
+ * specifier is not followed, so a browser bundle never tries to resolve node:fs.
+ */
+export function nodeModule(name) {
+  return import(/* @vite-ignore */ /* webpackIgnore: true */ `node:${name}`);
+}
+
+// Node 20 has no `navigator`; its core count comes from node:os, read once by init() (no top-level
+// await: a bundler's worker bundle, iife by default in Vite, cannot have one).
+let nodeCores = 0;
+export async function detectNodeCores() {
+  if (isNode && !nodeCores) nodeCores = (await nodeModule("os")).availableParallelism();
+}
 
 function validates(probe) {
   try {

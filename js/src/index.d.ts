@@ -11,8 +11,8 @@ export interface InitOptions {
   relaxedSimd?: boolean;
   /** Thread count, or "auto" (default): min(cores, 4) where threads work, else 1. */
   threads?: number | "auto";
-  /** Where wasm-torch-*.mjs / .wasm are served from (default: the package's dist/). */
-  distUrl?: string | URL;
+  /** Where the wasm-torch-* files are (onnxruntime-web's wasmPaths): a URL prefix (a CDN directory), or a map from file name to URL. Default: the package's dist/, which bundlers emit. */
+  wasmPaths?: string | URL | Record<string, string | URL>;
   /**
    * "auto" (default): on a page's main thread, run inference in a dedicated Worker at any thread
    * count (the main thread never blocks); true: the same (pages only); false: on the calling thread.

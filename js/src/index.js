@@ -1,7 +1,9 @@
 // wasm-torch JavaScript API: WASMTorch.init() -> Runtime -> loadModel() -> Model.forward().
 // The only thing it talks to is the runtime's C ABI (runtime/api/wasm_torch.h).
 import { benchmarkOptions, summarizeTimes } from "./benchmark.js";
-import { hardwareConcurrency, isNode, relaxedSimdSupported, simdSupported, threadsUnavailableReason } from "./features.js";
+import { detectNodeCores, hardwareConcurrency, isNode, nodeModule, relaxedSimdSupported, simdSupported,
+  threadsUnavailableReason } from "./features.js";
+import { buildFiles } from "./builds.js";
 import { parseStructure, positionalInputs, structuredOutputs } from "./io.js";
 import { checkLoadOptions, readModel } from "./model_source.js";
 import { makeLogger, resolveInitOptions } from "./options.js";
@@ -9,7 +11,6 @@ import { DTYPES, Tensor, checkedTensorData, dtypeName } from "./tensor.js";
 
 export { Tensor };
 
-const DEFAULT_DIST = new URL("../dist/", import.meta.url);
 const MAX_DEFAULT_THREADS = 4;
 
 /**
@@ -36,20 +37,25 @@ export function chooseVariant({ simd = true, threads = "auto", relaxedSimd = tru
 }
 
 async function readNodeFile(url) {
-  const { readFile } = await import("node:fs/promises");
+  const { readFile } = await nodeModule("fs/promises");
   return new Uint8Array(await readFile(url));
 }
 
-async function instantiate(variant, threads, distUrl, memory, log) {
-  const base = new URL(distUrl, DEFAULT_DIST);
-  const glue = new URL(`wasm-torch-${variant}.mjs`, base);
-  const { default: createModule } = await import(/* webpackIgnore: true */ glue.href);
+async function instantiate(variant, threads, wasmPaths, memory, log) {
+  const files = buildFiles(variant, wasmPaths, isNode ? undefined : globalThis.location && globalThis.location.href);
+  const { default: createModule } = await import(/* @vite-ignore */ /* webpackIgnore: true */ files.glue.href);
   // The memory init's options describe (initial_memory, memory_pool_size, maximum_memory,
   // memory_growth); shared between the pool's threads in the threaded builds.
   const wasmMemory = new WebAssembly.Memory({ initial: memory.initialPages, maximum: memory.maximumPages,
     shared: variant.endsWith("-threads") });
   const options = { pthreadPoolSize: threads, printErr: log.warn, wasmMemory };
-  if (isNode) options.wasmBinary = await readNodeFile(new URL(`wasm-torch-${variant}.wasm`, base));
+  if (isNode) {
+    options.wasmBinary = await readNodeFile(files.wasm);
+  } else {
+    // By URL, whatever a bundler or wasmPaths named the files (builds.js).
+    options.locateFile = (path) => (path.endsWith(".wasm") ? files.wasm.href : path.endsWith(".worker.js") ? files.worker.href : path);
+    options.mainScriptUrlOrBlob = files.glue.href;
+  }
   return createModule(options);
 }
 
@@ -417,8 +423,9 @@ const onBrowserMainThread = typeof window === "object" && typeof document === "o
 export const WASMTorch = {
   /**
    * Starts a runtime. Options: simd (default true), relaxedSimd (default true), threads (a count or
-   * "auto"), distUrl (where the wasm-torch-*.mjs/.wasm files are served; default: the package's
-   * dist/), worker ("auto" (default): in a Worker when on a page's main thread, at any thread count;
+   * "auto"), wasmPaths (where the wasm-torch-* files are served, as onnxruntime-web's: a URL prefix such
+   * as a CDN directory, or a map from file name to URL; default: the package's dist/, which bundlers
+   * emit), worker ("auto" (default): in a Worker when on a page's main thread, at any thread count;
    * true: the same; false: on this thread, which then blocks during inference), referenceKernels (default false:
    * true runs the scalar reference of every SIMD kernel, to check a SIMD build against it); and the
    * performance guide's: memory_growth (default true), initial_memory (bytes, default and least
@@ -441,10 +448,11 @@ export const WASMTorch = {
       return startWorkerRuntime(given);
     }
     const log = makeLogger(options.log_level);
+    await detectNodeCores();
     const choice = chooseVariant(options);
     const allNotes = [...choice.notes, ...notes];
     for (const note of allNotes) log.warn(note);
-    const module = await instantiate(choice.variant, choice.threads, options.distUrl || DEFAULT_DIST, memory, log);
+    const module = await instantiate(choice.variant, choice.threads, options.wasmPaths, memory, log);
     return new Runtime(module, choice, options, allNotes, log);
   },
   chooseVariant,

@@ -3,7 +3,7 @@
 // an SRI integrity hash before use. The bytes land in WebAssembly memory as they arrive: a fetch
 // streams chunks into the buffer the runtime then owns, a file is read straight into it, so no
 // full copy of the model exists beside the heap (a cache write after a miss streams back out of it).
-import { isNode } from "./features.js";
+import { isNode, nodeModule } from "./features.js";
 
 const LOAD_OPTIONS = ["onProgress", "cache", "integrity"];
 const CACHE_NAME = "wasm-torch-models";
@@ -160,7 +160,7 @@ async function digest(bytes, algorithm) {
 }
 
 async function readFileInto(path, heap, progress) {
-  const { open } = await import("node:fs/promises");
+  const { open } = await nodeModule("fs/promises");
   const file = await open(path, "r");
   try {
     const total = (await file.stat()).size;
@@ -252,10 +252,10 @@ function sliceStream(model) {
 }
 
 async function nodeStore(directory, key) {
-  const { mkdir, open, rename, rm } = await import("node:fs/promises");
-  const { join } = await import("node:path");
-  const { homedir } = await import("node:os");
-  const { createHash } = await import("node:crypto");
+  const { mkdir, open, rename, rm } = await nodeModule("fs/promises");
+  const { join } = await nodeModule("path");
+  const { homedir } = await nodeModule("os");
+  const { createHash } = await nodeModule("crypto");
   const dir = directory || join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "wasm-torch");
   const path = join(dir, `${createHash("sha256").update(key).digest("hex")}.wtm`);
   return {

@@ -15,7 +15,7 @@ const DEFAULTS = {
   relaxedSimd: true,
   threads: "auto",
   worker: "auto",
-  distUrl: undefined,
+  wasmPaths: undefined,
   referenceKernels: false,
   memory_growth: true,
   initial_memory: BUILD_INITIAL_MEMORY,
@@ -58,6 +58,12 @@ export function resolveInitOptions(given = {}) {
   if (options.log_level === undefined) options.log_level = options.debug ? "verbose" : "warn";
   if (!LOG_LEVELS.includes(options.log_level)) {
     throw new Error(`wasm-torch: init option log_level must be one of ${LOG_LEVELS.join(", ")}, got ${options.log_level}`);
+  }
+  const paths = options.wasmPaths;
+  if (paths !== undefined && typeof paths !== "string" && !(paths instanceof URL) &&
+    !(paths && typeof paths === "object" && Object.values(paths).every((v) => typeof v === "string" || v instanceof URL))) {
+    throw new Error("wasm-torch: init option wasmPaths must be a URL prefix (string or URL) or a map from file name " +
+      `(wasm-torch-simd.wasm ...) to URL, got ${paths}`);
   }
   expectBytes(options, "maximum_memory", BUILD_INITIAL_MEMORY, BUILD_MAXIMUM_MEMORY);
   expectBytes(options, "initial_memory", BUILD_INITIAL_MEMORY, options.maximum_memory);

@@ -228,8 +228,11 @@ export class RemoteRuntime {
 export async function startWorkerRuntime(options) {
   const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
   const rpc = new Rpc(worker);
-  const { distUrl } = options;
-  const args = { ...options, distUrl: distUrl ? new URL(distUrl, globalThis.location.href).href : undefined };
+  // wasmPaths relative to the page, not to the worker's script.
+  const page = globalThis.location.href, { wasmPaths } = options;
+  const absolute = (url) => new URL(url, page).href;
+  const args = { ...options, wasmPaths: wasmPaths === undefined ? undefined : typeof wasmPaths === "string" || wasmPaths instanceof URL
+    ? absolute(wasmPaths) : Object.fromEntries(Object.entries(wasmPaths).map(([name, url]) => [name, absolute(url)])) };
   try {
     return new RemoteRuntime(rpc, await rpc.call("init", args));
   } catch (error) {

@@ -1,7 +1,9 @@
 // The JavaScript API in Node: variants, load, forward, tensors, errors and cleanup.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { pathToFileURL } from "node:url";
+import { readdirSync, readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 import { relaxedSimdSupported } from "../../js/src/features.js";
 import { WASMTorch, Tensor } from "../../js/src/index.js";
@@ -259,6 +261,18 @@ describe("API behaviour", () => {
     outputs.forEach((o) => o.dispose());
     input.dispose();
     model.dispose();
+  });
+
+  test("builds.js names every file of every build in dist/, so bundlers emit them all", async () => {
+    const { BUILDS } = await import("../../js/src/builds.js");
+    const dist = fileURLToPath(new URL("../../js/dist/", import.meta.url));
+    const listed = Object.values(BUILDS).flatMap((files) => Object.values(files)).map((url) => basename(url.pathname));
+    assert.deepEqual(listed.sort(), readdirSync(dist).filter((name) => name.startsWith("wasm-torch-")).sort());
+    for (const threaded of Object.keys(BUILDS).filter((variant) => variant.endsWith("-threads"))) {
+      assert.ok(BUILDS[threaded].worker, `${threaded} has a pthread worker script`);
+      const glue = readFileSync(`${dist}wasm-torch-${threaded}.mjs`, "utf8");
+      assert.equal((glue.match(/new Worker\([^;]*\{ type: "module" \}\)/g) || []).length, 2, "pthread workers start as modules");
+    }
   });
 
   test("chooseVariant explains fallbacks", () => {
