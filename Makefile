@@ -67,7 +67,7 @@ js/dist/wasm-torch-%.mjs: FORCE
 	# Pthread workers start as module workers: a bundler's dev server (Vite) serves every .js as a
 	# module, adding imports of its own, which a classic worker cannot run. The worker script is valid
 	# either way; Node's worker_threads ignore the option (tests/e2e/bundlers.test.mjs).
-	sed -i -E 's/new Worker\((new URL\("wasm-torch-$*\.worker\.js", ?import\.meta\.url\)|pthreadMainJs)\)/new Worker(\1, { type: "module" })/' $@
+	sed -i -E 's/new Worker\((new URL\("wasm-torch-$*\.worker\.js", ?import\.meta\.url\)|pthreadMainJs)\)/new Worker(\1, { type: "module" })/g' $@
 	@test -f $@
 
 # The pthread worker script is CommonJS; the package itself is "type": "module".
