@@ -24,7 +24,7 @@ FUZZ_HARNESSES := fuzz_load fuzz_forward fuzz_graph
 FUZZ_SECONDS ?= 600
 SETUP_STAMP := build/.setup-done
 
-.PHONY: all setup build native wasm python-schema docs demo test fixtures wheel test-models test-ops bench-kernels bench test-cpp test-asan test-fuzz test-python test-js test-e2e test-perf perf-baseline fuzz fuzz-build wasm-asan contract clean
+.PHONY: all setup build native wasm python-schema docs demo demo-page demo-assets test fixtures wheel test-models test-ops bench-kernels bench test-cpp test-asan test-fuzz test-python test-js test-e2e test-perf perf-baseline fuzz fuzz-build wasm-asan contract clean
 
 all: build
 
@@ -92,6 +92,18 @@ python-schema: setup
 demo: build
 	$(PY) examples/digits/demo.py
 
+# The demo page (examples/web): draw a digit, semantic search with all-MiniLM-L6-v2, a benchmark
+# against onnxruntime-web. Builds its assets, then serves it and prints its URL (Ctrl-C stops).
+demo-page: build demo-assets
+	node examples/web/serve.mjs
+
+# Its assets (build/demo-web): the trained digits CNN and MiniLM, exported for wasm-torch and ONNX
+# (onnxruntime-web, from scripts/setup-bench.sh, runs in the page's benchmark tab).
+demo-assets: build/demo-web/minilm.wtm
+build/demo-web/minilm.wtm: examples/web/build_assets.py examples/digits/demo.py
+	bash scripts/setup-bench.sh
+	$(PY) examples/web/build_assets.py
+
 # --- tests: all four layers -----------------------------------------------------------------
 test: build build/asan/wt_tests
 	bash scripts/run_tests.sh
@@ -123,7 +135,7 @@ test-js: build fixtures
 	node --test tests/js/
 	node --experimental-wasm-relaxed-simd --test tests/js/
 
-test-e2e: build fixtures
+test-e2e: build fixtures demo-assets
 	node --test tests/e2e/
 
 # The deterministic performance gate: callgrind instruction counts against benchmarks/perf/baseline.json.

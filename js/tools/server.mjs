@@ -13,10 +13,11 @@ const TYPES = {
 };
 
 /**
- * Starts the server; `isolated: false` leaves out COOP/COEP (to test the fallback path). onPost(path,
+ * Starts the server (on `port`, default any free one); `isolated: false` leaves out COOP/COEP (to test
+ * the fallback path). onPost(path,
  * body text): what a page POSTs, for pages in browsers no driver controls (Firefox) to report back.
  */
-export async function startServer({ root = ROOT, isolated = true, routes = {}, onPost = null } = {}) {
+export async function startServer({ root = ROOT, isolated = true, routes = {}, onPost = null, port = 0 } = {}) {
   const server = createServer(async (req, res) => {
     const headers = { "Cache-Control": "no-store", "Cross-Origin-Resource-Policy": "same-origin" };
     if (isolated) {
@@ -44,7 +45,7 @@ export async function startServer({ root = ROOT, isolated = true, routes = {}, o
       res.end("not found");
     }
   });
-  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  await new Promise((ok) => server.listen(port, "127.0.0.1", ok));
   const url = `http://127.0.0.1:${server.address().port}`;
   return { url, close: () => new Promise((ok) => server.close(ok)) };
 }
