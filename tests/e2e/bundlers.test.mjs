@@ -127,11 +127,45 @@ test("wasmPaths: the builds from a CDN-like prefix, or a map from file name to U
   }
 });
 
-test("require() from CommonJS says to import", () => {
+test("a plain <script type=\"module\"> page over a static server runs the installed package as it lies", async () => {
+  writeFileSync(join(app, "plain.html"), `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,">
+<script type="module">
+  import { WASMTorch } from "/node_modules/wasm-torch/src/index.js";
+  window.result = (async () => {
+    const runtime = await WASMTorch.init({ threads: 2 });
+    const meta = await (await fetch("/public/mlp.json")).json();
+    const input = new Float32Array(await (await fetch("/public/mlp.input.bin")).arrayBuffer());
+    const y = await (await runtime.loadModel("/public/mlp.wtm")).forward(runtime.createTensor(input, meta.input_shape));
+    return { variant: runtime.variant, data: Array.from(y.data) };
+  })().catch((e) => ({ error: String(e) }));
+</script>`);
+  const server = await startServer({ root: app, isolated: true });
+  const page = await browser.newPage(`${server.url}/plain.html`);
+  try {
+    const r = await page.evaluate(() => window.result);
+    assert.equal(r.error, undefined, r.error);
+    assert.equal(r.variant, "relaxed-simd-threads");
+    const f = loadFixture("mlp");
+    assert.ok(maxAbsDiff(r.data, f.expected[0]) <= f.atol);
+  } finally {
+    await page.close();
+    await server.close();
+  }
+});
+
+test("Node: the installed package as an ES module runs the model; require() says to import", () => {
+  const f = loadFixture("mlp");
+  const esm = `import { readFileSync } from "node:fs";
+import { WASMTorch } from "wasm-torch";
+const meta = JSON.parse(readFileSync("public/mlp.json", "utf8"));
+const input = new Float32Array(Uint8Array.from(readFileSync("public/mlp.input.bin")).buffer);
+const runtime = await WASMTorch.init({ threads: 2 });
+const y = await (await runtime.loadModel("public/mlp.wtm")).forward(runtime.createTensor(input, meta.input_shape));
+console.log(JSON.stringify({ variant: runtime.variant, data: Array.from(y.data) }));`;
+  const out = JSON.parse(execFileSync("node", ["--input-type=module", "-e", esm], { cwd: app }).toString().trim().split("\n").at(-1));
+  assert.match(out.variant, /simd-threads$/);
+  assert.ok(maxAbsDiff(out.data, f.expected[0]) <= f.atol);
   const script = 'try { require("wasm-torch"); } catch (e) { console.log(e.message); }';
-  const out = execFileSync("node", ["--input-type=commonjs", "-e", script], { cwd: app }).toString();
-  assert.match(out, /wasm-torch is an ES module: `import \{ WASMTorch \} from "wasm-torch"`/);
-  const esm = execFileSync("node", ["--input-type=module", "-e", 'import { WASMTorch } from "wasm-torch"; console.log(typeof WASMTorch.init);'],
-    { cwd: app }).toString();
-  assert.equal(esm.trim(), "function");
+  const cjs = execFileSync("node", ["--input-type=commonjs", "-e", script], { cwd: app }).toString();
+  assert.match(cjs, /wasm-torch is an ES module: `import \{ WASMTorch \} from "wasm-torch"`/);
 });
