@@ -8,8 +8,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
-import { launchBrowser } from "../js/tools/browser.mjs";
-import { startServer } from "../js/tools/server.mjs";
+import { inFreshPages } from "./fresh_pages.mjs";
 
 const { values: a } = parseArgs({
   options: { name: { type: "string" }, threads: { type: "string", default: "2" }, samples: { type: "string", default: "5" } },
@@ -57,20 +56,11 @@ async function ortWebColdStart({ name, threads, inputs }) {
   return { import: t1 - t0, init: null, load: t3 - t1, first: t4 - t3, total: t4 - t0 };
 }
 
-const server = await startServer({ isolated: true });
-const browser = await launchBrowser();
-const results = { "wasm-torch": [], "ort-web": [] };
-try {
-  for (let s = 0; s < Number(a.samples); s++) {
-    for (const [runner, fn] of [["wasm-torch", wasmTorchColdStart], ["ort-web", ortWebColdStart]]) {
-      const page = await browser.newPage(`${server.url}/benchmarks/cold_start.html`);
-      results[runner].push(await page.evaluate(fn, job));
-      await page.close();
-    }
-  }
-} finally {
-  await browser.close();
-  await server.close();
+const calls = [];
+for (let s = 0; s < Number(a.samples); s++) {
+  calls.push(["wasm-torch", wasmTorchColdStart, job], ["ort-web", ortWebColdStart, job]);
 }
+const results = { "wasm-torch": [], "ort-web": [] };
+for (const [runner, phases] of await inFreshPages(calls)) results[runner].push(phases);
 process.stdout.write(JSON.stringify(results) + "\n");
 process.exit(0);

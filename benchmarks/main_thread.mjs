@@ -7,8 +7,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
-import { launchBrowser } from "../js/tools/browser.mjs";
-import { startServer } from "../js/tools/server.mjs";
+import { inFreshPages } from "./fresh_pages.mjs";
 
 const { values: a } = parseArgs({ options: { name: { type: "string" }, threads: { type: "string", default: "2" } } });
 const inputs = JSON.parse(readFileSync(new URL(`../build/bench/${a.name}.inputs.json`, import.meta.url), "utf8"));
@@ -34,37 +33,13 @@ async function measure({ runner, name, threads, inputs }) {
     forward = () => session.run(feeds());
   }
   for (let i = 0; i < 3; i++) await forward();
-  const channel = new MessageChannel();
-  let running = true, last = performance.now(), longest = 0;
-  channel.port1.onmessage = () => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-    if (running) channel.port2.postMessage(0);
-  };
-  channel.port2.postMessage(0);
-  const start = performance.now();
-  for (let i = 0; i < 20; i++) await forward();
-  const forwardMs = (performance.now() - start) / 20;
-  // Forwards that block never let the loop turn: its next turn, after them, records that gap.
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  running = false;
-  return { longestGapMs: longest, forwardMs };
+  const { longestMainThreadGap } = await import("/js/tools/main_thread_gap.js");
+  return longestMainThreadGap(forward, 20);
 }
 
-const server = await startServer({ isolated: true });
-const browser = await launchBrowser();
-const results = {};
-try {
-  for (const runner of ["wasm-torch (default: Worker)", "wasm-torch (worker: false)", "onnxruntime-web (main thread)",
-    "onnxruntime-web (proxy worker)"]) {
-    const page = await browser.newPage(`${server.url}/benchmarks/cold_start.html`);
-    results[runner] = await page.evaluate(measure, { runner, name: a.name, threads: Number(a.threads), inputs });
-    await page.close();
-  }
-} finally {
-  await browser.close();
-  await server.close();
-}
-process.stdout.write(JSON.stringify(results) + "\n");
+const runners = ["wasm-torch (default: Worker)", "wasm-torch (worker: false)", "onnxruntime-web (main thread)",
+  "onnxruntime-web (proxy worker)"];
+const job = { name: a.name, threads: Number(a.threads), inputs };
+const results = await inFreshPages(runners.map((runner) => [runner, measure, { runner, ...job }]));
+process.stdout.write(JSON.stringify(Object.fromEntries(results)) + "\n");
 process.exit(0);

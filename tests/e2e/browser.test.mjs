@@ -56,21 +56,8 @@ async function assertMainThreadFree(t, page, threads) {
       const x = runtime.createTensor(input, meta.input_shape);
       const forward = async () => [].concat(await model.forward(x)).forEach((y) => y.dispose());
       for (let i = 0; i < 5; ++i) await forward();
-      const channel = new MessageChannel();
-      let running = true, last = performance.now(), longest = 0;
-      channel.port1.onmessage = () => {
-        const now = performance.now();
-        longest = Math.max(longest, now - last);
-        last = now;
-        if (running) channel.port2.postMessage(0);
-      };
-      channel.port2.postMessage(0);
-      for (let i = 0; i < 400; ++i) await forward();
-      running = false;
-      await new Promise((resolve) => {  // the gap up to the loop's next turn counts too
-        channel.port1.onmessage = () => { longest = Math.max(longest, performance.now() - last); resolve(); };
-        channel.port2.postMessage(0);
-      });
+      const { longestMainThreadGap } = await import("/js/tools/main_thread_gap.js");
+      const { longestGapMs: longest } = await longestMainThreadGap(forward, 400);
       runtime.dispose();
       return { longest, worker: runtime.worker === true };
     };
