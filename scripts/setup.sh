@@ -12,7 +12,7 @@ APT_PACKAGES=(
   emscripten nodejs
   flatbuffers-compiler libflatbuffers-dev
   chromium
-  firefox-esr  # the second browser engine of the end-to-end tests (tests/e2e/firefox.test.mjs)
+  firefox-esr  # the second browser engine of the end-to-end tests (tests/e2e/browser.test.mjs)
   valgrind  # the performance gate's instruction counts (callgrind)
 )
 # Debian 12's emscripten compiles with clang 14, which has no final relaxed-SIMD opcodes: the

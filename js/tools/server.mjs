@@ -14,25 +14,28 @@ const TYPES = {
 
 /**
  * Starts the server (on `port`, default any free one); `isolated: false` leaves out COOP/COEP (to test
- * the fallback path). onPost(path,
- * body text): what a page POSTs, for pages in browsers no driver controls (Firefox) to report back.
+ * the fallback path). The returned server's route(path, handler) answers POSTs to `path` with what
+ * `await handler(body text)` returns (a string): how pages in a browser no driver controls (Firefox)
+ * report back (js/tools/firefox.mjs).
  */
-export async function startServer({ root = ROOT, isolated = true, routes = {}, onPost = null, port = 0 } = {}) {
+export async function startServer({ root = ROOT, isolated = true, routes = {}, port = 0 } = {}) {
+  const posts = new Map();
   const server = createServer(async (req, res) => {
     const headers = { "Cache-Control": "no-store", "Cross-Origin-Resource-Policy": "same-origin" };
     if (isolated) {
       headers["Cross-Origin-Opener-Policy"] = "same-origin";
       headers["Cross-Origin-Embedder-Policy"] = "require-corp";
     }
-    if (req.method === "POST" && onPost) {
+    const path = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
+    const handler = req.method === "POST" && posts.get(path);
+    if (handler) {
       const chunks = [];
       for await (const chunk of req) chunks.push(chunk);
-      onPost(decodeURIComponent(new URL(req.url, "http://localhost").pathname), Buffer.concat(chunks).toString("utf8"));
-      res.writeHead(204, headers);
-      res.end();
+      const reply = (await handler(Buffer.concat(chunks).toString("utf8"))) ?? "";
+      res.writeHead(200, { ...headers, "Content-Type": "application/json" });
+      res.end(reply);
       return;
     }
-    const path = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
     try {
       const file = routes[path] || normalize(join(root, path));
       if (!routes[path] && file !== root && !file.startsWith(root + sep)) throw new Error("outside the root");
@@ -47,5 +50,9 @@ export async function startServer({ root = ROOT, isolated = true, routes = {}, o
   });
   await new Promise((ok) => server.listen(port, "127.0.0.1", ok));
   const url = `http://127.0.0.1:${server.address().port}`;
-  return { url, close: () => new Promise((ok) => server.close(ok)) };
+  return {
+    url,
+    route: (path, handler) => posts.set(path, handler),
+    close: () => new Promise((ok) => { server.closeAllConnections(); server.close(ok); }),
+  };
 }
