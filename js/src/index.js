@@ -115,7 +115,6 @@ class Runtime {
     return { enabled: this._profiling, operationTimes, ...summaries(operationTimes) };
   }
 
-  /** Loads a model from a URL, a file path (Node), or bytes. */
   /**
    * Loads a model from bytes, a URL or (Node) a file path. Options: onProgress({loaded, total,
    * fromCache}) while the bytes arrive; cache (true, or a Cache API name / a directory in Node) to
