@@ -1,6 +1,6 @@
 """Writes the contract between exporter, runtime and JS package in each language, from
 schema/contract.toml and the schema's `enum DType`:
-  runtime/core/contract.h, python/wasm_torch/contract.py, js/src/contract.js
+  runtime/core/contract.h, python/wasm_torch/contract.py, js/src/contract.js, cmake/wasm_memory.cmake
   gen_contract.py           write them
   gen_contract.py --check   exit 1 and name the stale ones (tests/python/test_contract.py)"""
 import math
@@ -108,10 +108,20 @@ def python_unary(c: dict) -> str:
 
 def javascript(c: dict) -> str:
     codes = ", ".join(f"{n}: {v}" for n, v in c["dtypes"].items())
-    return f"// {BANNER}\n\nexport const DTYPE_CODES = Object.freeze({{ {codes} }});\n"
+    memory = c["wasm_memory"]
+    return (f"// {BANNER}\n\nexport const DTYPE_CODES = Object.freeze({{ {codes} }});\n"
+            f"export const WASM_INITIAL_MEMORY_MIB = {memory['initial_mib']};\n"
+            f"export const WASM_MAXIMUM_MEMORY_MIB = {memory['maximum_mib']};\n")
 
 
-OUTPUTS = {"runtime/core/contract.h": cpp, "python/wasm_torch/contract.py": python, "js/src/contract.js": javascript}
+def cmake(c: dict) -> str:
+    memory = c["wasm_memory"]
+    return (f"# {BANNER}\n\nset(WT_WASM_INITIAL_MEMORY_MIB {memory['initial_mib']})\n"
+            f"set(WT_WASM_MAXIMUM_MEMORY_MIB {memory['maximum_mib']})\n")
+
+
+OUTPUTS = {"runtime/core/contract.h": cpp, "python/wasm_torch/contract.py": python, "js/src/contract.js": javascript,
+           "cmake/wasm_memory.cmake": cmake}
 
 
 def main(check: bool) -> int:

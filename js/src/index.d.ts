@@ -24,7 +24,7 @@ export interface InitOptions {
   memory_growth?: boolean;
   /** Bytes of memory to start with: at least and by default 32 MiB. */
   initial_memory?: number;
-  /** The most the memory may grow to: at most and by default 2 GiB. */
+  /** The most the memory may grow to: at most and by default 4 GiB (all wasm32 can address). */
   maximum_memory?: number;
   /** Bytes reserved up front for models and their arenas, on top of initial_memory (default 0). */
   memory_pool_size?: number;

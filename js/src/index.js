@@ -161,7 +161,7 @@ class Runtime {
       heapSize: this._heap().length,
       heapUsed,
       peakBytes: this._peakHeapUsed,
-      liveBuffers: Number(this._m._wt_live_buffer_count()),
+      liveBuffers: this._m._wt_live_buffer_count() >>> 0,
       liveTensors: { ...this._liveTensors },
       fileBytes: sum("fileBytes"),
       weightBytes: sum("weightBytes"),
@@ -174,7 +174,7 @@ class Runtime {
 
   // heapUsed now, folded into the peak with the most the tensors allocated since the last sample.
   _sampleHeap() {
-    const used = Number(this._m._wt_heap_used_bytes());
+    const used = this._m._wt_heap_used_bytes() >>> 0;
     const between = this._heapAtSample + this._tensorPeakSinceSample - this._tensorBytesAtSample;
     this._peakHeapUsed = Math.max(this._peakHeapUsed, used, between);
     this._heapAtSample = used;
@@ -205,8 +205,10 @@ class Runtime {
     return this._m.wasmMemory ? new Uint8Array(this._m.wasmMemory.buffer) : this._m.HEAPU8;
   }
 
+  // Addresses and sizes come back from wasm32 as signed i32s; `>>> 0` reads them as the unsigned
+  // values they are (the memory may grow past 2 GiB).
   _alloc(bytes) {
-    const ptr = this._m._wt_alloc(bytes);
+    const ptr = this._m._wt_alloc(bytes) >>> 0;
     if (!ptr) throw this._error(`allocating ${bytes} bytes`);
     return ptr;
   }
@@ -252,8 +254,8 @@ class Model {
     /** What forward() returns: null (a tensor), {tuple|list: [...]} or {dict: [[key, ...], ...]}. */
     this.outputStructure = parseStructure(this._metadata("output_structure"));
     this.symbols = this._symbols();
-    this.arenaBytes = runtime._m._wt_model_arena_bytes(handle);
-    this.weightBytes = runtime._m._wt_model_weight_bytes(handle);
+    this.arenaBytes = runtime._m._wt_model_arena_bytes(handle) >>> 0;
+    this.weightBytes = runtime._m._wt_model_weight_bytes(handle) >>> 0;
     this.fileBytes = fileBytes;
   }
 
@@ -292,7 +294,7 @@ class Model {
     const specs = [];
     for (let i = 0; i < count; i++) {
       const rank = m._wt_model_tensor_rank(this._handle, io, i);
-      const shapePtr = m._wt_model_tensor_shape(this._handle, io, i);
+      const shapePtr = m._wt_model_tensor_shape(this._handle, io, i) >>> 0;
       const shape = Array.from(new BigInt64Array(this._rt._heap().buffer, shapePtr, rank), Number);
       const dims = shape.map((d, axis) => {
         const name = m._wt_model_tensor_dim_name(this._handle, io, i, axis);
@@ -400,9 +402,9 @@ class Model {
 
   _copyOutput(spec, index) {
     const m = this._rt._m;
-    const bytes = m._wt_model_tensor_bytes(this._handle, IO_OUTPUT, index);
+    const bytes = m._wt_model_tensor_bytes(this._handle, IO_OUTPUT, index) >>> 0;
     const tensor = new Tensor(this._rt, this._rt._alloc(bytes), spec.shape, spec.dtype);
-    const src = m._wt_model_output_data(this._handle, index);
+    const src = m._wt_model_output_data(this._handle, index) >>> 0;
     this._rt._heap().copyWithin(tensor._ptr, src, src + bytes);
     return tensor;
   }
@@ -428,7 +430,7 @@ export const WASMTorch = {
    * true: the same; false: on this thread, which then blocks during inference), referenceKernels (default false:
    * true runs the scalar reference of every SIMD kernel, to check a SIMD build against it); and the
    * performance guide's: memory_growth (default true), initial_memory (bytes, default and least
-   * 32 MiB), maximum_memory (default and most 2 GiB), memory_pool_size (bytes reserved up front on
+   * 32 MiB), maximum_memory (default and most 4 GiB, all wasm32 can address), memory_pool_size (bytes reserved up front on
    * top of initial_memory), profiling (operation profiling from the start), debug (log_level
    * "verbose"), log_level ("silent", "error", "warn" (default), "info": runtime and model loads,
    * "verbose": every forward's time), enable_memory_recycling, work_stealing, optimize_for_speed

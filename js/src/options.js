@@ -2,12 +2,14 @@
 // runtime or a JavaScript engine cannot honour a value, is reported in runtime.notes and a warning;
 // a misspelt or unknown option, or a value of the wrong kind, is an error: never ignored.
 
+import { WASM_INITIAL_MEMORY_MIB, WASM_MAXIMUM_MEMORY_MIB } from "./contract.js";
+
 const MIB = 1024 * 1024;
 const WASM_PAGE = 64 * 1024;
-// The builds' own bounds (CMakeLists.txt: -sINITIAL_MEMORY=32MB -sMAXIMUM_MEMORY=2GB): the module
-// declares the first as its least memory, and cannot address past the second.
-export const BUILD_INITIAL_MEMORY = 32 * MIB;
-export const BUILD_MAXIMUM_MEMORY = 2048 * MIB;
+// The builds' own bounds (schema/contract.toml [wasm_memory]): the module declares the first as its
+// least memory, and cannot address past the second.
+export const BUILD_INITIAL_MEMORY = WASM_INITIAL_MEMORY_MIB * MIB;
+export const BUILD_MAXIMUM_MEMORY = WASM_MAXIMUM_MEMORY_MIB * MIB;
 export const LOG_LEVELS = ["silent", "error", "warn", "info", "verbose"];
 
 const DEFAULTS = {

@@ -1,7 +1,9 @@
 // A static file server for tests, the demo and benchmarks: serves the repository on 127.0.0.1
 // with the COOP/COEP headers that make a page crossOriginIsolated (needed for threads).
+import { createReadStream } from "node:fs";
 import { createServer } from "node:http";
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -36,17 +38,19 @@ export async function startServer({ root = ROOT, isolated = true, routes = {}, p
       res.end(reply);
       return;
     }
+    const file = routes[path] || normalize(join(root, path));
     try {
-      const file = routes[path] || normalize(join(root, path));
       if (!routes[path] && file !== root && !file.startsWith(root + sep)) throw new Error("outside the root");
-      if (!(await stat(file)).isFile()) throw new Error("not a file");
-      const body = await readFile(file);
-      res.writeHead(200, { ...headers, "Content-Type": TYPES[extname(file)] || "application/octet-stream", "Content-Length": body.length });
-      res.end(body);
+      const info = await stat(file);
+      if (!info.isFile()) throw new Error("not a file");
+      res.writeHead(200, { ...headers, "Content-Type": TYPES[extname(file)] || "application/octet-stream", "Content-Length": info.size });
     } catch {
       res.writeHead(404, headers);
       res.end("not found");
+      return;
     }
+    // Streamed: a model file may be larger than one Buffer can hold (2 GiB).
+    await pipeline(createReadStream(file), res).catch(() => res.destroy());
   });
   await new Promise((ok) => server.listen(port, "127.0.0.1", ok));
   const url = `http://127.0.0.1:${server.address().port}`;
