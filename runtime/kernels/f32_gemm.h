@@ -63,6 +63,21 @@ void f32_gemm_4x8_panels_relaxedsimd(size_t k, const float* a, size_t lda, const
 void f32_gemm_5x8_panels_relaxedsimd(size_t k, const float* a, size_t lda, const float* b, size_t panel_stride,
                                      size_t panels, float* c, size_t ldc, const F32GemmOutput& out);
 
+// Indirect tiles (XNNPACK's igemm): C[rows, 8 x panels] = epilogue(sum over taps t < taps and p < kc of
+// A_t[r][p] x B[t * kc + p]), where a[t * kGemmMr + r] points at row r's kc values for tap t: a pixel of
+// the image read in place, or a zero vector for a tap in padding. rows <= 4; rows past `rows` are not
+// stored (their pointers must still be readable). Grouped NHWC convolutions run on it: packing their
+// im2col rows (8 channels a tap) cost more than the multiply-adds.
+void f32_igemm_4x8_panels_scalar(size_t rows, size_t taps, size_t kc, const float* const* a, const float* b,
+                                 size_t panel_stride, size_t panels, float* c, size_t ldc, const F32GemmOutput& out);
+void f32_igemm_4x8_panels_simd128(size_t rows, size_t taps, size_t kc, const float* const* a, const float* b,
+                                  size_t panel_stride, size_t panels, float* c, size_t ldc, const F32GemmOutput& out);
+void f32_igemm_4x8_panels_relaxedsimd(size_t rows, size_t taps, size_t kc, const float* const* a, const float* b,
+                                      size_t panel_stride, size_t panels, float* c, size_t ldc,
+                                      const F32GemmOutput& out);
+using F32IgemmPanelsFn = void (*)(size_t, size_t, size_t, const float* const*, const float*, size_t, size_t, float*,
+                                  size_t, const F32GemmOutput&);
+
 // Runs tile(b, c, out) on each of `panels` panels: the loop the *_panels kernels share.
 template <typename Tile>
 inline void for_each_panel(const float* b, size_t panel_stride, size_t panels, float* c, const F32GemmOutput& out,

@@ -47,6 +47,21 @@ void f32_gemm_4x8_panels_scalar(size_t k, const float* a, size_t lda, const floa
   });
 }
 
+void f32_igemm_4x8_panels_scalar(size_t rows, size_t taps, size_t kc, const float* const* a, const float* b,
+                                 size_t panel_stride, size_t panels, float* c, size_t ldc, const F32GemmOutput& out) {
+  for_each_panel(b, panel_stride, panels, c, out, [&](const float* bq, float* cq, const F32GemmOutput& o) {
+    for (size_t r = 0; r < rows; ++r) {
+      for (size_t j = 0; j < kGemmNr; ++j) {
+        float sum = 0.f;
+        for (size_t t = 0; t < taps; ++t) {
+          for (size_t p = 0; p < kc; ++p) sum += a[t * kGemmMr + r][p] * bq[(t * kc + p) * kGemmNr + j];
+        }
+        cq[r * ldc + j] = gemm_finish_value(sum, cq[r * ldc + j], r, j, o);
+      }
+    }
+  });
+}
+
 void f32_gemm_1x32_scalar(size_t k, const float* a, const float* b, size_t panel_stride, size_t ldb, float* c,
                           const F32GemmOutput& out) {
   for_each_panel(b, panel_stride, 4, c, out, [&](const float* bq, float* cq, const F32GemmOutput& o) {

@@ -75,15 +75,12 @@ inline v128_t mul_add(v128_t a, v128_t b, v128_t acc) {
   return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b));
 }
 
-// kLdb > 0 fixes the B row stride at compile time (packed panels: 8); kLdb == 0 reads it from ldb.
+// Adds rows a0..a3 x B[0:k] to the tile; b advances past the rows read.
 template <size_t kLdb, bool kFused>
-inline Tile4x8 accumulate_4x8(size_t k, const float* a, size_t lda, const float* b, size_t ldb) {
+inline void add_4x8(Tile4x8& t, size_t k, const float* a0, const float* a1, const float* a2, const float* a3,
+                    const float*& b, size_t ldb) {
   if (kLdb) ldb = kLdb;
-  const float* a0 = a;
-  const float* a1 = a0 + lda;
-  const float* a2 = a1 + lda;
-  const float* a3 = a2 + lda;
-  v128_t c00 = wasm_f32x4_splat(0.f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  v128_t c00 = t.c00, c01 = t.c01, c10 = t.c10, c11 = t.c11, c20 = t.c20, c21 = t.c21, c30 = t.c30, c31 = t.c31;
   for (size_t p = 0; p < k; ++p) {
     const v128_t b0 = wasm_v128_load(b);
     const v128_t b1 = wasm_v128_load(b + 4);
@@ -101,7 +98,20 @@ inline Tile4x8 accumulate_4x8(size_t k, const float* a, size_t lda, const float*
     c30 = mul_add<kFused>(v3, b0, c30);
     c31 = mul_add<kFused>(v3, b1, c31);
   }
-  return Tile4x8{c00, c01, c10, c11, c20, c21, c30, c31};
+  t = Tile4x8{c00, c01, c10, c11, c20, c21, c30, c31};
+}
+
+inline Tile4x8 zero_tile_4x8() {
+  const v128_t z = wasm_f32x4_splat(0.f);
+  return Tile4x8{z, z, z, z, z, z, z, z};
+}
+
+// kLdb > 0 fixes the B row stride at compile time (packed panels: 8); kLdb == 0 reads it from ldb.
+template <size_t kLdb, bool kFused>
+inline Tile4x8 accumulate_4x8(size_t k, const float* a, size_t lda, const float* b, size_t ldb) {
+  Tile4x8 t = zero_tile_4x8();
+  add_4x8<kLdb, kFused>(t, k, a, a + lda, a + 2 * lda, a + 3 * lda, b, ldb);
+  return t;
 }
 
 template <bool kFused>
@@ -116,7 +126,30 @@ void gemm_4x8(size_t k, const float* a, size_t lda, const float* b, size_t ldb, 
   epilogue.store_row(c + 3 * ldc, t.c30, t.c31, 3);
 }
 
+// The indirect tile (f32_gemm.h): each tap's rows through their pointers, one epilogue at the end.
+template <bool kFused>
+void igemm_4x8_panels(size_t rows, size_t taps, size_t kc, const float* const* a, const float* b,
+                      size_t panel_stride, size_t panels, float* c, size_t ldc, const F32GemmOutput& out) {
+  for_each_panel(b, panel_stride, panels, c, out, [&](const float* bq, float* cq, const F32GemmOutput& o) {
+    Tile4x8 t = zero_tile_4x8();
+    for (size_t tap = 0; tap < taps; ++tap) {
+      const float* const* rows_of_tap = a + tap * kGemmMr;
+      add_4x8<kGemmNr, kFused>(t, kc, rows_of_tap[0], rows_of_tap[1], rows_of_tap[2], rows_of_tap[3], bq, kGemmNr);
+    }
+    const TileEpilogue epilogue(o);
+    epilogue.store_row(cq, t.c00, t.c01, 0);
+    if (rows > 1) epilogue.store_row(cq + ldc, t.c10, t.c11, 1);
+    if (rows > 2) epilogue.store_row(cq + 2 * ldc, t.c20, t.c21, 2);
+    if (rows > 3) epilogue.store_row(cq + 3 * ldc, t.c30, t.c31, 3);
+  });
+}
+
 }  // namespace
+
+void f32_igemm_4x8_panels_simd128(size_t rows, size_t taps, size_t kc, const float* const* a, const float* b,
+                                  size_t panel_stride, size_t panels, float* c, size_t ldc, const F32GemmOutput& out) {
+  igemm_4x8_panels<false>(rows, taps, kc, a, b, panel_stride, panels, c, ldc, out);
+}
 
 void f32_gemm_4x8_simd128(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,
                           const F32GemmOutput& out) {
@@ -184,6 +217,12 @@ void f32_gemm_5x8_panels_relaxedsimd(size_t k, const float* a, size_t lda, const
   for_each_panel(b, panel_stride, panels, c, out, [&](const float* bq, float* cq, const F32GemmOutput& o) {
     gemm_5x8(k, a, lda, bq, kGemmNr, cq, ldc, o);
   });
+}
+
+void f32_igemm_4x8_panels_relaxedsimd(size_t rows, size_t taps, size_t kc, const float* const* a, const float* b,
+                                      size_t panel_stride, size_t panels, float* c, size_t ldc,
+                                      const F32GemmOutput& out) {
+  igemm_4x8_panels<true>(rows, taps, kc, a, b, panel_stride, panels, c, ldc, out);
 }
 
 void f32_gemm_4x8_relaxedsimd(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,

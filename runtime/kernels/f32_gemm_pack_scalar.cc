@@ -90,24 +90,40 @@ void f32_pack_a_im2col_nhwc(const Conv2dGeometry& g, const float* input, size_t 
   const size_t cin = g.in_channels / g.groups, k1 = k0 + kc;
   // The taps of one kernel row are one run of memory when they hold every channel of their pixels.
   const bool taps_adjacent = g.dilation_w == 1 && cin == g.in_channels;
+  // Positions are divided out once and then stepped: four divisions per tap per row cost grouped
+  // convolutions (8 channels a tap) five times their multiply-adds (RegNetY-400MF: 8 GFLOP/s).
+  const size_t first_tap = k0 / cin, first_c = k0 % cin;
+  const size_t first_ky = first_tap / g.kernel_w, first_kx = first_tap % g.kernel_w;
+  size_t oy = r0 / g.out_w, ox = r0 % g.out_w;
   for (size_t r = r0; r < r1; ++r, block += kc) {
-    const size_t oy = r / g.out_w, ox = r % g.out_w;
+    const size_t y0 = oy * g.stride_h - g.pad_top, x0 = ox * g.stride_w - g.pad_left;  // wrap in padding
+    size_t ky = first_ky, kx = first_kx, c = first_c;
     for (size_t k = k0; k < k1;) {
-      const size_t tap = k / cin, c = k % cin, ky = tap / g.kernel_w, kx = tap % g.kernel_w;
-      const size_t iy = oy * g.stride_h + ky * g.dilation_h - g.pad_top;  // wraps when in padding
-      const size_t ix = ox * g.stride_w + kx * g.dilation_w - g.pad_left;
+      const size_t iy = y0 + ky * g.dilation_h, ix = x0 + kx * g.dilation_w;
       float* dst = block + (k - k0);
+      size_t taps = 1;
       if (iy >= g.in_h || ix >= g.in_w) {
         const size_t n = std::min(cin - c, k1 - k);
         std::fill(dst, dst + n, 0.f);
         k += n;
-        continue;
+      } else {
+        while (taps_adjacent && kx + taps < g.kernel_w && ix + taps < g.in_w) ++taps;
+        const size_t n = std::min(taps * cin - c, k1 - k);
+        const float* src = input + (iy * g.in_w + ix) * g.in_channels + c;
+        for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+        k += n;
       }
-      size_t taps = 1;
-      while (taps_adjacent && kx + taps < g.kernel_w && ix + taps < g.in_w) ++taps;
-      const size_t n = std::min(taps * cin - c, k1 - k);
-      std::memcpy(dst, input + (iy * g.in_w + ix) * g.in_channels + c, n * sizeof(float));
-      k += n;
+      // The next tap (when k has not reached k1, these taps were copied whole).
+      c = 0;
+      kx += taps;
+      if (kx == g.kernel_w) {
+        kx = 0;
+        ++ky;
+      }
+    }
+    if (++ox == g.out_w) {
+      ox = 0;
+      ++oy;
     }
   }
 }

@@ -15,6 +15,7 @@ KernelTable scalar_table() {
   t.gemm_tile = {kGemmMr, f32_gemm_4x8_scalar, f32_gemm_4x8_panels_scalar};
   t.gemm_4x8 = f32_gemm_4x8_scalar;
   t.gemm_4x8_panels = f32_gemm_4x8_panels_scalar;
+  t.igemm_4x8_panels = f32_igemm_4x8_panels_scalar;
   t.gemm_1x8 = f32_gemm_1x8_scalar;
   t.gemm_1x32 = f32_gemm_1x32_scalar;
   t.gemm_dot = f32_gemm_dot_scalar;
@@ -54,6 +55,7 @@ void overlay_simd128(KernelTable& t) {
   t.gemm_tile = {kGemmMr, f32_gemm_4x8_simd128, f32_gemm_4x8_panels_simd128};
   t.gemm_4x8 = f32_gemm_4x8_simd128;
   t.gemm_4x8_panels = f32_gemm_4x8_panels_simd128;
+  t.igemm_4x8_panels = f32_igemm_4x8_panels_simd128;
   t.gemm_1x8 = f32_gemm_1x8_simd128;
   t.gemm_1x32 = f32_gemm_1x32_simd128;
   t.gemm_dot = f32_gemm_dot_simd128;
@@ -90,6 +92,7 @@ void overlay_relaxed_simd(KernelTable& t) {
   t.gemm_tile = {5, f32_gemm_5x8_relaxedsimd, f32_gemm_5x8_panels_relaxedsimd};
   t.gemm_4x8 = f32_gemm_4x8_relaxedsimd;
   t.gemm_4x8_panels = f32_gemm_4x8_panels_relaxedsimd;
+  t.igemm_4x8_panels = f32_igemm_4x8_panels_relaxedsimd;
 }
 #endif
 

@@ -48,6 +48,7 @@ struct KernelTable {
   F32Gemm1x32Fn gemm_1x32;
   F32GemmDotFn gemm_dot;
   F32GemvFn gemv;
+  F32IgemmPanelsFn igemm_4x8_panels;  // indirect: grouped convolutions' rows read in place
 
   // fp16 weights, expanded where they are packed or gathered.
   F16ToF32Fn f16_to_f32;

@@ -2,8 +2,9 @@
 // packs them (conv2d.h). A convolution is a GEMM per image and group: A = the image as pixels x
 // (ky, kx, c) (the image itself, read in place, for 1x1 stride-1 convolutions; else its implicit
 // im2col matrix, packed a block at a time) and B = the weight panels, read in place; 3x3 stride-1
-// ones run Winograd; depthwise ones a direct kernel across channels.
+// ones run Winograd; grouped ones an indirect GEMM; depthwise ones a direct kernel across channels.
 #include <algorithm>
+#include <vector>
 
 #include "gemm/gemm_driver.h"
 #include "kernels/f32_dwconv2d.h"
@@ -75,6 +76,117 @@ class GemmConv2dNhwcKernel final : public OpKernel {
   bool residual_;
   bool group_tasks_;
   GemmPlan plan_;  // one image and group's GEMM
+};
+
+// Grouped convolutions (ResNeXt, RegNet: 4-24 channels a group) on the indirect GEMM tile: 4 output
+// pixels at a time, each tap's input pixel read in place through a pointer (a zero vector where the
+// tap lies in padding), so no im2col row is packed. Packing cost these convolutions more than their
+// multiply-adds: RegNetY-400MF's ran at 8-12 GFLOP/s, its 1x1 convolutions at 40. Tasks are (image,
+// block of pixels, group).
+// The row pointers of a tile (taps x 4) live in the thread's op scratch.
+constexpr size_t kIndirectMaxTaps = kOpThreadScratchBytes / (kGemmMr * sizeof(const float*));
+bool indirect_fits(const Conv2dGeometry& g) { return g.kernel_h * g.kernel_w <= kIndirectMaxTaps; }
+
+class IndirectConv2dNhwcKernel final : public OpKernel {
+ public:
+  static constexpr size_t kPixelsPerTask = 256;
+
+  IndirectConv2dNhwcKernel(const KernelTable* kernels, Conv2dGeometry g, FusedActivation act, bool residual)
+      : igemm_(kernels->igemm_4x8_panels),
+        g_(g),
+        act_(act),
+        residual_(residual),
+        cin_g_(g.in_channels / g.groups),
+        cout_g_(g.out_channels / g.groups),
+        taps_(g.kernel_h * g.kernel_w),
+        zeros_(cin_g_, 0.f) {}
+
+  Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
+  size_t in_place_input() const override { return kResidualInput; }
+
+  void run(const RunContext& ctx) const override {
+    const size_t pixels = g_.out_h * g_.out_w, blocks = ceil_div(pixels, kPixelsPerTask);
+    if (residual_) copy_residual(ctx, g_.batch * pixels * g_.out_channels);
+    ctx.pool->parallelize(g_.batch * g_.groups * blocks, 1, [&](size_t begin, size_t end) {
+      // taps x 4 row pointers: far less than the scratch GEMM tasks pack blocks into.
+      const float** rows = reinterpret_cast<const float**>(ctx.pool->thread_scratch());
+      for (size_t task = begin; task < end; ++task) {
+        // Groups fastest: a block's input pixels stay in cache across its groups (each group reads
+        // its few channels of every pixel; block-major, a stride-2 layer ran 1.4x slower).
+        const size_t group = task % g_.groups, block = task / g_.groups % blocks, n = task / g_.groups / blocks;
+        run_pixels(ctx, n, group, block * kPixelsPerTask, std::min(pixels, (block + 1) * kPixelsPerTask), rows);
+      }
+    });
+    if (act_.fn) {
+      ctx.pool->parallelize(g_.batch * pixels, kPixelsPerTask, [&](size_t begin, size_t end) {
+        act_.apply(ctx.out_f32(0) + begin * g_.out_channels, (end - begin) * g_.out_channels);
+      });
+    }
+  }
+
+ private:
+  // Output pixels [p0, p1) of image n's group.
+  void run_pixels(const RunContext& ctx, size_t n, size_t group, size_t p0, size_t p1, const float** rows) const {
+    const size_t k = taps_ * cin_g_, panel_floats = k * kGemmNr, full_panels = cout_g_ / kGemmNr;
+    const float* image = ctx.in_f32(0) + n * g_.in_h * g_.in_w * g_.in_channels + group * cin_g_;
+    const float* weights = ctx.in_f32(1) + group * ceil_div(cout_g_, kGemmNr) * panel_floats;
+    float* out = ctx.out_f32(0) + (n * g_.out_h * g_.out_w) * g_.out_channels + group * cout_g_;
+    F32GemmOutput o;
+    o.accumulate = residual_;
+    o.minmax = act_.minmax;
+    o.col_bias = ctx.in_f32(2) ? ctx.in_f32(2) + group * cout_g_ : nullptr;
+    size_t oy = p0 / g_.out_w, ox = p0 % g_.out_w;
+    for (size_t p = p0; p < p1; p += kGemmMr) {
+      const size_t count = std::min(kGemmMr, p1 - p);
+      for (size_t r = 0; r < kGemmMr; ++r) {
+        if (r >= count) {
+          for (size_t t = 0; t < taps_; ++t) rows[t * kGemmMr + r] = zeros_.data();
+          continue;
+        }
+        const size_t y0 = oy * g_.stride_h - g_.pad_top, x0 = ox * g_.stride_w - g_.pad_left;  // wrap in padding
+        for (size_t ky = 0, t = 0; ky < g_.kernel_h; ++ky) {
+          const size_t iy = y0 + ky * g_.dilation_h;
+          for (size_t kx = 0; kx < g_.kernel_w; ++kx, ++t) {
+            const size_t ix = x0 + kx * g_.dilation_w;
+            rows[t * kGemmMr + r] =
+                iy < g_.in_h && ix < g_.in_w ? image + (iy * g_.in_w + ix) * g_.in_channels : zeros_.data();
+          }
+        }
+        if (++ox == g_.out_w) {
+          ox = 0;
+          ++oy;
+        }
+      }
+      float* c = out + p * g_.out_channels;
+      if (full_panels > 0) igemm_(count, taps_, cin_g_, rows, weights, panel_floats, full_panels, c, g_.out_channels, o);
+      if (cout_g_ % kGemmNr) tail_panel(count, rows, weights + full_panels * panel_floats, c + full_panels * kGemmNr, o,
+                                        full_panels);
+    }
+  }
+
+  // The last 1-7 columns of a group: the tile runs full width on a copy (the columns past them
+  // belong to the next group).
+  void tail_panel(size_t count, const float* const* rows, const float* panel, float* c, F32GemmOutput o,
+                  size_t full_panels) const {
+    const size_t cols = cout_g_ % kGemmNr;
+    float tile[kGemmMr * kGemmNr] = {}, bias[kGemmNr] = {};
+    if (residual_) {
+      for (size_t r = 0; r < count; ++r) std::copy(c + r * g_.out_channels, c + r * g_.out_channels + cols, tile + r * kGemmNr);
+    }
+    if (o.col_bias) {
+      std::copy(o.col_bias + full_panels * kGemmNr, o.col_bias + full_panels * kGemmNr + cols, bias);
+      o.col_bias = bias;
+    }
+    igemm_(count, taps_, cin_g_, rows, panel, 0, 1, tile, kGemmNr, o);
+    for (size_t r = 0; r < count; ++r) std::copy(tile + r * kGemmNr, tile + r * kGemmNr + cols, c + r * g_.out_channels);
+  }
+
+  F32IgemmPanelsFn igemm_;
+  Conv2dGeometry g_;
+  FusedActivation act_;
+  bool residual_;
+  size_t cin_g_, cout_g_, taps_;
+  std::vector<float> zeros_;  // a tap in padding reads these
 };
 
 // Output rows over the pool, every pixel of a row vectorized across channels.
@@ -261,14 +373,23 @@ Result<std::unique_ptr<OpKernel>> make_conv2d_nhwc_kernel(const PrepareContext& 
   if (depthwise_hwc) return make_kernel(DepthwiseConv2dNhwcKernel(kernels.dwconv_nhwc, g, act));
   // The algorithm O3's kernel tuning chose by timing, else the heuristic's.
   WT_ASSIGN_OR_RETURN(std::string algorithm, ctx.node.attributes.get_string("algorithm", ""));
-  if (algorithm.empty()) algorithm = winograd_applies(g) ? contract::kConvAlgorithmWinograd : contract::kConvAlgorithmGemm;
+  if (algorithm.empty()) {
+    algorithm = winograd_applies(g) ? contract::kConvAlgorithmWinograd
+                : g.groups > 1 && indirect_fits(g) ? contract::kConvAlgorithmIndirect
+                                    : contract::kConvAlgorithmGemm;
+  }
   if (algorithm == contract::kConvAlgorithmWinograd) {
     if (!winograd_supports(g))
       return ctx.error("algorithm 'winograd' needs a 3x3 kernel, stride 1, dilation 1 and one group");
     return make_kernel(WinogradConv2dNhwcKernel(&kernels, g, act, residual));
   }
+  if (algorithm == contract::kConvAlgorithmIndirect) {
+    if (!indirect_fits(g))
+      return ctx.error("algorithm 'indirect' needs at most " + std::to_string(kIndirectMaxTaps) + " kernel taps");
+    return make_kernel(IndirectConv2dNhwcKernel(&kernels, g, act, residual));
+  }
   if (algorithm != contract::kConvAlgorithmGemm)
-    return ctx.error("algorithm must be 'gemm' or 'winograd', got " + quote(algorithm));
+    return ctx.error("algorithm must be 'gemm', 'indirect' or 'winograd', got " + quote(algorithm));
   WT_ASSIGN_OR_RETURN(size_t depth_block, ctx.gemm_depth_block());
   return make_kernel(GemmConv2dNhwcKernel(ctx, g, act, residual, depth_block));
 }

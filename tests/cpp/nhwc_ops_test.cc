@@ -47,7 +47,7 @@ OneNodeModel::Attr text(const char* name, const char* v) { return {name, {}, v, 
 struct ConvCase {
   size_t cin, h, w, cout, k, stride, pad, groups;
   bool residual;
-  const char* algorithm = "";  // O3's tuning: "winograd" or "gemm" ("": the heuristic's)
+  const char* algorithm = "";  // O3's tuning: "winograd", "gemm" or "indirect" ("": the heuristic's)
   int64_t depth_block = 0;     // O3's tuning: gemm_depth_block (0: none)
 };
 
@@ -117,14 +117,17 @@ INSTANTIATE_TEST_SUITE_P(Forms, NhwcConvOpTest,
                                            ConvCase{12, 10, 9, 12, 5, 2, 2, 12, false},   // depthwise
                                            ConvCase{16, 9, 9, 32, 3, 1, 1, 8, false},     // a task per group
                                            ConvCase{32, 6, 6, 64, 1, 1, 0, 16, false},    // per group, in place
-                                           ConvCase{24, 13, 13, 24, 3, 2, 1, 3, false},   // 3 groups: split each
+                                           ConvCase{24, 13, 13, 24, 3, 2, 1, 3, false},   // 3 groups, indirect
+                                           ConvCase{16, 9, 9, 24, 3, 1, 1, 2, false},     // a panel + 4 columns
                                            // as O3's tuning records them
                                            ConvCase{8, 5, 5, 9, 3, 1, 1, 1, true, "winograd"},  // 4 tiles
                                            ConvCase{8, 16, 16, 9, 3, 1, 1, 1, true, "gemm"},
                                            ConvCase{200, 16, 16, 64, 3, 1, 1, 1, false, "gemm", 128},
                                            ConvCase{16, 11, 11, 200, 1, 1, 0, 1, true, "", 8},
                                            ConvCase{5, 22, 22, 130, 3, 2, 1, 1, false, "gemm", 7},
-                                           ConvCase{16, 9, 9, 32, 3, 1, 1, 8, false, "gemm", 50}));
+                                           ConvCase{16, 9, 9, 32, 3, 1, 1, 8, false, "gemm", 50},
+                                           ConvCase{24, 13, 13, 24, 3, 2, 1, 3, false, "gemm"},
+                                           ConvCase{8, 9, 7, 12, 3, 2, 1, 1, true, "indirect"}));  // residual, a panel + 4
 
 // What O3's tuning may record, refused where it cannot apply, the node named.
 TEST(NhwcConvOpTest, RefusesTuningAttributesThatDoNotApply) {
@@ -134,7 +137,7 @@ TEST(NhwcConvOpTest, RefusesTuningAttributesThatDoNotApply) {
     const char* message;
   };
   const Case cases[] = {{2, {text("algorithm", "winograd")}, "algorithm 'winograd' needs a 3x3"},
-                        {1, {text("algorithm", "fft")}, "algorithm must be 'gemm' or 'winograd', got 'fft'"},
+                        {1, {text("algorithm", "fft")}, "algorithm must be 'gemm', 'indirect' or 'winograd', got 'fft'"},
                         {1, {text("algorithm", "gemm"), one("gemm_depth_block", 0)},
                          "gemm_depth_block must be within [1, 512], got 0"},
                         {1, {one("gemm_depth_block", 513)}, "gemm_depth_block must be within [1, 512], got 513"}};

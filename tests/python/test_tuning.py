@@ -20,23 +20,27 @@ class TunableNet(nn.Module):
         self.body = nn.Conv2d(16, 32, 3, padding=1)             # K = 144: the heuristic's Winograd
         self.down = nn.Conv2d(32, 64, 3, stride=2, padding=1)   # strided, K = 288: GEMM only
         self.small = nn.Conv2d(64, 64, 3, padding=1)            # 8x8 output: the heuristic's GEMM
+        self.grouped = nn.Conv2d(64, 64, 3, padding=1, groups=8)  # the heuristic's indirect GEMM
         self.depthwise = nn.Conv2d(64, 64, 3, padding=1, groups=64)
         self.fc = nn.Linear(64, 300)
         self.head = nn.Linear(300, 10)                          # K = 300
 
     def forward(self, x):
-        for conv in (self.stem, self.body, self.down, self.small, self.depthwise):
+        for conv in (self.stem, self.body, self.down, self.small, self.grouped, self.depthwise):
             x = torch.relu(conv(x))
         return self.head(torch.relu(self.fc(x.mean((2, 3)))))
 
 
 # The candidates each module's op gets, by label (the heuristic's first).
 EXPECTED_CANDIDATES = {
-    "stem": ["heuristic", "algorithm=winograd", "algorithm=gemm"],
-    "body": ["heuristic", "algorithm=winograd", "algorithm=gemm", "algorithm=gemm,gemm_depth_block=128"],
-    "down": ["heuristic", "algorithm=gemm,gemm_depth_block=256", "algorithm=gemm,gemm_depth_block=128"],
-    "small": ["heuristic", "algorithm=winograd", "algorithm=gemm", "algorithm=gemm,gemm_depth_block=256",
-              "algorithm=gemm,gemm_depth_block=128"],
+    "stem": ["heuristic", "algorithm=winograd", "algorithm=gemm", "algorithm=indirect"],
+    "body": ["heuristic", "algorithm=winograd", "algorithm=gemm", "algorithm=indirect",
+             "algorithm=gemm,gemm_depth_block=128"],
+    "down": ["heuristic", "algorithm=indirect", "algorithm=gemm,gemm_depth_block=256",
+             "algorithm=gemm,gemm_depth_block=128"],
+    "small": ["heuristic", "algorithm=winograd", "algorithm=gemm", "algorithm=indirect",
+              "algorithm=gemm,gemm_depth_block=256", "algorithm=gemm,gemm_depth_block=128"],
+    "grouped": ["heuristic", "algorithm=gemm"],
     "head": ["heuristic", "gemm_depth_block=256", "gemm_depth_block=128"],
 }
 
@@ -94,7 +98,7 @@ def test_the_tuned_file_matches_eager(o3_export, engine, threads):
         torch.testing.assert_close(runtime.load_model(path).forward(x), model(x), atol=1e-4, rtol=1e-4)
 
 
-@pytest.mark.parametrize("index", range(5))
+@pytest.mark.parametrize("index", range(6))
 def test_every_candidate_verifies_against_eager(tmp_path, monkeypatch, index):
     """Candidate `index` of every op (its last where it has fewer) forced in place of timing: the
     export's verification runs the file natively against eager."""
@@ -107,7 +111,7 @@ def test_every_candidate_verifies_against_eager(tmp_path, monkeypatch, index):
     path = tmp_path / "forced.wtm"
     report = export_to_wasm(TunableNet().eval(), path, torch.randn(1, 3, 16, 16), optimization_level="O3")
     assert report.verification[0].relative < 1e-4
-    assert sum(bool(attrs) for _, attrs in _node_attributes(path)) == (0 if index == 0 else 5)
+    assert sum(bool(attrs) for _, attrs in _node_attributes(path)) == (0 if index == 0 else 6)
 
 
 def test_choose_keeps_the_heuristic_unless_clearly_faster():

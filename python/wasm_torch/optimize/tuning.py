@@ -5,6 +5,9 @@ What may be chosen (attributes the runtime reads; without them its heuristic dec
 what O2 files run):
 - conv2d (NHWC, GEMM panels) 3x3 stride 1, one group: `algorithm` = winograd or gemm. The
   heuristic's thresholds (output tiles, channels) were set on a few models; the layer decides.
+- conv2d (NHWC, GEMM panels) other than 1x1 stride 1: `algorithm` = indirect (the tap's pixels
+  read in place through pointers, no im2col rows packed) or gemm (packed rows); the heuristic
+  runs grouped convolutions indirect and the others on the GEMM.
 - conv2d on the GEMM path and linear, K deeper than a block: `gemm_depth_block` 256 or 128
   instead of 512. A shallower k block keeps more of B in L1/L2 but writes C more often: it helped
   K = 3072 linears and cost ResNet-50's convolutions (gemm/gemm_plan.h).
@@ -91,6 +94,16 @@ def _winograd_capable(node: ir.Node) -> bool:
             and list(a.get("dilation", [1, 1])) == [1, 1] and a.get("groups", 1) == 1)
 
 
+def _indirect_capable(node: ir.Node) -> bool:
+    """An NHWC GEMM-panel convolution that packs im2col rows (all but 1x1, stride 1, unpadded,
+    whose GEMM reads the image in place)."""
+    a = node.attrs
+    pointwise = (list(a.get("kernel_size", [])) == [1, 1] and list(a.get("stride", [1, 1])) == [1, 1]
+                 and not any(a.get("padding", [0, 0])))
+    return (node.op == "conv2d" and a.get("layout") == "nhwc" and a.get("weight_layout") == contract.WEIGHT_LAYOUT_PANELS8
+            and not pointwise)
+
+
 def candidates(node: ir.Node) -> list:
     """The ways `node` may run, as attributes to set, the heuristic's ({}) first; [{}] when there
     is nothing to choose."""
@@ -101,6 +114,9 @@ def candidates(node: ir.Node) -> list:
     out = [{}]
     if _winograd_capable(node):
         out += [{"algorithm": contract.CONV_ALGORITHM_WINOGRAD}, {"algorithm": contract.CONV_ALGORITHM_GEMM}]
+    if _indirect_capable(node):  # the heuristic runs grouped ones indirect, the others on the GEMM
+        grouped = node.attrs.get("groups", 1) > 1
+        out.append({"algorithm": contract.CONV_ALGORITHM_GEMM if grouped else contract.CONV_ALGORITHM_INDIRECT})
     out += [{**g, "gemm_depth_block": d} for d in DEPTH_BLOCKS if depth > d for g in gemm]
     return out
 
