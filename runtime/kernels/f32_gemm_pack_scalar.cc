@@ -109,8 +109,7 @@ void f32_pack_a_im2col_nhwc(const Conv2dGeometry& g, const float* input, size_t 
       } else {
         while (taps_adjacent && kx + taps < g.kernel_w && ix + taps < g.in_w) ++taps;
         const size_t n = std::min(taps * cin - c, k1 - k);
-        const float* src = input + (iy * g.in_w + ix) * g.in_channels + c;
-        for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+        std::memcpy(dst, input + (iy * g.in_w + ix) * g.in_channels + c, n * sizeof(float));
         k += n;
       }
       // The next tap (when k has not reached k1, these taps were copied whole).

@@ -87,6 +87,16 @@ class GemmConv2dNhwcKernel final : public OpKernel {
 constexpr size_t kIndirectMaxTaps = kOpThreadScratchBytes / (kGemmMr * sizeof(const float*));
 bool indirect_fits(const Conv2dGeometry& g) { return g.kernel_h * g.kernel_w <= kIndirectMaxTaps; }
 
+// The indirect tile has no k blocks: every 4 pixels read their group's whole weight panels, which
+// must stay in cache (RegNet's and ResNeXt's groups: 2-36 KiB). Wider groups (RegNetY-128GF's 264
+// channels: 2.4 MiB) take the blocked GEMM.
+constexpr size_t kIndirectMaxGroupWeightBytes = 256 * 1024;
+bool indirect_preferred(const Conv2dGeometry& g) {
+  const size_t cin_g = g.in_channels / g.groups, cout_g = g.out_channels / g.groups;
+  const size_t weight_bytes = g.kernel_h * g.kernel_w * cin_g * ceil_div(cout_g, kGemmNr) * kGemmNr * sizeof(float);
+  return g.groups > 1 && indirect_fits(g) && weight_bytes <= kIndirectMaxGroupWeightBytes;
+}
+
 class IndirectConv2dNhwcKernel final : public OpKernel {
  public:
   static constexpr size_t kPixelsPerTask = 256;
@@ -375,7 +385,7 @@ Result<std::unique_ptr<OpKernel>> make_conv2d_nhwc_kernel(const PrepareContext& 
   WT_ASSIGN_OR_RETURN(std::string algorithm, ctx.node.attributes.get_string("algorithm", ""));
   if (algorithm.empty()) {
     algorithm = winograd_applies(g) ? contract::kConvAlgorithmWinograd
-                : g.groups > 1 && indirect_fits(g) ? contract::kConvAlgorithmIndirect
+                : indirect_preferred(g) ? contract::kConvAlgorithmIndirect
                                     : contract::kConvAlgorithmGemm;
   }
   if (algorithm == contract::kConvAlgorithmWinograd) {

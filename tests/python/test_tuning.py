@@ -20,7 +20,7 @@ class TunableNet(nn.Module):
         self.body = nn.Conv2d(16, 32, 3, padding=1)             # K = 144: the heuristic's Winograd
         self.down = nn.Conv2d(32, 64, 3, stride=2, padding=1)   # strided, K = 288: GEMM only
         self.small = nn.Conv2d(64, 64, 3, padding=1)            # 8x8 output: the heuristic's GEMM
-        self.grouped = nn.Conv2d(64, 64, 3, padding=1, groups=8)  # the heuristic's indirect GEMM
+        self.grouped = nn.Conv2d(64, 64, 3, padding=1, groups=8)  # 8 channels a group: the heuristic's indirect GEMM
         self.depthwise = nn.Conv2d(64, 64, 3, padding=1, groups=64)
         self.fc = nn.Linear(64, 300)
         self.head = nn.Linear(300, 10)                          # K = 300
@@ -36,11 +36,11 @@ EXPECTED_CANDIDATES = {
     "stem": ["heuristic", "algorithm=winograd", "algorithm=gemm", "algorithm=indirect"],
     "body": ["heuristic", "algorithm=winograd", "algorithm=gemm", "algorithm=indirect",
              "algorithm=gemm,gemm_depth_block=128"],
-    "down": ["heuristic", "algorithm=indirect", "algorithm=gemm,gemm_depth_block=256",
+    "down": ["heuristic", "algorithm=gemm", "algorithm=indirect", "algorithm=gemm,gemm_depth_block=256",
              "algorithm=gemm,gemm_depth_block=128"],
     "small": ["heuristic", "algorithm=winograd", "algorithm=gemm", "algorithm=indirect",
               "algorithm=gemm,gemm_depth_block=256", "algorithm=gemm,gemm_depth_block=128"],
-    "grouped": ["heuristic", "algorithm=gemm"],
+    "grouped": ["heuristic", "algorithm=gemm", "algorithm=indirect"],
     "head": ["heuristic", "gemm_depth_block=256", "gemm_depth_block=128"],
 }
 

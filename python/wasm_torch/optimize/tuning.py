@@ -6,8 +6,8 @@ what O2 files run):
 - conv2d (NHWC, GEMM panels) 3x3 stride 1, one group: `algorithm` = winograd or gemm. The
   heuristic's thresholds (output tiles, channels) were set on a few models; the layer decides.
 - conv2d (NHWC, GEMM panels) other than 1x1 stride 1: `algorithm` = indirect (the tap's pixels
-  read in place through pointers, no im2col rows packed) or gemm (packed rows); the heuristic
-  runs grouped convolutions indirect and the others on the GEMM.
+  read in place through pointers, no im2col rows packed) or gemm (packed rows, k blocks); the
+  heuristic runs grouped convolutions with small groups indirect and the others on the GEMM.
 - conv2d on the GEMM path and linear, K deeper than a block: `gemm_depth_block` 256 or 128
   instead of 512. A shallower k block keeps more of B in L1/L2 but writes C more often: it helped
   K = 3072 linears and cost ResNet-50's convolutions (gemm/gemm_plan.h).
@@ -113,10 +113,9 @@ def candidates(node: ir.Node) -> list:
     gemm = [{"algorithm": contract.CONV_ALGORITHM_GEMM}] if node.op == "conv2d" else [{}]
     out = [{}]
     if _winograd_capable(node):
-        out += [{"algorithm": contract.CONV_ALGORITHM_WINOGRAD}, {"algorithm": contract.CONV_ALGORITHM_GEMM}]
-    if _indirect_capable(node):  # the heuristic runs grouped ones indirect, the others on the GEMM
-        grouped = node.attrs.get("groups", 1) > 1
-        out.append({"algorithm": contract.CONV_ALGORITHM_GEMM if grouped else contract.CONV_ALGORITHM_INDIRECT})
+        out.append({"algorithm": contract.CONV_ALGORITHM_WINOGRAD})
+    if _indirect_capable(node):  # one of them is the heuristic's: timed again, as the runtime decides it
+        out += [{"algorithm": contract.CONV_ALGORITHM_GEMM}, {"algorithm": contract.CONV_ALGORITHM_INDIRECT}]
     out += [{**g, "gemm_depth_block": d} for d in DEPTH_BLOCKS if depth > d for g in gemm]
     return out
 
