@@ -430,8 +430,8 @@ export const WASMTorch = {
    * true: the same; false: on this thread, which then blocks during inference), referenceKernels (default false:
    * true runs the scalar reference of every SIMD kernel, to check a SIMD build against it); and the
    * performance guide's: memory_growth (default true), initial_memory (bytes, default and least
-   * 32 MiB), maximum_memory (default and most 4 GiB, all wasm32 can address), memory_pool_size (bytes reserved up front on
-   * top of initial_memory), profiling (operation profiling from the start), debug (log_level
+   * 32 MiB), maximum_memory (default and most 4 GiB, all wasm32 can address), memory_pool_size
+   * (bytes reserved up front on top of initial_memory), profiling (operation profiling from the start), debug (log_level
    * "verbose"), log_level ("silent", "error", "warn" (default), "info": runtime and model loads,
    * "verbose": every forward's time), enable_memory_recycling, work_stealing, optimize_for_speed
    * (true, the default, is what the runtime does; false is reported unsupported) and

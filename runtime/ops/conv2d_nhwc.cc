@@ -78,12 +78,7 @@ class GemmConv2dNhwcKernel final : public OpKernel {
   GemmPlan plan_;  // one image and group's GEMM
 };
 
-// Grouped convolutions (ResNeXt, RegNet: 4-24 channels a group) on the indirect GEMM tile: 4 output
-// pixels at a time, each tap's input pixel read in place through a pointer (a zero vector where the
-// tap lies in padding), so no im2col row is packed. Packing cost these convolutions more than their
-// multiply-adds: RegNetY-400MF's ran at 8-12 GFLOP/s, its 1x1 convolutions at 40. Tasks are (image,
-// block of pixels, group).
-// The row pointers of a tile (taps x 4) live in the thread's op scratch.
+// The row pointers of an indirect tile (taps x 4) live in the thread's op scratch.
 constexpr size_t kIndirectMaxTaps = kOpThreadScratchBytes / (kGemmMr * sizeof(const float*));
 bool indirect_fits(const Conv2dGeometry& g) { return g.kernel_h * g.kernel_w <= kIndirectMaxTaps; }
 
@@ -97,6 +92,11 @@ bool indirect_preferred(const Conv2dGeometry& g) {
   return g.groups > 1 && indirect_fits(g) && weight_bytes <= kIndirectMaxGroupWeightBytes;
 }
 
+// Grouped convolutions (ResNeXt, RegNet: 4-24 channels a group) on the indirect GEMM tile: 4 output
+// pixels at a time, each tap's input pixel read in place through a pointer (a zero vector where the
+// tap lies in padding), so no im2col row is packed. Packing cost these convolutions more than their
+// multiply-adds: RegNetY-400MF's ran at 8-12 GFLOP/s, its 1x1 convolutions at 40. Tasks are (image,
+// block of pixels, group).
 class IndirectConv2dNhwcKernel final : public OpKernel {
  public:
   static constexpr size_t kPixelsPerTask = 256;
@@ -168,9 +168,12 @@ class IndirectConv2dNhwcKernel final : public OpKernel {
         }
       }
       float* c = out + p * g_.out_channels;
-      if (full_panels > 0) igemm_(count, taps_, cin_g_, rows, weights, panel_floats, full_panels, c, g_.out_channels, o);
-      if (cout_g_ % kGemmNr) tail_panel(count, rows, weights + full_panels * panel_floats, c + full_panels * kGemmNr, o,
-                                        full_panels);
+      if (full_panels > 0) {
+        igemm_(count, taps_, cin_g_, rows, weights, panel_floats, full_panels, c, g_.out_channels, o);
+      }
+      if (cout_g_ % kGemmNr) {
+        tail_panel(count, rows, weights + full_panels * panel_floats, c + full_panels * kGemmNr, o, full_panels);
+      }
     }
   }
 
@@ -181,14 +184,18 @@ class IndirectConv2dNhwcKernel final : public OpKernel {
     const size_t cols = cout_g_ % kGemmNr;
     float tile[kGemmMr * kGemmNr] = {}, bias[kGemmNr] = {};
     if (residual_) {
-      for (size_t r = 0; r < count; ++r) std::copy(c + r * g_.out_channels, c + r * g_.out_channels + cols, tile + r * kGemmNr);
+      for (size_t r = 0; r < count; ++r) {
+        std::copy(c + r * g_.out_channels, c + r * g_.out_channels + cols, tile + r * kGemmNr);
+      }
     }
     if (o.col_bias) {
       std::copy(o.col_bias + full_panels * kGemmNr, o.col_bias + full_panels * kGemmNr + cols, bias);
       o.col_bias = bias;
     }
     igemm_(count, taps_, cin_g_, rows, panel, 0, 1, tile, kGemmNr, o);
-    for (size_t r = 0; r < count; ++r) std::copy(tile + r * kGemmNr, tile + r * kGemmNr + cols, c + r * g_.out_channels);
+    for (size_t r = 0; r < count; ++r) {
+      std::copy(tile + r * kGemmNr, tile + r * kGemmNr + cols, c + r * g_.out_channels);
+    }
   }
 
   F32IgemmPanelsFn igemm_;
@@ -384,9 +391,9 @@ Result<std::unique_ptr<OpKernel>> make_conv2d_nhwc_kernel(const PrepareContext& 
   // The algorithm O3's kernel tuning chose by timing, else the heuristic's.
   WT_ASSIGN_OR_RETURN(std::string algorithm, ctx.node.attributes.get_string("algorithm", ""));
   if (algorithm.empty()) {
-    algorithm = winograd_applies(g) ? contract::kConvAlgorithmWinograd
+    algorithm = winograd_applies(g)    ? contract::kConvAlgorithmWinograd
                 : indirect_preferred(g) ? contract::kConvAlgorithmIndirect
-                                    : contract::kConvAlgorithmGemm;
+                                        : contract::kConvAlgorithmGemm;
   }
   if (algorithm == contract::kConvAlgorithmWinograd) {
     if (!winograd_supports(g))

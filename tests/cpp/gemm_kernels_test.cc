@@ -213,7 +213,9 @@ TEST_P(IgemmTileTest, MatchesDirectSumsAndSimdMatchesScalar) {
       const size_t q = j / kGemmNr, col = j % kGemmNr;
       double sum = accumulate ? c0[at] : 0.0;
       for (size_t t = 0; t < taps; ++t) {
-        for (size_t p = 0; p < kc; ++p) sum += double(a[t * kGemmMr + r][p]) * b[q * stride + (t * kc + p) * kGemmNr + col];
+        for (size_t p = 0; p < kc; ++p) {
+          sum += double(a[t * kGemmMr + r][p]) * b[q * stride + (t * kc + p) * kGemmNr + col];
+        }
       }
       if (with_bias) sum += double(row_bias[r]) + col_bias[j];
       const double expected = std::min<double>(std::max<double>(sum, out.minmax.min), out.minmax.max);

@@ -49,6 +49,7 @@ struct ConvCase {
   bool residual;
   const char* algorithm = "";  // O3's tuning: "winograd", "gemm" or "indirect" ("": the heuristic's)
   int64_t depth_block = 0;     // O3's tuning: gemm_depth_block (0: none)
+  bool silu = false;           // the fused activation: SiLU (applied after the tiles) instead of relu6 (in them)
 };
 
 class NhwcConvOpTest : public ::testing::TestWithParam<ConvCase> {};
@@ -67,9 +68,10 @@ TEST_P(NhwcConvOpTest, MatchesReference) {
   relu6.min = 0.f;
   relu6.max = 6.f;
   std::vector<float> ref(c.cout * oh * ow);
-  testing::conv2d_ref(g, x.data(), w.data(), bias.data(), c.residual ? F32MinMax{} : relu6, ref.data());
-  if (c.residual) {
-    for (size_t i = 0; i < ref.size(); ++i) ref[i] = float(testing::clamp_ref(double(ref[i]) + residual[i], relu6));
+  testing::conv2d_ref(g, x.data(), w.data(), bias.data(), c.residual || c.silu ? F32MinMax{} : relu6, ref.data());
+  for (size_t i = 0; i < ref.size(); ++i) {
+    const double sum = c.residual ? double(ref[i]) + residual[i] : double(ref[i]);
+    ref[i] = c.silu ? float(sum / (1.0 + std::exp(-sum))) : float(testing::clamp_ref(sum, relu6));
   }
 
   OneNodeModel m{
@@ -95,7 +97,7 @@ TEST_P(NhwcConvOpTest, MatchesReference) {
              ints("padding", {int64_t(c.pad), int64_t(c.pad)}),
              ints("dilation", {1, 1}),
              one("groups", int64_t(c.groups)),
-             text("activation", "relu6")};
+             text("activation", c.silu ? "silu" : "relu6")};
   if (*c.algorithm) m.attrs.push_back(text("algorithm", c.algorithm));
   if (c.depth_block) m.attrs.push_back(one("gemm_depth_block", c.depth_block));
   const auto y = run_one_node(m, nchw_to_nhwc(x, 1, c.cin, c.h, c.w));
@@ -127,7 +129,11 @@ INSTANTIATE_TEST_SUITE_P(Forms, NhwcConvOpTest,
                                            ConvCase{5, 22, 22, 130, 3, 2, 1, 1, false, "gemm", 7},
                                            ConvCase{16, 9, 9, 32, 3, 1, 1, 8, false, "gemm", 50},
                                            ConvCase{24, 13, 13, 24, 3, 2, 1, 3, false, "gemm"},
-                                           ConvCase{8, 9, 7, 12, 3, 2, 1, 1, true, "indirect"}));  // residual, a panel + 4
+                                           ConvCase{8, 9, 7, 12, 3, 2, 1, 1, true, "indirect"},  // residual, a panel + 4
+                                           // SiLU, applied after the tiles: GEMM, indirect, Winograd
+                                           ConvCase{4, 9, 8, 6, 3, 2, 1, 1, true, "", 0, true},
+                                           ConvCase{16, 9, 9, 24, 3, 1, 1, 2, false, "", 0, true},
+                                           ConvCase{8, 16, 16, 9, 3, 1, 1, 1, true, "winograd", 0, true}));
 
 // What O3's tuning may record, refused where it cannot apply, the node named.
 TEST(NhwcConvOpTest, RefusesTuningAttributesThatDoNotApply) {
