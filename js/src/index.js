@@ -69,7 +69,7 @@ class Runtime {
     this._models = new Set();
     this._profiling = false;
     this._liveTensors = { count: 0, bytes: 0 };  // kept by _tensorCreated / _tensorFreed
-    // The heap's peak without walking it on every forward (dlmalloc's mallinfo is a walk: ~2 us):
+    // The heap's peak without walking it on every forward (mallinfo walks the heap: ~2 us):
     // sampled at loads and stats reads, and in between bounded by the tensors' rise, since a
     // forward allocates nothing but its output tensors.
     this._peakHeapUsed = 0;

@@ -127,6 +127,8 @@ class IndirectConv2dNhwcKernel final : public OpKernel {
         run_pixels(ctx, n, group, block * kPixelsPerTask, std::min(pixels, (block + 1) * kPixelsPerTask), rows);
       }
     });
+    // A function activation (SiLU...) once every group is done: a task's outputs are one group's
+    // few columns of each pixel, not a contiguous block to apply it to while in cache.
     if (act_.fn) {
       ctx.pool->parallelize(g_.batch * pixels, kPixelsPerTask, [&](size_t begin, size_t end) {
         act_.apply(ctx.out_f32(0) + begin * g_.out_channels, (end - begin) * g_.out_channels);

@@ -21,19 +21,24 @@ class TwoTables(torch.nn.Module):
         return self.first(rows) * 2 + self.second(rows)
 
 
-@pytest.mark.parametrize("engine,threads", [("node", 1), ("node", 2), ("chromium", 2)])
-def test_weights_over_2GiB_run(tmp_path_factory, engine, threads):
-    path = tmp_path_factory.getbasetemp() / "two_tables.wtm"
+@pytest.fixture(scope="module")
+def two_tables(tmp_path_factory):
+    """The exported file (verified natively), its input and eager's output."""
+    path = tmp_path_factory.mktemp("large") / "two_tables.wtm"
     torch.manual_seed(0)
     model = TwoTables().eval()
     # 12,288 rows: the first and last of each table, and outputs (48 MiB) too large for the memory's
     # first 32 MiB, so they are placed past the file, above 2 GiB.
     rows = torch.cat([torch.tensor([0, 1, ROWS - 2, ROWS - 1]), torch.randint(0, ROWS, (12_284,))])
-    if not path.exists():
-        export_to_wasm(model, path, (rows,))  # verified natively
+    export_to_wasm(model, path, (rows,))
     assert path.stat().st_size > 2**31 + 2**28
     with torch.no_grad():
-        expected = model(rows)
+        return path, rows, model(rows)
+
+
+@pytest.mark.parametrize("engine,threads", [("node", 1), ("node", 2), ("chromium", 2)])
+def test_weights_over_2GiB_run(two_tables, engine, threads):
+    path, rows, expected = two_tables
     with WASMRuntime(engine, threads=threads) as runtime:
         loaded = runtime.load_model(path)
         tables = 2 * ROWS * DIM * 4

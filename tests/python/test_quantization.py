@@ -189,7 +189,7 @@ def test_quantized_model_runs_as_the_float_model_in_pytorch():
 @pytest.fixture(scope="module")
 def mixed_export(tmp_path_factory):
     """A mixed-precision model that meets its target with a layer in float: (quantized model, its
-    export report, the file, an input)."""
+    export report, the file, an input, the native runtime's output on it)."""
     torch.manual_seed(1)
     model = torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.ReLU(), torch.nn.Linear(64, 64), torch.nn.ReLU(),
                                 torch.nn.Linear(64, 10)).eval()
@@ -201,14 +201,16 @@ def mixed_export(tmp_path_factory):
     quantized = quantize_for_wasm(model, "mixed", calibration_data=loader, target_accuracy=0.95,
                                   preserve_accuracy=False)
     path = tmp_path_factory.mktemp("mixed") / "m.wtm"
-    return quantized, export_to_wasm(quantized, path, torch.randn(16, 32)), path, torch.randn(16, 32) * 4
+    exported, x = export_to_wasm(quantized, path, torch.randn(16, 32)), torch.randn(16, 32) * 4
+    with WASMRuntime("native") as native:
+        return quantized, exported, path, x, native.load_model(path).forward(x)
 
 
 def test_mixed_precision_falls_back_the_most_sensitive_layer_first(mixed_export):
     """A layer int8 cannot represent (its channels' scales set by one huge input column) costs the
     all-int8 model its agreement with float; mixed precision measures it as the most sensitive,
     keeps it float, and meets the target with the other layers in int8."""
-    quantized, exported, _, _ = mixed_export
+    quantized, exported, _, _, _ = mixed_export
     report = quantized.report
     assert report.steps[0].float_layers == [] and report.steps[0].accuracy < 0.95, str(report)
     assert max(report.sensitivity, key=report.sensitivity.get) == "4"
@@ -285,7 +287,7 @@ def test_fp16_keeps_weights_beyond_its_range_in_float(tmp_path):
 @pytest.fixture(scope="module")
 def torch_ao_export(tmp_path_factory):
     """torch.ao.quantization.quantize_dynamic's model of _mlp (layers 0 and 2 quantized): (its report,
-    the file, an input, PyTorch's quantized output)."""
+    the file, an input, PyTorch's quantized output, the native runtime's output)."""
     model = _mlp()
     path = tmp_path_factory.mktemp("torch_ao") / "m.wtm"
     with warnings.catch_warnings():
@@ -297,29 +299,26 @@ def torch_ao_export(tmp_path_factory):
         report = export_to_wasm(quantized, path, x)
         with torch.no_grad():
             expected = quantized(x)
-    return report, path, x, expected
+    with WASMRuntime("native") as native:
+        return report, path, x, expected, native.load_model(path).forward(x)
 
 
 def test_pytorch_dynamic_quantized_model_exports_onto_the_same_ops(torch_ao_export):
     """torch.ao.quantization.quantize_dynamic's model: its quantized Linears run as
     dynamic_quantized_linear, the Linear it left float stays float, and the output matches
     PyTorch's own quantized model about as closely as wasm-torch's int8 matches float."""
-    report, path, x, expected = torch_ao_export
+    report, _, _, expected, got = torch_ao_export
     assert {c.source: c.choice for c in report.quantization} == {"0": "int8", "2": "int8", "4": "float"}
     assert report.ops == {"dynamic_quantized_linear": 2, "linear": 1}
-    with WASMRuntime("native") as rt:
-        got = rt.load_model(path).forward(x)
     assert float((got - expected).abs().max() / expected.abs().max()) < 0.05
 
 
 def test_mixed_and_torch_ao_files_run_alike_on_every_engine(runtime, mixed_export, torch_ao_export):
     """The files of both searches, int8 and float layers side by side, give every engine (Node and
     Chromium at 1 and 2 threads) what the native runtime that scored them gives."""
-    _, _, mixed_path, mixed_x = mixed_export
-    _, ao_path, ao_x, _ = torch_ao_export
-    with WASMRuntime("native") as native:
-        references = [native.load_model(path).forward(x) for path, x in ((mixed_path, mixed_x), (ao_path, ao_x))]
-    for (path, x), reference in zip(((mixed_path, mixed_x), (ao_path, ao_x)), references):
+    _, _, mixed_path, mixed_x, mixed_native = mixed_export
+    _, ao_path, ao_x, _, ao_native = torch_ao_export
+    for path, x, reference in ((mixed_path, mixed_x, mixed_native), (ao_path, ao_x, ao_native)):
         torch.testing.assert_close(runtime.load_model(path).forward(x), reference, rtol=1e-5, atol=1e-5)
 
 
