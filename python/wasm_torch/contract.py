@@ -23,7 +23,7 @@ WEIGHT_LAYOUT_HWC = 'hwc'  # [kh, kw, C]: a depthwise convolution's weight, chan
 
 CONV_ALGORITHM_GEMM = 'gemm'  # implicit-im2col GEMM (the image in place for 1x1 stride-1 convolutions)
 CONV_ALGORITHM_WINOGRAD = 'winograd'  # Winograd F(4x4, 3x3): 3x3, stride 1, dilation 1, one group
-CONV_ALGORITHM_INDIRECT = 'indirect'  # indirect GEMM: each output pixel's taps read in place through pointers (the heuristic's choice for grouped convolutions)
+CONV_ALGORITHM_INDIRECT = 'indirect'  # indirect GEMM: each output pixel's taps read in place through pointers (the heuristic's for groups of <= 256 KiB of weights)
 
 # The runtime's elementwise unary ops: the kernel each runs, its attributes with their defaults, the
 # ATen overloads converted to it one to one (arguments 1 and 2 are the attributes), and whether

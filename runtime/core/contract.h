@@ -39,7 +39,7 @@ constexpr const char* kWeightLayoutHwc = "hwc";  // [kh, kw, C]: a depthwise con
 // Values of conv2d's algorithm attribute.
 constexpr const char* kConvAlgorithmGemm = "gemm";  // implicit-im2col GEMM (the image in place for 1x1 stride-1 convolutions)
 constexpr const char* kConvAlgorithmWinograd = "winograd";  // Winograd F(4x4, 3x3): 3x3, stride 1, dilation 1, one group
-constexpr const char* kConvAlgorithmIndirect = "indirect";  // indirect GEMM: each output pixel's taps read in place through pointers (the heuristic's choice for grouped convolutions)
+constexpr const char* kConvAlgorithmIndirect = "indirect";  // indirect GEMM: each output pixel's taps read in place through pointers (the heuristic's for groups of <= 256 KiB of weights)
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
