@@ -203,7 +203,7 @@ def render(results, columns, variants, export_seconds, cold):
              "*-int8-*: dynamic INT8 (int8 weights per channel, activations quantized at run time) of the models "
              "made of linear layers: wasm-torch's quantize_for_wasm(model) against onnxruntime's "
              "quantize_dynamic(weight_type=QInt8), both on the page's main thread. "
-             "wt-O3-*: the model exported at O3 (kernels tuned at export in Node at 1 thread), on the page's main "
+             "wt-O3-*: the model exported at O3 (kernels tuned at export in Node at 1 and 2 threads), on the page's main "
              "thread; every other wt column runs the O2 file (the default level).", "",
              f"Batch 1; {ROUNDS} interleaved rounds x at least {PER_ROUND} samples after at least {WARMUP} warm-up samples per runner "
              "(more for models under 150 ms, so V8 tiers every runner up; a sample of a model under 1 ms is the mean of "

@@ -203,6 +203,9 @@ export declare class Runtime {
   readonly variant: Variant;
   /** True when inference runs in a Worker (worker mode); tensors are then plain typed arrays here. */
   readonly worker?: boolean;
+  /** In worker mode, how forwards reach the worker: "shared-memory" (Atomics; cross-origin isolated
+   * pages with Atomics.waitAsync) or "messages" (postMessage). Undefined without a worker. */
+  readonly workerChannel?: "shared-memory" | "messages";
   /** Why the runtime fell back from what was asked, if it did. */
   readonly notes: string[];
   /** The microkernels its models run: the build's best, or "scalar" with referenceKernels. */

@@ -3,6 +3,7 @@
 // needs the worker's answer returns a Promise (getMemoryStats, getProfilingData: await them in
 // both modes). Tensors stay on this side as plain typed arrays and are copied at forward().
 import { benchmarkOptions } from "./benchmark.js";
+import * as channel from "./channel.js";
 import { positionalInputs, structuredOutputs } from "./io.js";
 import { checkLoadOptions } from "./model_source.js";
 import { checkedTensorData, numel } from "./tensor.js";
@@ -49,6 +50,10 @@ class Rpc {
     this._worker = worker;
     this._pending = new Map();
     this._next = 1;
+    this.forwards = null;  // the ForwardChannel, once open: each message first wakes the worker through it
+    // Rejects when the worker fails: what a forward waiting on the channel races.
+    this.failed = new Promise((_, reject) => { this._fail = reject; });
+    this.failed.catch(() => {});
     worker.onmessage = ({ data: { call, value, error, progress } }) => {
       const pending = this._pending.get(call);
       if (progress !== undefined) {  // an event of a call still running (loadModel's onProgress)
@@ -63,6 +68,7 @@ class Rpc {
       const error = new Error(`wasm-torch: the inference worker failed: ${event.message || "unknown error"}`);
       for (const pending of this._pending.values()) pending.reject(error);
       this._pending.clear();
+      this._fail(error);
     };
   }
 
@@ -70,12 +76,88 @@ class Rpc {
     const call = this._next++;
     return new Promise((resolve, reject) => {
       this._pending.set(call, { resolve, reject, onProgress });
+      if (this.forwards) this.forwards.announceMessage();
       this._worker.postMessage({ call, method, args }, transfer);
     });
   }
 
   terminate() {
     this._worker.terminate();
+  }
+}
+
+// The page's half of the forward channel (channel.js).
+class ForwardChannel {
+  /** Where the page can use one: cross-origin isolated, with Atomics.waitAsync (the page may not block). */
+  static supported() {
+    return SHARED_INPUTS && typeof Atomics.waitAsync === "function";
+  }
+
+  static async open(rpc) {
+    const forwards = new ForwardChannel(rpc);
+    await rpc.call("openChannel", { control: forwards._control, payload: forwards._payload });
+    rpc.forwards = forwards;
+  }
+
+  constructor(rpc) {
+    this._rpc = rpc;
+    this._control = new SharedArrayBuffer(channel.kControlBytes);
+    this._words = new Int32Array(this._control);
+    this._payload = new SharedArrayBuffer(channel.kFirstPayloadBytes);
+    this._queue = Promise.resolve();
+  }
+
+  /** Resolves once the forwards sent so far have been answered. */
+  settled() {
+    return this._queue;
+  }
+
+  announceMessage() {
+    Atomics.add(this._words, channel.MESSAGES, 1);
+    this._wake();
+  }
+
+  /** Model `id`'s outputs ({data, shape, dtype}, data the page's own) for `tensors`; null when
+   * their table does not fit the channel (forward then goes by message). */
+  forward(id, tensors) {
+    // Their arrays now: a tensor disposed once forward() returns is still this forward's input.
+    const inputs = tensors.map((t) => ({ data: t.data, shape: t.shape, dtype: t.dtype }));
+    const reply = this._queue.then(() => this._forward(id, inputs));
+    this._queue = reply.then(() => {}, () => {});
+    return reply;
+  }
+
+  async _forward(id, tensors) {
+    const bytes = channel.payloadBytes(tensors);
+    if (bytes > this._payload.byteLength) await this._grow(bytes);
+    if (!channel.writeTensors(this._control, this._payload, tensors)) return null;
+    const replies = Atomics.load(this._words, channel.REPLIES);
+    Atomics.store(this._words, channel.MODEL, id);
+    Atomics.add(this._words, channel.REQUESTS, 1);
+    this._wake();
+    while (Atomics.load(this._words, channel.REPLIES) === replies) {
+      const wait = Atomics.waitAsync(this._words, channel.REPLIES, replies);
+      if (wait.async) await Promise.race([wait.value, this._rpc.failed]);
+    }
+    switch (Atomics.load(this._words, channel.STATUS)) {
+      case channel.REPLY_OUTPUTS:  // copied: the payload is the next request's
+        return channel.readTensors(this._control, this._payload).map((t) => ({ ...t, data: t.data.slice() }));
+      case channel.REPLY_ERROR:
+        throw new Error(new TextDecoder().decode(new Uint8Array(this._payload, 0, channel.readCount(this._control)).slice()));
+      default:  // REPLY_TOO_LARGE: the worker hands these outputs over with the larger payload
+        return this._grow(channel.readCount(this._control));
+    }
+  }
+
+  // A payload of at least `bytes` (the next power of two), given to the worker.
+  _grow(bytes) {
+    this._payload = new SharedArrayBuffer(2 ** Math.ceil(Math.log2(bytes)));
+    return this._rpc.call("growChannel", { payload: this._payload });
+  }
+
+  _wake() {
+    Atomics.add(this._words, channel.EVENTS, 1);
+    Atomics.notify(this._words, channel.EVENTS);
   }
 }
 
@@ -124,7 +206,9 @@ class RemoteModel {
   }
 
   async forward(...args) {
-    const reply = await this._call("forward", positionalInputs(this.inputNames, args, (t) => t instanceof HostTensor), {});
+    const tensors = positionalInputs(this.inputNames, args, (t) => t instanceof HostTensor);
+    const forwards = this._rt._rpc.forwards;
+    const reply = (forwards && await forwards.forward(this._id, this._checked(tensors))) || await this._call("forward", tensors, {});
     const outputs = reply.map((o) => new HostTensor(o.data, o.shape, o.dtype));
     if (this.symbols.length) this.outputs = this.outputs.map((spec, i) => ({ ...spec, shape: [...outputs[i].shape] }));
     return structuredOutputs(this.outputStructure, outputs);
@@ -139,13 +223,7 @@ class RemoteModel {
   // A call on this model in the worker with its input tensors (in shared memory when the page is
   // cross-origin isolated, else copied).
   async _call(method, tensors, args) {
-    if (this._id === 0) throw new Error("wasm-torch: this model was disposed");
-    tensors.forEach((t, i) => {
-      if (!(t instanceof HostTensor)) {
-        throw new Error(`wasm-torch: input ${i} is not a Tensor of a worker runtime (create it with this model's runtime.createTensor)`);
-      }
-      if (t.disposed) throw new Error(`wasm-torch: input ${i} was disposed`);
-    });
+    this._checked(tensors);
     if (!SHARED_INPUTS) {
       const inputs = tensors.map((t) => ({ data: t.data, shape: t.shape, dtype: t.dtype }));
       return this._rt._rpc.call(method, { ...args, id: this._id, inputs });
@@ -158,13 +236,27 @@ class RemoteModel {
     }
   }
 
+  // `tensors` when this model is live and they are live tensors of a worker runtime; else throws.
+  _checked(tensors) {
+    if (this._id === 0) throw new Error("wasm-torch: this model was disposed");
+    tensors.forEach((t, i) => {
+      if (!(t instanceof HostTensor)) {
+        throw new Error(`wasm-torch: input ${i} is not a Tensor of a worker runtime (create it with this model's runtime.createTensor)`);
+      }
+      if (t.disposed) throw new Error(`wasm-torch: input ${i} was disposed`);
+    });
+    return tensors;
+  }
+
   getProfilingData() {
     return this._rt._rpc.call("modelProfilingData", { id: this._id });
   }
 
   dispose() {
     if (this._id === 0) return;
-    this._rt._rpc.call("disposeModel", { id: this._id }).catch(() => {});
+    const id = this._id;
+    // After the forwards already sent: the channel's do not queue behind messages.
+    this._rt._settled().then(() => this._rt._rpc.call("disposeModel", { id })).catch(() => {});
     this._rt._models.delete(this);
     this._id = 0;
   }
@@ -179,6 +271,13 @@ export class RemoteRuntime {
     this.notes = info.notes;
     this.kernels = info.kernels;
     this.worker = true;
+    /** How forwards reach the worker: "shared-memory" (channel.js) or "messages" (a page that is not
+     * cross-origin isolated, or lacks Atomics.waitAsync). */
+    this.workerChannel = rpc.forwards ? "shared-memory" : "messages";
+  }
+
+  _settled() {
+    return this._rpc.forwards ? this._rpc.forwards.settled() : Promise.resolve();
   }
 
   hasSIMD() {
@@ -220,7 +319,7 @@ export class RemoteRuntime {
   }
 
   dispose() {
-    this._rpc.call("dispose").finally(() => this._rpc.terminate());
+    this._settled().then(() => this._rpc.call("dispose")).finally(() => this._rpc.terminate());
     this._models.clear();
   }
 }
@@ -234,7 +333,9 @@ export async function startWorkerRuntime(options) {
   const args = { ...options, wasmPaths: wasmPaths === undefined ? undefined : typeof wasmPaths === "string" || wasmPaths instanceof URL
     ? absolute(wasmPaths) : Object.fromEntries(Object.entries(wasmPaths).map(([name, url]) => [name, absolute(url)])) };
   try {
-    return new RemoteRuntime(rpc, await rpc.call("init", args));
+    const info = await rpc.call("init", args);
+    if (ForwardChannel.supported()) await ForwardChannel.open(rpc);
+    return new RemoteRuntime(rpc, info);
   } catch (error) {
     rpc.terminate();
     throw error;

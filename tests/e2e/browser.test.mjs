@@ -36,7 +36,7 @@ function runFixture(page, name, options) {
     }
     const result = {
       isolated: crossOriginIsolated, variant: runtime.variant, threads: runtime.getThreadCount(), worker: runtime.worker === true,
-      simd: runtime.hasSIMD(), notes: runtime.notes, errors, atol: meta.atol,
+      channel: runtime.workerChannel, simd: runtime.hasSIMD(), notes: runtime.notes, errors, atol: meta.atol,
       shapes: out.map((t) => [...t.shape]), expectedShapes: meta.output_shapes,
     };
     runtime.dispose();
@@ -222,6 +222,63 @@ describe(engine, { skip: engine === "Firefox" && !firefoxInstalled() && `${FIREF
         assert.deepEqual(c.reported, c.want);
         assert.ok(c.error <= r.atol, `${c.want}: ${c.error}`);
       }
+    });
+
+    test("worker mode's forward channel: outputs and inputs past its payload, errors, messages between forwards, dispose", async (t) => {
+      const r = await page.evaluate(async () => {
+        const runtime = await WASMTorch.init({ threads: 2 });
+        const model = await runtime.loadModel("/build/fixtures/outer.wtm");
+        // x [rows, n] with values k/7 - 1 (exact in float32); the page computes each outer product.
+        const input = (rows, n) => runtime.createTensor(Float32Array.from({ length: rows * n }, (_, k) => (k % 13) / 7 - 1), [rows, n]);
+        const wrong = (x, y) => {
+          const [rows, n] = x.shape;
+          if (y.shape.join() !== [rows, n, n].join()) return `shape ${y.shape}`;
+          let bad = 0;
+          for (let b = 0; b < rows; b++) {
+            for (let i = 0; i < n; i++) {
+              for (let j = 0; j < n; j++) bad += y.data[(b * n + i) * n + j] !== Math.fround(x.data[b * n + i] * x.data[b * n + j]);
+            }
+          }
+          return bad;
+        };
+        const checks = [];
+        // 8 B, then 720 KB out (past the first 64 KiB payload), again, then 80 KB in (past it too).
+        for (const [rows, n] of [[1, 2], [2, 300], [2, 300], [5000, 4], [1, 2]]) {
+          const x = input(rows, n);
+          checks.push([rows, n, wrong(x, await model.forward(x))]);
+        }
+        let error = "";
+        try {
+          await model.forward(runtime.createTensor(new Float32Array(8), [2, 2, 2]));
+        } catch (e) {
+          error = e.message;
+        }
+        const x = input(3, 50);
+        // Messages between forwards in flight, answered while the worker serves the channel.
+        const [a, stats, b] = await Promise.all([model.forward(x), runtime.getMemoryStats(), model.forward(x)]);
+        // A forward then at once dispose: the forward still runs, a later one is refused.
+        const last = model.forward(x);
+        model.dispose();
+        const lastWrong = wrong(x, await last);
+        let afterDispose = "";
+        try {
+          await model.forward(x);
+        } catch (e) {
+          afterDispose = e.message;
+        }
+        runtime.dispose();
+        return { channel: runtime.workerChannel, expected: crossOriginIsolated && typeof Atomics.waitAsync === "function",
+          checks, error, together: [wrong(x, a), wrong(x, b)], liveBuffers: stats.liveBuffers, lastWrong, afterDispose };
+      });
+      t.diagnostic(`forward channel: ${r.channel}`);
+      assert.equal(r.channel, r.expected ? "shared-memory" : "messages");
+      if (engine === "Chromium") assert.equal(r.channel, "shared-memory");
+      for (const [rows, n, bad] of r.checks) assert.equal(bad, 0, `outer [${rows}, ${n}]`);
+      assert.match(r.error, /expects float32\[rows, n\], got float32\[2, 2, 2\]/);
+      assert.deepEqual(r.together, [0, 0]);
+      assert.equal(typeof r.liveBuffers, "number");
+      assert.equal(r.lastWrong, 0);
+      assert.match(r.afterDispose, /this model was disposed/);
     });
 
     // Untimed soak, out-of-memory and concurrency checks: in the default worker mode and on the page's thread.
@@ -458,9 +515,9 @@ describe(engine, { skip: engine === "Firefox" && !firefoxInstalled() && `${FIREF
       }
     });
 
-    // Without shared memory, worker mode's inputs travel by message (with it, remote.js stages them in a
-    // SharedArrayBuffer: the isolated page's worker tests).
-    test("worker: true sends its inputs by message and matches PyTorch", async () => {
+    // Without shared memory, worker mode's forwards travel by message (with it, through channel.js:
+    // the isolated page's worker tests).
+    test("worker: true sends its forwards by message and matches PyTorch", async () => {
       const server = await startServer({ isolated: false });
       const page = await openPage(server);
       const r = await runFixture(page, "cnn", { threads: 1, worker: true });
@@ -468,6 +525,7 @@ describe(engine, { skip: engine === "Firefox" && !firefoxInstalled() && `${FIREF
       await server.close();
       assert.equal(r.isolated, false);
       assert.equal(r.worker, true);
+      assert.equal(r.channel, "messages");
       for (const e of r.errors) assert.ok(e <= r.atol, `max error ${e} > ${r.atol}`);
     });
   });

@@ -15,12 +15,11 @@ from wasm_torch.serialize import serialize
 
 
 @pytest.fixture(scope="module")
-def good():
+def good(tmp_path_factory):
     model, x = make("mlp")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import tempfile, pathlib
-        path = pathlib.Path(tempfile.mkdtemp()) / "mlp.wtm"
+        path = tmp_path_factory.mktemp("good") / "mlp.wtm"
         export_to_wasm(model, path, x)
     with torch.no_grad():
         return path.read_bytes(), x, model(x)

@@ -78,7 +78,8 @@ def test_every_tunable_op_has_its_candidates_timed(o3_export):
     for module, labels in EXPECTED_CANDIDATES.items():
         choice = by_module[module]
         assert list(choice.times_ms) == labels, module
-        assert all(t > 0 for t in choice.times_ms.values()), choice
+        assert choice.threads == (1, 2), "timed at 1 and 2 threads by default"
+        assert all(len(ms) == 2 and min(ms) > 0 for ms in choice.times_ms.values()), choice
         assert choice.label in labels and choice.gain >= 1.0, choice
     assert report.tuning_seconds > 0 and report.export_seconds > report.tuning_seconds
     assert "kernel tuning changed" in str(report)
@@ -116,14 +117,31 @@ def test_every_candidate_verifies_against_eager(tmp_path, monkeypatch, index):
 
 def test_choose_keeps_the_heuristic_unless_clearly_faster():
     cands = [{}, {"algorithm": "winograd"}, {"algorithm": "gemm"}]
-    times = {"heuristic": 2.0, "algorithm=winograd": 1.5, "algorithm=gemm": 1.9}
+    times = {"heuristic": (2.0,), "algorithm=winograd": (1.5,), "algorithm=gemm": (1.9,)}
     assert tuning.choose(cands, times) == {"algorithm": "winograd"}
-    times.update({"algorithm=winograd": 1.95, "algorithm=gemm": 1.97})  # 1.5-2.5% faster: noise
+    times.update({"algorithm=winograd": (1.95,), "algorithm=gemm": (1.97,)})  # 1.5-2.5% faster: noise
     assert tuning.choose(cands, times) == {}
-    tiny = {"heuristic": 0.012, "algorithm=winograd": 0.006, "algorithm=gemm": 0.011}
+    tiny = {"heuristic": (0.012,), "algorithm=winograd": (0.006,), "algorithm=gemm": (0.011,)}
     assert tuning.choose(cands, tiny) == {}, "6 us on a tiny op is below MIN_GAIN_MS"
-    slower = {"heuristic": 1.0, "algorithm=winograd": 1.2, "algorithm=gemm": 1.1}
+    slower = {"heuristic": (1.0,), "algorithm=winograd": (1.2,), "algorithm=gemm": (1.1,)}
     assert tuning.choose(cands, slower) == {}
+
+
+def test_choose_takes_only_what_wins_at_every_thread_count():
+    cands = [{}, {"algorithm": "winograd"}, {"algorithm": "gemm"}]
+    # Winograd is fastest at one thread but slower at two; the GEMM gains at both.
+    times = {"heuristic": (2.0, 1.2), "algorithm=winograd": (1.4, 1.3), "algorithm=gemm": (1.7, 1.0)}
+    assert tuning.choose(cands, times) == {"algorithm": "gemm"}
+    times["algorithm=gemm"] = (1.7, 1.19)  # within noise at two threads
+    assert tuning.choose(cands, times) == {}
+    # Both win everywhere: the larger gain over the counts (log mean) is taken.
+    both = {"heuristic": (2.0, 1.0), "algorithm=winograd": (1.0, 0.8), "algorithm=gemm": (1.5, 0.6)}
+    assert tuning.choose(cands, both) == {"algorithm": "winograd"}
+
+
+def test_tuning_threads_is_checked():
+    with pytest.raises(ValueError, match="tuning_threads must be a thread count or several, got \\(0,\\)"):
+        tuning.tune_kernels(ir.Graph(nodes=[], inputs=[], outputs=[]), (), threads=(0,))
 
 
 def test_ops_without_choices_are_not_tuned():
@@ -153,5 +171,5 @@ def test_tuning_times_the_relaxed_simd_build_browsers_run():
 def test_the_file_says_how_it_was_tuned(o3_export):
     from wasm_torch.serialize import read_info_from_file
     _, _, path, _ = o3_export
-    assert read_info_from_file(path).metadata["kernel_tuning"] == "node relaxed-simd, 1 thread(s)"
+    assert read_info_from_file(path).metadata["kernel_tuning"] == "node relaxed-simd, 1 and 2 threads"
     assert read_info_from_file(path).metadata["optimization_level"] == "O3"

@@ -20,8 +20,10 @@ faster by Winograd on SIMD128, even on relaxed SIMD).
 How: every candidate is a variant of the whole file, variant i giving each tunable node its i-th
 candidate (the first is the node as O2 leaves it). Each variant runs in Node with per-op
 profiling, in rounds that interleave the variants, so each node is timed with its neighbours as
-in real use; a node keeps a candidate only if its median time beats the heuristic's by
-MIN_GAIN, so noise does not rewrite a file. Step k of the profile is node k of the graph. Every
+in real use, and at each thread count asked for (1 and 2 by default: a way that wins at one
+thread can lose at two, where the op's work is split differently); a node keeps a candidate only
+if its median time beats the heuristic's by MIN_GAIN at every one of them, so noise does not
+rewrite a file and no choice makes the file slower at a thread count it was timed at. Step k of the profile is node k of the graph. Every
 variant's outputs must match the first's (a way that computes something else is a runtime bug, and
 tuning stops on it rather than record it); export then verifies the tuned file against eager.
 """
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import statistics
 
 import numpy as np
@@ -47,11 +50,13 @@ DEPTH_BLOCKS = (256, 128)
 
 @dataclasses.dataclass
 class KernelChoice:
-    """What tuning found for one node: the candidates' median times (ms, per forward) by label,
-    and the attributes it recorded ({} when the heuristic's choice stood)."""
+    """What tuning found for one node: the candidates' median times (ms per forward, one per
+    thread count in `threads`) by label, and the attributes it recorded ({} when the heuristic's
+    choice stood)."""
     node: str
     op: str
     source: str
+    threads: tuple
     times_ms: dict
     chosen: dict
 
@@ -61,12 +66,14 @@ class KernelChoice:
 
     @property
     def gain(self) -> float:
-        """The heuristic's time over the chosen one's (1.0 when it stood)."""
-        return self.times_ms[_label({})] / self.times_ms[self.label] if self.times_ms[self.label] > 0 else 1.0
+        """The heuristic's time over the chosen one's at the thread count where it gains least
+        (1.0 when the heuristic stood)."""
+        return min((h / c if c > 0 else 1.0) for h, c in zip(self.times_ms[_label({})], self.times_ms[self.label]))
 
     def __str__(self):
-        times = ", ".join(f"{k} {v:.3f}" for k, v in self.times_ms.items())
-        return f"{self.node} ({self.source or self.op}): {self.label} [{times} ms]"
+        times = ", ".join(f"{k} {'/'.join(f'{v:.3f}' for v in ms)}" for k, ms in self.times_ms.items())
+        counts = "/".join(str(t) for t in self.threads)
+        return f"{self.node} ({self.source or self.op}): {self.label} [{times} ms at {counts} thread(s)]"
 
 
 def _label(candidate: dict) -> str:
@@ -120,30 +127,32 @@ def candidates(node: ir.Node) -> list:
     return out
 
 
-def tune_kernels(graph: ir.Graph, inputs, threads: int = 1, rounds: int = 3, budget_ms: float = 500.0) -> list:
+def tune_kernels(graph: ir.Graph, inputs, threads=(1, 2), rounds: int = 3, budget_ms: float = 500.0) -> list:
     """Times every candidate of every tunable node (module docstring) on the WebAssembly runtime in
-    Node at `threads` threads on `inputs` (the export's example), records the fastest in the graph
-    and returns a KernelChoice per tunable node. Each variant is profiled over about budget_ms per
-    round (3-8 forwards)."""
+    Node at each count of `threads` (an int or several) on `inputs` (the export's example),
+    records the fastest in the graph and returns a KernelChoice per tunable node. Each variant is
+    profiled over about budget_ms per round (3-8 forwards)."""
+    counts = (threads,) if isinstance(threads, int) else tuple(threads)
+    if not counts or any(not isinstance(t, int) or t < 1 for t in counts):
+        raise ValueError(f"tuning_threads must be a thread count or several, got {threads!r}")
     tunable = [(k, node, candidates(node)) for k, node in enumerate(graph.nodes)]
     tunable = [t for t in tunable if len(t[2]) > 1]
     if not tunable:
         return []
     with tempfile.TemporaryDirectory() as tmp:
-        samples = _profile_variants(graph, tuple(inputs), tunable, Path(tmp), threads, rounds, budget_ms)
+        paths = _write_variants(graph, tunable, Path(tmp))
+        samples = [_profile_variants(paths, tuple(inputs), tunable, t, rounds, budget_ms) for t in counts]
     choices = []
     for k, node, cands in tunable:
-        times = {_label(c): statistics.median(samples[(k, i)]) for i, c in enumerate(cands)}
+        times = {_label(c): tuple(statistics.median(s[(k, i)]) for s in samples) for i, c in enumerate(cands)}
         chosen = choose(cands, times)
         node.attrs.update(chosen)
-        choices.append(KernelChoice(node.outputs[0].name, node.op, node.source, times, chosen))
+        choices.append(KernelChoice(node.outputs[0].name, node.op, node.source, counts, times, chosen))
     return choices
 
 
-def _profile_variants(graph, feed, tunable, tmp: Path, threads, rounds, budget_ms) -> dict:
-    """Writes variant i (each tunable node with its i-th candidate) and profiles every variant in
-    each round; returns {(node index, candidate index): [ms per forward, one per round]}."""
-    from ..runtime import WASMRuntime
+def _write_variants(graph, tunable, tmp: Path) -> list:
+    """Writes variant i of the file (each tunable node with its i-th candidate); returns their paths."""
     from ..serialize import serialize
 
     saved = {id(node): dict(node.attrs) for _, node, _ in tunable}
@@ -157,6 +166,14 @@ def _profile_variants(graph, feed, tunable, tmp: Path, threads, rounds, budget_m
     finally:
         for _, node, _ in tunable:
             node.attrs = saved[id(node)]
+    return paths
+
+
+def _profile_variants(paths, feed, tunable, threads, rounds, budget_ms) -> dict:
+    """Profiles every variant in each round at `threads` threads; returns {(node index, candidate
+    index): [ms per forward, one per round]}."""
+    from ..runtime import WASMRuntime
+
     samples = {(k, i): [] for k, _, c in tunable for i in range(len(c))}
     reference = None
     with WASMRuntime("node", threads=threads, relaxed_simd=True) as runtime:
@@ -181,11 +198,14 @@ def _profile_variants(graph, feed, tunable, tmp: Path, threads, rounds, budget_m
 
 
 def choose(cands: list, times: dict) -> dict:
-    """The fastest of `cands` by `times` (ms by label) if it beats the heuristic's ({}) by MIN_GAIN
-    and MIN_GAIN_MS, else {}."""
-    best, heuristic = min(cands, key=lambda c: times[_label(c)]), times[_label({})]
-    fast = times[_label(best)]
-    return best if fast * (1 + MIN_GAIN) < heuristic and fast + MIN_GAIN_MS < heuristic else {}
+    """Of `cands` that beat the heuristic's ({}) by MIN_GAIN and MIN_GAIN_MS at every thread count
+    (`times`: ms by label, one per count), the one with the largest mean log gain; {} if none."""
+    heuristic = times[_label({})]
+
+    def beats(c):
+        return all(f * (1 + MIN_GAIN) < h and f + MIN_GAIN_MS < h for f, h in zip(times[_label(c)], heuristic))
+    winners = [c for c in cands if c and beats(c)]
+    return min(winners, key=lambda c: sum(math.log(f / h) for f, h in zip(times[_label(c)], heuristic)), default={})
 
 
 def _check_same(outputs: list, reference: list, variant: int, tunable: list) -> None:

@@ -1,0 +1,72 @@
+// Worker mode's forward channel: forwards cross between the page and the worker (remote.js,
+// worker.js) through shared memory and Atomics instead of messages. The worker, when it has nothing
+// else to do, sleeps in Atomics.wait and the page awaits Atomics.waitAsync: a round trip took 4-5 us
+// in Chromium against 18-29 us for postMessage, and 20 us with waitAsync on both sides (so the worker
+// blocks; every message the page posts first wakes it, to be read from its event loop).
+//
+// Two SharedArrayBuffers: `control`, 32-bit words each written by one side, and `payload`, the
+// request's input bytes and then the reply's output bytes (or its error message), each tensor at a
+// multiple of 8 bytes. One forward is in the channel at a time; the page queues the rest.
+import { DTYPES, dtypeName, numel } from "./tensor.js";
+
+export const EVENTS = 0;     // page: +1 for each forward request and each message it posts (the worker's wake-up word)
+export const MESSAGES = 1;   // page: messages posted
+export const REQUESTS = 2;   // page: forward requests posted
+export const REPLIES = 3;    // worker: replies written
+export const STATUS = 4;     // worker: the last reply's kind (below)
+export const MODEL = 5;      // page: the request's model id
+const TABLE = 8;             // the request's inputs or the reply's outputs: a count, then per tensor
+                             // [dtype code, byte offset, rank, ...dims]; for the other replies, a byte count
+export const kControlBytes = 4096;
+export const kFirstPayloadBytes = 1 << 16;
+// How long the worker watches for the next request after a reply before it sleeps (where a core
+// is left for the page: worker.js).
+export const kWorkerSpinMs = 0.1;
+
+// Reply kinds: outputs in the payload; an error message in it (UTF-8, its length at TABLE); outputs
+// larger than the payload (their size at TABLE: the page grows it, and the worker hands them over).
+export const REPLY_OUTPUTS = 1;
+export const REPLY_ERROR = 2;
+export const REPLY_TOO_LARGE = 3;
+
+const aligned = (bytes) => Math.ceil(bytes / 8) * 8;
+
+/** The payload bytes `tensors` ({data} each) need, one after another at multiples of 8. */
+export function payloadBytes(tensors) {
+  return tensors.reduce((sum, t) => sum + aligned(t.data.byteLength), 0);
+}
+
+/** Writes `tensors` ({data, shape, dtype}) into the payload and their table into control; false when
+ * their table does not fit the control words (then nothing is sent). */
+export function writeTensors(control, payload, tensors) {
+  const words = new Int32Array(control);
+  if (TABLE + 1 + tensors.reduce((sum, t) => sum + 3 + t.shape.length, 0) > words.length) return false;
+  let word = TABLE, offset = 0;
+  words[word++] = tensors.length;
+  for (const t of tensors) {
+    new Uint8Array(payload, offset, t.data.byteLength).set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    words[word++] = DTYPES[t.dtype].code;
+    words[word++] = offset;
+    words[word++] = t.shape.length;
+    for (const d of t.shape) words[word++] = d;
+    offset += aligned(t.data.byteLength);
+  }
+  return true;
+}
+
+/** The tensors of the table in control, as typed-array views of the payload: {data, shape, dtype}. */
+export function readTensors(control, payload) {
+  const words = new Int32Array(control);
+  const tensors = [];
+  for (let k = 0, word = TABLE + 1; k < words[TABLE]; k++) {
+    const dtype = dtypeName(words[word]), offset = words[word + 1], rank = words[word + 2];
+    const shape = Array.from(words.subarray(word + 3, word + 3 + rank));
+    tensors.push({ data: new DTYPES[dtype].array(payload, offset, numel(shape)), shape, dtype });
+    word += 3 + rank;
+  }
+  return tensors;
+}
+
+/** A byte count in the table's place (an error message's length, the outputs' size). */
+export const writeCount = (control, count) => { new Int32Array(control)[TABLE] = count; };
+export const readCount = (control) => new Int32Array(control)[TABLE];
