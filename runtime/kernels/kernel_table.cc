@@ -42,6 +42,7 @@ KernelTable scalar_table() {
   t.softmax_block = f32_softmax_block_scalar;
   t.layer_norm = f32_layer_norm_scalar;
   t.reduce_rows = f32_reduce_rows_scalar;
+  t.zip2 = x32_zip2_scalar;
 
 #define WT_SET(name) t.vunary[static_cast<size_t>(F32VUnary::name)] = f32_v##name##_scalar;
   WT_F32_VUNARY_KERNELS(WT_SET)
@@ -79,6 +80,7 @@ void overlay_simd128(KernelTable& t) {
   t.softmax_block = f32_softmax_block_simd128;
   t.layer_norm = f32_layer_norm_simd128;
   t.reduce_rows = f32_reduce_rows_simd128;
+  t.zip2 = x32_zip2_simd128;
 
 #define WT_SET(name) t.vunary[static_cast<size_t>(F32VUnary::name)] = f32_v##name##_simd128;
   WT_F32_VUNARY_SIMD128_KERNELS(WT_SET)

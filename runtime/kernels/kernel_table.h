@@ -21,6 +21,7 @@
 #include "kernels/f32_vunary.h"
 #include "kernels/f32_winograd.h"
 #include "kernels/qd8_gemm.h"
+#include "kernels/x32_zip.h"
 
 namespace wt {
 
@@ -76,6 +77,9 @@ struct KernelTable {
   F32SoftmaxBlockFn softmax_block;
   F32LayerNormFn layer_norm;
   F32ReduceRowsFn reduce_rows;
+
+  // Data movement: two rows interleaved (a channel shuffle of two groups).
+  X32Zip2Fn zip2;
 
   // Elementwise unary kernels, by F32VUnary.
   F32UnaryFn vunary[kF32VUnaryCount];

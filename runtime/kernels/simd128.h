@@ -3,6 +3,8 @@
 // exist in this build (the baseline wasm variant has none).
 #pragma once
 
+#include <cstddef>
+
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 #define WT_HAVE_SIMD128 1

@@ -49,6 +49,21 @@ class TransposeKernel final : public OpKernel {
   size_t batch_, rows_, cols_, element_size_;
 };
 
+// The transpose of [batch, 2, cols] 32-bit elements: each pair of rows interleaved.
+class Zip2Kernel final : public OpKernel {
+ public:
+  Zip2Kernel(size_t batch, size_t cols, X32Zip2Fn zip2) : batch_(batch), cols_(cols), zip2_(zip2) {}
+  void run(const RunContext& ctx) const override {
+    ctx.pool->parallelize(batch_, 8192 / cols_ + 1, [&](size_t b, size_t e) {
+      zip2_(cols_, static_cast<const uint32_t*>(ctx.inputs[0]), static_cast<uint32_t*>(ctx.outputs[0]), b, e);
+    });
+  }
+
+ private:
+  size_t batch_, cols_;
+  X32Zip2Fn zip2_;
+};
+
 // Finishes a view op: out dims with their source strides.
 Result<std::unique_ptr<OpKernel>> emit_view(const PrepareContext& ctx, const Shape& out,
                                             const std::vector<size_t>& src_strides, size_t base) {
@@ -65,7 +80,9 @@ Result<std::unique_ptr<OpKernel>> emit_view(const PrepareContext& ctx, const Sha
   const int t = walk.rank - 2;
   if (base == 0 && walk.rank >= 2 && walk.rank <= 3 && walk.stride[t] == 1 && walk.stride[t + 1] == walk.size[t] &&
       (t == 0 || walk.stride[0] == walk.size[1] * walk.size[2])) {
-    return make_kernel(TransposeKernel(t == 0 ? 1 : walk.size[0], walk.size[t + 1], walk.size[t], element_size));
+    const size_t batch = t == 0 ? 1 : walk.size[0], rows = walk.size[t + 1], cols = walk.size[t];
+    if (rows == 2 && element_size == 4) return make_kernel(Zip2Kernel(batch, cols, ctx.kernel_table->zip2));
+    return make_kernel(TransposeKernel(batch, rows, cols, element_size));
   }
   return make_kernel(StridedCopyKernel(walk, base, element_size));
 }

@@ -70,6 +70,11 @@ CASES = {
     # an op that needs NCHW (pixel shuffle) in the middle: back and forth once each
     "nchw_op_in_between": (Fn(lambda m, x: m[1](F.pixel_shuffle(m[0](x), 2)), conv(3, 8), conv(2, 4)),
                            (torch.randn(1, 3, 5, 6),), 4),
+    # ShuffleNetV2's unit: the channels chunked in two, one half through a branch, concatenated and
+    # shuffled (view, transpose, reshape), then chunked again: all of it stays NHWC
+    "shuffle_unit": (Fn(lambda m, x: (lambda y: (lambda a, b: torch.cat([a, F.relu(m[1](b))], 1))(*y.chunk(2, 1))
+                                      .view(1, 2, 8, 6, 5).transpose(1, 2).reshape(1, 16, 6, 5).chunk(2, 1)[1])(m[0](x)),
+                        conv(3, 16), conv(8, 8)), (torch.randn(1, 3, 6, 5),), 2),
     # reductions: keepdim over C and without keepdim over C, H, W stay NHWC; without keepdim over H
     # alone the NHWC output would order its dims differently: that one reads an NCHW copy
     "reductions": (Fn(lambda m, x: (lambda y: (y.amax(1, keepdim=True) * y, y.sum(2), y.mean((1, 2, 3))))(m[0](x)),

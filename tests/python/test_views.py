@@ -14,6 +14,8 @@ VIEWS = {
     "permute": (lambda x: x.permute(2, 0, 1), (8, 12, 2)),
     "strided_slice": (lambda x: x[:, ::2, 1:], (2, 16, 13)),
     "expand": (lambda x: x.expand(2, 8, 12), (1, 8, 12)),
+    # two rows interleaved (a channel shuffle of two groups): the runtime's zip kernel
+    "pair_interleave": (lambda x: x.reshape(2, 2, 48).transpose(1, 2).reshape(2, 8, 12), (2, 8, 12)),
 }
 
 OPS = {  # op over a [2, 8, 12]-shaped view (12 features)

@@ -43,6 +43,13 @@ class _Rewriter:
         # reused by a tensor made later.
         self.copies: dict = {}   # (tensor, to_nhwc) -> its copy in the other layout
         self.packed: dict = {}   # (conv weight, op) -> (weight, attrs) in NHWC form
+        self.readers: dict = {}  # tensor -> the nodes that read it (a graph output counts as one more)
+        for node in graph.nodes:
+            for t in node.inputs:
+                self.readers.setdefault(t, []).append(node)
+        for t in graph.outputs:
+            self.readers.setdefault(t, []).append(None)
+        self.consumed: set = set()  # id() of nodes a rewrite emitted ahead of their turn
 
     def convert(self, t: ir.Tensor, to_nhwc: bool) -> ir.Tensor:
         """t in the requested layout: itself, or a copy made once (a view where the bytes agree)."""
@@ -73,8 +80,15 @@ class _Rewriter:
         node.inputs = [self.convert(t, False) for t in node.inputs]
         self.nodes.append(node)
 
+    def only_reader(self, t: ir.Tensor):
+        """The one node that reads t, or None (several, none, or t is a graph output)."""
+        readers = self.readers.get(t, [])
+        return readers[0] if len(readers) == 1 else None
+
     def run(self) -> bool:
         for node in self.graph.nodes:
+            if id(node) in self.consumed:
+                continue
             rewrite = _REWRITES.get(node.op)
             if rewrite is None or not rewrite(self, node):
                 self.emit_nchw(node)
@@ -208,6 +222,40 @@ def _concat(rw: _Rewriter, node: ir.Node) -> bool:
     return True
 
 
+def _slice(rw: _Rewriter, node: ir.Node) -> bool:
+    """A slice of an NHWC image (ShuffleNet's chunk of the channels): the same slice of its axis in NHWC."""
+    if not (node.inputs[0].nhwc and len(node.outputs[0].shape) == 4):
+        return False
+    rw.emit_nhwc(node, node.inputs, {"dim": TO_NHWC.index(node.attrs["dim"] % 4)})
+    return True
+
+
+def _channel_shuffle(rw: _Rewriter, node: ir.Node) -> bool:
+    """ShuffleNet's channel shuffle over an NHWC image: x.view(N, g, C/g, H, W).transpose(1, 2)
+    .reshape(N, C, H, W), this reshape and the two nodes after it, become the same on the channel
+    axis, [N, H, W, g, C/g] -> [N, H, W, C/g, g]: the image stays NHWC (in NCHW the shuffle took two
+    more permutes, in and out of NHWC, each a full copy)."""
+    x, split = node.inputs[0], node.outputs[0]
+    if not (x.nhwc and len(split.shape) == 5 and all(type(d) is int for d in (*x.shape, *split.shape))):
+        return False
+    n, h, w, c = x.shape
+    groups, per_group = split.shape[1:3]
+    transpose = rw.only_reader(split)
+    if (tuple(split.shape) != (n, groups, per_group, h, w) or transpose is None or transpose.op != "permute"
+            or list(transpose.attrs["perm"]) != [0, 2, 1, 3, 4]):
+        return False
+    merge = rw.only_reader(transpose.outputs[0])
+    if merge is None or merge.op != "reshape" or tuple(merge.outputs[0].shape) != (n, c, h, w):
+        return False
+    split.shape, node.attrs["shape"] = (n, h, w, groups, per_group), [n, h, w, groups, per_group]
+    rw.nodes.append(node)
+    transpose.outputs[0].shape, transpose.attrs["perm"] = (n, h, w, per_group, groups), [0, 1, 2, 4, 3]
+    rw.nodes.append(transpose)
+    rw.emit_nhwc(merge, merge.inputs, {"shape": [n, h, w, c]})
+    rw.consumed |= {id(transpose), id(merge)}
+    return True
+
+
 def _reduce(rw: _Rewriter, node: ir.Node) -> bool:
     x = node.inputs[0]
     if not x.nhwc:
@@ -227,6 +275,7 @@ def _reduce(rw: _Rewriter, node: ir.Node) -> bool:
 
 _REWRITES = {"conv2d": _conv, "conv_transpose2d": _conv, "max_pool2d": _pool2d, "avg_pool2d": _pool2d,
              "adaptive_avg_pool2d": _adaptive_avg_pool2d, "batch_norm": _batch_norm, "concat": _concat,
+             "slice": _slice, "reshape": _channel_shuffle,
              **{op: _unary for op in UNARY_OPS}, **{op: _binary for op in BINARY_OPS},
              **{op: _reduce for op in _REDUCTIONS}}
 
