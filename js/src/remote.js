@@ -1,17 +1,18 @@
-// Worker mode: on a browser's main thread with threads, WASMTorch.init() runs the runtime in a
-// dedicated Worker (worker.js) and returns these stand-ins. They mirror Runtime and Model; what
-// needs the worker's answer returns a Promise (getMemoryStats, getProfilingData: await them in
-// both modes). Tensors stay on this side as plain typed arrays and are copied at forward().
+// Worker mode: on a browser page's main thread, WASMTorch.init() runs the runtime in a dedicated
+// Worker (worker.js) and returns these stand-ins. They mirror Runtime and Model; what needs the
+// worker's answer returns a Promise (getMemoryStats, getProfilingData: await them in both modes).
+// Tensors stay on this side as plain typed arrays and are copied at forward(). Forwards cross
+// through shared memory (ForwardChannel, channel.js) where the page can, other calls by message.
 import { benchmarkOptions } from "./benchmark.js";
 import * as channel from "./channel.js";
 import { positionalInputs, structuredOutputs } from "./io.js";
 import { checkLoadOptions } from "./model_source.js";
 import { checkedTensorData, numel } from "./tensor.js";
 
-// Inputs reach the worker through shared memory where the page has it (cross-origin isolated, as
-// threads need): a structured clone of a 600 KB image cost 0.97 ms a round trip in Chromium, a copy
-// into a SharedArrayBuffer and an empty message 0.07 ms. Each forward in flight holds a buffer of
-// its own; finished ones are kept for the next.
+// Inputs sent by message (benchmark(), and forwards where there is no channel) are staged in shared
+// memory where the page has it (cross-origin isolated, as threads need): a structured clone of a
+// 600 KB image cost 0.97 ms a round trip in Chromium, a copy into a SharedArrayBuffer and an empty
+// message 0.07 ms. Each call in flight holds a buffer of its own; finished ones are kept for the next.
 const SHARED_INPUTS = typeof SharedArrayBuffer !== "undefined" && globalThis.crossOriginIsolated === true;
 
 class InputBuffers {

@@ -123,8 +123,14 @@ Status ExecutionPlan::plan_memory_offsets() {
       if (BufferRequest* r = request(in, s)) r->last_step = s;
     }
   }
-  for (int out : graph_.outputs) {
-    if (BufferRequest* r = request(out, -1)) r->last_step = step_count;
+  // Outputs are read after the last step; inputs stay whole too, so a forward may run again on the
+  // inputs set once (Model.benchmark does): reused after their last reader, gpt2_style's token ids
+  // were written over by a later activation and its second forward read garbage indices.
+  for (int t : graph_.outputs) {
+    if (BufferRequest* r = request(t, -1)) r->last_step = step_count;
+  }
+  for (int t : graph_.inputs) {
+    if (BufferRequest* r = request(t, -1)) r->last_step = step_count;
   }
 
   const MemoryPlan plan = plan_memory(requests);

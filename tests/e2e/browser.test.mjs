@@ -333,7 +333,7 @@ describe(engine, { skip: engine === "Firefox" && !firefoxInstalled() && `${FIREF
           runtime.dispose();
           return { message, error };
         }, options);
-        assert.match(r.message, /out of memory: could not allocate the 2147418176-byte activation arena/);
+        assert.match(r.message, /out of memory: could not allocate the 2147418240-byte activation arena/);
         assert.ok(r.error <= 1e-4, `${r.error}`);
       });
 

@@ -70,7 +70,7 @@ for (const threads of [1, 2]) {
     test("an over-large model is an out-of-memory error, and the runtime then loads and runs a good model", () => withRuntime({ threads, maximum_memory: 2048 * MIB }, async (runtime) => {
       const f = loadFixture("mlp");
       await assert.rejects(runtime.loadModel(`${FIXTURES}oversize.wtm`),
-        /out of memory: could not allocate the 2147418176-byte activation arena/);
+        /out of memory: could not allocate the 2147418240-byte activation arena/);
       const before = heap(runtime);
       for (let i = 0; i < 64; ++i) await assert.rejects(runtime.loadModel(`${FIXTURES}oversize.wtm`), /out of memory/);
       assertHeapFlat(heap(runtime), before, 64);
