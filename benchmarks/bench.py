@@ -143,15 +143,15 @@ def main():
                         wasm_torch(rt, name, inputs, it, wu, rp, ".int8")
                     runners[f"ort-web-int8-{t}t"] = lambda it, wu, rp, t=t: ort(name, "web", t, it, wu, rp, ".int8")
             per_round, warmup, repeat = run_counts(wasm_torch(runtimes["wt-node-1t"], name, inputs, 3, 1))
-            times = {key: [] for key in columns}
+            times, failed = {key: [] for key in columns}, set()
             for _ in range(ROUNDS):  # interleaved: every runner once per round
-                for key in (key for key in columns if key in runners):
+                for key in (key for key in columns if key in runners and key not in failed):
                     try:
                         times[key] += runners[key](per_round, warmup, repeat)
-                    except Exception as e:  # a peer that cannot run this model is reported, not fatal
+                    except Exception as e:  # a runner that cannot run this model is reported and left out, not fatal
                         times[key] = None if not times[key] else times[key]
+                        failed.add(key)
                         print(f"{name} {key}: {e}", file=sys.stderr)
-                        break
             results[name] = {key: v or None for key, v in times.items()}
             if name in COLD_START_MODELS:
                 try:

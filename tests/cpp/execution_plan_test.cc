@@ -39,16 +39,24 @@ std::vector<uint8_t> build_view_of_weight_model() {
   return testing::assemble_file(b, weights);
 }
 
-TEST(ExecutionPlanTest, AViewOfAWeightReadsTheWeight) {
-  wt_runtime* runtime = wt_runtime_create(1);
-  const std::vector<uint8_t> file = build_view_of_weight_model();
+// `file` loaded on `runtime` with input 0 set to x as [2, 3] (null on failure: wt_last_error says why).
+wt_model* load_with_input(wt_runtime* runtime, const std::vector<uint8_t>& file, const float (&x)[6]) {
   void* buf = wt_alloc(file.size());
   std::memcpy(buf, file.data(), file.size());
   wt_model* m = wt_model_load(runtime, buf, file.size());
-  ASSERT_NE(m, nullptr) << wt_last_error();
-  const float x[6] = {10, 20, 30, 40, 50, 60};
   const int64_t shape[2] = {2, 3};
-  ASSERT_EQ(wt_model_set_input(m, 0, x, sizeof(x), 0, 2, shape), 1) << wt_last_error();
+  if (m != nullptr && wt_model_set_input(m, 0, x, sizeof(x), 0, 2, shape) != 1) {
+    wt_model_destroy(m);
+    return nullptr;
+  }
+  return m;
+}
+
+TEST(ExecutionPlanTest, AViewOfAWeightReadsTheWeight) {
+  wt_runtime* runtime = wt_runtime_create(1);
+  const float x[6] = {10, 20, 30, 40, 50, 60};
+  wt_model* m = load_with_input(runtime, build_view_of_weight_model(), x);
+  ASSERT_NE(m, nullptr) << wt_last_error();
   ASSERT_EQ(wt_model_forward(m), 1) << wt_last_error();
   const float* y = static_cast<const float*>(wt_model_output_data(m, 0));
   for (int i = 0; i < 6; ++i) EXPECT_EQ(y[i], x[i] + float(i)) << i;
@@ -76,14 +84,9 @@ std::vector<uint8_t> build_input_read_once_model() {
 // Model.benchmark sets the inputs once and runs forward again and again: every run must see them.
 TEST(ExecutionPlanTest, InputsSurviveAForwardForTheNext) {
   wt_runtime* runtime = wt_runtime_create(1);
-  const std::vector<uint8_t> file = build_input_read_once_model();
-  void* buf = wt_alloc(file.size());
-  std::memcpy(buf, file.data(), file.size());
-  wt_model* m = wt_model_load(runtime, buf, file.size());
-  ASSERT_NE(m, nullptr) << wt_last_error();
   const float x[6] = {1, 2, 3, 4, 5, 6};
-  const int64_t shape[2] = {2, 3};
-  ASSERT_EQ(wt_model_set_input(m, 0, x, sizeof(x), 0, 2, shape), 1) << wt_last_error();
+  wt_model* m = load_with_input(runtime, build_input_read_once_model(), x);
+  ASSERT_NE(m, nullptr) << wt_last_error();
   for (int run = 0; run < 3; ++run) {
     ASSERT_EQ(wt_model_forward(m), 1) << wt_last_error();
     const float* y = static_cast<const float*>(wt_model_output_data(m, 0));
