@@ -6,7 +6,8 @@ wasm backend in the same Chromium (crossOriginIsolated, same thread counts); nat
 at O2 (the default) and at O3 (kernel tuning at export), and the table gives what O3's export costs.
 The models made of linear layers also
 run dynamically quantized to INT8 on both sides (wasm-torch's quantize_for_wasm, onnxruntime's
-quantize_dynamic) in the same Chromium. Runners are interleaved in rounds after warm-up; the table
+quantize_dynamic) in the same Chromium, the convnets statically quantized (quantize_for_wasm(model,
+"static") against onnxruntime's quantize_static, both calibrated on the same batches). Runners are interleaved in rounds after warm-up; the table
 gives medians (p90) in ms and ratios, and is written to benchmarks/results/."""
 import json
 import math
@@ -34,7 +35,32 @@ ROUNDS, PER_ROUND, WARMUP = 3, int(os.environ.get("BENCH_ITERATIONS", "4")), 2
 # Cold start (a fresh page to the first forward's result) is measured for these, when benched.
 COLD_START_MODELS, COLD_START_SAMPLES = ("resnet18", "minilm"), 5
 # The models whose work is linear layers: dynamic INT8 quantizes them (convolutions stay float).
-INT8_MODELS = ("mlp", "bert_base_style", "minilm", "transformer_encoder", "gpt2_style", "vit_b_16")
+DYNAMIC_INT8_MODELS = ("mlp", "bert_base_style", "minilm", "transformer_encoder", "gpt2_style", "vit_b_16")
+# The convnets: static INT8 (calibrated activations) quantizes their convolutions.
+STATIC_INT8_MODELS = ("resnet18", "mobilenet_v2", "efficientnet_b0")
+INT8_MODELS = DYNAMIC_INT8_MODELS + STATIC_INT8_MODELS
+
+
+def calibration_batches(inputs) -> list:
+    """8 batches like the example, redrawn from a normal distribution: what both sides calibrate on."""
+    generator = torch.Generator().manual_seed(0)
+    return [tuple(torch.randn(t.shape, generator=generator) for t in inputs) for _ in range(8)]
+
+
+def quantize_onnx_static(onnx: Path, out: Path, names: list, batches: list) -> None:
+    """onnxruntime's static INT8 of the model: QDQ, int8 weights per channel, uint8 activations
+    (its defaults for CPU), calibrated by min/max on `batches`."""
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.feeds = iter([{n: t.numpy() for n, t in zip(names, batch)} for batch in batches])
+
+        def get_next(self):
+            return next(self.feeds, None)
+
+    quantize_static(str(onnx), str(out), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
 
 
 def export(name):
@@ -51,10 +77,15 @@ def export(name):
         with torch.enable_grad():  # nn.MultiheadAttention's no-grad fast path has no ONNX symbolic
             # The TorchScript exporter (dynamo=False): the same ONNX graphs as the earlier runs on torch 1.13.
             torch.onnx.export(model, inputs, str(onnx), input_names=names, opset_version=14, dynamo=False)
-        if name in INT8_MODELS:
+        if name in DYNAMIC_INT8_MODELS:
             from onnxruntime.quantization import QuantType, quantize_dynamic
             export_to_wasm(quantize_for_wasm(model), WORK / f"{name}.int8.wtm", inputs)
             quantize_dynamic(str(onnx), str(WORK / f"{name}.int8.onnx"), weight_type=QuantType.QInt8)
+        if name in STATIC_INT8_MODELS:
+            batches = calibration_batches(inputs)
+            export_to_wasm(quantize_for_wasm(model, "static", calibration_data=batches), WORK / f"{name}.int8.wtm",
+                           inputs)
+            quantize_onnx_static(onnx, WORK / f"{name}.int8.onnx", names, batches)
     feeds = [{"name": n, "dtype": "int64" if t.dtype == torch.int64 else "float32", "shape": list(t.shape),
               "data": t.flatten().tolist()} for n, t in zip(names, inputs)]
     (WORK / f"{name}.inputs.json").write_text(json.dumps(feeds))
@@ -202,7 +233,10 @@ def render(results, columns, variants, export_seconds, cold):
              "onnxruntime-web 1.30.0: its wasm backend (SIMD, threads), on the page's main thread. "
              "*-int8-*: dynamic INT8 (int8 weights per channel, activations quantized at run time) of the models "
              "made of linear layers: wasm-torch's quantize_for_wasm(model) against onnxruntime's "
-             "quantize_dynamic(weight_type=QInt8), both on the page's main thread. "
+             "quantize_dynamic(weight_type=QInt8); static INT8 of " + ", ".join(STATIC_INT8_MODELS) + ": "
+             "quantize_for_wasm(model, 'static') against onnxruntime's quantize_static (QDQ, per-channel int8 "
+             "weights, uint8 activations), both calibrated by min/max on the same 8 random batches; both sides on "
+             "the page's main thread. "
              "wt-O3-*: the model exported at O3 (kernels tuned at export in Node at 1 and 2 threads), on the page's main "
              "thread; every other wt column runs the O2 file (the default level).", "",
              f"Batch 1; {ROUNDS} interleaved rounds x at least {PER_ROUND} samples after at least {WARMUP} warm-up samples per runner "

@@ -1,6 +1,8 @@
-"""The quantization table (docs/QUANTIZATION.md): each model exported in float, dynamic int8 and
-fp16, file sizes, accuracy against float, and speed against our own float build of the same
-model, timed in the same engine in alternation (ratios, never bare times: the machine is shared).
+"""The quantization table (docs/QUANTIZATION.md): each model exported in float, dynamic int8, static
+int8 and fp16, file sizes, accuracy against float, and speed against our own float build of the
+same model, timed in the same engine in alternation (ratios, never bare times: the machine is shared).
+Static int8 calibrates on 32 training images (the digits CNN) or 8 random batches shaped like the
+example (the random-weight models).
 
     .venv/bin/python benchmarks/quantization.py [--models mlp,minilm] [--engines node,chromium] [--threads 1,2]
 """
@@ -26,16 +28,26 @@ from models import build  # noqa: E402
 from wasm_torch import WASMRuntime, export_to_wasm  # noqa: E402
 from wasm_torch.optimize import quantize_for_wasm  # noqa: E402
 
-DEFAULT_MODELS = ["digits_cnn", "mlp", "bert_base_style", "minilm", "transformer_encoder"]
+DEFAULT_MODELS = ["digits_cnn", "mlp", "bert_base_style", "minilm", "transformer_encoder", "resnet18", "mobilenet_v2",
+                  "efficientnet_b0"]
 ROUNDS = 5  # alternations of float and the quantized files; each a median of in-engine forwards
-KINDS = ("dynamic", "fp16")
+KINDS = ("dynamic", "static", "fp16")
 
 
 def digits_cnn():
-    """The demo's CNN trained on scikit-learn's digits, its held-out set to measure accuracy on."""
+    """The demo's CNN trained on scikit-learn's digits, its held-out set to measure accuracy on, and
+    32 training images to calibrate on."""
     import demo
     x_train, x_test, y_train, y_test = demo.load_data()
-    return demo.train(x_train, y_train), (torch.from_numpy(x_test[:1]),), (x_test, y_test)
+    calibration = [torch.from_numpy(x_train[i:i + 1]) for i in range(32)]
+    return demo.train(x_train, y_train), (torch.from_numpy(x_test[:1]),), (x_test, y_test), calibration
+
+
+def random_calibration(inputs) -> list:
+    """8 batches like the example: float inputs redrawn from a normal distribution, token ids kept."""
+    generator = torch.Generator().manual_seed(0)
+    return [tuple(torch.randn(t.shape, generator=generator) if t.is_floating_point() else t for t in inputs)
+            for _ in range(8)]
 
 
 def accuracy_note(name, model, inputs, float_model, quant_model, held_out) -> str:
@@ -73,16 +85,18 @@ def main():
         for name in args.models.split(","):
             held_out = None
             if name == "digits_cnn":
-                model, inputs, held_out = digits_cnn()
+                model, inputs, held_out, calibration = digits_cnn()
             else:
                 model, inputs = build(name)
+                calibration = random_calibration(inputs)
             paths = {kind: Path(tmp) / f"{name}-{kind}.wtm" for kind in ("float", *KINDS)}
             reports = {}
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 reports["float"] = export_to_wasm(model, paths["float"], inputs, verify=False)
                 for kind in KINDS:
-                    reports[kind] = export_to_wasm(quantize_for_wasm(model, kind), paths[kind], inputs)
+                    quantized = quantize_for_wasm(model, kind, calibration_data=calibration if kind == "static" else None)
+                    reports[kind] = export_to_wasm(quantized, paths[kind], inputs)
             model_rows = {kind: {"model": name, "type": kind, "size": reports["float"].file_bytes / reports[kind].file_bytes,
                                  "layers": f"{reports[kind].quantized_layers()}/{len(reports[kind].quantization)}"}
                           for kind in KINDS}
@@ -119,7 +133,7 @@ def main():
     models = args.models.split(",")
     subset = "" if models == DEFAULT_MODELS else "-" + "-".join(models)  # a partial run never overwrites a full one
     out = Path(args.out) / f"quantization-{stamp}{subset}.md"
-    out.write_text(f"# Dynamic INT8 and fp16 against float, {stamp}\n\n`{' '.join(sys.argv)}`\n\n{table}\n")
+    out.write_text(f"# Dynamic INT8, static INT8 and fp16 against float, {stamp}\n\n`{' '.join(sys.argv)}`\n\n{table}\n")
     print(table)
     print(f"written to {out}")
 

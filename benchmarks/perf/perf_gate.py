@@ -63,7 +63,8 @@ def kernel_names() -> list:
 
 def export_models(directory: Path) -> dict:
     """Small models, one per path a forward takes (f32 linears, dynamic int8 linears, an NHWC
-    convnet: Winograd, depthwise, 1x1 and pooling; an encoder layer: attention, layer norm, GELU),
+    convnet: Winograd, depthwise, 1x1 and pooling, in float and in static int8; an encoder layer:
+    attention, layer norm, GELU),
     exported deterministically (fixed seeds, no timestamps in the file). name -> file."""
     import torch
     from wasm_torch import export_to_wasm
@@ -86,15 +87,18 @@ def export_models(directory: Path) -> dict:
         return torch.nn.TransformerEncoder(layer, 2, enable_nested_tensor=False), torch.randn(1, 16, 64)
 
     files = {}
-    for name, make, quantize in [("model_mlp", mlp, False), ("model_mlp_int8", mlp, True),
-                                 ("model_convnet_nhwc", convnet, False), ("model_encoder", encoder, False)]:
+    for name, make, quantization in [("model_mlp", mlp, None), ("model_mlp_int8", mlp, "dynamic"),
+                                     ("model_convnet_nhwc", convnet, None), ("model_convnet_int8", convnet, "static"),
+                                     ("model_encoder", encoder, None)]:
         torch.manual_seed(0)
         model, x = make()
         model.eval()
         files[name] = directory / f"{name}.wtm"
+        if quantization is not None:
+            model = quantize_for_wasm(model, quantization, calibration_data=[x] if quantization == "static" else None)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            export_to_wasm(quantize_for_wasm(model) if quantize else model, files[name], x, verify=False)
+            export_to_wasm(model, files[name], x, verify=False)
     return files
 
 

@@ -95,6 +95,27 @@ std::vector<KernelWorkload> kernel_workloads() {
        }},
       {"qd8_gemm_2x4", [](const KernelTable& t) { qd8_tiles(t.qd8_gemm_2x4, wt::kQd8Mr, wt::kQd8Nr); }},
       {"qd8_gemm_1x8", [](const KernelTable& t) { qd8_tiles(t.qd8_gemm_1x8, 1, wt::kQd8RowNr); }},
+      {"qu8_quantize", [](const KernelTable& t) {
+         auto x = values(4096, 3.f);
+         std::vector<int16_t> q(x.size());
+         const wt::Qu8Params p{40.f, -100.f, 155.f};
+         wt_perf_collect([&] {
+           for (int i = 0; i < 64; ++i) t.qu8_quantize(x.size(), x.data(), p, q.data());
+         });
+       }},
+      {"qd8_gemm_4x8c2", [](const KernelTable& t) {  // 128 calls of the panel tile over K = 768
+         const size_t kp = 768;
+         auto a = small_ints<int16_t>(wt::kQd8PanelMr * kp, 255);
+         auto w = small_ints<int8_t>(wt::kQd8PanelNr * kp, 127);
+         auto scale = values(wt::kQd8PanelNr, 0.01f), c = values(wt::kQd8PanelMr * wt::kQd8PanelNr);
+         const wt::Qd8Output out{scale.data(), scale.data()};
+         wt_perf_collect([&] {
+           for (int i = 0; i < 128; ++i) {
+             t.qd8_gemm_4x8c2(wt::kQd8PanelMr, wt::kQd8PanelNr, kp, a.data(), kp, w.data(), c.data(), wt::kQd8PanelNr,
+                              out);
+           }
+         });
+       }},
       {"f16_to_f32", [](const KernelTable& t) {
          auto h = small_ints<uint16_t>(1 << 15, 0x3bff);  // finite halves of both signs
          std::vector<float> y(h.size());

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "kernels/activation.h"
 #include "kernels/f32_conv2d.h"
@@ -41,6 +42,19 @@ void f32_winograd_f4x4_3x3_weights_panels_scalar(size_t in_channels, const float
                                                  const WinogradWeightsBlock& block);
 void f32_winograd_f4x4_3x3_weights_panels_simd128(size_t in_channels, const float* panels, float* u,
                                                   const WinogradWeightsBlock& block);
+
+// The same transform of int8 weights, dequantized as they are read: static_quantized_conv2d's
+// panels [ceil(Cout/8)][Kp/2][8][2] (K = 9 * Cin rows (ky, kx, c), in pairs; kernels/qd8_gemm.h)
+// times their per-channel scales (Cout of them; the panels' channels past Cout are zero).
+struct Qc8wPanels {
+  const int8_t* panels;
+  const float* scales;
+  size_t out_channels;
+};
+void f32_winograd_f4x4_3x3_weights_qc8w_panels_scalar(size_t in_channels, const Qc8wPanels& w, float* u,
+                                                      const WinogradWeightsBlock& block);
+void f32_winograd_f4x4_3x3_weights_qc8w_panels_simd128(size_t in_channels, const Qc8wPanels& w, float* u,
+                                                       const WinogradWeightsBlock& block);
 
 // V[pos][tile][c] (v[pos * pos_stride + tile * Cin + c]) for tiles [tile_begin, tile_end) of one
 // NHWC image.

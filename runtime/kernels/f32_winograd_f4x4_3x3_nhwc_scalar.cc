@@ -2,26 +2,51 @@
 
 #include "kernels/f32_gemm.h"
 #include "kernels/f32_winograd.h"
+#include "kernels/qd8_gemm.h"
 #include "kernels/winograd_f4x4_3x3_transforms.h"
 
 namespace wt {
 
 using winograd::kIn;
 
-void f32_winograd_f4x4_3x3_weights_panels_scalar(size_t in_channels, const float* panels, float* u,
-                                                 const WinogradWeightsBlock& block) {
+namespace {
+
+// The transform of panels [panel_begin, panel_end), weight (panel p, tap, channel c, lane) read by
+// weight(p, tap, c, lane).
+template <typename Weight>
+void weights_panels(const WinogradWeightsBlock& block, float* u, Weight weight) {
   const size_t channels = block.channel_end - block.channel_begin;
   for (size_t p = block.panel_begin; p < block.panel_end; ++p) {
     for (size_t c = block.channel_begin; c < block.channel_end; ++c) {
       const size_t row = (p - block.panel_begin) * channels + c - block.channel_begin;
       for (size_t lane = 0; lane < kGemmNr; ++lane) {
         float g[9], r[kIn * kIn];
-        for (size_t tap = 0; tap < 9; ++tap) g[tap] = panels[((p * 9 + tap) * in_channels + c) * kGemmNr + lane];
+        for (size_t tap = 0; tap < 9; ++tap) g[tap] = weight(p, tap, c, lane);
         winograd::weight_tile(g, r);
         for (size_t pos = 0; pos < kWinogradPositions; ++pos) u[pos * block.pos_stride + row * kGemmNr + lane] = r[pos];
       }
     }
   }
+}
+
+}  // namespace
+
+void f32_winograd_f4x4_3x3_weights_panels_scalar(size_t in_channels, const float* panels, float* u,
+                                                 const WinogradWeightsBlock& block) {
+  weights_panels(block, u, [&](size_t p, size_t tap, size_t c, size_t lane) {
+    return panels[((p * 9 + tap) * in_channels + c) * kGemmNr + lane];
+  });
+}
+
+void f32_winograd_f4x4_3x3_weights_qc8w_panels_scalar(size_t in_channels, const Qc8wPanels& w, float* u,
+                                                      const WinogradWeightsBlock& block) {
+  const size_t pairs = qd8_panel_padded_k(9 * in_channels) / kQd8PanelKr;
+  weights_panels(block, u, [&](size_t p, size_t tap, size_t c, size_t lane) {
+    const size_t k = tap * in_channels + c, channel = p * kQd8PanelNr + lane;
+    if (channel >= w.out_channels) return 0.f;
+    const int8_t q = w.panels[((p * pairs + k / kQd8PanelKr) * kQd8PanelNr + lane) * kQd8PanelKr + k % kQd8PanelKr];
+    return static_cast<float>(q) * w.scales[channel];
+  });
 }
 
 void f32_winograd_f4x4_3x3_input_nhwc_scalar(const Conv2dGeometry& g, const float* image, float* v, size_t pos_stride,

@@ -2,6 +2,7 @@
 
 #include "kernels/f32_gemm.h"
 #include "kernels/f32_winograd.h"
+#include "kernels/qd8_gemm.h"
 #include "kernels/simd128.h"
 #include "kernels/winograd_f4x4_3x3_transforms.h"
 
@@ -75,8 +76,12 @@ void output_channels(const Conv2dGeometry& g, const WinogradOutputArgs& args, co
 
 }  // namespace
 
-void f32_winograd_f4x4_3x3_weights_panels_simd128(size_t in_channels, const float* panels, float* u,
-                                                  const WinogradWeightsBlock& block) {
+namespace {
+
+// The transform of panels [panel_begin, panel_end), four lanes of (panel p, tap, channel c) read by
+// weights(p, tap, c, half) (lanes 0-3, then 4-7).
+template <typename Weights>
+void weights_panels(const WinogradWeightsBlock& block, float* u, Weights weights) {
   // Blocks of channels: one position's rows of a block are written as one run. Written channel by
   // channel, the 36 positions are 36 streams a multiple of 4 KiB apart that evict each other from
   // L1 (256 channels: 3.1 ms where the NCHW transform takes 0.35).
@@ -89,8 +94,7 @@ void f32_winograd_f4x4_3x3_weights_panels_simd128(size_t in_channels, const floa
       for (size_t c = 0; c < count; ++c) {
         for (size_t half = 0; half < 2; ++half) {  // lanes 0-3, then 4-7 of the panel
           F32x4 g[9], r[kIn * kIn];
-          for (size_t tap = 0; tap < 9; ++tap)
-            g[tap] = load(g, panels + ((p * 9 + tap) * in_channels + c0 + c) * kGemmNr + 4 * half);
+          for (size_t tap = 0; tap < 9; ++tap) g[tap] = weights(p, tap, c0 + c, half);
           winograd::weight_tile(g, r);
           for (size_t pos = 0; pos < kWinogradPositions; ++pos) transformed[c][pos][half] = r[pos];
         }
@@ -104,6 +108,37 @@ void f32_winograd_f4x4_3x3_weights_panels_simd128(size_t in_channels, const floa
         }
       }
     }
+  }
+}
+
+}  // namespace
+
+void f32_winograd_f4x4_3x3_weights_panels_simd128(size_t in_channels, const float* panels, float* u,
+                                                  const WinogradWeightsBlock& block) {
+  weights_panels(block, u, [&](size_t p, size_t tap, size_t c, size_t half) {
+    return F32x4{wasm_v128_load(panels + ((p * 9 + tap) * in_channels + c) * kGemmNr + 4 * half)};
+  });
+}
+
+void f32_winograd_f4x4_3x3_weights_qc8w_panels_simd128(size_t in_channels, const Qc8wPanels& w, float* u,
+                                                       const WinogradWeightsBlock& block) {
+  const size_t pairs = qd8_panel_padded_k(9 * in_channels) / kQd8PanelKr;
+  for (size_t p = block.panel_begin; p < block.panel_end; ++p) {
+    // The panel's eight scales, zero past the last channel (whose weights are zero too).
+    float scales[kQd8PanelNr] = {};
+    for (size_t lane = 0; lane < kQd8PanelNr && p * kQd8PanelNr + lane < w.out_channels; ++lane)
+      scales[lane] = w.scales[p * kQd8PanelNr + lane];
+    const v128_t scale[2] = {wasm_v128_load(scales), wasm_v128_load(scales + 4)};
+    const WinogradWeightsBlock panel{p, p + 1, block.channel_begin, block.channel_end, block.pos_stride};
+    float* panel_u = u + (p - block.panel_begin) * (block.channel_end - block.channel_begin) * kGemmNr;
+    weights_panels(panel, panel_u, [&](size_t, size_t tap, size_t c, size_t half) {
+      // Four channels' weights of one k, every other byte of the panel row.
+      const size_t k = tap * in_channels + c;
+      const int8_t* q = w.panels + ((p * pairs + k / kQd8PanelKr) * kQd8PanelNr + 4 * half) * kQd8PanelKr +
+                        k % kQd8PanelKr;
+      const v128_t ints = wasm_i32x4_make(q[0], q[2], q[4], q[6]);
+      return F32x4{wasm_f32x4_mul(wasm_f32x4_convert_i32x4(ints), scale[half])};
+    });
   }
 }
 

@@ -22,10 +22,13 @@ KernelTable scalar_table() {
   t.gemv = f32_gemv_4x1_scalar;
   t.f16_to_f32 = f16_to_f32_scalar;
   t.qd8_quantize_row = qd8_quantize_row_scalar;
+  t.qu8_quantize = qu8_quantize_scalar;
   t.qd8_gemm_2x4 = qd8_f32_qc8w_gemm_scalar;
   t.qd8_gemm_1x8 = qd8_f32_qc8w_gemm_scalar;
+  t.qd8_gemm_4x8c2 = qd8_f32_qc8w_gemm_4x8c2_scalar;
 
   t.winograd_weights_panels_nhwc = f32_winograd_f4x4_3x3_weights_panels_scalar;
+  t.winograd_weights_qc8w_panels_nhwc = f32_winograd_f4x4_3x3_weights_qc8w_panels_scalar;
   t.winograd_input_nhwc = f32_winograd_f4x4_3x3_input_nhwc_scalar;
   t.winograd_output_nhwc = f32_winograd_f4x4_3x3_output_nhwc_scalar;
 
@@ -63,10 +66,13 @@ void overlay_simd128(KernelTable& t) {
   t.gemv = f32_gemv_4x1_simd128;
   t.f16_to_f32 = f16_to_f32_simd128;
   t.qd8_quantize_row = qd8_quantize_row_simd128;
+  t.qu8_quantize = qu8_quantize_simd128;
   t.qd8_gemm_2x4 = qd8_f32_qc8w_gemm_2x4c16_simd128;
   t.qd8_gemm_1x8 = qd8_f32_qc8w_gemm_1x8c16_simd128;
+  t.qd8_gemm_4x8c2 = qd8_f32_qc8w_gemm_4x8c2_simd128;
 
   t.winograd_weights_panels_nhwc = f32_winograd_f4x4_3x3_weights_panels_simd128;
+  t.winograd_weights_qc8w_panels_nhwc = f32_winograd_f4x4_3x3_weights_qc8w_panels_simd128;
   t.winograd_input_nhwc = f32_winograd_f4x4_3x3_input_nhwc_simd128;
   t.winograd_output_nhwc = f32_winograd_f4x4_3x3_output_nhwc_simd128;
 

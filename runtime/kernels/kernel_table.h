@@ -35,6 +35,7 @@ using F32SoftmaxBlockFn = float (*)(size_t, float*, float*, float*);
 using F32LayerNormFn = void (*)(size_t, float, const float*, const float*, const float*, float*, size_t, size_t);
 using F32ReduceRowsFn = void (*)(const ReduceRows&, const float*, float*, size_t, size_t);
 using F32WinogradWeightsPanelsFn = void (*)(size_t, const float*, float*, const WinogradWeightsBlock&);
+using F32WinogradWeightsQc8wPanelsFn = void (*)(size_t, const Qc8wPanels&, float*, const WinogradWeightsBlock&);
 using F32WinogradInputNhwcFn = void (*)(const Conv2dGeometry&, const float*, float*, size_t, size_t, size_t);
 using F32WinogradOutputNhwcFn = void (*)(const Conv2dGeometry&, const WinogradOutputArgs&, size_t, size_t);
 
@@ -56,11 +57,14 @@ struct KernelTable {
 
   // Dynamically quantized GEMM (int8 weights, rows quantized at run time).
   Qd8QuantizeRowFn qd8_quantize_row;
+  Qu8QuantizeFn qu8_quantize;
   Qd8GemmFn qd8_gemm_2x4;
   Qd8GemmFn qd8_gemm_1x8;
+  Qd8PanelGemmFn qd8_gemm_4x8c2;
 
   // Winograd F(4x4, 3x3).
   F32WinogradWeightsPanelsFn winograd_weights_panels_nhwc;
+  F32WinogradWeightsQc8wPanelsFn winograd_weights_qc8w_panels_nhwc;
   F32WinogradInputNhwcFn winograd_input_nhwc;
   F32WinogradOutputNhwcFn winograd_output_nhwc;
 

@@ -1,5 +1,6 @@
-// Dynamically quantized GEMM ("qd8-f32-qc8w", XNNPACK's name for the scheme): f32 activations are
-// quantized per row at run time to int8 values (symmetric, scale = max|row| / 127), weights are
+// Quantized GEMM with int8 weights ("qd8-f32-qc8w", XNNPACK's name for the dynamic scheme): f32
+// activations are quantized per row at run time to int8 values (symmetric, scale = max|row| / 127)
+// or, statically, with a calibrated scale and zero point (qu8 below), weights are
 // int8 per output channel (symmetric, quantized at export), the products are summed exactly in
 // int32 and the tile dequantizes on store: C = sum * a_scale[row] * w_scale[col] + bias[col].
 // Weights are [N, Kp] rows (Kp = K rounded up to kQd8KBlock, zero past K); quantized rows are
@@ -44,6 +45,21 @@ float qd8_quantize_row_scalar(size_t k, size_t kp, const float* x, int16_t* xq);
 float qd8_quantize_row_simd128(size_t k, size_t kp, const float* x, int16_t* xq);
 using Qd8QuantizeRowFn = float (*)(size_t, size_t, const float*, int16_t*);
 
+// Static (calibrated) activation quantization, asymmetric 8-bit as onnxruntime's QUInt8: the value
+// is u = clamp(round(x / scale) + zero_point, 0, 255), stored widened to int16 with the zero point
+// already subtracted: q = u - zero_point = clamp(round(x * inv_scale), lo, hi), lo = -zero_point,
+// hi = 255 - zero_point. So 0.0 is exactly 0 (a convolution's padding), the sum needs no
+// zero-point correction, and the tiles below run unchanged: |q| <= 255 and |w| <= 127 keep each
+// i32x4.dot_i16x8_s pair within int32. Rounds to nearest even; NaN quantizes to 0, infinities
+// saturate.
+struct Qu8Params {
+  float inv_scale;
+  float lo, hi;
+};
+void qu8_quantize_scalar(size_t n, const float* x, const Qu8Params& p, int16_t* xq);
+void qu8_quantize_simd128(size_t n, const float* x, const Qu8Params& p, int16_t* xq);
+using Qu8QuantizeFn = void (*)(size_t, const float*, const Qu8Params&, int16_t*);
+
 // C[rows, cols]: row r of A at a + r * lda (int16, kp long), column c of W at w + c * ldw (int8,
 // kp long), output (r, c) at c_out + r * ldc + c. The tiles take rows <= 2, cols <= 4 (2x4) or
 // rows = 1, cols <= 8 (1x8); the reference any shape.
@@ -55,5 +71,23 @@ void qd8_f32_qc8w_gemm_1x8c16_simd128(size_t rows, size_t cols, size_t kp, const
                                       const int8_t* w, size_t ldw, float* c, size_t ldc, const Qd8Output& out);
 using Qd8GemmFn = void (*)(size_t, size_t, size_t, const int16_t*, size_t, const int8_t*, size_t, float*, size_t,
                            const Qd8Output&);
+
+// The panel tile, for many rows (convolutions): 4 rows x 8 output channels, the weights in panels
+// of 8 channels with K in pairs, [ceil(N / 8)][Kp / 2][8][2] (Kp = K rounded up to 2, zero past K
+// and past N). Each pair of a row, broadcast with one v128.load32_splat, meets 4 channels' pairs
+// in one i32x4.dot_i16x8_s: the sums land in columns, so the tile needs no horizontal reduction and
+// small K (MobileNet's 16-96 channel 1x1 convolutions) pays little beyond its multiply-adds.
+// rows <= 4, cols <= 8; w is one panel; a_scale has one entry per row.
+constexpr size_t kQd8PanelMr = 4;
+constexpr size_t kQd8PanelNr = contract::kGemmPanelWidth;
+constexpr size_t kQd8PanelKr = contract::kQd8PanelKPair;
+static_assert(kQd8PanelNr == 8 && kQd8PanelKr == 2, "the SIMD128 panel tile reads 8 channels' pairs as two v128");
+inline size_t qd8_panel_padded_k(size_t k) { return (k + kQd8PanelKr - 1) / kQd8PanelKr * kQd8PanelKr; }
+void qd8_f32_qc8w_gemm_4x8c2_scalar(size_t rows, size_t cols, size_t kp, const int16_t* a, size_t lda,
+                                    const int8_t* w, float* c, size_t ldc, const Qd8Output& out);
+void qd8_f32_qc8w_gemm_4x8c2_simd128(size_t rows, size_t cols, size_t kp, const int16_t* a, size_t lda,
+                                     const int8_t* w, float* c, size_t ldc, const Qd8Output& out);
+using Qd8PanelGemmFn = void (*)(size_t, size_t, size_t, const int16_t*, size_t, const int8_t*, float*, size_t,
+                                const Qd8Output&);
 
 }  // namespace wt

@@ -90,6 +90,50 @@ float qd8_quantize_row_simd128(size_t k, size_t kp, const float* x, int16_t* xq)
   return amax / 127.f;
 }
 
+void qu8_quantize_simd128(size_t n, const float* x, const Qu8Params& p, int16_t* xq) {
+  const v128_t vinv = wasm_f32x4_splat(p.inv_scale);
+  const v128_t lo = wasm_f32x4_splat(p.lo), hi = wasm_f32x4_splat(p.hi);
+  // pmax/pmin keep a NaN (their comparisons are false) and trunc_sat makes it 0, as the reference.
+  const auto quantize4 = [&](const float* at) {
+    return wasm_i32x4_trunc_sat_f32x4(
+        wasm_f32x4_pmin(wasm_f32x4_pmax(wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(at), vinv)), lo), hi));
+  };
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) wasm_v128_store(xq + i, wasm_i16x8_narrow_i32x4(quantize4(x + i), quantize4(x + i + 4)));
+  qu8_quantize_scalar(n - i, x + i, p, xq + i);
+}
+
+void qd8_f32_qc8w_gemm_4x8c2_simd128(size_t rows, size_t cols, size_t kp, const int16_t* a, size_t lda,
+                                     const int8_t* w, float* c, size_t ldc, const Qd8Output& out) {
+  // A partial tile computes its missing rows from the last real one and does not store them; the
+  // panel's missing columns are zero weights.
+  const int16_t* a0 = a;
+  const int16_t* a1 = rows > 1 ? a0 + lda : a0;
+  const int16_t* a2 = rows > 2 ? a1 + lda : a1;
+  const int16_t* a3 = rows > 3 ? a2 + lda : a2;
+  v128_t acc0l = wasm_i32x4_splat(0), acc0h = acc0l, acc1l = acc0l, acc1h = acc0l;
+  v128_t acc2l = acc0l, acc2h = acc0l, acc3l = acc0l, acc3h = acc0l;
+  for (size_t i = 0; i < kp; i += kQd8PanelKr, w += kQd8PanelKr * kQd8PanelNr) {
+    const v128_t wl = wasm_i16x8_load8x8(w), wh = wasm_i16x8_load8x8(w + 8);  // channels 0-3, 4-7
+#define WT_QD8_PANEL_ROW(r)                                                  \
+  {                                                                          \
+    const v128_t x = wasm_v128_load32_splat(a##r + i);                       \
+    acc##r##l = wasm_i32x4_add(acc##r##l, wasm_i32x4_dot_i16x8(x, wl));      \
+    acc##r##h = wasm_i32x4_add(acc##r##h, wasm_i32x4_dot_i16x8(x, wh));      \
+  }
+    WT_QD8_PANEL_ROW(0)
+    WT_QD8_PANEL_ROW(1)
+    WT_QD8_PANEL_ROW(2)
+    WT_QD8_PANEL_ROW(3)
+#undef WT_QD8_PANEL_ROW
+  }
+  const v128_t sums[kQd8PanelMr][2] = {{acc0l, acc0h}, {acc1l, acc1h}, {acc2l, acc2h}, {acc3l, acc3h}};
+  for (size_t r = 0; r < rows; ++r) {
+    store_dequantized(sums[r][0], out.a_scale[r], 0, std::min<size_t>(cols, 4), c + r * ldc, out);
+    if (cols > 4) store_dequantized(sums[r][1], out.a_scale[r], 4, cols - 4, c + r * ldc + 4, out);
+  }
+}
+
 void qd8_f32_qc8w_gemm_2x4c16_simd128(size_t rows, size_t cols, size_t kp, const int16_t* a, size_t lda,
                                       const int8_t* w, size_t ldw, float* c, size_t ldc, const Qd8Output& out) {
   // A partial tile computes its missing rows and columns from the last real ones and does not

@@ -32,4 +32,11 @@ Result<ConvWeight> read_nhwc_conv_weight(const PrepareContext& ctx, int64_t in_c
 Result<std::unique_ptr<OpKernel>> make_conv2d_nhwc_kernel(const PrepareContext& ctx, const Conv2dGeometry& g,
                                                           FusedActivation act, bool residual, bool depthwise_hwc);
 
+// static_quantized_conv2d's Winograd: float arithmetic on the int8 weight panels (input 1),
+// dequantized by their scales (input kQc8wScaleInput) as the weight transform reads them.
+constexpr size_t kQc8wScaleInput = 4;
+Result<std::unique_ptr<OpKernel>> make_winograd_qc8w_conv2d_nhwc_kernel(const PrepareContext& ctx,
+                                                                        const Conv2dGeometry& g, FusedActivation act,
+                                                                        bool residual);
+
 }  // namespace wt

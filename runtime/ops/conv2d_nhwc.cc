@@ -240,11 +240,14 @@ class DepthwiseConv2dNhwcKernel final : public OpKernel {
 //   into its scratch and runs their 36 GEMMs there, so U is never written to memory.
 class WinogradConv2dNhwcKernel final : public OpKernel {
  public:
-  WinogradConv2dNhwcKernel(const KernelTable* kernels, Conv2dGeometry g, FusedActivation act, bool residual)
+  // qc8w: the weights are static_quantized_conv2d's int8 panels, their scales input 4.
+  WinogradConv2dNhwcKernel(const KernelTable* kernels, Conv2dGeometry g, FusedActivation act, bool residual,
+                           bool qc8w)
       : kernels_(kernels),
         g_(g),
         act_(act),
         residual_(residual),
+        qc8w_(qc8w),
         tiles_(winograd_tiles(g)),
         panels_(ceil_div(g.out_channels, kGemmNr)),
         by_panels_(split_by_panels(g)),
@@ -266,7 +269,7 @@ class WinogradConv2dNhwcKernel final : public OpKernel {
     if (!by_panels_) {
       ctx.pool->parallelize(panels_, 1, [&](size_t b, size_t e) {
         const WinogradWeightsBlock block{b, e, 0, g_.in_channels, u_stride_};
-        kernels_->winograd_weights_panels_nhwc(g_.in_channels, ctx.in_f32(1), u + b * g_.in_channels * kGemmNr, block);
+        transform_weights(ctx, u + b * g_.in_channels * kGemmNr, block);
       });
     }
     const size_t in_image = g_.in_h * g_.in_w * g_.in_channels, out_image = g_.out_h * g_.out_w * g_.out_channels;
@@ -298,6 +301,16 @@ class WinogradConv2dNhwcKernel final : public OpKernel {
     return v_bytes <= kMaxVBytes && g.out_channels >= 4 * winograd_tiles(g);
   }
 
+  // The block of U from the weights, float or int8 (dequantized as read).
+  void transform_weights(const RunContext& ctx, float* u, const WinogradWeightsBlock& block) const {
+    if (!qc8w_) {
+      kernels_->winograd_weights_panels_nhwc(g_.in_channels, ctx.in_f32(1), u, block);
+      return;
+    }
+    const Qc8wPanels w{static_cast<const int8_t*>(ctx.inputs[1]), ctx.in_f32(kQc8wScaleInput), g_.out_channels};
+    kernels_->winograd_weights_qc8w_panels_nhwc(g_.in_channels, w, u, block);
+  }
+
   // M[pos][all tiles][block's columns] (+)= V[pos][all tiles][block's channels] x U[pos], for
   // U[pos] the block's panels at `u`, on this thread.
   void multiply(const RunContext& ctx, size_t pos, const float* v, const float* u, float* m,
@@ -326,7 +339,7 @@ class WinogradConv2dNhwcKernel final : public OpKernel {
       for (size_t c0 = 0; c0 < cin; c0 += kc) {
         const size_t c1 = std::min(cin, c0 + kc);
         const WinogradWeightsBlock block{p0, p1, c0, c1, winograd_pos_stride((p1 - p0) * (c1 - c0) * kGemmNr)};
-        kernels_->winograd_weights_panels_nhwc(cin, ctx.in_f32(1), u, block);
+        transform_weights(ctx, u, block);
         for (size_t pos = 0; pos < kWinogradPositions; ++pos)
           multiply(ctx, pos, v, u + pos * block.pos_stride, m, block);
       }
@@ -344,6 +357,7 @@ class WinogradConv2dNhwcKernel final : public OpKernel {
   Conv2dGeometry g_;
   FusedActivation act_;
   bool residual_;
+  bool qc8w_;
   size_t tiles_, panels_;
   bool by_panels_;
   size_t u_stride_, v_stride_, m_stride_;  // floats from one position's plane to the next (0: not kept)
@@ -400,7 +414,7 @@ Result<std::unique_ptr<OpKernel>> make_conv2d_nhwc_kernel(const PrepareContext& 
   if (algorithm == contract::kConvAlgorithmWinograd) {
     if (!winograd_supports(g))
       return ctx.error("algorithm 'winograd' needs a 3x3 kernel, stride 1, dilation 1 and one group");
-    return make_kernel(WinogradConv2dNhwcKernel(&kernels, g, act, residual));
+    return make_kernel(WinogradConv2dNhwcKernel(&kernels, g, act, residual, false));
   }
   if (algorithm == contract::kConvAlgorithmIndirect) {
     if (!indirect_fits(g))
@@ -411,6 +425,14 @@ Result<std::unique_ptr<OpKernel>> make_conv2d_nhwc_kernel(const PrepareContext& 
     return ctx.error("algorithm must be 'gemm', 'indirect' or 'winograd', got " + quote(algorithm));
   WT_ASSIGN_OR_RETURN(size_t depth_block, ctx.gemm_depth_block());
   return make_kernel(GemmConv2dNhwcKernel(ctx, g, act, residual, depth_block));
+}
+
+Result<std::unique_ptr<OpKernel>> make_winograd_qc8w_conv2d_nhwc_kernel(const PrepareContext& ctx,
+                                                                        const Conv2dGeometry& g, FusedActivation act,
+                                                                        bool residual) {
+  if (!winograd_supports(g))
+    return ctx.error("algorithm 'winograd' needs a 3x3 kernel, stride 1, dilation 1 and one group");
+  return make_kernel(WinogradConv2dNhwcKernel(ctx.kernel_table, g, act, residual, true));
 }
 
 }  // namespace wt

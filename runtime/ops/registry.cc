@@ -4,7 +4,8 @@
 
 namespace wt {
 
-extern const OpDef kLinearOp, kDynamicQuantizedLinearOp, kAttentionOp;
+extern const OpDef kLinearOp, kDynamicQuantizedLinearOp, kStaticQuantizedLinearOp, kAttentionOp;
+extern const OpDef kStaticQuantizedConv2dOp;
 extern const OpDef kConv2dOp;
 extern const OpDef kMaxPool2dOp, kAvgPool2dOp, kAdaptiveAvgPool2dOp;
 extern const OpDef kBatchNormOp;
@@ -27,7 +28,7 @@ std::vector<const OpDef*> collect_ops() {
       &kConcatOp, &kSoftmaxOp, &kLogSoftmaxOp, &kMatmulOp,    &kLayerNormOp,         &kPermuteOp,   &kExpandOp,
       &kSliceOp,  &kCastOp,    &kEmbeddingOp,  &kResize2dOp,  &kConvTranspose2dOp,   &kGatherOp,    &kIndexSelectOp,
       &kArgmaxOp, &kArgminOp,  &kTopkOp,       &kCumsumOp,    &kFlipOp, &kAdaptiveMaxPool2dOp, &kAttentionOp,
-      &kDynamicQuantizedLinearOp};
+      &kDynamicQuantizedLinearOp, &kStaticQuantizedLinearOp, &kStaticQuantizedConv2dOp};
   for (const auto* family : {&unary_ops(), &binary_ops(), &reduce_ops(), &compare_ops()}) {
     for (const OpDef& op : *family) ops.push_back(&op);
   }

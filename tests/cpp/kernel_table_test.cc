@@ -24,7 +24,11 @@ void expect_complete(const KernelTable& t) {
                          reinterpret_cast<const void*>(t.dwconv_nhwc), reinterpret_cast<const void*>(t.col2im_nhwc),
                          reinterpret_cast<const void*>(t.maxpool_nhwc), reinterpret_cast<const void*>(t.avgpool_nhwc),
                          reinterpret_cast<const void*>(t.softmax), reinterpret_cast<const void*>(t.softmax_block),
-                         reinterpret_cast<const void*>(t.layer_norm), reinterpret_cast<const void*>(t.reduce_rows)}) {
+                         reinterpret_cast<const void*>(t.layer_norm), reinterpret_cast<const void*>(t.reduce_rows),
+                         reinterpret_cast<const void*>(t.qd8_quantize_row), reinterpret_cast<const void*>(t.qu8_quantize),
+                         reinterpret_cast<const void*>(t.qd8_gemm_2x4), reinterpret_cast<const void*>(t.qd8_gemm_1x8),
+                         reinterpret_cast<const void*>(t.qd8_gemm_4x8c2),
+                         reinterpret_cast<const void*>(t.winograd_weights_qc8w_panels_nhwc)}) {
     EXPECT_NE(fn, nullptr) << t.isa;
   }
   for (size_t k = 0; k < kF32VUnaryCount; ++k) EXPECT_NE(t.vunary[k], nullptr) << t.isa << " unary " << k;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -114,7 +115,7 @@ inline std::vector<uint8_t> build_tiny_model(const TinyModelOptions& o = {}) {
 }
 
 // A one-node model: `op` over input 0 (the model's input, float32 `input_shape`) and the constant
-// float32 inputs after it, with `attrs` (ints, int or string valued); its output has `output_shape`.
+// float32 inputs after it, with `attrs` (ints, int, float or string valued); its output has `output_shape`.
 struct OneNodeModel {
   std::string op;
   std::vector<int64_t> input_shape, output_shape;
@@ -133,6 +134,7 @@ struct OneNodeModel {
     std::vector<int64_t> ints;  // an int attribute when `single`
     std::string s;              // a string attribute when not empty
     bool single = false;
+    std::optional<double> f;    // a float attribute when set
   };
   std::vector<Attr> attrs;
 };
@@ -169,7 +171,9 @@ inline std::vector<uint8_t> build_one_node_model(const OneNodeModel& m) {
   tensors.push_back(fb::CreateTensorDirect(b, "y", fb::DType_float32, &m.output_shape, -1));
   std::vector<flatbuffers::Offset<fb::Attribute>> attrs;
   for (const auto& a : m.attrs) {
-    if (!a.s.empty()) {
+    if (a.f) {
+      attrs.push_back(fb::CreateAttributeDirect(b, a.name.c_str(), fb::AttrKind_float_, 0, *a.f));
+    } else if (!a.s.empty()) {
       attrs.push_back(
           fb::CreateAttributeDirect(b, a.name.c_str(), fb::AttrKind_string, 0, 0, nullptr, nullptr, a.s.c_str()));
     } else if (a.single) {

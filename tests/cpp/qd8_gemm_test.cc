@@ -1,9 +1,10 @@
-// The dynamically quantized GEMM (qd8_gemm.h): row quantization and tiles, SIMD128 against the
-// scalar reference bit for bit and the reference against exact integer sums; then the
-// dynamic_quantized_linear op end to end through the C ABI against a double-precision model of
-// what it computes.
+// The int8 GEMM (qd8_gemm.h): dynamic row quantization, static (qu8) quantization and tiles, SIMD128
+// against the scalar reference bit for bit and the reference against exact integer sums; then the
+// dynamic_quantized_linear and static_quantized_linear ops end to end through the C ABI against a
+// double-precision model of what they compute.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "api/wasm_torch.h"
+#include "kernels/f32_winograd.h"
 #include "kernels/kernel_table.h"
 #include "kernels/qd8_gemm.h"
 #include "kernels/simd128.h"
@@ -84,6 +86,81 @@ TEST(Qd8QuantizeRow, ZeroRowHasScaleZeroNonFiniteRowHasNaN) {
   }
 }
 
+// --- static (calibrated) quantization ---------------------------------------------------------
+// What qu8 promises, computed independently: u = clamp(round(x / scale) + zp, 0, 255), stored u - zp.
+int16_t qu8_ref(float x, float inv_scale, int zero_point) {
+  if (std::isnan(x)) return 0;
+  const double u = std::clamp(double(std::nearbyint(x * inv_scale)) + zero_point, 0.0, 255.0);
+  return static_cast<int16_t>(u - zero_point);
+}
+
+class Qu8QuantizeTest : public ::testing::TestWithParam<std::tuple<size_t, int>> {};
+
+TEST_P(Qu8QuantizeTest, SimdMatchesScalarAndReference) {
+  const auto [n, zero_point] = GetParam();
+  auto x = random_vector(n, static_cast<uint32_t>(n + zero_point), -4.f, 4.f);
+  const float inv_scale = 40.f;  // +-4 spans +-160 steps: both ends saturate for every zero point
+  const Qu8Params p{inv_scale, -float(zero_point), 255.f - float(zero_point)};
+  std::vector<int16_t> scalar(n + 3, 99), simd(n + 3, 99);
+  qu8_quantize_scalar(n, x.data(), p, scalar.data());
+  build_kernels().qu8_quantize(n, x.data(), p, simd.data());
+  EXPECT_EQ(scalar, simd);
+  for (size_t i = 0; i < n; ++i) ASSERT_EQ(scalar[i], qu8_ref(x[i], inv_scale, zero_point)) << "at " << i;
+  EXPECT_EQ(scalar[n], 99) << "wrote past n";
+}
+
+INSTANTIATE_TEST_SUITE_P(LengthsAndZeroPoints, Qu8QuantizeTest,
+                         ::testing::Combine(::testing::Values(1, 7, 8, 9, 16, 33, 1000), ::testing::Values(0, 3, 128, 255)));
+
+TEST(Qu8Quantize, RoundsTiesToEvenSaturatesAndZeroesNaN) {
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> x = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 0.f, -0.f, 300.f, -300.f, inf, -inf, nan, 127.f, -11.f,
+                                -10.f, 245.f};
+  // zero point 10: the stored range is [-10, 245].
+  const std::vector<int16_t> expected = {0, 2, 2, 0, -2, 0, 0, 245, -10, 245, -10, 0, 127, -10, -10, 245};
+  for (auto fn : {&qu8_quantize_scalar, build_kernels().qu8_quantize}) {
+    std::vector<int16_t> q(x.size(), 5);
+    fn(x.size(), x.data(), Qu8Params{1.f, -10.f, 245.f}, q.data());
+    EXPECT_EQ(q, expected);
+  }
+}
+
+// The widest static operands, |q| = 255 against |w| = 127, sum exactly in both tiles.
+TEST(Qd8Tile, StaticExtremesSumExactly) {
+  const size_t kp = 4096;
+  std::vector<int16_t> a(2 * kp, 255);
+  std::fill(a.begin() + kp, a.end(), -255);
+  std::vector<int8_t> w(8 * kp, -127);
+  std::vector<float> scalar(8), simd(8), row(8);
+  const std::vector<float> scales(8, 1.f);
+  const Qd8Output out{scales.data(), scales.data()};
+  qd8_f32_qc8w_gemm_scalar(2, 4, kp, a.data(), kp, w.data(), kp, scalar.data(), 4, out);
+  build_kernels().qd8_gemm_2x4(2, 4, kp, a.data(), kp, w.data(), kp, simd.data(), 4, out);
+  EXPECT_EQ(scalar, simd);
+  EXPECT_EQ(scalar[0], -255.f * 127.f * kp);
+  EXPECT_EQ(scalar[4], 255.f * 127.f * kp);
+  build_kernels().qd8_gemm_1x8(1, 8, kp, a.data(), kp, w.data(), kp, row.data(), 8, out);
+  EXPECT_EQ(row, std::vector<float>(8, -255.f * 127.f * kp));
+  std::vector<float> panel_scalar(32), panel_simd(32);
+  const std::vector<int16_t> a4(4 * kp, 255);
+  qd8_f32_qc8w_gemm_4x8c2_scalar(4, 8, kp, a4.data(), kp, w.data(), panel_scalar.data(), 8, out);
+  build_kernels().qd8_gemm_4x8c2(4, 8, kp, a4.data(), kp, w.data(), panel_simd.data(), 8, out);
+  EXPECT_EQ(panel_scalar, std::vector<float>(32, -255.f * 127.f * kp));
+  EXPECT_EQ(panel_simd, panel_scalar);
+}
+
+// [N, Kp] weight rows as the 4x8c2 tile's panels [ceil(N / 8)][Kp / 2][8][2], zero past N.
+std::vector<int8_t> to_panels(const std::vector<int8_t>& rows, size_t n, size_t kp) {
+  std::vector<int8_t> panels((n + kQd8PanelNr - 1) / kQd8PanelNr * kQd8PanelNr * kp, 0);
+  for (size_t j = 0; j < n; ++j) {
+    for (size_t i = 0; i < kp; ++i) {
+      panels[((j / kQd8PanelNr * kp / kQd8PanelKr + i / kQd8PanelKr) * kQd8PanelNr + j % kQd8PanelNr) * kQd8PanelKr +
+             i % kQd8PanelKr] = rows[j * kp + i];
+    }
+  }
+  return panels;
+}
+
 // --- tiles: every partial shape and output mode --------------------------------------------------
 struct Tile {
   const char* name;
@@ -93,6 +170,35 @@ struct Tile {
 
 std::vector<Tile> simd_tiles() {
   return {{"2x4", kQd8Mr, kQd8Nr, build_kernels().qd8_gemm_2x4}, {"1x8", 1, kQd8RowNr, build_kernels().qd8_gemm_1x8}};
+}
+
+// A tile's outputs: the SIMD run's and the reference's, from the same initial c0 (ldc wide).
+struct TileRuns {
+  const std::vector<float>&scalar, &simd, &c0;
+  size_t ldc;
+};
+
+// The SIMD run matches the reference bit for bit, the reference matches the exact sums through the
+// epilogue (weight(c, j): column c's weight j), and neither wrote outside rows x cols.
+template <typename Weight>
+void expect_tile(const char* name, size_t rows, size_t cols, size_t max_rows, size_t kp, const std::vector<int16_t>& a,
+                 size_t lda, Weight weight, const TileRuns& runs, const Qd8Output& out) {
+  for (size_t r = 0; r < max_rows; ++r) {
+    for (size_t c = 0; c < runs.ldc; ++c) {
+      const size_t i = r * runs.ldc + c;
+      ASSERT_EQ(runs.simd[i], runs.scalar[i]) << name << " " << rows << "x" << cols << " at row " << r << " col " << c;
+      if (r >= rows || c >= cols) {
+        ASSERT_EQ(runs.scalar[i], runs.c0[i]) << "wrote outside the tile at row " << r << " col " << c;
+        continue;
+      }
+      int64_t sum = 0;
+      for (size_t j = 0; j < kp; ++j) sum += int64_t{a[r * lda + j]} * weight(c, j);
+      double v = double(sum) * out.a_scale[r] * out.w_scale[c] + (out.bias ? out.bias[c] : 0.0) +
+                 (out.accumulate ? runs.c0[i] : 0.0);
+      v = testing::clamp_ref(v, out.minmax);
+      ASSERT_NEAR(runs.scalar[i], v, 1e-5 * (1 + std::fabs(v))) << name << " row " << r << " col " << c;
+    }
+  }
 }
 
 class Qd8TileTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, bool, bool, int>> {};
@@ -118,27 +224,80 @@ TEST_P(Qd8TileTest, SimdMatchesScalarAndExactSums) {
     auto scalar = c0, simd = c0;
     qd8_f32_qc8w_gemm_scalar(rows, cols, kp, a.data(), lda, w.data(), ldw, scalar.data(), ldc, out);
     tile.fn(rows, cols, kp, a.data(), lda, w.data(), ldw, simd.data(), ldc, out);
-    for (size_t r = 0; r < kQd8Mr; ++r) {
-      for (size_t c = 0; c < ldc; ++c) {
-        const size_t i = r * ldc + c;
-        ASSERT_EQ(simd[i], scalar[i]) << tile.name << " " << rows << "x" << cols << " at row " << r << " col " << c;
-        if (r >= rows || c >= cols) {
-          ASSERT_EQ(scalar[i], c0[i]) << "wrote outside the tile at row " << r << " col " << c;
-          continue;
-        }
-        int64_t sum = 0;
-        for (size_t j = 0; j < kp; ++j) sum += int64_t{a[r * lda + j]} * w[c * ldw + j];
-        double v = double(sum) * a_scale[r] * w_scale[c] + (with_bias ? bias[c] : 0.0) + (accumulate ? c0[i] : 0.0);
-        v = testing::clamp_ref(v, out.minmax);
-        ASSERT_NEAR(scalar[i], v, 1e-5 * (1 + std::fabs(v))) << "row " << r << " col " << c;
-      }
-    }
+    expect_tile(tile.name, rows, cols, kQd8Mr, kp, a, lda, [&](size_t c, size_t j) { return w[c * ldw + j]; },
+                {scalar, simd, c0, ldc}, out);
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, Qd8TileTest,
                          ::testing::Combine(::testing::Range<size_t>(0, 8), ::testing::Values(1, 15, 16, 17, 64, 200),
                                             ::testing::Bool(), ::testing::Bool(), ::testing::Values(0, 1, 2)));
+
+class Qd8PanelTileTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, bool, bool, int>> {};
+
+TEST_P(Qd8PanelTileTest, SimdMatchesScalarAndExactSums) {
+  if (!WT_HAVE_SIMD128) GTEST_SKIP() << "this build has no SIMD128 kernels";
+  const auto [rows, cols, k, with_bias, accumulate, act] = GetParam();
+  const size_t kp = qd8_panel_padded_k(k), lda = kp + 6, ldc = 11;
+  // Static operands span [-255, 255] (qu8 with the zero point subtracted).
+  std::vector<int16_t> a(kQd8PanelMr * lda);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<int16_t>(static_cast<int>((i * 37 + 11) % 511) - 255);
+  for (size_t r = 0; r < kQd8PanelMr; ++r) std::fill(a.begin() + r * lda + k, a.begin() + r * lda + kp, 0);
+  auto w = random_int8(kQd8PanelNr * kp, 3);
+  for (size_t c = 0; c < kQd8PanelNr; ++c) {
+    std::fill(w.begin() + c * kp + k, w.begin() + (c + 1) * kp, 0);
+    if (c >= cols) std::fill(w.begin() + c * kp, w.begin() + (c + 1) * kp, 0);  // past N: zero
+  }
+  const auto panel = to_panels(w, kQd8PanelNr, kp);
+  const auto a_scale = random_vector(kQd8PanelMr, 4, 0.001f, 0.1f), w_scale = random_vector(kQd8PanelNr, 5, 0.001f, 0.1f);
+  const auto bias = random_vector(kQd8PanelNr, 6);
+  Qd8Output out{a_scale.data(), w_scale.data(), with_bias ? bias.data() : nullptr, accumulate, {}};
+  if (act == 1) out.minmax = {0.f, std::numeric_limits<float>::infinity()};
+  if (act == 2) out.minmax = {-0.5f, 0.5f};
+  const auto c0 = random_vector(kQd8PanelMr * ldc, 7);
+  auto scalar = c0, simd = c0;
+  qd8_f32_qc8w_gemm_4x8c2_scalar(rows, cols, kp, a.data(), lda, panel.data(), scalar.data(), ldc, out);
+  build_kernels().qd8_gemm_4x8c2(rows, cols, kp, a.data(), lda, panel.data(), simd.data(), ldc, out);
+  expect_tile("4x8c2", rows, cols, kQd8PanelMr, kp, a, lda, [&](size_t c, size_t j) { return w[c * kp + j]; },
+              {scalar, simd, c0, ldc}, out);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, Qd8PanelTileTest,
+                         ::testing::Combine(::testing::Values(1, 2, 3, 4), ::testing::Values(1, 3, 4, 5, 8),
+                                            ::testing::Values(1, 2, 7, 16, 145), ::testing::Bool(), ::testing::Bool(),
+                                            ::testing::Values(0, 1, 2)));
+
+// Winograd's weight transform of int8 panels: the float transform of the panels dequantized (the
+// reference bit for bit; SIMD128 within rounding), blocks of panels and channels alike, channels
+// past Cout zero.
+class Qc8wWinogradWeightsTest : public ::testing::TestWithParam<std::tuple<size_t, size_t>> {};
+
+TEST_P(Qc8wWinogradWeightsTest, MatchesTheFloatTransformOfTheDequantizedPanels) {
+  const auto [cin, cout] = GetParam();
+  const size_t k = 9 * cin, kp = qd8_panel_padded_k(k), panels = (cout + 7) / 8;
+  auto rows = random_int8(cout * kp, 21);
+  for (size_t o = 0; o < cout; ++o) std::fill(rows.begin() + o * kp + k, rows.begin() + (o + 1) * kp, 0);
+  const auto q = to_panels(rows, cout, kp);
+  const auto scales = random_vector(cout, 22, 0.001f, 0.05f);
+  std::vector<float> dequantized(panels * k * 8, 0.f);  // the float transform's panels [panels][9 * cin][8]
+  for (size_t o = 0; o < cout; ++o) {
+    for (size_t i = 0; i < k; ++i) dequantized[(o / 8 * k + i) * 8 + o % 8] = float(rows[o * kp + i]) * scales[o];
+  }
+  const Qc8wPanels w{q.data(), scales.data(), cout};
+  for (const WinogradWeightsBlock block : {WinogradWeightsBlock{0, panels, 0, cin, winograd_pos_stride(panels * cin * 8)},
+                                           WinogradWeightsBlock{panels / 2, panels, cin / 2, cin, 16 * 9 * 8 * 8 + 16}}) {
+    const size_t n = kWinogradPositions * block.pos_stride;
+    std::vector<float> expected(n, 7.f), scalar(n, 7.f), simd(n, 7.f);
+    f32_winograd_f4x4_3x3_weights_panels_scalar(cin, dequantized.data(), expected.data(), block);
+    f32_winograd_f4x4_3x3_weights_qc8w_panels_scalar(cin, w, scalar.data(), block);
+    build_kernels().winograd_weights_qc8w_panels_nhwc(cin, w, simd.data(), block);
+    EXPECT_EQ(scalar, expected);
+    for (size_t i = 0; i < n; ++i) ASSERT_NEAR(simd[i], expected[i], 1e-6f * (1 + std::fabs(expected[i]))) << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, Qc8wWinogradWeightsTest,
+                         ::testing::Combine(::testing::Values(1, 3, 8, 17), ::testing::Values(1, 8, 13, 16)));
 
 // The largest sums: every product 127 x 127 (or -127 x 127) over a long row stays exact.
 TEST(Qd8Tile, ExtremeValuesSumExactly) {
@@ -166,10 +325,14 @@ struct LinearCase {
   const char* activation;
 };
 
-class DynamicQuantizedLinearOpTest : public ::testing::TestWithParam<LinearCase> {};
+// static: quantized with a calibrated scale and zero point that clip the inputs' range (-2, 2)
+// on both sides (so saturation is exercised); else per row at run time.
+class QuantizedLinearOpTest : public ::testing::TestWithParam<std::tuple<LinearCase, bool>> {};
 
-TEST_P(DynamicQuantizedLinearOpTest, MatchesQuantizedReference) {
-  const LinearCase c = GetParam();
+TEST_P(QuantizedLinearOpTest, MatchesQuantizedReference) {
+  const auto [c, is_static] = GetParam();
+  const float input_scale = 3.5f / 255.f;
+  const int zero_point = 140;
   const size_t kp = qd8_padded_k(c.k);
   const auto x = random_vector(c.m * c.k, 1, -2.f, 2.f);
   auto wq = random_int8(c.n * kp, 2);
@@ -178,7 +341,7 @@ TEST_P(DynamicQuantizedLinearOpTest, MatchesQuantizedReference) {
   const auto residual = random_vector(c.m * c.n, 5);
 
   testing::OneNodeModel model;
-  model.op = "dynamic_quantized_linear";
+  model.op = is_static ? "static_quantized_linear" : "dynamic_quantized_linear";
   model.input_shape = {int64_t(c.m), int64_t(c.k)};
   model.output_shape = {int64_t(c.m), int64_t(c.n)};
   model.constants.push_back({{int64_t(c.n), int64_t(kp)}, {}, wq});
@@ -186,6 +349,10 @@ TEST_P(DynamicQuantizedLinearOpTest, MatchesQuantizedReference) {
   model.constants.push_back({{int64_t(c.m), int64_t(c.n)}, residual, {}, !c.residual});
   model.constants.push_back({{int64_t(c.n)}, w_scale});
   model.attrs = {{"in_features", {int64_t(c.k)}, "", true}, {"activation", {}, c.activation, false}};
+  if (is_static) {
+    model.attrs.push_back({"input_scale", {}, "", false, input_scale});
+    model.attrs.push_back({"input_zero_point", {zero_point}, "", true});
+  }
 
   wt_runtime* rt = wt_runtime_create(2);
   const std::vector<uint8_t> file = testing::build_one_node_model(model);
@@ -197,8 +364,13 @@ TEST_P(DynamicQuantizedLinearOpTest, MatchesQuantizedReference) {
   ASSERT_TRUE(wt_model_forward(loaded)) << wt_last_error();
   const auto* y = static_cast<const float*>(wt_model_output_data(loaded, 0));
   for (size_t r = 0; r < c.m; ++r) {
-    float x_scale;
-    const auto xq = quantize_ref(std::vector<float>(x.begin() + r * c.k, x.begin() + (r + 1) * c.k), kp, &x_scale);
+    float x_scale = input_scale;
+    std::vector<int16_t> xq(kp, 0);
+    if (is_static) {
+      for (size_t i = 0; i < c.k; ++i) xq[i] = qu8_ref(x[r * c.k + i], 1.f / input_scale, zero_point);
+    } else {
+      xq = quantize_ref(std::vector<float>(x.begin() + r * c.k, x.begin() + (r + 1) * c.k), kp, &x_scale);
+    }
     for (size_t j = 0; j < c.n; ++j) {
       int64_t sum = 0;
       for (size_t i = 0; i < kp; ++i) sum += int64_t{xq[i]} * wq[j * kp + i];
@@ -212,14 +384,15 @@ TEST_P(DynamicQuantizedLinearOpTest, MatchesQuantizedReference) {
   wt_runtime_destroy(rt);
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, DynamicQuantizedLinearOpTest,
-                         ::testing::Values(LinearCase{1, 5, 1, true, false, "none"},
+INSTANTIATE_TEST_SUITE_P(Shapes, QuantizedLinearOpTest,
+                         ::testing::Combine(::testing::Values(LinearCase{1, 5, 1, true, false, "none"},
                                            LinearCase{1, 384, 1536, true, false, "gelu"},
                                            LinearCase{3, 16, 7, false, true, "none"},
                                            LinearCase{5, 70, 33, true, true, "relu"},
                                            LinearCase{64, 100, 9, true, false, "relu"},
                                            LinearCase{2, 17, 4, false, false, "gelu"},
-                                           LinearCase{1, 33, 13, true, true, "relu"}));
+                                           LinearCase{1, 33, 13, true, true, "relu"}),
+                                            ::testing::Bool()));
 
 // Wrong weights are a load error naming the problem, and the runtime keeps working.
 TEST(DynamicQuantizedLinearOp, RejectsInconsistentWeights) {
@@ -247,6 +420,195 @@ TEST(DynamicQuantizedLinearOp, RejectsInconsistentWeights) {
     EXPECT_NE(std::string(wt_last_error()).find(bad.message), std::string::npos) << wt_last_error();
     wt_runtime_destroy(rt);
   }
+}
+
+// --- static_quantized_conv2d through the C ABI ----------------------------------------------------
+struct ConvCase {
+  size_t batch, h, w, c, out, kh, kw, stride, pad, dilation;
+  bool bias, residual;
+  const char* activation;
+  int threads;
+  const char* algorithm = "";  // the node's attribute: "" (the heuristic's), "gemm" or "winograd"
+  bool winograd = false;       // the path expected: float Winograd on the dequantized weights
+};
+
+std::string conv_case_name(const ::testing::TestParamInfo<ConvCase>& info) {
+  const ConvCase& c = info.param;
+  return std::to_string(c.batch) + "x" + std::to_string(c.h) + "x" + std::to_string(c.w) + "x" + std::to_string(c.c) +
+         "_to" + std::to_string(c.out) + "_k" + std::to_string(c.kh) + std::to_string(c.kw) + "s" +
+         std::to_string(c.stride) + "p" + std::to_string(c.pad) + "d" + std::to_string(c.dilation) +
+         (c.bias ? "_bias" : "") + (c.residual ? "_residual" : "") + "_" + c.activation + "_t" +
+         std::to_string(c.threads) + (c.winograd ? "_winograd" : "") + (*c.algorithm ? "_by_attribute" : "");
+}
+
+class StaticQuantizedConv2dOpTest : public ::testing::TestWithParam<ConvCase> {};
+
+TEST_P(StaticQuantizedConv2dOpTest, MatchesQuantizedReference) {
+  const ConvCase c = GetParam();
+  const size_t k = c.kh * c.kw * c.c, kp = qd8_panel_padded_k(k);
+  const size_t oh = (c.h + 2 * c.pad - c.dilation * (c.kh - 1) - 1) / c.stride + 1;
+  const size_t ow = (c.w + 2 * c.pad - c.dilation * (c.kw - 1) - 1) / c.stride + 1;
+  const float input_scale = 3.f / 255.f;
+  const int zero_point = 100;  // x in (-2, 2) saturates on both sides of [-1.18, 1.82]
+  const auto x = random_vector(c.batch * c.h * c.w * c.c, 11, -2.f, 2.f);
+  auto wq = random_int8(c.out * kp, 12);
+  for (size_t o = 0; o < c.out; ++o) std::fill(wq.begin() + o * kp + k, wq.begin() + (o + 1) * kp, 0);
+  const auto w_scale = random_vector(c.out, 13, 0.001f, 0.05f), bias = random_vector(c.out, 14);
+  const auto residual = random_vector(c.batch * oh * ow * c.out, 15);
+
+  testing::OneNodeModel model;
+  model.op = "static_quantized_conv2d";
+  model.input_shape = {int64_t(c.batch), int64_t(c.h), int64_t(c.w), int64_t(c.c)};
+  model.output_shape = {int64_t(c.batch), int64_t(oh), int64_t(ow), int64_t(c.out)};
+  const int64_t panels = int64_t((c.out + kQd8PanelNr - 1) / kQd8PanelNr);
+  model.constants.push_back({{panels, int64_t(kp / 2), 8, 2}, {}, to_panels(wq, c.out, kp)});
+  model.constants.push_back({{int64_t(c.out)}, bias, {}, !c.bias});
+  model.constants.push_back({model.output_shape, residual, {}, !c.residual});
+  model.constants.push_back({{int64_t(c.out)}, w_scale});
+  const auto i64 = [](size_t v) { return int64_t(v); };
+  model.attrs = {{"layout", {}, "nhwc"},
+                 {"stride", {i64(c.stride), i64(c.stride)}},
+                 {"padding", {i64(c.pad), i64(c.pad)}},
+                 {"dilation", {i64(c.dilation), i64(c.dilation)}},
+                 {"kernel_size", {i64(c.kh), i64(c.kw)}},
+                 {"out_channels", {i64(c.out)}, "", true},
+                 {"activation", {}, c.activation},
+                 {"input_scale", {}, "", false, input_scale},
+                 {"input_zero_point", {zero_point}, "", true}};
+  if (*c.algorithm) model.attrs.push_back({"algorithm", {}, c.algorithm});
+
+  wt_runtime* rt = wt_runtime_create(c.threads);
+  const std::vector<uint8_t> file = testing::build_one_node_model(model);
+  void* buf = wt_alloc(file.size());
+  std::memcpy(buf, file.data(), file.size());
+  wt_model* loaded = wt_model_load(rt, buf, file.size());
+  ASSERT_NE(loaded, nullptr) << wt_last_error();
+  ASSERT_TRUE(wt_model_set_input(loaded, 0, x.data(), x.size() * 4, 0, 4, model.input_shape.data()));
+  ASSERT_TRUE(wt_model_forward(loaded)) << wt_last_error();
+  const auto* y = static_cast<const float*>(wt_model_output_data(loaded, 0));
+  for (size_t n = 0; n < c.batch; ++n) {
+    for (size_t oy = 0; oy < oh; ++oy) {
+      for (size_t ox = 0; ox < ow; ++ox) {
+        const size_t pixel = (n * oh + oy) * ow + ox;
+        for (size_t o = 0; o < c.out; ++o) {
+          int64_t sum = 0;
+          double float_sum = 0;
+          for (size_t ky = 0; ky < c.kh; ++ky) {
+            for (size_t kx = 0; kx < c.kw; ++kx) {
+              const auto iy = int64_t(oy * c.stride + ky * c.dilation) - int64_t(c.pad);
+              const auto ix = int64_t(ox * c.stride + kx * c.dilation) - int64_t(c.pad);
+              if (iy < 0 || ix < 0 || iy >= int64_t(c.h) || ix >= int64_t(c.w)) continue;
+              for (size_t ch = 0; ch < c.c; ++ch) {
+                const float v = x[((n * c.h + size_t(iy)) * c.w + size_t(ix)) * c.c + ch];
+                const int8_t weight = wq[o * kp + (ky * c.kw + kx) * c.c + ch];
+                sum += int64_t{qu8_ref(v, 1.f / input_scale, zero_point)} * weight;
+                float_sum += double(v) * weight;
+              }
+            }
+          }
+          // Winograd computes in float: x itself against the dequantized weights.
+          double v = (c.winograd ? float_sum * w_scale[o] : double(sum) * input_scale * w_scale[o]) +
+                     (c.bias ? bias[o] : 0.0) + (c.residual ? residual[pixel * c.out + o] : 0.0);
+          if (std::strcmp(c.activation, "relu") == 0) v = std::fmax(v, 0.0);
+          if (std::strcmp(c.activation, "gelu") == 0) v = 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+          const double tolerance = c.winograd ? 1e-4 : 1e-5;  // Winograd's transforms round (f32_winograd.h)
+          ASSERT_NEAR(y[pixel * c.out + o], v, tolerance * (1 + std::fabs(v))) << "pixel " << pixel << " channel " << o;
+        }
+      }
+    }
+  }
+  wt_model_destroy(loaded);
+  wt_runtime_destroy(rt);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, StaticQuantizedConv2dOpTest,
+    ::testing::Values(
+        // 1x1 over an even channel count: rows read in place; over 3 channels: gathered and padded.
+        ConvCase{1, 5, 6, 32, 20, 1, 1, 1, 0, 1, true, false, "relu", 2},
+        ConvCase{2, 4, 3, 3, 5, 1, 1, 1, 0, 1, false, true, "none", 1},
+        // 3x3 with padding, stride 2, dilation; a ResNet stem (7x7 stride 2 over 3 channels).
+        ConvCase{1, 9, 7, 16, 33, 3, 3, 1, 1, 1, true, true, "relu", 2},
+        ConvCase{2, 11, 10, 8, 12, 3, 3, 2, 1, 1, true, false, "gelu", 2},
+        ConvCase{1, 12, 12, 5, 7, 3, 3, 1, 2, 2, false, false, "none", 1},
+        ConvCase{1, 23, 21, 3, 16, 7, 7, 2, 3, 1, true, false, "relu", 2},
+        // 3x3 over 512 channels at 3x3 outputs: K 4608 limits a task's pixels, the columns are split.
+        ConvCase{1, 3, 3, 512, 40, 3, 3, 1, 1, 1, true, true, "relu", 2},
+        // Strided 1x1 (a ResNet downsample) and more pixels than a block.
+        ConvCase{1, 20, 20, 16, 8, 1, 1, 2, 0, 1, true, false, "none", 2},
+        ConvCase{1, 17, 16, 16, 4, 1, 1, 1, 0, 1, false, false, "none", 1},
+        ConvCase{1, 9, 9, 24, 13, 1, 1, 1, 0, 1, true, true, "relu", 2},
+        // 3x3 stride 1 with 16 output tiles: Winograd in float on the dequantized weights, unless
+        // the attribute asks for the int8 GEMM; 13 channels leave a partial panel.
+        ConvCase{1, 16, 15, 8, 13, 3, 3, 1, 1, 1, true, true, "relu", 2, "", true},
+        ConvCase{2, 17, 16, 9, 16, 3, 3, 1, 1, 1, false, false, "gelu", 1, "winograd", true},
+        ConvCase{1, 16, 15, 8, 13, 3, 3, 1, 1, 1, true, true, "relu", 2, "gemm", false}),
+    conv_case_name);
+
+// Inconsistent nodes are load errors naming the problem; the runtime keeps working.
+TEST(StaticQuantizedOps, RejectInconsistentNodes) {
+  struct Bad {
+    const char* what;
+    std::vector<int64_t> w_shape;
+    int64_t scales;
+    double input_scale;
+    int64_t zero_point, groups;
+    const char* layout;
+    const char* message;
+  };
+  const std::vector<Bad> cases = {
+      {"weight", {1, 16, 8, 2}, 4, 0.1, 0, 1, "nhwc", "is not the panels"},
+      {"scales", {1, 18, 8, 2}, 3, 0.1, 0, 1, "nhwc", "one per output channel"},
+      {"scale", {1, 18, 8, 2}, 4, 0.0, 0, 1, "nhwc", "input_scale must be a positive"},
+      {"inf scale", {1, 18, 8, 2}, 4, 1e-300, 0, 1, "nhwc", "input_scale must be a positive"},
+      {"zero point", {1, 18, 8, 2}, 4, 0.1, 256, 1, "nhwc", "input_zero_point must be in [0, 255]"},
+      {"groups", {1, 18, 8, 2}, 4, 0.1, 0, 2, "nhwc", "takes one group"},
+      {"layout", {1, 18, 8, 2}, 4, 0.1, 0, 1, "nchw", "runs NHWC only"},
+      {"algorithm", {1, 18, 8, 2}, 4, 0.1, 0, 1, "nhwc", "algorithm must be 'gemm' or 'winograd'"},
+      {"winograd", {1, 18, 8, 2}, 4, 0.1, 0, 1, "nhwc", "'winograd' needs a 3x3 kernel, stride 1"}};
+  wt_runtime* rt = wt_runtime_create(1);
+  for (const Bad& bad : cases) {
+    testing::OneNodeModel model;
+    model.op = "static_quantized_conv2d";
+    model.input_shape = {1, 4, 4, 4};
+    model.output_shape = {1, 4, 4, 4};
+    model.constants.push_back({bad.w_shape, {}, std::vector<int8_t>(size_t(bad.w_shape[1] * 16), 1)});
+    model.constants.push_back({{4}, {}, {}, true});
+    model.constants.push_back({{1, 4, 4, 4}, {}, {}, true});
+    model.constants.push_back({{bad.scales}, std::vector<float>(size_t(bad.scales), 1.f)});
+    model.attrs = {{"layout", {}, bad.layout},         {"stride", {1, 1}},
+                   {"padding", {1, 1}},                {"dilation", {1, 1}},
+                   {"groups", {bad.groups}, "", true}, {"kernel_size", {3, 3}},
+                   {"out_channels", {4}, "", true},    {"input_scale", {}, "", false, bad.input_scale},
+                   {"input_zero_point", {bad.zero_point}, "", true}};
+    if (std::strcmp(bad.what, "algorithm") == 0) model.attrs.push_back({"algorithm", {}, "direct"});
+    if (std::strcmp(bad.what, "winograd") == 0) {
+      model.attrs.push_back({"algorithm", {}, "winograd"});
+      model.attrs[1].ints = {2, 2};  // stride 2
+      model.output_shape = {1, 2, 2, 4};
+    }
+    const std::vector<uint8_t> file = testing::build_one_node_model(model);
+    void* buf = wt_alloc(file.size());
+    std::memcpy(buf, file.data(), file.size());
+    EXPECT_EQ(wt_model_load(rt, buf, file.size()), nullptr) << bad.what;
+    EXPECT_NE(std::string(wt_last_error()).find(bad.message), std::string::npos) << bad.what << ": " << wt_last_error();
+  }
+  // The linear's static attributes are checked alike.
+  testing::OneNodeModel linear;
+  linear.op = "static_quantized_linear";
+  linear.input_shape = {1, 20};
+  linear.output_shape = {1, 3};
+  linear.constants.push_back({{3, 32}, {}, std::vector<int8_t>(96, 1)});
+  linear.constants.push_back({{3}, {}, {}, true});
+  linear.constants.push_back({{1, 3}, {}, {}, true});
+  linear.constants.push_back({{3}, std::vector<float>(3, 1.f)});
+  linear.attrs = {{"in_features", {20}, "", true}, {"input_scale", {}, "", false, -1.0}, {"input_zero_point", {0}, "", true}};
+  const std::vector<uint8_t> file = testing::build_one_node_model(linear);
+  void* buf = wt_alloc(file.size());
+  std::memcpy(buf, file.data(), file.size());
+  EXPECT_EQ(wt_model_load(rt, buf, file.size()), nullptr);
+  EXPECT_NE(std::string(wt_last_error()).find("input_scale must be a positive"), std::string::npos) << wt_last_error();
+  wt_runtime_destroy(rt);
 }
 
 }  // namespace

@@ -166,7 +166,12 @@ def test_real_minilm_dynamic_int8_embeddings(tmp_path):
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"quantization_type": "int4"}, "must be one of"),
-    ({"quantization_type": "static"}, "not available"),
+    ({"quantization_type": "static"}, "give calibration_data"),
+    ({"quantization_type": "static", "calibration_data": [torch.zeros(1, 64)], "metric": lambda q, f: 1.0},
+     "give target_accuracy too"),
+    ({"quantization_type": "static", "calibration_data": [torch.zeros(1, 64)], "observer": "mse"},
+     "observer must be one of"),
+    ({"observer": "percentile"}, "observer applies to static"),
     ({"quantization_type": "mixed"}, "give calibration_data"),
     ({"quantization_type": "mixed", "calibration_data": [torch.zeros(1, 64)], "target_accuracy": 2}, "in \\(0, 1\\]"),
     ({"quantization_type": "mixed", "calibration_data": [torch.zeros(1, 64), torch.zeros(2, 64)]}, "first one's shapes"),
@@ -324,6 +329,157 @@ def test_mixed_and_torch_ao_files_run_alike_on_every_engine(runtime, mixed_expor
 
 def test_pytorch_static_quantized_model_is_a_clear_error(tmp_path):
     for model in (torch.nn.Sequential(torch.ao.nn.quantized.Linear(3, 2)), torch.ao.nn.quantized.Linear(3, 2)):
-        with pytest.raises(QuantizationError, match="static quantization is not available.*quantize_for_wasm"):
+        with pytest.raises(QuantizationError, match="static quantization is not read.*quantize_for_wasm"):
             export_to_wasm(model, tmp_path / "m.wtm", torch.randn(1, 3))
     assert not (tmp_path / "m.wtm").exists()
+
+
+# --- static INT8 ---------------------------------------------------------------------------------
+class _ResidualCnn(torch.nn.Module):
+    """Every convolution static INT8 runs: the int8 GEMM (3x3 over 3 channels, strided 1x1, 1x1 in
+    place), Winograd on int8 weights (the 3x3 over 16 channels at 16x16, with a fused residual); a
+    depthwise one it leaves float; and a classifier."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = torch.nn.Conv2d(3, 16, 3, padding=1)
+        self.body = torch.nn.Conv2d(16, 16, 3, padding=1)
+        self.depthwise = torch.nn.Conv2d(16, 16, 3, padding=1, groups=16)
+        self.down = torch.nn.Conv2d(16, 32, 1, stride=2)
+        self.mix = torch.nn.Conv2d(32, 32, 1)
+        self.head = torch.nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = torch.relu(self.stem(x))
+        x = torch.relu(self.body(x) + x)
+        x = torch.relu(self.down(self.depthwise(x)))
+        x = torch.relu(self.mix(x))
+        return self.head(x.mean((2, 3)))
+
+
+@pytest.fixture(scope="module")
+def static_cnn(tmp_path_factory):
+    """(model, export report, file, input, native output) of _ResidualCnn in static INT8."""
+    torch.manual_seed(3)
+    model = _ResidualCnn().eval()
+    calibration = [torch.randn(2, 3, 16, 16) for _ in range(4)]
+    path = tmp_path_factory.mktemp("static") / "s.wtm"
+    x = torch.randn(2, 3, 16, 16)
+    report = export_to_wasm(quantize_for_wasm(model, "static", calibration_data=calibration), path, x)
+    with WASMRuntime("native") as native:
+        return model, report, path, x, native.load_model(path).forward(x)
+
+
+def test_static_int8_quantizes_convolutions_and_linears(static_cnn):
+    """Every one-group convolution and the linear run int8 with calibrated inputs; the depthwise one
+    stays float; the residual stays fused; the file is close to float and close to 4x smaller."""
+    model, report, _, x, got = static_cnn
+    assert report.ops.get("static_quantized_conv2d") == 4 and report.ops.get("static_quantized_linear") == 1, report.ops
+    assert report.ops.get("conv2d") == 1 and "add" not in report.ops, report.ops
+    assert {c.source: (c.op, c.choice) for c in report.quantization} == {
+        "stem": ("conv2d", "int8"), "body": ("conv2d", "int8"), "down": ("conv2d", "int8"), "mix": ("conv2d", "int8"),
+        "head": ("linear", "int8")}
+    with torch.no_grad():
+        expected = model(x)
+    error = float((got - expected).abs().max() / expected.abs().max())
+    assert 0 < error < 0.05, error  # quantized (not float), and close
+    assert (got.argmax(1) == expected.argmax(1)).all()
+
+
+def test_static_int8_runs_alike_on_every_engine(runtime, static_cnn):
+    """Node and Chromium (SIMD128 kernels, 1 and 2 threads) compute what the native runtime does:
+    the same integer sums, the same epilogue."""
+    _, _, path, x, native = static_cnn
+    torch.testing.assert_close(runtime.load_model(path).forward(x), native, rtol=1e-5, atol=1e-5)
+
+
+def test_activation_quantization_maps_the_range_onto_0_255_with_zero_exact():
+    from wasm_torch.quantization.calibration import activation_quantization, observe
+    q = activation_quantization(-1.0, 3.0)
+    assert q.zero_point == 64 and math.isclose(q.scale, 4 / 255, rel_tol=1e-6)
+    relu = activation_quantization(0.5, 6.0)  # a range without 0 is widened to hold it
+    assert relu.zero_point == 0 and relu.low == 0 and math.isclose(relu.scale, 6 / 255, rel_tol=1e-6)
+    assert activation_quantization(-2.0, -1.0).zero_point == 255
+    assert activation_quantization(0.0, 0.0).scale == 1.0
+    with pytest.raises(QuantizationError, match="non-finite"):
+        activation_quantization(0.0, math.inf)
+    values = [np.concatenate([np.linspace(-1, 1, 100_000, dtype=np.float32), [1000.0]])]
+    assert observe(values, "minmax") == (-1.0, 1000.0)
+    low, high = observe(values, "percentile")  # the outlier does not set the range
+    assert -1.0 <= low < -0.99 and 0.99 < high <= 1.0
+
+
+def test_static_observers_calibrate_on_a_dataloader(tmp_path):
+    """A DataLoader of (inputs, labels) calibrates (the labels are not inputs); with an outlier in
+    the calibration data, the percentile observer keeps the step fine and the error low."""
+    torch.manual_seed(4)
+    model = torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 4)).eval()
+    data = torch.randn(10_000, 16)  # 160,000 values: one outlier lies far beyond the 99.99th percentile
+    data[5, 3] = 1e4
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(data, torch.zeros(10_000).long()),
+                                         batch_size=1000)
+    x = torch.randn(1000, 16)
+    with torch.no_grad():
+        expected = model(x)
+    errors = {}
+    for observer in ("minmax", "percentile"):
+        quantized = quantize_for_wasm(model, "static", calibration_data=loader, observer=observer)
+        export_to_wasm(quantized, tmp_path / f"{observer}.wtm", x, verify_tolerance=1.0)
+        with WASMRuntime("native") as native:
+            got = native.load_model(tmp_path / f"{observer}.wtm").forward(x)
+        errors[observer] = float((got - expected).abs().max() / expected.abs().max())
+    assert errors["percentile"] < 0.05 < errors["minmax"], errors
+
+
+def test_static_needs_nhwc_and_matching_calibration(tmp_path):
+    model = _ResidualCnn().eval()
+    quantized = quantize_for_wasm(model, "static", calibration_data=[torch.randn(1, 3, 8, 8)])
+    with pytest.raises(QuantizationError, match="memory_layout='nhwc'"):
+        export_to_wasm(quantized, tmp_path / "m.wtm", torch.randn(1, 3, 8, 8), memory_layout="nchw")
+    two_inputs = quantize_for_wasm(model, "static", calibration_data=[(torch.randn(1, 3, 8, 8), torch.randn(1))])
+    with pytest.raises(QuantizationError, match="calibration batch has 2 inputs, the model 1"):
+        export_to_wasm(two_inputs, tmp_path / "m.wtm", torch.randn(1, 3, 8, 8))
+
+
+def test_static_digits_cnn_keeps_its_held_out_accuracy(tmp_path):
+    """The demo's CNN trained on scikit-learn's digits, every convolution and linear in static INT8
+    calibrated on 32 training images: held-out accuracy within 0.5 points of the float file's."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples" / "digits"))
+    import demo
+    x_train, x_test, y_train, y_test = demo.load_data()
+    model = demo.train(x_train, y_train)
+    calibration = [torch.from_numpy(x_train[i:i + 1]) for i in range(32)]
+    example = torch.from_numpy(x_test[:1])
+    report = export_to_wasm(quantize_for_wasm(model, "static", calibration_data=calibration), tmp_path / "s.wtm",
+                            example)
+    export_to_wasm(model, tmp_path / "f.wtm", example)
+    assert report.quantized_layers() == len(report.quantization) == 5
+    accuracy = {}
+    with WASMRuntime("native") as native:
+        for kind in ("f", "s"):
+            m = native.load_model(tmp_path / f"{kind}.wtm")
+            accuracy[kind] = np.mean([int(m.forward(torch.from_numpy(x_test[i:i + 1])).argmax()) == y
+                                      for i, y in enumerate(y_test)])
+    assert accuracy["s"] >= accuracy["f"] - 0.005, accuracy
+
+
+def test_static_with_target_accuracy_falls_back_like_mixed(tmp_path):
+    """The guide's call, quantize_for_wasm(model, "static", calibration_data=..., target_accuracy=...):
+    static int8 with the layers it cannot afford in float, chosen by measurement as "mixed" does."""
+    torch.manual_seed(1)
+    model = torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.ReLU(), torch.nn.Linear(64, 64), torch.nn.ReLU(),
+                                torch.nn.Linear(64, 10)).eval()
+    with torch.no_grad():
+        model[4].weight[:, 0] = 1000.0  # as mixed_export: layer 4's channels' scales set by one column
+        model[2].bias[0] = -1e4
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.randn(64, 32) * 4, torch.zeros(64).long()),
+                                         batch_size=16)
+    quantized = quantize_for_wasm(model, quantization_type="static", calibration_data=loader, target_accuracy=0.95,
+                                  preserve_accuracy=False)
+    report = quantized.report
+    assert report.steps[0].accuracy < 0.95 and report.float_layers[0] == "4" and report.accuracy >= 0.95, str(report)
+    exported = export_to_wasm(quantized, tmp_path / "s.wtm", torch.randn(16, 32))
+    assert {c.source: c.choice for c in exported.quantization}["4"] == "float"
+    assert exported.ops.get("static_quantized_linear") == 3 - len(report.float_layers), exported.ops

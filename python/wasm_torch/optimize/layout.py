@@ -123,6 +123,15 @@ def _conv(rw: _Rewriter, node: ir.Node) -> bool:
     return True
 
 
+def _static_quantized_conv(rw: _Rewriter, node: ir.Node) -> bool:
+    """static_quantized_conv2d runs NHWC only: its int8 weight rows are already (ky, kx, c)."""
+    if not _is_image(node.inputs[0]):
+        return False
+    rest = [rw.convert(t, True) if i == 3 else t for i, t in enumerate(node.inputs[2:], 2)]  # a residual too
+    rw.emit_nhwc(node, [rw.convert(node.inputs[0], True), node.inputs[1]] + rest, {"layout": "nhwc"})
+    return True
+
+
 def _pack_conv_weight(weight: ir.Tensor, groups: int):
     """[O, I/g, kh, kw] -> depthwise [kh, kw, C] ("hwc"), else each group's [kh*kw*I/g, O/g] im2col
     matrix in GEMM panels, groups one after another ("panels8")."""
@@ -273,7 +282,7 @@ def _reduce(rw: _Rewriter, node: ir.Node) -> bool:
     return True
 
 
-_REWRITES = {"conv2d": _conv, "conv_transpose2d": _conv, "max_pool2d": _pool2d, "avg_pool2d": _pool2d,
+_REWRITES = {"conv2d": _conv, "conv_transpose2d": _conv, "static_quantized_conv2d": _static_quantized_conv, "max_pool2d": _pool2d, "avg_pool2d": _pool2d,
              "adaptive_avg_pool2d": _adaptive_avg_pool2d, "batch_norm": _batch_norm, "concat": _concat,
              "slice": _slice, "reshape": _channel_shuffle,
              **{op: _unary for op in UNARY_OPS}, **{op: _binary for op in BINARY_OPS},

@@ -13,6 +13,10 @@ and embedding rows as it gathers them.
 at run time (int32 sums, dequantized in the GEMM's epilogue), and embedding tables of at least
 MIN_EMBEDDING_BYTES int8 per row (gathered rows dequantized), as onnxruntime's quantize_dynamic
 does: BERT-style encoders, MLPs, the linears of any model. Convolutions stay float.
+
+"static": every linear and every one-group convolution int8 (weights as dynamic's), their inputs
+quantized with a scale and zero point calibrated on calibration_data (asymmetric 8-bit; observer
+"minmax" or "percentile"); embeddings as dynamic's. Depthwise and grouped convolutions stay float.
 """
 from __future__ import annotations
 
@@ -23,13 +27,15 @@ import torch
 from ..errors import WASMTorchError
 
 QUANTIZATION_TYPES = ("dynamic", "static", "mixed", "fp16")
-_AVAILABLE = ("dynamic", "mixed", "fp16")
+_AVAILABLE = QUANTIZATION_TYPES
 
 # What verification allows a quantized export by default: its largest error relative to the
 # output's largest magnitude. Measured: an MLP 1.5%, 2-layer encoders 1-3%, all-MiniLM-L6-v2's
 # normalized embeddings 6.9% (their cosine to float 0.997). Mixed precision is dynamic int8 with
 # some layers float: no more than dynamic's.
-DEFAULT_TOLERANCE = {"dynamic": 0.1, "fp16": 5e-3}
+# Static quantizes every convolution's input to a range calibrated once: errors add up through a
+# deep convnet (ResNet-18 on random weights: 7-12%; the digits CNN's trained logits: 2-3%).
+DEFAULT_TOLERANCE = {"dynamic": 0.1, "fp16": 5e-3, "static": 0.2}
 
 # preserve_accuracy keeps in float a linear whose int8 weights fall below this signal-to-noise
 # ratio (per-channel int8 of well-spread weights measures ~38-40 dB; outlier channels drag it down).
@@ -47,6 +53,9 @@ class QuantizationConfig:
     quantization_type: str
     preserve_accuracy: bool = True
     keep_float: frozenset = frozenset()  # module paths left in float
+    # static: the calibration batches (each a list of the model's flattened inputs) and the observer
+    calibration: tuple = dataclasses.field(default=(), compare=False, repr=False)
+    observer: str = "minmax"
 
     @property
     def tolerance(self) -> float:
@@ -55,10 +64,10 @@ class QuantizationConfig:
 
 @dataclasses.dataclass
 class LayerChoice:
-    """What the export did with one linear or embedding: "int8" or "float", and why."""
+    """What the export did with one linear, convolution or embedding: "int8", "fp16" or "float", and why."""
     source: str             # the module path (or graph node) the op came from
-    op: str                 # "linear" or "embedding"
-    shape: tuple            # the float weight's: [K, N] for a linear, [V, D] for an embedding
+    op: str                 # "linear", "conv2d" or "embedding"
+    shape: tuple            # the float weight's: [K, N] for a linear, [O, I, kh, kw] for a conv, [V, D] for an embedding
     choice: str             # "int8", "fp16" or "float"
     weight_sqnr_db: float
     reason: str = ""
@@ -80,7 +89,7 @@ class QuantizedModel(torch.nn.Module):
 
 def quantize_for_wasm(model: torch.nn.Module, quantization_type: str = "dynamic", calibration_data=None,
                       target_accuracy=None, preserve_accuracy: bool = True, metric=None,
-                      keep_float=(), validation_data=None) -> QuantizedModel:
+                      keep_float=(), validation_data=None, observer: str = "minmax") -> QuantizedModel:
     """Marks `model` for quantization at export (the performance guide's API).
 
     quantization_type:
@@ -94,11 +103,16 @@ def quantize_for_wasm(model: torch.nn.Module, quantization_type: str = "dynamic"
         target_accuracy (default 0.99) layers fall back to float, the most sensitive first (each
         layer's sensitivity: the output error with it alone in int8). The result's .report lists
         the sensitivities and the score after each step. Costs one export and run per layer.
+      "static": int8 weights and int8 activations with calibrated ranges: every linear and
+        one-group convolution runs the int8 GEMM on its input quantized with a scale and zero point
+        observed on calibration_data (batches of inputs; the export's memory_layout must be "nhwc");
+        3x3 stride-1 convolutions run Winograd in float on their int8 weights. observer: "minmax"
+        (the range seen) or "percentile" (the 0.01%-99.99% quantiles). Depthwise and grouped
+        convolutions stay float. With target_accuracy (the guide's call), layers fall back to
+        float as "mixed" chooses them, on static int8 instead of dynamic.
     preserve_accuracy: keep in float the layers whose int8 weights measure below
     MIN_WEIGHT_SQNR_DB (the export report lists every layer's choice and its SQNR).
     keep_float: module paths (e.g. "classifier") to leave in float regardless.
-    "static" is not built yet and raises QuantizationError rather than export a model that is
-    not what was asked.
     """
     if not isinstance(model, torch.nn.Module):
         raise QuantizationError(f"quantize_for_wasm takes a torch.nn.Module, got {type(model).__name__}")
@@ -114,6 +128,18 @@ def quantize_for_wasm(model: torch.nn.Module, quantization_type: str = "dynamic"
                                 "quantization_type='mixed'")
     if quantization_type == "mixed" and calibration_data is None and validation_data is None:
         raise QuantizationError("mixed quantization measures accuracy: give calibration_data (batches of inputs)")
+    if quantization_type == "static" and calibration_data is None:
+        raise QuantizationError("static quantization calibrates its activation ranges: give calibration_data "
+                                "(batches of inputs, e.g. a DataLoader)")
+    if quantization_type == "static" and metric is not None and target_accuracy is None:
+        raise QuantizationError("a metric scores a target_accuracy: give target_accuracy too (static quantization "
+                                "then keeps the most sensitive layers float until the target holds)")
+    from .calibration import OBSERVERS
+    if observer != "minmax" and quantization_type != "static":
+        raise QuantizationError(f"observer applies to static quantization (it calibrates activation ranges), not "
+                                f"{quantization_type!r}")
+    if observer not in OBSERVERS:
+        raise QuantizationError(f"observer must be one of {OBSERVERS}, got {observer!r}")
     if isinstance(keep_float, str):
         keep_float = (keep_float,)
     names = {name for name, _ in model.named_modules()}
@@ -122,10 +148,17 @@ def quantize_for_wasm(model: torch.nn.Module, quantization_type: str = "dynamic"
         raise QuantizationError(f"keep_float names no module of the model: {unknown}")
     if isinstance(model, QuantizedModel):
         model = model.model
-    config = QuantizationConfig("fp16" if quantization_type == "fp16" else "dynamic", bool(preserve_accuracy),
-                                frozenset(keep_float))
-    if quantization_type != "mixed":
-        return QuantizedModel(model, config)
+    if quantization_type == "static":
+        from .mixed import calibration_batches
+        config = QuantizationConfig("static", bool(preserve_accuracy), frozenset(keep_float),
+                                    calibration_batches(calibration_data), observer)
+        if target_accuracy is None:
+            return QuantizedModel(model, config)
+    else:
+        config = QuantizationConfig("fp16" if quantization_type == "fp16" else "dynamic", bool(preserve_accuracy),
+                                    frozenset(keep_float))
+        if quantization_type != "mixed":
+            return QuantizedModel(model, config)
     from .mixed import mixed_precision
     mixed, report = mixed_precision(model, calibration_data, 0.99 if target_accuracy is None else target_accuracy,
                                     config, metric, validation_data)

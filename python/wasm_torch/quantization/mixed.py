@@ -1,5 +1,5 @@
-"""Mixed precision: dynamic int8 where the model can afford it, float where it cannot, chosen by
-measurement. The model is captured once; each candidate is optimized, written and run on the
+"""Mixed precision: int8 (dynamic, or static with target_accuracy) where the model can afford it,
+float where it cannot, chosen by measurement. The model is captured once; each candidate is optimized, written and run on the
 native runtime over the calibration (or validation) batches, and scored by a metric against the
 float model's eager outputs."""
 from __future__ import annotations
@@ -69,6 +69,13 @@ def _flat(args, kwargs, keys) -> list:
     return [t for t in pytree.tree_flatten((args, {k: kwargs[k] for k in keys}))[0] if isinstance(t, torch.Tensor)]
 
 
+def calibration_batches(data) -> tuple:
+    """Each batch of `data` (as _batches reads it) as the list of the model's flattened input tensors."""
+    batches = _batches(data)
+    keys = list(batches[0][1])
+    return tuple(_flat(args, kwargs, keys) for args, kwargs in batches)
+
+
 def mixed_precision(model, calibration_data, target_accuracy: float, base: QuantizationConfig, metric,
                     validation_data=None) -> tuple:
     """(QuantizationConfig: `base` with the float layers chosen added, MixedPrecisionReport)."""
@@ -76,7 +83,7 @@ def mixed_precision(model, calibration_data, target_accuracy: float, base: Quant
     from ..optimize import optimize_graph
     from ..runtime import WASMRuntime
     from ..serialize import serialize
-    from .passes import quantize_dynamic
+    from .passes import quantize_graph
 
     if not 0 < target_accuracy <= 1:
         raise QuantizationError(f"target_accuracy must be in (0, 1], got {target_accuracy}")
@@ -99,7 +106,7 @@ def mixed_precision(model, calibration_data, target_accuracy: float, base: Quant
         g, choices = copy.deepcopy(graph), []
 
         def quantize(g) -> bool:
-            choices.extend(quantize_dynamic(g, config))
+            choices.extend(quantize_graph(g, config))
             return True
 
         optimize_graph(g, "O2", "nhwc", quantize)

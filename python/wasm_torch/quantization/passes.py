@@ -8,9 +8,9 @@ import numpy as np
 import torch
 
 from .. import ir
-from ..contract import QD8_K_BLOCK, WEIGHT_LAYOUT_KN
+from ..contract import QD8_K_BLOCK, QD8_PANEL_K_PAIR, WEIGHT_LAYOUT_KN
 from . import MIN_EMBEDDING_BYTES, MIN_WEIGHT_SQNR_DB, LayerChoice, QuantizationConfig
-from .weights import dequantize_per_channel, quantize_per_channel, sqnr_db
+from .weights import dequantize_per_channel, quantize_per_channel, sqnr_db, to_k_pair_panels
 
 FP16_MAX = float(np.finfo(np.float16).max)
 
@@ -26,7 +26,8 @@ def _kept_float(config: QuantizationConfig, path: str) -> bool:
 
 def quantize_graph(graph: ir.Graph, config: QuantizationConfig) -> list:
     """The rewrite of config's quantization_type; a LayerChoice per candidate layer."""
-    return {"dynamic": quantize_dynamic, "fp16": weights_to_fp16}[config.quantization_type](graph, config)
+    rewrite = {"dynamic": quantize_dynamic, "static": quantize_static, "fp16": weights_to_fp16}
+    return rewrite[config.quantization_type](graph, config)
 
 
 def runs_after_packing(config: QuantizationConfig) -> bool:
@@ -80,30 +81,97 @@ def weights_to_fp16(graph: ir.Graph, config: QuantizationConfig) -> list:
     return choices
 
 
+def _quantized_weight(cache: dict, node: ir.Node, weight: ir.Tensor) -> tuple:
+    """(int8 weight, scales [channels], SQNR dB) of a layer's weight, made once however many ops
+    share it. A linear's channels are its [K, N] weight's columns (rows [N, K rounded up to
+    QD8_K_BLOCK]), a convolution's its output channels (the panel tile's [ceil(O / 8), Kp / 2, 8, 2]
+    over rows (ky, kx, c), as NHWC's im2col), an embedding's its table's rows."""
+    key = (weight, node.op)
+    if key not in cache:
+        data = weight.data
+        kn = data if node.op == "linear" else data.transpose(0, 2, 3, 1).reshape(data.shape[0], -1).T \
+            if node.op == "conv2d" else data.T
+        pad = {"linear": QD8_K_BLOCK, "conv2d": QD8_PANEL_K_PAIR}.get(node.op, 1)
+        q, scale = quantize_per_channel(kn, pad_to=pad)
+        sqnr = sqnr_db(kn, dequantize_per_channel(q, scale, kn.shape[0]))
+        stored = to_k_pair_panels(q) if node.op == "conv2d" else q
+        cache[key] = (ir.constant(weight.name + ".qc8w", stored), ir.constant(weight.name + ".qc8w_scale", scale), sqnr)
+    return cache[key]
+
+
+def _choose(config: QuantizationConfig, cache: dict, node: ir.Node, weight: ir.Tensor, choices: list):
+    """The layer's int8 weight and scales, or None when it stays float; its LayerChoice appended."""
+    q, scale, sqnr = _quantized_weight(cache, node, weight)
+    path = module_path(node.source)
+    reason = _float_reason(config, path, sqnr)
+    choices.append(LayerChoice(path, node.op, tuple(weight.shape), "float" if reason else "int8", sqnr, reason))
+    return None if reason else (q, scale)
+
+
+def _int8_linear(node: ir.Node, op: str, q: ir.Tensor, scale: ir.Tensor, attrs: dict) -> None:
+    """node (a linear of [K, N] weight) becomes `op` with inputs x, int8 weight [N, Kp], bias,
+    residual, scales [N]."""
+    x, weight, bias, residual = node.inputs + [None] * (4 - len(node.inputs))
+    node.op = op
+    node.inputs = [x, q, bias, residual, scale]
+    node.attrs = {**{a: v for a, v in node.attrs.items() if a != "weight_layout"},
+                  "in_features": int(weight.shape[0]), **attrs}
+
+
 def quantize_dynamic(graph: ir.Graph, config: QuantizationConfig) -> list:
     """Each linear with a constant [K, N] weight becomes dynamic_quantized_linear (inputs: x, int8
     weight [N, Kp], bias, residual, scales [N]), and each embedding of a constant table of at least
     MIN_EMBEDDING_BYTES an embedding of int8 rows (inputs: table, indices, row scales), unless its
     layer stays float. Returns a LayerChoice per candidate."""
-    choices, quantized = [], {}  # a weight shared by several ops is quantized once
+    choices, cache = [], {}
     for node, weight in _candidates(graph):
-        if weight not in quantized:
-            # A linear's channels are its [K, N] weight's columns; an embedding's, its table's rows.
-            kn = weight.data if node.op == "linear" else weight.data.T
-            q, scale = quantize_per_channel(kn, pad_to=QD8_K_BLOCK if node.op == "linear" else 1)
-            quantized[weight] = (ir.constant(weight.name + ".qc8w", q), ir.constant(weight.name + ".qc8w_scale", scale),
-                                 sqnr_db(kn, dequantize_per_channel(q, scale, kn.shape[0])))
-        q, scale, sqnr = quantized[weight]
-        path = module_path(node.source)
-        reason = _float_reason(config, path, sqnr)
-        choices.append(LayerChoice(path, node.op, tuple(weight.shape), "float" if reason else "int8", sqnr, reason))
-        if reason:
+        chosen = _choose(config, cache, node, weight, choices)
+        if chosen is None:
             continue
+        q, scale = chosen
         if node.op == "embedding":
             node.inputs = [q, node.inputs[1], scale]
+        else:
+            _int8_linear(node, "dynamic_quantized_linear", q, scale, {})
+    return choices
+
+
+def _static_conv(node: ir.Node) -> bool:
+    """A convolution static_quantized_conv2d runs: one group, constant float weight, an NCHW image."""
+    if node.op != "conv2d" or node.attrs.get("groups", 1) != 1 or node.attrs.get("layout", "nchw") != "nchw":
+        return False
+    x, weight = node.inputs[:2]
+    return weight.is_constant and weight.dtype == ir.DTYPE_CODES[torch.float32] and len(x.shape) == 4 and \
+        all(type(d) is int for d in x.shape)
+
+
+def quantize_static(graph: ir.Graph, config: QuantizationConfig) -> list:
+    """Each linear with a constant [K, N] weight becomes static_quantized_linear and each one-group
+    convolution static_quantized_conv2d (weights as quantize_dynamic's; a convolution's rows
+    (ky, kx, c)), their inputs' scale and zero point calibrated on config.calibration (attributes
+    input_scale, input_zero_point); embeddings as quantize_dynamic's. Returns a LayerChoice per
+    candidate."""
+    from .calibration import calibrate
+
+    choices, cache, int8 = [], {}, []
+    layers = list(_candidates(graph)) + [(n, n.inputs[1]) for n in graph.nodes if _static_conv(n)]
+    for node, weight in layers:
+        chosen = _choose(config, cache, node, weight, choices)
+        if chosen is None:
             continue
-        x, _, bias, residual = node.inputs + [None] * (4 - len(node.inputs))
-        node.op = "dynamic_quantized_linear"
-        node.inputs = [x, q, bias, residual, scale]
-        node.attrs = {**{a: v for a, v in node.attrs.items() if a != "weight_layout"}, "in_features": int(weight.shape[0])}
+        if node.op == "embedding":
+            node.inputs = [chosen[0], node.inputs[1], chosen[1]]
+        else:
+            int8.append((node, weight, *chosen))
+    ranges = calibrate(graph, [node.inputs[0] for node, *_ in int8], config.calibration, config.observer)
+    for node, weight, q, scale in int8:
+        activation = ranges[node.inputs[0]]
+        attrs = {"input_scale": activation.scale, "input_zero_point": activation.zero_point}
+        if node.op == "linear":
+            _int8_linear(node, "static_quantized_linear", q, scale, attrs)
+            continue
+        out_channels, _, kh, kw = weight.shape
+        node.op = "static_quantized_conv2d"
+        node.inputs = [node.inputs[0], q] + node.inputs[2:4] + [None] * (4 - len(node.inputs)) + [scale]
+        node.attrs = {**node.attrs, "kernel_size": [kh, kw], "out_channels": int(out_channels), **attrs}
     return choices

@@ -26,7 +26,7 @@ def torch_quantized_modules(model: torch.nn.Module) -> list:
 
 def from_torch_dynamic(model: torch.nn.Module) -> QuantizedModel:
     """The QuantizedModel standing for a torch.ao dynamically quantized model; QuantizationError
-    when it holds other quantized modules (static quantization, not read yet)."""
+    when it holds other quantized modules (PyTorch's statically quantized modules are not read)."""
     from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
 
     modules = dict(model.named_modules())
@@ -37,9 +37,9 @@ def from_torch_dynamic(model: torch.nn.Module) -> QuantizedModel:
               and not (path and _is_quantized_module(modules[path.rpartition(".")[0]]))]
     if others:
         raise QuantizationError(f"the model holds PyTorch quantized modules wasm-torch does not read yet "
-                                f"({', '.join(others[:3])}): static quantization is not available; export the "
-                                "float model, or quantize it with torch.ao.quantization.quantize_dynamic or "
-                                "wasm_torch.optimize.quantize_for_wasm")
+                                f"({', '.join(others[:3])}): PyTorch's static quantization is not read; export the "
+                                "float model with wasm_torch.optimize.quantize_for_wasm(model, 'static', "
+                                "calibration_data=...), or quantize it with torch.ao.quantization.quantize_dynamic")
     twin = copy.deepcopy(model)
     for path, module in list(twin.named_modules()):
         if not isinstance(module, DynamicLinear):

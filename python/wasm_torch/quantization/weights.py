@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from ..contract import QD8_K_BLOCK
+from ..contract import GEMM_PANEL_WIDTH, QD8_K_BLOCK, QD8_PANEL_K_PAIR
 
 
 def quantize_per_channel(weight_kn: np.ndarray, pad_to: int = QD8_K_BLOCK) -> tuple:
@@ -20,6 +20,17 @@ def quantize_per_channel(weight_kn: np.ndarray, pad_to: int = QD8_K_BLOCK) -> tu
     q = np.zeros((n, -(-k // pad_to) * pad_to), np.int8)
     q[:, :k] = np.clip(np.rint(w / safe[:, None]), -127, 127).astype(np.int8)
     return q, scale
+
+
+def to_k_pair_panels(q: np.ndarray) -> np.ndarray:
+    """int8 rows [N, Kp] (Kp a multiple of QD8_PANEL_K_PAIR) as the panel tile reads them:
+    [ceil(N / 8), Kp / 2, 8, 2], channels past N zero."""
+    n, kp = q.shape
+    panels = -(-n // GEMM_PANEL_WIDTH)
+    padded = np.zeros((panels * GEMM_PANEL_WIDTH, kp), np.int8)
+    padded[:n] = q
+    return np.ascontiguousarray(padded.reshape(panels, GEMM_PANEL_WIDTH, kp // QD8_PANEL_K_PAIR, QD8_PANEL_K_PAIR)
+                                .transpose(0, 2, 1, 3))
 
 
 def dequantize_per_channel(q: np.ndarray, scale: np.ndarray, k: int) -> np.ndarray:

@@ -17,8 +17,10 @@ struct ConvAttributes {
   int64_t groups;
 };
 
-// Inputs x, weight (of weight_rank), optional bias (and, up to max_inputs, further optional ones).
-Result<ConvAttributes> read_conv_attributes(const PrepareContext& ctx, size_t max_inputs = 3, size_t weight_rank = 4);
+// Inputs x, weight (of weight_rank and weight_dtype), optional bias (and, up to max_inputs, further
+// optional ones).
+Result<ConvAttributes> read_conv_attributes(const PrepareContext& ctx, size_t max_inputs = 3, size_t weight_rank = 4,
+                                            DType weight_dtype = DType::kFloat32);
 Status check_conv_bias(const PrepareContext& ctx, int64_t out_channels);
 
 Result<int64_t> conv_output_size(const PrepareContext& ctx, int64_t in, int64_t kernel, int64_t stride, int64_t pad,

@@ -1,12 +1,15 @@
-// dynamic_quantized_linear: linear with int8 weights, its activations quantized per row at run
-// time (kernels/qd8_gemm.h): y = dequant(quant(x) @ Wq^T) + b (+ residual), optional fused
-// activation. Inputs: 0 x f32 [..., K]; 1 Wq int8 [N, Kp] (Kp = K rounded up to 16, zero past K);
-// 2 bias f32 [N] (optional); 3 residual of the output's shape (optional, as linear's);
-// 4 the weights' scales f32 [N] (one per output channel). Attribute in_features = K.
+// Linear with int8 weights (kernels/qd8_gemm.h): y = dequant(quant(x) @ Wq^T) + b (+ residual),
+// optional fused activation. Inputs: 0 x f32 [..., K]; 1 Wq int8 [N, Kp] (Kp = K rounded up to 16,
+// zero past K); 2 bias f32 [N] (optional); 3 residual of the output's shape (optional, as
+// linear's); 4 the weights' scales f32 [N] (one per output channel). Attribute in_features = K.
+// dynamic_quantized_linear quantizes each row of x at run time (its own scale);
+// static_quantized_linear with the calibrated input_scale and input_zero_point (attributes).
 #include <algorithm>
+#include <optional>
 
 #include "kernels/qd8_gemm.h"
 #include "ops/common/fused_activation.h"
+#include "ops/common/static_quantization.h"
 
 namespace wt {
 namespace {
@@ -15,11 +18,12 @@ constexpr size_t kWeightScaleInput = 4;
 // A task's least work in multiply-adds, so a fork/join is not spent on a sliver of a GEMV.
 constexpr size_t kMinTaskMacs = size_t{1} << 15;
 
-class DynamicQuantizedLinearKernel final : public OpKernel {
+class QuantizedLinearKernel final : public OpKernel {
  public:
-  DynamicQuantizedLinearKernel(const KernelTable* kernels, size_t m, size_t n, size_t k, FusedActivation act,
-                               bool residual)
-      : kernels_(kernels), m_(m), n_(n), k_(k), kp_(qd8_padded_k(k)), act_(act), residual_(residual) {}
+  // Without `input` (the calibrated quantization), rows are quantized dynamically.
+  QuantizedLinearKernel(const KernelTable* kernels, size_t m, size_t n, size_t k, FusedActivation act, bool residual,
+                        std::optional<StaticInputQuantization> input)
+      : kernels_(kernels), m_(m), n_(n), k_(k), kp_(qd8_padded_k(k)), act_(act), residual_(residual), input_(input) {}
 
   // The quantized rows (int16, widened once), then their scales.
   size_t workspace_bytes() const override { return scales_offset() + m_ * sizeof(float); }
@@ -32,7 +36,16 @@ class DynamicQuantizedLinearKernel final : public OpKernel {
     auto* xq = static_cast<int16_t*>(ctx.workspace);
     auto* x_scale = reinterpret_cast<float*>(static_cast<char*>(ctx.workspace) + scales_offset());
     const auto quantize_rows = [&](size_t begin, size_t end) {
-      for (size_t r = begin; r < end; ++r) x_scale[r] = kernels_->qd8_quantize_row(k_, kp_, x + r * k_, xq + r * kp_);
+      for (size_t r = begin; r < end; ++r) {
+        int16_t* row = xq + r * kp_;
+        if (!input_) {
+          x_scale[r] = kernels_->qd8_quantize_row(k_, kp_, x + r * k_, row);
+          continue;
+        }
+        kernels_->qu8_quantize(k_, x + r * k_, input_->params, row);
+        std::fill(row + k_, row + kp_, int16_t{0});
+        x_scale[r] = input_->scale;
+      }
     };
     ctx.pool->parallelize(m_, std::max<size_t>(1, kMinTaskMacs / (k_ + 1)), quantize_rows);
 
@@ -69,9 +82,11 @@ class DynamicQuantizedLinearKernel final : public OpKernel {
   size_t m_, n_, k_, kp_;
   FusedActivation act_;
   bool residual_;
+  std::optional<StaticInputQuantization> input_;
 };
 
-Result<std::unique_ptr<OpKernel>> prepare_dynamic_quantized_linear(const PrepareContext& ctx) {
+Result<std::unique_ptr<OpKernel>> prepare_quantized_linear(const PrepareContext& ctx,
+                                                           std::optional<StaticInputQuantization> input) {
   WT_RETURN_IF_ERROR(ctx.expect_input_count(kWeightScaleInput + 1, kWeightScaleInput + 1));
   WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 1, kMaxRank));
   WT_RETURN_IF_ERROR(ctx.expect_input(1, DType::kInt8, 2, 2));
@@ -101,8 +116,17 @@ Result<std::unique_ptr<OpKernel>> prepare_dynamic_quantized_linear(const Prepare
   WT_ASSIGN_OR_RETURN(bool residual, read_residual(ctx, y));
   ctx.outputs->push_back({DType::kFloat32, y});
   const auto rows = static_cast<size_t>(numel(Shape(x.begin(), x.end() - 1)));
-  return make_kernel(DynamicQuantizedLinearKernel(ctx.kernel_table, rows, static_cast<size_t>(n),
-                                                  static_cast<size_t>(k), act, residual));
+  return make_kernel(
+      QuantizedLinearKernel(ctx.kernel_table, rows, static_cast<size_t>(n), static_cast<size_t>(k), act, residual, input));
+}
+
+Result<std::unique_ptr<OpKernel>> prepare_dynamic_quantized_linear(const PrepareContext& ctx) {
+  return prepare_quantized_linear(ctx, std::nullopt);
+}
+
+Result<std::unique_ptr<OpKernel>> prepare_static_quantized_linear(const PrepareContext& ctx) {
+  WT_ASSIGN_OR_RETURN(StaticInputQuantization input, read_static_input_quantization(ctx));
+  return prepare_quantized_linear(ctx, input);
 }
 
 }  // namespace
@@ -111,5 +135,10 @@ extern const OpDef kDynamicQuantizedLinearOp = {
     "dynamic_quantized_linear", prepare_dynamic_quantized_linear, "float32 (int8 weights)",
     "linear with int8 weights [N, K rounded up to 16] and per-channel scales (input 4); x quantized per row at run "
     "time, int32 sums; fused activations and residual as linear's"};
+
+extern const OpDef kStaticQuantizedLinearOp = {
+    "static_quantized_linear", prepare_static_quantized_linear, "float32 (int8 weights)",
+    "dynamic_quantized_linear's inputs; x quantized with the calibrated input_scale and input_zero_point (asymmetric "
+    "8-bit), int32 sums"};
 
 }  // namespace wt

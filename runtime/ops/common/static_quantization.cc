@@ -1,0 +1,23 @@
+#include "ops/common/static_quantization.h"
+
+#include <cmath>
+#include <string>
+
+namespace wt {
+
+Result<StaticInputQuantization> read_static_input_quantization(const PrepareContext& ctx) {
+  const Attributes& a = ctx.node.attributes;
+  WT_ASSIGN_OR_RETURN(double scale, a.get_float("input_scale", NAN));
+  WT_ASSIGN_OR_RETURN(int64_t zero_point, a.get_int("input_zero_point"));
+  const auto single = static_cast<float>(scale);
+  if (!(single > 0.f) || !std::isfinite(1.f / single)) {
+    return ctx.error("input_scale must be a positive float with a finite inverse, got " + std::to_string(scale));
+  }
+  if (zero_point < 0 || zero_point > 255) {
+    return ctx.error("input_zero_point must be in [0, 255], got " + std::to_string(zero_point));
+  }
+  const auto zp = static_cast<float>(zero_point);
+  return StaticInputQuantization{single, Qu8Params{1.f / single, -zp, 255.f - zp}};
+}
+
+}  // namespace wt

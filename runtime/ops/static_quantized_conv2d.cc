@@ -1,0 +1,208 @@
+// static_quantized_conv2d: a convolution (one group, NHWC) in int8 with calibrated activations.
+// x [N, H, W, C] is quantized once with the node's input_scale and input_zero_point (kernels/
+// qd8_gemm.h's qu8), each output pixel's im2col row (ky, kx, c) is gathered from the quantized
+// image (read in place for 1x1 stride-1 convolutions over an even channel count) and multiplied
+// with the int8 weight panels by the 4x8c2 tile, which dequantizes on store: y = sum *
+// input_scale * w_scale[o] + bias[o] (+ residual), then the fused activation. Inputs: 0 x;
+// 1 Wq int8 panels [ceil(O / 8), Kp / 2, 8, 2] (K = kh*kw*C rows (ky, kx, c), rounded up to 2;
+// zero past K and past O); 2 bias f32 [O] (optional); 3 residual [N, OH, OW, O] (optional);
+// 4 the weights' scales f32 [O]. Attributes as conv2d's with layout = "nhwc", kernel_size and
+// out_channels, plus input_scale and input_zero_point. 3x3 stride-1 convolutions the float path
+// would run as Winograd run it here too, in float from the int8 weights (conv2d_nhwc.cc).
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/f32_conv2d.h"
+#include "kernels/qd8_gemm.h"
+#include "ops/common/conv_geometry.h"
+#include "ops/conv2d.h"
+#include "ops/common/fused_activation.h"
+#include "ops/common/static_quantization.h"
+
+namespace wt {
+namespace {
+
+constexpr size_t kWeightScaleInput = kQc8wScaleInput;
+// Output pixels a task gathers and multiplies at most: their rows stay in L2 while each panel of
+// eight output channels' weights (8 x Kp bytes) is read from L1 by all of them.
+constexpr size_t kMaxBlockPixels = 64;
+// Elements a task of the input's quantization takes at least.
+constexpr size_t kQuantizeGrain = 16 * 1024;
+
+class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
+ public:
+  StaticQuantizedConv2dNhwcKernel(const PrepareContext& ctx, Conv2dGeometry g, FusedActivation act, bool residual,
+                                  StaticInputQuantization input, size_t block_pixels)
+      : kernels_(ctx.kernel_table),
+        g_(g),
+        act_(act),
+        residual_(residual),
+        input_(input),
+        k_(g.kernel_h * g.kernel_w * g.in_channels),
+        kp_(qd8_panel_padded_k(k_)),
+        in_place_(g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
+                  g.pad_left == 0 && g.in_channels == kp_),
+        block_pixels_(block_pixels) {
+    // Few blocks (7x7 outputs) leave threads idle: their columns are split too.
+    const size_t blocks = ceil_div(pixels(), block_pixels_), wanted = 4 * ctx.threads;
+    const size_t panels = ceil_div(g.out_channels, kQd8PanelNr);
+    const size_t chunks = blocks >= wanted ? 1 : std::min(ceil_div(wanted, blocks), panels);
+    column_chunk_ = ceil_div(panels, chunks) * kQd8PanelNr;
+  }
+
+  Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
+  size_t in_place_input() const override { return kResidualInput; }
+  // The quantized input image(s).
+  size_t workspace_bytes() const override { return input_elements() * sizeof(int16_t); }
+
+  void run(const RunContext& ctx) const override {
+    auto* xq = static_cast<int16_t*>(ctx.workspace);
+    const float* x = ctx.in_f32(0);
+    ctx.pool->parallelize(ceil_div(input_elements(), kQuantizeGrain), 1, [&](size_t begin, size_t end) {
+      const size_t from = begin * kQuantizeGrain, to = std::min(input_elements(), end * kQuantizeGrain);
+      kernels_->qu8_quantize(to - from, x + from, input_.params, xq + from);
+    });
+    if (residual_) copy_residual(ctx, pixels() * g_.out_channels);
+    const size_t blocks = ceil_div(pixels(), block_pixels_), chunks = ceil_div(g_.out_channels, column_chunk_);
+    ctx.pool->parallelize(blocks * chunks, 1, [&](size_t begin, size_t end) {
+      auto* rows = reinterpret_cast<int16_t*>(ctx.pool->thread_scratch());
+      for (size_t task = begin; task < end; ++task) {
+        const size_t block = task / chunks, chunk = task % chunks;
+        const size_t p0 = block * block_pixels_, count = std::min(block_pixels_, pixels() - p0);
+        const int16_t* a = in_place_ ? xq + p0 * g_.in_channels : gather_rows(xq, p0, count, rows);
+        const size_t col0 = chunk * column_chunk_, col1 = std::min(g_.out_channels, col0 + column_chunk_);
+        multiply(ctx, a, p0, count, col0, col1);
+      }
+    });
+  }
+
+ private:
+  size_t input_elements() const { return g_.batch * g_.in_h * g_.in_w * g_.in_channels; }
+  size_t pixels() const { return g_.batch * g_.out_h * g_.out_w; }
+
+  // The im2col rows of output pixels [p0, p0 + count) into `rows` ([count, Kp]): each tap's C
+  // quantized channels, zeros where it falls in padding and past K.
+  const int16_t* gather_rows(const int16_t* xq, size_t p0, size_t count, int16_t* rows) const {
+    const size_t c = g_.in_channels, plane = g_.out_h * g_.out_w;
+    for (size_t i = 0; i < count; ++i) {
+      const size_t p = p0 + i, n = p / plane, oy = p % plane / g_.out_w, ox = p % g_.out_w;
+      const int16_t* image = xq + n * g_.in_h * g_.in_w * c;
+      int16_t* row = rows + i * kp_;
+      const size_t y0 = oy * g_.stride_h - g_.pad_top, x0 = ox * g_.stride_w - g_.pad_left;  // wrap in padding
+      for (size_t ky = 0; ky < g_.kernel_h; ++ky) {
+        const size_t iy = y0 + ky * g_.dilation_h;
+        for (size_t kx = 0; kx < g_.kernel_w; ++kx, row += c) {
+          const size_t ix = x0 + kx * g_.dilation_w;
+          if (iy < g_.in_h && ix < g_.in_w) {
+            std::memcpy(row, image + (iy * g_.in_w + ix) * c, c * sizeof(int16_t));
+          } else {
+            std::fill(row, row + c, int16_t{0});
+          }
+        }
+      }
+      std::fill(row, rows + (i + 1) * kp_, int16_t{0});
+    }
+    return rows;
+  }
+
+  // Output channels [col0, col1) of `count` pixels from p0, their rows at `a` (lda: the channels
+  // in place, else Kp).
+  void multiply(const RunContext& ctx, const int16_t* a, size_t p0, size_t count, size_t col0, size_t col1) const {
+    const size_t lda = in_place_ ? g_.in_channels : kp_, ldc = g_.out_channels;
+    const auto* w = static_cast<const int8_t*>(ctx.inputs[1]);
+    const float* w_scale = ctx.in_f32(kWeightScaleInput);
+    const float* bias = ctx.in_f32(2);
+    const float a_scale[kQd8PanelMr] = {input_.scale, input_.scale, input_.scale, input_.scale};
+    float* y = ctx.out_f32(0) + p0 * ldc;
+    for (size_t col = col0; col < col1; col += kQd8PanelNr) {
+      const Qd8Output out{a_scale, w_scale + col, bias ? bias + col : nullptr, residual_, act_.minmax};
+      const size_t cols = std::min(kQd8PanelNr, col1 - col);
+      for (size_t r = 0; r < count; r += kQd8PanelMr) {
+        kernels_->qd8_gemm_4x8c2(std::min(kQd8PanelMr, count - r), cols, kp_, a + r * lda, lda, w + col * kp_,
+                                 y + r * ldc + col, ldc, out);
+      }
+    }
+    if (act_.fn) {
+      for (size_t r = 0; r < count; ++r) act_.apply(y + r * ldc + col0, col1 - col0);
+    }
+  }
+
+  const KernelTable* kernels_;
+  Conv2dGeometry g_;
+  FusedActivation act_;
+  bool residual_;
+  StaticInputQuantization input_;
+  size_t k_, kp_;
+  bool in_place_;  // rows read from the quantized input itself
+  size_t block_pixels_, column_chunk_ = 0;
+};
+
+Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareContext& ctx) {
+  WT_ASSIGN_OR_RETURN(std::string layout, ctx.node.attributes.get_string("layout", ""));
+  if (layout != "nhwc") return ctx.error("static_quantized_conv2d runs NHWC only (layout 'nhwc'), got " + quote(layout));
+  WT_ASSIGN_OR_RETURN(ConvAttributes c, read_conv_attributes(ctx, kWeightScaleInput + 1, 4, DType::kInt8));
+  const auto& [stride, padding, dilation, groups] = c;
+  if (groups != 1) return ctx.error("static_quantized_conv2d takes one group, got groups=" + std::to_string(groups));
+  WT_RETURN_IF_ERROR(ctx.expect_input(kWeightScaleInput, DType::kFloat32, 1, 1));
+  const Attributes& a = ctx.node.attributes;
+  WT_ASSIGN_OR_RETURN(int64_t out_channels, a.get_int("out_channels"));
+  WT_ASSIGN_OR_RETURN(std::vector<int64_t> kernel, a.get_ints("kernel_size", 2));
+  const Shape& x = ctx.input(0)->shape;
+  const Shape& w = ctx.input(1)->shape;
+  const Result<int64_t> k = checked_numel({kernel[0], kernel[1], x[3]});
+  if (kernel[0] < 1 || kernel[1] < 1 || !k.is_ok()) {
+    return ctx.error("kernel_size [" + std::to_string(kernel[0]) + ", " + std::to_string(kernel[1]) +
+                     "] is out of range");
+  }
+  const auto kp = static_cast<int64_t>(qd8_panel_padded_k(static_cast<size_t>(k.value())));
+  const auto panels = static_cast<int64_t>(ceil_div(static_cast<size_t>(out_channels), kQd8PanelNr));
+  const Shape expected{panels, kp / 2, int64_t{kQd8PanelNr}, int64_t{kQd8PanelKr}};
+  if (out_channels < 1 || w != expected) {
+    return ctx.error("int8 weight of shape " + shape_to_string(w) + " is not the panels [ceil(out_channels " +
+                     std::to_string(out_channels) + " / 8), kh*kw*C = " + std::to_string(k.value()) +
+                     " rounded up to 2, halved, 8, 2]");
+  }
+  if (ctx.input(kWeightScaleInput)->shape != Shape{out_channels}) {
+    return ctx.error("weight scales of shape " + shape_to_string(ctx.input(kWeightScaleInput)->shape) +
+                     " are not one per output channel (" + std::to_string(out_channels) + ")");
+  }
+  // A tile's rows at least must fit a thread's scratch.
+  const size_t row_bytes = static_cast<size_t>(kp) * sizeof(int16_t);
+  const size_t block_pixels = std::min(kMaxBlockPixels, kOpThreadScratchBytes / row_bytes / kQd8PanelMr * kQd8PanelMr);
+  if (block_pixels < kQd8PanelMr) {
+    return ctx.error("kh*kw*C = " + std::to_string(k.value()) + " is too deep for the int8 convolution's rows (" +
+                     std::to_string(kOpThreadScratchBytes) + " bytes of scratch)");
+  }
+  WT_RETURN_IF_ERROR(check_conv_bias(ctx, out_channels));
+  WT_ASSIGN_OR_RETURN(int64_t out_h, conv_output_size(ctx, x[1], kernel[0], stride[0], padding[0], dilation[0], false));
+  WT_ASSIGN_OR_RETURN(int64_t out_w, conv_output_size(ctx, x[2], kernel[1], stride[1], padding[1], dilation[1], false));
+  WT_ASSIGN_OR_RETURN(FusedActivation act, read_fused_activation(ctx));
+  WT_ASSIGN_OR_RETURN(StaticInputQuantization input, read_static_input_quantization(ctx));
+  const Shape out_shape{x[0], out_h, out_w, out_channels};
+  WT_ASSIGN_OR_RETURN(bool residual, read_residual(ctx, out_shape));
+  ctx.outputs->push_back({DType::kFloat32, out_shape});
+  auto z = [](int64_t v) { return static_cast<size_t>(v); };
+  const Conv2dGeometry g{z(x[0]),       z(x[3]),        z(x[1]),        z(x[2]),      z(out_channels), z(out_h),
+                         z(out_w),      z(kernel[0]),   z(kernel[1]),   z(stride[0]), z(stride[1]),    z(padding[0]),
+                         z(padding[1]), z(dilation[0]), z(dilation[1]), 1};
+  // 3x3 stride-1 convolutions run Winograd in float from the int8 weights where the float heuristic
+  // would (it does a quarter of the multiplications; int8 arithmetic gains at most ~1.3x on
+  // SIMD128), or as O3's tuning recorded (attribute algorithm).
+  WT_ASSIGN_OR_RETURN(std::string algorithm, ctx.node.attributes.get_string("algorithm", ""));
+  if (algorithm.empty()) algorithm = winograd_applies(g) ? contract::kConvAlgorithmWinograd : contract::kConvAlgorithmGemm;
+  if (algorithm == contract::kConvAlgorithmWinograd) return make_winograd_qc8w_conv2d_nhwc_kernel(ctx, g, act, residual);
+  if (algorithm != contract::kConvAlgorithmGemm)
+    return ctx.error("algorithm must be 'gemm' or 'winograd', got " + quote(algorithm));
+  return make_kernel(StaticQuantizedConv2dNhwcKernel(ctx, g, act, residual, input, block_pixels));
+}
+
+}  // namespace
+
+extern const OpDef kStaticQuantizedConv2dOp = {
+    "static_quantized_conv2d", prepare_static_quantized_conv2d, "float32 (int8 weights)",
+    "NHWC convolution, one group, int8 weight panels [ceil(O / 8), kh*kw*C rounded up to 2 / 2, 8, 2] with "
+    "per-channel scales (input 4); x quantized with the calibrated input_scale and input_zero_point, int32 sums "
+    "dequantized on store; fused activations and residual as conv2d's; 3x3 stride 1 where Winograd applies (or "
+    "algorithm = winograd|gemm): Winograd in float, the weights dequantized as transformed"};
+
+}  // namespace wt
