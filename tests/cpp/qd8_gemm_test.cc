@@ -125,30 +125,6 @@ TEST(Qu8Quantize, RoundsTiesToEvenSaturatesAndZeroesNaN) {
   }
 }
 
-// The widest static operands, |q| = 255 against |w| = 127, sum exactly in both tiles.
-TEST(Qd8Tile, StaticExtremesSumExactly) {
-  const size_t kp = 4096;
-  std::vector<int16_t> a(2 * kp, 255);
-  std::fill(a.begin() + kp, a.end(), -255);
-  std::vector<int8_t> w(8 * kp, -127);
-  std::vector<float> scalar(8), simd(8), row(8);
-  const std::vector<float> scales(8, 1.f);
-  const Qd8Output out{scales.data(), scales.data()};
-  qd8_f32_qc8w_gemm_scalar(2, 4, kp, a.data(), kp, w.data(), kp, scalar.data(), 4, out);
-  build_kernels().qd8_gemm_2x4(2, 4, kp, a.data(), kp, w.data(), kp, simd.data(), 4, out);
-  EXPECT_EQ(scalar, simd);
-  EXPECT_EQ(scalar[0], -255.f * 127.f * kp);
-  EXPECT_EQ(scalar[4], 255.f * 127.f * kp);
-  build_kernels().qd8_gemm_1x8(1, 8, kp, a.data(), kp, w.data(), kp, row.data(), 8, out);
-  EXPECT_EQ(row, std::vector<float>(8, -255.f * 127.f * kp));
-  std::vector<float> panel_scalar(32), panel_simd(32);
-  const std::vector<int16_t> a4(4 * kp, 255);
-  qd8_f32_qc8w_gemm_4x8c2_scalar(4, 8, kp, a4.data(), kp, w.data(), panel_scalar.data(), 8, out);
-  build_kernels().qd8_gemm_4x8c2(4, 8, kp, a4.data(), kp, w.data(), panel_simd.data(), 8, out);
-  EXPECT_EQ(panel_scalar, std::vector<float>(32, -255.f * 127.f * kp));
-  EXPECT_EQ(panel_simd, panel_scalar);
-}
-
 // [N, Kp] weight rows as the 4x8c2 tile's panels [ceil(N / 8)][Kp / 2][8][2], zero past N.
 std::vector<int8_t> to_panels(const std::vector<int8_t>& rows, size_t n, size_t kp) {
   std::vector<int8_t> panels((n + kQd8PanelNr - 1) / kQd8PanelNr * kQd8PanelNr * kp, 0);
@@ -299,23 +275,38 @@ TEST_P(Qc8wWinogradWeightsTest, MatchesTheFloatTransformOfTheDequantizedPanels) 
 INSTANTIATE_TEST_SUITE_P(Shapes, Qc8wWinogradWeightsTest,
                          ::testing::Combine(::testing::Values(1, 3, 8, 17), ::testing::Values(1, 8, 13, 16)));
 
-// The largest sums: every product 127 x 127 (or -127 x 127) over a long row stays exact.
-TEST(Qd8Tile, ExtremeValuesSumExactly) {
+// The largest sums, every product |a| x 127 over a long row, stay exact in every tile: for the
+// dynamic operands (|a| <= 127) and the static ones (|a| <= 255: qu8 with its zero point subtracted).
+class Qd8ExtremesTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(Qd8ExtremesTest, SumExactly) {
+  const int top = GetParam();
   const size_t kp = 4096;
-  std::vector<int16_t> a(2 * kp, 127);
-  std::fill(a.begin() + kp, a.end(), -127);
-  std::vector<int8_t> w(4 * kp, 127);
-  std::vector<float> scalar(8), simd(8), row(8);
-  const std::vector<float> scales(8, 1.f);
+  std::vector<int16_t> a(kQd8PanelMr * kp, static_cast<int16_t>(top));
+  std::fill(a.begin() + kp, a.begin() + 2 * kp, static_cast<int16_t>(-top));  // row 1 negative
+  const std::vector<int8_t> w(kQd8PanelNr * kp, 127);  // the same in rows and in panels
+  const std::vector<float> scales(kQd8PanelNr, 1.f);
   const Qd8Output out{scales.data(), scales.data()};
+  const float big = float(top) * 127.f * float(kp);  // 2^12 times a 15-bit integer: exact in float
+  std::vector<float> scalar(8), simd(8), row(8), panel(32);
   qd8_f32_qc8w_gemm_scalar(2, 4, kp, a.data(), kp, w.data(), kp, scalar.data(), 4, out);
   build_kernels().qd8_gemm_2x4(2, 4, kp, a.data(), kp, w.data(), kp, simd.data(), 4, out);
-  EXPECT_EQ(scalar, simd);
-  EXPECT_EQ(scalar[0], 127.f * 127.f * kp);
-  EXPECT_EQ(scalar[4], -127.f * 127.f * kp);
-  std::vector<int8_t> w8(8 * kp, -127);
-  build_kernels().qd8_gemm_1x8(1, 8, kp, a.data(), kp, w8.data(), kp, row.data(), 8, out);
-  EXPECT_EQ(row, std::vector<float>(8, -127.f * 127.f * kp));
+  EXPECT_EQ(simd, scalar);
+  EXPECT_EQ(scalar, (std::vector<float>{big, big, big, big, -big, -big, -big, -big}));
+  build_kernels().qd8_gemm_1x8(1, 8, kp, a.data(), kp, w.data(), kp, row.data(), 8, out);
+  EXPECT_EQ(row, std::vector<float>(8, big));
+  build_kernels().qd8_gemm_4x8c2(4, 8, kp, a.data(), kp, w.data(), panel.data(), 8, out);
+  for (size_t i = 0; i < panel.size(); ++i) EXPECT_EQ(panel[i], i / 8 == 1 ? -big : big) << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(DynamicAndStaticOperands, Qd8ExtremesTest, ::testing::Values(127, 255));
+
+// The one-node model loaded on `rt` (the loader owns the bytes), or null with wt_last_error().
+wt_model* load_one_node(wt_runtime* rt, const testing::OneNodeModel& model) {
+  const std::vector<uint8_t> file = testing::build_one_node_model(model);
+  void* buf = wt_alloc(file.size());
+  std::memcpy(buf, file.data(), file.size());
+  return wt_model_load(rt, buf, file.size());
 }
 
 // --- the op through the C ABI --------------------------------------------------------------------
@@ -355,10 +346,7 @@ TEST_P(QuantizedLinearOpTest, MatchesQuantizedReference) {
   }
 
   wt_runtime* rt = wt_runtime_create(2);
-  const std::vector<uint8_t> file = testing::build_one_node_model(model);
-  void* buf = wt_alloc(file.size());
-  std::memcpy(buf, file.data(), file.size());
-  wt_model* loaded = wt_model_load(rt, buf, file.size());
+  wt_model* loaded = load_one_node(rt, model);
   ASSERT_NE(loaded, nullptr) << wt_last_error();
   ASSERT_TRUE(wt_model_set_input(loaded, 0, x.data(), x.size() * 4, 0, 2, model.input_shape.data()));
   ASSERT_TRUE(wt_model_forward(loaded)) << wt_last_error();
@@ -413,10 +401,7 @@ TEST(DynamicQuantizedLinearOp, RejectsInconsistentWeights) {
     model.constants.push_back({{bad.scales}, std::vector<float>(size_t(bad.scales), 1.f)});
     model.attrs = {{"in_features", {bad.in_features}, "", true}};
     wt_runtime* rt = wt_runtime_create(1);
-    const std::vector<uint8_t> file = testing::build_one_node_model(model);
-    void* buf = wt_alloc(file.size());
-    std::memcpy(buf, file.data(), file.size());
-    EXPECT_EQ(wt_model_load(rt, buf, file.size()), nullptr);
+    EXPECT_EQ(load_one_node(rt, model), nullptr);
     EXPECT_NE(std::string(wt_last_error()).find(bad.message), std::string::npos) << wt_last_error();
     wt_runtime_destroy(rt);
   }
@@ -478,10 +463,7 @@ TEST_P(StaticQuantizedConv2dOpTest, MatchesQuantizedReference) {
   if (*c.algorithm) model.attrs.push_back({"algorithm", {}, c.algorithm});
 
   wt_runtime* rt = wt_runtime_create(c.threads);
-  const std::vector<uint8_t> file = testing::build_one_node_model(model);
-  void* buf = wt_alloc(file.size());
-  std::memcpy(buf, file.data(), file.size());
-  wt_model* loaded = wt_model_load(rt, buf, file.size());
+  wt_model* loaded = load_one_node(rt, model);
   ASSERT_NE(loaded, nullptr) << wt_last_error();
   ASSERT_TRUE(wt_model_set_input(loaded, 0, x.data(), x.size() * 4, 0, 4, model.input_shape.data()));
   ASSERT_TRUE(wt_model_forward(loaded)) << wt_last_error();
@@ -587,10 +569,7 @@ TEST(StaticQuantizedOps, RejectInconsistentNodes) {
       model.attrs[1].ints = {2, 2};  // stride 2
       model.output_shape = {1, 2, 2, 4};
     }
-    const std::vector<uint8_t> file = testing::build_one_node_model(model);
-    void* buf = wt_alloc(file.size());
-    std::memcpy(buf, file.data(), file.size());
-    EXPECT_EQ(wt_model_load(rt, buf, file.size()), nullptr) << bad.what;
+    EXPECT_EQ(load_one_node(rt, model), nullptr) << bad.what;
     EXPECT_NE(std::string(wt_last_error()).find(bad.message), std::string::npos) << bad.what << ": " << wt_last_error();
   }
   // The linear's static attributes are checked alike.
@@ -603,10 +582,7 @@ TEST(StaticQuantizedOps, RejectInconsistentNodes) {
   linear.constants.push_back({{1, 3}, {}, {}, true});
   linear.constants.push_back({{3}, std::vector<float>(3, 1.f)});
   linear.attrs = {{"in_features", {20}, "", true}, {"input_scale", {}, "", false, -1.0}, {"input_zero_point", {0}, "", true}};
-  const std::vector<uint8_t> file = testing::build_one_node_model(linear);
-  void* buf = wt_alloc(file.size());
-  std::memcpy(buf, file.data(), file.size());
-  EXPECT_EQ(wt_model_load(rt, buf, file.size()), nullptr);
+  EXPECT_EQ(load_one_node(rt, linear), nullptr);
   EXPECT_NE(std::string(wt_last_error()).find("input_scale must be a positive"), std::string::npos) << wt_last_error();
   wt_runtime_destroy(rt);
 }
