@@ -55,7 +55,7 @@ const handlers = {
     // run to send it (at 2 threads on 2 cores, watching made the bench's MLP slower: 287 us a
     // forward for 231 without).
     const spinMs = navigator.hardwareConcurrency > runtime.getThreadCount() ? channel.kWorkerSpinMs : 0;
-    forwards = { control, payload, spinMs, requests: 0, messages: 0, oversized: null };
+    forwards = { control, words: new Int32Array(control), payload, spinMs, requests: 0, messages: 0, oversized: null };
   },
   // A larger payload from the page; the reply carries the outputs that did not fit the last one.
   growChannel({ payload }) {
@@ -105,8 +105,7 @@ const errorText = (error) => String(error && error.message ? error.message : err
 
 // Answers the channel's forward request: outputs, an error, or "too large" (outputs kept for growChannel).
 async function answerForward() {
-  const { control, payload } = forwards;
-  const words = new Int32Array(control);
+  const { control, words, payload } = forwards;
   forwards.requests++;
   let status = channel.REPLY_OUTPUTS;
   try {
@@ -137,8 +136,8 @@ async function serveForwards() {
   if (!forwards || serving) return;
   serving = true;
   try {
+    const { words } = forwards;  // the control words, one view for the channel's life
     for (;;) {
-      const words = new Int32Array(forwards.control);
       const events = Atomics.load(words, channel.EVENTS);
       if (Atomics.load(words, channel.REQUESTS) > forwards.requests) {
         await answerForward();
@@ -158,7 +157,7 @@ async function serveForwards() {
   }
   if (watching) return;
   watching = true;
-  const words = new Int32Array(forwards.control);
+  const { words } = forwards;
   const wait = Atomics.waitAsync(words, channel.EVENTS, Atomics.load(words, channel.EVENTS));
   (wait.async ? wait.value : Promise.resolve()).then(() => {
     watching = false;
