@@ -25,7 +25,7 @@ import torch
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from models import NAMES, build  # noqa: E402
+from models import NAMES, build, calibration_batches  # noqa: E402
 
 from wasm_torch import WASMRuntime, export_to_wasm  # noqa: E402
 from wasm_torch.optimize import quantize_for_wasm  # noqa: E402
@@ -39,12 +39,6 @@ DYNAMIC_INT8_MODELS = ("mlp", "bert_base_style", "minilm", "transformer_encoder"
 # The convnets: static INT8 (calibrated activations) quantizes their convolutions.
 STATIC_INT8_MODELS = ("resnet18", "mobilenet_v2", "efficientnet_b0")
 INT8_MODELS = DYNAMIC_INT8_MODELS + STATIC_INT8_MODELS
-
-
-def calibration_batches(inputs) -> list:
-    """8 batches like the example, redrawn from a normal distribution: what both sides calibrate on."""
-    generator = torch.Generator().manual_seed(0)
-    return [tuple(torch.randn(t.shape, generator=generator) for t in inputs) for _ in range(8)]
 
 
 def quantize_onnx_static(onnx: Path, out: Path, names: list, batches: list) -> None:

@@ -26,6 +26,14 @@ NAMES = ["mlp", "resnet18", "mobilenet_v2", "resnet50", "efficientnet_b0", "vit_
          *TORCHVISION, "transformer_encoder", "gpt2_style"]
 
 
+def calibration_batches(inputs) -> list:
+    """8 batches like the example, what static INT8 calibrates on: float inputs redrawn from a normal
+    distribution (seeded), token ids kept."""
+    generator = torch.Generator().manual_seed(0)
+    return [tuple(torch.randn(t.shape, generator=generator) if t.is_floating_point() else t for t in inputs)
+            for _ in range(8)]
+
+
 def build(name: str):
     if name == "mlp":
         torch.manual_seed(0)

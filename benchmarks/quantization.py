@@ -23,7 +23,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "examples" / "digits"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from models import build  # noqa: E402
+from models import build, calibration_batches  # noqa: E402
 
 from wasm_torch import WASMRuntime, export_to_wasm  # noqa: E402
 from wasm_torch.optimize import quantize_for_wasm  # noqa: E402
@@ -41,13 +41,6 @@ def digits_cnn():
     x_train, x_test, y_train, y_test = demo.load_data()
     calibration = [torch.from_numpy(x_train[i:i + 1]) for i in range(32)]
     return demo.train(x_train, y_train), (torch.from_numpy(x_test[:1]),), (x_test, y_test), calibration
-
-
-def random_calibration(inputs) -> list:
-    """8 batches like the example: float inputs redrawn from a normal distribution, token ids kept."""
-    generator = torch.Generator().manual_seed(0)
-    return [tuple(torch.randn(t.shape, generator=generator) if t.is_floating_point() else t for t in inputs)
-            for _ in range(8)]
 
 
 def accuracy_note(name, model, inputs, float_model, quant_model, held_out) -> str:
@@ -88,7 +81,7 @@ def main():
                 model, inputs, held_out, calibration = digits_cnn()
             else:
                 model, inputs = build(name)
-                calibration = random_calibration(inputs)
+                calibration = calibration_batches(inputs)
             paths = {kind: Path(tmp) / f"{name}-{kind}.wtm" for kind in ("float", *KINDS)}
             reports = {}
             with warnings.catch_warnings():

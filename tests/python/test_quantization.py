@@ -465,9 +465,13 @@ def test_static_digits_cnn_keeps_its_held_out_accuracy(tmp_path):
     assert accuracy["s"] >= accuracy["f"] - 0.005, accuracy
 
 
-def test_static_with_target_accuracy_falls_back_like_mixed(tmp_path):
+def test_static_with_target_accuracy_falls_back_like_mixed(tmp_path, monkeypatch):
     """The guide's call, quantize_for_wasm(model, "static", calibration_data=..., target_accuracy=...):
-    static int8 with the layers it cannot afford in float, chosen by measurement as "mixed" does."""
+    static int8 with the layers it cannot afford in float, chosen by measurement as "mixed" does;
+    the search calibrates once for all the configurations it tries."""
+    from wasm_torch.quantization import calibration
+    observe_once, calls = calibration.calibrate, []
+    monkeypatch.setattr(calibration, "calibrate", lambda *args: calls.append(args) or observe_once(*args))
     torch.manual_seed(1)
     model = torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.ReLU(), torch.nn.Linear(64, 64), torch.nn.ReLU(),
                                 torch.nn.Linear(64, 10)).eval()
@@ -480,6 +484,7 @@ def test_static_with_target_accuracy_falls_back_like_mixed(tmp_path):
                                   preserve_accuracy=False)
     report = quantized.report
     assert report.steps[0].accuracy < 0.95 and report.float_layers[0] == "4" and report.accuracy >= 0.95, str(report)
+    assert len(report.steps) + len(report.sensitivity) > 2 and len(calls) == 1  # many configurations, one calibration
     exported = export_to_wasm(quantized, tmp_path / "s.wtm", torch.randn(16, 32))
     assert {c.source: c.choice for c in exported.quantization}["4"] == "float"
     assert exported.ops.get("static_quantized_linear") == 3 - len(report.float_layers), exported.ops

@@ -109,26 +109,20 @@ class _Rewriter:
 
 
 def _conv(rw: _Rewriter, node: ir.Node) -> bool:
-    """conv2d and conv_transpose2d: the input (and a residual) in NHWC, the weights packed."""
+    """conv2d, conv_transpose2d and static_quantized_conv2d: the input (and a residual) in NHWC, the
+    float weights packed (static_quantized_conv2d's int8 panels already have NHWC's (ky, kx, c) rows)."""
     x, weight = node.inputs[:2]
     if not _is_image(x) or not weight.is_constant:
         return False
-    if (weight, node.op) not in rw.packed:
-        pack = _pack_conv_weight if node.op == "conv2d" else _pack_transposed_weight
-        rw.packed[weight, node.op] = pack(weight, node.attrs["groups"])
-    packed, attrs = rw.packed[weight, node.op]
+    packed, attrs = weight, {}
+    if node.op != "static_quantized_conv2d":
+        if (weight, node.op) not in rw.packed:
+            pack = _pack_conv_weight if node.op == "conv2d" else _pack_transposed_weight
+            rw.packed[weight, node.op] = pack(weight, node.attrs["groups"])
+        packed, attrs = rw.packed[weight, node.op]
     rest = [rw.convert(t, True) if i == 3 else t for i, t in enumerate(node.inputs[2:], 2)]  # a residual too
     inputs = [rw.convert(x, True), packed] + rest
     rw.emit_nhwc(node, inputs, dict(attrs, layout="nhwc"))
-    return True
-
-
-def _static_quantized_conv(rw: _Rewriter, node: ir.Node) -> bool:
-    """static_quantized_conv2d runs NHWC only: its int8 weight rows are already (ky, kx, c)."""
-    if not _is_image(node.inputs[0]):
-        return False
-    rest = [rw.convert(t, True) if i == 3 else t for i, t in enumerate(node.inputs[2:], 2)]  # a residual too
-    rw.emit_nhwc(node, [rw.convert(node.inputs[0], True), node.inputs[1]] + rest, {"layout": "nhwc"})
     return True
 
 
@@ -282,7 +276,8 @@ def _reduce(rw: _Rewriter, node: ir.Node) -> bool:
     return True
 
 
-_REWRITES = {"conv2d": _conv, "conv_transpose2d": _conv, "static_quantized_conv2d": _static_quantized_conv, "max_pool2d": _pool2d, "avg_pool2d": _pool2d,
+_REWRITES = {"conv2d": _conv, "conv_transpose2d": _conv, "static_quantized_conv2d": _conv,
+             "max_pool2d": _pool2d, "avg_pool2d": _pool2d,
              "adaptive_avg_pool2d": _adaptive_avg_pool2d, "batch_norm": _batch_norm, "concat": _concat,
              "slice": _slice, "reshape": _channel_shuffle,
              **{op: _unary for op in UNARY_OPS}, **{op: _binary for op in BINARY_OPS},

@@ -87,6 +87,7 @@ def mixed_precision(model, calibration_data, target_accuracy: float, base: Quant
 
     if not 0 < target_accuracy <= 1:
         raise QuantizationError(f"target_accuracy must be in (0, 1], got {target_accuracy}")
+    search = dataclasses.replace(base, observed={})  # static: every configuration calibrates the same graph
     metric = metric or top1_agreement
     batches = _batches(validation_data if validation_data is not None else calibration_data)
     shapes = [[tuple(t.shape) for t in pytree.tree_flatten(b)[0] if isinstance(t, torch.Tensor)] for b in batches]
@@ -102,7 +103,7 @@ def mixed_precision(model, calibration_data, target_accuracy: float, base: Quant
 
     def run(float_layers) -> tuple:
         """(layer choices, outputs per batch) with `float_layers` kept float."""
-        config = dataclasses.replace(base, keep_float=base.keep_float | frozenset(float_layers))
+        config = dataclasses.replace(search, keep_float=base.keep_float | frozenset(float_layers))
         g, choices = copy.deepcopy(graph), []
 
         def quantize(g) -> bool:

@@ -163,9 +163,12 @@ def quantize_static(graph: ir.Graph, config: QuantizationConfig) -> list:
             node.inputs = [chosen[0], node.inputs[1], chosen[1]]
         else:
             int8.append((node, weight, *chosen))
-    ranges = calibrate(graph, [node.inputs[0] for node, *_ in int8], config.calibration, config.observer)
+    observed = config.observed if config.observed is not None else {}
+    missing = [node.inputs[0] for node, *_ in int8 if node.inputs[0].name not in observed]
+    if missing:
+        observed.update((t.name, q) for t, q in calibrate(graph, missing, config.calibration, config.observer).items())
     for node, weight, q, scale in int8:
-        activation = ranges[node.inputs[0]]
+        activation = observed[node.inputs[0].name]
         attrs = {"input_scale": activation.scale, "input_zero_point": activation.zero_point}
         if node.op == "linear":
             _int8_linear(node, "static_quantized_linear", q, scale, attrs)
