@@ -19,7 +19,7 @@ from .optimize import LAYOUTS, BrowserOptimizedModel, optimize_graph
 from .optimize.tuning import tune_kernels
 from .quantization import QuantizationError, QuantizedModel
 from .quantization.passes import quantize_graph, runs_after_packing
-from .quantization.torch_ao import from_torch_dynamic, torch_quantized_modules
+from .quantization.torch_ao import from_torch_ao, torch_quantized_modules
 from .serialize import serialize
 from .symbolic import DimRequest
 from .verify import verify_export
@@ -123,15 +123,15 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
         else:
             custom_passes, optimization_level = model.passes, "custom"
         model = model.model
+    args, kwargs = example_arguments(example_input)
     if quantization is None and torch_quantized_modules(model):
-        model = from_torch_dynamic(model)  # PyTorch's dynamic int8 onto wasm-torch's (or a clear error)
+        model = from_torch_ao(model, args, kwargs)  # PyTorch's int8 onto wasm-torch's (or a clear error)
         quantization, model = model.config, model.model
     if quantization is not None and quantization.quantization_type == "static" and memory_layout != "nhwc":
         raise QuantizationError("static quantization runs its int8 convolutions channels-last: export with "
                                 "memory_layout='nhwc' (the default)")
     if verify_tolerance is None:
         verify_tolerance = quantization.tolerance if quantization else 1e-4
-    args, kwargs = example_arguments(example_input)
     if model.training:
         warnings.warn("exporting a model in training mode: call model.eval() first for inference behaviour",
                       stacklevel=2)

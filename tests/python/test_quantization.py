@@ -318,19 +318,207 @@ def test_pytorch_dynamic_quantized_model_exports_onto_the_same_ops(torch_ao_expo
     assert float((got - expected).abs().max() / expected.abs().max()) < 0.05
 
 
-def test_mixed_and_torch_ao_files_run_alike_on_every_engine(runtime, mixed_export, torch_ao_export):
-    """The files of both searches, int8 and float layers side by side, give every engine (Node and
-    Chromium at 1 and 2 threads) what the native runtime that scored them gives."""
+def test_mixed_and_torch_ao_files_run_alike_on_every_engine(runtime, mixed_export, torch_ao_export,
+                                                             torch_ao_static_export):
+    """The files of both searches, int8 and float layers side by side, and of torch.ao's static
+    model give every engine (Node and Chromium at 1 and 2 threads) what the native runtime gives."""
     _, _, mixed_path, mixed_x, mixed_native = mixed_export
     _, ao_path, ao_x, _, ao_native = torch_ao_export
-    for path, x, reference in ((mixed_path, mixed_x, mixed_native), (ao_path, ao_x, ao_native)):
+    _, _, static_path, static_x, _, static_native = torch_ao_static_export
+    for path, x, reference in ((mixed_path, mixed_x, mixed_native), (ao_path, ao_x, ao_native),
+                               (static_path, static_x, static_native)):
         torch.testing.assert_close(runtime.load_model(path).forward(x), reference, rtol=1e-5, atol=1e-5)
 
 
-def test_pytorch_static_quantized_model_is_a_clear_error(tmp_path):
-    for model in (torch.nn.Sequential(torch.ao.nn.quantized.Linear(3, 2)), torch.ao.nn.quantized.Linear(3, 2)):
-        with pytest.raises(QuantizationError, match="static quantization is not read.*quantize_for_wasm"):
-            export_to_wasm(model, tmp_path / "m.wtm", torch.randn(1, 3))
+class _AoCnn(torch.nn.Module):
+    """A model for torch.ao's eager static quantization: fused conv-BN-ReLU, a residual add through
+    FloatFunctional, max pooling, a depthwise convolution (wasm-torch leaves it float) with
+    Hardswish, a fused 1x1 conv-ReLU, a fused linear-ReLU and a plain linear."""
+
+    def __init__(self):
+        super().__init__()
+        nn = torch.nn
+        self.quant, self.dequant = torch.ao.quantization.QuantStub(), torch.ao.quantization.DeQuantStub()
+        self.conv, self.bn, self.relu = nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU()
+        self.conv2, self.add = nn.Conv2d(16, 16, 3, padding=1), torch.ao.nn.quantized.FloatFunctional()
+        self.pool, self.depthwise, self.hardswish = nn.MaxPool2d(2), nn.Conv2d(16, 16, 3, padding=1, groups=16), nn.Hardswish()
+        self.pointwise, self.relu2 = nn.Conv2d(16, 32, 1), nn.ReLU()
+        self.fc, self.relu3, self.head = nn.Linear(32, 24), nn.ReLU(), nn.Linear(24, 10)
+
+    def forward(self, x):
+        x = self.relu(self.bn(self.conv(self.quant(x))))
+        x = self.pool(self.add.add(x, self.conv2(x)))
+        x = self.relu2(self.pointwise(self.hardswish(self.depthwise(x))))
+        return self.dequant(self.head(self.relu3(self.fc(x.mean((2, 3))))))
+
+
+def _torch_ao_static(model, fuse, batches, engine="x86"):
+    """`model` quantized by torch.ao's eager static flow: fuse, prepare with `engine`'s default
+    qconfig, calibrate on `batches`, convert."""
+    default_engine = torch.backends.quantized.engine
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao.quantization's deprecation notices
+        torch.backends.quantized.engine = engine
+        try:
+            model.qconfig = torch.ao.quantization.get_default_qconfig(engine)
+            if fuse:
+                torch.ao.quantization.fuse_modules(model, fuse, inplace=True)
+            torch.ao.quantization.prepare(model, inplace=True)
+            with torch.no_grad():
+                for batch in batches:
+                    model(batch)
+            return torch.ao.quantization.convert(model, inplace=True)
+        finally:
+            torch.backends.quantized.engine = default_engine
+
+
+@pytest.fixture(scope="module")
+def torch_ao_static_export(tmp_path_factory):
+    """_AoCnn statically quantized by torch.ao: (the quantized model, its export report, the file, an
+    input, PyTorch's quantized output, the native runtime's output)."""
+    torch.manual_seed(5)
+    model = _torch_ao_static(_AoCnn().eval(), [["conv", "bn", "relu"], ["pointwise", "relu2"], ["fc", "relu3"]],
+                             [torch.randn(4, 3, 16, 16) for _ in range(8)])
+    path = tmp_path_factory.mktemp("torch_ao_static") / "m.wtm"
+    x = torch.randn(2, 3, 16, 16)
+    report = export_to_wasm(model, path, x)
+    with torch.no_grad():
+        expected = model(x)
+    with WASMRuntime("native") as native:
+        return model, report, path, x, expected, native.load_model(path).forward(x)
+
+
+def test_pytorch_static_quantized_model_exports_onto_static_int8(torch_ao_static_export):
+    """torch.ao's statically quantized convolutions and linears run as wasm-torch's static int8 ops
+    (the depthwise one float), each input quantized with the scale and zero point PyTorch gives it,
+    not calibrated again; the output is within a step of PyTorch's quantized output's step."""
+    model, report, _, _, expected, got = torch_ao_static_export
+    assert {c.source: c.choice for c in report.quantization} == {
+        "conv.0": "int8", "conv2": "int8", "pointwise.0": "int8", "fc.0": "int8", "head": "int8"}
+    assert report.ops.get("static_quantized_conv2d") == 3 and report.ops.get("static_quantized_linear") == 2
+    assert report.ops.get("conv2d") == 1, report.ops
+    from wasm_torch.quantization.torch_ao import from_torch_ao
+    given = from_torch_ao(model, (torch.randn(1, 3, 16, 16),), {}).config.given
+    # Each layer's input is what its producer's output was quantized to: conv2 reads conv's output,
+    # pointwise the quantized Hardswish's, head fc's; conv the QuantStub's.
+    for layer, producer in (("conv2", model.conv), ("pointwise.0", model.hardswish), ("head", model.fc),
+                            ("conv.0", None)):
+        scale, zero_point = (float(model.quant.scale), int(model.quant.zero_point)) if producer is None else \
+            (producer.scale, producer.zero_point)
+        assert math.isclose(given[layer].scale, scale, rel_tol=1e-6) and given[layer].zero_point == zero_point, layer
+    assert float((got - expected).abs().max()) <= model.head.scale, (got - expected).abs().max()
+
+
+@pytest.mark.parametrize("engine", ["x86", "qnnpack"])  # weights per channel / per tensor
+def test_pytorch_static_quantized_resnet18_matches_pytorch(tmp_path, engine):
+    """torchvision's quantizable ResNet-18 through its own fuse_model and torch.ao's static flow:
+    every convolution and the classifier int8, the output within a few steps of PyTorch's quantized
+    one through 21 layers (PyTorch rounds every op's output, wasm-torch only each layer's input)."""
+    import torchvision
+    torch.manual_seed(6)
+    model = torchvision.models.quantization.resnet18(weights=None, quantize=False).eval()
+    model.fuse_model(is_qat=False)
+    model = _torch_ao_static(model, [], [torch.randn(2, 3, 64, 64) for _ in range(4)], engine)
+    x = torch.randn(1, 3, 64, 64)
+    report = export_to_wasm(model, tmp_path / "r.wtm", x)
+    assert report.quantized_layers() == len(report.quantization) == 21
+    with torch.no_grad(), WASMRuntime("native") as native:
+        steps = (native.load_model(tmp_path / "r.wtm").forward(x) - model(x)).abs() / model.fc.scale
+    assert float(steps.max()) < 5 and float(steps.mean()) < 1, (steps.max(), steps.mean())
+
+
+def test_pytorch_static_quantized_digits_cnn_keeps_pytorchs_accuracy(tmp_path):
+    """The demo's digits CNN, trained, quantized by torch.ao: wasm-torch's file classifies the
+    held-out digits as PyTorch's quantized model does (accuracy within 0.5 points, 99% of answers)."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples" / "digits"))
+    import demo
+    x_train, x_test, y_train, y_test = demo.load_data()
+    trained = demo.train(x_train, y_train)
+
+    class Quantizable(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.quant, self.dequant = torch.ao.quantization.QuantStub(), torch.ao.quantization.DeQuantStub()
+            self.features, self.classifier = trained.features, trained.classifier
+
+        def forward(self, x):
+            return self.dequant(self.classifier(self.features(self.quant(x))))
+
+    model = _torch_ao_static(Quantizable().eval(), [["features.0", "features.1", "features.2"],
+                                                    ["features.3", "features.4", "features.5"],
+                                                    ["features.7", "features.8"], ["classifier.1", "classifier.2"]],
+                             [torch.from_numpy(x_train[i:i + 8]) for i in range(0, 256, 8)])
+    report = export_to_wasm(model, tmp_path / "d.wtm", torch.from_numpy(x_test[:1]))
+    assert report.quantized_layers() == 5
+    with torch.no_grad(), WASMRuntime("native") as native:
+        exported = native.load_model(tmp_path / "d.wtm")
+        ours = np.array([int(exported.forward(torch.from_numpy(x_test[i:i + 1])).argmax()) for i in range(len(x_test))])
+        theirs = model(torch.from_numpy(x_test)).argmax(1).numpy()
+    assert abs(np.mean(ours == y_test) - np.mean(theirs == y_test)) <= 0.005 and np.mean(ours == theirs) >= 0.99
+
+
+class _FxCnn(torch.nn.Module):
+    """A model for torch.ao's FX-mode static quantization: the graph gets quantize / dequantize calls
+    and quantized functions (add, hardswish) besides the quantized modules."""
+
+    def __init__(self, layer_norm=False):
+        super().__init__()
+        nn = torch.nn
+        self.conv, self.bn, self.conv2 = nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.Conv2d(16, 16, 3, padding=1)
+        self.depthwise, self.fc = nn.Conv2d(16, 16, 3, padding=1, groups=16), nn.Linear(16, 10)
+        self.layer_norm = layer_norm
+
+    def forward(self, x):
+        x = torch.relu(self.bn(self.conv(x)))
+        x = torch.nn.functional.max_pool2d(x + self.conv2(x), 2)
+        x = torch.nn.functional.hardswish(self.depthwise(x))
+        if self.layer_norm:
+            x = torch.nn.functional.layer_norm(x, x.shape[1:])
+        x = torch.cat([x, x], 1)[:, :16]
+        return self.fc(x.mean((2, 3)))
+
+
+def _torch_ao_fx(model, x):
+    from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao.quantization's deprecation notices
+        prepared = prepare_fx(model.eval(), torch.ao.quantization.get_default_qconfig_mapping("x86"), (x,))
+        with torch.no_grad():
+            for _ in range(4):
+                prepared(torch.randn_like(x))
+        return convert_fx(prepared)
+
+
+def test_pytorch_fx_quantized_model_exports_onto_static_int8(tmp_path):
+    """torch.ao's FX-mode static model: its graph's quantize / dequantize calls dropped, its quantized
+    add and hardswish computed in float, its quantized layers static int8; close to PyTorch's output."""
+    torch.manual_seed(7)
+    x = torch.randn(2, 3, 16, 16)
+    model = _torch_ao_fx(_FxCnn(), x)
+    report = export_to_wasm(model, tmp_path / "fx.wtm", x)
+    assert {c.source: c.choice for c in report.quantization} == {"conv": "int8", "conv2": "int8", "fc": "int8"}
+    assert report.ops.get("static_quantized_conv2d") == 2 and report.ops.get("static_quantized_linear") == 1
+    with torch.no_grad(), WASMRuntime("native") as native:
+        steps = (native.load_model(tmp_path / "fx.wtm").forward(x) - model(x)).abs() / model.fc.scale
+    assert float(steps.max()) < 5 and float(steps.mean()) < 1, (steps.max(), steps.mean())  # as ResNet-18's
+    with pytest.raises(QuantizationError, match="the FX graph calls quantized.layer_norm"):
+        export_to_wasm(_torch_ao_fx(_FxCnn(layer_norm=True), x), tmp_path / "ln.wtm", x)
+
+
+def test_pytorch_quantized_models_wasm_torch_cannot_read_are_clear_errors(tmp_path):
+    nnq = torch.ao.nn.quantized
+    cases = [
+        (torch.nn.Sequential(nnq.Linear(3, 2)), torch.randn(1, 3), r"0: its input is not quantized \(no QuantStub"),
+        (torch.nn.Sequential(nnq.Quantize(0.1, 0, torch.quint8), nnq.PReLU(1.0, 0, 1)), torch.randn(1, 3),
+         r"does not read \(1: PReLU\)"),
+        (torch.nn.Sequential(nnq.Quantize(0.1, 0, torch.quint8), nnq.Linear(3, 2), nnq.DeQuantize(),
+                             torch.ao.nn.quantized.dynamic.Linear(2, 2)), torch.randn(1, 3), "mixes PyTorch's dynamic and static"),
+    ]
+    for model, x, message in cases:
+        with pytest.raises(QuantizationError, match=message):
+            export_to_wasm(model, tmp_path / "m.wtm", x)
     assert not (tmp_path / "m.wtm").exists()
 
 

@@ -59,6 +59,9 @@ class QuantizationConfig:
     # Activation ranges already observed, by tensor name: one mixed-precision search shares them
     # across the configurations it tries (they run the same float graph); None outside a search.
     observed: dict = dataclasses.field(default=None, compare=False, repr=False)
+    # static: activation quantization given by module path, used instead of calibrating: what
+    # PyTorch's own statically quantized model (torch.ao) applies to each layer's input.
+    given: dict = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
     def tolerance(self) -> float:

@@ -9,7 +9,7 @@ import torch
 
 from .. import ir
 from ..contract import QD8_K_BLOCK, QD8_PANEL_K_PAIR, WEIGHT_LAYOUT_KN
-from . import MIN_EMBEDDING_BYTES, MIN_WEIGHT_SQNR_DB, LayerChoice, QuantizationConfig
+from . import MIN_EMBEDDING_BYTES, MIN_WEIGHT_SQNR_DB, LayerChoice, QuantizationConfig, QuantizationError
 from .weights import dequantize_per_channel, quantize_per_channel, sqnr_db, to_k_pair_panels
 
 FP16_MAX = float(np.finfo(np.float16).max)
@@ -148,9 +148,9 @@ def _static_conv(node: ir.Node) -> bool:
 def quantize_static(graph: ir.Graph, config: QuantizationConfig) -> list:
     """Each linear with a constant [K, N] weight becomes static_quantized_linear and each one-group
     convolution static_quantized_conv2d (weights as quantize_dynamic's; a convolution's rows
-    (ky, kx, c)), their inputs' scale and zero point calibrated on config.calibration (attributes
-    input_scale, input_zero_point); embeddings as quantize_dynamic's. Returns a LayerChoice per
-    candidate."""
+    (ky, kx, c)), their inputs' scale and zero point given by module path (config.given) or else
+    calibrated on config.calibration (attributes input_scale, input_zero_point); embeddings as
+    quantize_dynamic's. Returns a LayerChoice per candidate."""
     from .calibration import calibrate
 
     choices, cache, int8 = [], {}, []
@@ -164,11 +164,16 @@ def quantize_static(graph: ir.Graph, config: QuantizationConfig) -> list:
         else:
             int8.append((node, weight, *chosen))
     observed = config.observed if config.observed is not None else {}
-    missing = [node.inputs[0] for node, *_ in int8 if node.inputs[0].name not in observed]
+    given = config.given or {}
+    missing = [node for node, *_ in int8 if module_path(node.source) not in given and node.inputs[0].name not in observed]
+    if missing and not config.calibration:
+        raise QuantizationError(f"{module_path(missing[0].source)}: no activation quantization was given for this "
+                                "layer's input and there is no calibration data to observe it")
     if missing:
-        observed.update((t.name, q) for t, q in calibrate(graph, missing, config.calibration, config.observer).items())
+        observed.update((t.name, q) for t, q in
+                        calibrate(graph, [n.inputs[0] for n in missing], config.calibration, config.observer).items())
     for node, weight, q, scale in int8:
-        activation = observed[node.inputs[0].name]
+        activation = given.get(module_path(node.source)) or observed[node.inputs[0].name]
         attrs = {"input_scale": activation.scale, "input_zero_point": activation.zero_point}
         if node.op == "linear":
             _int8_linear(node, "static_quantized_linear", q, scale, attrs)
