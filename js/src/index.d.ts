@@ -210,6 +210,9 @@ export declare class Runtime {
   readonly notes: string[];
   /** The microkernels its models run: the build's best, or "scalar" with referenceKernels. */
   readonly kernels: "scalar" | "simd128" | "relaxed-simd";
+  /** How static int8 layers multiply 7-bit inputs: "relaxed" (relaxed SIMD's int8 dot, where the
+   * engine computes it exactly: Chromium; not Node 20), "simd128" (i32x4.dot_i16x8_s) or "scalar". */
+  readonly int8Dot: "scalar" | "simd128" | "relaxed";
   hasSIMD(): boolean;
   getThreadCount(): number;
   /** From bytes, a URL or (Node) a file path; options: progress events, a cache, an SRI hash. */

@@ -86,8 +86,11 @@ class Runtime {
     if (options.referenceKernels) module._wt_runtime_set_reference_kernels(this._handle, 1);
     /** The microkernels this runtime's models run: "scalar", "simd128" or "relaxed-simd". */
     this.kernels = module.UTF8ToString(module._wt_runtime_kernel_isa(this._handle));
+    /** How static int8 layers multiply 7-bit inputs: "relaxed" (relaxed SIMD's int8 dot, where this
+     * engine's is exact), "simd128" or "scalar". */
+    this.int8Dot = module.UTF8ToString(module._wt_runtime_int8_dot(this._handle));
     if (options.profiling) this.enableOperationProfiling(true);
-    log.info(`runtime: ${this.variant} build, ${this.getThreadCount()} thread(s), ${this.kernels} kernels, ` +
+    log.info(`runtime: ${this.variant} build, ${this.getThreadCount()} thread(s), ${this.kernels} kernels (int8 dot ${this.int8Dot}), ` +
       `${this._heap().buffer.byteLength} bytes of memory`);
   }
 

@@ -271,6 +271,7 @@ export class RemoteRuntime {
     this.variant = info.variant;
     this.notes = info.notes;
     this.kernels = info.kernels;
+    this.int8Dot = info.int8Dot;
     this.worker = true;
     /** How forwards reach the worker: "shared-memory" (channel.js) or "messages" (a page that is not
      * cross-origin isolated, or lacks Atomics.waitAsync). */

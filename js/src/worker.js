@@ -37,7 +37,7 @@ const handlers = {
   async init(options) {
     runtime = await WASMTorch.init({ ...options, worker: false });
     return { variant: runtime.variant, notes: runtime.notes, simd: runtime.hasSIMD(), threads: runtime.getThreadCount(),
-      kernels: runtime.kernels };
+      kernels: runtime.kernels, int8Dot: runtime.int8Dot };
   },
   async loadModel({ source, options, progress }, call) {
     const onProgress = progress ? (event) => self.postMessage({ call, progress: event }) : undefined;

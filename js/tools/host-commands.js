@@ -51,7 +51,7 @@ export function createHost(runtime) {
   const commands = {
     info: () => ({ variant: runtime.variant, simd: runtime.hasSIMD(), threads: runtime.getThreadCount(), notes: runtime.notes,
       worker: runtime.worker === true,
-      kernels: runtime.kernels }),
+      kernels: runtime.kernels, int8Dot: runtime.int8Dot }),
     // A model arrives as a path (Node), a URL (the Chromium page) or base64 bytes.
     load: async (req) => {
       const m = await runtime.loadModel(req.path || req.url || decodeBase64(req.bytes));

@@ -63,7 +63,9 @@ class WASMRuntime:
         return model
 
     def info(self) -> dict:
-        """{"variant", "simd", "threads", "kernels"} of the runtime actually running."""
+        """{"variant", "simd", "threads", "kernels", "int8_dot"} of the runtime actually running (and
+        "worker" for Node and Chromium); int8_dot: how static int8 layers multiply 7-bit inputs
+        ("relaxed": relaxed SIMD's int8 dot, where the engine's is exact; "simd128"; "scalar")."""
         return self._backend.info()
 
     def close(self):
@@ -143,7 +145,7 @@ class _NativeBackend:
             "wt_last_error": (ctypes.c_char_p, []), "wt_alloc": (p, [z]), "wt_free": (None, [p]),
             "wt_runtime_create": (p, [i]), "wt_runtime_destroy": (None, [p]), "wt_runtime_thread_count": (i, [p]),
             "wt_simd_level": (i, []), "wt_runtime_set_reference_kernels": (i, [p, i]),
-            "wt_runtime_kernel_isa": (ctypes.c_char_p, [p]), "wt_model_load": (p, [p, p, z]), "wt_model_destroy": (None, [p]),
+            "wt_runtime_kernel_isa": (ctypes.c_char_p, [p]), "wt_runtime_int8_dot": (ctypes.c_char_p, [p]), "wt_model_load": (p, [p, p, z]), "wt_model_destroy": (None, [p]),
             "wt_model_num_inputs": (i, [p]), "wt_model_num_outputs": (i, [p]),
             "wt_model_tensor_name": (ctypes.c_char_p, [p, i, i]), "wt_model_tensor_dtype": (i, [p, i, i]),
             "wt_model_tensor_rank": (i, [p, i, i]), "wt_model_tensor_shape": (i64p, [p, i, i]),
@@ -168,7 +170,8 @@ class _NativeBackend:
     def info(self):
         return {"variant": "native", "simd": self.lib.wt_simd_level() > 0,
                 "threads": self.lib.wt_runtime_thread_count(self.runtime),
-                "kernels": self.lib.wt_runtime_kernel_isa(self.runtime).decode()}
+                "kernels": self.lib.wt_runtime_kernel_isa(self.runtime).decode(),
+                "int8_dot": self.lib.wt_runtime_int8_dot(self.runtime).decode()}
 
     def _specs(self, model, is_output):
         count = (self.lib.wt_model_num_outputs if is_output else self.lib.wt_model_num_inputs)(model)
@@ -288,7 +291,8 @@ class _HostBackend:
         return reply
 
     def info(self):
-        return {k: self._info[k] for k in ("variant", "simd", "threads", "kernels", "worker")}
+        return {"variant": self._info["variant"], "simd": self._info["simd"], "threads": self._info["threads"],
+                "kernels": self._info["kernels"], "int8_dot": self._info["int8Dot"], "worker": self._info["worker"]}
 
     def load_path(self, path: Path):
         # By path: model files can exceed what one JSON string may hold.

@@ -100,6 +100,12 @@ int wt_runtime_set_reference_kernels(wt_runtime* runtime, int on) {
 }
 
 const char* wt_runtime_kernel_isa(const wt_runtime* runtime) { return runtime ? runtime->kernels->isa : nullptr; }
+const char* wt_runtime_int8_dot(const wt_runtime* runtime) {
+  if (!runtime) return nullptr;
+  const wt::KernelTable& t = *runtime->kernels;
+  if (std::strcmp(t.isa, "scalar") == 0) return "scalar";
+  return t.qu8_gemm_4x8c4 != nullptr ? "relaxed" : "simd128";
+}
 
 wt_model* wt_model_load(wt_runtime* runtime, void* bytes, size_t size) {
   wt::AlignedBytes owned(static_cast<uint8_t*>(bytes));

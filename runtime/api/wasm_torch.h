@@ -41,6 +41,9 @@ int wt_runtime_thread_count(const wt_runtime* runtime);
    wt_runtime_kernel_isa: "scalar", "simd128" or "relaxed-simd". */
 int wt_runtime_set_reference_kernels(wt_runtime* runtime, int on);
 const char* wt_runtime_kernel_isa(const wt_runtime* runtime);
+/* How its static int8 layers multiply 7-bit inputs: "relaxed" (relaxed SIMD's int8 dot, where the
+   engine's is exact), "simd128" (i32x4.dot_i16x8_s) or "scalar". */
+const char* wt_runtime_int8_dot(const wt_runtime* runtime);
 
 /* Loads a model from `bytes` (allocated with wt_alloc), taking ownership of them whatever the
  * outcome: weights are used in place. */

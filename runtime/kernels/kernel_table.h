@@ -61,6 +61,11 @@ struct KernelTable {
   Qd8GemmFn qd8_gemm_2x4;
   Qd8GemmFn qd8_gemm_1x8;
   Qd8PanelGemmFn qd8_gemm_4x8c2;
+  // 7-bit static inputs as bytes, on the byte tile: set in the references and, where the engine's
+  // relaxed int8 dot is exact, the relaxed-SIMD builds; null elsewhere (the SIMD128 builds run
+  // those inputs on the 4x8c2 tile, which their byte tile would not beat).
+  Qu8QuantizeToU8Fn qu8_quantize_to_u8;
+  Qu8PanelGemmFn qu8_gemm_4x8c4;
 
   // Winograd F(4x4, 3x3).
   F32WinogradWeightsPanelsFn winograd_weights_panels_nhwc;

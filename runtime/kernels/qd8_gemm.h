@@ -37,6 +37,9 @@ struct Qd8Output {
   const float* bias = nullptr;  // one per column; may be null
   bool accumulate = false;
   F32MinMax minmax;
+  // The byte tile's (qu8 below): subtracted from each column's sum, 8 per panel from the tile's
+  // first column (zero past N).
+  const int32_t* column_offset = nullptr;
 };
 
 // Quantizes one row x[0, k) to xq[0, kp) (zero past k) and returns its scale (0 for a zero row).
@@ -89,5 +92,31 @@ void qd8_f32_qc8w_gemm_4x8c2_simd128(size_t rows, size_t cols, size_t kp, const 
                                      const int8_t* w, float* c, size_t ldc, const Qd8Output& out);
 using Qd8PanelGemmFn = void (*)(size_t, size_t, size_t, const int16_t*, size_t, const int8_t*, float*, size_t,
                                 const Qd8Output&);
+
+// Static activations as bytes, for relaxed SIMD's int8 dot: u = q + zero_point = clamp(round(x *
+// inv_scale), lo, hi) - lo, one byte each (0..127 for 7-bit inputs, whose hi is 127 - zero_point).
+void qu8_quantize_to_u8_scalar(size_t n, const float* x, const Qu8Params& p, uint8_t* xu);
+void qu8_quantize_to_u8_simd128(size_t n, const float* x, const Qu8Params& p, uint8_t* xu);
+using Qu8QuantizeToU8Fn = void (*)(size_t, const float*, const Qu8Params&, uint8_t*);
+
+// The byte panel tile, for 7-bit static inputs: 4 rows of bytes u in 0..127 x 8 output channels,
+// the weights in panels of 8 channels with K in quads, [ceil(N / 8)][Kp / 4][8][4] (Kp = K rounded
+// up to 4, zero past K and past N). Each row's quad, broadcast with one v128.load32_splat, meets 4
+// channels' quads in one i32x4.relaxed_dot_i8x16_i7x16_add_s: 16 products and their accumulation in
+// one instruction (one vpdpbusd where the CPU has AVX-VNNI: 164 G multiply-adds/s in Chromium 156
+// on this machine's Xeon against 41-55 for the 4x8c2 tile). The sum minus out.column_offset
+// (zero_point x the column's weight sum) is the 4x8c2 tile's sum over q = u - zero_point, exactly:
+// the two tiles' outputs match bit for bit. rows <= 4, cols <= 8; w is one panel.
+constexpr size_t kQu8PanelKr = 4;
+inline size_t qu8_panel_padded_k(size_t k) { return (k + kQu8PanelKr - 1) / kQu8PanelKr * kQu8PanelKr; }
+void qu8_f32_qc8w_gemm_4x8c4_scalar(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda,
+                                    const int8_t* w, float* c, size_t ldc, const Qd8Output& out);
+void qu8_f32_qc8w_gemm_4x8c4_relaxedsimd(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda,
+                                         const int8_t* w, float* c, size_t ldc, const Qd8Output& out);
+using Qu8PanelGemmFn = void (*)(size_t, size_t, size_t, const uint8_t*, size_t, const int8_t*, float*, size_t,
+                                const Qd8Output&);
+// Whether this engine's relaxed int8 dot gives the exact sums for 7-bit operands (Node 20's V8 gave
+// twice the dot and dropped the accumulator): checked once, when the kernel table is built.
+bool relaxed_int8_dot_is_exact();
 
 }  // namespace wt

@@ -33,6 +33,14 @@ void qu8_quantize_scalar(size_t n, const float* x, const Qu8Params& p, int16_t* 
   }
 }
 
+void qu8_quantize_to_u8_scalar(size_t n, const float* x, const Qu8Params& p, uint8_t* xu) {
+  for (size_t i = 0; i < n; ++i) {
+    float q = std::nearbyint(x[i] * p.inv_scale);
+    q = q != q ? 0.f : (q < p.lo ? p.lo : (q > p.hi ? p.hi : q));
+    xu[i] = static_cast<uint8_t>(q - p.lo);
+  }
+}
+
 namespace {
 
 // One output through the epilogue, in the order every tile rounds in.
@@ -53,6 +61,19 @@ void qd8_f32_qc8w_gemm_4x8c2_scalar(size_t rows, size_t cols, size_t kp, const i
       int32_t sum = 0;
       for (size_t i = 0; i < kp; ++i) {
         sum += int32_t{a[r * lda + i]} * int32_t{w[(i / kQd8PanelKr * kQd8PanelNr + j) * kQd8PanelKr + i % kQd8PanelKr]};
+      }
+      store_dequantized(sum, r, j, c[r * ldc + j], out);
+    }
+  }
+}
+
+void qu8_f32_qc8w_gemm_4x8c4_scalar(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda,
+                                    const int8_t* w, float* c, size_t ldc, const Qd8Output& out) {
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t j = 0; j < cols; ++j) {
+      int32_t sum = out.column_offset ? -out.column_offset[j] : 0;
+      for (size_t i = 0; i < kp; ++i) {
+        sum += int32_t{a[r * lda + i]} * int32_t{w[(i / kQu8PanelKr * kQd8PanelNr + j) * kQu8PanelKr + i % kQu8PanelKr]};
       }
       store_dequantized(sum, r, j, c[r * ldc + j], out);
     }

@@ -103,6 +103,24 @@ void qu8_quantize_simd128(size_t n, const float* x, const Qu8Params& p, int16_t*
   qu8_quantize_scalar(n - i, x + i, p, xq + i);
 }
 
+void qu8_quantize_to_u8_simd128(size_t n, const float* x, const Qu8Params& p, uint8_t* xu) {
+  const v128_t vinv = wasm_f32x4_splat(p.inv_scale);
+  const v128_t lo = wasm_f32x4_splat(p.lo), hi = wasm_f32x4_splat(p.hi);
+  // As qu8_quantize_simd128 (a NaN becomes q = 0), then u = q + zero_point narrowed to bytes.
+  const v128_t zero_point = wasm_i32x4_splat(static_cast<int32_t>(-p.lo));
+  const auto quantize4 = [&](const float* at) {
+    const v128_t q = wasm_f32x4_pmin(wasm_f32x4_pmax(wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(at), vinv)), lo), hi);
+    return wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(q), zero_point);
+  };
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const v128_t low = wasm_i16x8_narrow_i32x4(quantize4(x + i), quantize4(x + i + 4));
+    const v128_t high = wasm_i16x8_narrow_i32x4(quantize4(x + i + 8), quantize4(x + i + 12));
+    wasm_v128_store(xu + i, wasm_u8x16_narrow_i16x8(low, high));
+  }
+  qu8_quantize_to_u8_scalar(n - i, x + i, p, xu + i);
+}
+
 void qd8_f32_qc8w_gemm_4x8c2_simd128(size_t rows, size_t cols, size_t kp, const int16_t* a, size_t lda,
                                      const int8_t* w, float* c, size_t ldc, const Qd8Output& out) {
   // A partial tile computes its missing rows from the last real one and does not store them; the
@@ -133,6 +151,59 @@ void qd8_f32_qc8w_gemm_4x8c2_simd128(size_t rows, size_t cols, size_t kp, const 
     if (cols > 4) store_dequantized(sums[r][1], out.a_scale[r], 4, cols - 4, c + r * ldc + 4, out);
   }
 }
+
+#if WT_HAVE_RELAXED_SIMD
+void qu8_f32_qc8w_gemm_4x8c4_relaxedsimd(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda,
+                                         const int8_t* w, float* c, size_t ldc, const Qd8Output& out) {
+  // As the 4x8c2 tile: missing rows repeat the last real one and are not stored.
+  const uint8_t* a0 = a;
+  const uint8_t* a1 = rows > 1 ? a0 + lda : a0;
+  const uint8_t* a2 = rows > 2 ? a1 + lda : a1;
+  const uint8_t* a3 = rows > 3 ? a2 + lda : a2;
+  v128_t acc0l = wasm_i32x4_splat(0), acc0h = acc0l, acc1l = acc0l, acc1h = acc0l;
+  v128_t acc2l = acc0l, acc2h = acc0l, acc3l = acc0l, acc3h = acc0l;
+  if (out.column_offset) {
+    acc0l = acc1l = acc2l = acc3l = wasm_i32x4_neg(wasm_v128_load(out.column_offset));
+    acc0h = acc1h = acc2h = acc3h = wasm_i32x4_neg(wasm_v128_load(out.column_offset + 4));
+  }
+  for (size_t i = 0; i < kp; i += kQu8PanelKr, w += kQu8PanelKr * kQd8PanelNr) {
+    const v128_t wl = wasm_v128_load(w), wh = wasm_v128_load(w + 16);  // channels 0-3, 4-7
+#define WT_QU8_PANEL_ROW(r)                                                             \
+  {                                                                                     \
+    const v128_t x = wasm_v128_load32_splat(a##r + i);                                  \
+    acc##r##l = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wl, x, acc##r##l);                 \
+    acc##r##h = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wh, x, acc##r##h);                 \
+  }
+    WT_QU8_PANEL_ROW(0)
+    WT_QU8_PANEL_ROW(1)
+    WT_QU8_PANEL_ROW(2)
+    WT_QU8_PANEL_ROW(3)
+#undef WT_QU8_PANEL_ROW
+  }
+  const v128_t sums[kQd8PanelMr][2] = {{acc0l, acc0h}, {acc1l, acc1h}, {acc2l, acc2h}, {acc3l, acc3h}};
+  for (size_t r = 0; r < rows; ++r) {
+    store_dequantized(sums[r][0], out.a_scale[r], 0, std::min<size_t>(cols, 4), c + r * ldc, out);
+    if (cols > 4) store_dequantized(sums[r][1], out.a_scale[r], 4, cols - 4, c + r * ldc + 4, out);
+  }
+}
+
+bool relaxed_int8_dot_is_exact() {
+  int8_t a[16], b[16];
+  for (int i = 0; i < 16; ++i) {
+    a[i] = static_cast<int8_t>(i % 2 ? -128 + 17 * i : 127 - 9 * i);
+    b[i] = static_cast<int8_t>(127 - 8 * i);  // 7 to 127
+  }
+  const int32_t c[4] = {1000, -7, 123456, -99999};
+  int32_t got[4];
+  wasm_v128_store(got, wt_i32x4_relaxed_dot_i8x16_i7x16_add(wasm_v128_load(a), wasm_v128_load(b), wasm_v128_load(c)));
+  for (int lane = 0; lane < 4; ++lane) {
+    int32_t want = c[lane];
+    for (int i = 4 * lane; i < 4 * lane + 4; ++i) want += int32_t{a[i]} * int32_t{b[i]};
+    if (got[lane] != want) return false;
+  }
+  return true;
+}
+#endif  // WT_HAVE_RELAXED_SIMD
 
 void qd8_f32_qc8w_gemm_2x4c16_simd128(size_t rows, size_t cols, size_t kp, const int16_t* a, size_t lda,
                                       const int8_t* w, size_t ldw, float* c, size_t ldc, const Qd8Output& out) {

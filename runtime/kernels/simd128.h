@@ -19,11 +19,16 @@
 // Relaxed SIMD's fused multiply-add (a * b + c, rounded once or twice as the hardware does): the
 // relaxed wasm variants have it; native builds emulate it through SIMDe so its kernels are tested.
 // WT_PREFER_RELAXED_SIMD: this build runs the relaxed kernels.
+// Relaxed SIMD's int8 dot, c + the sums of each lane's four products a[i] * b[i]: exact when every
+// b is in 0..127 (an "i7"); the sign of a larger b is the engine's choice.
 #if WT_HAVE_SIMD128 && defined(__wasm_relaxed_simd__)
 #define WT_HAVE_RELAXED_SIMD 1
 #define WT_PREFER_RELAXED_SIMD 1
 inline v128_t wt_f32x4_relaxed_madd(v128_t a, v128_t b, v128_t c) {
   return (v128_t)__builtin_wasm_relaxed_madd_f32x4((__f32x4)a, (__f32x4)b, (__f32x4)c);
+}
+inline v128_t wt_i32x4_relaxed_dot_i8x16_i7x16_add(v128_t a, v128_t b, v128_t c) {
+  return (v128_t)__builtin_wasm_relaxed_dot_i8x16_i7x16_add_s_i32x4((__i8x16)a, (__i8x16)b, (__i32x4)c);
 }
 #elif WT_HAVE_SIMD128 && defined(WT_NATIVE_SIMD128)
 #include <simde/wasm/relaxed-simd.h>
@@ -31,6 +36,13 @@ inline v128_t wt_f32x4_relaxed_madd(v128_t a, v128_t b, v128_t c) {
 #define WT_PREFER_RELAXED_SIMD 0
 // SIMDe's older name: fma(a, b, c) = a + b * c.
 inline v128_t wt_f32x4_relaxed_madd(v128_t a, v128_t b, v128_t c) { return simde_wasm_f32x4_fma(c, a, b); }
+// SIMDe has no relaxed dot: the deterministic lowering, b's bytes read as signed.
+inline v128_t wt_i32x4_relaxed_dot_i8x16_i7x16_add(v128_t a, v128_t b, v128_t c) {
+  const v128_t lo = wasm_i16x8_extmul_low_i8x16(a, b), hi = wasm_i16x8_extmul_high_i8x16(a, b);
+  const v128_t even = wasm_i16x8_shuffle(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14);
+  const v128_t odd = wasm_i16x8_shuffle(lo, hi, 1, 3, 5, 7, 9, 11, 13, 15);
+  return wasm_i32x4_add(c, wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_add(even, odd)));
+}
 #else
 #define WT_HAVE_RELAXED_SIMD 0
 #define WT_PREFER_RELAXED_SIMD 0

@@ -1,17 +1,23 @@
 // static_quantized_conv2d: a convolution (one group, NHWC) in int8 with calibrated activations.
-// x [N, H, W, C] is quantized once with the node's input_scale and input_zero_point (kernels/
-// qd8_gemm.h's qu8), each output pixel's im2col row (ky, kx, c) is gathered from the quantized
-// image (read in place for 1x1 stride-1 convolutions over an even channel count) and multiplied
-// with the int8 weight panels by the 4x8c2 tile, which dequantizes on store: y = sum *
-// input_scale * w_scale[o] + bias[o] (+ residual), then the fused activation. Inputs: 0 x;
+// x [N, H, W, C] is quantized once with the node's input_scale, input_zero_point and input_bits
+// (kernels/qd8_gemm.h's qu8), each output pixel's im2col row (ky, kx, c) is gathered from the
+// quantized image (read in place for 1x1 stride-1 convolutions over as many channels as a row
+// holds) and multiplied with the int8 weight panels by the 4x8c2 tile, or for 7-bit inputs where
+// the kernel table has it the byte tile (relaxed SIMD's int8 dot, weights re-laid in quads when
+// the op is prepared), which dequantize on store: y = sum * input_scale * w_scale[o] + bias[o]
+// (+ residual), then the fused activation; both tiles' sums are the same integers. Inputs: 0 x;
 // 1 Wq int8 panels [ceil(O / 8), Kp / 2, 8, 2] (K = kh*kw*C rows (ky, kx, c), rounded up to 2;
 // zero past K and past O); 2 bias f32 [O] (optional); 3 residual [N, OH, OW, O] (optional);
 // 4 the weights' scales f32 [O]. Attributes as conv2d's with layout = "nhwc", kernel_size and
-// out_channels, plus input_scale and input_zero_point. 3x3 stride-1 convolutions the float path
-// would run as Winograd run it here too, in float from the int8 weights (conv2d_nhwc.cc).
+// out_channels, plus input_scale, input_zero_point and input_bits (7 or 8, default 8). 3x3
+// stride-1 convolutions the float path would run as Winograd run it here too, in float from the
+// int8 weights (conv2d_nhwc.cc), except on the byte tile (below).
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
+#include <utility>
 
+#include "core/memory.h"
 #include "kernels/f32_conv2d.h"
 #include "kernels/qd8_gemm.h"
 #include "ops/common/conv_geometry.h"
@@ -29,17 +35,24 @@ constexpr size_t kMaxBlockPixels = 64;
 // Elements a task of the input's quantization takes at least.
 constexpr size_t kQuantizeGrain = 16 * 1024;
 
+// The byte path's weights (7-bit inputs on a build with the byte tile): the panels with K in quads
+// and each column's zero_point x weight sum, made once when the op is prepared.
+struct BytePanels {
+  AlignedBytes weights;  // int8 [ceil(O / 8)][Kp4 / 4][8][4]
+  AlignedBytes column_offsets;  // int32 [ceil(O / 8) * 8]
+};
+
 class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
  public:
   StaticQuantizedConv2dNhwcKernel(const PrepareContext& ctx, Conv2dGeometry g, FusedActivation act, bool residual,
-                                  StaticInputQuantization input, size_t block_pixels)
+                                  StaticInputQuantization input, size_t block_pixels, BytePanels bytes)
       : kernels_(ctx.kernel_table),
         g_(g),
         act_(act),
         residual_(residual),
         input_(input),
-        k_(g.kernel_h * g.kernel_w * g.in_channels),
-        kp_(qd8_panel_padded_k(k_)),
+        bytes_(std::move(bytes)),
+        kp_(bytes_.weights ? qu8_panel_padded_k(k()) : qd8_panel_padded_k(k())),
         in_place_(g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
                   g.pad_left == 0 && g.in_channels == kp_),
         block_pixels_(block_pixels) {
@@ -52,74 +65,93 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
 
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
   size_t in_place_input() const override { return kResidualInput; }
-  // The quantized input image(s).
-  size_t workspace_bytes() const override { return input_elements() * sizeof(int16_t); }
+  // The quantized input image: int16 values q, or bytes u = q + zero_point on the byte path.
+  size_t workspace_bytes() const override { return input_elements() * (bytes_.weights ? 1 : sizeof(int16_t)); }
 
   void run(const RunContext& ctx) const override {
-    auto* xq = static_cast<int16_t*>(ctx.workspace);
+    if (bytes_.weights) {
+      run_on(ctx, static_cast<uint8_t*>(ctx.workspace), kernels_->qu8_quantize_to_u8, static_cast<uint8_t>(input_.zero_point));
+    } else {
+      run_on(ctx, static_cast<int16_t*>(ctx.workspace), kernels_->qu8_quantize, int16_t{0});
+    }
+  }
+
+ private:
+  size_t k() const { return g_.kernel_h * g_.kernel_w * g_.in_channels; }
+  size_t input_elements() const { return g_.batch * g_.in_h * g_.in_w * g_.in_channels; }
+  size_t pixels() const { return g_.batch * g_.out_h * g_.out_w; }
+
+  // T: int16_t (q, the 4x8c2 tile) or uint8_t (u, the byte tile); `padding` is what 0.0 quantizes to.
+  template <typename T, typename QuantizeFn>
+  void run_on(const RunContext& ctx, T* xq, QuantizeFn quantize, T padding) const {
     const float* x = ctx.in_f32(0);
     ctx.pool->parallelize(ceil_div(input_elements(), kQuantizeGrain), 1, [&](size_t begin, size_t end) {
       const size_t from = begin * kQuantizeGrain, to = std::min(input_elements(), end * kQuantizeGrain);
-      kernels_->qu8_quantize(to - from, x + from, input_.params, xq + from);
+      quantize(to - from, x + from, input_.params, xq + from);
     });
     if (residual_) copy_residual(ctx, pixels() * g_.out_channels);
     const size_t blocks = ceil_div(pixels(), block_pixels_), chunks = ceil_div(g_.out_channels, column_chunk_);
     ctx.pool->parallelize(blocks * chunks, 1, [&](size_t begin, size_t end) {
-      auto* rows = reinterpret_cast<int16_t*>(ctx.pool->thread_scratch());
+      auto* rows = reinterpret_cast<T*>(ctx.pool->thread_scratch());
       for (size_t task = begin; task < end; ++task) {
         const size_t block = task / chunks, chunk = task % chunks;
         const size_t p0 = block * block_pixels_, count = std::min(block_pixels_, pixels() - p0);
-        const int16_t* a = in_place_ ? xq + p0 * g_.in_channels : gather_rows(xq, p0, count, rows);
+        const T* a = in_place_ ? xq + p0 * g_.in_channels : gather_rows(xq, p0, count, padding, rows);
         const size_t col0 = chunk * column_chunk_, col1 = std::min(g_.out_channels, col0 + column_chunk_);
         multiply(ctx, a, p0, count, col0, col1);
       }
     });
   }
 
- private:
-  size_t input_elements() const { return g_.batch * g_.in_h * g_.in_w * g_.in_channels; }
-  size_t pixels() const { return g_.batch * g_.out_h * g_.out_w; }
-
   // The im2col rows of output pixels [p0, p0 + count) into `rows` ([count, Kp]): each tap's C
-  // quantized channels, zeros where it falls in padding and past K.
-  const int16_t* gather_rows(const int16_t* xq, size_t p0, size_t count, int16_t* rows) const {
+  // quantized channels, `padding` where it falls in padding, zeros past K.
+  template <typename T>
+  const T* gather_rows(const T* xq, size_t p0, size_t count, T padding, T* rows) const {
     const size_t c = g_.in_channels, plane = g_.out_h * g_.out_w;
     for (size_t i = 0; i < count; ++i) {
       const size_t p = p0 + i, n = p / plane, oy = p % plane / g_.out_w, ox = p % g_.out_w;
-      const int16_t* image = xq + n * g_.in_h * g_.in_w * c;
-      int16_t* row = rows + i * kp_;
+      const T* image = xq + n * g_.in_h * g_.in_w * c;
+      T* row = rows + i * kp_;
       const size_t y0 = oy * g_.stride_h - g_.pad_top, x0 = ox * g_.stride_w - g_.pad_left;  // wrap in padding
       for (size_t ky = 0; ky < g_.kernel_h; ++ky) {
         const size_t iy = y0 + ky * g_.dilation_h;
         for (size_t kx = 0; kx < g_.kernel_w; ++kx, row += c) {
           const size_t ix = x0 + kx * g_.dilation_w;
           if (iy < g_.in_h && ix < g_.in_w) {
-            std::memcpy(row, image + (iy * g_.in_w + ix) * c, c * sizeof(int16_t));
+            std::memcpy(row, image + (iy * g_.in_w + ix) * c, c * sizeof(T));
           } else {
-            std::fill(row, row + c, int16_t{0});
+            std::fill(row, row + c, padding);
           }
         }
       }
-      std::fill(row, rows + (i + 1) * kp_, int16_t{0});
+      std::fill(row, rows + (i + 1) * kp_, T{0});
     }
     return rows;
   }
 
   // Output channels [col0, col1) of `count` pixels from p0, their rows at `a` (lda: the channels
   // in place, else Kp).
-  void multiply(const RunContext& ctx, const int16_t* a, size_t p0, size_t count, size_t col0, size_t col1) const {
+  template <typename T>
+  void multiply(const RunContext& ctx, const T* a, size_t p0, size_t count, size_t col0, size_t col1) const {
     const size_t lda = in_place_ ? g_.in_channels : kp_, ldc = g_.out_channels;
-    const auto* w = static_cast<const int8_t*>(ctx.inputs[1]);
+    const auto* w = bytes_.weights ? reinterpret_cast<const int8_t*>(bytes_.weights.get())
+                                   : static_cast<const int8_t*>(ctx.inputs[1]);
+    const auto* offsets = reinterpret_cast<const int32_t*>(bytes_.column_offsets.get());
     const float* w_scale = ctx.in_f32(kWeightScaleInput);
     const float* bias = ctx.in_f32(2);
     const float a_scale[kQd8PanelMr] = {input_.scale, input_.scale, input_.scale, input_.scale};
     float* y = ctx.out_f32(0) + p0 * ldc;
     for (size_t col = col0; col < col1; col += kQd8PanelNr) {
-      const Qd8Output out{a_scale, w_scale + col, bias ? bias + col : nullptr, residual_, act_.minmax};
+      const Qd8Output out{a_scale, w_scale + col, bias ? bias + col : nullptr, residual_, act_.minmax,
+                          offsets ? offsets + col : nullptr};
       const size_t cols = std::min(kQd8PanelNr, col1 - col);
       for (size_t r = 0; r < count; r += kQd8PanelMr) {
-        kernels_->qd8_gemm_4x8c2(std::min(kQd8PanelMr, count - r), cols, kp_, a + r * lda, lda, w + col * kp_,
-                                 y + r * ldc + col, ldc, out);
+        const size_t rows = std::min(kQd8PanelMr, count - r);
+        if constexpr (std::is_same_v<T, uint8_t>) {
+          kernels_->qu8_gemm_4x8c4(rows, cols, kp_, a + r * lda, lda, w + col * kp_, y + r * ldc + col, ldc, out);
+        } else {
+          kernels_->qd8_gemm_4x8c2(rows, cols, kp_, a + r * lda, lda, w + col * kp_, y + r * ldc + col, ldc, out);
+        }
       }
     }
     if (act_.fn) {
@@ -132,10 +164,44 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
   FusedActivation act_;
   bool residual_;
   StaticInputQuantization input_;
-  size_t k_, kp_;
+  BytePanels bytes_;  // empty on the 4x8c2 path
+  size_t kp_;
   bool in_place_;  // rows read from the quantized input itself
   size_t block_pixels_, column_chunk_ = 0;
 };
+
+// Whether the GEMM runs on the byte tile: 7-bit inputs, a kernel table with it, constant weights.
+bool runs_byte_tile(const PrepareContext& ctx, const StaticInputQuantization& input) {
+  return input.bits == 7 && ctx.kernel_table->qu8_gemm_4x8c4 != nullptr && ctx.input(1)->constant_data != nullptr;
+}
+
+// The byte tile's panels from the file's [P][Kp2 / 2][8][2] (K = k deep, `out_channels` of them).
+Result<BytePanels> byte_panels(const PrepareContext& ctx, const StaticInputQuantization& input, size_t k,
+                               size_t out_channels) {
+  const TensorInfo& w = *ctx.input(1);
+  const size_t panels = ceil_div(out_channels, kQd8PanelNr), kp2 = qd8_panel_padded_k(k), kp4 = qu8_panel_padded_k(k);
+  BytePanels bytes{allocate_aligned(panels * kp4 * kQd8PanelNr), allocate_aligned(panels * kQd8PanelNr * sizeof(int32_t))};
+  if (!bytes.weights || !bytes.column_offsets) {
+    return out_of_memory(ctx.node.describe() + ": the int8 weights in quads need " +
+                         std::to_string(panels * kp4 * kQd8PanelNr) + " bytes");
+  }
+  const auto* from = static_cast<const int8_t*>(w.constant_data);
+  auto* to = reinterpret_cast<int8_t*>(bytes.weights.get());
+  auto* offsets = reinterpret_cast<int32_t*>(bytes.column_offsets.get());
+  std::fill(to, to + panels * kp4 * kQd8PanelNr, int8_t{0});
+  for (size_t p = 0; p < panels; ++p) {
+    for (size_t j = 0; j < kQd8PanelNr; ++j) {
+      int32_t sum = 0;
+      for (size_t i = 0; i < k; ++i) {
+        const int8_t v = from[((p * kp2 + i) / kQd8PanelKr * kQd8PanelNr + j) * kQd8PanelKr + i % kQd8PanelKr];
+        to[((p * kp4 + i) / kQu8PanelKr * kQd8PanelNr + j) * kQu8PanelKr + i % kQu8PanelKr] = v;
+        sum += v;
+      }
+      offsets[p * kQd8PanelNr + j] = input.zero_point * sum;
+    }
+  }
+  return bytes;
+}
 
 Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareContext& ctx) {
   WT_ASSIGN_OR_RETURN(std::string layout, ctx.node.attributes.get_string("layout", ""));
@@ -186,14 +252,25 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareC
                          z(out_w),      z(kernel[0]),   z(kernel[1]),   z(stride[0]), z(stride[1]),    z(padding[0]),
                          z(padding[1]), z(dilation[0]), z(dilation[1]), 1};
   // 3x3 stride-1 convolutions run Winograd in float from the int8 weights where the float heuristic
-  // would (it does a quarter of the multiplications; int8 arithmetic gains at most ~1.3x on
-  // SIMD128), or as O3's tuning recorded (attribute algorithm).
+  // would (it does a quarter of the multiplications; the 4x8c2 tile multiplies at most ~1.3x
+  // faster than f32 on SIMD128), unless the byte tile runs: it multiplies ~4x faster, more than
+  // Winograd saves (ResNet-18 in Chromium: 1.67x its float time with every 3x3 on the byte tile,
+  // 1.50x with them in Winograd). Or as the attribute algorithm says. So a 7-bit file computes its
+  // 3x3 convolutions in int8 where the engine has an exact relaxed int8 dot and in float Winograd
+  // elsewhere: outputs differ there by the input's quantization, within what static INT8 costs.
+  const bool byte_tile = runs_byte_tile(ctx, input);
   WT_ASSIGN_OR_RETURN(std::string algorithm, ctx.node.attributes.get_string("algorithm", ""));
-  if (algorithm.empty()) algorithm = winograd_applies(g) ? contract::kConvAlgorithmWinograd : contract::kConvAlgorithmGemm;
+  if (algorithm.empty()) {
+    algorithm = winograd_applies(g) && !byte_tile ? contract::kConvAlgorithmWinograd : contract::kConvAlgorithmGemm;
+  }
   if (algorithm == contract::kConvAlgorithmWinograd) return make_winograd_qc8w_conv2d_nhwc_kernel(ctx, g, act, residual);
   if (algorithm != contract::kConvAlgorithmGemm)
     return ctx.error("algorithm must be 'gemm' or 'winograd', got " + quote(algorithm));
-  return make_kernel(StaticQuantizedConv2dNhwcKernel(ctx, g, act, residual, input, block_pixels));
+  BytePanels bytes;
+  if (byte_tile) {
+    WT_ASSIGN_OR_RETURN(bytes, byte_panels(ctx, input, static_cast<size_t>(k.value()), g.out_channels));
+  }
+  return make_kernel(StaticQuantizedConv2dNhwcKernel(ctx, g, act, residual, input, block_pixels, std::move(bytes)));
 }
 
 }  // namespace
@@ -201,8 +278,9 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareC
 extern const OpDef kStaticQuantizedConv2dOp = {
     "static_quantized_conv2d", prepare_static_quantized_conv2d, "float32 (int8 weights)",
     "NHWC convolution, one group, int8 weight panels [ceil(O / 8), kh*kw*C rounded up to 2 / 2, 8, 2] with "
-    "per-channel scales (input 4); x quantized with the calibrated input_scale and input_zero_point, int32 sums "
-    "dequantized on store; fused activations and residual as conv2d's; 3x3 stride 1 where Winograd applies (or "
+    "per-channel scales (input 4); x quantized with the calibrated input_scale, input_zero_point and input_bits "
+    "(8, or 7: relaxed SIMD's int8 dot where the engine's is exact), int32 sums dequantized on store; fused "
+    "activations and residual as conv2d's; 3x3 stride 1 where Winograd applies and the int8 dot does not run (or "
     "algorithm = winograd|gemm): Winograd in float, the weights dequantized as transformed"};
 
 }  // namespace wt

@@ -87,10 +87,11 @@ TEST(Qd8QuantizeRow, ZeroRowHasScaleZeroNonFiniteRowHasNaN) {
 }
 
 // --- static (calibrated) quantization ---------------------------------------------------------
-// What qu8 promises, computed independently: u = clamp(round(x / scale) + zp, 0, 255), stored u - zp.
-int16_t qu8_ref(float x, float inv_scale, int zero_point) {
+// What qu8 promises, computed independently: u = clamp(round(x / scale) + zp, 0, top) (top 255, or
+// 127 for 7-bit inputs), stored u - zp.
+int16_t qu8_ref(float x, float inv_scale, int zero_point, int top = 255) {
   if (std::isnan(x)) return 0;
-  const double u = std::clamp(double(std::nearbyint(x * inv_scale)) + zero_point, 0.0, 255.0);
+  const double u = std::clamp(double(std::nearbyint(x * inv_scale)) + zero_point, 0.0, double(top));
   return static_cast<int16_t>(u - zero_point);
 }
 
@@ -125,13 +126,35 @@ TEST(Qu8Quantize, RoundsTiesToEvenSaturatesAndZeroesNaN) {
   }
 }
 
-// [N, Kp] weight rows as the 4x8c2 tile's panels [ceil(N / 8)][Kp / 2][8][2], zero past N.
-std::vector<int8_t> to_panels(const std::vector<int8_t>& rows, size_t n, size_t kp) {
+// The bytes: u = q + zero_point, for the byte tile; the same values as qu8_quantize's q.
+class Qu8QuantizeToU8Test : public ::testing::TestWithParam<std::tuple<size_t, int, int>> {};
+
+TEST_P(Qu8QuantizeToU8Test, SimdMatchesScalarAndTheInt16Values) {
+  const auto [n, zero_point, top] = GetParam();
+  auto x = random_vector(n, static_cast<uint32_t>(n + zero_point), -4.f, 4.f);
+  x[n / 2] = std::numeric_limits<float>::quiet_NaN();
+  const Qu8Params p{40.f, -float(zero_point), float(top - zero_point)};
+  std::vector<uint8_t> scalar(n + 3, 99), simd(n + 3, 99);
+  std::vector<int16_t> q(n);
+  qu8_quantize_to_u8_scalar(n, x.data(), p, scalar.data());
+  build_kernels().qu8_quantize_to_u8(n, x.data(), p, simd.data());
+  qu8_quantize_scalar(n, x.data(), p, q.data());
+  EXPECT_EQ(scalar, simd);
+  for (size_t i = 0; i < n; ++i) ASSERT_EQ(int{scalar[i]}, q[i] + zero_point) << "at " << i;
+  EXPECT_EQ(scalar[n], 99) << "wrote past n";
+}
+
+INSTANTIATE_TEST_SUITE_P(LengthsZeroPointsAndBits, Qu8QuantizeToU8Test,
+                         ::testing::Combine(::testing::Values(1, 15, 16, 17, 33, 1000), ::testing::Values(0, 3, 64, 127),
+                                            ::testing::Values(127, 255)));
+
+// [N, Kp] weight rows as panels [ceil(N / 8)][Kp / kr][8][kr], zero past N: the 4x8c2 tile's
+// (kr = 2) or the byte tile's (kr = 4).
+std::vector<int8_t> to_panels(const std::vector<int8_t>& rows, size_t n, size_t kp, size_t kr = kQd8PanelKr) {
   std::vector<int8_t> panels((n + kQd8PanelNr - 1) / kQd8PanelNr * kQd8PanelNr * kp, 0);
   for (size_t j = 0; j < n; ++j) {
     for (size_t i = 0; i < kp; ++i) {
-      panels[((j / kQd8PanelNr * kp / kQd8PanelKr + i / kQd8PanelKr) * kQd8PanelNr + j % kQd8PanelNr) * kQd8PanelKr +
-             i % kQd8PanelKr] = rows[j * kp + i];
+      panels[((j / kQd8PanelNr * kp / kr + i / kr) * kQd8PanelNr + j % kQd8PanelNr) * kr + i % kr] = rows[j * kp + i];
     }
   }
   return panels;
@@ -242,6 +265,63 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Qd8PanelTileTest,
                          ::testing::Combine(::testing::Values(1, 2, 3, 4), ::testing::Values(1, 3, 4, 5, 8),
                                             ::testing::Values(1, 2, 7, 16, 145), ::testing::Bool(), ::testing::Bool(),
                                             ::testing::Values(0, 1, 2)));
+
+// The byte tile: relaxed SIMD's (natively, its deterministic lowering) against the reference bit for
+// bit, and both against the 4x8c2 tile on q = u - zero_point bit for bit: the column offsets make
+// the sums the same integers, so the two paths of a 7-bit input give the same outputs.
+class Qu8PanelTileTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, bool, bool, int>> {};
+
+TEST_P(Qu8PanelTileTest, RelaxedMatchesScalarAndTheInt16Tile) {
+  const auto [rows, cols, k, with_bias, accumulate, act] = GetParam();
+  const int zero_point = 50;
+  const size_t kp4 = qu8_panel_padded_k(k), kp2 = qd8_panel_padded_k(k), lda = kp4 + 8, ldc = 11;
+  std::vector<uint8_t> u(kQd8PanelMr * lda, 0);
+  std::vector<int16_t> q(kQd8PanelMr * kp2, 0);
+  for (size_t r = 0; r < kQd8PanelMr; ++r) {
+    for (size_t i = 0; i < k; ++i) {
+      u[r * lda + i] = static_cast<uint8_t>((r * 131 + i * 37 + 11) % 128);  // 0..127, both ends included
+      q[r * kp2 + i] = static_cast<int16_t>(u[r * lda + i] - zero_point);
+    }
+  }
+  auto w4 = random_int8(kQd8PanelNr * kp4, 3), w2 = std::vector<int8_t>(kQd8PanelNr * kp2, 0);
+  std::vector<int32_t> offsets(kQd8PanelNr, 0);
+  for (size_t c = 0; c < kQd8PanelNr; ++c) {
+    std::fill(w4.begin() + c * kp4 + k, w4.begin() + (c + 1) * kp4, 0);
+    if (c >= cols) std::fill(w4.begin() + c * kp4, w4.begin() + (c + 1) * kp4, 0);  // past N: zero
+    if (c == 0) std::fill(w4.begin(), w4.begin() + k, int8_t{-127});              // the extremes
+    if (c == 1) std::fill(w4.begin() + kp4, w4.begin() + kp4 + k, int8_t{127});
+    for (size_t i = 0; i < k; ++i) {
+      w2[c * kp2 + i] = w4[c * kp4 + i];
+      offsets[c] += zero_point * w4[c * kp4 + i];
+    }
+  }
+  const auto panel4 = to_panels(w4, kQd8PanelNr, kp4, kQu8PanelKr), panel2 = to_panels(w2, kQd8PanelNr, kp2);
+  const auto a_scale = random_vector(kQd8PanelMr, 4, 0.001f, 0.1f), w_scale = random_vector(kQd8PanelNr, 5, 0.001f, 0.1f);
+  const auto bias = random_vector(kQd8PanelNr, 6);
+  Qd8Output out{a_scale.data(), w_scale.data(), with_bias ? bias.data() : nullptr, accumulate, {}};
+  if (act == 1) out.minmax = {0.f, std::numeric_limits<float>::infinity()};
+  if (act == 2) out.minmax = {-0.5f, 0.5f};
+  const auto c0 = random_vector(kQd8PanelMr * ldc, 7);
+  auto int16_tile = c0, scalar = c0, relaxed = c0;
+  qd8_f32_qc8w_gemm_4x8c2_scalar(rows, cols, kp2, q.data(), kp2, panel2.data(), int16_tile.data(), ldc, out);
+  Qd8Output bytes = out;
+  bytes.column_offset = offsets.data();
+  qu8_f32_qc8w_gemm_4x8c4_scalar(rows, cols, kp4, u.data(), lda, panel4.data(), scalar.data(), ldc, bytes);
+  EXPECT_EQ(scalar, int16_tile);
+#if WT_HAVE_RELAXED_SIMD
+  qu8_f32_qc8w_gemm_4x8c4_relaxedsimd(rows, cols, kp4, u.data(), lda, panel4.data(), relaxed.data(), ldc, bytes);
+  EXPECT_EQ(relaxed, scalar);
+#endif
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, Qu8PanelTileTest,
+                         ::testing::Combine(::testing::Values(1, 2, 3, 4), ::testing::Values(1, 3, 4, 5, 8),
+                                            ::testing::Values(1, 3, 4, 7, 16, 145), ::testing::Bool(), ::testing::Bool(),
+                                            ::testing::Values(0, 1, 2)));
+
+#if WT_HAVE_RELAXED_SIMD
+TEST(RelaxedInt8Dot, TheDeterministicLoweringIsExact) { EXPECT_TRUE(relaxed_int8_dot_is_exact()); }
+#endif
 
 // Winograd's weight transform of int8 panels: the float transform of the panels dequantized (the
 // reference bit for bit; SIMD128 within rounding), blocks of panels and channels alike, channels
@@ -415,6 +495,7 @@ struct ConvCase {
   int threads;
   const char* algorithm = "";  // the node's attribute: "" (the heuristic's), "gemm" or "winograd"
   bool winograd = false;       // the path expected: float Winograd on the dequantized weights
+  int bits = 8;                // input_bits: 7 runs the byte tile where the kernel table has it
 };
 
 std::string conv_case_name(const ::testing::TestParamInfo<ConvCase>& info) {
@@ -423,7 +504,8 @@ std::string conv_case_name(const ::testing::TestParamInfo<ConvCase>& info) {
          "_to" + std::to_string(c.out) + "_k" + std::to_string(c.kh) + std::to_string(c.kw) + "s" +
          std::to_string(c.stride) + "p" + std::to_string(c.pad) + "d" + std::to_string(c.dilation) +
          (c.bias ? "_bias" : "") + (c.residual ? "_residual" : "") + "_" + c.activation + "_t" +
-         std::to_string(c.threads) + (c.winograd ? "_winograd" : "") + (*c.algorithm ? "_by_attribute" : "");
+         std::to_string(c.threads) + (c.winograd ? "_winograd" : "") + (*c.algorithm ? "_by_attribute" : "") +
+         (c.bits == 7 ? "_7bit" : "");
 }
 
 class StaticQuantizedConv2dOpTest : public ::testing::TestWithParam<ConvCase> {};
@@ -433,8 +515,9 @@ TEST_P(StaticQuantizedConv2dOpTest, MatchesQuantizedReference) {
   const size_t k = c.kh * c.kw * c.c, kp = qd8_panel_padded_k(k);
   const size_t oh = (c.h + 2 * c.pad - c.dilation * (c.kh - 1) - 1) / c.stride + 1;
   const size_t ow = (c.w + 2 * c.pad - c.dilation * (c.kw - 1) - 1) / c.stride + 1;
-  const float input_scale = 3.f / 255.f;
-  const int zero_point = 100;  // x in (-2, 2) saturates on both sides of [-1.18, 1.82]
+  const int top = (1 << c.bits) - 1;
+  const float input_scale = 3.f / float(top);
+  const int zero_point = top * 100 / 255;  // x in (-2, 2) saturates on both sides of [-1.18, 1.82]
   const auto x = random_vector(c.batch * c.h * c.w * c.c, 11, -2.f, 2.f);
   auto wq = random_int8(c.out * kp, 12);
   for (size_t o = 0; o < c.out; ++o) std::fill(wq.begin() + o * kp + k, wq.begin() + (o + 1) * kp, 0);
@@ -461,46 +544,64 @@ TEST_P(StaticQuantizedConv2dOpTest, MatchesQuantizedReference) {
                  {"input_scale", {}, "", false, input_scale},
                  {"input_zero_point", {zero_point}, "", true}};
   if (*c.algorithm) model.attrs.push_back({"algorithm", {}, c.algorithm});
+  if (c.bits != 8) model.attrs.push_back({"input_bits", {c.bits}, "", true});
 
-  wt_runtime* rt = wt_runtime_create(c.threads);
-  wt_model* loaded = load_one_node(rt, model);
-  ASSERT_NE(loaded, nullptr) << wt_last_error();
-  ASSERT_TRUE(wt_model_set_input(loaded, 0, x.data(), x.size() * 4, 0, 4, model.input_shape.data()));
-  ASSERT_TRUE(wt_model_forward(loaded)) << wt_last_error();
-  const auto* y = static_cast<const float*>(wt_model_output_data(loaded, 0));
-  for (size_t n = 0; n < c.batch; ++n) {
-    for (size_t oy = 0; oy < oh; ++oy) {
-      for (size_t ox = 0; ox < ow; ++ox) {
-        const size_t pixel = (n * oh + oy) * ow + ox;
-        for (size_t o = 0; o < c.out; ++o) {
-          int64_t sum = 0;
-          double float_sum = 0;
-          for (size_t ky = 0; ky < c.kh; ++ky) {
-            for (size_t kx = 0; kx < c.kw; ++kx) {
-              const auto iy = int64_t(oy * c.stride + ky * c.dilation) - int64_t(c.pad);
-              const auto ix = int64_t(ox * c.stride + kx * c.dilation) - int64_t(c.pad);
-              if (iy < 0 || ix < 0 || iy >= int64_t(c.h) || ix >= int64_t(c.w)) continue;
-              for (size_t ch = 0; ch < c.c; ++ch) {
-                const float v = x[((n * c.h + size_t(iy)) * c.w + size_t(ix)) * c.c + ch];
-                const int8_t weight = wq[o * kp + (ky * c.kw + kx) * c.c + ch];
-                sum += int64_t{qu8_ref(v, 1.f / input_scale, zero_point)} * weight;
-                float_sum += double(v) * weight;
+  // This build's kernels; for 7 bits also the references, which run the byte tile (natively the
+  // build's table has none): the same outputs, except that with the byte tile a 3x3 convolution
+  // Winograd would take runs the int8 GEMM.
+  std::vector<std::vector<float>> outputs;
+  for (int reference = 0; reference < (c.bits == 7 ? 2 : 1); ++reference) {
+    wt_runtime* rt = wt_runtime_create(c.threads);
+    wt_runtime_set_reference_kernels(rt, reference);
+    wt_model* loaded = load_one_node(rt, model);
+    ASSERT_NE(loaded, nullptr) << wt_last_error();
+    ASSERT_TRUE(wt_model_set_input(loaded, 0, x.data(), x.size() * 4, 0, 4, model.input_shape.data()));
+    ASSERT_TRUE(wt_model_forward(loaded)) << wt_last_error();
+    const auto* out = static_cast<const float*>(wt_model_output_data(loaded, 0));
+    outputs.emplace_back(out, out + c.batch * oh * ow * c.out);
+    wt_model_destroy(loaded);
+    wt_runtime_destroy(rt);
+  }
+  // (GELU is a float kernel of its own: the references round it otherwise.)
+  if (outputs.size() == 2 && !c.winograd && std::strcmp(c.activation, "gelu") != 0) {
+    EXPECT_EQ(outputs[0], outputs[1]) << "the byte tile and the 4x8c2 tile differ";
+  }
+  for (size_t run = 0; run < outputs.size(); ++run) {
+    const float* y = outputs[run].data();
+    const bool winograd = c.winograd && !(run == 1 && *c.algorithm == '\0');  // run 1: the byte tile
+    for (size_t n = 0; n < c.batch; ++n) {
+      for (size_t oy = 0; oy < oh; ++oy) {
+        for (size_t ox = 0; ox < ow; ++ox) {
+          const size_t pixel = (n * oh + oy) * ow + ox;
+          for (size_t o = 0; o < c.out; ++o) {
+            int64_t sum = 0;
+            double float_sum = 0;
+            for (size_t ky = 0; ky < c.kh; ++ky) {
+              for (size_t kx = 0; kx < c.kw; ++kx) {
+                const auto iy = int64_t(oy * c.stride + ky * c.dilation) - int64_t(c.pad);
+                const auto ix = int64_t(ox * c.stride + kx * c.dilation) - int64_t(c.pad);
+                if (iy < 0 || ix < 0 || iy >= int64_t(c.h) || ix >= int64_t(c.w)) continue;
+                for (size_t ch = 0; ch < c.c; ++ch) {
+                  const float v = x[((n * c.h + size_t(iy)) * c.w + size_t(ix)) * c.c + ch];
+                  const int8_t weight = wq[o * kp + (ky * c.kw + kx) * c.c + ch];
+                  sum += int64_t{qu8_ref(v, 1.f / input_scale, zero_point, top)} * weight;
+                  float_sum += double(v) * weight;
+                }
               }
             }
+            // Winograd computes in float: x itself against the dequantized weights.
+            double v = (winograd ? float_sum * w_scale[o] : double(sum) * input_scale * w_scale[o]) +
+                       (c.bias ? bias[o] : 0.0) + (c.residual ? residual[pixel * c.out + o] : 0.0);
+            if (std::strcmp(c.activation, "relu") == 0) v = std::fmax(v, 0.0);
+            if (std::strcmp(c.activation, "gelu") == 0) v = 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+            const double tolerance = winograd ? 1e-4 : 1e-5;  // Winograd's transforms round (f32_winograd.h)
+            ASSERT_NEAR(y[pixel * c.out + o], v, tolerance * (1 + std::fabs(v)))
+                << "run " << run << " pixel " << pixel << " channel " << o;
           }
-          // Winograd computes in float: x itself against the dequantized weights.
-          double v = (c.winograd ? float_sum * w_scale[o] : double(sum) * input_scale * w_scale[o]) +
-                     (c.bias ? bias[o] : 0.0) + (c.residual ? residual[pixel * c.out + o] : 0.0);
-          if (std::strcmp(c.activation, "relu") == 0) v = std::fmax(v, 0.0);
-          if (std::strcmp(c.activation, "gelu") == 0) v = 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
-          const double tolerance = c.winograd ? 1e-4 : 1e-5;  // Winograd's transforms round (f32_winograd.h)
-          ASSERT_NEAR(y[pixel * c.out + o], v, tolerance * (1 + std::fabs(v))) << "pixel " << pixel << " channel " << o;
         }
       }
     }
   }
-  wt_model_destroy(loaded);
-  wt_runtime_destroy(rt);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -524,7 +625,19 @@ INSTANTIATE_TEST_SUITE_P(
         // the attribute asks for the int8 GEMM; 13 channels leave a partial panel.
         ConvCase{1, 16, 15, 8, 13, 3, 3, 1, 1, 1, true, true, "relu", 2, "", true},
         ConvCase{2, 17, 16, 9, 16, 3, 3, 1, 1, 1, false, false, "gelu", 1, "winograd", true},
-        ConvCase{1, 16, 15, 8, 13, 3, 3, 1, 1, 1, true, true, "relu", 2, "gemm", false}),
+        ConvCase{1, 16, 15, 8, 13, 3, 3, 1, 1, 1, true, true, "relu", 2, "gemm", false},
+        // 7-bit inputs: 1x1 over 32 channels in place (a multiple of the byte tile's 4) and over 3
+        // or 6 gathered; padding (what 0.0 quantizes to is the zero point), stride, dilation, a
+        // stem, a deep K with split columns, a partial panel.
+        ConvCase{1, 5, 6, 32, 20, 1, 1, 1, 0, 1, true, false, "relu", 2, "", false, 7},
+        ConvCase{2, 4, 3, 3, 5, 1, 1, 1, 0, 1, false, true, "none", 1, "", false, 7},
+        ConvCase{1, 7, 5, 6, 9, 1, 1, 1, 0, 1, true, false, "none", 2, "", false, 7},
+        ConvCase{1, 9, 7, 16, 33, 3, 3, 1, 1, 1, true, true, "relu", 2, "gemm", false, 7},
+        ConvCase{2, 11, 10, 8, 12, 3, 3, 2, 1, 1, true, false, "gelu", 2, "", false, 7},
+        ConvCase{1, 12, 12, 5, 7, 3, 3, 1, 2, 2, false, false, "none", 1, "gemm", false, 7},
+        ConvCase{1, 23, 21, 3, 16, 7, 7, 2, 3, 1, true, false, "relu", 2, "", false, 7},
+        ConvCase{1, 3, 3, 512, 40, 3, 3, 1, 1, 1, true, true, "relu", 2, "", false, 7},
+        ConvCase{1, 16, 15, 8, 13, 3, 3, 1, 1, 1, true, true, "relu", 2, "", true, 7}),
     conv_case_name);
 
 // Inconsistent nodes are load errors naming the problem; the runtime keeps working.
@@ -544,6 +657,8 @@ TEST(StaticQuantizedOps, RejectInconsistentNodes) {
       {"scale", {1, 18, 8, 2}, 4, 0.0, 0, 1, "nhwc", "input_scale must be a positive"},
       {"inf scale", {1, 18, 8, 2}, 4, 1e-300, 0, 1, "nhwc", "input_scale must be a positive"},
       {"zero point", {1, 18, 8, 2}, 4, 0.1, 256, 1, "nhwc", "input_zero_point must be in [0, 255]"},
+      {"7-bit zero point", {1, 18, 8, 2}, 4, 0.1, 128, 1, "nhwc", "must be in [0, 127] for 7-bit inputs"},
+      {"bits", {1, 18, 8, 2}, 4, 0.1, 0, 1, "nhwc", "input_bits must be 7 or 8, got 6"},
       {"groups", {1, 18, 8, 2}, 4, 0.1, 0, 2, "nhwc", "takes one group"},
       {"layout", {1, 18, 8, 2}, 4, 0.1, 0, 1, "nchw", "runs NHWC only"},
       {"algorithm", {1, 18, 8, 2}, 4, 0.1, 0, 1, "nhwc", "algorithm must be 'gemm' or 'winograd'"},
@@ -564,6 +679,8 @@ TEST(StaticQuantizedOps, RejectInconsistentNodes) {
                    {"out_channels", {4}, "", true},    {"input_scale", {}, "", false, bad.input_scale},
                    {"input_zero_point", {bad.zero_point}, "", true}};
     if (std::strcmp(bad.what, "algorithm") == 0) model.attrs.push_back({"algorithm", {}, "direct"});
+    if (std::strcmp(bad.what, "7-bit zero point") == 0) model.attrs.push_back({"input_bits", {7}, "", true});
+    if (std::strcmp(bad.what, "bits") == 0) model.attrs.push_back({"input_bits", {6}, "", true});
     if (std::strcmp(bad.what, "winograd") == 0) {
       model.attrs.push_back({"algorithm", {}, "winograd"});
       model.attrs[1].ints = {2, 2};  // stride 2

@@ -18,24 +18,26 @@ PERCENTILE = 99.99
 
 @dataclasses.dataclass(frozen=True)
 class ActivationQuantization:
-    """u = clamp(round(x / scale) + zero_point, 0, 255) (the runtime's qu8)."""
+    """u = clamp(round(x / scale) + zero_point, 0, 2**bits - 1) (the runtime's qu8)."""
     scale: float
     zero_point: int
     low: float    # the observed range, 0 included
     high: float
+    bits: int = 8
 
 
-def activation_quantization(low: float, high: float) -> ActivationQuantization:
+def activation_quantization(low: float, high: float, bits: int = 8) -> ActivationQuantization:
     """The scale and zero point that map [low, high] (widened to hold 0, which must be exact: a
-    convolution's padding) onto 0..255."""
+    convolution's padding) onto 0..2**bits - 1."""
     low, high = min(float(low), 0.0), max(float(high), 0.0)
     if not np.isfinite(low) or not np.isfinite(high):
         raise QuantizationError(f"calibration saw non-finite activations ({low}, {high})")
     if high == low:
-        return ActivationQuantization(1.0, 0, low, high)
-    scale = float(np.float32((high - low) / 255))
-    zero_point = int(np.clip(np.rint(-low / scale), 0, 255))
-    return ActivationQuantization(scale, zero_point, low, high)
+        return ActivationQuantization(1.0, 0, low, high, bits)
+    top = 2 ** bits - 1
+    scale = float(np.float32((high - low) / top))
+    zero_point = int(np.clip(np.rint(-low / scale), 0, top))
+    return ActivationQuantization(scale, zero_point, low, high, bits)
 
 
 def observe(values: list, observer: str) -> tuple:

@@ -151,7 +151,7 @@ def quantize_static(graph: ir.Graph, config: QuantizationConfig) -> list:
     (ky, kx, c)), their inputs' scale and zero point given by module path (config.given) or else
     calibrated on config.calibration (attributes input_scale, input_zero_point); embeddings as
     quantize_dynamic's. Returns a LayerChoice per candidate."""
-    from .calibration import calibrate
+    from .calibration import activation_quantization, calibrate
 
     choices, cache, int8 = [], {}, []
     layers = list(_candidates(graph)) + [(n, n.inputs[1]) for n in graph.nodes if _static_conv(n)]
@@ -173,8 +173,13 @@ def quantize_static(graph: ir.Graph, config: QuantizationConfig) -> list:
         observed.update((t.name, q) for t, q in
                         calibrate(graph, [n.inputs[0] for n in missing], config.calibration, config.observer).items())
     for node, weight, q, scale in int8:
-        activation = given.get(module_path(node.source)) or observed[node.inputs[0].name]
+        activation = given.get(module_path(node.source))
+        if activation is None:  # the observed range, on the configuration's scale
+            seen = observed[node.inputs[0].name]
+            activation = activation_quantization(seen.low, seen.high, config.activation_bits)
         attrs = {"input_scale": activation.scale, "input_zero_point": activation.zero_point}
+        if activation.bits != 8:
+            attrs["input_bits"] = activation.bits
         if node.op == "linear":
             _int8_linear(node, "static_quantized_linear", q, scale, attrs)
             continue

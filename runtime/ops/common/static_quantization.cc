@@ -9,15 +9,20 @@ Result<StaticInputQuantization> read_static_input_quantization(const PrepareCont
   const Attributes& a = ctx.node.attributes;
   WT_ASSIGN_OR_RETURN(double scale, a.get_float("input_scale", NAN));
   WT_ASSIGN_OR_RETURN(int64_t zero_point, a.get_int("input_zero_point"));
+  WT_ASSIGN_OR_RETURN(int64_t bits, a.get_int("input_bits", 8));
   const auto single = static_cast<float>(scale);
   if (!(single > 0.f) || !std::isfinite(1.f / single)) {
     return ctx.error("input_scale must be a positive float with a finite inverse, got " + std::to_string(scale));
   }
-  if (zero_point < 0 || zero_point > 255) {
-    return ctx.error("input_zero_point must be in [0, 255], got " + std::to_string(zero_point));
+  if (bits != 7 && bits != 8) return ctx.error("input_bits must be 7 or 8, got " + std::to_string(bits));
+  const int64_t top = (int64_t{1} << bits) - 1;
+  if (zero_point < 0 || zero_point > top) {
+    return ctx.error("input_zero_point must be in [0, " + std::to_string(top) + "] for " + std::to_string(bits) +
+                     "-bit inputs, got " + std::to_string(zero_point));
   }
   const auto zp = static_cast<float>(zero_point);
-  return StaticInputQuantization{single, Qu8Params{1.f / single, -zp, 255.f - zp}};
+  return StaticInputQuantization{single, static_cast<int>(zero_point), static_cast<int>(bits),
+                                 Qu8Params{1.f / single, -zp, static_cast<float>(top) - zp}};
 }
 
 }  // namespace wt

@@ -1,5 +1,6 @@
-// The calibrated quantization of a static int8 op's float input: attributes input_scale (> 0) and
-// input_zero_point (0-255), asymmetric 8-bit as kernels/qd8_gemm.h's qu8_quantize computes it.
+// The calibrated quantization of a static int8 op's float input: attributes input_scale (> 0),
+// input_zero_point and input_bits (8, the default: 0-255; or 7: 0-127, what relaxed SIMD's int8 dot
+// multiplies exactly), asymmetric as kernels/qd8_gemm.h's qu8_quantize computes it.
 #pragma once
 
 #include "kernels/qd8_gemm.h"
@@ -9,6 +10,8 @@ namespace wt {
 
 struct StaticInputQuantization {
   float scale;  // what one step of the quantized input is worth: the GEMM's row scale
+  int zero_point;
+  int bits;
   Qu8Params params;
 };
 
