@@ -3,9 +3,12 @@
 // zero past K); 2 bias f32 [N] (optional); 3 residual of the output's shape (optional, as
 // linear's); 4 the weights' scales f32 [N] (one per output channel). Attribute in_features = K.
 // dynamic_quantized_linear quantizes each row of x at run time (its own scale);
-// static_quantized_linear with the calibrated input_scale and input_zero_point (attributes).
+// static_quantized_linear with the calibrated input_scale, input_zero_point and input_bits
+// (attributes): 7-bit inputs of 4 rows or more run the byte tile where the kernel table has it
+// (relaxed SIMD's int8 dot), the weights re-laid in quads when the op is prepared.
 #include <algorithm>
 #include <optional>
+#include <utility>
 
 #include "kernels/qd8_gemm.h"
 #include "ops/common/fused_activation.h"
@@ -20,18 +23,28 @@ constexpr size_t kMinTaskMacs = size_t{1} << 15;
 
 class QuantizedLinearKernel final : public OpKernel {
  public:
-  // Without `input` (the calibrated quantization), rows are quantized dynamically.
+  // Without `input` (the calibrated quantization), rows are quantized dynamically; with `bytes`
+  // (a static input), they run the byte tile.
   QuantizedLinearKernel(const KernelTable* kernels, size_t m, size_t n, size_t k, FusedActivation act, bool residual,
-                        std::optional<StaticInputQuantization> input)
-      : kernels_(kernels), m_(m), n_(n), k_(k), kp_(qd8_padded_k(k)), act_(act), residual_(residual), input_(input) {}
+                        std::optional<StaticInputQuantization> input, BytePanels bytes)
+      : kernels_(kernels),
+        m_(m),
+        n_(n),
+        k_(k),
+        kp_(bytes.weights ? bytes.kp : qd8_padded_k(k)),
+        act_(act),
+        residual_(residual),
+        input_(input),
+        bytes_(std::move(bytes)) {}
 
-  // The quantized rows (int16, widened once), then their scales.
-  size_t workspace_bytes() const override { return scales_offset() + m_ * sizeof(float); }
+  // The quantized rows (int16, widened once), then their scales; or the rows as bytes.
+  size_t workspace_bytes() const override { return bytes_.weights ? m_ * kp_ : scales_offset() + m_ * sizeof(float); }
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
   size_t in_place_input() const override { return kResidualInput; }
 
   void run(const RunContext& ctx) const override {
     if (residual_) copy_residual(ctx, m_ * n_);
+    if (bytes_.weights) return run_byte_tile(ctx);
     const float* x = ctx.in_f32(0);
     auto* xq = static_cast<int16_t*>(ctx.workspace);
     auto* x_scale = reinterpret_cast<float*>(static_cast<char*>(ctx.workspace) + scales_offset());
@@ -78,11 +91,44 @@ class QuantizedLinearKernel final : public OpKernel {
  private:
   size_t scales_offset() const { return (m_ * kp_ * sizeof(int16_t) + 63) / 64 * 64; }
 
+  // Rows as bytes (zero past K), then tasks of 8-channel panels across every row, 4 rows a tile.
+  void run_byte_tile(const RunContext& ctx) const {
+    const float* x = ctx.in_f32(0);
+    auto* xu = static_cast<uint8_t*>(ctx.workspace);
+    ctx.pool->parallelize(m_, std::max<size_t>(1, kMinTaskMacs / (k_ + 1)), [&](size_t begin, size_t end) {
+      for (size_t r = begin; r < end; ++r) {
+        kernels_->qu8_quantize_to_u8(k_, x + r * k_, input_->params, xu + r * kp_);
+        std::fill(xu + r * kp_ + k_, xu + (r + 1) * kp_, uint8_t{0});
+      }
+    });
+    const float* w_scale = ctx.in_f32(kWeightScaleInput);
+    const float* bias = ctx.in_f32(2);
+    float* y = ctx.out_f32(0);
+    const float a_scale[kQd8PanelMr] = {input_->scale, input_->scale, input_->scale, input_->scale};
+    const size_t panels = (n_ + kQd8PanelNr - 1) / kQd8PanelNr;
+    ctx.pool->parallelize(panels, std::max<size_t>(1, kMinTaskMacs / (m_ * kp_ * kQd8PanelNr)), [&](size_t begin, size_t end) {
+      for (size_t p = begin; p < end; ++p) {
+        const size_t col = p * kQd8PanelNr, cols = std::min(kQd8PanelNr, n_ - col);
+        const Qd8Output out{a_scale, w_scale + col, bias ? bias + col : nullptr, residual_, act_.minmax,
+                            bytes_.offsets() + col};
+        for (size_t row = 0; row < m_; row += kQd8PanelMr) {
+          kernels_->qu8_gemm_4x8c4(std::min(kQd8PanelMr, m_ - row), cols, kp_, xu + row * kp_, kp_,
+                                   bytes_.panels() + col * kp_, y + row * n_ + col, n_, out);
+        }
+      }
+      if (act_.fn) {
+        const size_t col = begin * kQd8PanelNr, cols = std::min(end * kQd8PanelNr, n_) - col;
+        for (size_t row = 0; row < m_; ++row) act_.apply(y + row * n_ + col, cols);
+      }
+    });
+  }
+
   const KernelTable* kernels_;
   size_t m_, n_, k_, kp_;
   FusedActivation act_;
   bool residual_;
   std::optional<StaticInputQuantization> input_;
+  BytePanels bytes_;  // empty off the byte tile
 };
 
 Result<std::unique_ptr<OpKernel>> prepare_quantized_linear(const PrepareContext& ctx,
@@ -116,8 +162,16 @@ Result<std::unique_ptr<OpKernel>> prepare_quantized_linear(const PrepareContext&
   WT_ASSIGN_OR_RETURN(bool residual, read_residual(ctx, y));
   ctx.outputs->push_back({DType::kFloat32, y});
   const auto rows = static_cast<size_t>(numel(Shape(x.begin(), x.end() - 1)));
-  return make_kernel(
-      QuantizedLinearKernel(ctx.kernel_table, rows, static_cast<size_t>(n), static_cast<size_t>(k), act, residual, input));
+  // One row would leave three of the byte tile's four unused: the 1x8 tile reads the weights alike.
+  BytePanels bytes;
+  if (input && rows >= kQd8PanelMr && runs_byte_tile(ctx, *input)) {
+    const auto* from = static_cast<const int8_t*>(ctx.input(1)->constant_data);
+    const size_t ldw = static_cast<size_t>(w[1]);
+    WT_ASSIGN_OR_RETURN(bytes, make_byte_panels(ctx, static_cast<size_t>(n), static_cast<size_t>(k), input->zero_point,
+                                                [&](size_t j, size_t i) { return from[j * ldw + i]; }));
+  }
+  return make_kernel(QuantizedLinearKernel(ctx.kernel_table, rows, static_cast<size_t>(n), static_cast<size_t>(k), act,
+                                           residual, input, std::move(bytes)));
 }
 
 Result<std::unique_ptr<OpKernel>> prepare_dynamic_quantized_linear(const PrepareContext& ctx) {
@@ -138,7 +192,8 @@ extern const OpDef kDynamicQuantizedLinearOp = {
 
 extern const OpDef kStaticQuantizedLinearOp = {
     "static_quantized_linear", prepare_static_quantized_linear, "float32 (int8 weights)",
-    "dynamic_quantized_linear's inputs; x quantized with the calibrated input_scale and input_zero_point (asymmetric "
-    "8-bit), int32 sums"};
+    "dynamic_quantized_linear's inputs; x quantized with the calibrated input_scale, input_zero_point and input_bits "
+    "(asymmetric 8- or 7-bit; 7-bit inputs of 4 rows or more: relaxed SIMD's int8 dot where the engine's is exact), "
+    "int32 sums"};
 
 }  // namespace wt

@@ -17,7 +17,6 @@
 #include <type_traits>
 #include <utility>
 
-#include "core/memory.h"
 #include "kernels/f32_conv2d.h"
 #include "kernels/qd8_gemm.h"
 #include "ops/common/conv_geometry.h"
@@ -35,13 +34,6 @@ constexpr size_t kMaxBlockPixels = 64;
 // Elements a task of the input's quantization takes at least.
 constexpr size_t kQuantizeGrain = 16 * 1024;
 
-// The byte path's weights (7-bit inputs on a build with the byte tile): the panels with K in quads
-// and each column's zero_point x weight sum, made once when the op is prepared.
-struct BytePanels {
-  AlignedBytes weights;  // int8 [ceil(O / 8)][Kp4 / 4][8][4]
-  AlignedBytes column_offsets;  // int32 [ceil(O / 8) * 8]
-};
-
 class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
  public:
   StaticQuantizedConv2dNhwcKernel(const PrepareContext& ctx, Conv2dGeometry g, FusedActivation act, bool residual,
@@ -52,7 +44,7 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
         residual_(residual),
         input_(input),
         bytes_(std::move(bytes)),
-        kp_(bytes_.weights ? qu8_panel_padded_k(k()) : qd8_panel_padded_k(k())),
+        kp_(bytes_.weights ? bytes_.kp : qd8_panel_padded_k(k())),
         in_place_(g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
                   g.pad_left == 0 && g.in_channels == kp_),
         block_pixels_(block_pixels) {
@@ -113,8 +105,16 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
       const T* image = xq + n * g_.in_h * g_.in_w * c;
       T* row = rows + i * kp_;
       const size_t y0 = oy * g_.stride_h - g_.pad_top, x0 = ox * g_.stride_w - g_.pad_left;  // wrap in padding
+      // A kernel row wholly inside the image, taps adjacent: one copy (a stem's 3 channels a tap
+      // would otherwise take a call per 3 bytes).
+      const bool whole_rows = g_.dilation_w == 1 && x0 < g_.in_w && g_.kernel_w <= g_.in_w - x0;
       for (size_t ky = 0; ky < g_.kernel_h; ++ky) {
         const size_t iy = y0 + ky * g_.dilation_h;
+        if (whole_rows && iy < g_.in_h) {
+          std::memcpy(row, image + (iy * g_.in_w + x0) * c, g_.kernel_w * c * sizeof(T));
+          row += g_.kernel_w * c;
+          continue;
+        }
         for (size_t kx = 0; kx < g_.kernel_w; ++kx, row += c) {
           const size_t ix = x0 + kx * g_.dilation_w;
           if (iy < g_.in_h && ix < g_.in_w) {
@@ -134,9 +134,8 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
   template <typename T>
   void multiply(const RunContext& ctx, const T* a, size_t p0, size_t count, size_t col0, size_t col1) const {
     const size_t lda = in_place_ ? g_.in_channels : kp_, ldc = g_.out_channels;
-    const auto* w = bytes_.weights ? reinterpret_cast<const int8_t*>(bytes_.weights.get())
-                                   : static_cast<const int8_t*>(ctx.inputs[1]);
-    const auto* offsets = reinterpret_cast<const int32_t*>(bytes_.column_offsets.get());
+    const auto* w = bytes_.weights ? bytes_.panels() : static_cast<const int8_t*>(ctx.inputs[1]);
+    const int32_t* offsets = bytes_.offsets();
     const float* w_scale = ctx.in_f32(kWeightScaleInput);
     const float* bias = ctx.in_f32(2);
     const float a_scale[kQd8PanelMr] = {input_.scale, input_.scale, input_.scale, input_.scale};
@@ -169,39 +168,6 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
   bool in_place_;  // rows read from the quantized input itself
   size_t block_pixels_, column_chunk_ = 0;
 };
-
-// Whether the GEMM runs on the byte tile: 7-bit inputs, a kernel table with it, constant weights.
-bool runs_byte_tile(const PrepareContext& ctx, const StaticInputQuantization& input) {
-  return input.bits == 7 && ctx.kernel_table->qu8_gemm_4x8c4 != nullptr && ctx.input(1)->constant_data != nullptr;
-}
-
-// The byte tile's panels from the file's [P][Kp2 / 2][8][2] (K = k deep, `out_channels` of them).
-Result<BytePanels> byte_panels(const PrepareContext& ctx, const StaticInputQuantization& input, size_t k,
-                               size_t out_channels) {
-  const TensorInfo& w = *ctx.input(1);
-  const size_t panels = ceil_div(out_channels, kQd8PanelNr), kp2 = qd8_panel_padded_k(k), kp4 = qu8_panel_padded_k(k);
-  BytePanels bytes{allocate_aligned(panels * kp4 * kQd8PanelNr), allocate_aligned(panels * kQd8PanelNr * sizeof(int32_t))};
-  if (!bytes.weights || !bytes.column_offsets) {
-    return out_of_memory(ctx.node.describe() + ": the int8 weights in quads need " +
-                         std::to_string(panels * kp4 * kQd8PanelNr) + " bytes");
-  }
-  const auto* from = static_cast<const int8_t*>(w.constant_data);
-  auto* to = reinterpret_cast<int8_t*>(bytes.weights.get());
-  auto* offsets = reinterpret_cast<int32_t*>(bytes.column_offsets.get());
-  std::fill(to, to + panels * kp4 * kQd8PanelNr, int8_t{0});
-  for (size_t p = 0; p < panels; ++p) {
-    for (size_t j = 0; j < kQd8PanelNr; ++j) {
-      int32_t sum = 0;
-      for (size_t i = 0; i < k; ++i) {
-        const int8_t v = from[((p * kp2 + i) / kQd8PanelKr * kQd8PanelNr + j) * kQd8PanelKr + i % kQd8PanelKr];
-        to[((p * kp4 + i) / kQu8PanelKr * kQd8PanelNr + j) * kQu8PanelKr + i % kQu8PanelKr] = v;
-        sum += v;
-      }
-      offsets[p * kQd8PanelNr + j] = input.zero_point * sum;
-    }
-  }
-  return bytes;
-}
 
 Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareContext& ctx) {
   WT_ASSIGN_OR_RETURN(std::string layout, ctx.node.attributes.get_string("layout", ""));
@@ -268,7 +234,14 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareC
     return ctx.error("algorithm must be 'gemm' or 'winograd', got " + quote(algorithm));
   BytePanels bytes;
   if (byte_tile) {
-    WT_ASSIGN_OR_RETURN(bytes, byte_panels(ctx, input, static_cast<size_t>(k.value()), g.out_channels));
+    // The file's panels [ceil(O / 8)][Kp2 / 2][8][2], Kp2 = K rounded up to 2.
+    const auto* from = static_cast<const int8_t*>(ctx.input(1)->constant_data);
+    const size_t kp2 = static_cast<size_t>(kp);
+    WT_ASSIGN_OR_RETURN(bytes, make_byte_panels(ctx, g.out_channels, static_cast<size_t>(k.value()), input.zero_point,
+                                                [&](size_t j, size_t i) {
+                                                  return from[((j / kQd8PanelNr * kp2 + i) / kQd8PanelKr * kQd8PanelNr +
+                                                               j % kQd8PanelNr) * kQd8PanelKr + i % kQd8PanelKr];
+                                                }));
   }
   return make_kernel(StaticQuantizedConv2dNhwcKernel(ctx, g, act, residual, input, block_pixels, std::move(bytes)));
 }

@@ -398,12 +398,15 @@ struct LinearCase {
 
 // static: quantized with a calibrated scale and zero point that clip the inputs' range (-2, 2)
 // on both sides (so saturation is exercised); else per row at run time.
-class QuantizedLinearOpTest : public ::testing::TestWithParam<std::tuple<LinearCase, bool>> {};
+// bits: 0 dynamic, 8 or 7 static (7: the references run the byte tile from 4 rows on).
+class QuantizedLinearOpTest : public ::testing::TestWithParam<std::tuple<LinearCase, int>> {};
 
 TEST_P(QuantizedLinearOpTest, MatchesQuantizedReference) {
-  const auto [c, is_static] = GetParam();
-  const float input_scale = 3.5f / 255.f;
-  const int zero_point = 140;
+  const auto [c, bits] = GetParam();
+  const bool is_static = bits != 0;
+  const int top = bits == 7 ? 127 : 255;
+  const float input_scale = 3.5f / float(top);
+  const int zero_point = top * 140 / 255;
   const size_t kp = qd8_padded_k(c.k);
   const auto x = random_vector(c.m * c.k, 1, -2.f, 2.f);
   auto wq = random_int8(c.n * kp, 2);
@@ -423,33 +426,44 @@ TEST_P(QuantizedLinearOpTest, MatchesQuantizedReference) {
   if (is_static) {
     model.attrs.push_back({"input_scale", {}, "", false, input_scale});
     model.attrs.push_back({"input_zero_point", {zero_point}, "", true});
+    if (bits == 7) model.attrs.push_back({"input_bits", {7}, "", true});
   }
 
-  wt_runtime* rt = wt_runtime_create(2);
-  wt_model* loaded = load_one_node(rt, model);
-  ASSERT_NE(loaded, nullptr) << wt_last_error();
-  ASSERT_TRUE(wt_model_set_input(loaded, 0, x.data(), x.size() * 4, 0, 2, model.input_shape.data()));
-  ASSERT_TRUE(wt_model_forward(loaded)) << wt_last_error();
-  const auto* y = static_cast<const float*>(wt_model_output_data(loaded, 0));
-  for (size_t r = 0; r < c.m; ++r) {
-    float x_scale = input_scale;
-    std::vector<int16_t> xq(kp, 0);
-    if (is_static) {
-      for (size_t i = 0; i < c.k; ++i) xq[i] = qu8_ref(x[r * c.k + i], 1.f / input_scale, zero_point);
-    } else {
-      xq = quantize_ref(std::vector<float>(x.begin() + r * c.k, x.begin() + (r + 1) * c.k), kp, &x_scale);
-    }
-    for (size_t j = 0; j < c.n; ++j) {
-      int64_t sum = 0;
-      for (size_t i = 0; i < kp; ++i) sum += int64_t{xq[i]} * wq[j * kp + i];
-      double v = double(sum) * x_scale * w_scale[j] + (c.bias ? bias[j] : 0.0) + (c.residual ? residual[r * c.n + j] : 0.0);
-      if (std::strcmp(c.activation, "relu") == 0) v = std::fmax(v, 0.0);
-      if (std::strcmp(c.activation, "gelu") == 0) v = 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
-      ASSERT_NEAR(y[r * c.n + j], v, 1e-5 * (1 + std::fabs(v))) << "row " << r << " col " << j;
+  std::vector<std::vector<float>> outputs;
+  for (int reference = 0; reference < (bits == 7 ? 2 : 1); ++reference) {
+    wt_runtime* rt = wt_runtime_create(2);
+    wt_runtime_set_reference_kernels(rt, reference);
+    wt_model* loaded = load_one_node(rt, model);
+    ASSERT_NE(loaded, nullptr) << wt_last_error();
+    ASSERT_TRUE(wt_model_set_input(loaded, 0, x.data(), x.size() * 4, 0, 2, model.input_shape.data()));
+    ASSERT_TRUE(wt_model_forward(loaded)) << wt_last_error();
+    const auto* out = static_cast<const float*>(wt_model_output_data(loaded, 0));
+    outputs.emplace_back(out, out + c.m * c.n);
+    wt_model_destroy(loaded);
+    wt_runtime_destroy(rt);
+  }
+  if (outputs.size() == 2 && std::strcmp(c.activation, "gelu") != 0) {
+    EXPECT_EQ(outputs[0], outputs[1]) << "the byte tile and the 2x4 tile differ";
+  }
+  for (const std::vector<float>& y : outputs) {
+    for (size_t r = 0; r < c.m; ++r) {
+      float x_scale = input_scale;
+      std::vector<int16_t> xq(kp, 0);
+      if (is_static) {
+        for (size_t i = 0; i < c.k; ++i) xq[i] = qu8_ref(x[r * c.k + i], 1.f / input_scale, zero_point, top);
+      } else {
+        xq = quantize_ref(std::vector<float>(x.begin() + r * c.k, x.begin() + (r + 1) * c.k), kp, &x_scale);
+      }
+      for (size_t j = 0; j < c.n; ++j) {
+        int64_t sum = 0;
+        for (size_t i = 0; i < kp; ++i) sum += int64_t{xq[i]} * wq[j * kp + i];
+        double v = double(sum) * x_scale * w_scale[j] + (c.bias ? bias[j] : 0.0) + (c.residual ? residual[r * c.n + j] : 0.0);
+        if (std::strcmp(c.activation, "relu") == 0) v = std::fmax(v, 0.0);
+        if (std::strcmp(c.activation, "gelu") == 0) v = 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+        ASSERT_NEAR(y[r * c.n + j], v, 1e-5 * (1 + std::fabs(v))) << "row " << r << " col " << j;
+      }
     }
   }
-  wt_model_destroy(loaded);
-  wt_runtime_destroy(rt);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, QuantizedLinearOpTest,
@@ -459,8 +473,9 @@ INSTANTIATE_TEST_SUITE_P(Shapes, QuantizedLinearOpTest,
                                            LinearCase{5, 70, 33, true, true, "relu"},
                                            LinearCase{64, 100, 9, true, false, "relu"},
                                            LinearCase{2, 17, 4, false, false, "gelu"},
-                                           LinearCase{1, 33, 13, true, true, "relu"}),
-                                            ::testing::Bool()));
+                                           LinearCase{1, 33, 13, true, true, "relu"},
+                                           LinearCase{13, 768, 40, true, true, "gelu"}),
+                                            ::testing::Values(0, 8, 7)));
 
 // Wrong weights are a load error naming the problem, and the runtime keeps working.
 TEST(DynamicQuantizedLinearOp, RejectsInconsistentWeights) {

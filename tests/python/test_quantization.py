@@ -628,8 +628,8 @@ def test_static_observers_calibrate_on_a_dataloader(tmp_path):
 
 
 def test_static_activation_bits_trade_resolution(tmp_path):
-    """activation_bits=7 (the default) maps the range onto 0..127, 8 onto 0..255: the 8-bit file's
-    error is the smaller; anything else, or the option with another type, is an error."""
+    """activation_bits=7 maps the range onto 0..127, 8 onto 0..255: the 8-bit file's error is the
+    smaller; anything else, or the option with another type, is an error."""
     from wasm_torch.quantization.calibration import activation_quantization
     q = activation_quantization(-1.0, 3.0, bits=7)
     assert q.zero_point == 32 and math.isclose(q.scale, 4 / 127, rel_tol=1e-6) and q.bits == 7
@@ -649,6 +649,27 @@ def test_static_activation_bits_trade_resolution(tmp_path):
         quantize_for_wasm(model, "static", calibration_data=calibration, activation_bits=6)
     with pytest.raises(QuantizationError, match="activation_bits applies to static quantization"):
         quantize_for_wasm(model, "dynamic", activation_bits=8)
+
+
+def test_static_activation_bits_by_default_follow_each_layers_values(tmp_path):
+    """By default each layer's input takes 7 bits where its calibrated values keep
+    MIN_ACTIVATION_SQNR_DB at 7 bits, else 8: a layer whose input has outliers (they stretch the
+    range) takes 8, the next one, which never sees them, 7; the report lists each layer's bits."""
+    from wasm_torch.quantization.calibration import MIN_ACTIVATION_SQNR_DB, activation_quantization, quantization_sqnr_db
+    torch.manual_seed(9)
+    model = torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 8)).eval()
+    with torch.no_grad():
+        model[0].weight[:, 3] = 0  # feature 3 carries the outliers; layer 2 never sees them
+    data = torch.randn(256, 16)
+    data[::16, 3] = 60.0
+    batches = [data[i:i + 64] for i in range(0, 256, 64)]
+    values = [b.numpy() for b in batches]
+    assert quantization_sqnr_db(values, activation_quantization(float(data.min()), 60.0, 7)) < MIN_ACTIVATION_SQNR_DB
+    report = export_to_wasm(quantize_for_wasm(model, "static", calibration_data=batches), tmp_path / "m.wtm", data[:64])
+    assert {c.source: c.activation_bits for c in report.quantization} == {"0": 8, "2": 7}
+    forced = export_to_wasm(quantize_for_wasm(model, "static", calibration_data=batches, activation_bits=7),
+                            tmp_path / "f.wtm", data[:64], verify=False)
+    assert {c.source: c.activation_bits for c in forced.quantization} == {"0": 7, "2": 7}
 
 
 def test_static_needs_nhwc_and_matching_calibration(tmp_path):

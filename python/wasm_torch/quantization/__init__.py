@@ -56,7 +56,9 @@ class QuantizationConfig:
     # static: the calibration batches (each a list of the model's flattened inputs) and the observer
     calibration: tuple = dataclasses.field(default=(), compare=False, repr=False)
     observer: str = "minmax"
-    activation_bits: int = 7  # static: 7 (0..127, what relaxed SIMD's int8 dot takes) or 8 (0..255)
+    # static: the inputs' bits, 7 (0..127, what relaxed SIMD's int8 dot takes) or 8 (0..255); None:
+    # per layer, 7 where its calibrated values afford them (calibration.MIN_ACTIVATION_SQNR_DB)
+    activation_bits: int = None
     # Activation ranges already observed, by tensor name: one mixed-precision search shares them
     # across the configurations it tries (they run the same float graph); None outside a search.
     observed: dict = dataclasses.field(default=None, compare=False, repr=False)
@@ -78,6 +80,7 @@ class LayerChoice:
     choice: str             # "int8", "fp16" or "float"
     weight_sqnr_db: float
     reason: str = ""
+    activation_bits: int = 0  # static int8: its input's bits (7 or 8); 0 otherwise
 
 
 class QuantizedModel(torch.nn.Module):
@@ -117,9 +120,11 @@ def quantize_for_wasm(model: torch.nn.Module, quantization_type: str = "dynamic"
         3x3 stride-1 convolutions run Winograd in float on their int8 weights. observer: "minmax"
         (the range seen) or "percentile" (the 0.01%-99.99% quantiles). Depthwise and grouped
         convolutions stay float. With target_accuracy (the guide's call), layers fall back to
-        float as "mixed" chooses them, on static int8 instead of dynamic. activation_bits: 7 (the
-        default: 0..127, as PyTorch's x86 default qconfig, reduce_range) or 8 (0..255, twice the
-        resolution). Relaxed SIMD's int8 dot multiplies 7-bit inputs exactly, about 4x faster than
+        float as "mixed" chooses them, on static int8 instead of dynamic. activation_bits: 7
+        (0..127, as PyTorch's x86 default qconfig, reduce_range), 8 (0..255, twice the
+        resolution), or None (the default): per layer, 7 where the calibrated inputs keep
+        calibration.MIN_ACTIVATION_SQNR_DB at 7 bits, else 8 (the export report lists each
+        layer's). Relaxed SIMD's int8 dot multiplies 7-bit inputs exactly, about 4x faster than
         the f32 GEMM where the engine's is exact (Chromium): there 3x3 convolutions run it too,
         elsewhere float Winograd on the int8 weights.
     preserve_accuracy: keep in float the layers whose int8 weights measure below
@@ -152,8 +157,7 @@ def quantize_for_wasm(model: torch.nn.Module, quantization_type: str = "dynamic"
     if activation_bits is not None and quantization_type != "static":
         raise QuantizationError(f"activation_bits applies to static quantization (its calibrated activations), not "
                                 f"{quantization_type!r}")
-    activation_bits = 7 if activation_bits is None else activation_bits
-    if activation_bits not in (7, 8):
+    if activation_bits not in (None, 7, 8):
         raise QuantizationError(f"activation_bits must be 7 or 8, got {activation_bits!r}")
     if isinstance(keep_float, str):
         keep_float = (keep_float,)

@@ -149,9 +149,11 @@ def quantize_static(graph: ir.Graph, config: QuantizationConfig) -> list:
     """Each linear with a constant [K, N] weight becomes static_quantized_linear and each one-group
     convolution static_quantized_conv2d (weights as quantize_dynamic's; a convolution's rows
     (ky, kx, c)), their inputs' scale and zero point given by module path (config.given) or else
-    calibrated on config.calibration (attributes input_scale, input_zero_point); embeddings as
-    quantize_dynamic's. Returns a LayerChoice per candidate."""
-    from .calibration import activation_quantization, calibrate
+    calibrated on config.calibration (attributes input_scale, input_zero_point, input_bits: the
+    configuration's activation_bits, or by default 7 where the calibrated values keep
+    MIN_ACTIVATION_SQNR_DB at 7 bits, else 8); embeddings as quantize_dynamic's. Returns a
+    LayerChoice per candidate."""
+    from .calibration import MIN_ACTIVATION_SQNR_DB, activation_quantization, calibrate
 
     choices, cache, int8 = [], {}, []
     layers = list(_candidates(graph)) + [(n, n.inputs[1]) for n in graph.nodes if _static_conv(n)]
@@ -162,21 +164,24 @@ def quantize_static(graph: ir.Graph, config: QuantizationConfig) -> list:
         if node.op == "embedding":
             node.inputs = [chosen[0], node.inputs[1], chosen[1]]
         else:
-            int8.append((node, weight, *chosen))
+            int8.append((node, weight, *chosen, choices[-1]))
     observed = config.observed if config.observed is not None else {}
     given = config.given or {}
-    missing = [node for node, *_ in int8 if module_path(node.source) not in given and node.inputs[0].name not in observed]
+    missing = [node for node, *_ in int8
+               if module_path(node.source) not in given and node.inputs[0].name not in observed]
     if missing and not config.calibration:
         raise QuantizationError(f"{module_path(missing[0].source)}: no activation quantization was given for this "
                                 "layer's input and there is no calibration data to observe it")
     if missing:
         observed.update((t.name, q) for t, q in
                         calibrate(graph, [n.inputs[0] for n in missing], config.calibration, config.observer).items())
-    for node, weight, q, scale in int8:
+    for node, weight, q, scale, choice in int8:
         activation = given.get(module_path(node.source))
-        if activation is None:  # the observed range, on the configuration's scale
+        if activation is None:  # the observed range, in the bits asked for or that its values afford
             seen = observed[node.inputs[0].name]
-            activation = activation_quantization(seen.low, seen.high, config.activation_bits)
+            bits = config.activation_bits or (7 if seen.seven_bit_sqnr_db >= MIN_ACTIVATION_SQNR_DB else 8)
+            activation = activation_quantization(seen.low, seen.high, bits)
+        choice.activation_bits = activation.bits
         attrs = {"input_scale": activation.scale, "input_zero_point": activation.zero_point}
         if activation.bits != 8:
             attrs["input_bits"] = activation.bits

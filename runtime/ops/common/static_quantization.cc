@@ -25,4 +25,8 @@ Result<StaticInputQuantization> read_static_input_quantization(const PrepareCont
                                  Qu8Params{1.f / single, -zp, static_cast<float>(top) - zp}};
 }
 
+bool runs_byte_tile(const PrepareContext& ctx, const StaticInputQuantization& input) {
+  return input.bits == 7 && ctx.kernel_table->qu8_gemm_4x8c4 != nullptr && ctx.input(1)->constant_data != nullptr;
+}
+
 }  // namespace wt

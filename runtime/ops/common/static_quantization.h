@@ -3,6 +3,10 @@
 // multiplies exactly), asymmetric as kernels/qd8_gemm.h's qu8_quantize computes it.
 #pragma once
 
+#include <algorithm>
+#include <string>
+
+#include "core/memory.h"
 #include "kernels/qd8_gemm.h"
 #include "ops/common/op.h"
 
@@ -16,5 +20,46 @@ struct StaticInputQuantization {
 };
 
 Result<StaticInputQuantization> read_static_input_quantization(const PrepareContext& ctx);
+
+// Whether a static op's GEMM runs on the byte tile (qd8_gemm.h): 7-bit inputs, a kernel table with
+// it, constant weights (input 1).
+bool runs_byte_tile(const PrepareContext& ctx, const StaticInputQuantization& input);
+
+// The byte tile's weights, made when the op is prepared: panels with K in quads and each column's
+// zero_point x weight sum (the tile subtracts it from its sums).
+struct BytePanels {
+  AlignedBytes weights;         // int8 [ceil(N / 8)][Kp / 4][8][4], Kp = K rounded up to 4
+  AlignedBytes column_offsets;  // int32 [ceil(N / 8) * 8], zero past N
+  size_t kp = 0;
+
+  const int8_t* panels() const { return reinterpret_cast<const int8_t*>(weights.get()); }
+  const int32_t* offsets() const { return reinterpret_cast<const int32_t*>(column_offsets.get()); }
+};
+
+// The byte panels of N columns of K weights each, weight(j, i) of column j at depth i.
+template <typename WeightAt>
+Result<BytePanels> make_byte_panels(const PrepareContext& ctx, size_t n, size_t k, int zero_point, WeightAt weight) {
+  const size_t panels = (n + kQd8PanelNr - 1) / kQd8PanelNr, kp = qu8_panel_padded_k(k);
+  BytePanels bytes{allocate_aligned(panels * kp * kQd8PanelNr), allocate_aligned(panels * kQd8PanelNr * sizeof(int32_t)),
+                   kp};
+  if (!bytes.weights || !bytes.column_offsets) {
+    return out_of_memory(ctx.node.describe() + ": the int8 weights in quads need " +
+                         std::to_string(panels * kp * kQd8PanelNr) + " bytes");
+  }
+  auto* to = reinterpret_cast<int8_t*>(bytes.weights.get());
+  auto* offsets = reinterpret_cast<int32_t*>(bytes.column_offsets.get());
+  std::fill(to, to + panels * kp * kQd8PanelNr, int8_t{0});
+  std::fill(offsets, offsets + panels * kQd8PanelNr, 0);
+  for (size_t j = 0; j < n; ++j) {
+    int32_t sum = 0;
+    for (size_t i = 0; i < k; ++i) {
+      const int8_t v = weight(j, i);
+      to[((j / kQd8PanelNr * kp + i) / kQu8PanelKr * kQd8PanelNr + j % kQd8PanelNr) * kQu8PanelKr + i % kQu8PanelKr] = v;
+      sum += v;
+    }
+    offsets[j] = zero_point * sum;
+  }
+  return bytes;
+}
 
 }  // namespace wt
