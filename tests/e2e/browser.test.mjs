@@ -36,7 +36,8 @@ function runFixture(page, name, options) {
     }
     const result = {
       isolated: crossOriginIsolated, variant: runtime.variant, threads: runtime.getThreadCount(), worker: runtime.worker === true,
-      channel: runtime.workerChannel, simd: runtime.hasSIMD(), notes: runtime.notes, errors, atol: meta.atol,
+      channel: runtime.workerChannel, simd: runtime.hasSIMD(), int8Dot: runtime.int8Dot, notes: runtime.notes, errors,
+      atol: meta.atol,
       shapes: out.map((t) => [...t.shape]), expectedShapes: meta.output_shapes,
     };
     runtime.dispose();
@@ -93,6 +94,8 @@ describe(engine, { skip: engine === "Firefox" && !firefoxInstalled() && `${FIREF
           assert.equal(r.isolated, true);
           assert.equal(r.variant, variant);
           assert.equal(r.threads, threads);
+          // Chromium's relaxed int8 dot passes the runtime's exactness probe (Node 20's does not).
+          assert.equal(r.int8Dot, variant.startsWith("relaxed") ? "relaxed" : variant === "baseline" ? "scalar" : "simd128");
           assert.equal(r.worker, true, "on a page's main thread the runtime runs in a Worker");
           assert.deepEqual(r.shapes, r.expectedShapes);
           for (const e of r.errors) assert.ok(e <= r.atol, `max error ${e} > ${r.atol}`);

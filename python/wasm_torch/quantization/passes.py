@@ -9,7 +9,8 @@ import torch
 
 from .. import ir
 from ..contract import QD8_K_BLOCK, QD8_PANEL_K_PAIR, WEIGHT_LAYOUT_KN
-from . import MIN_EMBEDDING_BYTES, MIN_WEIGHT_SQNR_DB, LayerChoice, QuantizationConfig, QuantizationError
+from . import (MIN_EMBEDDING_BYTES, MIN_STATIC_CONV_DEPTH, MIN_WEIGHT_SQNR_DB, LayerChoice, QuantizationConfig,
+               QuantizationError)
 from .weights import dequantize_per_channel, quantize_per_channel, sqnr_db, to_k_pair_panels
 
 FP16_MAX = float(np.finfo(np.float16).max)
@@ -51,9 +52,11 @@ def _candidates(graph: ir.Graph, any_layout: bool = False):
         yield node, weight
 
 
-def _float_reason(config: QuantizationConfig, path: str, sqnr: float) -> str:
+def _float_reason(config: QuantizationConfig, path: str, sqnr: float, depth: int = 0) -> str:
     if _kept_float(config, path):
         return "keep_float"
+    if 0 < depth < MIN_STATIC_CONV_DEPTH:
+        return f"{depth} multiply-adds per output: too few for int8 to beat float (MIN_STATIC_CONV_DEPTH)"
     if config.preserve_accuracy and sqnr < MIN_WEIGHT_SQNR_DB:
         return f"weight SQNR {sqnr:.1f} dB < {MIN_WEIGHT_SQNR_DB:.0f} dB (preserve_accuracy)"
     return ""
@@ -99,11 +102,12 @@ def _quantized_weight(cache: dict, node: ir.Node, weight: ir.Tensor) -> tuple:
     return cache[key]
 
 
-def _choose(config: QuantizationConfig, cache: dict, node: ir.Node, weight: ir.Tensor, choices: list):
-    """The layer's int8 weight and scales, or None when it stays float; its LayerChoice appended."""
+def _choose(config: QuantizationConfig, cache: dict, node: ir.Node, weight: ir.Tensor, choices: list, depth: int = 0):
+    """The layer's int8 weight and scales, or None when it stays float (depth: a static
+    convolution's multiply-adds per output); its LayerChoice appended."""
     q, scale, sqnr = _quantized_weight(cache, node, weight)
     path = module_path(node.source)
-    reason = _float_reason(config, path, sqnr)
+    reason = _float_reason(config, path, sqnr, depth)
     choices.append(LayerChoice(path, node.op, tuple(weight.shape), "float" if reason else "int8", sqnr, reason))
     return None if reason else (q, scale)
 
@@ -147,7 +151,8 @@ def _static_conv(node: ir.Node) -> bool:
 
 def quantize_static(graph: ir.Graph, config: QuantizationConfig) -> list:
     """Each linear with a constant [K, N] weight becomes static_quantized_linear and each one-group
-    convolution static_quantized_conv2d (weights as quantize_dynamic's; a convolution's rows
+    convolution of at least MIN_STATIC_CONV_DEPTH multiply-adds per output static_quantized_conv2d
+    (weights as quantize_dynamic's; a convolution's rows
     (ky, kx, c)), their inputs' scale and zero point given by module path (config.given) or else
     calibrated on config.calibration (attributes input_scale, input_zero_point, input_bits: the
     configuration's activation_bits, or by default 7 where the calibrated values keep
@@ -158,7 +163,9 @@ def quantize_static(graph: ir.Graph, config: QuantizationConfig) -> list:
     choices, cache, int8 = [], {}, []
     layers = list(_candidates(graph)) + [(n, n.inputs[1]) for n in graph.nodes if _static_conv(n)]
     for node, weight in layers:
-        chosen = _choose(config, cache, node, weight, choices)
+        # PyTorch's own quantized models (config.given) keep the layers their author quantized.
+        depth = int(np.prod(weight.shape[1:])) if node.op == "conv2d" and config.given is None else 0
+        chosen = _choose(config, cache, node, weight, choices, depth)
         if chosen is None:
             continue
         if node.op == "embedding":
