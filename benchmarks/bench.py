@@ -7,7 +7,7 @@ at O2 (the default) and at O3 (kernel tuning at export), and the table gives wha
 The models made of linear layers also
 run dynamically quantized to INT8 on both sides (wasm-torch's quantize_for_wasm, onnxruntime's
 quantize_dynamic) in the same Chromium, the convnets statically quantized (quantize_for_wasm(model,
-"static") against onnxruntime's quantize_static, both calibrated on the same batches). Runners are interleaved in rounds after warm-up; the table
+"static") against onnxruntime's quantize_static, both calibrated on the same batches). Runners are interleaved in rounds after warm-up (4 rounds, every other one in reverse order); the table
 gives medians (p90) in ms and ratios, and is written to benchmarks/results/."""
 import json
 import math
@@ -31,7 +31,7 @@ from wasm_torch import WASMRuntime, export_to_wasm  # noqa: E402
 from wasm_torch.optimize import quantize_for_wasm  # noqa: E402
 
 WORK = ROOT / "build" / "bench"
-ROUNDS, PER_ROUND, WARMUP = 3, int(os.environ.get("BENCH_ITERATIONS", "4")), 2
+ROUNDS, PER_ROUND, WARMUP = 4, int(os.environ.get("BENCH_ITERATIONS", "4")), 2
 # Cold start (a fresh page to the first forward's result) is measured for these, when benched.
 COLD_START_MODELS, COLD_START_SAMPLES = ("resnet18", "minilm"), 5
 # The models whose work is linear layers: dynamic INT8 quantizes them (convolutions stay float).
@@ -169,8 +169,11 @@ def main():
                     runners[f"ort-web-int8-{t}t"] = lambda it, wu, rp, t=t: ort(name, "web", t, it, wu, rp, ".int8")
             per_round, warmup, repeat = run_counts(wasm_torch(runtimes["wt-node-1t"], name, inputs, 3, 1))
             times, failed = {key: [] for key in columns}, set()
-            for _ in range(ROUNDS):  # interleaved: every runner once per round
-                for key in (key for key in columns if key in runners and key not in failed):
+            for round_ in range(ROUNDS):  # interleaved: every runner once per round
+                # Odd rounds run the columns in reverse: a runner's place in the round (the one run
+                # right after another is measurably faster or slower) falls on both sides of each pair.
+                order = columns if round_ % 2 == 0 else columns[::-1]
+                for key in (key for key in order if key in runners and key not in failed):
                     try:
                         times[key] += runners[key](per_round, warmup, repeat)
                     except Exception as e:  # a runner that cannot run this model is reported and left out, not fatal

@@ -58,6 +58,27 @@ void store_dequantized(v128_t sums, float a_scale, size_t col, size_t n, float* 
   store_partial(y, wasm_f32x4_pmin(wasm_f32x4_pmax(v, lo), hi), n);
 }
 
+// The panel tiles' 4 rows: a partial tile computes its missing rows from the last real one and
+// does not store them (the panel's missing columns are zero weights).
+template <typename T>
+struct PanelRows {
+  const T *row0, *row1, *row2, *row3;
+  PanelRows(const T* a, size_t rows, size_t lda)
+      : row0(a),
+        row1(rows > 1 ? row0 + lda : row0),
+        row2(rows > 2 ? row1 + lda : row1),
+        row3(rows > 3 ? row2 + lda : row2) {}
+};
+
+// A panel tile's sums, [row][channels 0-3, 4-7], through the epilogue: rows x cols of them.
+void store_panel_tile(const v128_t (&sums)[kQd8PanelMr][2], size_t rows, size_t cols, float* c, size_t ldc,
+                      const Qd8Output& out) {
+  for (size_t r = 0; r < rows; ++r) {
+    store_dequantized(sums[r][0], out.a_scale[r], 0, std::min<size_t>(cols, 4), c + r * ldc, out);
+    if (cols > 4) store_dequantized(sums[r][1], out.a_scale[r], 4, cols - 4, c + r * ldc + 4, out);
+  }
+}
+
 }  // namespace
 
 float qd8_quantize_row_simd128(size_t k, size_t kp, const float* x, int16_t* xq) {
@@ -109,8 +130,8 @@ void qu8_quantize_to_u8_simd128(size_t n, const float* x, const Qu8Params& p, ui
   // As qu8_quantize_simd128 (a NaN becomes q = 0), then u = q + zero_point narrowed to bytes.
   const v128_t zero_point = wasm_i32x4_splat(static_cast<int32_t>(-p.lo));
   const auto quantize4 = [&](const float* at) {
-    const v128_t q = wasm_f32x4_pmin(wasm_f32x4_pmax(wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(at), vinv)), lo), hi);
-    return wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(q), zero_point);
+    const v128_t q = wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(at), vinv));
+    return wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_pmin(wasm_f32x4_pmax(q, lo), hi)), zero_point);
   };
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
@@ -123,19 +144,14 @@ void qu8_quantize_to_u8_simd128(size_t n, const float* x, const Qu8Params& p, ui
 
 void qd8_f32_qc8w_gemm_4x8c2_simd128(size_t rows, size_t cols, size_t kp, const int16_t* a, size_t lda,
                                      const int8_t* w, float* c, size_t ldc, const Qd8Output& out) {
-  // A partial tile computes its missing rows from the last real one and does not store them; the
-  // panel's missing columns are zero weights.
-  const int16_t* a0 = a;
-  const int16_t* a1 = rows > 1 ? a0 + lda : a0;
-  const int16_t* a2 = rows > 2 ? a1 + lda : a1;
-  const int16_t* a3 = rows > 3 ? a2 + lda : a2;
+  const PanelRows<int16_t> p(a, rows, lda);
   v128_t acc0l = wasm_i32x4_splat(0), acc0h = acc0l, acc1l = acc0l, acc1h = acc0l;
   v128_t acc2l = acc0l, acc2h = acc0l, acc3l = acc0l, acc3h = acc0l;
   for (size_t i = 0; i < kp; i += kQd8PanelKr, w += kQd8PanelKr * kQd8PanelNr) {
     const v128_t wl = wasm_i16x8_load8x8(w), wh = wasm_i16x8_load8x8(w + 8);  // channels 0-3, 4-7
 #define WT_QD8_PANEL_ROW(r)                                                  \
   {                                                                          \
-    const v128_t x = wasm_v128_load32_splat(a##r + i);                       \
+    const v128_t x = wasm_v128_load32_splat(p.row##r + i);                   \
     acc##r##l = wasm_i32x4_add(acc##r##l, wasm_i32x4_dot_i16x8(x, wl));      \
     acc##r##h = wasm_i32x4_add(acc##r##h, wasm_i32x4_dot_i16x8(x, wh));      \
   }
@@ -145,21 +161,13 @@ void qd8_f32_qc8w_gemm_4x8c2_simd128(size_t rows, size_t cols, size_t kp, const 
     WT_QD8_PANEL_ROW(3)
 #undef WT_QD8_PANEL_ROW
   }
-  const v128_t sums[kQd8PanelMr][2] = {{acc0l, acc0h}, {acc1l, acc1h}, {acc2l, acc2h}, {acc3l, acc3h}};
-  for (size_t r = 0; r < rows; ++r) {
-    store_dequantized(sums[r][0], out.a_scale[r], 0, std::min<size_t>(cols, 4), c + r * ldc, out);
-    if (cols > 4) store_dequantized(sums[r][1], out.a_scale[r], 4, cols - 4, c + r * ldc + 4, out);
-  }
+  store_panel_tile({{acc0l, acc0h}, {acc1l, acc1h}, {acc2l, acc2h}, {acc3l, acc3h}}, rows, cols, c, ldc, out);
 }
 
 #if WT_HAVE_RELAXED_SIMD
 void qu8_f32_qc8w_gemm_4x8c4_relaxedsimd(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda,
                                          const int8_t* w, float* c, size_t ldc, const Qd8Output& out) {
-  // As the 4x8c2 tile: missing rows repeat the last real one and are not stored.
-  const uint8_t* a0 = a;
-  const uint8_t* a1 = rows > 1 ? a0 + lda : a0;
-  const uint8_t* a2 = rows > 2 ? a1 + lda : a1;
-  const uint8_t* a3 = rows > 3 ? a2 + lda : a2;
+  const PanelRows<uint8_t> p(a, rows, lda);
   v128_t acc0l = wasm_i32x4_splat(0), acc0h = acc0l, acc1l = acc0l, acc1h = acc0l;
   v128_t acc2l = acc0l, acc2h = acc0l, acc3l = acc0l, acc3h = acc0l;
   if (out.column_offset) {
@@ -170,7 +178,7 @@ void qu8_f32_qc8w_gemm_4x8c4_relaxedsimd(size_t rows, size_t cols, size_t kp, co
     const v128_t wl = wasm_v128_load(w), wh = wasm_v128_load(w + 16);  // channels 0-3, 4-7
 #define WT_QU8_PANEL_ROW(r)                                                             \
   {                                                                                     \
-    const v128_t x = wasm_v128_load32_splat(a##r + i);                                  \
+    const v128_t x = wasm_v128_load32_splat(p.row##r + i);                              \
     acc##r##l = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wl, x, acc##r##l);                 \
     acc##r##h = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wh, x, acc##r##h);                 \
   }
@@ -180,11 +188,7 @@ void qu8_f32_qc8w_gemm_4x8c4_relaxedsimd(size_t rows, size_t cols, size_t kp, co
     WT_QU8_PANEL_ROW(3)
 #undef WT_QU8_PANEL_ROW
   }
-  const v128_t sums[kQd8PanelMr][2] = {{acc0l, acc0h}, {acc1l, acc1h}, {acc2l, acc2h}, {acc3l, acc3h}};
-  for (size_t r = 0; r < rows; ++r) {
-    store_dequantized(sums[r][0], out.a_scale[r], 0, std::min<size_t>(cols, 4), c + r * ldc, out);
-    if (cols > 4) store_dequantized(sums[r][1], out.a_scale[r], 4, cols - 4, c + r * ldc + 4, out);
-  }
+  store_panel_tile({{acc0l, acc0h}, {acc1l, acc1h}, {acc2l, acc2h}, {acc3l, acc3h}}, rows, cols, c, ldc, out);
 }
 
 bool relaxed_int8_dot_is_exact() {

@@ -106,7 +106,8 @@ class QuantizedLinearKernel final : public OpKernel {
     float* y = ctx.out_f32(0);
     const float a_scale[kQd8PanelMr] = {input_->scale, input_->scale, input_->scale, input_->scale};
     const size_t panels = (n_ + kQd8PanelNr - 1) / kQd8PanelNr;
-    ctx.pool->parallelize(panels, std::max<size_t>(1, kMinTaskMacs / (m_ * kp_ * kQd8PanelNr)), [&](size_t begin, size_t end) {
+    const size_t grain = std::max<size_t>(1, kMinTaskMacs / (m_ * kp_ * kQd8PanelNr));
+    ctx.pool->parallelize(panels, grain, [&](size_t begin, size_t end) {
       for (size_t p = begin; p < end; ++p) {
         const size_t col = p * kQd8PanelNr, cols = std::min(kQd8PanelNr, n_ - col);
         const Qd8Output out{a_scale, w_scale + col, bias ? bias + col : nullptr, residual_, act_.minmax,

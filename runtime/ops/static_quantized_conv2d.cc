@@ -62,7 +62,8 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
 
   void run(const RunContext& ctx) const override {
     if (bytes_.weights) {
-      run_on(ctx, static_cast<uint8_t*>(ctx.workspace), kernels_->qu8_quantize_to_u8, static_cast<uint8_t>(input_.zero_point));
+      const auto padding = static_cast<uint8_t>(input_.zero_point);
+      run_on(ctx, static_cast<uint8_t*>(ctx.workspace), kernels_->qu8_quantize_to_u8, padding);
     } else {
       run_on(ctx, static_cast<int16_t*>(ctx.workspace), kernels_->qu8_quantize, int16_t{0});
     }

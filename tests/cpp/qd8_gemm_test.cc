@@ -161,6 +161,22 @@ std::vector<int8_t> to_panels(const std::vector<int8_t>& rows, size_t n, size_t 
 }
 
 // --- tiles: every partial shape and output mode --------------------------------------------------
+// A tile test's epilogue: random scales and bias for `rows` x `cols`, the bias or not, onto the
+// previous values or not, and the clamp `act` selects (0 none, 1 ReLU's, 2 [-0.5, 0.5]).
+struct TileEpilogue {
+  std::vector<float> a_scale, w_scale, bias;
+  Qd8Output out;
+  TileEpilogue(size_t rows, size_t cols, bool with_bias, bool accumulate, int act)
+      : a_scale(random_vector(rows, 4, 0.001f, 0.1f)),
+        w_scale(random_vector(cols, 5, 0.001f, 0.1f)),
+        bias(random_vector(cols, 6)),
+        out{a_scale.data(), w_scale.data(), with_bias ? bias.data() : nullptr, accumulate, {}} {
+    if (act == 1) out.minmax = {0.f, std::numeric_limits<float>::infinity()};
+    if (act == 2) out.minmax = {-0.5f, 0.5f};
+  }
+  TileEpilogue(const TileEpilogue&) = delete;  // out points into the vectors
+  TileEpilogue& operator=(const TileEpilogue&) = delete;
+};
 struct Tile {
   const char* name;
   size_t max_rows, max_cols;
@@ -210,11 +226,8 @@ TEST_P(Qd8TileTest, SimdMatchesScalarAndExactSums) {
   for (size_t r = 0; r < kQd8Mr; ++r) std::fill(a.begin() + r * lda + k, a.begin() + r * lda + kp, 0);
   auto w = random_int8(kQd8RowNr * ldw, 3);
   for (size_t c = 0; c < kQd8RowNr; ++c) std::fill(w.begin() + c * ldw + k, w.begin() + c * ldw + kp, 0);
-  const auto a_scale = random_vector(kQd8Mr, 4, 0.001f, 0.1f), w_scale = random_vector(kQd8RowNr, 5, 0.001f, 0.1f);
-  const auto bias = random_vector(kQd8RowNr, 6);
-  Qd8Output out{a_scale.data(), w_scale.data(), with_bias ? bias.data() : nullptr, accumulate, {}};
-  if (act == 1) out.minmax = {0.f, std::numeric_limits<float>::infinity()};
-  if (act == 2) out.minmax = {-0.5f, 0.5f};
+  const TileEpilogue epilogue(kQd8Mr, kQd8RowNr, with_bias, accumulate, act);
+  const Qd8Output& out = epilogue.out;
   const auto c0 = random_vector(kQd8Mr * ldc, 7);
   for (const Tile& tile : simd_tiles()) {
     if (!WT_HAVE_SIMD128) GTEST_SKIP() << "this build has no SIMD128 kernels";
@@ -248,11 +261,8 @@ TEST_P(Qd8PanelTileTest, SimdMatchesScalarAndExactSums) {
     if (c >= cols) std::fill(w.begin() + c * kp, w.begin() + (c + 1) * kp, 0);  // past N: zero
   }
   const auto panel = to_panels(w, kQd8PanelNr, kp);
-  const auto a_scale = random_vector(kQd8PanelMr, 4, 0.001f, 0.1f), w_scale = random_vector(kQd8PanelNr, 5, 0.001f, 0.1f);
-  const auto bias = random_vector(kQd8PanelNr, 6);
-  Qd8Output out{a_scale.data(), w_scale.data(), with_bias ? bias.data() : nullptr, accumulate, {}};
-  if (act == 1) out.minmax = {0.f, std::numeric_limits<float>::infinity()};
-  if (act == 2) out.minmax = {-0.5f, 0.5f};
+  const TileEpilogue epilogue(kQd8PanelMr, kQd8PanelNr, with_bias, accumulate, act);
+  const Qd8Output& out = epilogue.out;
   const auto c0 = random_vector(kQd8PanelMr * ldc, 7);
   auto scalar = c0, simd = c0;
   qd8_f32_qc8w_gemm_4x8c2_scalar(rows, cols, kp, a.data(), lda, panel.data(), scalar.data(), ldc, out);
@@ -296,11 +306,8 @@ TEST_P(Qu8PanelTileTest, RelaxedMatchesScalarAndTheInt16Tile) {
     }
   }
   const auto panel4 = to_panels(w4, kQd8PanelNr, kp4, kQu8PanelKr), panel2 = to_panels(w2, kQd8PanelNr, kp2);
-  const auto a_scale = random_vector(kQd8PanelMr, 4, 0.001f, 0.1f), w_scale = random_vector(kQd8PanelNr, 5, 0.001f, 0.1f);
-  const auto bias = random_vector(kQd8PanelNr, 6);
-  Qd8Output out{a_scale.data(), w_scale.data(), with_bias ? bias.data() : nullptr, accumulate, {}};
-  if (act == 1) out.minmax = {0.f, std::numeric_limits<float>::infinity()};
-  if (act == 2) out.minmax = {-0.5f, 0.5f};
+  const TileEpilogue epilogue(kQd8PanelMr, kQd8PanelNr, with_bias, accumulate, act);
+  const Qd8Output& out = epilogue.out;
   const auto c0 = random_vector(kQd8PanelMr * ldc, 7);
   auto int16_tile = c0, scalar = c0, relaxed = c0;
   qd8_f32_qc8w_gemm_4x8c2_scalar(rows, cols, kp2, q.data(), kp2, panel2.data(), int16_tile.data(), ldc, out);
@@ -457,7 +464,8 @@ TEST_P(QuantizedLinearOpTest, MatchesQuantizedReference) {
       for (size_t j = 0; j < c.n; ++j) {
         int64_t sum = 0;
         for (size_t i = 0; i < kp; ++i) sum += int64_t{xq[i]} * wq[j * kp + i];
-        double v = double(sum) * x_scale * w_scale[j] + (c.bias ? bias[j] : 0.0) + (c.residual ? residual[r * c.n + j] : 0.0);
+        double v = double(sum) * x_scale * w_scale[j] + (c.bias ? bias[j] : 0.0) +
+                   (c.residual ? residual[r * c.n + j] : 0.0);
         if (std::strcmp(c.activation, "relu") == 0) v = std::fmax(v, 0.0);
         if (std::strcmp(c.activation, "gelu") == 0) v = 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
         ASSERT_NEAR(y[r * c.n + j], v, 1e-5 * (1 + std::fabs(v))) << "row " << r << " col " << j;

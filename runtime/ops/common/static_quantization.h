@@ -40,8 +40,8 @@ struct BytePanels {
 template <typename WeightAt>
 Result<BytePanels> make_byte_panels(const PrepareContext& ctx, size_t n, size_t k, int zero_point, WeightAt weight) {
   const size_t panels = (n + kQd8PanelNr - 1) / kQd8PanelNr, kp = qu8_panel_padded_k(k);
-  BytePanels bytes{allocate_aligned(panels * kp * kQd8PanelNr), allocate_aligned(panels * kQd8PanelNr * sizeof(int32_t)),
-                   kp};
+  BytePanels bytes{allocate_aligned(panels * kp * kQd8PanelNr),
+                   allocate_aligned(panels * kQd8PanelNr * sizeof(int32_t)), kp};
   if (!bytes.weights || !bytes.column_offsets) {
     return out_of_memory(ctx.node.describe() + ": the int8 weights in quads need " +
                          std::to_string(panels * kp * kQd8PanelNr) + " bytes");
@@ -54,7 +54,8 @@ Result<BytePanels> make_byte_panels(const PrepareContext& ctx, size_t n, size_t 
     int32_t sum = 0;
     for (size_t i = 0; i < k; ++i) {
       const int8_t v = weight(j, i);
-      to[((j / kQd8PanelNr * kp + i) / kQu8PanelKr * kQd8PanelNr + j % kQd8PanelNr) * kQu8PanelKr + i % kQu8PanelKr] = v;
+      const size_t quad = (j / kQd8PanelNr * kp + i) / kQu8PanelKr;
+      to[(quad * kQd8PanelNr + j % kQd8PanelNr) * kQu8PanelKr + i % kQu8PanelKr] = v;
       sum += v;
     }
     offsets[j] = zero_point * sum;
