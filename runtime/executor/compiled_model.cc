@@ -154,10 +154,11 @@ Status CompiledModel::set_input(size_t index, const void* data, size_t bytes, DT
 }
 
 Result<std::unique_ptr<ExecutionPlan>> CompiledModel::build_plan(const std::vector<Shape>& input_shapes) const {
-  if (!graph_.is_dynamic()) return ExecutionPlan::build(graph_, *kernels_, static_cast<size_t>(pool_->thread_count()));
+  const auto threads = static_cast<size_t>(pool_->thread_count());
+  if (!graph_.is_dynamic()) return ExecutionPlan::build(graph_, *kernels_, threads, &derived_weights_);
   WT_ASSIGN_OR_RETURN(std::vector<int64_t> values, bind_symbols(graph_, symbol_sources_, input_shapes));
   WT_ASSIGN_OR_RETURN(Graph bound, bind_graph(graph_, values));
-  return ExecutionPlan::build(std::move(bound), *kernels_, static_cast<size_t>(pool_->thread_count()));
+  return ExecutionPlan::build(std::move(bound), *kernels_, threads, &derived_weights_);
 }
 
 Status CompiledModel::use_plan(const std::vector<Shape>& input_shapes) {

@@ -91,6 +91,8 @@ class CompiledModel {
   ThreadPool* pool_ = nullptr;
   const KernelTable* kernels_ = nullptr;  // its runtime's, at load: every plan of the model uses it
   size_t weight_bytes_ = 0;
+  // What ops derived from the weights, shared by every plan (built from const build_plan()).
+  mutable DerivedWeights derived_weights_;
   std::vector<SymbolSource> symbol_sources_;
   std::vector<std::vector<std::string>> dim_names_[2];  // [is_output][i][axis]
   std::vector<CachedPlan> plans_;                       // most recently used first; never empty

@@ -15,19 +15,20 @@ std::string spec_to_string(DType dtype, const Shape& shape) {
 
 }  // namespace
 
-Result<std::unique_ptr<ExecutionPlan>> ExecutionPlan::build(Graph graph, const KernelTable& kernels, size_t threads) {
+Result<std::unique_ptr<ExecutionPlan>> ExecutionPlan::build(Graph graph, const KernelTable& kernels, size_t threads,
+                                                            DerivedWeights* derived) {
   std::unique_ptr<ExecutionPlan> plan(new ExecutionPlan(std::move(graph)));
-  WT_RETURN_IF_ERROR(plan->prepare_steps(kernels, threads));
+  WT_RETURN_IF_ERROR(plan->prepare_steps(kernels, threads, derived));
   WT_RETURN_IF_ERROR(plan->plan_memory_offsets());
   return plan;
 }
 
-Status ExecutionPlan::prepare_steps(const KernelTable& kernels, size_t threads) {
+Status ExecutionPlan::prepare_steps(const KernelTable& kernels, size_t threads, DerivedWeights* derived) {
   for (const Node& node : graph_.nodes) {
     const OpDef* op = find_op(node.op);
     if (op == nullptr) return unsupported(node.describe() + ": this runtime has no operator " + quote(node.op));
     std::vector<OutputSpec> specs;
-    PrepareContext ctx{node, {}, &specs, &kernels, threads};
+    PrepareContext ctx{node, {}, &specs, &kernels, threads, derived};
     for (int in : node.inputs) ctx.inputs.push_back(in == kNoTensor ? nullptr : &graph_.tensors[in]);
     WT_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> kernel, op->prepare(ctx));
     if (specs.size() != node.outputs.size()) {

@@ -23,7 +23,9 @@ class ExecutionPlan {
  public:
   // Prepares `graph`, whose shapes are all static (bound), with `kernels` for a pool of `threads`,
   // and plans its memory.
-  static Result<std::unique_ptr<ExecutionPlan>> build(Graph graph, const KernelTable& kernels, size_t threads);
+  // `derived`: the model's derived weights, shared by its plans (ops/common/op.h).
+  static Result<std::unique_ptr<ExecutionPlan>> build(Graph graph, const KernelTable& kernels, size_t threads,
+                                                      DerivedWeights* derived);
 
   const Graph& graph() const { return graph_; }
   // What bind() must be given: the activations' arena, and the ops' shared scratch.
@@ -49,7 +51,7 @@ class ExecutionPlan {
   explicit ExecutionPlan(Graph graph) : graph_(std::move(graph)) {}
   static constexpr uint64_t kNotInArena = UINT64_MAX;
 
-  Status prepare_steps(const KernelTable& kernels, size_t threads);
+  Status prepare_steps(const KernelTable& kernels, size_t threads, DerivedWeights* derived);
   std::vector<int> storage_owners() const;
   Status plan_memory_offsets();
 

@@ -26,25 +26,25 @@ class QuantizedLinearKernel final : public OpKernel {
   // Without `input` (the calibrated quantization), rows are quantized dynamically; with `bytes`
   // (a static input), they run the byte tile.
   QuantizedLinearKernel(const KernelTable* kernels, size_t m, size_t n, size_t k, FusedActivation act, bool residual,
-                        std::optional<StaticInputQuantization> input, BytePanels bytes)
+                        std::optional<StaticInputQuantization> input, std::shared_ptr<const BytePanels> bytes)
       : kernels_(kernels),
         m_(m),
         n_(n),
         k_(k),
-        kp_(bytes.weights ? bytes.kp : qd8_padded_k(k)),
+        kp_(bytes ? bytes->kp : qd8_padded_k(k)),
         act_(act),
         residual_(residual),
         input_(input),
         bytes_(std::move(bytes)) {}
 
   // The quantized rows (int16, widened once), then their scales; or the rows as bytes.
-  size_t workspace_bytes() const override { return bytes_.weights ? m_ * kp_ : scales_offset() + m_ * sizeof(float); }
+  size_t workspace_bytes() const override { return bytes_ ? m_ * kp_ : scales_offset() + m_ * sizeof(float); }
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
   size_t in_place_input() const override { return kResidualInput; }
 
   void run(const RunContext& ctx) const override {
     if (residual_) copy_residual(ctx, m_ * n_);
-    if (bytes_.weights) return run_byte_tile(ctx);
+    if (bytes_) return run_byte_tile(ctx);
     const float* x = ctx.in_f32(0);
     auto* xq = static_cast<int16_t*>(ctx.workspace);
     auto* x_scale = reinterpret_cast<float*>(static_cast<char*>(ctx.workspace) + scales_offset());
@@ -111,10 +111,10 @@ class QuantizedLinearKernel final : public OpKernel {
       for (size_t p = begin; p < end; ++p) {
         const size_t col = p * kQd8PanelNr, cols = std::min(kQd8PanelNr, n_ - col);
         const Qd8Output out{a_scale, w_scale + col, bias ? bias + col : nullptr, residual_, act_.minmax,
-                            bytes_.offsets() + col};
+                            bytes_->offsets() + col};
         for (size_t row = 0; row < m_; row += kQd8PanelMr) {
           kernels_->qu8_gemm_4x8c4(std::min(kQd8PanelMr, m_ - row), cols, kp_, xu + row * kp_, kp_,
-                                   bytes_.panels() + col * kp_, y + row * n_ + col, n_, out);
+                                   bytes_->panels() + col * kp_, y + row * n_ + col, n_, out);
         }
       }
       if (act_.fn) {
@@ -129,7 +129,7 @@ class QuantizedLinearKernel final : public OpKernel {
   FusedActivation act_;
   bool residual_;
   std::optional<StaticInputQuantization> input_;
-  BytePanels bytes_;  // empty off the byte tile
+  std::shared_ptr<const BytePanels> bytes_;  // null off the byte tile
 };
 
 Result<std::unique_ptr<OpKernel>> prepare_quantized_linear(const PrepareContext& ctx,
@@ -164,11 +164,11 @@ Result<std::unique_ptr<OpKernel>> prepare_quantized_linear(const PrepareContext&
   ctx.outputs->push_back({DType::kFloat32, y});
   const auto rows = static_cast<size_t>(numel(Shape(x.begin(), x.end() - 1)));
   // One row would leave three of the byte tile's four unused: the 1x8 tile reads the weights alike.
-  BytePanels bytes;
+  std::shared_ptr<const BytePanels> bytes;
   if (input && rows >= kQd8PanelMr && runs_byte_tile(ctx, *input)) {
     const auto* from = static_cast<const int8_t*>(ctx.input(1)->constant_data);
     const size_t ldw = static_cast<size_t>(w[1]);
-    WT_ASSIGN_OR_RETURN(bytes, make_byte_panels(ctx, static_cast<size_t>(n), static_cast<size_t>(k), input->zero_point,
+    WT_ASSIGN_OR_RETURN(bytes, byte_panels(ctx, static_cast<size_t>(n), static_cast<size_t>(k), input->zero_point,
                                                 [&](size_t j, size_t i) { return from[j * ldw + i]; }));
   }
   return make_kernel(QuantizedLinearKernel(ctx.kernel_table, rows, static_cast<size_t>(n), static_cast<size_t>(k), act,

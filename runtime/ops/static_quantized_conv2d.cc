@@ -37,14 +37,15 @@ constexpr size_t kQuantizeGrain = 16 * 1024;
 class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
  public:
   StaticQuantizedConv2dNhwcKernel(const PrepareContext& ctx, Conv2dGeometry g, FusedActivation act, bool residual,
-                                  StaticInputQuantization input, size_t block_pixels, BytePanels bytes)
+                                  StaticInputQuantization input, size_t block_pixels,
+                                  std::shared_ptr<const BytePanels> bytes)
       : kernels_(ctx.kernel_table),
         g_(g),
         act_(act),
         residual_(residual),
         input_(input),
         bytes_(std::move(bytes)),
-        kp_(bytes_.weights ? bytes_.kp : qd8_panel_padded_k(k())),
+        kp_(bytes_ ? bytes_->kp : qd8_panel_padded_k(k())),
         in_place_(g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
                   g.pad_left == 0 && g.in_channels == kp_),
         block_pixels_(block_pixels) {
@@ -58,10 +59,10 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
   size_t in_place_input() const override { return kResidualInput; }
   // The quantized input image: int16 values q, or bytes u = q + zero_point on the byte path.
-  size_t workspace_bytes() const override { return input_elements() * (bytes_.weights ? 1 : sizeof(int16_t)); }
+  size_t workspace_bytes() const override { return input_elements() * (bytes_ ? 1 : sizeof(int16_t)); }
 
   void run(const RunContext& ctx) const override {
-    if (bytes_.weights) {
+    if (bytes_) {
       const auto padding = static_cast<uint8_t>(input_.zero_point);
       run_on(ctx, static_cast<uint8_t*>(ctx.workspace), kernels_->qu8_quantize_to_u8, padding);
     } else {
@@ -135,8 +136,8 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
   template <typename T>
   void multiply(const RunContext& ctx, const T* a, size_t p0, size_t count, size_t col0, size_t col1) const {
     const size_t lda = in_place_ ? g_.in_channels : kp_, ldc = g_.out_channels;
-    const auto* w = bytes_.weights ? bytes_.panels() : static_cast<const int8_t*>(ctx.inputs[1]);
-    const int32_t* offsets = bytes_.offsets();
+    const auto* w = bytes_ ? bytes_->panels() : static_cast<const int8_t*>(ctx.inputs[1]);
+    const int32_t* offsets = bytes_ ? bytes_->offsets() : nullptr;
     const float* w_scale = ctx.in_f32(kWeightScaleInput);
     const float* bias = ctx.in_f32(2);
     const float a_scale[kQd8PanelMr] = {input_.scale, input_.scale, input_.scale, input_.scale};
@@ -164,7 +165,7 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
   FusedActivation act_;
   bool residual_;
   StaticInputQuantization input_;
-  BytePanels bytes_;  // empty on the 4x8c2 path
+  std::shared_ptr<const BytePanels> bytes_;  // null on the 4x8c2 path
   size_t kp_;
   bool in_place_;  // rows read from the quantized input itself
   size_t block_pixels_, column_chunk_ = 0;
@@ -233,12 +234,12 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareC
   if (algorithm == contract::kConvAlgorithmWinograd) return make_winograd_qc8w_conv2d_nhwc_kernel(ctx, g, act, residual);
   if (algorithm != contract::kConvAlgorithmGemm)
     return ctx.error("algorithm must be 'gemm' or 'winograd', got " + quote(algorithm));
-  BytePanels bytes;
+  std::shared_ptr<const BytePanels> bytes;
   if (byte_tile) {
     // The file's panels [ceil(O / 8)][Kp2 / 2][8][2], Kp2 = K rounded up to 2.
     const auto* from = static_cast<const int8_t*>(ctx.input(1)->constant_data);
     const size_t kp2 = static_cast<size_t>(kp);
-    WT_ASSIGN_OR_RETURN(bytes, make_byte_panels(ctx, g.out_channels, static_cast<size_t>(k.value()), input.zero_point,
+    WT_ASSIGN_OR_RETURN(bytes, byte_panels(ctx, g.out_channels, static_cast<size_t>(k.value()), input.zero_point,
                                                 [&](size_t j, size_t i) {
                                                   return from[((j / kQd8PanelNr * kp2 + i) / kQd8PanelKr * kQd8PanelNr +
                                                                j % kQd8PanelNr) * kQd8PanelKr + i % kQd8PanelKr];

@@ -677,6 +677,27 @@ def test_static_activation_bits_by_default_follow_each_layers_values(tmp_path):
     assert {c.source: c.activation_bits for c in forced.quantization} == {"0": 7, "2": 7}
 
 
+def test_byte_tile_weights_are_made_once_for_every_shape(tmp_path):
+    """A dynamic model prepares its ops again for each input shape: the byte tile's re-laid weights
+    are made once per model and shared by every plan, not once per plan (two aligned buffers each).
+    The native references carry the byte tile; the rows shrink, so no plan needs a larger arena."""
+    torch.manual_seed(10)
+    model = torch.nn.Sequential(torch.nn.Linear(1024, 1024), torch.nn.ReLU()).eval()
+    batches = [torch.randn(64, 1024) for _ in range(2)]
+    export_to_wasm(quantize_for_wasm(model, "static", calibration_data=batches, activation_bits=7), tmp_path / "d.wtm",
+                   batches[0], dynamic_axes={"x": {0: "rows"}}, input_names=["x"])
+    with WASMRuntime("native", reference_kernels=True) as runtime:
+        assert runtime.info()["int8_dot"] == "scalar"
+        live_buffers = runtime._backend.lib.wt_live_buffer_count
+        m = runtime.load_model(tmp_path / "d.wtm")
+        with torch.no_grad():
+            torch.testing.assert_close(m.forward(batches[1]), model(batches[1]), rtol=0, atol=0.1)
+        first = live_buffers()
+        for rows in (48, 32, 16, 8):
+            m.forward(torch.randn(rows, 1024))
+        assert live_buffers() == first
+
+
 def test_static_needs_nhwc_and_matching_calibration(tmp_path):
     model = _ResidualCnn().eval()
     quantized = quantize_for_wasm(model, "static", calibration_data=[torch.randn(1, 3, 8, 8)])

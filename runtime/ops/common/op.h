@@ -4,9 +4,11 @@
 // load time (reported through RunContext::errors).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -27,6 +29,24 @@ struct OutputSpec {
   Shape shape;
 };
 
+// What ops derive from constant weights when they are prepared (the byte tile's re-laid panels),
+// kept by the model and shared by all its plans: a dynamic model prepares its ops again for each
+// input shape, and each plan holding its own copy would multiply those bytes by the plans kept.
+class DerivedWeights {
+ public:
+  // The object derived as `kind` from the constant at `weights`, or null when none was stored.
+  std::shared_ptr<const void> find(const void* weights, const std::string& kind) const {
+    const auto found = items_.find({weights, kind});
+    return found == items_.end() ? nullptr : found->second;
+  }
+  void store(const void* weights, const std::string& kind, std::shared_ptr<const void> item) {
+    items_[{weights, kind}] = std::move(item);
+  }
+
+ private:
+  std::map<std::pair<const void*, std::string>, std::shared_ptr<const void>> items_;
+};
+
 struct PrepareContext {
   const Node& node;
   std::vector<const TensorInfo*> inputs;  // nullptr where an optional input was left out
@@ -35,6 +55,8 @@ struct PrepareContext {
   const KernelTable* kernel_table = &default_kernels();
   // The threads of the pool the model runs on (GEMM plans split work for it).
   size_t threads = 1;
+  // The model's derived weights (null: the op keeps what it derives to itself).
+  DerivedWeights* derived_weights = nullptr;
 
   const TensorInfo* input(size_t i) const { return i < inputs.size() ? inputs[i] : nullptr; }
   Status error(const std::string& what) const { return invalid_model(node.describe() + ": " + what); }

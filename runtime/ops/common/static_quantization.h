@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <memory>
 #include <string>
 
 #include "core/memory.h"
@@ -36,12 +37,20 @@ struct BytePanels {
   const int32_t* offsets() const { return reinterpret_cast<const int32_t*>(column_offsets.get()); }
 };
 
-// The byte panels of N columns of K weights each, weight(j, i) of column j at depth i.
+// The byte panels of the op's constant weight (input 1): N columns of K weights each, weight(j, i)
+// of column j at depth i. Made once per model and zero point (PrepareContext::derived_weights).
 template <typename WeightAt>
-Result<BytePanels> make_byte_panels(const PrepareContext& ctx, size_t n, size_t k, int zero_point, WeightAt weight) {
+Result<std::shared_ptr<const BytePanels>> byte_panels(const PrepareContext& ctx, size_t n, size_t k, int zero_point,
+                                                      WeightAt weight) {
+  const void* constant = ctx.input(1)->constant_data;
+  const std::string kind = "byte panels, zero point " + std::to_string(zero_point);
+  if (ctx.derived_weights != nullptr) {
+    if (auto made = ctx.derived_weights->find(constant, kind)) return std::static_pointer_cast<const BytePanels>(made);
+  }
   const size_t panels = (n + kQd8PanelNr - 1) / kQd8PanelNr, kp = qu8_panel_padded_k(k);
-  BytePanels bytes{allocate_aligned(panels * kp * kQd8PanelNr),
-                   allocate_aligned(panels * kQd8PanelNr * sizeof(int32_t)), kp};
+  auto made = std::make_shared<BytePanels>(BytePanels{allocate_aligned(panels * kp * kQd8PanelNr),
+                                                      allocate_aligned(panels * kQd8PanelNr * sizeof(int32_t)), kp});
+  BytePanels& bytes = *made;
   if (!bytes.weights || !bytes.column_offsets) {
     return out_of_memory(ctx.node.describe() + ": the int8 weights in quads need " +
                          std::to_string(panels * kp * kQd8PanelNr) + " bytes");
@@ -60,7 +69,8 @@ Result<BytePanels> make_byte_panels(const PrepareContext& ctx, size_t n, size_t 
     }
     offsets[j] = zero_point * sum;
   }
-  return bytes;
+  if (ctx.derived_weights != nullptr) ctx.derived_weights->store(constant, kind, made);
+  return std::shared_ptr<const BytePanels>(std::move(made));
 }
 
 }  // namespace wt
