@@ -396,6 +396,33 @@ wt_model* load_one_node(wt_runtime* rt, const testing::OneNodeModel& model) {
   return wt_model_load(rt, buf, file.size());
 }
 
+// The one-node model's output on x at `threads` threads, with this build's kernels and, when
+// `references`, again with the scalar references (which carry the byte tile): one output each.
+// Empty (after a test failure) when the model does not load or run.
+std::vector<std::vector<float>> run_one_node(const testing::OneNodeModel& model, const std::vector<float>& x,
+                                             int threads, bool references) {
+  std::vector<std::vector<float>> outputs;
+  for (int reference = 0; reference < (references ? 2 : 1); ++reference) {
+    wt_runtime* rt = wt_runtime_create(threads);
+    wt_runtime_set_reference_kernels(rt, reference);
+    wt_model* loaded = load_one_node(rt, model);
+    EXPECT_NE(loaded, nullptr) << wt_last_error();
+    const bool ran = loaded && wt_model_set_input(loaded, 0, x.data(), x.size() * 4, 0, model.input_shape.size(),
+                                                  model.input_shape.data()) &&
+                     wt_model_forward(loaded);
+    EXPECT_TRUE(ran) << wt_last_error();
+    if (ran) {
+      const auto* out = static_cast<const float*>(wt_model_output_data(loaded, 0));
+      size_t count = 1;
+      for (int64_t d : model.output_shape) count *= static_cast<size_t>(d);
+      outputs.emplace_back(out, out + count);
+    }
+    wt_model_destroy(loaded);
+    wt_runtime_destroy(rt);
+  }
+  return outputs;
+}
+
 // --- the op through the C ABI --------------------------------------------------------------------
 struct LinearCase {
   size_t m, k, n;
@@ -436,19 +463,8 @@ TEST_P(QuantizedLinearOpTest, MatchesQuantizedReference) {
     if (bits == 7) model.attrs.push_back({"input_bits", {7}, "", true});
   }
 
-  std::vector<std::vector<float>> outputs;
-  for (int reference = 0; reference < (bits == 7 ? 2 : 1); ++reference) {
-    wt_runtime* rt = wt_runtime_create(2);
-    wt_runtime_set_reference_kernels(rt, reference);
-    wt_model* loaded = load_one_node(rt, model);
-    ASSERT_NE(loaded, nullptr) << wt_last_error();
-    ASSERT_TRUE(wt_model_set_input(loaded, 0, x.data(), x.size() * 4, 0, 2, model.input_shape.data()));
-    ASSERT_TRUE(wt_model_forward(loaded)) << wt_last_error();
-    const auto* out = static_cast<const float*>(wt_model_output_data(loaded, 0));
-    outputs.emplace_back(out, out + c.m * c.n);
-    wt_model_destroy(loaded);
-    wt_runtime_destroy(rt);
-  }
+  const std::vector<std::vector<float>> outputs = run_one_node(model, x, 2, bits == 7);
+  ASSERT_EQ(outputs.size(), bits == 7 ? 2u : 1u);
   if (outputs.size() == 2 && std::strcmp(c.activation, "gelu") != 0) {
     EXPECT_EQ(outputs[0], outputs[1]) << "the byte tile and the 2x4 tile differ";
   }
@@ -572,19 +588,8 @@ TEST_P(StaticQuantizedConv2dOpTest, MatchesQuantizedReference) {
   // This build's kernels; for 7 bits also the references, which run the byte tile (natively the
   // build's table has none): the same outputs, except that with the byte tile a 3x3 convolution
   // Winograd would take runs the int8 GEMM.
-  std::vector<std::vector<float>> outputs;
-  for (int reference = 0; reference < (c.bits == 7 ? 2 : 1); ++reference) {
-    wt_runtime* rt = wt_runtime_create(c.threads);
-    wt_runtime_set_reference_kernels(rt, reference);
-    wt_model* loaded = load_one_node(rt, model);
-    ASSERT_NE(loaded, nullptr) << wt_last_error();
-    ASSERT_TRUE(wt_model_set_input(loaded, 0, x.data(), x.size() * 4, 0, 4, model.input_shape.data()));
-    ASSERT_TRUE(wt_model_forward(loaded)) << wt_last_error();
-    const auto* out = static_cast<const float*>(wt_model_output_data(loaded, 0));
-    outputs.emplace_back(out, out + c.batch * oh * ow * c.out);
-    wt_model_destroy(loaded);
-    wt_runtime_destroy(rt);
-  }
+  const std::vector<std::vector<float>> outputs = run_one_node(model, x, c.threads, c.bits == 7);
+  ASSERT_EQ(outputs.size(), c.bits == 7 ? 2u : 1u);
   // (GELU is a float kernel of its own: the references round it otherwise.)
   if (outputs.size() == 2 && !c.winograd && std::strcmp(c.activation, "gelu") != 0) {
     EXPECT_EQ(outputs[0], outputs[1]) << "the byte tile and the 4x8c2 tile differ";
