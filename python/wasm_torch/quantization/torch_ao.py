@@ -47,8 +47,8 @@ def from_torch_ao(model: torch.nn.Module, args: tuple, kwargs: dict) -> Quantize
     outer = {path: m for path, m in modules.items() if _is_quantized_module(m)
              and not (path and _is_quantized_module(modules[path.rpartition(".")[0]]))}
     dynamic = {path for path, m in outer.items() if isinstance(m, nnqd.Linear)}
-    unread = [f"{path or '(model)'}: {type(m).__name__}" for path, m in outer.items()
-              if path not in dynamic and _float_twin(m) is None]
+    twins = {path: _float_linear(m) if path in dynamic else _float_twin(m) for path, m in outer.items()}
+    unread = [f"{path or '(model)'}: {type(m).__name__}" for path, m in outer.items() if twins[path] is None]
     if unread:
         raise QuantizationError(f"the model holds PyTorch quantized modules wasm-torch does not read "
                                 f"({', '.join(unread[:3])}); it reads quantize_dynamic's Linears and statically "
@@ -59,25 +59,23 @@ def from_torch_ao(model: torch.nn.Module, args: tuple, kwargs: dict) -> Quantize
         raise QuantizationError("the model mixes PyTorch's dynamic and static quantization "
                                 f"({sorted(dynamic)[0]} dynamic, {sorted(set(outer) - dynamic)[0]} static); "
                                 "wasm-torch reads one kind per model")
+    twin, layers = _float_twin_model(model, twins)
+    keep_float = _unquantized(twin, set(layers.values()))
     if dynamic:
-        twin, layers = _float_twin_model(model, outer, _float_linear)
-        return QuantizedModel(twin, QuantizationConfig("dynamic", preserve_accuracy=False,
-                                                       keep_float=_unquantized(twin, layers)))
-    twin, layers = _float_twin_model(model, outer, _float_twin)
+        return QuantizedModel(twin, QuantizationConfig("dynamic", preserve_accuracy=False, keep_float=keep_float))
     inputs = _layer_inputs(model, {path: outer[path] for path in layers}, args, kwargs)
     given = {layers[path]: activation for path, activation in inputs.items()}
-    return QuantizedModel(twin, QuantizationConfig("static", preserve_accuracy=False,
-                                                   keep_float=_unquantized(twin, set(given)), given=given))
+    return QuantizedModel(twin, QuantizationConfig("static", preserve_accuracy=False, keep_float=keep_float,
+                                                   given=given))
 
 
-def _float_twin_model(model, outer: dict, twin_of) -> tuple:
-    """(a deep copy of `model` with each module of `outer` replaced by twin_of(module), in eval
-    mode; {module path: the path of its twin's convolution or linear} for the quantized layers)."""
+def _float_twin_model(model, twins: dict) -> tuple:
+    """(a deep copy of `model` with the module at each path of `twins` replaced by its float twin, in
+    eval mode; {module path: the path of its twin's convolution or linear} for the quantized layers)."""
     twin, layers = copy.deepcopy(model), {}
     if isinstance(twin, torch.fx.GraphModule):
         _dequantize_graph(twin)
-    for path, module in outer.items():
-        replacement = twin_of(module)
+    for path, replacement in twins.items():
         layer = _twin_layer(replacement)
         if layer is not None:
             layers[path] = ".".join(p for p in (path, layer) if p)
