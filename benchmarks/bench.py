@@ -65,8 +65,9 @@ def export(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for level, suffix in (("O2", ""), ("O3", ".O3")):
+            # O3 tuned where its file is timed: in Chromium.
             seconds[level] = export_to_wasm(model, WORK / f"{name}{suffix}.wtm", inputs, optimization_level=level,
-                                            verify=False).export_seconds
+                                            verify=False, tuning_engine="chromium").export_seconds
         names = [f"input{i}" for i in range(len(inputs))]
         with torch.enable_grad():  # nn.MultiheadAttention's no-grad fast path has no ONNX symbolic
             # The TorchScript exporter (dynamo=False): the same ONNX graphs as the earlier runs on torch 1.13.
@@ -234,7 +235,7 @@ def render(results, columns, variants, export_seconds, cold):
              "quantize_for_wasm(model, 'static') against onnxruntime's quantize_static (QDQ, per-channel int8 "
              "weights, uint8 activations), both calibrated by min/max on the same 8 random batches; both sides on "
              "the page's main thread. "
-             "wt-O3-*: the model exported at O3 (kernels tuned at export in Node at 1 and 2 threads), on the page's main "
+             "wt-O3-*: the model exported at O3 (kernels tuned at export in Chromium at 1 and 2 threads), on the page's main "
              "thread; every other wt column runs the O2 file (the default level).", "",
              f"Batch 1; {ROUNDS} interleaved rounds x at least {PER_ROUND} samples after at least {WARMUP} warm-up samples per runner "
              "(more for models under 150 ms, so V8 tiers every runner up; a sample of a model under 1 ms is the mean of "

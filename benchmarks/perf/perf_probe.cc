@@ -93,6 +93,14 @@ std::vector<KernelWorkload> kernel_workloads() {
            for (int i = 0; i < 256; ++i) t.qd8_quantize_row(k, q.size(), x.data(), q.data());
          });
        }},
+      {"qd8_quantize_row_to_halves", [](const KernelTable& t) {
+         const size_t k = 768;
+         auto x = values(k, 3.f);
+         std::vector<uint8_t> halves(2 * k);
+         wt_perf_collect([&] {
+           for (int i = 0; i < 256; ++i) t.qd8_quantize_row_to_halves(k, k, x.data(), halves.data());
+         });
+       }},
       {"qd8_gemm_2x4", [](const KernelTable& t) { qd8_tiles(t.qd8_gemm_2x4, wt::kQd8Mr, wt::kQd8Nr); }},
       {"qd8_gemm_1x8", [](const KernelTable& t) { qd8_tiles(t.qd8_gemm_1x8, 1, wt::kQd8RowNr); }},
       {"qu8_quantize", [](const KernelTable& t) {

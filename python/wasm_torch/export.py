@@ -65,7 +65,7 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
                    use_simd=None, use_threads=None, memory_layout: str = "nhwc",
                    align_tensors: bool = True, verify: bool = True, verify_engine: str = "native",
                    verify_tolerance=None, input_names=None, output_names=None, dynamic_shapes=None,
-                   dynamic_axes=None, tuning_threads=(1, 2)) -> ExportReport:
+                   dynamic_axes=None, tuning_threads=(1, 2), tuning_engine: str = "node") -> ExportReport:
     """Captures `model` through torch.export on `example_input`, optimizes the graph and writes the
     model file. `model` may come from optimize_for_browser (its passes run instead of
     optimization_level's: the report says "custom"), quantize_for_wasm, or both. Without dynamic_shapes / dynamic_axes, shapes are static: the file runs inputs of
@@ -85,10 +85,11 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
 
     optimization_level: O0-O3 (wasm_torch.optimize). O3 adds kernel tuning: each op that can run
     more than one way (Winograd or GEMM, the GEMM's depth block) is timed every way on the
-    WebAssembly runtime in Node (its relaxed-SIMD build, which browsers run) at each thread count of
+    WebAssembly runtime's relaxed-SIMD build, which browsers run, in `tuning_engine`: "node" (the
+    default) or "chromium" (headless Chromium, the browser itself), at each thread count of
     `tuning_threads` (1 and 2 by default), and a way that is faster at every one of them is
-    recorded in the file (report.kernel_choices). It needs Node and the built runtime, and costs
-    seconds (about 100 forwards of the model per thread count).
+    recorded in the file (report.kernel_choices). It needs that engine and the built runtime, and
+    costs seconds (about 100 forwards of the model per thread count).
 
     use_simd / use_threads are deprecated and do nothing (a DeprecationWarning says so): one file
     runs on every build, and the JavaScript loader picks the variant the platform supports.
@@ -149,9 +150,9 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
     layout = "nhwc" if "to_nhwc" in passes else "nchw"
     kernel_choices, tuning_started = [], time.perf_counter()
     if optimization_level == "O3":
-        kernel_choices = tune_kernels(graph, graph.trace.inputs, threads=tuning_threads)
+        kernel_choices = tune_kernels(graph, graph.trace.inputs, threads=tuning_threads, engine=tuning_engine)
         counts = (tuning_threads,) if isinstance(tuning_threads, int) else tuple(tuning_threads)
-        graph.metadata["kernel_tuning"] = f"node relaxed-simd, {' and '.join(map(str, counts))} thread" + \
+        graph.metadata["kernel_tuning"] = f"{tuning_engine} relaxed-simd, {' and '.join(map(str, counts))} thread" + \
             ("s" if counts != (1,) else "")
     tuning_seconds = time.perf_counter() - tuning_started
     graph.metadata.update({

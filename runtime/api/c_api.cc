@@ -104,7 +104,7 @@ const char* wt_runtime_int8_dot(const wt_runtime* runtime) {
   if (!runtime) return nullptr;
   const wt::KernelTable& t = *runtime->kernels;
   if (std::strcmp(t.isa, "scalar") == 0) return "scalar";
-  return t.qu8_gemm_4x8c4 != nullptr ? "relaxed" : "simd128";
+  return t.qu8_gemm_5x8c4 != nullptr ? "relaxed" : "simd128";
 }
 
 wt_model* wt_model_load(wt_runtime* runtime, void* bytes, size_t size) {

@@ -27,7 +27,11 @@ KernelTable scalar_table() {
   t.qd8_gemm_1x8 = qd8_f32_qc8w_gemm_scalar;
   t.qd8_gemm_4x8c2 = qd8_f32_qc8w_gemm_4x8c2_scalar;
   t.qu8_quantize_to_u8 = qu8_quantize_to_u8_scalar;
-  t.qu8_gemm_4x8c4 = qu8_f32_qc8w_gemm_4x8c4_scalar;
+  t.qu8_gemm_5x8c4 = qu8_f32_qc8w_gemm_5x8c4_scalar;
+  t.qd8_quantize_row_to_halves = qd8_quantize_row_to_halves_scalar;
+  t.qu8_gemm_5x8c4_split = qu8_f32_qc8w_gemm_5x8c4_split_scalar;
+  t.qu8_gemm_1x8c4 = qu8_f32_qc8w_gemm_5x8c4_scalar;
+  t.qu8_gemm_1x8c4_split = qu8_f32_qc8w_gemm_5x8c4_split_scalar;
 
   t.winograd_weights_panels_nhwc = f32_winograd_f4x4_3x3_weights_panels_scalar;
   t.winograd_weights_qc8w_panels_nhwc = f32_winograd_f4x4_3x3_weights_qc8w_panels_scalar;
@@ -73,7 +77,11 @@ void overlay_simd128(KernelTable& t) {
   t.qd8_gemm_1x8 = qd8_f32_qc8w_gemm_1x8c16_simd128;
   t.qd8_gemm_4x8c2 = qd8_f32_qc8w_gemm_4x8c2_simd128;
   t.qu8_quantize_to_u8 = qu8_quantize_to_u8_simd128;
-  t.qu8_gemm_4x8c4 = nullptr;
+  t.qu8_gemm_5x8c4 = nullptr;
+  t.qd8_quantize_row_to_halves = qd8_quantize_row_to_halves_simd128;
+  t.qu8_gemm_5x8c4_split = nullptr;
+  t.qu8_gemm_1x8c4 = nullptr;
+  t.qu8_gemm_1x8c4_split = nullptr;
 
   t.winograd_weights_panels_nhwc = f32_winograd_f4x4_3x3_weights_panels_simd128;
   t.winograd_weights_qc8w_panels_nhwc = f32_winograd_f4x4_3x3_weights_qc8w_panels_simd128;
@@ -105,7 +113,12 @@ void overlay_relaxed_simd(KernelTable& t) {
   t.gemm_4x8 = f32_gemm_4x8_relaxedsimd;
   t.gemm_4x8_panels = f32_gemm_4x8_panels_relaxedsimd;
   t.igemm_4x8_panels = f32_igemm_4x8_panels_relaxedsimd;
-  if (relaxed_int8_dot_is_exact()) t.qu8_gemm_4x8c4 = qu8_f32_qc8w_gemm_4x8c4_relaxedsimd;
+  if (relaxed_int8_dot_is_exact()) {
+    t.qu8_gemm_5x8c4 = qu8_f32_qc8w_gemm_5x8c4_relaxedsimd;
+    t.qu8_gemm_5x8c4_split = qu8_f32_qc8w_gemm_5x8c4_split_relaxedsimd;
+    t.qu8_gemm_1x8c4 = qu8_f32_qc8w_gemm_1x8c4_relaxedsimd;
+    t.qu8_gemm_1x8c4_split = qu8_f32_qc8w_gemm_1x8c4_split_relaxedsimd;
+  }
 }
 #endif
 

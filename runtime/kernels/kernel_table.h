@@ -65,7 +65,13 @@ struct KernelTable {
   // relaxed int8 dot is exact, the relaxed-SIMD builds; null elsewhere (the SIMD128 builds run
   // those inputs on the 4x8c2 tile, which their byte tile would not beat).
   Qu8QuantizeToU8Fn qu8_quantize_to_u8;
-  Qu8PanelGemmFn qu8_gemm_4x8c4;
+  Qu8PanelGemmFn qu8_gemm_5x8c4;
+  // Dynamic rows as 7-bit halves on the split byte tile (two dots a quad): set where qu8_gemm_5x8c4 is.
+  Qd8QuantizeRowToHalvesFn qd8_quantize_row_to_halves;
+  Qu8PanelGemmFn qu8_gemm_5x8c4_split;
+  // Both byte tiles for a single row (batch-1 linears): set where the 4-row ones are.
+  Qu8PanelGemmFn qu8_gemm_1x8c4;
+  Qu8PanelGemmFn qu8_gemm_1x8c4_split;
 
   // Winograd F(4x4, 3x3).
   F32WinogradWeightsPanelsFn winograd_weights_panels_nhwc;

@@ -99,22 +99,60 @@ void qu8_quantize_to_u8_scalar(size_t n, const float* x, const Qu8Params& p, uin
 void qu8_quantize_to_u8_simd128(size_t n, const float* x, const Qu8Params& p, uint8_t* xu);
 using Qu8QuantizeToU8Fn = void (*)(size_t, const float*, const Qu8Params&, uint8_t*);
 
-// The byte panel tile, for 7-bit static inputs: 4 rows of bytes u in 0..127 x 8 output channels,
+// The byte panel tile, for 7-bit static inputs: 5 rows of bytes u in 0..127 x 8 output channels,
 // the weights in panels of 8 channels with K in quads, [ceil(N / 8)][Kp / 4][8][4] (Kp = K rounded
 // up to 4, zero past K and past N). Each row's quad, broadcast with one v128.load32_splat, meets 4
 // channels' quads in one i32x4.relaxed_dot_i8x16_i7x16_add_s: 16 products and their accumulation in
 // one instruction (one vpdpbusd where the CPU has AVX-VNNI: 164 G multiply-adds/s in Chromium 156
 // on this machine's Xeon against 41-55 for the 4x8c2 tile). The sum minus out.column_offset
 // (zero_point x the column's weight sum) is the 4x8c2 tile's sum over q = u - zero_point, exactly:
-// the two tiles' outputs match bit for bit. rows <= 4, cols <= 8; w is one panel.
+// the two tiles' outputs match bit for bit. Five rows, so ten accumulators: a dot waits ~5 cycles
+// for its accumulator's previous one, and eight kept two dots a cycle from issuing (the f32 relaxed
+// tile is 5x8 for the same reason). rows <= 5, cols <= 8; w is one panel.
+constexpr size_t kQu8PanelMr = 5;
 constexpr size_t kQu8PanelKr = 4;
 inline size_t qu8_panel_padded_k(size_t k) { return (k + kQu8PanelKr - 1) / kQu8PanelKr * kQu8PanelKr; }
-void qu8_f32_qc8w_gemm_4x8c4_scalar(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda,
+void qu8_f32_qc8w_gemm_5x8c4_scalar(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda,
                                     const int8_t* w, float* c, size_t ldc, const Qd8Output& out);
-void qu8_f32_qc8w_gemm_4x8c4_relaxedsimd(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda,
+void qu8_f32_qc8w_gemm_5x8c4_relaxedsimd(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda,
                                          const int8_t* w, float* c, size_t ldc, const Qd8Output& out);
 using Qu8PanelGemmFn = void (*)(size_t, size_t, size_t, const uint8_t*, size_t, const int8_t*, float*, size_t,
                                 const Qd8Output&);
+// The split byte tile, for dynamic rows: each value as a byte u = q + kQd8ByteZeroPoint (0..254),
+// stored as two 7-bit halves, (u + 1) >> 1 and u >> 1, so relaxed SIMD's int8 dot multiplies them
+// exactly: a row's quad j is 8 bytes at 8j, the four first halves then the four second ones (rows
+// of 2 Kp bytes). Both halves' dots go to the same accumulators; the sums minus kQd8ByteZeroPoint x
+// the column's weight sum (out.column_offset) are the 2x4 tile's over q, so the outputs are its
+// bits. Twice the byte tile's dots, no more instructions than that: the halves are made once a row,
+// not once a tile. rows <= 5, cols <= 8; w is one panel as the byte tile's.
+constexpr int kQd8ByteZeroPoint = 127;
+
+// Byte u of a row's value i into the row's halves.
+inline void put_halves(uint8_t* xh, size_t i, int u) {
+  uint8_t* at = xh + 2 * (i - i % kQu8PanelKr) + i % kQu8PanelKr;
+  at[0] = static_cast<uint8_t>((u + 1) >> 1);
+  at[kQu8PanelKr] = static_cast<uint8_t>(u >> 1);
+}
+
+// Quantizes one row x[0, k) as qd8_quantize_row does (the same q and scale) into its halves,
+// xh[0, 2 kp) (zero past k; kp a multiple of 4).
+float qd8_quantize_row_to_halves_scalar(size_t k, size_t kp, const float* x, uint8_t* xh);
+float qd8_quantize_row_to_halves_simd128(size_t k, size_t kp, const float* x, uint8_t* xh);
+using Qd8QuantizeRowToHalvesFn = float (*)(size_t, size_t, const float*, uint8_t*);
+
+void qu8_f32_qc8w_gemm_5x8c4_split_scalar(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda,
+                                          const int8_t* w, float* c, size_t ldc, const Qd8Output& out);
+void qu8_f32_qc8w_gemm_5x8c4_split_relaxedsimd(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda,
+                                               const int8_t* w, float* c, size_t ldc, const Qd8Output& out);
+
+// The byte tiles for a single row (batch-1 linears), 8 output channels: rows = 1, cols <= 8, the
+// same arguments and references (the 5x8c4 scalar functions), four quads a step into independent
+// sums. The 5x8c4 tiles on one row would compute it five times.
+void qu8_f32_qc8w_gemm_1x8c4_relaxedsimd(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda,
+                                         const int8_t* w, float* c, size_t ldc, const Qd8Output& out);
+void qu8_f32_qc8w_gemm_1x8c4_split_relaxedsimd(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda,
+                                               const int8_t* w, float* c, size_t ldc, const Qd8Output& out);
+
 // Whether this engine's relaxed int8 dot gives the exact sums for 7-bit operands (Node 20's V8 gave
 // twice the dot and dropped the accumulator): checked once, when the kernel table is built.
 bool relaxed_int8_dot_is_exact();

@@ -58,20 +58,22 @@ void store_dequantized(v128_t sums, float a_scale, size_t col, size_t n, float* 
   store_partial(y, wasm_f32x4_pmin(wasm_f32x4_pmax(v, lo), hi), n);
 }
 
-// The panel tiles' 4 rows: a partial tile computes its missing rows from the last real one and
-// does not store them (the panel's missing columns are zero weights).
+// The panel tiles' rows (4, or the byte tiles' 5): a partial tile computes its missing rows from
+// the last real one and does not store them (the panel's missing columns are zero weights).
 template <typename T>
 struct PanelRows {
-  const T *row0, *row1, *row2, *row3;
+  const T *row0, *row1, *row2, *row3, *row4;
   PanelRows(const T* a, size_t rows, size_t lda)
       : row0(a),
         row1(rows > 1 ? row0 + lda : row0),
         row2(rows > 2 ? row1 + lda : row1),
-        row3(rows > 3 ? row2 + lda : row2) {}
+        row3(rows > 3 ? row2 + lda : row2),
+        row4(rows > 4 ? row3 + lda : row3) {}
 };
 
 // A panel tile's sums, [row][channels 0-3, 4-7], through the epilogue: rows x cols of them.
-void store_panel_tile(const v128_t (&sums)[kQd8PanelMr][2], size_t rows, size_t cols, float* c, size_t ldc,
+template <size_t kRows>
+void store_panel_tile(const v128_t (&sums)[kRows][2], size_t rows, size_t cols, float* c, size_t ldc,
                       const Qd8Output& out) {
   for (size_t r = 0; r < rows; ++r) {
     store_dequantized(sums[r][0], out.a_scale[r], 0, std::min<size_t>(cols, 4), c + r * ldc, out);
@@ -79,9 +81,31 @@ void store_panel_tile(const v128_t (&sums)[kQd8PanelMr][2], size_t rows, size_t 
   }
 }
 
-}  // namespace
+// Where a quantized row goes: int16 values q (zero past k), or the split tile's halves of q + 127.
+struct Int16Row {
+  int16_t* xq;
+  void zero_tail(size_t k, size_t kp) const { std::fill(xq + k, xq + kp, int16_t{0}); }
+  void put(size_t i, int q) const { xq[i] = static_cast<int16_t>(q); }
+  void put8(size_t i, v128_t q0, v128_t q1) const { wasm_v128_store(xq + i, wasm_i16x8_narrow_i32x4(q0, q1)); }
+};
+struct HalvesRow {
+  uint8_t* xh;
+  void zero_tail(size_t k, size_t kp) const { std::fill(xh + 2 * (k - k % kQu8PanelKr), xh + 2 * kp, uint8_t{0}); }
+  void put(size_t i, int q) const { put_halves(xh, i, q + kQd8ByteZeroPoint); }
+  // Two quads: bytes u, their halves (u + 1) >> 1 (avgr with 0) and u >> 1, interleaved a quad each.
+  void put8(size_t i, v128_t q0, v128_t q1) const {
+    const v128_t zero_point = wasm_i32x4_splat(kQd8ByteZeroPoint);
+    const v128_t u16 = wasm_i16x8_narrow_i32x4(wasm_i32x4_add(q0, zero_point), wasm_i32x4_add(q1, zero_point));
+    const v128_t u = wasm_u8x16_narrow_i16x8(u16, u16);
+    const v128_t first = wasm_u8x16_avgr(u, wasm_i8x16_splat(0)), second = wasm_u8x16_shr(u, 1);
+    wasm_v128_store(xh + 2 * i, wasm_i8x16_shuffle(first, second, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23));
+  }
+};
 
-float qd8_quantize_row_simd128(size_t k, size_t kp, const float* x, int16_t* xq) {
+// qd8_quantize_row_scalar's q and scale, into `row`.
+template <typename Row>
+float quantize_row(size_t k, size_t kp, const float* x, Row row) {
+  row.zero_tail(k, kp);
   v128_t vmax = wasm_f32x4_splat(0.f);
   size_t i = 0;
   for (; i + 4 <= k; i += 4) vmax = wasm_f32x4_max(vmax, wasm_f32x4_abs(wasm_v128_load(x + i)));
@@ -91,24 +115,32 @@ float qd8_quantize_row_simd128(size_t k, size_t kp, const float* x, int16_t* xq)
     amax = (v > amax || v != v) ? v : amax;
   }
   if (!std::isfinite(amax) || amax == 0.f) {
-    for (i = 0; i < kp; ++i) xq[i] = 0;
+    for (i = 0; i < k; ++i) row.put(i, 0);
     return amax == 0.f ? 0.f : NAN;
   }
   const float inv = 127.f / amax;
   const v128_t vinv = wasm_f32x4_splat(inv);
   const v128_t lo = wasm_f32x4_splat(-127.f), hi = wasm_f32x4_splat(127.f);
-  for (i = 0; i + 8 <= k; i += 8) {
-    const v128_t q0 = wasm_f32x4_pmin(wasm_f32x4_pmax(wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(x + i), vinv)), lo), hi);
-    const v128_t q1 =
-        wasm_f32x4_pmin(wasm_f32x4_pmax(wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(x + i + 4), vinv)), lo), hi);
-    wasm_v128_store(xq + i, wasm_i16x8_narrow_i32x4(wasm_i32x4_trunc_sat_f32x4(q0), wasm_i32x4_trunc_sat_f32x4(q1)));
-  }
+  const auto quantize4 = [&](const float* at) {
+    return wasm_i32x4_trunc_sat_f32x4(
+        wasm_f32x4_pmin(wasm_f32x4_pmax(wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(at), vinv)), lo), hi));
+  };
+  for (i = 0; i + 8 <= k; i += 8) row.put8(i, quantize4(x + i), quantize4(x + i + 4));
   for (; i < k; ++i) {
     const float q = std::nearbyint(x[i] * inv);
-    xq[i] = static_cast<int16_t>(q < -127.f ? -127.f : (q > 127.f ? 127.f : q));
+    row.put(i, static_cast<int>(q < -127.f ? -127.f : (q > 127.f ? 127.f : q)));
   }
-  for (; i < kp; ++i) xq[i] = 0;
   return amax / 127.f;
+}
+
+}  // namespace
+
+float qd8_quantize_row_simd128(size_t k, size_t kp, const float* x, int16_t* xq) {
+  return quantize_row(k, kp, x, Int16Row{xq});
+}
+
+float qd8_quantize_row_to_halves_simd128(size_t k, size_t kp, const float* x, uint8_t* xh) {
+  return quantize_row(k, kp, x, HalvesRow{xh});
 }
 
 void qu8_quantize_simd128(size_t n, const float* x, const Qu8Params& p, int16_t* xq) {
@@ -161,34 +193,108 @@ void qd8_f32_qc8w_gemm_4x8c2_simd128(size_t rows, size_t cols, size_t kp, const 
     WT_QD8_PANEL_ROW(3)
 #undef WT_QD8_PANEL_ROW
   }
-  store_panel_tile({{acc0l, acc0h}, {acc1l, acc1h}, {acc2l, acc2h}, {acc3l, acc3h}}, rows, cols, c, ldc, out);
+  const v128_t sums[kQd8PanelMr][2] = {{acc0l, acc0h}, {acc1l, acc1h}, {acc2l, acc2h}, {acc3l, acc3h}};
+  store_panel_tile(sums, rows, cols, c, ldc, out);
 }
 
 #if WT_HAVE_RELAXED_SIMD
-void qu8_f32_qc8w_gemm_4x8c4_relaxedsimd(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda,
-                                         const int8_t* w, float* c, size_t ldc, const Qd8Output& out) {
+namespace {
+
+// The byte tiles' loop. kSplitBytes: rows of halves (a quad's two 7-bit halves 4 bytes apart, 8
+// bytes a quad), both dotted into the same accumulators; else 7-bit bytes, one dot a quad.
+template <bool kSplitBytes>
+void qu8_gemm_5x8c4(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda, const int8_t* w, float* c,
+                    size_t ldc, const Qd8Output& out) {
   const PanelRows<uint8_t> p(a, rows, lda);
   v128_t acc0l = wasm_i32x4_splat(0), acc0h = acc0l, acc1l = acc0l, acc1h = acc0l;
-  v128_t acc2l = acc0l, acc2h = acc0l, acc3l = acc0l, acc3h = acc0l;
+  v128_t acc2l = acc0l, acc2h = acc0l, acc3l = acc0l, acc3h = acc0l, acc4l = acc0l, acc4h = acc0l;
   if (out.column_offset) {
-    acc0l = acc1l = acc2l = acc3l = wasm_i32x4_neg(wasm_v128_load(out.column_offset));
-    acc0h = acc1h = acc2h = acc3h = wasm_i32x4_neg(wasm_v128_load(out.column_offset + 4));
+    acc0l = acc1l = acc2l = acc3l = acc4l = wasm_i32x4_neg(wasm_v128_load(out.column_offset));
+    acc0h = acc1h = acc2h = acc3h = acc4h = wasm_i32x4_neg(wasm_v128_load(out.column_offset + 4));
   }
   for (size_t i = 0; i < kp; i += kQu8PanelKr, w += kQu8PanelKr * kQd8PanelNr) {
     const v128_t wl = wasm_v128_load(w), wh = wasm_v128_load(w + 16);  // channels 0-3, 4-7
-#define WT_QU8_PANEL_ROW(r)                                                             \
-  {                                                                                     \
-    const v128_t x = wasm_v128_load32_splat(p.row##r + i);                              \
-    acc##r##l = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wl, x, acc##r##l);                 \
-    acc##r##h = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wh, x, acc##r##h);                 \
+    const auto dot_row = [&](const uint8_t* row, v128_t& lo, v128_t& hi) {
+      if constexpr (kSplitBytes) {
+        const v128_t first = wasm_v128_load32_splat(row + 2 * i), second = wasm_v128_load32_splat(row + 2 * i + 4);
+        lo = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wl, first, lo);
+        hi = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wh, first, hi);
+        lo = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wl, second, lo);
+        hi = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wh, second, hi);
+      } else {
+        const v128_t x = wasm_v128_load32_splat(row + i);
+        lo = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wl, x, lo);
+        hi = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wh, x, hi);
+      }
+    };
+    dot_row(p.row0, acc0l, acc0h);
+    dot_row(p.row1, acc1l, acc1h);
+    dot_row(p.row2, acc2l, acc2h);
+    dot_row(p.row3, acc3l, acc3h);
+    dot_row(p.row4, acc4l, acc4h);
   }
-    WT_QU8_PANEL_ROW(0)
-    WT_QU8_PANEL_ROW(1)
-    WT_QU8_PANEL_ROW(2)
-    WT_QU8_PANEL_ROW(3)
-#undef WT_QU8_PANEL_ROW
+  const v128_t sums[kQu8PanelMr][2] = {{acc0l, acc0h}, {acc1l, acc1h}, {acc2l, acc2h}, {acc3l, acc3h}, {acc4l, acc4h}};
+  store_panel_tile(sums, rows, cols, c, ldc, out);
+}
+
+// The byte tiles' single row (batch-1 linears): one row's quads against one panel, four quads a step
+// into four pairs of accumulators, so consecutive dots do not wait on each other's sums.
+template <bool kSplitBytes>
+void qu8_gemm_1x8c4(size_t cols, size_t kp, const uint8_t* a, const int8_t* w, float* c, const Qd8Output& out) {
+  const v128_t zero = wasm_i32x4_splat(0);
+  v128_t lo0 = zero, hi0 = zero, lo1 = zero, hi1 = zero, lo2 = zero, hi2 = zero, lo3 = zero, hi3 = zero;
+  if (out.column_offset) {
+    lo0 = wasm_i32x4_neg(wasm_v128_load(out.column_offset));
+    hi0 = wasm_i32x4_neg(wasm_v128_load(out.column_offset + 4));
   }
-  store_panel_tile({{acc0l, acc0h}, {acc1l, acc1h}, {acc2l, acc2h}, {acc3l, acc3h}}, rows, cols, c, ldc, out);
+  // Quad i of the row (at k = i) against the panel's quad at w, into lo and hi.
+  const auto dot_quad = [&](size_t i, const int8_t* wq, v128_t& lo, v128_t& hi) {
+    const v128_t wl = wasm_v128_load(wq), wh = wasm_v128_load(wq + 16);
+    if constexpr (kSplitBytes) {
+      const v128_t first = wasm_v128_load32_splat(a + 2 * i), second = wasm_v128_load32_splat(a + 2 * i + 4);
+      lo = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wl, second, wt_i32x4_relaxed_dot_i8x16_i7x16_add(wl, first, lo));
+      hi = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wh, second, wt_i32x4_relaxed_dot_i8x16_i7x16_add(wh, first, hi));
+    } else {
+      const v128_t x = wasm_v128_load32_splat(a + i);
+      lo = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wl, x, lo);
+      hi = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wh, x, hi);
+    }
+  };
+  constexpr size_t kQuadBytes = kQu8PanelKr * kQd8PanelNr;
+  size_t i = 0;
+  for (; i + 4 * kQu8PanelKr <= kp; i += 4 * kQu8PanelKr, w += 4 * kQuadBytes) {
+    dot_quad(i, w, lo0, hi0);
+    dot_quad(i + kQu8PanelKr, w + kQuadBytes, lo1, hi1);
+    dot_quad(i + 2 * kQu8PanelKr, w + 2 * kQuadBytes, lo2, hi2);
+    dot_quad(i + 3 * kQu8PanelKr, w + 3 * kQuadBytes, lo3, hi3);
+  }
+  for (; i < kp; i += kQu8PanelKr, w += kQuadBytes) dot_quad(i, w, lo0, hi0);
+  const v128_t lo = wasm_i32x4_add(wasm_i32x4_add(lo0, lo1), wasm_i32x4_add(lo2, lo3));
+  const v128_t hi = wasm_i32x4_add(wasm_i32x4_add(hi0, hi1), wasm_i32x4_add(hi2, hi3));
+  const v128_t sums[1][2] = {{lo, hi}};
+  store_panel_tile(sums, 1, cols, c, 0, out);
+}
+
+}  // namespace
+
+void qu8_f32_qc8w_gemm_5x8c4_relaxedsimd(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda,
+                                         const int8_t* w, float* c, size_t ldc, const Qd8Output& out) {
+  qu8_gemm_5x8c4<false>(rows, cols, kp, a, lda, w, c, ldc, out);
+}
+
+void qu8_f32_qc8w_gemm_5x8c4_split_relaxedsimd(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda,
+                                               const int8_t* w, float* c, size_t ldc, const Qd8Output& out) {
+  qu8_gemm_5x8c4<true>(rows, cols, kp, a, lda, w, c, ldc, out);
+}
+
+void qu8_f32_qc8w_gemm_1x8c4_relaxedsimd(size_t, size_t cols, size_t kp, const uint8_t* a, size_t, const int8_t* w,
+                                         float* c, size_t, const Qd8Output& out) {
+  qu8_gemm_1x8c4<false>(cols, kp, a, w, c, out);
+}
+
+void qu8_f32_qc8w_gemm_1x8c4_split_relaxedsimd(size_t, size_t cols, size_t kp, const uint8_t* a, size_t,
+                                               const int8_t* w, float* c, size_t, const Qd8Output& out) {
+  qu8_gemm_1x8c4<true>(cols, kp, a, w, c, out);
 }
 
 bool relaxed_int8_dot_is_exact() {

@@ -4,8 +4,9 @@
 // linear's); 4 the weights' scales f32 [N] (one per output channel). Attribute in_features = K.
 // dynamic_quantized_linear quantizes each row of x at run time (its own scale);
 // static_quantized_linear with the calibrated input_scale, input_zero_point and input_bits
-// (attributes): 7-bit inputs of 4 rows or more run the byte tile where the kernel table has it
-// (relaxed SIMD's int8 dot), the weights re-laid in quads when the op is prepared.
+// (attributes). Where the kernel table has the byte tiles (relaxed SIMD's int8 dot), both run on
+// them (fewer than 4 rows on the single-row tiles), the weights re-laid in quads when the op is
+// prepared: 7-bit static inputs one dot a quad, dynamic rows (q + 127 as two 7-bit halves) two.
 #include <algorithm>
 #include <optional>
 #include <utility>
@@ -20,11 +21,14 @@ namespace {
 constexpr size_t kWeightScaleInput = 4;
 // A task's least work in multiply-adds, so a fork/join is not spent on a sliver of a GEMV.
 constexpr size_t kMinTaskMacs = size_t{1} << 15;
+// Fewer rows run one at a time on the byte tiles' single-row tile: the 5-row tile would spend as
+// many dots on 3 rows as on 5.
+constexpr size_t kMinByteTileRows = 4;
 
 class QuantizedLinearKernel final : public OpKernel {
  public:
-  // Without `input` (the calibrated quantization), rows are quantized dynamically; with `bytes`
-  // (a static input), they run the byte tile.
+  // Without `input` (the calibrated quantization), rows are quantized dynamically; with `bytes`,
+  // they run a byte tile (static: the 7-bit one; dynamic: the split one).
   QuantizedLinearKernel(const KernelTable* kernels, size_t m, size_t n, size_t k, FusedActivation act, bool residual,
                         std::optional<StaticInputQuantization> input, std::shared_ptr<const BytePanels> bytes)
       : kernels_(kernels),
@@ -37,8 +41,8 @@ class QuantizedLinearKernel final : public OpKernel {
         input_(input),
         bytes_(std::move(bytes)) {}
 
-  // The quantized rows (int16, widened once), then their scales; or the rows as bytes.
-  size_t workspace_bytes() const override { return bytes_ ? m_ * kp_ : scales_offset() + m_ * sizeof(float); }
+  // The quantized rows (int16, widened once, or bytes), then their scales.
+  size_t workspace_bytes() const override { return scales_offset() + m_ * sizeof(float); }
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
   size_t in_place_input() const override { return kResidualInput; }
 
@@ -89,32 +93,45 @@ class QuantizedLinearKernel final : public OpKernel {
   }
 
  private:
-  size_t scales_offset() const { return (m_ * kp_ * sizeof(int16_t) + 63) / 64 * 64; }
+  // A quantized row's bytes: int16 values; on the byte tiles bytes, or (dynamic) two halves a value.
+  size_t row_bytes() const { return !bytes_ ? kp_ * sizeof(int16_t) : input_ ? kp_ : 2 * kp_; }
+  size_t scales_offset() const { return (m_ * row_bytes() + 63) / 64 * 64; }
 
-  // Rows as bytes (zero past K), then tasks of 8-channel panels across every row, 4 rows a tile.
+  // Rows as bytes (zero past K) and their scales, then tasks of 8-channel panels across every row.
   void run_byte_tile(const RunContext& ctx) const {
     const float* x = ctx.in_f32(0);
     auto* xu = static_cast<uint8_t*>(ctx.workspace);
+    const size_t lda = row_bytes();
+    auto* x_scale = reinterpret_cast<float*>(static_cast<char*>(ctx.workspace) + scales_offset());
     ctx.pool->parallelize(m_, std::max<size_t>(1, kMinTaskMacs / (k_ + 1)), [&](size_t begin, size_t end) {
       for (size_t r = begin; r < end; ++r) {
-        kernels_->qu8_quantize_to_u8(k_, x + r * k_, input_->params, xu + r * kp_);
-        std::fill(xu + r * kp_ + k_, xu + (r + 1) * kp_, uint8_t{0});
+        if (!input_) {
+          x_scale[r] = kernels_->qd8_quantize_row_to_halves(k_, kp_, x + r * k_, xu + r * lda);
+          continue;
+        }
+        kernels_->qu8_quantize_to_u8(k_, x + r * k_, input_->params, xu + r * lda);
+        std::fill(xu + r * lda + k_, xu + (r + 1) * lda, uint8_t{0});
+        x_scale[r] = input_->scale;
       }
     });
+    const bool single = m_ < kMinByteTileRows;
+    const Qu8PanelGemmFn tile = input_ ? (single ? kernels_->qu8_gemm_1x8c4 : kernels_->qu8_gemm_5x8c4)
+                                       : (single ? kernels_->qu8_gemm_1x8c4_split : kernels_->qu8_gemm_5x8c4_split);
+    const size_t tile_rows = single ? 1 : kQu8PanelMr;
     const float* w_scale = ctx.in_f32(kWeightScaleInput);
     const float* bias = ctx.in_f32(2);
     float* y = ctx.out_f32(0);
-    const float a_scale[kQd8PanelMr] = {input_->scale, input_->scale, input_->scale, input_->scale};
     const size_t panels = (n_ + kQd8PanelNr - 1) / kQd8PanelNr;
     const size_t grain = std::max<size_t>(1, kMinTaskMacs / (m_ * kp_ * kQd8PanelNr));
     ctx.pool->parallelize(panels, grain, [&](size_t begin, size_t end) {
       for (size_t p = begin; p < end; ++p) {
         const size_t col = p * kQd8PanelNr, cols = std::min(kQd8PanelNr, n_ - col);
-        const Qd8Output out{a_scale, w_scale + col, bias ? bias + col : nullptr, residual_, act_.minmax,
-                            bytes_->offsets() + col};
-        for (size_t row = 0; row < m_; row += kQd8PanelMr) {
-          kernels_->qu8_gemm_4x8c4(std::min(kQd8PanelMr, m_ - row), cols, kp_, xu + row * kp_, kp_,
-                                   bytes_->panels() + col * kp_, y + row * n_ + col, n_, out);
+        Qd8Output out{nullptr, w_scale + col, bias ? bias + col : nullptr, residual_, act_.minmax,
+                      bytes_->offsets() + col};
+        for (size_t row = 0; row < m_; row += tile_rows) {
+          out.a_scale = x_scale + row;
+          tile(std::min(tile_rows, m_ - row), cols, kp_, xu + row * lda, lda, bytes_->panels() + col * kp_,
+               y + row * n_ + col, n_, out);
         }
       }
       if (act_.fn) {
@@ -129,7 +146,7 @@ class QuantizedLinearKernel final : public OpKernel {
   FusedActivation act_;
   bool residual_;
   std::optional<StaticInputQuantization> input_;
-  std::shared_ptr<const BytePanels> bytes_;  // null off the byte tile
+  std::shared_ptr<const BytePanels> bytes_;  // null off the byte tiles
 };
 
 Result<std::unique_ptr<OpKernel>> prepare_quantized_linear(const PrepareContext& ctx,
@@ -163,13 +180,14 @@ Result<std::unique_ptr<OpKernel>> prepare_quantized_linear(const PrepareContext&
   WT_ASSIGN_OR_RETURN(bool residual, read_residual(ctx, y));
   ctx.outputs->push_back({DType::kFloat32, y});
   const auto rows = static_cast<size_t>(numel(Shape(x.begin(), x.end() - 1)));
-  // One row would leave three of the byte tile's four unused: the 1x8 tile reads the weights alike.
+  const bool byte_tile = input ? runs_byte_tile(ctx, *input) : runs_split_byte_tile(ctx);
   std::shared_ptr<const BytePanels> bytes;
-  if (input && rows >= kQd8PanelMr && runs_byte_tile(ctx, *input)) {
+  if (byte_tile) {
     const auto* from = static_cast<const int8_t*>(ctx.input(1)->constant_data);
     const size_t ldw = static_cast<size_t>(w[1]);
-    WT_ASSIGN_OR_RETURN(bytes, byte_panels(ctx, static_cast<size_t>(n), static_cast<size_t>(k), input->zero_point,
-                                                [&](size_t j, size_t i) { return from[j * ldw + i]; }));
+    WT_ASSIGN_OR_RETURN(bytes, byte_panels(ctx, static_cast<size_t>(n), static_cast<size_t>(k),
+                                           input ? input->zero_point : kQd8ByteZeroPoint,
+                                           [&](size_t j, size_t i) { return from[j * ldw + i]; }));
   }
   return make_kernel(QuantizedLinearKernel(ctx.kernel_table, rows, static_cast<size_t>(n), static_cast<size_t>(k), act,
                                            residual, input, std::move(bytes)));
@@ -189,12 +207,13 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_linear(const PrepareC
 extern const OpDef kDynamicQuantizedLinearOp = {
     "dynamic_quantized_linear", prepare_dynamic_quantized_linear, "float32 (int8 weights)",
     "linear with int8 weights [N, K rounded up to 16] and per-channel scales (input 4); x quantized per row at run "
-    "time, int32 sums; fused activations and residual as linear's"};
+    "time, int32 sums (relaxed SIMD's int8 dot where the engine's is exact); fused activations and "
+    "residual as linear's"};
 
 extern const OpDef kStaticQuantizedLinearOp = {
     "static_quantized_linear", prepare_static_quantized_linear, "float32 (int8 weights)",
     "dynamic_quantized_linear's inputs; x quantized with the calibrated input_scale, input_zero_point and input_bits "
-    "(asymmetric 8- or 7-bit; 7-bit inputs of 4 rows or more: relaxed SIMD's int8 dot where the engine's is exact), "
+    "(asymmetric 8- or 7-bit; 7-bit inputs: relaxed SIMD's int8 dot where the engine's is exact), "
     "int32 sums"};
 
 }  // namespace wt

@@ -140,16 +140,18 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
     const int32_t* offsets = bytes_ ? bytes_->offsets() : nullptr;
     const float* w_scale = ctx.in_f32(kWeightScaleInput);
     const float* bias = ctx.in_f32(2);
-    const float a_scale[kQd8PanelMr] = {input_.scale, input_.scale, input_.scale, input_.scale};
+    constexpr size_t kTileRows = std::is_same_v<T, uint8_t> ? kQu8PanelMr : kQd8PanelMr;
+    float a_scale[kTileRows];
+    std::fill(a_scale, a_scale + kTileRows, input_.scale);
     float* y = ctx.out_f32(0) + p0 * ldc;
     for (size_t col = col0; col < col1; col += kQd8PanelNr) {
       const Qd8Output out{a_scale, w_scale + col, bias ? bias + col : nullptr, residual_, act_.minmax,
                           offsets ? offsets + col : nullptr};
       const size_t cols = std::min(kQd8PanelNr, col1 - col);
-      for (size_t r = 0; r < count; r += kQd8PanelMr) {
-        const size_t rows = std::min(kQd8PanelMr, count - r);
+      for (size_t r = 0; r < count; r += kTileRows) {
+        const size_t rows = std::min(kTileRows, count - r);
         if constexpr (std::is_same_v<T, uint8_t>) {
-          kernels_->qu8_gemm_4x8c4(rows, cols, kp_, a + r * lda, lda, w + col * kp_, y + r * ldc + col, ldc, out);
+          kernels_->qu8_gemm_5x8c4(rows, cols, kp_, a + r * lda, lda, w + col * kp_, y + r * ldc + col, ldc, out);
         } else {
           kernels_->qd8_gemm_4x8c2(rows, cols, kp_, a + r * lda, lda, w + col * kp_, y + r * ldc + col, ldc, out);
         }
@@ -200,13 +202,6 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareC
     return ctx.error("weight scales of shape " + shape_to_string(ctx.input(kWeightScaleInput)->shape) +
                      " are not one per output channel (" + std::to_string(out_channels) + ")");
   }
-  // A tile's rows at least must fit a thread's scratch.
-  const size_t row_bytes = static_cast<size_t>(kp) * sizeof(int16_t);
-  const size_t block_pixels = std::min(kMaxBlockPixels, kOpThreadScratchBytes / row_bytes / kQd8PanelMr * kQd8PanelMr);
-  if (block_pixels < kQd8PanelMr) {
-    return ctx.error("kh*kw*C = " + std::to_string(k.value()) + " is too deep for the int8 convolution's rows (" +
-                     std::to_string(kOpThreadScratchBytes) + " bytes of scratch)");
-  }
   WT_RETURN_IF_ERROR(check_conv_bias(ctx, out_channels));
   WT_ASSIGN_OR_RETURN(int64_t out_h, conv_output_size(ctx, x[1], kernel[0], stride[0], padding[0], dilation[0], false));
   WT_ASSIGN_OR_RETURN(int64_t out_w, conv_output_size(ctx, x[2], kernel[1], stride[1], padding[1], dilation[1], false));
@@ -234,6 +229,15 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareC
   if (algorithm == contract::kConvAlgorithmWinograd) return make_winograd_qc8w_conv2d_nhwc_kernel(ctx, g, act, residual);
   if (algorithm != contract::kConvAlgorithmGemm)
     return ctx.error("algorithm must be 'gemm' or 'winograd', got " + quote(algorithm));
+  // A block is whole tiles (4 rows, the byte tile's 5), and a tile's rows at least must fit a
+  // thread's scratch.
+  const size_t tile_rows = byte_tile ? kQu8PanelMr : kQd8PanelMr;
+  const size_t row_bytes = static_cast<size_t>(kp) * sizeof(int16_t);
+  const size_t block_pixels = std::min(kMaxBlockPixels, kOpThreadScratchBytes / row_bytes) / tile_rows * tile_rows;
+  if (block_pixels < tile_rows) {
+    return ctx.error("kh*kw*C = " + std::to_string(k.value()) + " is too deep for the int8 convolution's rows (" +
+                     std::to_string(kOpThreadScratchBytes) + " bytes of scratch)");
+  }
   std::shared_ptr<const BytePanels> bytes;
   if (byte_tile) {
     // The file's panels [ceil(O / 8)][Kp2 / 2][8][2], Kp2 = K rounded up to 2.

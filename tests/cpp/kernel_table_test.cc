@@ -28,6 +28,7 @@ void expect_complete(const KernelTable& t) {
                          reinterpret_cast<const void*>(t.qd8_quantize_row), reinterpret_cast<const void*>(t.qu8_quantize),
                          reinterpret_cast<const void*>(t.qd8_gemm_2x4), reinterpret_cast<const void*>(t.qd8_gemm_1x8),
                          reinterpret_cast<const void*>(t.qd8_gemm_4x8c2), reinterpret_cast<const void*>(t.qu8_quantize_to_u8),
+                         reinterpret_cast<const void*>(t.qd8_quantize_row_to_halves),
                          reinterpret_cast<const void*>(t.winograd_weights_qc8w_panels_nhwc)}) {
     EXPECT_NE(fn, nullptr) << t.isa;
   }
@@ -49,8 +50,12 @@ TEST(KernelTableTest, TheBuildOverlaysItsSimdKernels) {
   EXPECT_EQ(build_kernels().unary(F32VUnary::sigmoid), &f32_vsigmoid_simd128);
   EXPECT_EQ(build_kernels().unary(F32VUnary::sin), &f32_vsin_scalar);  // no SIMD kernel: the reference stays
   // The byte tile runs in the references and where relaxed SIMD's int8 dot is exact, not on SIMD128.
-  EXPECT_EQ(reference_kernels().qu8_gemm_4x8c4, &qu8_f32_qc8w_gemm_4x8c4_scalar);
-  EXPECT_EQ(build_kernels().qu8_gemm_4x8c4, nullptr);
+  EXPECT_EQ(reference_kernels().qu8_gemm_5x8c4, &qu8_f32_qc8w_gemm_5x8c4_scalar);
+  EXPECT_EQ(build_kernels().qu8_gemm_5x8c4, nullptr);
+  EXPECT_EQ(reference_kernels().qu8_gemm_5x8c4_split, &qu8_f32_qc8w_gemm_5x8c4_split_scalar);
+  EXPECT_EQ(build_kernels().qu8_gemm_5x8c4_split, nullptr);
+  EXPECT_EQ(reference_kernels().qu8_gemm_1x8c4_split, &qu8_f32_qc8w_gemm_5x8c4_split_scalar);
+  EXPECT_EQ(build_kernels().qu8_gemm_1x8c4, nullptr);
 }
 
 TEST(KernelTableTest, ARuntimeAskingForReferencesLoadsModelsOnThem) {

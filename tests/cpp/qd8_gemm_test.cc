@@ -86,6 +86,50 @@ TEST(Qd8QuantizeRow, ZeroRowHasScaleZeroNonFiniteRowHasNaN) {
   }
 }
 
+// The row as the split tile's halves: qd8_quantize_row's q and scale, each u = q + 127 as two 7-bit
+// halves that differ by at most one, zero past k; a zero or non-finite row as q = 0 throughout.
+void expect_halves_of(const std::vector<uint8_t>& xh, const std::vector<int16_t>& q, size_t k, size_t kp) {
+  for (size_t i = 0; i < kp; ++i) {
+    const size_t at = 2 * (i - i % 4) + i % 4;
+    const int first = xh[at], second = xh[at + 4];
+    ASSERT_EQ(first + second, i < k ? q[i] + kQd8ByteZeroPoint : 0) << "at " << i;
+    ASSERT_TRUE(first - second == 0 || first - second == 1) << first << ", " << second << " at " << i;
+    ASSERT_LE(first, 127) << "at " << i;
+  }
+}
+
+class Qd8QuantizeRowToHalvesTest : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(Qd8QuantizeRowToHalvesTest, SimdMatchesScalarAndTheInt16Row) {
+  const size_t k = GetParam(), kp = qd8_padded_k(k);
+  auto x = random_vector(k, static_cast<uint32_t>(k) + 5, -3.f, 3.f);
+  x[k / 2] = 3.f;  // q = 127 and, at k / 3 when distinct, -127: both ends of the bytes
+  if (k > 2) x[k / 3] = -3.f;
+  std::vector<int16_t> q(kp);
+  const float scale = qd8_quantize_row_scalar(k, kp, x.data(), q.data());
+  for (auto fn : {&qd8_quantize_row_to_halves_scalar, build_kernels().qd8_quantize_row_to_halves}) {
+    std::vector<uint8_t> xh(2 * kp + 1, 99);
+    EXPECT_EQ(fn(k, kp, x.data(), xh.data()), scale);
+    expect_halves_of(xh, q, k, kp);
+    EXPECT_EQ(xh[2 * kp], 99) << "wrote past 2 kp";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Lengths, Qd8QuantizeRowToHalvesTest, ::testing::Values(1, 3, 7, 8, 9, 16, 17, 31, 100, 384));
+
+TEST(Qd8QuantizeRowToHalves, ZeroAndNonFiniteRowsAreAllZeroPoint) {
+  const std::vector<int16_t> zeros(32, 0);
+  for (auto fn : {&qd8_quantize_row_to_halves_scalar, build_kernels().qd8_quantize_row_to_halves}) {
+    std::vector<float> x(20, 0.f);
+    std::vector<uint8_t> xh(64, 5);
+    EXPECT_EQ(fn(20, 32, x.data(), xh.data()), 0.f);
+    expect_halves_of(xh, zeros, 20, 32);
+    x[7] = std::numeric_limits<float>::infinity();
+    EXPECT_TRUE(std::isnan(fn(20, 32, x.data(), xh.data())));
+    expect_halves_of(xh, zeros, 20, 32);
+  }
+}
+
 // --- static (calibrated) quantization ---------------------------------------------------------
 // What qu8 promises, computed independently: u = clamp(round(x / scale) + zp, 0, top) (top 255, or
 // 127 for 7-bit inputs), stored u - zp.
@@ -276,21 +320,27 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Qd8PanelTileTest,
                                             ::testing::Values(1, 2, 7, 16, 145), ::testing::Bool(), ::testing::Bool(),
                                             ::testing::Values(0, 1, 2)));
 
-// The byte tile: relaxed SIMD's (natively, its deterministic lowering) against the reference bit for
-// bit, and both against the 4x8c2 tile on q = u - zero_point bit for bit: the column offsets make
-// the sums the same integers, so the two paths of a 7-bit input give the same outputs.
-class Qu8PanelTileTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, bool, bool, int>> {};
+// The byte tiles: relaxed SIMD's (natively, its deterministic lowering) against the reference bit
+// for bit, and both against the 4x8c2 tile on q = u - zero_point bit for bit: the column offsets make
+// the sums the same integers, so the two paths of an input give the same outputs. split: the split
+// tile on bytes 0..254 as halves (dynamic rows: zero point 127), else the 7-bit tile on 0..127.
+class Qu8PanelTileTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, bool, bool, int, bool>> {};
 
 TEST_P(Qu8PanelTileTest, RelaxedMatchesScalarAndTheInt16Tile) {
-  const auto [rows, cols, k, with_bias, accumulate, act] = GetParam();
-  const int zero_point = 50;
-  const size_t kp4 = qu8_panel_padded_k(k), kp2 = qd8_panel_padded_k(k), lda = kp4 + 8, ldc = 11;
-  std::vector<uint8_t> u(kQd8PanelMr * lda, 0);
-  std::vector<int16_t> q(kQd8PanelMr * kp2, 0);
-  for (size_t r = 0; r < kQd8PanelMr; ++r) {
+  const auto [rows, cols, k, with_bias, accumulate, act, split] = GetParam();
+  const int zero_point = split ? kQd8ByteZeroPoint : 50, values = split ? 255 : 128;
+  const size_t kp4 = qu8_panel_padded_k(k), kp2 = qd8_panel_padded_k(k), lda = (split ? 2 : 1) * kp4 + 8, ldc = 11;
+  std::vector<uint8_t> u(kQu8PanelMr * lda, 0);
+  std::vector<int16_t> q(kQu8PanelMr * kp2, 0);
+  for (size_t r = 0; r < kQu8PanelMr; ++r) {
     for (size_t i = 0; i < k; ++i) {
-      u[r * lda + i] = static_cast<uint8_t>((r * 131 + i * 37 + 11) % 128);  // 0..127, both ends included
-      q[r * kp2 + i] = static_cast<int16_t>(u[r * lda + i] - zero_point);
+      const int byte = (r * 131 + i * 37 + 11) % values;  // 0..values - 1, both ends
+      if (split) {
+        put_halves(u.data() + r * lda, i, byte);
+      } else {
+        u[r * lda + i] = static_cast<uint8_t>(byte);
+      }
+      q[r * kp2 + i] = static_cast<int16_t>(byte - zero_point);
     }
   }
   auto w4 = random_int8(kQd8PanelNr * kp4, 3), w2 = std::vector<int8_t>(kQd8PanelNr * kp2, 0);
@@ -306,25 +356,38 @@ TEST_P(Qu8PanelTileTest, RelaxedMatchesScalarAndTheInt16Tile) {
     }
   }
   const auto panel4 = to_panels(w4, kQd8PanelNr, kp4, kQu8PanelKr), panel2 = to_panels(w2, kQd8PanelNr, kp2);
-  const TileEpilogue epilogue(kQd8PanelMr, kQd8PanelNr, with_bias, accumulate, act);
+  const TileEpilogue epilogue(kQu8PanelMr, kQd8PanelNr, with_bias, accumulate, act);
   const Qd8Output& out = epilogue.out;
-  const auto c0 = random_vector(kQd8PanelMr * ldc, 7);
+  const auto c0 = random_vector(kQu8PanelMr * ldc, 7);
   auto int16_tile = c0, scalar = c0, relaxed = c0;
-  qd8_f32_qc8w_gemm_4x8c2_scalar(rows, cols, kp2, q.data(), kp2, panel2.data(), int16_tile.data(), ldc, out);
+  for (size_t r = 0; r < rows; r += kQd8PanelMr) {  // the 4x8c2 tile takes 4 rows at a time
+    Qd8Output part = out;
+    part.a_scale += r;
+    qd8_f32_qc8w_gemm_4x8c2_scalar(std::min(kQd8PanelMr, rows - r), cols, kp2, q.data() + r * kp2, kp2,
+                                   panel2.data(), int16_tile.data() + r * ldc, ldc, part);
+  }
   Qd8Output bytes = out;
   bytes.column_offset = offsets.data();
-  qu8_f32_qc8w_gemm_4x8c4_scalar(rows, cols, kp4, u.data(), lda, panel4.data(), scalar.data(), ldc, bytes);
+  (split ? qu8_f32_qc8w_gemm_5x8c4_split_scalar : qu8_f32_qc8w_gemm_5x8c4_scalar)(
+      rows, cols, kp4, u.data(), lda, panel4.data(), scalar.data(), ldc, bytes);
   EXPECT_EQ(scalar, int16_tile);
 #if WT_HAVE_RELAXED_SIMD
-  qu8_f32_qc8w_gemm_4x8c4_relaxedsimd(rows, cols, kp4, u.data(), lda, panel4.data(), relaxed.data(), ldc, bytes);
+  (split ? qu8_f32_qc8w_gemm_5x8c4_split_relaxedsimd : qu8_f32_qc8w_gemm_5x8c4_relaxedsimd)(
+      rows, cols, kp4, u.data(), lda, panel4.data(), relaxed.data(), ldc, bytes);
   EXPECT_EQ(relaxed, scalar);
+  if (rows == 1) {  // the single-row tiles: K in steps of four quads, then one at a time
+    auto single = c0;
+    (split ? qu8_f32_qc8w_gemm_1x8c4_split_relaxedsimd : qu8_f32_qc8w_gemm_1x8c4_relaxedsimd)(
+        1, cols, kp4, u.data(), lda, panel4.data(), single.data(), ldc, bytes);
+    EXPECT_EQ(single, scalar);
+  }
 #endif
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, Qu8PanelTileTest,
-                         ::testing::Combine(::testing::Values(1, 2, 3, 4), ::testing::Values(1, 3, 4, 5, 8),
-                                            ::testing::Values(1, 3, 4, 7, 16, 145), ::testing::Bool(), ::testing::Bool(),
-                                            ::testing::Values(0, 1, 2)));
+                         ::testing::Combine(::testing::Values(1, 2, 3, 4, 5), ::testing::Values(1, 3, 4, 5, 8),
+                                            ::testing::Values(1, 3, 4, 7, 16, 40, 145), ::testing::Bool(), ::testing::Bool(),
+                                            ::testing::Values(0, 1, 2), ::testing::Bool()));
 
 #if WT_HAVE_RELAXED_SIMD
 TEST(RelaxedInt8Dot, TheDeterministicLoweringIsExact) { EXPECT_TRUE(relaxed_int8_dot_is_exact()); }
@@ -432,7 +495,7 @@ struct LinearCase {
 
 // static: quantized with a calibrated scale and zero point that clip the inputs' range (-2, 2)
 // on both sides (so saturation is exercised); else per row at run time.
-// bits: 0 dynamic, 8 or 7 static (7: the references run the byte tile from 4 rows on).
+// bits: 0 dynamic, 8 or 7 static (7: the references run the byte tiles, 1-3 rows on the single-row one).
 class QuantizedLinearOpTest : public ::testing::TestWithParam<std::tuple<LinearCase, int>> {};
 
 TEST_P(QuantizedLinearOpTest, MatchesQuantizedReference) {
@@ -463,8 +526,10 @@ TEST_P(QuantizedLinearOpTest, MatchesQuantizedReference) {
     if (bits == 7) model.attrs.push_back({"input_bits", {7}, "", true});
   }
 
-  const std::vector<std::vector<float>> outputs = run_one_node(model, x, 2, bits == 7);
-  ASSERT_EQ(outputs.size(), bits == 7 ? 2u : 1u);
+  // The references carry the byte tiles: 7-bit static and dynamic inputs run them.
+  const bool byte_tiles = bits != 8;
+  const std::vector<std::vector<float>> outputs = run_one_node(model, x, 2, byte_tiles);
+  ASSERT_EQ(outputs.size(), byte_tiles ? 2u : 1u);
   if (outputs.size() == 2 && std::strcmp(c.activation, "gelu") != 0) {
     EXPECT_EQ(outputs[0], outputs[1]) << "the byte tile and the 2x4 tile differ";
   }

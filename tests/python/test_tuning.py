@@ -103,7 +103,7 @@ def test_the_tuned_file_matches_eager(o3_export, engine, threads):
 def test_every_candidate_verifies_against_eager(tmp_path, monkeypatch, index):
     """Candidate `index` of every op (its last where it has fewer) forced in place of timing: the
     export's verification runs the file natively against eager."""
-    def force(graph, inputs, threads):
+    def force(graph, inputs, threads, engine):
         for node in graph.nodes:
             cands = tuning.candidates(node)
             node.attrs.update(cands[min(index, len(cands) - 1)])
@@ -139,9 +139,24 @@ def test_choose_takes_only_what_wins_at_every_thread_count():
     assert tuning.choose(cands, both) == {"algorithm": "winograd"}
 
 
-def test_tuning_threads_is_checked():
+def test_tuning_threads_and_engine_are_checked():
     with pytest.raises(ValueError, match="tuning_threads must be a thread count or several, got \\(0,\\)"):
         tuning.tune_kernels(ir.Graph(nodes=[], inputs=[], outputs=[]), (), threads=(0,))
+    with pytest.raises(ValueError, match="tuning_engine must be one of node, chromium, got 'firefox'"):
+        tuning.tune_kernels(ir.Graph(nodes=[], inputs=[], outputs=[]), (), engine="firefox")
+
+
+def test_tuning_in_chromium_times_the_browser_and_says_so(tmp_path):
+    """tuning_engine="chromium": the candidates are timed in headless Chromium at one thread, the
+    choices recorded and the file verified as in Node."""
+    from wasm_torch.serialize import read_info_from_file
+    path, x = tmp_path / "chromium.wtm", torch.randn(1, 3, 16, 16)
+    report = export_to_wasm(TunableNet().eval(), path, x, optimization_level="O3", tuning_engine="chromium",
+                            tuning_threads=1)
+    assert {c.source.split(" ")[0] for c in report.kernel_choices} == set(EXPECTED_CANDIDATES)
+    assert all(c.threads == (1,) and min(min(ms) for ms in c.times_ms.values()) > 0 for c in report.kernel_choices)
+    assert read_info_from_file(path).metadata["kernel_tuning"] == "chromium relaxed-simd, 1 thread"
+    assert report.verification[0].relative < 1e-4
 
 
 def test_ops_without_choices_are_not_tuned():

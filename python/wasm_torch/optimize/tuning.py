@@ -1,5 +1,6 @@
 """O3's kernel tuning: where an op can run more than one way, time each way on the real
-WebAssembly runtime in Node, inside the model it belongs to, and record the fastest on the node.
+WebAssembly runtime (in Node, or in headless Chromium), inside the model it belongs to, and record
+the fastest on the node.
 
 What may be chosen (attributes the runtime reads; without them its heuristic decides, which is
 what O2 files run):
@@ -12,10 +13,13 @@ what O2 files run):
   instead of 512. A shallower k block keeps more of B in L1/L2 but writes C more often: it helped
   K = 3072 linears and cost ResNet-50's convolutions (gemm/gemm_plan.h).
 
-Where: Node, with relaxed SIMD on (Node 20 has it behind a flag), so the kernels timed are the
-relaxed-SIMD build's that browsers run: its GEMM tiles multiply-add in one instruction, the SIMD128
-build's do not, and that moves the balance between Winograd and GEMM (ResNet-18's 7x7 layers: 1.35x
-faster by Winograd on SIMD128, even on relaxed SIMD).
+Where (`engine`): Node by default, with relaxed SIMD on (Node 20 has it behind a flag), so the
+kernels timed are the relaxed-SIMD build's that browsers run: its GEMM tiles multiply-add in one
+instruction, the SIMD128 build's do not, and that moves the balance between Winograd and GEMM
+(ResNet-18's 7x7 layers: 1.35x faster by Winograd on SIMD128, even on relaxed SIMD). Or "chromium":
+the browser itself, headless (Debian's chromium through playwright-core), whose V8 is years newer
+than Node 20's and compiles the same kernels differently: a choice timed in Node can lose there
+(EfficientNet-B0's O3 file, tuned in Node, read 0.91x O2's speed in Chromium at 2 threads).
 
 How: every candidate is a variant of the whole file, variant i giving each tunable node its i-th
 candidate (the first is the node as O2 leaves it). Each variant runs in Node with per-op
@@ -42,6 +46,8 @@ from pathlib import Path
 from .. import contract, ir
 from ..errors import WASMTorchError
 
+# Where candidates may be timed (WASMRuntime engines that run the relaxed-SIMD build).
+TUNING_ENGINES = ("node", "chromium")
 # A candidate replaces the heuristic's choice only when at least this much faster, relatively and in
 # time per forward (a few microseconds on a tiny op are noise).
 MIN_GAIN, MIN_GAIN_MS = 0.04, 0.01
@@ -127,21 +133,24 @@ def candidates(node: ir.Node) -> list:
     return out
 
 
-def tune_kernels(graph: ir.Graph, inputs, threads=(1, 2), rounds: int = 3, budget_ms: float = 500.0) -> list:
+def tune_kernels(graph: ir.Graph, inputs, threads=(1, 2), engine: str = "node", rounds: int = 3,
+                 budget_ms: float = 500.0) -> list:
     """Times every candidate of every tunable node (module docstring) on the WebAssembly runtime in
-    Node at each count of `threads` (an int or several) on `inputs` (the export's example),
-    records the fastest in the graph and returns a KernelChoice per tunable node. Each variant is
-    profiled over about budget_ms per round (3-8 forwards)."""
+    `engine` (TUNING_ENGINES) at each count of `threads` (an int or several) on `inputs` (the
+    export's example), records the fastest in the graph and returns a KernelChoice per tunable
+    node. Each variant is profiled over about budget_ms per round (3-8 forwards)."""
     counts = (threads,) if isinstance(threads, int) else tuple(threads)
     if not counts or any(not isinstance(t, int) or t < 1 for t in counts):
         raise ValueError(f"tuning_threads must be a thread count or several, got {threads!r}")
+    if engine not in TUNING_ENGINES:
+        raise ValueError(f"tuning_engine must be one of {', '.join(TUNING_ENGINES)}, got {engine!r}")
     tunable = [(k, node, candidates(node)) for k, node in enumerate(graph.nodes)]
     tunable = [t for t in tunable if len(t[2]) > 1]
     if not tunable:
         return []
     with tempfile.TemporaryDirectory() as tmp:
         paths = _write_variants(graph, tunable, Path(tmp))
-        samples = [_profile_variants(paths, tuple(inputs), tunable, t, rounds, budget_ms) for t in counts]
+        samples = [_profile_variants(paths, tuple(inputs), tunable, engine, t, rounds, budget_ms) for t in counts]
     choices = []
     for k, node, cands in tunable:
         times = {_label(c): tuple(statistics.median(s[(k, i)]) for s in samples) for i, c in enumerate(cands)}
@@ -169,14 +178,15 @@ def _write_variants(graph, tunable, tmp: Path) -> list:
     return paths
 
 
-def _profile_variants(paths, feed, tunable, threads, rounds, budget_ms) -> dict:
-    """Profiles every variant in each round at `threads` threads; returns {(node index, candidate
-    index): [ms per forward, one per round]}."""
+def _profile_variants(paths, feed, tunable, engine, threads, rounds, budget_ms) -> dict:
+    """Profiles every variant in each round in `engine` at `threads` threads; returns {(node index,
+    candidate index): [ms per forward, one per round]}."""
     from ..runtime import WASMRuntime
 
     samples = {(k, i): [] for k, _, c in tunable for i in range(len(c))}
     reference = None
-    with WASMRuntime("node", threads=threads, relaxed_simd=True) as runtime:
+    # Chromium has relaxed SIMD on; Node 20 needs the flag (WASMRuntime's relaxed_simd).
+    with WASMRuntime(engine, threads=threads, relaxed_simd=engine == "node") as runtime:
         for round_, (variant, path) in itertools.product(range(rounds), enumerate(paths)):
             model = runtime.load_model(path)
             try:

@@ -26,7 +26,11 @@ Result<StaticInputQuantization> read_static_input_quantization(const PrepareCont
 }
 
 bool runs_byte_tile(const PrepareContext& ctx, const StaticInputQuantization& input) {
-  return input.bits == 7 && ctx.kernel_table->qu8_gemm_4x8c4 != nullptr && ctx.input(1)->constant_data != nullptr;
+  return input.bits == 7 && ctx.kernel_table->qu8_gemm_5x8c4 != nullptr && ctx.input(1)->constant_data != nullptr;
+}
+
+bool runs_split_byte_tile(const PrepareContext& ctx) {
+  return ctx.kernel_table->qu8_gemm_5x8c4_split != nullptr && ctx.input(1)->constant_data != nullptr;
 }
 
 }  // namespace wt

@@ -1,6 +1,7 @@
 // The calibrated quantization of a static int8 op's float input: attributes input_scale (> 0),
 // input_zero_point and input_bits (8, the default: 0-255; or 7: 0-127, what relaxed SIMD's int8 dot
-// multiplies exactly), asymmetric as kernels/qd8_gemm.h's qu8_quantize computes it.
+// multiplies exactly), asymmetric as kernels/qd8_gemm.h's qu8_quantize computes it; and the byte
+// tiles' weights, which static ops and dynamic linears share.
 #pragma once
 
 #include <algorithm>
@@ -25,6 +26,8 @@ Result<StaticInputQuantization> read_static_input_quantization(const PrepareCont
 // Whether a static op's GEMM runs on the byte tile (qd8_gemm.h): 7-bit inputs, a kernel table with
 // it, constant weights (input 1).
 bool runs_byte_tile(const PrepareContext& ctx, const StaticInputQuantization& input);
+// Whether a dynamic op's rows run on the split byte tile: a kernel table with it, constant weights.
+bool runs_split_byte_tile(const PrepareContext& ctx);
 
 // The byte tile's weights, made when the op is prepared: panels with K in quads and each column's
 // zero_point x weight sum (the tile subtracts it from its sums).
