@@ -16,7 +16,7 @@ from .capture import capture
 from .errors import ExportArgumentError, ModelRuntimeError, UnsupportedOpsError
 from ._paths import NATIVE_LIBRARY
 from .optimize import LAYOUTS, BrowserOptimizedModel, optimize_graph
-from .optimize.tuning import tune_kernels
+from .optimize.tuning import checked_options as checked_tuning_options, tune_kernels
 from .quantization import QuantizationError, QuantizedModel
 from .quantization.passes import quantize_graph, runs_after_packing
 from .quantization.torch_ao import from_torch_ao, torch_quantized_modules
@@ -117,6 +117,7 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
     if memory_layout not in LAYOUTS:
         raise ValueError(f"memory_layout must be one of {LAYOUTS}, got {memory_layout!r}")
     check_export_arguments(model, output_path, example_input)
+    tuning_counts = checked_tuning_options(tuning_threads, tuning_engine)  # before seconds of capture
     quantization, custom_passes, choices, pass_reports = None, None, [], []
     while isinstance(model, (QuantizedModel, BrowserOptimizedModel)):  # either may wrap the other
         if isinstance(model, QuantizedModel):
@@ -150,10 +151,9 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
     layout = "nhwc" if "to_nhwc" in passes else "nchw"
     kernel_choices, tuning_started = [], time.perf_counter()
     if optimization_level == "O3":
-        kernel_choices = tune_kernels(graph, graph.trace.inputs, threads=tuning_threads, engine=tuning_engine)
-        counts = (tuning_threads,) if isinstance(tuning_threads, int) else tuple(tuning_threads)
-        graph.metadata["kernel_tuning"] = f"{tuning_engine} relaxed-simd, {' and '.join(map(str, counts))} thread" + \
-            ("s" if counts != (1,) else "")
+        kernel_choices = tune_kernels(graph, graph.trace.inputs, threads=tuning_counts, engine=tuning_engine)
+        graph.metadata["kernel_tuning"] = f"{tuning_engine} relaxed-simd, " \
+            f"{' and '.join(map(str, tuning_counts))} thread" + ("s" if tuning_counts != (1,) else "")
     tuning_seconds = time.perf_counter() - tuning_started
     graph.metadata.update({
         "producer_version": __version__, "torch_version": torch.__version__, "optimization_level": optimization_level,

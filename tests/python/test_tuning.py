@@ -146,6 +146,16 @@ def test_tuning_threads_and_engine_are_checked():
         tuning.tune_kernels(ir.Graph(nodes=[], inputs=[], outputs=[]), (), engine="firefox")
 
 
+def test_export_checks_the_tuning_options_before_capturing(tmp_path, monkeypatch):
+    """A wrong tuning_engine or tuning_threads fails at once, at any level, not after the capture."""
+    monkeypatch.setattr("wasm_torch.export.capture", lambda *a, **k: pytest.fail("captured before checking"))
+    x = torch.randn(1, 3, 16, 16)
+    with pytest.raises(ValueError, match="tuning_engine must be one of node, chromium, got 'firefox'"):
+        export_to_wasm(TunableNet().eval(), tmp_path / "m.wtm", x, optimization_level="O3", tuning_engine="firefox")
+    with pytest.raises(ValueError, match="tuning_threads must be a thread count or several, got 0"):
+        export_to_wasm(TunableNet().eval(), tmp_path / "m.wtm", x, tuning_threads=0)
+
+
 def test_tuning_in_chromium_times_the_browser_and_says_so(tmp_path):
     """tuning_engine="chromium": the candidates are timed in headless Chromium at one thread, the
     choices recorded and the file verified as in Node."""

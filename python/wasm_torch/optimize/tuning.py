@@ -133,17 +133,23 @@ def candidates(node: ir.Node) -> list:
     return out
 
 
+def checked_options(threads, engine: str) -> tuple:
+    """The thread counts of `threads` (an int or several), after checking them and `engine`."""
+    counts = (threads,) if isinstance(threads, int) else tuple(threads)
+    if not counts or any(not isinstance(t, int) or t < 1 for t in counts):
+        raise ValueError(f"tuning_threads must be a thread count or several, got {threads!r}")
+    if engine not in TUNING_ENGINES:
+        raise ValueError(f"tuning_engine must be one of {', '.join(TUNING_ENGINES)}, got {engine!r}")
+    return counts
+
+
 def tune_kernels(graph: ir.Graph, inputs, threads=(1, 2), engine: str = "node", rounds: int = 3,
                  budget_ms: float = 500.0) -> list:
     """Times every candidate of every tunable node (module docstring) on the WebAssembly runtime in
     `engine` (TUNING_ENGINES) at each count of `threads` (an int or several) on `inputs` (the
     export's example), records the fastest in the graph and returns a KernelChoice per tunable
     node. Each variant is profiled over about budget_ms per round (3-8 forwards)."""
-    counts = (threads,) if isinstance(threads, int) else tuple(threads)
-    if not counts or any(not isinstance(t, int) or t < 1 for t in counts):
-        raise ValueError(f"tuning_threads must be a thread count or several, got {threads!r}")
-    if engine not in TUNING_ENGINES:
-        raise ValueError(f"tuning_engine must be one of {', '.join(TUNING_ENGINES)}, got {engine!r}")
+    counts = checked_options(threads, engine)
     tunable = [(k, node, candidates(node)) for k, node in enumerate(graph.nodes)]
     tunable = [t for t in tunable if len(t[2]) > 1]
     if not tunable:
