@@ -200,8 +200,25 @@ void qd8_f32_qc8w_gemm_4x8c2_simd128(size_t rows, size_t cols, size_t kp, const 
 #if WT_HAVE_RELAXED_SIMD
 namespace {
 
-// The byte tiles' loop. kSplitBytes: rows of halves (a quad's two 7-bit halves 4 bytes apart, 8
-// bytes a quad), both dotted into the same accumulators; else 7-bit bytes, one dot a quad.
+// The byte tiles' step: a row's quad at k = i (broadcast) against 4 channels' quads in wl and 4 in
+// wh, into lo and hi. kSplitBytes: a row of halves (a quad's two 7-bit halves 4 bytes apart, 8 bytes
+// a quad), both dotted into the same sums; else 7-bit bytes, one dot.
+template <bool kSplitBytes>
+void dot_quad(const uint8_t* row, size_t i, v128_t wl, v128_t wh, v128_t& lo, v128_t& hi) {
+  if constexpr (kSplitBytes) {
+    const v128_t first = wasm_v128_load32_splat(row + 2 * i), second = wasm_v128_load32_splat(row + 2 * i + 4);
+    lo = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wl, first, lo);
+    hi = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wh, first, hi);
+    lo = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wl, second, lo);
+    hi = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wh, second, hi);
+  } else {
+    const v128_t x = wasm_v128_load32_splat(row + i);
+    lo = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wl, x, lo);
+    hi = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wh, x, hi);
+  }
+}
+
+// The byte tiles' loop: 5 rows, each quad of weights loaded once for all of them.
 template <bool kSplitBytes>
 void qu8_gemm_5x8c4(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda, const int8_t* w, float* c,
                     size_t ldc, const Qd8Output& out) {
@@ -214,24 +231,11 @@ void qu8_gemm_5x8c4(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_
   }
   for (size_t i = 0; i < kp; i += kQu8PanelKr, w += kQu8PanelKr * kQd8PanelNr) {
     const v128_t wl = wasm_v128_load(w), wh = wasm_v128_load(w + 16);  // channels 0-3, 4-7
-    const auto dot_row = [&](const uint8_t* row, v128_t& lo, v128_t& hi) {
-      if constexpr (kSplitBytes) {
-        const v128_t first = wasm_v128_load32_splat(row + 2 * i), second = wasm_v128_load32_splat(row + 2 * i + 4);
-        lo = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wl, first, lo);
-        hi = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wh, first, hi);
-        lo = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wl, second, lo);
-        hi = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wh, second, hi);
-      } else {
-        const v128_t x = wasm_v128_load32_splat(row + i);
-        lo = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wl, x, lo);
-        hi = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wh, x, hi);
-      }
-    };
-    dot_row(p.row0, acc0l, acc0h);
-    dot_row(p.row1, acc1l, acc1h);
-    dot_row(p.row2, acc2l, acc2h);
-    dot_row(p.row3, acc3l, acc3h);
-    dot_row(p.row4, acc4l, acc4h);
+    dot_quad<kSplitBytes>(p.row0, i, wl, wh, acc0l, acc0h);
+    dot_quad<kSplitBytes>(p.row1, i, wl, wh, acc1l, acc1h);
+    dot_quad<kSplitBytes>(p.row2, i, wl, wh, acc2l, acc2h);
+    dot_quad<kSplitBytes>(p.row3, i, wl, wh, acc3l, acc3h);
+    dot_quad<kSplitBytes>(p.row4, i, wl, wh, acc4l, acc4h);
   }
   const v128_t sums[kQu8PanelMr][2] = {{acc0l, acc0h}, {acc1l, acc1h}, {acc2l, acc2h}, {acc3l, acc3h}, {acc4l, acc4h}};
   store_panel_tile(sums, rows, cols, c, ldc, out);
@@ -247,28 +251,19 @@ void qu8_gemm_1x8c4(size_t cols, size_t kp, const uint8_t* a, const int8_t* w, f
     lo0 = wasm_i32x4_neg(wasm_v128_load(out.column_offset));
     hi0 = wasm_i32x4_neg(wasm_v128_load(out.column_offset + 4));
   }
-  // Quad i of the row (at k = i) against the panel's quad at w, into lo and hi.
-  const auto dot_quad = [&](size_t i, const int8_t* wq, v128_t& lo, v128_t& hi) {
-    const v128_t wl = wasm_v128_load(wq), wh = wasm_v128_load(wq + 16);
-    if constexpr (kSplitBytes) {
-      const v128_t first = wasm_v128_load32_splat(a + 2 * i), second = wasm_v128_load32_splat(a + 2 * i + 4);
-      lo = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wl, second, wt_i32x4_relaxed_dot_i8x16_i7x16_add(wl, first, lo));
-      hi = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wh, second, wt_i32x4_relaxed_dot_i8x16_i7x16_add(wh, first, hi));
-    } else {
-      const v128_t x = wasm_v128_load32_splat(a + i);
-      lo = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wl, x, lo);
-      hi = wt_i32x4_relaxed_dot_i8x16_i7x16_add(wh, x, hi);
-    }
+  // Quad i of the row (at k = i) against the panel's quad at wq (channels 0-3, then 4-7).
+  const auto step = [&](size_t i, const int8_t* wq, v128_t& lo, v128_t& hi) {
+    dot_quad<kSplitBytes>(a, i, wasm_v128_load(wq), wasm_v128_load(wq + 16), lo, hi);
   };
   constexpr size_t kQuadBytes = kQu8PanelKr * kQd8PanelNr;
   size_t i = 0;
   for (; i + 4 * kQu8PanelKr <= kp; i += 4 * kQu8PanelKr, w += 4 * kQuadBytes) {
-    dot_quad(i, w, lo0, hi0);
-    dot_quad(i + kQu8PanelKr, w + kQuadBytes, lo1, hi1);
-    dot_quad(i + 2 * kQu8PanelKr, w + 2 * kQuadBytes, lo2, hi2);
-    dot_quad(i + 3 * kQu8PanelKr, w + 3 * kQuadBytes, lo3, hi3);
+    step(i, w, lo0, hi0);
+    step(i + kQu8PanelKr, w + kQuadBytes, lo1, hi1);
+    step(i + 2 * kQu8PanelKr, w + 2 * kQuadBytes, lo2, hi2);
+    step(i + 3 * kQu8PanelKr, w + 3 * kQuadBytes, lo3, hi3);
   }
-  for (; i < kp; i += kQu8PanelKr, w += kQuadBytes) dot_quad(i, w, lo0, hi0);
+  for (; i < kp; i += kQu8PanelKr, w += kQuadBytes) step(i, w, lo0, hi0);
   const v128_t lo = wasm_i32x4_add(wasm_i32x4_add(lo0, lo1), wasm_i32x4_add(lo2, lo3));
   const v128_t hi = wasm_i32x4_add(wasm_i32x4_add(hi0, hi1), wasm_i32x4_add(hi2, hi3));
   const v128_t sums[1][2] = {{lo, hi}};
