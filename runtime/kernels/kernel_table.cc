@@ -32,6 +32,7 @@ KernelTable scalar_table() {
   t.qu8_gemm_5x8c4_split = qu8_f32_qc8w_gemm_5x8c4_split_scalar;
   t.qu8_gemm_1x8c4 = qu8_f32_qc8w_gemm_5x8c4_scalar;
   t.qu8_gemm_1x8c4_split = qu8_f32_qc8w_gemm_5x8c4_split_scalar;
+  t.qu8_dwconv_nhwc = qu8_f32_qc8w_dwconv2d_nhwc_scalar;
 
   t.winograd_weights_panels_nhwc = f32_winograd_f4x4_3x3_weights_panels_scalar;
   t.winograd_weights_qc8w_panels_nhwc = f32_winograd_f4x4_3x3_weights_qc8w_panels_scalar;
@@ -82,6 +83,7 @@ void overlay_simd128(KernelTable& t) {
   t.qu8_gemm_5x8c4_split = nullptr;
   t.qu8_gemm_1x8c4 = nullptr;
   t.qu8_gemm_1x8c4_split = nullptr;
+  t.qu8_dwconv_nhwc = nullptr;
 
   t.winograd_weights_panels_nhwc = f32_winograd_f4x4_3x3_weights_panels_simd128;
   t.winograd_weights_qc8w_panels_nhwc = f32_winograd_f4x4_3x3_weights_qc8w_panels_simd128;
@@ -118,6 +120,7 @@ void overlay_relaxed_simd(KernelTable& t) {
     t.qu8_gemm_5x8c4_split = qu8_f32_qc8w_gemm_5x8c4_split_relaxedsimd;
     t.qu8_gemm_1x8c4 = qu8_f32_qc8w_gemm_1x8c4_relaxedsimd;
     t.qu8_gemm_1x8c4_split = qu8_f32_qc8w_gemm_1x8c4_split_relaxedsimd;
+    t.qu8_dwconv_nhwc = qu8_f32_qc8w_dwconv2d_nhwc_c16_relaxedsimd;
   }
 }
 #endif

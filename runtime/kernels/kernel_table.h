@@ -21,6 +21,7 @@
 #include "kernels/f32_vunary.h"
 #include "kernels/f32_winograd.h"
 #include "kernels/qd8_gemm.h"
+#include "kernels/qu8_dwconv2d.h"
 #include "kernels/x32_zip.h"
 
 namespace wt {
@@ -72,6 +73,9 @@ struct KernelTable {
   // Both byte tiles for a single row (batch-1 linears): set where the 4-row ones are.
   Qu8PanelGemmFn qu8_gemm_1x8c4;
   Qu8PanelGemmFn qu8_gemm_1x8c4_split;
+  // Static depthwise convolutions of 7-bit inputs on the int8 dot: set where qu8_gemm_5x8c4 is
+  // (elsewhere they run in float from the dequantized weights).
+  Qu8DwConvFn qu8_dwconv_nhwc;
 
   // Winograd F(4x4, 3x3).
   F32WinogradWeightsPanelsFn winograd_weights_panels_nhwc;

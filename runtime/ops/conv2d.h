@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "kernels/f32_conv2d.h"
 #include "ops/common/fused_activation.h"
@@ -31,6 +32,11 @@ Result<ConvWeight> read_nhwc_conv_weight(const PrepareContext& ctx, int64_t in_c
 // "gemm", whose depth block is the node's gemm_depth_block.
 Result<std::unique_ptr<OpKernel>> make_conv2d_nhwc_kernel(const PrepareContext& ctx, const Conv2dGeometry& g,
                                                           FusedActivation act, bool residual, bool depthwise_hwc);
+
+// The depthwise kernel over NHWC ([kh, kw, C] weights) with weights the op made (not input 1).
+std::unique_ptr<OpKernel> make_depthwise_conv2d_nhwc_kernel(const PrepareContext& ctx, const Conv2dGeometry& g,
+                                                             FusedActivation act,
+                                                             std::shared_ptr<const std::vector<float>> weights);
 
 // static_quantized_conv2d's Winograd: float arithmetic on the int8 weight panels (input 1),
 // dequantized by their scales (input kQc8wScaleInput) as the weight transform reads them.

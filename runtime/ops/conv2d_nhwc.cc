@@ -208,16 +208,19 @@ class IndirectConv2dNhwcKernel final : public OpKernel {
   std::vector<float> zeros_;  // a tap in padding reads these
 };
 
-// Output rows over the pool, every pixel of a row vectorized across channels.
+// Output rows over the pool, every pixel of a row vectorized across channels; the weights are
+// input 1, or what the op made of it (static_quantized_depthwise_conv2d's, dequantized).
 class DepthwiseConv2dNhwcKernel final : public OpKernel {
  public:
-  DepthwiseConv2dNhwcKernel(F32DwConvFn dwconv, Conv2dGeometry g, FusedActivation act)
-      : dwconv_(dwconv), g_(g), act_(act) {}
+  DepthwiseConv2dNhwcKernel(F32DwConvFn dwconv, Conv2dGeometry g, FusedActivation act,
+                            std::shared_ptr<const std::vector<float>> weights = nullptr)
+      : dwconv_(dwconv), g_(g), act_(act), weights_(std::move(weights)) {}
 
   void run(const RunContext& ctx) const override {
     const size_t row_floats = g_.out_w * g_.out_channels;
+    const float* weights = weights_ ? weights_->data() : ctx.in_f32(1);
     ctx.pool->parallelize(g_.batch * g_.out_h, 1, [&](size_t begin, size_t end) {
-      dwconv_(g_, ctx.in_f32(0), ctx.in_f32(1), ctx.in_f32(2), act_.minmax, ctx.out_f32(0), begin, end,
+      dwconv_(g_, ctx.in_f32(0), weights, ctx.in_f32(2), act_.minmax, ctx.out_f32(0), begin, end,
               ctx.pool->thread_scratch(), ctx.pool->scratch_bytes() / sizeof(float));
       act_.apply(ctx.out_f32(0) + begin * row_floats, (end - begin) * row_floats);
     });
@@ -227,6 +230,7 @@ class DepthwiseConv2dNhwcKernel final : public OpKernel {
   F32DwConvFn dwconv_;
   Conv2dGeometry g_;
   FusedActivation act_;
+  std::shared_ptr<const std::vector<float>> weights_;
 };
 
 // Winograd F(4x4, 3x3) (kernels/f32_winograd.h): per image, the input tiles are transformed into
@@ -398,6 +402,12 @@ Result<ConvWeight> read_nhwc_conv_weight(const PrepareContext& ctx, int64_t in_c
                      std::to_string(per_group) + " / 8), " + std::to_string(k) + ", 8]");
   }
   return ConvWeight{out_channels, in_channels / groups, kernel[0], kernel[1], false};
+}
+
+std::unique_ptr<OpKernel> make_depthwise_conv2d_nhwc_kernel(const PrepareContext& ctx, const Conv2dGeometry& g,
+                                                             FusedActivation act,
+                                                             std::shared_ptr<const std::vector<float>> weights) {
+  return std::make_unique<DepthwiseConv2dNhwcKernel>(ctx.kernel_table->dwconv_nhwc, g, act, std::move(weights));
 }
 
 Result<std::unique_ptr<OpKernel>> make_conv2d_nhwc_kernel(const PrepareContext& ctx, const Conv2dGeometry& g,

@@ -6,6 +6,7 @@ namespace wt {
 
 extern const OpDef kLinearOp, kDynamicQuantizedLinearOp, kStaticQuantizedLinearOp, kAttentionOp;
 extern const OpDef kStaticQuantizedConv2dOp;
+extern const OpDef kStaticQuantizedDepthwiseConv2dOp;
 extern const OpDef kConv2dOp;
 extern const OpDef kMaxPool2dOp, kAvgPool2dOp, kAdaptiveAvgPool2dOp;
 extern const OpDef kBatchNormOp;
@@ -28,7 +29,8 @@ std::vector<const OpDef*> collect_ops() {
       &kConcatOp, &kSoftmaxOp, &kLogSoftmaxOp, &kMatmulOp,    &kLayerNormOp,         &kPermuteOp,   &kExpandOp,
       &kSliceOp,  &kCastOp,    &kEmbeddingOp,  &kResize2dOp,  &kConvTranspose2dOp,   &kGatherOp,    &kIndexSelectOp,
       &kArgmaxOp, &kArgminOp,  &kTopkOp,       &kCumsumOp,    &kFlipOp, &kAdaptiveMaxPool2dOp, &kAttentionOp,
-      &kDynamicQuantizedLinearOp, &kStaticQuantizedLinearOp, &kStaticQuantizedConv2dOp};
+      &kDynamicQuantizedLinearOp, &kStaticQuantizedLinearOp, &kStaticQuantizedConv2dOp,
+      &kStaticQuantizedDepthwiseConv2dOp};
   for (const auto* family : {&unary_ops(), &binary_ops(), &reduce_ops(), &compare_ops()}) {
     for (const OpDef& op : *family) ops.push_back(&op);
   }

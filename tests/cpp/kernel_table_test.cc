@@ -56,6 +56,8 @@ TEST(KernelTableTest, TheBuildOverlaysItsSimdKernels) {
   EXPECT_EQ(build_kernels().qu8_gemm_5x8c4_split, nullptr);
   EXPECT_EQ(reference_kernels().qu8_gemm_1x8c4_split, &qu8_f32_qc8w_gemm_5x8c4_split_scalar);
   EXPECT_EQ(build_kernels().qu8_gemm_1x8c4, nullptr);
+  EXPECT_EQ(reference_kernels().qu8_dwconv_nhwc, &qu8_f32_qc8w_dwconv2d_nhwc_scalar);
+  EXPECT_EQ(build_kernels().qu8_dwconv_nhwc, nullptr);
 }
 
 TEST(KernelTableTest, ARuntimeAskingForReferencesLoadsModelsOnThem) {

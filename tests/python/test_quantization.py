@@ -332,8 +332,7 @@ def test_mixed_and_torch_ao_files_run_alike_on_every_engine(runtime, mixed_expor
 
 class _AoCnn(torch.nn.Module):
     """A model for torch.ao's eager static quantization: fused conv-BN-ReLU, a residual add through
-    FloatFunctional, max pooling, a depthwise convolution (wasm-torch leaves it float) with
-    Hardswish, a fused 1x1 conv-ReLU, a fused linear-ReLU and a plain linear."""
+    FloatFunctional, max pooling, a depthwise convolution with Hardswish, a fused 1x1 conv-ReLU, a fused linear-ReLU and a plain linear."""
 
     def __init__(self):
         super().__init__()
@@ -389,14 +388,14 @@ def torch_ao_static_export(tmp_path_factory):
 
 
 def test_pytorch_static_quantized_model_exports_onto_static_int8(torch_ao_static_export):
-    """torch.ao's statically quantized convolutions and linears run as wasm-torch's static int8 ops
-    (the depthwise one float), each input quantized with the scale and zero point PyTorch gives it,
+    """torch.ao's statically quantized convolutions (the depthwise one too) and linears run as
+    wasm-torch's static int8 ops, each input quantized with the scale and zero point PyTorch gives it,
     not calibrated again; the output is within a step of PyTorch's quantized output's step."""
     model, report, _, _, expected, got = torch_ao_static_export
     assert {c.source: c.choice for c in report.quantization} == {
-        "conv.0": "int8", "conv2": "int8", "pointwise.0": "int8", "fc.0": "int8", "head": "int8"}
+        "conv.0": "int8", "conv2": "int8", "depthwise": "int8", "pointwise.0": "int8", "fc.0": "int8", "head": "int8"}
     assert report.ops.get("static_quantized_conv2d") == 3 and report.ops.get("static_quantized_linear") == 2
-    assert report.ops.get("conv2d") == 1, report.ops
+    assert report.ops.get("static_quantized_depthwise_conv2d") == 1 and "conv2d" not in report.ops, report.ops
     from wasm_torch.quantization.torch_ao import from_torch_ao
     given = from_torch_ao(model, (torch.randn(1, 3, 16, 16),), {}).config.given
     # Each layer's input is what its producer's output was quantized to: conv2 reads conv's output,
@@ -498,8 +497,10 @@ def test_pytorch_fx_quantized_model_exports_onto_static_int8(tmp_path):
     x = torch.randn(2, 3, 16, 16)
     model = _torch_ao_fx(_FxCnn(), x)
     report = export_to_wasm(model, tmp_path / "fx.wtm", x)
-    assert {c.source: c.choice for c in report.quantization} == {"conv": "int8", "conv2": "int8", "fc": "int8"}
+    assert {c.source: c.choice for c in report.quantization} == {"conv": "int8", "conv2": "int8", "depthwise": "int8",
+                                                                 "fc": "int8"}
     assert report.ops.get("static_quantized_conv2d") == 2 and report.ops.get("static_quantized_linear") == 1
+    assert report.ops.get("static_quantized_depthwise_conv2d") == 1
     with torch.no_grad(), WASMRuntime("native") as native:
         steps = (native.load_model(tmp_path / "fx.wtm").forward(x) - model(x)).abs() / model.fc.scale
     assert float(steps.max()) < 5 and float(steps.mean()) < 1, (steps.max(), steps.mean())  # as ResNet-18's
@@ -526,8 +527,9 @@ def test_pytorch_quantized_models_wasm_torch_cannot_read_are_clear_errors(tmp_pa
 class _ResidualCnn(torch.nn.Module):
     """Every convolution static INT8 runs: the int8 GEMM (5x5 over 3 channels, strided 1x1, 3x3 at
     8x8, 1x1 in place), Winograd on int8 weights where the byte tile does not run (the 3x3 over 32
-    channels at 16x16, with a fused residual); a depthwise one it leaves float, and one too shallow
-    to gain (16 multiply-adds per output); and a classifier."""
+    channels at 16x16, with a fused residual), depthwise ones (3x3, and 5x5 at stride 2 with a fused
+    ReLU6: two row quads); one it leaves float, too shallow to gain (16 multiply-adds per output); and
+    a classifier."""
 
     def __init__(self):
         super().__init__()
@@ -535,6 +537,7 @@ class _ResidualCnn(torch.nn.Module):
         self.body = torch.nn.Conv2d(32, 32, 3, padding=1)
         self.depthwise = torch.nn.Conv2d(32, 32, 3, padding=1, groups=32)
         self.down = torch.nn.Conv2d(32, 16, 1, stride=2)
+        self.depthwise5 = torch.nn.Conv2d(16, 16, 5, stride=2, padding=2, groups=16)
         self.shallow = torch.nn.Conv2d(16, 16, 1)
         self.mix = torch.nn.Conv2d(16, 32, 3, padding=1)
         self.point = torch.nn.Conv2d(32, 32, 1)
@@ -544,6 +547,7 @@ class _ResidualCnn(torch.nn.Module):
         x = torch.relu(self.stem(x))
         x = torch.relu(self.body(x) + x)
         x = torch.relu(self.down(self.depthwise(x)))
+        x = torch.nn.functional.relu6(self.depthwise5(x))
         x = torch.relu(self.point(torch.relu(self.mix(self.shallow(x)))))
         return self.head(x.mean((2, 3)))
 
@@ -563,14 +567,16 @@ def static_cnn(tmp_path_factory):
 
 
 def test_static_int8_quantizes_convolutions_and_linears(static_cnn):
-    """Every one-group convolution of at least MIN_STATIC_CONV_DEPTH multiply-adds per output and
-    the linear run int8 with calibrated inputs; the depthwise one and the shallow one (K = 16) stay
-    float; the residual stays fused; the file is close to float."""
+    """Every one-group convolution of at least MIN_STATIC_CONV_DEPTH multiply-adds per output, the
+    depthwise ones and the linear run int8 with calibrated inputs; the shallow one (K = 16) stays
+    float; the residual and the ReLU6 stay fused; the file is close to float."""
     model, report, _, x, got, _ = static_cnn
     assert report.ops.get("static_quantized_conv2d") == 5 and report.ops.get("static_quantized_linear") == 1, report.ops
-    assert report.ops.get("conv2d") == 2 and "add" not in report.ops, report.ops
+    assert report.ops.get("static_quantized_depthwise_conv2d") == 2, report.ops
+    assert report.ops.get("conv2d") == 1 and "add" not in report.ops and "clamp" not in report.ops, report.ops
     assert {c.source: (c.op, c.choice) for c in report.quantization} == {
-        "stem": ("conv2d", "int8"), "body": ("conv2d", "int8"), "down": ("conv2d", "int8"), "shallow": ("conv2d", "float"),
+        "stem": ("conv2d", "int8"), "body": ("conv2d", "int8"), "depthwise": ("conv2d", "int8"),
+        "down": ("conv2d", "int8"), "depthwise5": ("conv2d", "int8"), "shallow": ("conv2d", "float"),
         "mix": ("conv2d", "int8"), "point": ("conv2d", "int8"), "head": ("linear", "int8")}
     shallow = next(c for c in report.quantization if c.source == "shallow")
     assert shallow.reason.startswith("16 multiply-adds per output: too few for int8"), shallow.reason
@@ -584,8 +590,9 @@ def test_static_int8_quantizes_convolutions_and_linears(static_cnn):
 def test_static_int8_runs_alike_on_every_engine(runtime, static_cnn):
     """Node and Chromium (SIMD128 kernels, 1 and 2 threads) compute what the native runtime does:
     the same integer sums, the same epilogue. Chromium multiplies the 7-bit inputs with relaxed
-    SIMD's int8 dot (the byte tile) and so runs the 3x3 convolution Winograd takes elsewhere in
-    int8 too: it computes what the native references do, which have the byte tile in C."""
+    SIMD's int8 dot (the byte tile, the depthwise kernel) and so runs the 3x3 convolution Winograd
+    takes elsewhere and the depthwise ones the float kernel takes elsewhere in int8 too: it computes
+    what the native references do, which have both kernels in C."""
     _, _, path, x, native, references = static_cnn
     info = runtime.info()
     if runtime.engine == "chromium":  # its V8 computes the relaxed int8 dot exactly (Node 20's does not)

@@ -109,13 +109,14 @@ class _Rewriter:
 
 
 def _conv(rw: _Rewriter, node: ir.Node) -> bool:
-    """conv2d, conv_transpose2d and static_quantized_conv2d: the input (and a residual) in NHWC, the
-    float weights packed (static_quantized_conv2d's int8 panels already have NHWC's (ky, kx, c) rows)."""
+    """conv2d, conv_transpose2d and the static int8 convolutions: the input (and a residual) in NHWC,
+    the float weights packed (the int8 ones are already in NHWC's order: static_quantized_conv2d's
+    panels have (ky, kx, c) rows, static_quantized_depthwise_conv2d's [kh*kw, C] is the float [kh, kw, C])."""
     x, weight = node.inputs[:2]
     if not _is_image(x) or not weight.is_constant:
         return False
     packed, attrs = weight, {}
-    if node.op != "static_quantized_conv2d":
+    if not node.op.startswith("static_quantized_"):
         if (weight, node.op) not in rw.packed:
             pack = _pack_conv_weight if node.op == "conv2d" else _pack_transposed_weight
             rw.packed[weight, node.op] = pack(weight, node.attrs["groups"])
@@ -277,6 +278,7 @@ def _reduce(rw: _Rewriter, node: ir.Node) -> bool:
 
 
 _REWRITES = {"conv2d": _conv, "conv_transpose2d": _conv, "static_quantized_conv2d": _conv,
+             "static_quantized_depthwise_conv2d": _conv,
              "max_pool2d": _pool2d, "avg_pool2d": _pool2d,
              "adaptive_avg_pool2d": _adaptive_avg_pool2d, "batch_norm": _batch_norm, "concat": _concat,
              "slice": _slice, "reshape": _channel_shuffle,

@@ -88,16 +88,19 @@ def _quantized_weight(cache: dict, node: ir.Node, weight: ir.Tensor) -> tuple:
     """(int8 weight, scales [channels], SQNR dB) of a layer's weight, made once however many ops
     share it. A linear's channels are its [K, N] weight's columns (rows [N, K rounded up to
     QD8_K_BLOCK]), a convolution's its output channels (the panel tile's [ceil(O / 8), Kp / 2, 8, 2]
-    over rows (ky, kx, c), as NHWC's im2col), an embedding's its table's rows."""
-    key = (weight, node.op)
+    over rows (ky, kx, c), as NHWC's im2col; a depthwise one's [kh*kw, C], as the float kernel's
+    [kh, kw, C]), an embedding's its table's rows."""
+    kind = "depthwise" if _depthwise(node) else node.op
+    key = (weight, kind)
     if key not in cache:
         data = weight.data
-        kn = data if node.op == "linear" else data.transpose(0, 2, 3, 1).reshape(data.shape[0], -1).T \
-            if node.op == "conv2d" else data.T
-        pad = {"linear": QD8_K_BLOCK, "conv2d": QD8_PANEL_K_PAIR}.get(node.op, 1)
+        kn = {"linear": lambda: data, "embedding": lambda: data.T,
+              "conv2d": lambda: data.transpose(0, 2, 3, 1).reshape(data.shape[0], -1).T,
+              "depthwise": lambda: data.reshape(data.shape[0], -1).T}[kind]()
+        pad = {"linear": QD8_K_BLOCK, "conv2d": QD8_PANEL_K_PAIR}.get(kind, 1)
         q, scale = quantize_per_channel(kn, pad_to=pad)
         sqnr = sqnr_db(kn, dequantize_per_channel(q, scale, kn.shape[0]))
-        stored = to_k_pair_panels(q) if node.op == "conv2d" else q
+        stored = to_k_pair_panels(q) if kind == "conv2d" else np.ascontiguousarray(q.T) if kind == "depthwise" else q
         cache[key] = (ir.constant(weight.name + ".qc8w", stored), ir.constant(weight.name + ".qc8w_scale", scale), sqnr)
     return cache[key]
 
@@ -141,19 +144,29 @@ def quantize_dynamic(graph: ir.Graph, config: QuantizationConfig) -> list:
 
 
 def _static_conv(node: ir.Node) -> bool:
-    """A convolution static_quantized_conv2d runs: one group, constant float weight, an NCHW image."""
-    if node.op != "conv2d" or node.attrs.get("groups", 1) != 1 or node.attrs.get("layout", "nchw") != "nchw":
+    """A convolution the static ops run: one group (static_quantized_conv2d) or depthwise
+    (static_quantized_depthwise_conv2d), constant float weight, an NCHW image."""
+    if node.op != "conv2d" or node.attrs.get("layout", "nchw") != "nchw":
+        return False
+    if node.attrs.get("groups", 1) != 1 and not _depthwise(node):
         return False
     x, weight = node.inputs[:2]
     return weight.is_constant and weight.dtype == ir.DTYPE_CODES[torch.float32] and len(x.shape) == 4 and \
         all(type(d) is int for d in x.shape)
 
 
+def _depthwise(node: ir.Node) -> bool:
+    """A convolution with a group per input channel and one output channel each, and no residual."""
+    groups, weight = node.attrs.get("groups", 1), node.inputs[1]
+    return node.op == "conv2d" and groups > 1 and tuple(weight.shape[:2]) == (groups, 1) and \
+        node.inputs[0].shape[1] == groups and (len(node.inputs) < 4 or node.inputs[3] is None)
+
+
 def quantize_static(graph: ir.Graph, config: QuantizationConfig) -> list:
-    """Each linear with a constant [K, N] weight becomes static_quantized_linear and each one-group
+    """Each linear with a constant [K, N] weight becomes static_quantized_linear, each one-group
     convolution of at least MIN_STATIC_CONV_DEPTH multiply-adds per output static_quantized_conv2d
-    (weights as quantize_dynamic's; a convolution's rows
-    (ky, kx, c)), their inputs' scale and zero point given by module path (config.given) or else
+    and each depthwise one static_quantized_depthwise_conv2d (weights as quantize_dynamic's; a
+    convolution's rows (ky, kx, c), a depthwise one's [kh*kw, C]), their inputs' scale and zero point given by module path (config.given) or else
     calibrated on config.calibration (attributes input_scale, input_zero_point, input_bits: the
     configuration's activation_bits, or by default 7 where the calibrated values keep
     MIN_ACTIVATION_SQNR_DB at 7 bits, else 8); embeddings as quantize_dynamic's. Returns a
@@ -163,8 +176,10 @@ def quantize_static(graph: ir.Graph, config: QuantizationConfig) -> list:
     choices, cache, int8 = [], {}, []
     layers = list(_candidates(graph)) + [(n, n.inputs[1]) for n in graph.nodes if _static_conv(n)]
     for node, weight in layers:
-        # PyTorch's own quantized models (config.given) keep the layers their author quantized.
-        depth = int(np.prod(weight.shape[1:])) if node.op == "conv2d" and config.given is None else 0
+        # PyTorch's own quantized models (config.given) keep the layers their author quantized. A
+        # depthwise layer has few multiply-adds per output but a kernel of its own that gains.
+        depth = int(np.prod(weight.shape[1:])) if node.op == "conv2d" and not _depthwise(node) and \
+            config.given is None else 0
         chosen = _choose(config, cache, node, weight, choices, depth)
         if chosen is None:
             continue
@@ -196,6 +211,11 @@ def quantize_static(graph: ir.Graph, config: QuantizationConfig) -> list:
             _int8_linear(node, "static_quantized_linear", q, scale, attrs)
             continue
         out_channels, _, kh, kw = weight.shape
+        if _depthwise(node):
+            node.op = "static_quantized_depthwise_conv2d"
+            node.inputs = [node.inputs[0], q, node.inputs[2] if len(node.inputs) > 2 else None, None, scale]
+            node.attrs = {**node.attrs, "kernel_size": [kh, kw], **attrs}
+            continue
         node.op = "static_quantized_conv2d"
         node.inputs = [node.inputs[0], q] + node.inputs[2:4] + [None] * (4 - len(node.inputs)) + [scale]
         node.attrs = {**node.attrs, "kernel_size": [kh, kw], "out_channels": int(out_channels), **attrs}
