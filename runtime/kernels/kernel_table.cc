@@ -53,6 +53,7 @@ KernelTable scalar_table() {
   t.layer_norm = f32_layer_norm_scalar;
   t.reduce_rows = f32_reduce_rows_scalar;
   t.zip2 = x32_zip2_scalar;
+  t.zip3 = x32_zip3_scalar;
 
 #define WT_SET(name) t.vunary[static_cast<size_t>(F32VUnary::name)] = f32_v##name##_scalar;
   WT_F32_VUNARY_KERNELS(WT_SET)
@@ -101,6 +102,7 @@ void overlay_simd128(KernelTable& t) {
   t.layer_norm = f32_layer_norm_simd128;
   t.reduce_rows = f32_reduce_rows_simd128;
   t.zip2 = x32_zip2_simd128;
+  t.zip3 = x32_zip3_simd128;
 
 #define WT_SET(name) t.vunary[static_cast<size_t>(F32VUnary::name)] = f32_v##name##_simd128;
   WT_F32_VUNARY_SIMD128_KERNELS(WT_SET)

@@ -97,8 +97,9 @@ struct KernelTable {
   F32LayerNormFn layer_norm;
   F32ReduceRowsFn reduce_rows;
 
-  // Data movement: two rows interleaved (a channel shuffle of two groups).
+  // Data movement: two rows interleaved (a channel shuffle of two groups), three (an RGB image to NHWC).
   X32Zip2Fn zip2;
+  X32Zip3Fn zip3;
 
   // Elementwise unary kernels, by F32VUnary.
   F32UnaryFn vunary[kF32VUnaryCount];

@@ -64,6 +64,22 @@ class Zip2Kernel final : public OpKernel {
   X32Zip2Fn zip2_;
 };
 
+// The transpose of [batch, 3, cols] 32-bit elements (an RGB image from NCHW to NHWC): output
+// pixels over the pool, so one image splits over threads.
+class Zip3Kernel final : public OpKernel {
+ public:
+  Zip3Kernel(size_t batch, size_t cols, X32Zip3Fn zip3) : batch_(batch), cols_(cols), zip3_(zip3) {}
+  void run(const RunContext& ctx) const override {
+    ctx.pool->parallelize(batch_ * cols_, 4096, [&](size_t b, size_t e) {
+      zip3_(cols_, static_cast<const uint32_t*>(ctx.inputs[0]), static_cast<uint32_t*>(ctx.outputs[0]), b, e);
+    });
+  }
+
+ private:
+  size_t batch_, cols_;
+  X32Zip3Fn zip3_;
+};
+
 // Finishes a view op: out dims with their source strides.
 Result<std::unique_ptr<OpKernel>> emit_view(const PrepareContext& ctx, const Shape& out,
                                             const std::vector<size_t>& src_strides, size_t base) {
@@ -82,6 +98,7 @@ Result<std::unique_ptr<OpKernel>> emit_view(const PrepareContext& ctx, const Sha
       (t == 0 || walk.stride[0] == walk.size[1] * walk.size[2])) {
     const size_t batch = t == 0 ? 1 : walk.size[0], rows = walk.size[t + 1], cols = walk.size[t];
     if (rows == 2 && element_size == 4) return make_kernel(Zip2Kernel(batch, cols, ctx.kernel_table->zip2));
+    if (rows == 3 && element_size == 4) return make_kernel(Zip3Kernel(batch, cols, ctx.kernel_table->zip3));
     return make_kernel(TransposeKernel(batch, rows, cols, element_size));
   }
   return make_kernel(StridedCopyKernel(walk, base, element_size));

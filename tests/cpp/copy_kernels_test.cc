@@ -93,6 +93,29 @@ TEST_P(Zip2Test, MatchesIndexWalkAndTheReference) {
 
 INSTANTIATE_TEST_SUITE_P(Columns, Zip2Test, ::testing::Values(1, 2, 3, 4, 5, 7, 8, 9, 58, 116, 117));
 
+// y[b][3j + i] = x[b][i][j], over output pixel ranges that split images and end mid-vector.
+class Zip3Test : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(Zip3Test, MatchesIndexWalkAndTheReference) {
+  const size_t cols = GetParam(), batch = 3, n = batch * 3 * cols, pixels = batch * cols;
+  std::vector<uint32_t> x(n), reference(n + 1, 0xEEEEEEEE), built(n + 1, 0xEEEEEEEE);
+  for (size_t i = 0; i < n; ++i) x[i] = static_cast<uint32_t>(i * 2654435761u);
+  const size_t split = pixels / 3 + 1;  // inside the first image for most widths
+  x32_zip3_scalar(cols, x.data(), reference.data(), 0, split);
+  x32_zip3_scalar(cols, x.data(), reference.data(), split, pixels);
+  build_kernels().zip3(cols, x.data(), built.data(), 0, pixels - split);
+  build_kernels().zip3(cols, x.data(), built.data(), pixels - split, pixels);
+  ASSERT_EQ(reference[n], 0xEEEEEEEE);
+  ASSERT_EQ(built[n], 0xEEEEEEEE);
+  for (size_t b = 0; b < batch; ++b)
+    for (size_t i = 0; i < 3; ++i)
+      for (size_t j = 0; j < cols; ++j)
+        ASSERT_EQ(reference[b * 3 * cols + 3 * j + i], x[(b * 3 + i) * cols + j]) << b << "," << i << "," << j;
+  EXPECT_EQ(built, reference) << build_kernels().isa;
+}
+
+INSTANTIATE_TEST_SUITE_P(Columns, Zip3Test, ::testing::Values(1, 2, 3, 4, 5, 7, 8, 9, 13, 64, 117));
+
 TEST(StridedSpaceTest, CoalescedWalksTheSameOffsets) {
   StridedSpace s;  // [2, 1, 3, 4] over a [2, 3, 5] buffer's first 4 columns, a size-1 dim between
   s.rank = 4;
