@@ -15,6 +15,8 @@
 // conv2d's with layout = "nhwc", groups = C and kernel_size, plus input_scale, input_zero_point and
 // input_bits (7 or 8, default 8).
 #include <algorithm>
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "kernels/qu8_dwconv2d.h"
@@ -87,7 +89,8 @@ class StaticQuantizedDwConv2dNhwcKernel final : public OpKernel {
 // The int8 weights [taps][C] as column quads, shared by the ops that read the same constant.
 std::shared_ptr<const DwQuads> dw_quads(const PrepareContext& ctx, const Conv2dGeometry& g, int zero_point) {
   const void* constant = ctx.input(1)->constant_data;
-  const std::string kind = "depthwise column quads, zero point " + std::to_string(zero_point);
+  const std::string kind = "depthwise column quads " + std::to_string(g.kernel_h) + "x" + std::to_string(g.kernel_w) +
+                           "x" + std::to_string(g.in_channels) + ", zero point " + std::to_string(zero_point);
   if (ctx.derived_weights != nullptr) {
     if (auto made = ctx.derived_weights->find(constant, kind)) return std::static_pointer_cast<const DwQuads>(made);
   }
@@ -105,14 +108,16 @@ std::shared_ptr<const DwQuads> dw_quads(const PrepareContext& ctx, const Conv2dG
 std::shared_ptr<const std::vector<float>> dequantized_weights(const PrepareContext& ctx, size_t taps,
                                                               size_t channels) {
   const void* constant = ctx.input(1)->constant_data;
-  const std::string kind = "depthwise weights dequantized";
+  const auto* scales = static_cast<const float*>(ctx.input(kWeightScaleInput)->constant_data);
+  // Keyed by the shape and the scales too: a file may pair one weight constant with two sets of them.
+  const std::string kind = "depthwise weights " + std::to_string(taps) + "x" + std::to_string(channels) +
+                           " dequantized by the scales at " + std::to_string(reinterpret_cast<uintptr_t>(scales));
   if (ctx.derived_weights != nullptr) {
     if (auto made = ctx.derived_weights->find(constant, kind)) {
       return std::static_pointer_cast<const std::vector<float>>(made);
     }
   }
   const auto* w = static_cast<const int8_t*>(constant);
-  const auto* scales = static_cast<const float*>(ctx.input(kWeightScaleInput)->constant_data);
   auto made = std::make_shared<std::vector<float>>(taps * channels);
   for (size_t t = 0; t < taps; ++t) {
     for (size_t c = 0; c < channels; ++c) (*made)[t * channels + c] = static_cast<float>(w[t * channels + c]) * scales[c];

@@ -733,6 +733,125 @@ INSTANTIATE_TEST_SUITE_P(
         ConvCase{1, 16, 15, 8, 13, 3, 3, 1, 1, 1, true, true, "relu", 2, "", true, 7}),
     conv_case_name);
 
+// --- static_quantized_depthwise_conv2d through the C ABI ------------------------------------------
+struct DwOpCase {
+  size_t h, w, c, k, stride, pad;
+  int bits;
+  const char* activation;
+  int threads;
+};
+
+std::string dw_case_name(const ::testing::TestParamInfo<DwOpCase>& info) {
+  const DwOpCase& c = info.param;
+  return std::to_string(c.h) + "x" + std::to_string(c.w) + "x" + std::to_string(c.c) + "_k" + std::to_string(c.k) +
+         "s" + std::to_string(c.stride) + "p" + std::to_string(c.pad) + "_" + std::to_string(c.bits) + "bit_" +
+         c.activation + "_t" + std::to_string(c.threads);
+}
+
+class StaticQuantizedDwConv2dOpTest : public ::testing::TestWithParam<DwOpCase> {};
+
+// The build's table (natively SIMD128: no int8 dot) runs the float kernel on the dequantized
+// weights; the references run the int8 kernel for 7-bit inputs at stride 1 (the quantized sums) and
+// the float kernel otherwise.
+TEST_P(StaticQuantizedDwConv2dOpTest, MatchesQuantizedOrFloatReference) {
+  const DwOpCase c = GetParam();
+  const size_t oh = (c.h + 2 * c.pad - c.k) / c.stride + 1, ow = (c.w + 2 * c.pad - c.k) / c.stride + 1;
+  const int top = (1 << c.bits) - 1;
+  const float input_scale = 3.f / float(top);
+  const int zero_point = top * 100 / 255;
+  const auto x = random_vector(c.h * c.w * c.c, 21, -2.f, 2.f);
+  const auto wq = random_int8(c.k * c.k * c.c, 22);
+  const auto w_scale = random_vector(c.c, 23, 0.001f, 0.05f), bias = random_vector(c.c, 24);
+  testing::OneNodeModel model;
+  model.op = "static_quantized_depthwise_conv2d";
+  model.input_shape = {1, int64_t(c.h), int64_t(c.w), int64_t(c.c)};
+  model.output_shape = {1, int64_t(oh), int64_t(ow), int64_t(c.c)};
+  model.constants.push_back({{int64_t(c.k * c.k), int64_t(c.c)}, {}, wq});
+  model.constants.push_back({{int64_t(c.c)}, bias});
+  model.constants.push_back({model.output_shape, {}, {}, true});  // no residual
+  model.constants.push_back({{int64_t(c.c)}, w_scale});
+  const auto i64 = [](size_t v) { return int64_t(v); };
+  model.attrs = {{"layout", {}, "nhwc"},
+                 {"stride", {i64(c.stride), i64(c.stride)}},
+                 {"padding", {i64(c.pad), i64(c.pad)}},
+                 {"dilation", {1, 1}},
+                 {"groups", {i64(c.c)}, "", true},
+                 {"kernel_size", {i64(c.k), i64(c.k)}},
+                 {"activation", {}, c.activation},
+                 {"input_scale", {}, "", false, input_scale},
+                 {"input_zero_point", {zero_point}, "", true}};
+  if (c.bits != 8) model.attrs.push_back({"input_bits", {c.bits}, "", true});
+  const std::vector<std::vector<float>> outputs = run_one_node(model, x, c.threads, true);
+  ASSERT_EQ(outputs.size(), 2u);
+  for (size_t run = 0; run < 2; ++run) {
+    const bool int8 = run == 1 && c.bits == 7 && c.stride == 1;
+    for (size_t oy = 0; oy < oh; ++oy) {
+      for (size_t ox = 0; ox < ow; ++ox) {
+        for (size_t ch = 0; ch < c.c; ++ch) {
+          int64_t sum = 0;
+          double float_sum = 0;
+          for (size_t ky = 0; ky < c.k; ++ky) {
+            for (size_t kx = 0; kx < c.k; ++kx) {
+              const auto iy = int64_t(oy * c.stride + ky) - int64_t(c.pad);
+              const auto ix = int64_t(ox * c.stride + kx) - int64_t(c.pad);
+              if (iy < 0 || ix < 0 || iy >= int64_t(c.h) || ix >= int64_t(c.w)) continue;
+              const float v = x[(size_t(iy) * c.w + size_t(ix)) * c.c + ch];
+              const int8_t weight = wq[(ky * c.k + kx) * c.c + ch];
+              sum += int64_t{qu8_ref(v, 1.f / input_scale, zero_point, top)} * weight;
+              float_sum += double(v) * double(float(weight) * w_scale[ch]);
+            }
+          }
+          double v = (int8 ? double(sum) * input_scale * w_scale[ch] : float_sum) + bias[ch];
+          if (std::strcmp(c.activation, "relu") == 0) v = std::fmax(v, 0.0);
+          if (std::strcmp(c.activation, "gelu") == 0) v = 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+          ASSERT_NEAR(outputs[run][(oy * ow + ox) * c.c + ch], v, 1e-5 * (1 + std::fabs(v)))
+              << "run " << run << " pixel " << oy << "," << ox << " channel " << ch;
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, StaticQuantizedDwConv2dOpTest,
+    ::testing::Values(DwOpCase{7, 9, 24, 3, 1, 1, 7, "relu", 2}, DwOpCase{6, 5, 17, 5, 1, 2, 7, "none", 1},
+                      DwOpCase{9, 8, 16, 3, 2, 1, 7, "relu", 2}, DwOpCase{7, 9, 24, 3, 1, 1, 8, "none", 2},
+                      DwOpCase{4, 4, 40, 3, 1, 0, 7, "gelu", 1}),
+    dw_case_name);
+
+// Inconsistent depthwise nodes are load errors naming the problem.
+TEST(StaticQuantizedOps, RejectInconsistentDepthwiseNodes) {
+  struct Bad {
+    const char* what;
+    std::vector<int64_t> w_shape;
+    int64_t scales, groups;
+    bool residual;
+    const char* message;
+  };
+  const std::vector<Bad> cases = {{"weight", {8, 4}, 4, 4, false, "is not [kh*kw = 9, C = 4]"},
+                                  {"scales", {9, 4}, 3, 4, false, "not one per channel"},
+                                  {"groups", {9, 4}, 4, 2, false, "groups (2) must equal the input's channels (4)"},
+                                  {"residual", {9, 4}, 4, 4, true, "takes no residual"}};
+  wt_runtime* rt = wt_runtime_create(1);
+  for (const Bad& bad : cases) {
+    testing::OneNodeModel model;
+    model.op = "static_quantized_depthwise_conv2d";
+    model.input_shape = {1, 4, 4, 4};
+    model.output_shape = {1, 4, 4, 4};
+    model.constants.push_back({bad.w_shape, {}, std::vector<int8_t>(size_t(bad.w_shape[0] * bad.w_shape[1]), 1)});
+    model.constants.push_back({{4}, {}, {}, true});
+    model.constants.push_back({{1, 4, 4, 4}, std::vector<float>(64, 0.f), {}, !bad.residual});
+    model.constants.push_back({{bad.scales}, std::vector<float>(size_t(bad.scales), 1.f)});
+    model.attrs = {{"layout", {}, "nhwc"},         {"stride", {1, 1}},       {"padding", {1, 1}},
+                   {"dilation", {1, 1}},           {"groups", {bad.groups}, "", true},
+                   {"kernel_size", {3, 3}},        {"input_scale", {}, "", false, 0.1},
+                   {"input_zero_point", {0}, "", true}};
+    EXPECT_EQ(load_one_node(rt, model), nullptr) << bad.what;
+    EXPECT_NE(std::string(wt_last_error()).find(bad.message), std::string::npos) << bad.what << ": " << wt_last_error();
+  }
+  wt_runtime_destroy(rt);
+}
+
 // Inconsistent nodes are load errors naming the problem; the runtime keeps working.
 TEST(StaticQuantizedOps, RejectInconsistentNodes) {
   struct Bad {
