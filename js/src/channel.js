@@ -22,6 +22,11 @@ export const kFirstPayloadBytes = 1 << 16;
 // How long the worker watches for the next request after a reply before it sleeps (where a core
 // is left for the page: worker.js).
 export const kWorkerSpinMs = 0.1;
+// How long the page watches for a reply before it awaits Atomics.waitAsync, whose wake-up through
+// the page's event loop cost a forward of the bench's MLP (0.26 ms at 1 thread) about 0.07 ms:
+// only where a core is left for the page, and only for a model whose last forward took no longer
+// (remote.js), so the page blocks for at most this long, a short forward's own time.
+export const kPageSpinMs = 1;
 
 // Reply kinds: outputs in the payload; an error message in it (UTF-8, its length at TABLE); outputs
 // larger than the payload (their size at TABLE: the page grows it, and the worker hands them over).

@@ -94,14 +94,17 @@ class ForwardChannel {
     return SHARED_INPUTS && typeof Atomics.waitAsync === "function";
   }
 
-  static async open(rpc) {
-    const forwards = new ForwardChannel(rpc);
+  static async open(rpc, threads) {
+    const forwards = new ForwardChannel(rpc, threads);
     await rpc.call("openChannel", { control: forwards._control, payload: forwards._payload });
     rpc.forwards = forwards;
   }
 
-  constructor(rpc) {
+  constructor(rpc, threads) {
     this._rpc = rpc;
+    // The page watches for replies only where a core is left for it beside the worker's threads.
+    this._spinMs = (globalThis.navigator?.hardwareConcurrency ?? 1) > threads ? channel.kPageSpinMs : 0;
+    this._lastMs = new Map();  // model id -> its last forward's round trip, ms
     this._control = new SharedArrayBuffer(channel.kControlBytes);
     this._words = new Int32Array(this._control);
     this._payload = new SharedArrayBuffer(channel.kFirstPayloadBytes);
@@ -135,11 +138,16 @@ class ForwardChannel {
     const replies = Atomics.load(this._words, channel.REPLIES);
     Atomics.store(this._words, channel.MODEL, id);
     Atomics.add(this._words, channel.REQUESTS, 1);
+    const start = performance.now();
     this._wake();
+    if ((this._lastMs.get(id) ?? Infinity) <= this._spinMs) {
+      while (Atomics.load(this._words, channel.REPLIES) === replies && performance.now() - start < this._spinMs) { /* spin */ }
+    }
     while (Atomics.load(this._words, channel.REPLIES) === replies) {
       const wait = Atomics.waitAsync(this._words, channel.REPLIES, replies);
       if (wait.async) await Promise.race([wait.value, this._rpc.failed]);
     }
+    this._lastMs.set(id, performance.now() - start);
     switch (Atomics.load(this._words, channel.STATUS)) {
       case channel.REPLY_OUTPUTS:  // copied: the payload is the next request's
         return channel.readTensors(this._control, this._payload).map((t) => ({ ...t, data: t.data.slice() }));
@@ -336,7 +344,7 @@ export async function startWorkerRuntime(options) {
     ? absolute(wasmPaths) : Object.fromEntries(Object.entries(wasmPaths).map(([name, url]) => [name, absolute(url)])) };
   try {
     const info = await rpc.call("init", args);
-    if (ForwardChannel.supported()) await ForwardChannel.open(rpc);
+    if (ForwardChannel.supported()) await ForwardChannel.open(rpc, info.threads);
     return new RemoteRuntime(rpc, info);
   } catch (error) {
     rpc.terminate();
