@@ -6,6 +6,15 @@ const SIMD_PROBE = new Uint8Array([
   0x02, 0x01, 0x00, 0x0a, 0x0a, 0x01, 0x08, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0xfd, 0x62, 0x0b,
 ]);
 
+// memory.copy in a module with one page of memory: valid only where bulk memory is. The SIMD
+// builds use it (CMakeLists.txt); every engine with SIMD128 has it, and this keeps one that did not
+// on the baseline build rather than failing to compile a SIMD one.
+const BULK_MEMORY_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x05,
+  0x03, 0x01, 0x00, 0x01, 0x0a, 0x0e, 0x01, 0x0c, 0x00, 0x41, 0x00, 0x41, 0x00, 0x41, 0x00, 0xfc, 0x0a, 0x00, 0x00,
+  0x0b,
+]);
+
 // f32x4.relaxed_madd over three i8x16.splat vectors: valid only where relaxed SIMD is (Chromium
 // 114+; Node 20 only with --experimental-wasm-relaxed-simd).
 const RELAXED_SIMD_PROBE = new Uint8Array([
@@ -40,7 +49,7 @@ function validates(probe) {
 }
 
 export function simdSupported() {
-  return validates(SIMD_PROBE);
+  return validates(SIMD_PROBE) && validates(BULK_MEMORY_PROBE);
 }
 
 export function relaxedSimdSupported() {
