@@ -82,9 +82,9 @@ struct DwEpilogue {
 };
 
 // Output pixels [ox0, ox1), channels [c0, c1), of one row from its transposed columns (cb
-// channels a column, from c0), four channels at a time: the
-// channels' weights stay in registers (kQuads x kKernelW column quads: 3 for a 3x3, 10 for a 5x5)
-// while the pixels sweep the columns. kKernelW = 0: any kernel, read at run time.
+// channels a column, from c0), four channels at a time: the channels' weights stay in registers
+// (kQuads x kKernelW column quads: 3 for a 3x3, 10 for a 5x5) while the pixels sweep the columns.
+// kKernelW = 0: any kernel, read at run time.
 template <size_t kKernelW, size_t kQuads>
 void dot_row(const Conv2dGeometry& g, const uint8_t* columns, size_t count, size_t cb, size_t c0, size_t c1,
              size_t ox0, size_t ox1, const Qu8DwWeights& w, F32MinMax minmax, float* out_row) {
