@@ -31,8 +31,6 @@ constexpr size_t kWeightScaleInput = kQc8wScaleInput;
 // Output pixels a task gathers and multiplies at most: their rows stay in L2 while each panel of
 // eight output channels' weights (8 x Kp bytes) is read from L1 by all of them.
 constexpr size_t kMaxBlockPixels = 64;
-// Elements a task of the input's quantization takes at least.
-constexpr size_t kQuantizeGrain = 16 * 1024;
 
 class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
  public:
@@ -78,11 +76,7 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
   // T: int16_t (q, the 4x8c2 tile) or uint8_t (u, the byte tile); `padding` is what 0.0 quantizes to.
   template <typename T, typename QuantizeFn>
   void run_on(const RunContext& ctx, T* xq, QuantizeFn quantize, T padding) const {
-    const float* x = ctx.in_f32(0);
-    ctx.pool->parallelize(ceil_div(input_elements(), kQuantizeGrain), 1, [&](size_t begin, size_t end) {
-      const size_t from = begin * kQuantizeGrain, to = std::min(input_elements(), end * kQuantizeGrain);
-      quantize(to - from, x + from, input_.params, xq + from);
-    });
+    quantize_static_input(ctx, quantize, input_.params, input_elements(), ctx.in_f32(0), xq);
     if (residual_) copy_residual(ctx, pixels() * g_.out_channels);
     const size_t blocks = ceil_div(pixels(), block_pixels_), chunks = ceil_div(g_.out_channels, column_chunk_);
     ctx.pool->parallelize(blocks * chunks, 1, [&](size_t begin, size_t end) {

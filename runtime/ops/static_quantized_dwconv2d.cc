@@ -29,8 +29,6 @@ namespace wt {
 namespace {
 
 constexpr size_t kWeightScaleInput = kQc8wScaleInput;
-// Elements a task of the input's quantization takes at least.
-constexpr size_t kQuantizeGrain = 16 * 1024;
 
 // The int8 kernel's weights, made once per weight constant and zero point: the column quads and
 // each channel's zero_point x weight sum, Cp channels (zero past C).
@@ -60,11 +58,7 @@ class StaticQuantizedDwConv2dNhwcKernel final : public OpKernel {
 
   void run(const RunContext& ctx) const override {
     auto* xu = static_cast<uint8_t*>(ctx.workspace);
-    const float* x = ctx.in_f32(0);
-    ctx.pool->parallelize(ceil_div(input_elements(), kQuantizeGrain), 1, [&](size_t begin, size_t end) {
-      const size_t from = begin * kQuantizeGrain, to = std::min(input_elements(), end * kQuantizeGrain);
-      kernels_->qu8_quantize_to_u8(to - from, x + from, input_.params, xu + from);
-    });
+    quantize_static_input(ctx, kernels_->qu8_quantize_to_u8, input_.params, input_elements(), ctx.in_f32(0), xu);
     const Qu8DwWeights w{quads_->quads.data(), quads_->column_offset.data(), scale_.data(), bias_.data(),
                          static_cast<uint8_t>(input_.zero_point)};
     const size_t row_floats = g_.out_w * g_.in_channels;

@@ -23,6 +23,19 @@ struct StaticInputQuantization {
 
 Result<StaticInputQuantization> read_static_input_quantization(const PrepareContext& ctx);
 
+// Quantizes a static op's float input x[0, n) into xq over the pool's threads (a task takes at
+// least 16 Ki elements): `quantize` is the kernel table's qu8_quantize (int16 q) or
+// qu8_quantize_to_u8 (bytes u).
+template <typename T, typename QuantizeFn>
+void quantize_static_input(const RunContext& ctx, QuantizeFn quantize, const Qu8Params& params, size_t n,
+                           const float* x, T* xq) {
+  constexpr size_t kGrain = 16 * 1024;
+  ctx.pool->parallelize((n + kGrain - 1) / kGrain, 1, [&](size_t begin, size_t end) {
+    const size_t from = begin * kGrain, to = std::min(n, end * kGrain);
+    quantize(to - from, x + from, params, xq + from);
+  });
+}
+
 // Whether a static op's GEMM runs on the byte tile (qd8_gemm.h): 7-bit inputs, a kernel table with
 // it, constant weights (input 1).
 bool runs_byte_tile(const PrepareContext& ctx, const StaticInputQuantization& input);
