@@ -78,13 +78,25 @@ Status CompiledModel::expand_half_linear_weights() {
     TensorInfo& w = graph_.tensors[static_cast<size_t>(node.inputs[1])];
     if (!w.is_constant || w.dtype != DType::kFloat16) continue;  // (shared weights: expanded once)
     const size_t count = static_cast<size_t>(numel(w.shape));
+    const auto* halves = static_cast<const uint16_t*>(w.constant_data);
+    bool subnormal = false;
+    for (size_t i = 0; i < count; ++i) {
+      const uint32_t exponent = halves[i] & 0x7c00u;
+      if (exponent == 0x7c00u) {
+        return invalid_model("float16 weight " + quote(w.name) + " holds an infinity or NaN at element " +
+                             std::to_string(i));
+      }
+      subnormal |= exponent == 0 && (halves[i] & 0x3ffu) != 0;
+    }
+    const Result<std::string> layout = node.attributes.get_string("weight_layout", contract::kWeightLayoutNk);
+    if (!subnormal && layout.is_ok() && layout.value() == contract::kWeightLayoutPanels32) continue;  // streamed
     AlignedBytes expanded = allocate_aligned(count * sizeof(float));
     if (!expanded) {
       return out_of_memory("expanding the float16 weight " + quote(w.name) + " " + spec_to_string(w.dtype, w.shape) +
                            " to float32 needs " + std::to_string(count * sizeof(float)) + " bytes");
     }
     auto* f32 = reinterpret_cast<float*>(expanded.get());
-    kernels_->f16_to_f32(count, static_cast<const uint16_t*>(w.constant_data), f32);
+    kernels_->f16_to_f32(count, halves, f32);
     w.dtype = DType::kFloat32;
     w.constant_data = f32;
     weight_bytes_ += count * sizeof(float);

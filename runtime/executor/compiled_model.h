@@ -80,8 +80,11 @@ class CompiledModel {
   Status bind_current();
 
   // Float16 linear weights (quantize_for_wasm "fp16") are expanded to f32 once, at load, into
-  // buffers of their own: the GEMM then runs at f32 speed on every path (a half-to-float conversion
-  // per use cost batch-1 linears 6x). The file's half bytes stay too: 1.5x the f32 weights in memory.
+  // buffers of their own (the GEMM's tiles reuse each weight: f32 speed, 1.5x the f32 weights in
+  // memory with the file's half bytes), except batch-1 layers' ("panels32"), which the linear op
+  // streams in half, unless they hold subnormals: the streaming conversion makes those float
+  // subnormals, which x86 multiplies through a microcode assist (15x slower, measured). A weight
+  // holding an infinity or NaN is an error: no exporter writes one.
   Status expand_half_linear_weights();
 
   AlignedBytes file_;

@@ -1,6 +1,5 @@
-// The reference: the half's magnitude bits moved into a float's place (exponent and mantissa
-// shifted left 13) are the value times 2^-112, whatever its kind (normal, subnormal, zero); one
-// multiplication by 2^112 makes it exact, and the sign is put back. The SIMD kernel computes the
+// The reference: the half's magnitude bits moved into a float's place are the value times 2^-112
+// (kHalfRebias); one multiplication makes it exact, and the sign is put back. The SIMD kernel computes the
 // same, bit for bit.
 #include <cstring>
 
@@ -9,12 +8,11 @@
 namespace wt {
 
 void f16_to_f32_scalar(size_t n, const uint16_t* x, float* y) {
-  constexpr float kRebias = 5.192296858534828e33f;  // 2^112: float exponent bias 127 - half bias 15
   for (size_t i = 0; i < n; ++i) {
     const uint32_t magnitude = static_cast<uint32_t>(x[i] & 0x7fffu) << 13;
     float f;
     std::memcpy(&f, &magnitude, sizeof f);
-    f *= kRebias;
+    f *= kHalfRebias;
     uint32_t bits;
     std::memcpy(&bits, &f, sizeof bits);
     bits |= static_cast<uint32_t>(x[i] & 0x8000u) << 16;

@@ -11,7 +11,7 @@ namespace {
 
 v128_t half_bits_to_f32(v128_t h) {  // h: four halves, one in the low 16 bits of each lane
   const v128_t magnitude = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x7fff)), 13);
-  const v128_t value = wasm_f32x4_mul(magnitude, wasm_f32x4_splat(5.192296858534828e33f));
+  const v128_t value = wasm_f32x4_mul(magnitude, wasm_f32x4_splat(kHalfRebias));
   return wasm_v128_or(value, wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x8000)), 16));
 }
 

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "core/contract.h"
 #include "kernels/activation.h"
+#include "kernels/f16_convert.h"
 
 namespace wt {
 
@@ -110,6 +112,22 @@ void f32_gemm_1x32_scalar(size_t k, const float* a, const float* b, size_t panel
                           const F32GemmOutput& out);
 void f32_gemm_1x32_simd128(size_t k, const float* a, const float* b, size_t panel_stride, size_t ldb, float* c,
                            const F32GemmOutput& out);
+
+// f32_gemm_1x32 over half-precision weights (quantize_for_wasm "fp16"): 32-wide panels of IEEE
+// binary16, rows 32 halves apart, read once and converted in registers, so a batch-1 linear layer
+// streams half the bytes. SIMD128 has no half conversion, but a finite half h, its sign moved to bit
+// 31 and its exponent and mantissa to bits 27..13, is the float h * 2^-112 bit for bit (subnormals
+// included): a shift, an and, a shift and two interleaves per 8 halves. The 2^-112 is paid by A:
+// a_scaled holds A times kHalfRebias (|A| < 2^16 keeps it finite; larger rows come scaled by
+// kHalfRebias / out_scale, a power of two), and the sums are multiplied by out_scale before the
+// epilogue. Halves with exponent 31 (inf, NaN) are not weights: the model rejects them; subnormal
+// halves become float subnormals, exact but multiplied through a microcode assist on x86 (15x
+// slower): the model expands weights that hold any (compiled_model.h).
+void f32_f16w_gemm_1x32_scalar(size_t k, const float* a_scaled, const uint16_t* b, float out_scale, float* c,
+                               const F32GemmOutput& out);
+void f32_f16w_gemm_1x32_simd128(size_t k, const float* a_scaled, const uint16_t* b, float out_scale, float* c,
+                                const F32GemmOutput& out);
+using F32F16wGemm1x32Fn = void (*)(size_t, const float*, const uint16_t*, float, float*, const F32GemmOutput&);
 
 // A whole GEMV row over B read row by row: y[0:n] = epilogue(sum_k a[k] * b[k, 0:n]), y used as
 // the accumulator (it stays in L1) and four B rows streamed at a time. Batch-1 linear layers: each

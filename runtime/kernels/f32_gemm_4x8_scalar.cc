@@ -1,4 +1,6 @@
 // Scalar reference tiles for the SIMD128 GEMM microkernels, and the kernels of builds without SIMD.
+#include <cstring>
+
 #include "kernels/f32_gemm.h"
 #include "kernels/simd128.h"
 
@@ -69,6 +71,21 @@ void f32_gemm_1x32_scalar(size_t k, const float* a, const float* b, size_t panel
   });
 }
 
+void f32_f16w_gemm_1x32_scalar(size_t k, const float* a_scaled, const uint16_t* b, float out_scale, float* c,
+                               const F32GemmOutput& out) {
+  constexpr size_t kCols = 4 * kGemmNr;
+  float acc[kCols] = {};
+  for (size_t p = 0; p < k; ++p) {
+    for (size_t j = 0; j < kCols; ++j) {
+      const uint32_t h = b[p * kCols + j], bits = (h & 0x8000u) << 16 | (h & 0x7fffu) << 13;
+      float w;  // the half times 2^-112
+      std::memcpy(&w, &bits, sizeof w);
+      acc[j] += a_scaled[p] * w;
+    }
+  }
+  for (size_t j = 0; j < kCols; ++j) c[j] = gemm_finish_value(acc[j] * out_scale, c[j], 0, j, out);
+}
+
 void f32_gemv_4x1_scalar(size_t k, size_t n, const float* a, const float* b, size_t ldb, float* y,
                          const F32GemmOutput& out) {
   for (size_t j = 0; j < n; ++j) y[j] = 0.f;
@@ -77,7 +94,4 @@ void f32_gemv_4x1_scalar(size_t k, size_t n, const float* a, const float* b, siz
   }
   for (size_t j = 0; j < n; ++j) y[j] = gemm_finish_value(y[j], 0.f, 0, j, out);
 }
-
-
-
 }  // namespace wt

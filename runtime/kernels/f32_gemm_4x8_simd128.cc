@@ -302,6 +302,43 @@ void f32_gemm_1x32_simd128(size_t k, const float* a, const float* b, size_t pane
 
 namespace {
 
+// Eight halves to two float vectors of their values times 2^-112 (f32_gemm.h): in 16-bit lanes, the
+// float's upper halves (sign, three zero bits, exponent, 7 mantissa bits: an arithmetic shift and
+// an and) and lower halves (the last 3 mantissa bits: a shift), interleaved.
+inline void halves_to_rebased_f32(v128_t h, v128_t upper_mask, v128_t& lo, v128_t& hi) {
+  const v128_t upper = wasm_v128_and(wasm_i16x8_shr(h, 3), upper_mask);
+  const v128_t lower = wasm_i16x8_shl(h, 13);
+  lo = wasm_i16x8_shuffle(lower, upper, 0, 8, 1, 9, 2, 10, 3, 11);
+  hi = wasm_i16x8_shuffle(lower, upper, 4, 12, 5, 13, 6, 14, 7, 15);
+}
+
+}  // namespace
+
+void f32_f16w_gemm_1x32_simd128(size_t k, const float* a_scaled, const uint16_t* b, float out_scale, float* c,
+                                const F32GemmOutput& out) {
+  v128_t acc[8];
+  for (v128_t& v : acc) v = wasm_f32x4_splat(0.f);
+  const v128_t upper_mask = wt_v128_opaque(wasm_i16x8_splat(static_cast<int16_t>(0x8fff)));
+  for (size_t p = 0; p < k; ++p, b += 4 * kGemmNr) {
+    const v128_t v = wasm_v128_load32_splat(a_scaled + p);
+    for (size_t q = 0; q < 4; ++q) {
+      v128_t lo, hi;
+      halves_to_rebased_f32(wasm_v128_load(b + q * kGemmNr), upper_mask, lo, hi);
+      acc[2 * q] = wt_f32x4_mul_add(v, lo, acc[2 * q]);
+      acc[2 * q + 1] = wt_f32x4_mul_add(v, hi, acc[2 * q + 1]);
+    }
+  }
+  const v128_t scale = wasm_f32x4_splat(out_scale);
+  F32GemmOutput panel_out = out;
+  for (size_t q = 0; q < 4; ++q) {
+    if (out.col_bias) panel_out.col_bias = out.col_bias + q * kGemmNr;
+    TileEpilogue(panel_out)
+        .store_row(c + q * kGemmNr, wasm_f32x4_mul(acc[2 * q], scale), wasm_f32x4_mul(acc[2 * q + 1], scale), 0);
+  }
+}
+
+namespace {
+
 // R rows' dot products with b over k: R accumulators across k, 4 lanes each, then the lanes summed.
 template <size_t R>
 void dot_rows(size_t k, const float* a, size_t lda, const float* b, float* c, size_t ldc, const F32GemmOutput& out) {

@@ -18,6 +18,7 @@ KernelTable scalar_table() {
   t.igemm_4x8_panels = f32_igemm_4x8_panels_scalar;
   t.gemm_1x8 = f32_gemm_1x8_scalar;
   t.gemm_1x32 = f32_gemm_1x32_scalar;
+  t.f16w_gemm_1x32 = f32_f16w_gemm_1x32_scalar;
   t.gemm_dot = f32_gemm_dot_scalar;
   t.gemv = f32_gemv_4x1_scalar;
   t.f16_to_f32 = f16_to_f32_scalar;
@@ -70,6 +71,7 @@ void overlay_simd128(KernelTable& t) {
   t.igemm_4x8_panels = f32_igemm_4x8_panels_simd128;
   t.gemm_1x8 = f32_gemm_1x8_simd128;
   t.gemm_1x32 = f32_gemm_1x32_simd128;
+  t.f16w_gemm_1x32 = f32_f16w_gemm_1x32_simd128;
   t.gemm_dot = f32_gemm_dot_simd128;
   t.gemv = f32_gemv_4x1_simd128;
   t.f16_to_f32 = f16_to_f32_simd128;

@@ -53,7 +53,9 @@ struct KernelTable {
   F32GemvFn gemv;
   F32IgemmPanelsFn igemm_4x8_panels;  // indirect: grouped convolutions' rows read in place
 
-  // fp16 weights, expanded where they are packed or gathered.
+  // fp16 weights: streamed in half by batch-1 linear layers, expanded elsewhere (where they are
+  // packed or gathered).
+  F32F16wGemm1x32Fn f16w_gemm_1x32;
   F16ToF32Fn f16_to_f32;
 
   // Dynamically quantized GEMM (int8 weights, rows quantized at run time).

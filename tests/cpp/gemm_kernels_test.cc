@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <tuple>
 #include <utility>
 
@@ -153,6 +154,43 @@ TEST_P(GemmTileTest, QuadPanelRowMatchesScalar) {
       const double expected = finish ? testing::clamp_ref(acc, out.minmax) : acc;
       ASSERT_NEAR(scalar[j], expected, 1e-5 * (1 + k)) << j << " ldb " << g.ldb;
       ASSERT_NEAR(best[j], scalar[j], 1e-5 * (1 + k)) << j << " ldb " << g.ldb;
+    }
+    ASSERT_EQ(best[cols], c0[cols]) << "wrote past the 32 columns";
+  }
+}
+
+// One row over 32 columns of half weights, rows 32 halves apart: every kind of half (normal,
+// subnormal, zero, negative zero) against the definition; the row scaled by the rebias (out_scale
+// 1) or by less, the sums scaled back (out_scale 32: rows of 2^16 and beyond).
+TEST_P(GemmTileTest, HalfWeightQuadPanelRowMatchesDefinition) {
+  const auto [k, accumulate, finish, with_bias, act] = GetParam();
+  const size_t cols = 4 * kGemmNr;
+  std::vector<uint16_t> b(k * cols);
+  std::mt19937 rng(9);
+  for (uint16_t& h : b) {
+    h = static_cast<uint16_t>(rng() % 0x4400);  // exponents 0..16: magnitudes below 4, subnormals and zeros among them
+    if (rng() % 2) h |= 0x8000;
+  }
+  if (!b.empty()) b[0] = 0x8000, b[1] = 0x0001, b[cols - 1] = 0x03ff;  // -0, the least and the largest subnormal
+  auto row_bias = random_vector(1, 3), col_bias = random_vector(cols, 4);
+  const F32GemmOutput out = output_mode(accumulate, finish, with_bias, row_bias, col_bias, act);
+  for (const float out_scale : {1.f, 32.f}) {
+    const auto a = random_vector(k + 1, 1, -out_scale, out_scale);
+    std::vector<float> a_scaled(a.size());
+    for (size_t p = 0; p < a.size(); ++p) a_scaled[p] = a[p] * (kHalfRebias / out_scale);
+    const auto c0 = random_vector(cols + 1, 5);
+    auto best = c0, scalar = c0;
+    f32_f16w_gemm_1x32_scalar(k, a_scaled.data(), b.data(), out_scale, scalar.data(), out);
+    build_kernels().f16w_gemm_1x32(k, a_scaled.data(), b.data(), out_scale, best.data(), out);
+    const double tolerance = 1e-5 * (1 + k) * 4 * out_scale;
+    for (size_t j = 0; j < cols; ++j) {
+      double acc = 0.0;
+      for (size_t p = 0; p < k; ++p) acc += double(a[p]) * testing::decode_half(b[p * cols + j]);
+      if (accumulate) acc += c0[j];
+      if (finish && with_bias) acc += double(row_bias[0]) + col_bias[j];
+      const double expected = finish ? testing::clamp_ref(acc, out.minmax) : acc;
+      ASSERT_NEAR(scalar[j], expected, tolerance) << j << " out_scale " << out_scale;
+      ASSERT_NEAR(best[j], scalar[j], tolerance) << j << " out_scale " << out_scale;
     }
     ASSERT_EQ(best[cols], c0[cols]) << "wrote past the 32 columns";
   }

@@ -17,6 +17,7 @@ void expect_complete(const KernelTable& t) {
   EXPECT_GE(t.gemm_tile.rows, kGemmMr);
   for (const void* fn : {reinterpret_cast<const void*>(t.gemm_4x8), reinterpret_cast<const void*>(t.gemm_4x8_panels),
                          reinterpret_cast<const void*>(t.gemm_1x8), reinterpret_cast<const void*>(t.gemm_1x32),
+                         reinterpret_cast<const void*>(t.f16w_gemm_1x32),
                          reinterpret_cast<const void*>(t.gemm_dot), reinterpret_cast<const void*>(t.gemv),
                          reinterpret_cast<const void*>(t.winograd_weights_panels_nhwc),
                          reinterpret_cast<const void*>(t.winograd_input_nhwc),

@@ -17,12 +17,15 @@
 #include "kernels/qd8_gemm.h"
 #include "kernels/simd128.h"
 #include "model_builder.h"
+#include "one_node_runner.h"
 #include "reference_kernels.h"
 
 namespace wt {
 namespace {
 
+using testing::load_one_node;
 using testing::random_vector;
+using testing::run_one_node;
 
 // The quantization the op promises, computed independently: symmetric, scale max|x| / 127.
 std::vector<int16_t> quantize_ref(const std::vector<float>& x, size_t kp, float* scale) {
@@ -450,41 +453,6 @@ TEST_P(Qd8ExtremesTest, SumExactly) {
 }
 
 INSTANTIATE_TEST_SUITE_P(DynamicAndStaticOperands, Qd8ExtremesTest, ::testing::Values(127, 255));
-
-// The one-node model loaded on `rt` (the loader owns the bytes), or null with wt_last_error().
-wt_model* load_one_node(wt_runtime* rt, const testing::OneNodeModel& model) {
-  const std::vector<uint8_t> file = testing::build_one_node_model(model);
-  void* buf = wt_alloc(file.size());
-  std::memcpy(buf, file.data(), file.size());
-  return wt_model_load(rt, buf, file.size());
-}
-
-// The one-node model's output on x at `threads` threads, with this build's kernels and, when
-// `references`, again with the scalar references (which carry the byte tile): one output each.
-// Empty (after a test failure) when the model does not load or run.
-std::vector<std::vector<float>> run_one_node(const testing::OneNodeModel& model, const std::vector<float>& x,
-                                             int threads, bool references) {
-  std::vector<std::vector<float>> outputs;
-  for (int reference = 0; reference < (references ? 2 : 1); ++reference) {
-    wt_runtime* rt = wt_runtime_create(threads);
-    wt_runtime_set_reference_kernels(rt, reference);
-    wt_model* loaded = load_one_node(rt, model);
-    EXPECT_NE(loaded, nullptr) << wt_last_error();
-    const bool ran = loaded && wt_model_set_input(loaded, 0, x.data(), x.size() * 4, 0, model.input_shape.size(),
-                                                  model.input_shape.data()) &&
-                     wt_model_forward(loaded);
-    EXPECT_TRUE(ran) << wt_last_error();
-    if (ran) {
-      const auto* out = static_cast<const float*>(wt_model_output_data(loaded, 0));
-      size_t count = 1;
-      for (int64_t d : model.output_shape) count *= static_cast<size_t>(d);
-      outputs.emplace_back(out, out + count);
-    }
-    wt_model_destroy(loaded);
-    wt_runtime_destroy(rt);
-  }
-  return outputs;
-}
 
 // --- the op through the C ABI --------------------------------------------------------------------
 struct LinearCase {

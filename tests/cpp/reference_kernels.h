@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <random>
 #include <vector>
 
@@ -16,6 +17,13 @@ inline std::vector<float> random_vector(size_t n, uint32_t seed, float lo = -1.f
   std::vector<float> v(n);
   for (float& x : v) x = dist(rng);
   return v;
+}
+
+// An IEEE half's value: sign x 2^(e - 15) x (1 + m / 1024), or x 2^-14 x (m / 1024) when e = 0.
+inline double decode_half(uint16_t h) {
+  const int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  const double magnitude = e == 0 ? std::ldexp(m, -24) : std::ldexp(1024 + m, e - 25);
+  return (h & 0x8000) ? -magnitude : magnitude;
 }
 
 inline double clamp_ref(double v, F32MinMax p) { return std::fmin(std::fmax(v, p.min), p.max); }

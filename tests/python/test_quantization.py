@@ -11,7 +11,7 @@ import torch
 from wasm_torch import WASMRuntime, export_to_wasm
 from wasm_torch.optimize import quantize_for_wasm
 from wasm_torch.quantization import DEFAULT_TOLERANCE, QuantizationError
-from wasm_torch.quantization.weights import dequantize_per_channel, quantize_per_channel, sqnr_db
+from wasm_torch.quantization.weights import dequantize_per_channel, quantize_per_channel, sqnr_db, to_normal_halves
 
 
 def _rows_quantized(x: np.ndarray):
@@ -233,6 +233,22 @@ def test_mixed_precision_stops_at_once_when_int8_meets_the_target():
     assert quantized.report.metric == "<lambda>"
 
 
+def _as_fp16(weight: torch.Tensor) -> torch.Tensor:
+    """The weight's values as "fp16" stores them."""
+    return torch.from_numpy(to_normal_halves(weight.numpy()).astype(np.float32))
+
+
+def test_fp16_stores_no_subnormal_halves():
+    """Values below the least normal half (6.1e-5) round to it or to zero, whichever is nearer: the
+    runtime streams batch-1 linears' halves only without subnormals."""
+    tiny = float(np.finfo(np.float16).tiny)
+    values = np.array([tiny * 0.4, -tiny * 0.6, tiny * 0.99, 1e-9, -tiny, 0.5, 65504.0], dtype=np.float32)
+    assert to_normal_halves(values).astype(np.float32).tolist() == [0.0, -tiny, tiny, 0.0, -tiny, 0.5, 65504.0]
+    halves = to_normal_halves(np.random.default_rng(0).normal(0, 1e-3, 100_000).astype(np.float32))
+    exponents = halves.view(np.uint16) & 0x7C00
+    assert not np.any((exponents == 0) & (halves != 0))
+
+
 def test_fp16_weights_halve_the_file_and_match_float(runtime, tmp_path):
     """Linears (batch 1 and batch 7) and an embedding table in half precision: the file is about
     half, and every engine computes what the float model computes with fp16-rounded weights."""
@@ -252,7 +268,7 @@ def test_fp16_weights_halve_the_file_and_match_float(runtime, tmp_path):
         assert [(c.source, c.choice) for c in report.quantization] == [("embed", "fp16"), ("fc1", "fp16"), ("fc2", "fp16")]
         assert 1.8 < float_report.file_bytes / report.file_bytes < 2.1
         rounded = Tagger().eval()
-        rounded.load_state_dict({k: v.half().float() if k.endswith("weight") else v  # biases stay float32
+        rounded.load_state_dict({k: _as_fp16(v) if k.endswith("weight") else v  # biases stay float32
                                  for k, v in model.state_dict().items()})
         with torch.no_grad():
             expected = rounded(ids)
@@ -270,7 +286,7 @@ def test_fp16_linears_are_stored_in_half(runtime, tmp_path, rows):
     assert report.parameter_bytes == (float_report.parameter_bytes - 4 * 1034) // 2 + 4 * 1034
     assert float_report.file_bytes / report.file_bytes > 1.9
     rounded = _mlp()
-    rounded.load_state_dict({k: v.half().float() if k.endswith("weight") else v for k, v in model.state_dict().items()})
+    rounded.load_state_dict({k: _as_fp16(v) if k.endswith("weight") else v for k, v in model.state_dict().items()})
     with torch.no_grad():
         expected = rounded(x)
     got = runtime.load_model(tmp_path / "h.wtm").forward(x)

@@ -11,7 +11,7 @@ from .. import ir
 from ..contract import QD8_K_BLOCK, QD8_PANEL_K_PAIR, WEIGHT_LAYOUT_KN
 from . import (MIN_EMBEDDING_BYTES, MIN_STATIC_CONV_DEPTH, MIN_WEIGHT_SQNR_DB, LayerChoice, QuantizationConfig,
                QuantizationError)
-from .weights import dequantize_per_channel, quantize_per_channel, sqnr_db, to_k_pair_panels
+from .weights import dequantize_per_channel, quantize_per_channel, sqnr_db, to_k_pair_panels, to_normal_halves
 
 FP16_MAX = float(np.finfo(np.float16).max)
 
@@ -63,8 +63,9 @@ def _float_reason(config: QuantizationConfig, path: str, sqnr: float, depth: int
 
 
 def weights_to_fp16(graph: ir.Graph, config: QuantizationConfig) -> list:
-    """Each candidate's weight stored in half precision, in the layout it has (a linear's packed
-    panels: the runtime expands them to f32 at load; an embedding's table: rows expanded as gathered)."""
+    """Each candidate's weight stored in half precision, in the layout it has (a batch-1 linear's
+    32-wide panels: the runtime streams them; other linears' packed panels: expanded to f32 at load;
+    an embedding's table: rows expanded as gathered)."""
     choices, converted = [], {}
     for node, weight in _candidates(graph, any_layout=True):
         path = module_path(node.source)
@@ -73,7 +74,7 @@ def weights_to_fp16(graph: ir.Graph, config: QuantizationConfig) -> list:
             reason, half, sqnr = f"weights up to {largest:.3g} exceed the float16 range", None, -math.inf
         else:
             if weight not in converted:
-                rounded = weight.data.astype(np.float16)
+                rounded = to_normal_halves(weight.data)
                 converted[weight] = (ir.constant(weight.name + ".f16", rounded), sqnr_db(weight.data, rounded))
             half, sqnr = converted[weight]
             reason = _float_reason(config, path, sqnr)
