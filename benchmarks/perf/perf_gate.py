@@ -62,7 +62,7 @@ def kernel_names() -> list:
 
 
 def export_models(directory: Path) -> dict:
-    """Small models, one per path a forward takes (f32 linears, dynamic int8 linears, an NHWC
+    """Small models, one per path a forward takes (f32 linears, dynamic int8 and fp16 linears, an NHWC
     convnet: Winograd, depthwise, 1x1 and pooling, in float and in static int8; an encoder layer:
     attention, layer norm, GELU),
     exported deterministically (fixed seeds, no timestamps in the file). name -> file."""
@@ -88,6 +88,7 @@ def export_models(directory: Path) -> dict:
 
     files = {}
     for name, make, quantization in [("model_mlp", mlp, None), ("model_mlp_int8", mlp, "dynamic"),
+                                     ("model_mlp_fp16", mlp, "fp16"),
                                      ("model_convnet_nhwc", convnet, None), ("model_convnet_int8", convnet, "static"),
                                      ("model_encoder", encoder, None)]:
         torch.manual_seed(0)

@@ -151,6 +151,17 @@ std::vector<KernelWorkload> kernel_workloads() {
            }
          });
        }},
+      {"f32_f16w_gemm_1x32", [](const KernelTable& t) {  // f32_gemm_1x32's stream over half weights
+         const size_t k = 1024;
+         auto a = values(k, wt::kHalfRebias), c = values(32);
+         std::vector<uint16_t> b(k * 32);  // normal halves below 1 of both signs
+         for (size_t i = 0; i < b.size(); ++i) {
+           b[i] = static_cast<uint16_t>(0x0400 + (i * 37 + 11) % 0x3800 + (i % 2) * 0x8000);
+         }
+         wt_perf_collect([&] {
+           for (int i = 0; i < 32; ++i) t.f16w_gemm_1x32(k, a.data(), b.data(), 1.f, c.data(), {});
+         });
+       }},
   };
 }
 

@@ -9,7 +9,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks" / "perf"))
 import perf_gate  # noqa: E402
 
-WORKLOADS = perf_gate.kernel_names() + ["model_mlp", "model_mlp_int8", "model_convnet_nhwc", "model_encoder"]
+WORKLOADS = perf_gate.kernel_names() + ["model_mlp", "model_mlp_int8", "model_mlp_fp16", "model_convnet_nhwc",
+                                        "model_convnet_int8", "model_encoder"]
 
 
 @pytest.fixture(scope="session")
