@@ -7,11 +7,11 @@ namespace wt {
 
 #if WT_HAVE_SIMD128
 
-void x32_zip2_simd128(size_t cols, const uint32_t* x, uint32_t* y, size_t batch_begin, size_t batch_end) {
+void x32_zip2_simd128(size_t cols, const X32Zip2Rows& rows, size_t batch_begin, size_t batch_end) {
   for (size_t b = batch_begin; b < batch_end; ++b) {
-    const uint32_t* first = x + b * 2 * cols;
-    const uint32_t* second = first + cols;
-    uint32_t* out = y + b * 2 * cols;
+    const uint32_t* first = rows.first + b * rows.x_stride;
+    const uint32_t* second = rows.second + b * rows.x_stride;
+    uint32_t* out = rows.y + b * rows.y_stride;
     size_t j = 0;
     for (; j + 4 <= cols; j += 4) {
       const v128_t a = wasm_v128_load(first + j);

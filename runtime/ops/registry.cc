@@ -11,7 +11,7 @@ extern const OpDef kConv2dOp;
 extern const OpDef kMaxPool2dOp, kAvgPool2dOp, kAdaptiveAvgPool2dOp;
 extern const OpDef kBatchNormOp;
 extern const OpDef kReshapeOp;
-extern const OpDef kConcatOp;
+extern const OpDef kConcatOp, kInterleaveOp;
 extern const OpDef kSoftmaxOp, kLogSoftmaxOp;
 extern const OpDef kMatmulOp, kLayerNormOp, kPermuteOp, kExpandOp, kSliceOp, kCastOp, kEmbeddingOp, kResize2dOp,
     kConvTranspose2dOp, kGatherOp, kIndexSelectOp, kArgmaxOp, kArgminOp, kTopkOp, kCumsumOp,
@@ -30,7 +30,7 @@ std::vector<const OpDef*> collect_ops() {
       &kSliceOp,  &kCastOp,    &kEmbeddingOp,  &kResize2dOp,  &kConvTranspose2dOp,   &kGatherOp,    &kIndexSelectOp,
       &kArgmaxOp, &kArgminOp,  &kTopkOp,       &kCumsumOp,    &kFlipOp, &kAdaptiveMaxPool2dOp, &kAttentionOp,
       &kDynamicQuantizedLinearOp, &kStaticQuantizedLinearOp, &kStaticQuantizedConv2dOp,
-      &kStaticQuantizedDepthwiseConv2dOp};
+      &kStaticQuantizedDepthwiseConv2dOp, &kInterleaveOp};
   for (const auto* family : {&unary_ops(), &binary_ops(), &reduce_ops(), &compare_ops()}) {
     for (const OpDef& op : *family) ops.push_back(&op);
   }

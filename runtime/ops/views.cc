@@ -54,9 +54,9 @@ class Zip2Kernel final : public OpKernel {
  public:
   Zip2Kernel(size_t batch, size_t cols, X32Zip2Fn zip2) : batch_(batch), cols_(cols), zip2_(zip2) {}
   void run(const RunContext& ctx) const override {
-    ctx.pool->parallelize(batch_, 8192 / cols_ + 1, [&](size_t b, size_t e) {
-      zip2_(cols_, static_cast<const uint32_t*>(ctx.inputs[0]), static_cast<uint32_t*>(ctx.outputs[0]), b, e);
-    });
+    const auto* x = static_cast<const uint32_t*>(ctx.inputs[0]);
+    const X32Zip2Rows rows{x, x + cols_, 2 * cols_, static_cast<uint32_t*>(ctx.outputs[0]), 2 * cols_};
+    ctx.pool->parallelize(batch_, 8192 / cols_ + 1, [&](size_t b, size_t e) { zip2_(cols_, rows, b, e); });
   }
 
  private:

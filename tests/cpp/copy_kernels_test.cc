@@ -1,4 +1,5 @@
-// Strided copies, transposes, the two-row zip, strided index spaces and dtype conversion.
+// Strided copies, transposes, the two-row zip (and the interleave op on it), strided index spaces and dtype
+// conversion.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include "kernels/kernel_table.h"
 #include "kernels/strided_space.h"
 #include "kernels/x32_zip.h"
+#include "one_node_runner.h"
 #include "reference_kernels.h"
 
 namespace wt {
@@ -70,24 +72,33 @@ INSTANTIATE_TEST_SUITE_P(Shapes, TransposeTest,
                          ::testing::Combine(::testing::Values(1, 3, 17, 40), ::testing::Values(1, 2, 16, 33),
                                             ::testing::Values(1, 2, 4, 8)));
 
-// y[b][2j + i] = x[b][i][j]: the reference against the index walk, this build's kernel (SIMD128
-// where it has one) against the reference, over batch ranges split unevenly and every tail length.
+// y[b][2j + i] = x_i[b][j]: the reference against the index walk, this build's kernel (SIMD128
+// where it has one) against the reference, over batch ranges split unevenly and every tail length;
+// the two rows from two arrays whose rows are wider than cols (columns 2.. of each), and output
+// rows wider than 2 cols, whose gaps stay untouched.
 class Zip2Test : public ::testing::TestWithParam<size_t> {};
 
 TEST_P(Zip2Test, MatchesIndexWalkAndTheReference) {
-  const size_t cols = GetParam(), batch = 5, n = batch * 2 * cols;
-  std::vector<uint32_t> x(n), reference(n + 1, 0xEEEEEEEE), built(n + 1, 0xEEEEEEEE);
-  for (size_t i = 0; i < n; ++i) x[i] = static_cast<uint32_t>(i * 2654435761u);
-  x32_zip2_scalar(cols, x.data(), reference.data(), 0, 2);
-  x32_zip2_scalar(cols, x.data(), reference.data(), 2, batch);
-  build_kernels().zip2(cols, x.data(), built.data(), 0, 3);
-  build_kernels().zip2(cols, x.data(), built.data(), 3, batch);
-  ASSERT_EQ(reference[n], 0xEEEEEEEE);
-  ASSERT_EQ(built[n], 0xEEEEEEEE);
-  for (size_t b = 0; b < batch; ++b)
-    for (size_t i = 0; i < 2; ++i)
-      for (size_t j = 0; j < cols; ++j)
-        ASSERT_EQ(reference[b * 2 * cols + 2 * j + i], x[(b * 2 + i) * cols + j]) << b << "," << i << "," << j;
+  const size_t cols = GetParam(), batch = 5, x_stride = cols + 3, y_stride = 2 * cols + 5, n = batch * y_stride;
+  std::vector<uint32_t> first(batch * x_stride), second(batch * x_stride);
+  for (size_t i = 0; i < first.size(); ++i) {
+    first[i] = static_cast<uint32_t>(i * 2654435761u);
+    second[i] = static_cast<uint32_t>(i * 40503u + 7);
+  }
+  std::vector<uint32_t> reference(n, 0xEEEEEEEE), built(n, 0xEEEEEEEE);
+  const X32Zip2Rows to_reference{first.data() + 2, second.data() + 2, x_stride, reference.data(), y_stride};
+  const X32Zip2Rows to_built{first.data() + 2, second.data() + 2, x_stride, built.data(), y_stride};
+  x32_zip2_scalar(cols, to_reference, 0, 2);
+  x32_zip2_scalar(cols, to_reference, 2, batch);
+  build_kernels().zip2(cols, to_built, 0, 3);
+  build_kernels().zip2(cols, to_built, 3, batch);
+  for (size_t b = 0; b < batch; ++b) {
+    for (size_t j = 0; j < cols; ++j) {
+      ASSERT_EQ(reference[b * y_stride + 2 * j], first[b * x_stride + 2 + j]) << b << "," << j;
+      ASSERT_EQ(reference[b * y_stride + 2 * j + 1], second[b * x_stride + 2 + j]) << b << "," << j;
+    }
+    for (size_t j = 2 * cols; j < y_stride; ++j) ASSERT_EQ(reference[b * y_stride + j], 0xEEEEEEEE) << "gap " << b;
+  }
   EXPECT_EQ(built, reference) << build_kernels().isa;
 }
 
@@ -115,6 +126,45 @@ TEST_P(Zip3Test, MatchesIndexWalkAndTheReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Columns, Zip3Test, ::testing::Values(1, 2, 3, 4, 5, 7, 8, 9, 13, 64, 117));
+
+// The interleave op through the C ABI at 1 and 2 threads, with this build's kernels and the
+// references: y[..., 2j + i] = (x, w)_i[..., j] (its chunked form, several outputs, is tested
+// from Python: tests/python/test_optimize.py); and its load errors.
+TEST(InterleaveOpTest, InterleavesTheLastDims) {
+  const std::vector<int64_t> shape = {2, 3, 5};
+  testing::OneNodeModel m;
+  m.op = "interleave";
+  m.input_shape = shape;
+  m.output_shape = {2, 3, 10};
+  const std::vector<float> x = testing::random_vector(30, 1), w = testing::random_vector(30, 2);
+  m.constants.push_back({shape, w});
+  for (const int threads : {1, 2}) {
+    for (const std::vector<float>& y : testing::run_one_node(m, x, threads, true)) {
+      ASSERT_EQ(y.size(), 60u);
+      for (size_t r = 0; r < 6; ++r)
+        for (size_t j = 0; j < 5; ++j) {
+          ASSERT_EQ(y[r * 10 + 2 * j], x[r * 5 + j]) << r << "," << j;
+          ASSERT_EQ(y[r * 10 + 2 * j + 1], w[r * 5 + j]) << r << "," << j;
+        }
+    }
+  }
+  struct Bad {
+    std::vector<int64_t> w_shape;
+    int64_t chunks;
+    const char* message;
+  };
+  for (const Bad& bad : {Bad{{2, 3, 5}, 2, "chunks 2 does not divide the last dim 5"},
+                         Bad{{2, 3, 5}, 0, "chunks 0 does not divide the last dim 5"},
+                         Bad{{2, 5, 3}, 1, "input shapes [2, 3, 5] and [2, 5, 3] differ"}}) {
+    testing::OneNodeModel b = m;
+    b.constants = {{bad.w_shape, w}};
+    b.attrs = {{"chunks", {bad.chunks}, "", true}};
+    wt_runtime* rt = wt_runtime_create(1);
+    EXPECT_EQ(testing::load_one_node(rt, b), nullptr);
+    EXPECT_NE(std::string(wt_last_error()).find(bad.message), std::string::npos) << wt_last_error();
+    wt_runtime_destroy(rt);
+  }
+}
 
 TEST(StridedSpaceTest, CoalescedWalksTheSameOffsets) {
   StridedSpace s;  // [2, 1, 3, 4] over a [2, 3, 5] buffer's first 4 columns, a size-1 dim between

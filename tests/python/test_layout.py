@@ -146,3 +146,58 @@ def test_divergence_report_compares_nhwc_intermediates_in_their_layout(native, t
     second.inputs[2].data = second.inputs[2].data + 1.0
     with pytest.raises(VerificationError, match=f"first diverging op: conv2d producing '{second.outputs[0].name}'"):
         verify_export(graph, (x,), "native", 1e-4)
+
+
+def _shuffle(y, groups=2):
+    n, c, h, w = y.shape
+    return y.view(n, groups, c // groups, h, w).transpose(1, 2).reshape(n, c, h, w)
+
+
+def _unit(m, x):
+    """ShuffleNetV2's unit: split, one half through a branch, concatenated, shuffled."""
+    a, b = x.chunk(2, 1)
+    return _shuffle(torch.cat([a, F.relu(m(b))], 1))
+
+
+def test_channel_shuffle_fuses_into_interleaves(runtime, tmp_path):
+    """Two ShuffleNet units: the first unit's concat, shuffle and the next unit's split become one
+    interleave writing both halves (chunks 2); the last shuffle, read whole, one interleave (chunks 1).
+    No concat or shuffle view is left, and of the slices only the first unit's split of a convolution's
+    output; every engine computes what eager does."""
+    model = Fn(lambda m, x: m[2](_unit(m[1], _unit(m[1], m[0](x)))), conv(3, 16), conv(8, 8), conv(16, 4)).eval()
+    inputs = (torch.randn(1, 3, 6, 5),)
+    graph, passes = nhwc_graph(model, inputs)
+    assert passes[-2:] == ["to_nhwc", "fuse_channel_shuffle"]
+    assert [n.attrs["chunks"] for n in ops(graph, "interleave")] == [2, 1]
+    assert not ops(graph, "concat") and not ops(graph, "reshape")
+    assert [n.inputs[0] for n in ops(graph, "slice")] == [ops(graph, "conv2d")[0].outputs[0]] * 2
+    assert len(ops(graph, "permute")) == len(layout_changes(graph)) == 2  # the input's and the output's
+    export_to_wasm(model, tmp_path / "m.wtm", inputs, verify=False)
+    with torch.no_grad():
+        expected = model(*inputs)
+    torch.testing.assert_close(runtime.load_model(tmp_path / "m.wtm").forward(*inputs), expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("case", ["three_groups", "halves_read_elsewhere", "nchw"])
+def test_channel_shuffle_left_alone(native, tmp_path, case):
+    """Shuffles the fusion does not match keep their ops and their values: three groups; a split
+    whose tensor has a third reader (stays one interleave plus slices); an NCHW export (the channel
+    axis is not last)."""
+    if case == "three_groups":
+        body = lambda m, x: _shuffle(torch.cat([m[0](x), m[1](x), m[2](x)], 1), 3)  # noqa: E731
+    elif case == "halves_read_elsewhere":
+        body = lambda m, x: (lambda y: torch.cat([*y.chunk(2, 1), y], 1))(_unit(m[0], m[1](x)))  # noqa: E731
+    else:
+        body = lambda m, x: _unit(m[0], m[1](x))  # noqa: E731
+    model = Fn(body, conv(8, 8), conv(3, 16), conv(3, 8)).eval() if case != "three_groups" else \
+        Fn(body, conv(3, 4), conv(3, 4), conv(3, 4)).eval()
+    inputs = (torch.randn(1, 3, 6, 5),)
+    layout = "nchw" if case == "nchw" else "nhwc"
+    graph = capture(model, inputs)
+    optimize_graph(graph, "O2", layout)
+    interleaves = [n.attrs["chunks"] for n in ops(graph, "interleave")]
+    assert interleaves == {"three_groups": [], "halves_read_elsewhere": [1], "nchw": []}[case]
+    export_to_wasm(model, tmp_path / "m.wtm", inputs, memory_layout=layout, verify=False)
+    with torch.no_grad():
+        expected = model(*inputs)
+    torch.testing.assert_close(native.load_model(tmp_path / "m.wtm").forward(*inputs), expected, rtol=1e-4, atol=1e-5)

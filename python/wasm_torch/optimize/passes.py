@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ir
-from ..contract import (GEMM_PANEL_WIDTH, STREAM_PANEL_WIDTH, UNARY_OPS, WEIGHT_LAYOUT_KN, WEIGHT_LAYOUT_PANELS32,
-                        WEIGHT_LAYOUT_PANELS8)
+from ..contract import (DTYPE_CODES, GEMM_PANEL_WIDTH, STREAM_PANEL_WIDTH, UNARY_OPS, WEIGHT_LAYOUT_KN,
+                        WEIGHT_LAYOUT_PANELS32, WEIGHT_LAYOUT_PANELS8)
 from ..symbolic import is_symbolic
 
 _FUSABLE_PRODUCERS = ("conv2d", "linear")
@@ -26,6 +26,60 @@ def eliminate_dead_code(graph: ir.Graph) -> bool:
 def _sole_consumer(users: dict, tensor: ir.Tensor):
     consumers = users.get(tensor, [])
     return consumers[0] if len(consumers) == 1 else None
+
+
+def _last_dim_halves(users: dict, tensor: ir.Tensor) -> list:
+    """The two slices [0, C) and [C, 2C) of the last dim that are all of `tensor`'s readers, in that
+    order, or []."""
+    readers = users.get(tensor, [])
+    width, rank = tensor.shape[-1], len(tensor.shape)
+    if len(readers) != 2 or None in readers or width % 2:
+        return []
+    found = {}
+    for node in readers:
+        a = node.attrs
+        if node.op != "slice" or a.get("dim", 0) % rank != rank - 1 or a.get("step", 1) != 1:
+            return []
+        found[(a.get("start", 0), min(a.get("end", width), width))] = node
+    halves = [found.get((0, width // 2)), found.get((width // 2, width))]
+    return halves if None not in halves else []
+
+
+def fuse_channel_shuffle(graph: ir.Graph) -> bool:
+    """A concatenation of two tensors along their last dim, viewed as [..., 2, C], the two dims
+    swapped and viewed back as [..., 2C] (ShuffleNet's channel shuffle of groups 2, which to_nhwc
+    puts on the last dim), becomes one interleave; when its only readers are the slices [0, C) and
+    [C, 2C) of the last dim (ShuffleNet's split after it), the interleave writes those as its two
+    chunks. Three copies become one."""
+    users = graph.consumers()
+    changed = False
+    for concat in list(graph.nodes):
+        if concat.op != "concat" or len(concat.inputs) != 2 or None in concat.inputs:
+            continue
+        first, second = concat.inputs
+        shape, rank = tuple(first.shape), len(first.shape)
+        if (rank == 0 or tuple(second.shape) != shape or not all(type(d) is int for d in shape)
+                or first.dtype not in (DTYPE_CODES["float32"], DTYPE_CODES["int32"]) or second.dtype != first.dtype
+                or concat.attrs.get("dim", 0) % rank != rank - 1):
+            continue
+        view = _sole_consumer(users, concat.outputs[0])
+        if view is None or view.op != "reshape" or tuple(view.outputs[0].shape) != shape[:-1] + (2, shape[-1]):
+            continue
+        swap = _sole_consumer(users, view.outputs[0])
+        if swap is None or swap.op != "permute" or list(swap.attrs["perm"]) != list(range(rank - 1)) + [rank, rank - 1]:
+            continue
+        merge = _sole_consumer(users, swap.outputs[0])
+        if merge is None or merge.op != "reshape" or tuple(merge.outputs[0].shape) != tuple(concat.outputs[0].shape):
+            continue
+        halves = _last_dim_halves(users, merge.outputs[0])
+        outputs = [half.outputs[0] for half in halves] or merge.outputs
+        interleave = ir.Node("interleave", [first, second], outputs, {"chunks": len(outputs)}, concat.source)
+        graph.nodes[graph.nodes.index(concat)] = interleave
+        for node in [view, swap, merge] + halves:
+            graph.nodes.remove(node)
+        users = graph.consumers()
+        changed = True
+    return changed
 
 
 def batch_norm_affine(bn: ir.Node):
