@@ -70,6 +70,7 @@ class InterleaveKernel final : public OpKernel {
   InterleaveKernel(size_t rows, size_t cols, size_t chunks, X32Zip2Fn zip2)
       : rows_(rows), cols_(cols), chunks_(chunks), zip2_(zip2) {}
   void run(const RunContext& ctx) const override {
+    if (cols_ == 0) return;
     const auto* first = static_cast<const uint32_t*>(ctx.inputs[0]);
     const auto* second = static_cast<const uint32_t*>(ctx.inputs[1]);
     ctx.pool->parallelize(rows_, 4096 / (chunks_ * cols_) + 1, [&](size_t begin, size_t end) {
@@ -102,7 +103,11 @@ Result<std::unique_ptr<OpKernel>> prepare_interleave(const PrepareContext& ctx) 
   }
   WT_ASSIGN_OR_RETURN(int64_t chunks, ctx.node.attributes.get_int("chunks", 1));
   const int64_t width = first->shape.back();
-  if (chunks < 1 || width % chunks != 0) {
+  if (chunks < 1 || static_cast<size_t>(chunks) != ctx.node.outputs.size()) {
+    return ctx.error("chunks " + std::to_string(chunks) + " is not the node's " +
+                     std::to_string(ctx.node.outputs.size()) + " outputs");
+  }
+  if (width % chunks != 0) {
     return ctx.error("chunks " + std::to_string(chunks) + " does not divide the last dim " + std::to_string(width));
   }
   Shape out = first->shape;

@@ -92,9 +92,10 @@ Result<std::unique_ptr<OpKernel>> emit_view(const PrepareContext& ctx, const Sha
   ctx.outputs->push_back({ctx.input(0)->dtype, out});
   const size_t element_size = dtype_size(ctx.input(0)->dtype);
   const StridedSpace walk = space.coalesced();
-  // [batch, cols, rows] read from [batch, rows, cols]: a batched transpose.
+  // [batch, cols, rows] read from [batch, rows, cols]: a batched transpose (of some elements: the
+  // zips split their work by the row length).
   const int t = walk.rank - 2;
-  if (base == 0 && walk.rank >= 2 && walk.rank <= 3 && walk.stride[t] == 1 && walk.stride[t + 1] == walk.size[t] &&
+  if (base == 0 && walk.count() > 0 && walk.rank >= 2 && walk.rank <= 3 && walk.stride[t] == 1 && walk.stride[t + 1] == walk.size[t] &&
       (t == 0 || walk.stride[0] == walk.size[1] * walk.size[2])) {
     const size_t batch = t == 0 ? 1 : walk.size[0], rows = walk.size[t + 1], cols = walk.size[t];
     if (rows == 2 && element_size == 4) return make_kernel(Zip2Kernel(batch, cols, ctx.kernel_table->zip2));

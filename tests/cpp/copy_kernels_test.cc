@@ -148,13 +148,19 @@ TEST(InterleaveOpTest, InterleavesTheLastDims) {
         }
     }
   }
+  testing::OneNodeModel empty = m;  // a last dim of 0: nothing to interleave
+  empty.input_shape = empty.constants[0].shape = {2, 3, 0};
+  empty.constants[0].data.clear();
+  empty.output_shape = {2, 3, 0};
+  EXPECT_EQ(testing::run_one_node(empty, {}, 2, false).size(), 1u);
   struct Bad {
     std::vector<int64_t> w_shape;
     int64_t chunks;
     const char* message;
   };
-  for (const Bad& bad : {Bad{{2, 3, 5}, 2, "chunks 2 does not divide the last dim 5"},
-                         Bad{{2, 3, 5}, 0, "chunks 0 does not divide the last dim 5"},
+  for (const Bad& bad : {Bad{{2, 3, 5}, 2, "chunks 2 is not the node's 1 outputs"},
+                         Bad{{2, 3, 5}, 0, "chunks 0 is not the node's 1 outputs"},
+                         Bad{{2, 3, 5}, int64_t{1} << 62, "is not the node's 1 outputs"},
                          Bad{{2, 5, 3}, 1, "input shapes [2, 3, 5] and [2, 5, 3] differ"}}) {
     testing::OneNodeModel b = m;
     b.constants = {{bad.w_shape, w}};

@@ -55,3 +55,13 @@ def test_op_on_a_view_matches_eager(runtime, tmp_model, op, view):
     got = runtime.load_model(tmp_model).forward(x)
     assert got.shape == expected.shape
     assert float((got - expected).abs().max()) <= 1e-5 * float(expected.abs().max()), (op, view)
+
+
+@pytest.mark.parametrize("shape", [(3, 2, 0), (3, 3, 0), (3, 0, 2), (0, 2, 5)])
+def test_transposes_of_empty_tensors(runtime, tmp_model, shape):
+    """Regression: a transpose of two rows of none (the zip kernel's shape, split by its row length)
+    divided by zero and killed the process."""
+    x = torch.randn(*shape)
+    model = OnView(lambda v: v.transpose(1, 2), lambda m, v: v * 2).eval()
+    export_to_wasm(model, tmp_model, x, verify=False)
+    assert runtime.load_model(tmp_model).forward(x).shape == (shape[0], shape[2], shape[1])
