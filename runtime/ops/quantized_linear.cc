@@ -21,6 +21,8 @@ namespace {
 constexpr size_t kWeightScaleInput = 4;
 // A task's least work in multiply-adds, so a fork/join is not spent on a sliver of a GEMV.
 constexpr size_t kMinTaskMacs = size_t{1} << 15;
+// Items a task takes when each costs `macs` multiply-adds (any count, 0 included: empty inputs).
+size_t task_grain(size_t macs) { return std::max<size_t>(1, kMinTaskMacs / std::max<size_t>(1, macs)); }
 // Fewer rows run one at a time on the byte tiles' single-row tile: the 5-row tile would spend as
 // many dots on 3 rows as on 5.
 constexpr size_t kMinByteTileRows = 4;
@@ -64,7 +66,7 @@ class QuantizedLinearKernel final : public OpKernel {
         x_scale[r] = input_->scale;
       }
     };
-    ctx.pool->parallelize(m_, std::max<size_t>(1, kMinTaskMacs / (k_ + 1)), quantize_rows);
+    ctx.pool->parallelize(m_, task_grain(k_), quantize_rows);
 
     const auto* w = static_cast<const int8_t*>(ctx.inputs[1]);
     const float* w_scale = ctx.in_f32(kWeightScaleInput);
@@ -75,7 +77,7 @@ class QuantizedLinearKernel final : public OpKernel {
     const size_t group = m_ == 1 ? kQd8RowNr : kQd8Nr;
     const Qd8GemmFn tile = m_ == 1 ? kernels_->qd8_gemm_1x8 : kernels_->qd8_gemm_2x4;
     const size_t groups = (n_ + group - 1) / group;
-    ctx.pool->parallelize(groups, std::max<size_t>(1, kMinTaskMacs / (m_ * kp_ * group)), [&](size_t begin, size_t end) {
+    ctx.pool->parallelize(groups, task_grain(m_ * kp_ * group), [&](size_t begin, size_t end) {
       for (size_t g = begin; g < end; ++g) {
         const size_t col = g * group, cols = std::min(group, n_ - col);
         Qd8Output out{nullptr, w_scale + col, bias ? bias + col : nullptr, residual_, act_.minmax};
@@ -103,7 +105,7 @@ class QuantizedLinearKernel final : public OpKernel {
     auto* xu = static_cast<uint8_t*>(ctx.workspace);
     const size_t lda = row_bytes();
     auto* x_scale = reinterpret_cast<float*>(static_cast<char*>(ctx.workspace) + scales_offset());
-    ctx.pool->parallelize(m_, std::max<size_t>(1, kMinTaskMacs / (k_ + 1)), [&](size_t begin, size_t end) {
+    ctx.pool->parallelize(m_, task_grain(k_), [&](size_t begin, size_t end) {
       for (size_t r = begin; r < end; ++r) {
         if (!input_) {
           x_scale[r] = kernels_->qd8_quantize_row_to_halves(k_, kp_, x + r * k_, xu + r * lda);
@@ -122,7 +124,7 @@ class QuantizedLinearKernel final : public OpKernel {
     const float* bias = ctx.in_f32(2);
     float* y = ctx.out_f32(0);
     const size_t panels = (n_ + kQd8PanelNr - 1) / kQd8PanelNr;
-    const size_t grain = std::max<size_t>(1, kMinTaskMacs / (m_ * kp_ * kQd8PanelNr));
+    const size_t grain = task_grain(m_ * kp_ * kQd8PanelNr);
     ctx.pool->parallelize(panels, grain, [&](size_t begin, size_t end) {
       for (size_t p = begin; p < end; ++p) {
         const size_t col = p * kQd8PanelNr, cols = std::min(kQd8PanelNr, n_ - col);

@@ -780,3 +780,14 @@ def test_static_with_target_accuracy_falls_back_like_mixed(tmp_path, monkeypatch
     exported = export_to_wasm(quantized, tmp_path / "s.wtm", torch.randn(16, 32))
     assert {c.source: c.choice for c in exported.quantization}["4"] == "float"
     assert exported.ops.get("static_quantized_linear") == 3 - len(report.float_layers), exported.ops
+
+
+@pytest.mark.parametrize("kind", ["dynamic", "fp16"])
+def test_quantized_linears_of_no_rows(runtime, tmp_path, kind):
+    """Regression: a dynamically quantized linear over 0 rows divided by zero (its task sizes) and
+    killed the process (static shares the kernel; it calibrates on the example's shape, which has no
+    rows). The empty output comes back."""
+    model = _mlp()
+    x = torch.randn(0, 64)
+    export_to_wasm(quantize_for_wasm(model, kind), tmp_path / "q.wtm", x, verify=False)
+    assert runtime.load_model(tmp_path / "q.wtm").forward(x).shape == (0, 10)
