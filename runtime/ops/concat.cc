@@ -2,7 +2,7 @@
 // index. interleave: two tensors' last dims interleaved, torch.stack([a, b], -1).flatten(-2), and
 // chunked (attribute "chunks", default 1: that many outputs, equal parts of the last dim). It is
 // ShuffleNet's concatenation, channel shuffle (groups 2) and split in one pass over NHWC tensors,
-// which the exporter fuses (optimize/layout.py): three copies become one.
+// which the exporter fuses (fuse_channel_shuffle, optimize/passes.py): three copies become one.
 #include <cstring>
 
 #include "kernels/x32_zip.h"
