@@ -18,7 +18,7 @@ from ._paths import NATIVE_LIBRARY
 from .optimize import LAYOUTS, BrowserOptimizedModel, optimize_graph
 from .optimize.tuning import checked_options as checked_tuning_options, tune_kernels
 from .quantization import QuantizationError, QuantizedModel
-from .quantization.passes import quantize_graph, runs_after_packing
+from .quantization.passes import form_int8_regions, quantize_graph, runs_after_packing
 from .quantization.torch_ao import from_torch_ao, torch_quantized_modules
 from .serialize import serialize
 from .symbolic import DimRequest
@@ -149,6 +149,9 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
                             quantize_after_packing=quantization is not None and runs_after_packing(quantization),
                             passes=custom_passes, reports=pass_reports)
     layout = "nhwc" if "to_nhwc" in passes else "nchw"
+    if quantization is not None and quantization.quantization_type == "static" and quantization.int8_regions \
+            and form_int8_regions(graph):
+        passes.append("form_int8_regions")
     kernel_choices, tuning_started = [], time.perf_counter()
     if optimization_level == "O3":
         kernel_choices = tune_kernels(graph, graph.trace.inputs, threads=tuning_counts, engine=tuning_engine)

@@ -28,6 +28,8 @@ KernelTable scalar_table() {
   t.qd8_gemm_1x8 = qd8_f32_qc8w_gemm_scalar;
   t.qd8_gemm_4x8c2 = qd8_f32_qc8w_gemm_4x8c2_scalar;
   t.qu8_quantize_to_u8 = qu8_quantize_to_u8_scalar;
+  t.qu8_widen = qu8_widen_scalar;
+  t.qu8_dequantize = qu8_dequantize_scalar;
   t.qu8_gemm_5x8c4 = qu8_f32_qc8w_gemm_5x8c4_scalar;
   t.qd8_quantize_row_to_halves = qd8_quantize_row_to_halves_scalar;
   t.qu8_gemm_5x8c4_split = qu8_f32_qc8w_gemm_5x8c4_split_scalar;
@@ -81,6 +83,8 @@ void overlay_simd128(KernelTable& t) {
   t.qd8_gemm_1x8 = qd8_f32_qc8w_gemm_1x8c16_simd128;
   t.qd8_gemm_4x8c2 = qd8_f32_qc8w_gemm_4x8c2_simd128;
   t.qu8_quantize_to_u8 = qu8_quantize_to_u8_simd128;
+  t.qu8_widen = qu8_widen_simd128;
+  t.qu8_dequantize = qu8_dequantize_simd128;
   t.qu8_gemm_5x8c4 = nullptr;
   t.qd8_quantize_row_to_halves = qd8_quantize_row_to_halves_simd128;
   t.qu8_gemm_5x8c4_split = nullptr;

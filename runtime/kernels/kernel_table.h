@@ -68,6 +68,9 @@ struct KernelTable {
   // relaxed int8 dot is exact, the relaxed-SIMD builds; null elsewhere (the SIMD128 builds run
   // those inputs on the 4x8c2 tile, which their byte tile would not beat).
   Qu8QuantizeToU8Fn qu8_quantize_to_u8;
+  // An int8 region's bytes back to the 4x8c2 tile's int16 values, or to floats.
+  Qu8WidenFn qu8_widen;
+  Qu8DequantizeFn qu8_dequantize;
   Qu8PanelGemmFn qu8_gemm_5x8c4;
   // Dynamic rows as 7-bit halves on the split byte tile (two dots a quad): set where qu8_gemm_5x8c4 is.
   Qd8QuantizeRowToHalvesFn qd8_quantize_row_to_halves;

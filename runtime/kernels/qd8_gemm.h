@@ -9,6 +9,7 @@
 // (v128.load8x8_s, one instruction): 16 multiply-adds cost 2 loads, 2 dots and 2 adds.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -29,6 +30,19 @@ constexpr size_t kQd8RowNr = 8;
 
 inline size_t qd8_padded_k(size_t k) { return (k + kQd8KBlock - 1) / kQd8KBlock * kQd8KBlock; }
 
+// Static activation quantization's parameters (qu8, below): q = clamp(round(x * inv_scale), lo, hi).
+struct Qu8Params {
+  float inv_scale;
+  float lo, hi;
+};
+
+// One value's byte u = q + zero_point (qu8_quantize_to_u8's).
+inline uint8_t qu8_quantize_one(float x, const Qu8Params& p) {
+  float q = std::nearbyint(x * p.inv_scale);
+  q = q != q ? 0.f : (q < p.lo ? p.lo : (q > p.hi ? p.hi : q));
+  return static_cast<uint8_t>(q - p.lo);
+}
+
 // What a tile does on store: out = sum * a_scale[row] * w_scale[col] (+ bias[col]) (+ the previous
 // value when accumulating onto a residual), then the fused clamp.
 struct Qd8Output {
@@ -40,6 +54,12 @@ struct Qd8Output {
   // The byte tile's (qu8 below): subtracted from each column's sum, 8 per panel from the tile's
   // first column (zero past N).
   const int32_t* column_offset = nullptr;
+  // Requantizing (an int8 region's writer; the panel tiles only): each output, after the clamp, is
+  // quantized as qu8_quantize_to_u8 does with *requantize and stored as the byte
+  // bytes[r * ld_bytes + j], not in c, which `accumulate` then only reads (the residual).
+  const Qu8Params* requantize = nullptr;
+  uint8_t* bytes = nullptr;
+  size_t ld_bytes = 0;
 };
 
 // Quantizes one row x[0, k) to xq[0, kp) (zero past k) and returns its scale (0 for a zero row).
@@ -55,10 +75,6 @@ using Qd8QuantizeRowFn = float (*)(size_t, size_t, const float*, int16_t*);
 // zero-point correction, and the tiles below run unchanged: |q| <= 255 and |w| <= 127 keep each
 // i32x4.dot_i16x8_s pair within int32. Rounds to nearest even; NaN quantizes to 0, infinities
 // saturate.
-struct Qu8Params {
-  float inv_scale;
-  float lo, hi;
-};
 void qu8_quantize_scalar(size_t n, const float* x, const Qu8Params& p, int16_t* xq);
 void qu8_quantize_simd128(size_t n, const float* x, const Qu8Params& p, int16_t* xq);
 using Qu8QuantizeFn = void (*)(size_t, const float*, const Qu8Params&, int16_t*);
@@ -98,6 +114,15 @@ using Qd8PanelGemmFn = void (*)(size_t, size_t, size_t, const int16_t*, size_t, 
 void qu8_quantize_to_u8_scalar(size_t n, const float* x, const Qu8Params& p, uint8_t* xu);
 void qu8_quantize_to_u8_simd128(size_t n, const float* x, const Qu8Params& p, uint8_t* xu);
 using Qu8QuantizeToU8Fn = void (*)(size_t, const float*, const Qu8Params&, uint8_t*);
+
+// Bytes u made so (an int8 region's tensors, between static ops) back to the 4x8c2 tile's q = u -
+// zero_point, or to floats (u - zero_point) * scale for the layers a region's float kernels run.
+void qu8_widen_scalar(size_t n, const uint8_t* xu, int32_t zero_point, int16_t* xq);
+void qu8_widen_simd128(size_t n, const uint8_t* xu, int32_t zero_point, int16_t* xq);
+using Qu8WidenFn = void (*)(size_t, const uint8_t*, int32_t, int16_t*);
+void qu8_dequantize_scalar(size_t n, const uint8_t* xu, int32_t zero_point, float scale, float* y);
+void qu8_dequantize_simd128(size_t n, const uint8_t* xu, int32_t zero_point, float scale, float* y);
+using Qu8DequantizeFn = void (*)(size_t, const uint8_t*, int32_t, float, float*);
 
 // The byte panel tile, for 7-bit static inputs: 5 rows of bytes u in 0..127 x 8 output channels,
 // the weights in panels of 8 channels with K in quads, [ceil(N / 8)][Kp / 4][8][4] (Kp = K rounded

@@ -51,22 +51,32 @@ void qu8_quantize_scalar(size_t n, const float* x, const Qu8Params& p, int16_t* 
 }
 
 void qu8_quantize_to_u8_scalar(size_t n, const float* x, const Qu8Params& p, uint8_t* xu) {
-  for (size_t i = 0; i < n; ++i) {
-    float q = std::nearbyint(x[i] * p.inv_scale);
-    q = q != q ? 0.f : (q < p.lo ? p.lo : (q > p.hi ? p.hi : q));
-    xu[i] = static_cast<uint8_t>(q - p.lo);
-  }
+  for (size_t i = 0; i < n; ++i) xu[i] = qu8_quantize_one(x[i], p);
+}
+
+void qu8_widen_scalar(size_t n, const uint8_t* xu, int32_t zero_point, int16_t* xq) {
+  for (size_t i = 0; i < n; ++i) xq[i] = static_cast<int16_t>(xu[i] - zero_point);
+}
+
+void qu8_dequantize_scalar(size_t n, const uint8_t* xu, int32_t zero_point, float scale, float* y) {
+  for (size_t i = 0; i < n; ++i) y[i] = static_cast<float>(xu[i] - zero_point) * scale;
 }
 
 namespace {
 
-// One output through the epilogue, in the order every tile rounds in.
-void store_dequantized(int32_t sum, size_t r, size_t j, float& y, const Qd8Output& out) {
+// Output (r, j) through the epilogue, in the order every tile rounds in, into c[r * ldc + j] (or,
+// requantizing, its byte).
+void store_dequantized(int32_t sum, size_t r, size_t j, float* c, size_t ldc, const Qd8Output& out) {
   float v = static_cast<float>(sum) * out.a_scale[r];
   v *= out.w_scale[j];
   if (out.bias) v += out.bias[j];
-  if (out.accumulate) v += y;
-  y = clamp_minmax(v, out.minmax);
+  if (out.accumulate) v += c[r * ldc + j];
+  v = clamp_minmax(v, out.minmax);
+  if (out.requantize) {
+    out.bytes[r * out.ld_bytes + j] = qu8_quantize_one(v, *out.requantize);
+  } else {
+    c[r * ldc + j] = v;
+  }
 }
 
 // The byte tiles' reference: row r's value i is byte(a + r * lda, i).
@@ -79,7 +89,7 @@ void qu8_gemm_5x8c4(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_
       for (size_t i = 0; i < kp; ++i) {
         sum += byte(a + r * lda, i) * int32_t{w[(i / kQu8PanelKr * kQd8PanelNr + j) * kQu8PanelKr + i % kQu8PanelKr]};
       }
-      store_dequantized(sum, r, j, c[r * ldc + j], out);
+      store_dequantized(sum, r, j, c, ldc, out);
     }
   }
 }
@@ -94,7 +104,7 @@ void qd8_f32_qc8w_gemm_4x8c2_scalar(size_t rows, size_t cols, size_t kp, const i
       for (size_t i = 0; i < kp; ++i) {
         sum += int32_t{a[r * lda + i]} * int32_t{w[(i / kQd8PanelKr * kQd8PanelNr + j) * kQd8PanelKr + i % kQd8PanelKr]};
       }
-      store_dequantized(sum, r, j, c[r * ldc + j], out);
+      store_dequantized(sum, r, j, c, ldc, out);
     }
   }
 }
@@ -118,7 +128,7 @@ void qd8_f32_qc8w_gemm_scalar(size_t rows, size_t cols, size_t kp, const int16_t
     for (size_t j = 0; j < cols; ++j) {
       int32_t sum = 0;
       for (size_t i = 0; i < kp; ++i) sum += int32_t{a[r * lda + i]} * int32_t{w[j * ldw + i]};
-      store_dequantized(sum, r, j, c[r * ldc + j], out);
+      store_dequantized(sum, r, j, c, ldc, out);
     }
   }
 }

@@ -46,16 +46,49 @@ void store_partial(float* p, v128_t v, size_t n) {
   for (size_t i = 0; i < n; ++i) p[i] = lanes[i];
 }
 
+// Static quantization of 4 floats: round(x * inv_scale) clamped to [lo, hi] (integers), as int32
+// lanes plus `offset`; NaN gives `offset`, as the reference's q = 0. Clamped values are far below
+// 2^22, so adding 1.5 x 2^23 rounds each to an integer held in the sum's low mantissa bits, ties to
+// even as f32x4.nearest (wasm's one rounding mode), and the sum's bits minus the constant's are the
+// integer: 6 instructions where f32x4.nearest and i32x4.trunc_sat_f32x4 took about 13 on x64
+// (V8 lowers trunc_sat with NaN and overflow fixes).
+struct Qu8Quantize4 {
+  static constexpr float kRounder = 12582912.f;  // 1.5 x 2^23
+  v128_t inv_scale, lo, hi, rounder, bits_minus_offset;
+
+  Qu8Quantize4(const Qu8Params& p, int32_t offset)
+      : inv_scale(wasm_f32x4_splat(p.inv_scale)),
+        lo(wasm_f32x4_splat(p.lo)),
+        hi(wasm_f32x4_splat(p.hi)),
+        rounder(wasm_f32x4_splat(kRounder)),
+        bits_minus_offset(wasm_i32x4_splat(0x4B400000 - offset)) {}  // 0x4B400000: kRounder's bits
+
+  v128_t operator()(const float* at) const { return (*this)(wasm_v128_load(at)); }
+  v128_t operator()(v128_t x) const {
+    v128_t q = wasm_f32x4_mul(x, inv_scale);
+    q = wasm_v128_and(q, wasm_f32x4_eq(q, q));  // NaN -> 0
+    q = wasm_f32x4_pmin(wasm_f32x4_pmax(q, lo), hi);
+    return wasm_i32x4_sub(wasm_f32x4_add(q, rounder), bits_minus_offset);
+  }
+};
+
+
 // Four (or n < 4) int32 sums of one row, columns col.. of the output's scales and biases, through
-// the epilogue into y: sum * a_scale * w_scale (+ bias) (+ previous) then the clamp, in the
+// the epilogue: sum * a_scale * w_scale (+ bias) (+ the previous y) then the clamp, in the
 // reference's order.
-void store_dequantized(v128_t sums, float a_scale, size_t col, size_t n, float* y, const Qd8Output& out) {
+inline __attribute__((always_inline)) v128_t dequantized(v128_t sums, float a_scale, size_t col, size_t n,
+                                                   const float* y, const Qd8Output& out) {
   v128_t v = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(sums), wasm_f32x4_splat(a_scale));
   v = wasm_f32x4_mul(v, load_partial(out.w_scale + col, n));
   if (out.bias) v = wasm_f32x4_add(v, load_partial(out.bias + col, n));
   if (out.accumulate) v = wasm_f32x4_add(v, load_partial(y, n));
   const v128_t lo = wasm_f32x4_splat(out.minmax.min), hi = wasm_f32x4_splat(out.minmax.max);
-  store_partial(y, wasm_f32x4_pmin(wasm_f32x4_pmax(v, lo), hi), n);
+  return wasm_f32x4_pmin(wasm_f32x4_pmax(v, lo), hi);
+}
+
+// The same, stored into y.
+void store_dequantized(v128_t sums, float a_scale, size_t col, size_t n, float* y, const Qd8Output& out) {
+  store_partial(y, dequantized(sums, a_scale, col, n, y, out), n);
 }
 
 // The panel tiles' rows (4, or the byte tiles' 5): a partial tile computes its missing rows from
@@ -75,6 +108,25 @@ struct PanelRows {
 template <size_t kRows>
 void store_panel_tile(const v128_t (&sums)[kRows][2], size_t rows, size_t cols, float* c, size_t ldc,
                       const Qd8Output& out) {
+  if (out.requantize) {  // both halves' outputs quantized in registers, 8 bytes a row
+    const Qu8Quantize4 quantize4(*out.requantize, static_cast<int32_t>(-out.requantize->lo));
+    const size_t n0 = std::min<size_t>(cols, 4), n1 = cols > 4 ? cols - 4 : 0;
+    for (size_t r = 0; r < rows; ++r) {
+      const v128_t q0 = quantize4(dequantized(sums[r][0], out.a_scale[r], 0, n0, c + r * ldc, out));
+      const v128_t q1 = n1 ? quantize4(dequantized(sums[r][1], out.a_scale[r], 4, n1, c + r * ldc + 4, out)) : q0;
+      const v128_t q16 = wasm_i16x8_narrow_i32x4(q0, q1);
+      const v128_t u = wasm_u8x16_narrow_i16x8(q16, q16);
+      uint8_t* at = out.bytes + r * out.ld_bytes;
+      if (cols == kQd8PanelNr) {
+        wasm_v128_store64_lane(at, u, 0);
+      } else {
+        uint8_t lanes[16];
+        wasm_v128_store(lanes, u);
+        std::copy(lanes, lanes + cols, at);
+      }
+    }
+    return;
+  }
   for (size_t r = 0; r < rows; ++r) {
     store_dequantized(sums[r][0], out.a_scale[r], 0, std::min<size_t>(cols, 4), c + r * ldc, out);
     if (cols > 4) store_dequantized(sums[r][1], out.a_scale[r], 4, cols - 4, c + r * ldc + 4, out);
@@ -144,27 +196,15 @@ float qd8_quantize_row_to_halves_simd128(size_t k, size_t kp, const float* x, ui
 }
 
 void qu8_quantize_simd128(size_t n, const float* x, const Qu8Params& p, int16_t* xq) {
-  const v128_t vinv = wasm_f32x4_splat(p.inv_scale);
-  const v128_t lo = wasm_f32x4_splat(p.lo), hi = wasm_f32x4_splat(p.hi);
-  // pmax/pmin keep a NaN (their comparisons are false) and trunc_sat makes it 0, as the reference.
-  const auto quantize4 = [&](const float* at) {
-    return wasm_i32x4_trunc_sat_f32x4(
-        wasm_f32x4_pmin(wasm_f32x4_pmax(wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(at), vinv)), lo), hi));
-  };
+  const Qu8Quantize4 quantize4(p, 0);
   size_t i = 0;
   for (; i + 8 <= n; i += 8) wasm_v128_store(xq + i, wasm_i16x8_narrow_i32x4(quantize4(x + i), quantize4(x + i + 4)));
   qu8_quantize_scalar(n - i, x + i, p, xq + i);
 }
 
 void qu8_quantize_to_u8_simd128(size_t n, const float* x, const Qu8Params& p, uint8_t* xu) {
-  const v128_t vinv = wasm_f32x4_splat(p.inv_scale);
-  const v128_t lo = wasm_f32x4_splat(p.lo), hi = wasm_f32x4_splat(p.hi);
-  // As qu8_quantize_simd128 (a NaN becomes q = 0), then u = q + zero_point narrowed to bytes.
-  const v128_t zero_point = wasm_i32x4_splat(static_cast<int32_t>(-p.lo));
-  const auto quantize4 = [&](const float* at) {
-    const v128_t q = wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(at), vinv));
-    return wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_pmin(wasm_f32x4_pmax(q, lo), hi)), zero_point);
-  };
+  // As qu8_quantize_simd128, then u = q + zero_point (-lo) narrowed to bytes.
+  const Qu8Quantize4 quantize4(p, static_cast<int32_t>(-p.lo));
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
     const v128_t low = wasm_i16x8_narrow_i32x4(quantize4(x + i), quantize4(x + i + 4));
@@ -172,6 +212,34 @@ void qu8_quantize_to_u8_simd128(size_t n, const float* x, const Qu8Params& p, ui
     wasm_v128_store(xu + i, wasm_u8x16_narrow_i16x8(low, high));
   }
   qu8_quantize_to_u8_scalar(n - i, x + i, p, xu + i);
+}
+
+void qu8_widen_simd128(size_t n, const uint8_t* xu, int32_t zero_point, int16_t* xq) {
+  const v128_t zp = wasm_i16x8_splat(static_cast<int16_t>(zero_point));
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const v128_t u = wasm_v128_load(xu + i);
+    wasm_v128_store(xq + i, wasm_i16x8_sub(wasm_u16x8_extend_low_u8x16(u), zp));
+    wasm_v128_store(xq + i + 8, wasm_i16x8_sub(wasm_u16x8_extend_high_u8x16(u), zp));
+  }
+  qu8_widen_scalar(n - i, xu + i, zero_point, xq + i);
+}
+
+void qu8_dequantize_simd128(size_t n, const uint8_t* xu, int32_t zero_point, float scale, float* y) {
+  const v128_t zp = wasm_i16x8_splat(static_cast<int16_t>(zero_point));
+  const v128_t vscale = wasm_f32x4_splat(scale);
+  // (u - zero_point) is exact in int16 and in f32, then one rounding by the multiply: the reference's.
+  const auto store8 = [&](float* at, v128_t q) {
+    wasm_v128_store(at, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(q)), vscale));
+    wasm_v128_store(at + 4, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(q)), vscale));
+  };
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const v128_t u = wasm_v128_load(xu + i);
+    store8(y + i, wasm_i16x8_sub(wasm_u16x8_extend_low_u8x16(u), zp));
+    store8(y + i + 8, wasm_i16x8_sub(wasm_u16x8_extend_high_u8x16(u), zp));
+  }
+  qu8_dequantize_scalar(n - i, xu + i, zero_point, scale, y + i);
 }
 
 void qd8_f32_qc8w_gemm_4x8c2_simd128(size_t rows, size_t cols, size_t kp, const int16_t* a, size_t lda,

@@ -32,7 +32,7 @@ class QuantizedLinearKernel final : public OpKernel {
   // Without `input` (the calibrated quantization), rows are quantized dynamically; with `bytes`,
   // they run a byte tile (static: the 7-bit one; dynamic: the split one).
   QuantizedLinearKernel(const KernelTable* kernels, size_t m, size_t n, size_t k, FusedActivation act, bool residual,
-                        std::optional<StaticInputQuantization> input, std::shared_ptr<const BytePanels> bytes)
+                        std::optional<ActivationQuantization> input, std::shared_ptr<const BytePanels> bytes)
       : kernels_(kernels),
         m_(m),
         n_(n),
@@ -147,12 +147,12 @@ class QuantizedLinearKernel final : public OpKernel {
   size_t m_, n_, k_, kp_;
   FusedActivation act_;
   bool residual_;
-  std::optional<StaticInputQuantization> input_;
+  std::optional<ActivationQuantization> input_;
   std::shared_ptr<const BytePanels> bytes_;  // null off the byte tiles
 };
 
 Result<std::unique_ptr<OpKernel>> prepare_quantized_linear(const PrepareContext& ctx,
-                                                           std::optional<StaticInputQuantization> input) {
+                                                           std::optional<ActivationQuantization> input) {
   WT_RETURN_IF_ERROR(ctx.expect_input_count(kWeightScaleInput + 1, kWeightScaleInput + 1));
   WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 1, kMaxRank));
   WT_RETURN_IF_ERROR(ctx.expect_input(1, DType::kInt8, 2, 2));
@@ -200,7 +200,7 @@ Result<std::unique_ptr<OpKernel>> prepare_dynamic_quantized_linear(const Prepare
 }
 
 Result<std::unique_ptr<OpKernel>> prepare_static_quantized_linear(const PrepareContext& ctx) {
-  WT_ASSIGN_OR_RETURN(StaticInputQuantization input, read_static_input_quantization(ctx));
+  WT_ASSIGN_OR_RETURN(ActivationQuantization input, read_static_input_quantization(ctx));
   return prepare_quantized_linear(ctx, input);
 }
 

@@ -11,9 +11,14 @@
 // 4 the weights' scales f32 [O]. Attributes as conv2d's with layout = "nhwc", kernel_size and
 // out_channels, plus input_scale, input_zero_point and input_bits (7 or 8, default 8). 3x3
 // stride-1 convolutions the float path would run as Winograd run it here too, in float from the
-// int8 weights (conv2d_nhwc.cc), except on the byte tile (below).
+// int8 weights (conv2d_nhwc.cc), except on the byte tile (below). In an int8 region
+// (ops/common/static_quantization.h) x may be bytes already, read as they are (widened to int16
+// for the 4x8c2 tile), and with output_* attributes the outputs are requantized to bytes by the
+// tiles' epilogue (or, after an activation the tiles do not apply, from a float block in the
+// task's scratch, in cache): no float tensor between two such layers.
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -35,13 +40,16 @@ constexpr size_t kMaxBlockPixels = 64;
 class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
  public:
   StaticQuantizedConv2dNhwcKernel(const PrepareContext& ctx, Conv2dGeometry g, FusedActivation act, bool residual,
-                                  StaticInputQuantization input, size_t block_pixels,
+                                  ActivationQuantization input, bool bytes_in,
+                                  std::optional<ActivationQuantization> output, size_t block_pixels,
                                   std::shared_ptr<const BytePanels> bytes)
       : kernels_(ctx.kernel_table),
         g_(g),
         act_(act),
         residual_(residual),
         input_(input),
+        bytes_in_(bytes_in),
+        output_(output),
         bytes_(std::move(bytes)),
         kp_(bytes_ ? bytes_->kp : qd8_panel_padded_k(k())),
         in_place_(g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
@@ -52,19 +60,42 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
     const size_t panels = ceil_div(g.out_channels, kQd8PanelNr);
     const size_t chunks = blocks >= wanted ? 1 : std::min(ceil_div(wanted, blocks), panels);
     column_chunk_ = ceil_div(panels, chunks) * kQd8PanelNr;
+    if (output_) {  // prepare left at least 8 floats a pixel past the rows (and their alignment)
+      const size_t row_bytes = in_place_ ? 0 : block_pixels_ * kp_ * (bytes_ ? 1 : sizeof(int16_t));
+      block_floats_offset_ = ceil_div(row_bytes, 64) * 64 / sizeof(float);
+      const size_t room = kOpThreadScratchBytes / sizeof(float) - block_floats_offset_;
+      block_columns_ = std::min(column_chunk_, room / block_pixels_ / kQd8PanelNr * kQd8PanelNr);
+    }
   }
 
-  Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
+  // A float output may be written over the float residual; bytes are written apart.
+  Aliasing output_aliasing() const override {
+    return residual_ && !output_ ? Aliasing::kInPlace : Aliasing::kNone;
+  }
   size_t in_place_input() const override { return kResidualInput; }
-  // The quantized input image: int16 values q, or bytes u = q + zero_point on the byte path.
-  size_t workspace_bytes() const override { return input_elements() * (bytes_ ? 1 : sizeof(int16_t)); }
+  // The quantized input image: int16 values q, or bytes u = q + zero_point on the byte path (none
+  // when the input is those bytes already).
+  size_t workspace_bytes() const override {
+    return bytes_ ? (bytes_in_ ? 0 : input_elements()) : input_elements() * sizeof(int16_t);
+  }
 
   void run(const RunContext& ctx) const override {
+    const size_t n = input_elements();
+    const auto* xu = static_cast<const uint8_t*>(ctx.inputs[0]);
     if (bytes_) {
-      const auto padding = static_cast<uint8_t>(input_.zero_point);
-      run_on(ctx, static_cast<uint8_t*>(ctx.workspace), kernels_->qu8_quantize_to_u8, padding);
+      auto* quantized = static_cast<uint8_t*>(ctx.workspace);
+      if (!bytes_in_) quantize_static_input(ctx, kernels_->qu8_quantize_to_u8, input_.params, n, ctx.in_f32(0), quantized);
+      run_on(ctx, bytes_in_ ? xu : quantized, static_cast<uint8_t>(input_.zero_point));
     } else {
-      run_on(ctx, static_cast<int16_t*>(ctx.workspace), kernels_->qu8_quantize, int16_t{0});
+      auto* xq = static_cast<int16_t*>(ctx.workspace);
+      if (bytes_in_) {
+        parallelize_elements(ctx, n, [&](size_t from, size_t to) {
+          kernels_->qu8_widen(to - from, xu + from, input_.zero_point, xq + from);
+        });
+      } else {
+        quantize_static_input(ctx, kernels_->qu8_quantize, input_.params, n, ctx.in_f32(0), xq);
+      }
+      run_on(ctx, xq, int16_t{0});
     }
   }
 
@@ -74,19 +105,19 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
   size_t pixels() const { return g_.batch * g_.out_h * g_.out_w; }
 
   // T: int16_t (q, the 4x8c2 tile) or uint8_t (u, the byte tile); `padding` is what 0.0 quantizes to.
-  template <typename T, typename QuantizeFn>
-  void run_on(const RunContext& ctx, T* xq, QuantizeFn quantize, T padding) const {
-    quantize_static_input(ctx, quantize, input_.params, input_elements(), ctx.in_f32(0), xq);
-    if (residual_) copy_residual(ctx, pixels() * g_.out_channels);
+  template <typename T>
+  void run_on(const RunContext& ctx, const T* xq, T padding) const {
+    if (residual_ && !output_) copy_residual(ctx, pixels() * g_.out_channels);
     const size_t blocks = ceil_div(pixels(), block_pixels_), chunks = ceil_div(g_.out_channels, column_chunk_);
     ctx.pool->parallelize(blocks * chunks, 1, [&](size_t begin, size_t end) {
       auto* rows = reinterpret_cast<T*>(ctx.pool->thread_scratch());
+      float* outputs = ctx.pool->thread_scratch() + block_floats_offset_;  // requantizing only
       for (size_t task = begin; task < end; ++task) {
         const size_t block = task / chunks, chunk = task % chunks;
         const size_t p0 = block * block_pixels_, count = std::min(block_pixels_, pixels() - p0);
         const T* a = in_place_ ? xq + p0 * g_.in_channels : gather_rows(xq, p0, count, padding, rows);
         const size_t col0 = chunk * column_chunk_, col1 = std::min(g_.out_channels, col0 + column_chunk_);
-        multiply(ctx, a, p0, count, col0, col1);
+        multiply(ctx, a, p0, count, col0, col1, outputs);
       }
     });
   }
@@ -126,33 +157,74 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
   }
 
   // Output channels [col0, col1) of `count` pixels from p0, their rows at `a` (lda: the channels
-  // in place, else Kp).
+  // in place, else Kp). `scratch`: the thread's, past the gathered rows.
   template <typename T>
-  void multiply(const RunContext& ctx, const T* a, size_t p0, size_t count, size_t col0, size_t col1) const {
+  void multiply(const RunContext& ctx, const T* a, size_t p0, size_t count, size_t col0, size_t col1,
+                float* scratch) const {
     const size_t lda = in_place_ ? g_.in_channels : kp_, ldc = g_.out_channels;
+    if (!output_) {
+      float* y = ctx.out_f32(0) + p0 * ldc;
+      multiply_into(ctx, a, lda, count, col0, col1, y + col0, ldc);
+      if (act_.fn) {
+        for (size_t r = 0; r < count; ++r) act_.apply(y + r * ldc + col0, col1 - col0);
+      }
+      return;
+    }
+    const float* residual = ctx.in_f32(kResidualInput);
+    auto* y = static_cast<uint8_t*>(ctx.outputs[0]) + p0 * ldc;
+    if (!act_.fn) {  // the tiles requantize as they store (their clamp is the activation)
+      float* from = residual_ ? const_cast<float*>(residual) + p0 * ldc + col0 : scratch;  // only read
+      multiply_into(ctx, a, lda, count, col0, col1, from, residual_ ? ldc : 0, y + col0);
+      return;
+    }
+    // An activation the tiles do not apply: block_columns_ channels at a time into `scratch`
+    // ([count][width] floats, in cache), which takes the residual and the activation there and is
+    // quantized row by row into the output's bytes.
+    for (size_t c0 = col0; c0 < col1; c0 += block_columns_) {
+      const size_t width = std::min(block_columns_, col1 - c0);
+      for (size_t r = 0; residual_ && r < count; ++r) {
+        const float* from = residual + (p0 + r) * ldc + c0;
+        std::copy(from, from + width, scratch + r * width);
+      }
+      multiply_into(ctx, a, lda, count, c0, c0 + width, scratch, width);
+      act_.apply(scratch, count * width);
+      for (size_t r = 0; r < count; ++r) {
+        kernels_->qu8_quantize_to_u8(width, scratch + r * width, output_->params, y + r * ldc + c0);
+      }
+    }
+  }
+
+  // The tiles over channels [col0, col1) of `count` rows at `a` into c (c[r * ldc + j]: row r,
+  // channel col0 + j), the epilogue's accumulate reading what c holds when there is a residual; or,
+  // with `bytes` (laid out as the output), requantized into them, c only read.
+  template <typename T>
+  void multiply_into(const RunContext& ctx, const T* a, size_t lda, size_t count, size_t col0, size_t col1,
+                     float* c, size_t ldc, uint8_t* bytes = nullptr) const {
+    constexpr size_t kTileRows = std::is_same_v<T, uint8_t> ? kQu8PanelMr : kQd8PanelMr;
     const auto* w = bytes_ ? bytes_->panels() : static_cast<const int8_t*>(ctx.inputs[1]);
     const int32_t* offsets = bytes_ ? bytes_->offsets() : nullptr;
     const float* w_scale = ctx.in_f32(kWeightScaleInput);
     const float* bias = ctx.in_f32(2);
-    constexpr size_t kTileRows = std::is_same_v<T, uint8_t> ? kQu8PanelMr : kQd8PanelMr;
     float a_scale[kTileRows];
     std::fill(a_scale, a_scale + kTileRows, input_.scale);
-    float* y = ctx.out_f32(0) + p0 * ldc;
     for (size_t col = col0; col < col1; col += kQd8PanelNr) {
-      const Qd8Output out{a_scale, w_scale + col, bias ? bias + col : nullptr, residual_, act_.minmax,
-                          offsets ? offsets + col : nullptr};
+      Qd8Output out{a_scale, w_scale + col, bias ? bias + col : nullptr, residual_, act_.minmax,
+                    offsets ? offsets + col : nullptr};
+      if (bytes) {
+        out.requantize = &output_->params;
+        out.ld_bytes = g_.out_channels;
+      }
       const size_t cols = std::min(kQd8PanelNr, col1 - col);
       for (size_t r = 0; r < count; r += kTileRows) {
         const size_t rows = std::min(kTileRows, count - r);
+        float* at = c + r * ldc + (col - col0);
+        if (bytes) out.bytes = bytes + r * g_.out_channels + (col - col0);
         if constexpr (std::is_same_v<T, uint8_t>) {
-          kernels_->qu8_gemm_5x8c4(rows, cols, kp_, a + r * lda, lda, w + col * kp_, y + r * ldc + col, ldc, out);
+          kernels_->qu8_gemm_5x8c4(rows, cols, kp_, a + r * lda, lda, w + col * kp_, at, ldc, out);
         } else {
-          kernels_->qd8_gemm_4x8c2(rows, cols, kp_, a + r * lda, lda, w + col * kp_, y + r * ldc + col, ldc, out);
+          kernels_->qd8_gemm_4x8c2(rows, cols, kp_, a + r * lda, lda, w + col * kp_, at, ldc, out);
         }
       }
-    }
-    if (act_.fn) {
-      for (size_t r = 0; r < count; ++r) act_.apply(y + r * ldc + col0, col1 - col0);
     }
   }
 
@@ -160,17 +232,23 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
   Conv2dGeometry g_;
   FusedActivation act_;
   bool residual_;
-  StaticInputQuantization input_;
-  std::shared_ptr<const BytePanels> bytes_;  // null on the 4x8c2 path
+  ActivationQuantization input_;
+  bool bytes_in_;                                 // x is bytes u already (inside an int8 region)
+  std::optional<ActivationQuantization> output_;  // set: the output is bytes, requantized so
+  std::shared_ptr<const BytePanels> bytes_;       // null on the 4x8c2 path
   size_t kp_;
   bool in_place_;  // rows read from the quantized input itself
   size_t block_pixels_, column_chunk_ = 0;
+  // Requantizing: the float block's place in the thread's scratch (in floats, past the gathered
+  // rows) and the channels it holds.
+  size_t block_floats_offset_ = 0, block_columns_ = 0;
 };
 
 Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareContext& ctx) {
   WT_ASSIGN_OR_RETURN(std::string layout, ctx.node.attributes.get_string("layout", ""));
   if (layout != "nhwc") return ctx.error("static_quantized_conv2d runs NHWC only (layout 'nhwc'), got " + quote(layout));
-  WT_ASSIGN_OR_RETURN(ConvAttributes c, read_conv_attributes(ctx, kWeightScaleInput + 1, 4, DType::kInt8));
+  WT_ASSIGN_OR_RETURN(ConvAttributes c, read_conv_attributes(ctx, kWeightScaleInput + 1, 4, DType::kInt8, true));
+  WT_ASSIGN_OR_RETURN(bool bytes_in, read_static_input_bytes(ctx));
   const auto& [stride, padding, dilation, groups] = c;
   if (groups != 1) return ctx.error("static_quantized_conv2d takes one group, got groups=" + std::to_string(groups));
   WT_RETURN_IF_ERROR(ctx.expect_input(kWeightScaleInput, DType::kFloat32, 1, 1));
@@ -200,10 +278,11 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareC
   WT_ASSIGN_OR_RETURN(int64_t out_h, conv_output_size(ctx, x[1], kernel[0], stride[0], padding[0], dilation[0], false));
   WT_ASSIGN_OR_RETURN(int64_t out_w, conv_output_size(ctx, x[2], kernel[1], stride[1], padding[1], dilation[1], false));
   WT_ASSIGN_OR_RETURN(FusedActivation act, read_fused_activation(ctx));
-  WT_ASSIGN_OR_RETURN(StaticInputQuantization input, read_static_input_quantization(ctx));
+  WT_ASSIGN_OR_RETURN(ActivationQuantization input, read_static_input_quantization(ctx));
+  WT_ASSIGN_OR_RETURN(std::optional<ActivationQuantization> output, read_static_output_quantization(ctx));
   const Shape out_shape{x[0], out_h, out_w, out_channels};
   WT_ASSIGN_OR_RETURN(bool residual, read_residual(ctx, out_shape));
-  ctx.outputs->push_back({DType::kFloat32, out_shape});
+  ctx.outputs->push_back({static_output_dtype(output), out_shape});
   auto z = [](int64_t v) { return static_cast<size_t>(v); };
   const Conv2dGeometry g{z(x[0]),       z(x[3]),        z(x[1]),        z(x[2]),      z(out_channels), z(out_h),
                          z(out_w),      z(kernel[0]),   z(kernel[1]),   z(stride[0]), z(stride[1]),    z(padding[0]),
@@ -220,14 +299,20 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareC
   if (algorithm.empty()) {
     algorithm = winograd_applies(g) && !byte_tile ? contract::kConvAlgorithmWinograd : contract::kConvAlgorithmGemm;
   }
-  if (algorithm == contract::kConvAlgorithmWinograd) return make_winograd_qc8w_conv2d_nhwc_kernel(ctx, g, act, residual);
+  if (algorithm == contract::kConvAlgorithmWinograd) {
+    WT_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> winograd, make_winograd_qc8w_conv2d_nhwc_kernel(ctx, g, act, residual));
+    return with_region_edges(ctx, std::move(winograd), input, bytes_in, output, g.batch * g.in_h * g.in_w * g.in_channels,
+                             g.batch * g.out_h * g.out_w * g.out_channels);
+  }
   if (algorithm != contract::kConvAlgorithmGemm)
     return ctx.error("algorithm must be 'gemm' or 'winograd', got " + quote(algorithm));
   // A block is whole tiles (4 rows, the byte tile's 5), and a tile's rows at least must fit a
   // thread's scratch.
   const size_t tile_rows = byte_tile ? kQu8PanelMr : kQd8PanelMr;
-  const size_t row_bytes = static_cast<size_t>(kp) * sizeof(int16_t);
-  const size_t block_pixels = std::min(kMaxBlockPixels, kOpThreadScratchBytes / row_bytes) / tile_rows * tile_rows;
+  // Requantizing, a task's scratch also holds a float block of at least 8 channels a pixel.
+  const size_t row_bytes = static_cast<size_t>(kp) * sizeof(int16_t) + (output ? kQd8PanelNr * sizeof(float) : 0);
+  const size_t room = kOpThreadScratchBytes - (output ? 64 : 0);
+  const size_t block_pixels = std::min(kMaxBlockPixels, room / row_bytes) / tile_rows * tile_rows;
   if (block_pixels < tile_rows) {
     return ctx.error("kh*kw*C = " + std::to_string(k.value()) + " is too deep for the int8 convolution's rows (" +
                      std::to_string(kOpThreadScratchBytes) + " bytes of scratch)");
@@ -243,17 +328,20 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareC
                                                                j % kQd8PanelNr) * kQd8PanelKr + i % kQd8PanelKr];
                                                 }));
   }
-  return make_kernel(StaticQuantizedConv2dNhwcKernel(ctx, g, act, residual, input, block_pixels, std::move(bytes)));
+  return make_kernel(StaticQuantizedConv2dNhwcKernel(ctx, g, act, residual, input, bytes_in, output, block_pixels,
+                                                     std::move(bytes)));
 }
 
 }  // namespace
 
 extern const OpDef kStaticQuantizedConv2dOp = {
-    "static_quantized_conv2d", prepare_static_quantized_conv2d, "float32 (int8 weights)",
+    "static_quantized_conv2d", prepare_static_quantized_conv2d, "float32 or uint8 (int8 weights)",
     "NHWC convolution, one group, int8 weight panels [ceil(O / 8), kh*kw*C rounded up to 2 / 2, 8, 2] with "
     "per-channel scales (input 4); x quantized with the calibrated input_scale, input_zero_point and input_bits "
     "(8, or 7: relaxed SIMD's int8 dot where the engine's is exact), int32 sums dequantized on store; fused "
     "activations and residual as conv2d's; 3x3 stride 1 where Winograd applies and the int8 dot does not run (or "
-    "algorithm = winograd|gemm): Winograd in float, the weights dequantized as transformed"};
+    "algorithm = winograd|gemm): Winograd in float, the weights dequantized as transformed; int8 regions: x may "
+    "be uint8, read as quantized with input_*, and output_scale, output_zero_point and output_bits make the "
+    "output uint8, requantized as the op stores it"};
 
 }  // namespace wt

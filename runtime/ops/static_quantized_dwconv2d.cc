@@ -10,12 +10,15 @@
 // quantization reads an image four times the output's size from memory. In Chromium on this
 // project's Xeon (per-op profile, 1 thread), against the float kernel: MobileNetV2's stride-1
 // layers 0.78-1.05x its time, EfficientNet-B0's 5x5 ones 0.61-0.70x, the stride-2 ones 1.5-1.8x.
+// In an int8 region (ops/common/static_quantization.h) x may be bytes already, and with output_*
+// attributes each task requantizes the rows it computed to bytes while they are in cache.
 // Inputs: 0 x; 1 Wq int8 [kh*kw, C] (rows taps (ky, kx), as the float op's [kh, kw, C]); 2 bias
 // f32 [C] (optional); 3 unused (no residual); 4 the weights' scales f32 [C]. Attributes as
 // conv2d's with layout = "nhwc", groups = C and kernel_size, plus input_scale, input_zero_point and
 // input_bits (7 or 8, default 8).
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +32,8 @@ namespace wt {
 namespace {
 
 constexpr size_t kWeightScaleInput = kQc8wScaleInput;
+// Requantizing, the float outputs a task computes before it quantizes them (32 KiB: in L1).
+constexpr size_t kRequantizedFloats = 8 * 1024;
 
 // The int8 kernel's weights, made once per weight constant and zero point: the column quads and
 // each channel's zero_point x weight sum, Cp channels (zero past C).
@@ -40,8 +45,15 @@ struct DwQuads {
 class StaticQuantizedDwConv2dNhwcKernel final : public OpKernel {
  public:
   StaticQuantizedDwConv2dNhwcKernel(const PrepareContext& ctx, Conv2dGeometry g, FusedActivation act,
-                                    StaticInputQuantization input, std::shared_ptr<const DwQuads> quads)
-      : kernels_(ctx.kernel_table), g_(g), act_(act), input_(input), quads_(std::move(quads)) {
+                                    ActivationQuantization input, bool bytes_in,
+                                    std::optional<ActivationQuantization> output, std::shared_ptr<const DwQuads> quads)
+      : kernels_(ctx.kernel_table),
+        g_(g),
+        act_(act),
+        input_(input),
+        bytes_in_(bytes_in),
+        output_(output),
+        quads_(std::move(quads)) {
     const size_t channels = g.in_channels, cp = qu8_dw_padded_channels(channels);
     // The kernel reads Cp of each (prepare checked both are constants).
     const auto* w_scale = static_cast<const float*>(ctx.input(kWeightScaleInput)->constant_data);
@@ -54,28 +66,47 @@ class StaticQuantizedDwConv2dNhwcKernel final : public OpKernel {
     }
   }
 
-  size_t workspace_bytes() const override { return input_elements(); }  // the quantized image
+  // The quantized image (unless it is the input), then the float output when it is requantized.
+  size_t workspace_bytes() const override { return float_output_offset() + (output_ ? output_elements() * 4 : 0); }
 
   void run(const RunContext& ctx) const override {
     auto* xu = static_cast<uint8_t*>(ctx.workspace);
-    quantize_static_input(ctx, kernels_->qu8_quantize_to_u8, input_.params, input_elements(), ctx.in_f32(0), xu);
+    if (!bytes_in_) {
+      quantize_static_input(ctx, kernels_->qu8_quantize_to_u8, input_.params, input_elements(), ctx.in_f32(0), xu);
+    }
+    const uint8_t* image = bytes_in_ ? static_cast<const uint8_t*>(ctx.inputs[0]) : xu;
+    float* y = output_ ? reinterpret_cast<float*>(static_cast<char*>(ctx.workspace) + float_output_offset())
+                       : ctx.out_f32(0);
     const Qu8DwWeights w{quads_->quads.data(), quads_->column_offset.data(), scale_.data(), bias_.data(),
                          static_cast<uint8_t>(input_.zero_point)};
     const size_t row_floats = g_.out_w * g_.in_channels;
+    // Requantizing, a task computes its rows a few at a time, each few quantized while in cache.
+    const size_t step = output_ ? std::max<size_t>(1, kRequantizedFloats / row_floats) : g_.batch * g_.out_h;
     ctx.pool->parallelize(g_.batch * g_.out_h, 1, [&](size_t begin, size_t end) {
-      kernels_->qu8_dwconv_nhwc(g_, xu, w, act_.minmax, ctx.out_f32(0), begin, end,
-                                reinterpret_cast<uint8_t*>(ctx.pool->thread_scratch()), ctx.pool->scratch_bytes());
-      act_.apply(ctx.out_f32(0) + begin * row_floats, (end - begin) * row_floats);
+      for (size_t r0 = begin; r0 < end; r0 += step) {
+        const size_t r1 = std::min(end, r0 + step);
+        kernels_->qu8_dwconv_nhwc(g_, image, w, act_.minmax, y, r0, r1,
+                                  reinterpret_cast<uint8_t*>(ctx.pool->thread_scratch()), ctx.pool->scratch_bytes());
+        const size_t from = r0 * row_floats, n = (r1 - r0) * row_floats;
+        act_.apply(y + from, n);
+        if (output_) {
+          kernels_->qu8_quantize_to_u8(n, y + from, output_->params, static_cast<uint8_t*>(ctx.outputs[0]) + from);
+        }
+      }
     });
   }
 
  private:
   size_t input_elements() const { return g_.batch * g_.in_h * g_.in_w * g_.in_channels; }
+  size_t output_elements() const { return g_.batch * g_.out_h * g_.out_w * g_.in_channels; }
+  size_t float_output_offset() const { return bytes_in_ ? 0 : (input_elements() + 63) / 64 * 64; }
 
   const KernelTable* kernels_;
   Conv2dGeometry g_;
   FusedActivation act_;
-  StaticInputQuantization input_;
+  ActivationQuantization input_;
+  bool bytes_in_;                                 // x is bytes u already (inside an int8 region)
+  std::optional<ActivationQuantization> output_;  // set: the output is bytes, requantized so
   std::shared_ptr<const DwQuads> quads_;
   std::vector<float> scale_, bias_;  // Cp long, zero past C: input_scale x the weight scales, the bias
 };
@@ -125,7 +156,8 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_depthwise_conv2d(cons
   if (layout != "nhwc") {
     return ctx.error("static_quantized_depthwise_conv2d runs NHWC only (layout 'nhwc'), got " + quote(layout));
   }
-  WT_ASSIGN_OR_RETURN(ConvAttributes c, read_conv_attributes(ctx, kWeightScaleInput + 1, 2, DType::kInt8));
+  WT_ASSIGN_OR_RETURN(ConvAttributes c, read_conv_attributes(ctx, kWeightScaleInput + 1, 2, DType::kInt8, true));
+  WT_ASSIGN_OR_RETURN(bool bytes_in, read_static_input_bytes(ctx));
   const auto& [stride, padding, dilation, groups] = c;
   if (ctx.input(kResidualInput) != nullptr) return ctx.error("a depthwise convolution takes no residual (input 3)");
   WT_RETURN_IF_ERROR(ctx.expect_input(kWeightScaleInput, DType::kFloat32, 1, 1));
@@ -157,8 +189,9 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_depthwise_conv2d(cons
   WT_ASSIGN_OR_RETURN(int64_t out_h, conv_output_size(ctx, x[1], kernel[0], stride[0], padding[0], dilation[0], false));
   WT_ASSIGN_OR_RETURN(int64_t out_w, conv_output_size(ctx, x[2], kernel[1], stride[1], padding[1], dilation[1], false));
   WT_ASSIGN_OR_RETURN(FusedActivation act, read_fused_activation(ctx));
-  WT_ASSIGN_OR_RETURN(StaticInputQuantization input, read_static_input_quantization(ctx));
-  ctx.outputs->push_back({DType::kFloat32, {x[0], out_h, out_w, channels}});
+  WT_ASSIGN_OR_RETURN(ActivationQuantization input, read_static_input_quantization(ctx));
+  WT_ASSIGN_OR_RETURN(std::optional<ActivationQuantization> output, read_static_output_quantization(ctx));
+  ctx.outputs->push_back({static_output_dtype(output), {x[0], out_h, out_w, channels}});
   auto z = [](int64_t v) { return static_cast<size_t>(v); };
   const Conv2dGeometry g{z(x[0]),       z(channels),   z(x[1]),        z(x[2]),      z(channels), z(out_h),
                          z(out_w),      z(kernel[0]),  z(kernel[1]),   z(stride[0]), z(stride[1]), z(padding[0]),
@@ -166,20 +199,23 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_depthwise_conv2d(cons
   const bool int8_dot = input.bits == 7 && ctx.kernel_table->qu8_dwconv_nhwc != nullptr && g.stride_h == 1 &&
                         g.stride_w == 1 && qu8_dwconv2d_min_scratch_bytes(g) <= kOpThreadScratchBytes;
   if (!int8_dot) {
-    return std::unique_ptr<OpKernel>(
-        make_depthwise_conv2d_nhwc_kernel(ctx, g, act, dequantized_weights(ctx, z(taps.value()), z(channels))));
+    return with_region_edges(
+        ctx, make_depthwise_conv2d_nhwc_kernel(ctx, g, act, dequantized_weights(ctx, z(taps.value()), z(channels))),
+        input, bytes_in, output, g.batch * g.in_h * g.in_w * g.in_channels, g.batch * g.out_h * g.out_w * g.in_channels);
   }
-  return make_kernel(StaticQuantizedDwConv2dNhwcKernel(ctx, g, act, input, dw_quads(ctx, g, input.zero_point)));
+  return make_kernel(
+      StaticQuantizedDwConv2dNhwcKernel(ctx, g, act, input, bytes_in, output, dw_quads(ctx, g, input.zero_point)));
 }
 
 }  // namespace
 
 extern const OpDef kStaticQuantizedDepthwiseConv2dOp = {
-    "static_quantized_depthwise_conv2d", prepare_static_quantized_depthwise_conv2d, "float32 (int8 weights)",
+    "static_quantized_depthwise_conv2d", prepare_static_quantized_depthwise_conv2d, "float32 or uint8 (int8 weights)",
     "NHWC depthwise convolution (groups = C), int8 weights [kh*kw, C] with per-channel scales (input 4); x "
     "quantized with the calibrated input_scale, input_zero_point and input_bits; 7-bit inputs at stride 1 on "
     "relaxed SIMD's int8 dot where the engine's is exact, each output row's input columns transposed into quads of "
     "kernel rows; elsewhere the float depthwise kernel on the weights dequantized at load; fused activations as "
-    "conv2d's"};
+    "conv2d's; int8 regions: x may be uint8, read as quantized with input_*, and output_scale, output_zero_point "
+    "and output_bits make the output uint8, requantized as the op stores it"};
 
 }  // namespace wt

@@ -137,13 +137,16 @@ struct OneNodeModel {
     std::optional<double> f;    // a float attribute when set
   };
   std::vector<Attr> attrs;
+  // The graph input's and output's dtypes (an int8 region's edges are uint8).
+  ::wasm_torch::schema::DType input_dtype = ::wasm_torch::schema::DType_float32;
+  ::wasm_torch::schema::DType output_dtype = ::wasm_torch::schema::DType_float32;
 };
 
 inline std::vector<uint8_t> build_one_node_model(const OneNodeModel& m) {
   namespace fb = ::wasm_torch::schema;
   flatbuffers::FlatBufferBuilder b;
   std::vector<flatbuffers::Offset<fb::Tensor>> tensors = {
-      fb::CreateTensorDirect(b, "x", fb::DType_float32, &m.input_shape, -1)};
+      fb::CreateTensorDirect(b, "x", m.input_dtype, &m.input_shape, -1)};
   std::vector<fb::Segment> segments;
   std::vector<uint8_t> weights;
   std::vector<int32_t> inputs = {0};
@@ -168,7 +171,7 @@ inline std::vector<uint8_t> build_one_node_model(const OneNodeModel& m) {
     weights.insert(weights.end(), bytes, bytes + size);
   }
   const int32_t y = static_cast<int32_t>(tensors.size());
-  tensors.push_back(fb::CreateTensorDirect(b, "y", fb::DType_float32, &m.output_shape, -1));
+  tensors.push_back(fb::CreateTensorDirect(b, "y", m.output_dtype, &m.output_shape, -1));
   std::vector<flatbuffers::Offset<fb::Attribute>> attrs;
   for (const auto& a : m.attrs) {
     if (a.f) {

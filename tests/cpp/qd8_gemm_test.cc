@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <tuple>
 #include <vector>
@@ -195,6 +196,49 @@ INSTANTIATE_TEST_SUITE_P(LengthsZeroPointsAndBits, Qu8QuantizeToU8Test,
                          ::testing::Combine(::testing::Values(1, 15, 16, 17, 33, 1000), ::testing::Values(0, 3, 64, 127),
                                             ::testing::Values(127, 255)));
 
+// An int8 region's bytes back: q = u - zero_point (the 4x8c2 tile's values) and (u - zero_point) *
+// scale, SIMD bit for bit the references', and the references the definitions, every byte value.
+class Qu8FromBytesTest : public ::testing::TestWithParam<std::tuple<size_t, int>> {};
+
+TEST_P(Qu8FromBytesTest, WidenAndDequantizeMatchTheDefinitions) {
+  const auto [n, zero_point] = GetParam();
+  std::vector<uint8_t> u(n);
+  for (size_t i = 0; i < n; ++i) u[i] = static_cast<uint8_t>((i * 37 + n) % 256);
+  const float scale = 0.0371f;
+  std::vector<int16_t> q_ref(n + 3, 99), q_simd(n + 3, 99);
+  std::vector<float> y_ref(n + 3, 99.f), y_simd(n + 3, 99.f);
+  qu8_widen_scalar(n, u.data(), zero_point, q_ref.data());
+  build_kernels().qu8_widen(n, u.data(), zero_point, q_simd.data());
+  qu8_dequantize_scalar(n, u.data(), zero_point, scale, y_ref.data());
+  build_kernels().qu8_dequantize(n, u.data(), zero_point, scale, y_simd.data());
+  EXPECT_EQ(q_ref, q_simd);
+  EXPECT_EQ(y_ref, y_simd);
+  for (size_t i = 0; i < n; ++i) {
+    ASSERT_EQ(q_ref[i], int{u[i]} - zero_point) << "at " << i;
+    ASSERT_EQ(y_ref[i], static_cast<float>(int{u[i]} - zero_point) * scale) << "at " << i;
+  }
+  EXPECT_EQ(q_ref[n], 99) << "wrote past n";
+  EXPECT_EQ(y_simd[n], 99.f) << "wrote past n";
+}
+
+INSTANTIATE_TEST_SUITE_P(LengthsAndZeroPoints, Qu8FromBytesTest,
+                         ::testing::Combine(::testing::Values(1, 15, 16, 17, 33, 256, 1000),
+                                            ::testing::Values(0, 3, 127, 255)));
+
+// Quantizing what the bytes dequantize to gives the bytes back (the region's edges round-trip).
+TEST(Qu8FromBytes, DequantizedBytesQuantizeBackToThemselves) {
+  for (const int zero_point : {0, 5, 64, 127}) {
+    const float scale = 0.0173f;
+    std::vector<uint8_t> u(128), back(128);
+    for (size_t i = 0; i < u.size(); ++i) u[i] = static_cast<uint8_t>(i);
+    std::vector<float> y(u.size());
+    build_kernels().qu8_dequantize(u.size(), u.data(), zero_point, scale, y.data());
+    const Qu8Params p{1.f / scale, -float(zero_point), float(127 - zero_point)};
+    build_kernels().qu8_quantize_to_u8(y.size(), y.data(), p, back.data());
+    EXPECT_EQ(back, u) << "zero point " << zero_point;
+  }
+}
+
 // [N, Kp] weight rows as panels [ceil(N / 8)][Kp / kr][8][kr], zero past N: the 4x8c2 tile's
 // (kr = 2) or the byte tile's (kr = 4).
 std::vector<int8_t> to_panels(const std::vector<int8_t>& rows, size_t n, size_t kp, size_t kr = kQd8PanelKr) {
@@ -323,6 +367,47 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Qd8PanelTileTest,
                                             ::testing::Values(1, 2, 7, 16, 145), ::testing::Bool(), ::testing::Bool(),
                                             ::testing::Values(0, 1, 2)));
 
+// The same operands as both tiles read them: kQu8PanelMr rows of bytes u in 0..values - 1 (lda
+// apart; as 7-bit halves when split) and of q = u - zero_point (Kp2 apart), and one panel of random
+// int8 weights (K = k, zero past K and past `cols`; columns 0 and 1 at the extremes -127 and 127)
+// as the byte tile's quads and the 4x8c2 tile's pairs, with each column's zero_point x weight sum
+// (the byte tile's column offsets).
+struct PanelOperands {
+  std::vector<uint8_t> u;
+  std::vector<int16_t> q;
+  std::vector<int8_t> quads, pairs;
+  std::vector<int32_t> offsets;
+
+  PanelOperands(size_t k, size_t cols, int zero_point, int values, bool split, size_t lda)
+      : u(kQu8PanelMr * lda, 0), q(kQu8PanelMr * qd8_panel_padded_k(k), 0), offsets(kQd8PanelNr, 0) {
+    const size_t kp4 = qu8_panel_padded_k(k), kp2 = qd8_panel_padded_k(k);
+    for (size_t r = 0; r < kQu8PanelMr; ++r) {
+      for (size_t i = 0; i < k; ++i) {
+        const int byte = static_cast<int>((r * 131 + i * 37 + 11) % static_cast<size_t>(values));  // both ends
+        if (split) {
+          put_halves(u.data() + r * lda, i, byte);
+        } else {
+          u[r * lda + i] = static_cast<uint8_t>(byte);
+        }
+        q[r * kp2 + i] = static_cast<int16_t>(byte - zero_point);
+      }
+    }
+    auto w4 = random_int8(kQd8PanelNr * kp4, 3), w2 = std::vector<int8_t>(kQd8PanelNr * kp2, 0);
+    for (size_t c = 0; c < kQd8PanelNr; ++c) {
+      std::fill(w4.begin() + c * kp4 + k, w4.begin() + (c + 1) * kp4, 0);
+      if (c >= cols) std::fill(w4.begin() + c * kp4, w4.begin() + (c + 1) * kp4, 0);  // past N: zero
+      if (c == 0) std::fill(w4.begin(), w4.begin() + k, int8_t{-127});              // the extremes
+      if (c == 1) std::fill(w4.begin() + kp4, w4.begin() + kp4 + k, int8_t{127});
+      for (size_t i = 0; i < k; ++i) {
+        w2[c * kp2 + i] = w4[c * kp4 + i];
+        offsets[c] += zero_point * w4[c * kp4 + i];
+      }
+    }
+    quads = to_panels(w4, kQd8PanelNr, kp4, kQu8PanelKr);
+    pairs = to_panels(w2, kQd8PanelNr, kp2);
+  }
+};
+
 // The byte tiles: relaxed SIMD's (natively, its deterministic lowering) against the reference bit
 // for bit, and both against the 4x8c2 tile on q = u - zero_point bit for bit: the column offsets make
 // the sums the same integers, so the two paths of an input give the same outputs. split: the split
@@ -333,32 +418,11 @@ TEST_P(Qu8PanelTileTest, RelaxedMatchesScalarAndTheInt16Tile) {
   const auto [rows, cols, k, with_bias, accumulate, act, split] = GetParam();
   const int zero_point = split ? kQd8ByteZeroPoint : 50, values = split ? 255 : 128;
   const size_t kp4 = qu8_panel_padded_k(k), kp2 = qd8_panel_padded_k(k), lda = (split ? 2 : 1) * kp4 + 8, ldc = 11;
-  std::vector<uint8_t> u(kQu8PanelMr * lda, 0);
-  std::vector<int16_t> q(kQu8PanelMr * kp2, 0);
-  for (size_t r = 0; r < kQu8PanelMr; ++r) {
-    for (size_t i = 0; i < k; ++i) {
-      const int byte = (r * 131 + i * 37 + 11) % values;  // 0..values - 1, both ends
-      if (split) {
-        put_halves(u.data() + r * lda, i, byte);
-      } else {
-        u[r * lda + i] = static_cast<uint8_t>(byte);
-      }
-      q[r * kp2 + i] = static_cast<int16_t>(byte - zero_point);
-    }
-  }
-  auto w4 = random_int8(kQd8PanelNr * kp4, 3), w2 = std::vector<int8_t>(kQd8PanelNr * kp2, 0);
-  std::vector<int32_t> offsets(kQd8PanelNr, 0);
-  for (size_t c = 0; c < kQd8PanelNr; ++c) {
-    std::fill(w4.begin() + c * kp4 + k, w4.begin() + (c + 1) * kp4, 0);
-    if (c >= cols) std::fill(w4.begin() + c * kp4, w4.begin() + (c + 1) * kp4, 0);  // past N: zero
-    if (c == 0) std::fill(w4.begin(), w4.begin() + k, int8_t{-127});              // the extremes
-    if (c == 1) std::fill(w4.begin() + kp4, w4.begin() + kp4 + k, int8_t{127});
-    for (size_t i = 0; i < k; ++i) {
-      w2[c * kp2 + i] = w4[c * kp4 + i];
-      offsets[c] += zero_point * w4[c * kp4 + i];
-    }
-  }
-  const auto panel4 = to_panels(w4, kQd8PanelNr, kp4, kQu8PanelKr), panel2 = to_panels(w2, kQd8PanelNr, kp2);
+  const PanelOperands operands(k, cols, zero_point, values, split, lda);
+  const std::vector<uint8_t>& u = operands.u;
+  const std::vector<int16_t>& q = operands.q;
+  const auto &panel4 = operands.quads, &panel2 = operands.pairs;
+  const std::vector<int32_t>& offsets = operands.offsets;
   const TileEpilogue epilogue(kQu8PanelMr, kQd8PanelNr, with_bias, accumulate, act);
   const Qd8Output& out = epilogue.out;
   const auto c0 = random_vector(kQu8PanelMr * ldc, 7);
@@ -391,6 +455,88 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Qu8PanelTileTest,
                          ::testing::Combine(::testing::Values(1, 2, 3, 4, 5), ::testing::Values(1, 3, 4, 5, 8),
                                             ::testing::Values(1, 3, 4, 7, 16, 40, 145), ::testing::Bool(), ::testing::Bool(),
                                             ::testing::Values(0, 1, 2), ::testing::Bool()));
+
+// Requantizing (an int8 region's writer): each panel tile stores the bytes its float outputs
+// quantize to (qu8_quantize_to_u8's, bit for bit), only rows x cols of them, and leaves c (read for
+// the residual) as it was.
+class RequantizingTileTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, bool, int>> {};
+
+TEST_P(RequantizingTileTest, StoresTheFloatOutputsQuantized) {
+  const auto [rows, cols, accumulate, act] = GetParam();
+  constexpr size_t k = 37, ldc = 11, ld_bytes = 13;
+  const size_t kp2 = qd8_panel_padded_k(k), kp4 = qu8_panel_padded_k(k);
+  const int zero_point = 40;
+  const PanelOperands operands(k, kQd8PanelNr, zero_point, 128, false, kp4);
+  const std::vector<uint8_t>& u = operands.u;
+  const std::vector<int16_t>& q = operands.q;
+  const auto &panel4 = operands.quads, &panel2 = operands.pairs;
+  const std::vector<int32_t>& offsets = operands.offsets;
+  const TileEpilogue epilogue(kQu8PanelMr, kQd8PanelNr, true, accumulate, act);
+  const auto c0 = random_vector(kQu8PanelMr * ldc, 7);
+  struct Run {
+    const char* name;
+    std::function<void(float*, const Qd8Output&)> tile;
+  };
+  const size_t rows4 = std::min(rows, kQd8PanelMr);
+  std::vector<Run> runs = {
+      {"4x8c2 reference", [&](float* c, const Qd8Output& out) {
+         qd8_f32_qc8w_gemm_4x8c2_scalar(rows4, cols, kp2, q.data(), kp2, panel2.data(), c, ldc, out);
+       }},
+      {"4x8c2", [&](float* c, const Qd8Output& out) {
+         build_kernels().qd8_gemm_4x8c2(rows4, cols, kp2, q.data(), kp2, panel2.data(), c, ldc, out);
+       }},
+      {"5x8c4 reference", [&](float* c, const Qd8Output& out) {
+         Qd8Output with_offsets = out;
+         with_offsets.column_offset = offsets.data();
+         qu8_f32_qc8w_gemm_5x8c4_scalar(rows, cols, kp4, u.data(), kp4, panel4.data(), c, ldc, with_offsets);
+       }}};
+#if WT_HAVE_RELAXED_SIMD
+  runs.push_back({"5x8c4 relaxed", [&](float* c, const Qd8Output& out) {
+                    Qd8Output with_offsets = out;
+                    with_offsets.column_offset = offsets.data();
+                    qu8_f32_qc8w_gemm_5x8c4_relaxedsimd(rows, cols, kp4, u.data(), kp4, panel4.data(), c, ldc,
+                                                        with_offsets);
+                  }});
+#endif
+  // 7 bits, zero point 60, a step that spreads the outputs over the range (both ends clamp some).
+  auto first = c0;
+  runs[0].tile(first.data(), epilogue.out);
+  float largest = 1e-3f;
+  for (size_t r = 0; r < rows4; ++r) {
+    for (size_t j = 0; j < cols; ++j) largest = std::max(largest, std::fabs(first[r * ldc + j]));
+  }
+  const Qu8Params params{50.f / largest, -60.f, 67.f};
+  for (const Run& run : runs) {
+    const size_t run_rows = run.name[0] == '4' ? rows4 : rows;
+    auto floats = c0;
+    run.tile(floats.data(), epilogue.out);
+    auto c = c0;
+    std::vector<uint8_t> bytes(kQu8PanelMr * ld_bytes, 0xAA);
+    Qd8Output requantizing = epilogue.out;
+    requantizing.requantize = &params;
+    requantizing.bytes = bytes.data();
+    requantizing.ld_bytes = ld_bytes;
+    run.tile(c.data(), requantizing);
+    EXPECT_EQ(c, c0) << run.name << ": requantizing wrote c";
+    size_t inside = 0;
+    for (size_t r = 0; r < kQu8PanelMr; ++r) {
+      for (size_t j = 0; j < ld_bytes; ++j) {
+        const uint8_t got = bytes[r * ld_bytes + j];
+        if (r >= run_rows || j >= cols) {
+          ASSERT_EQ(got, 0xAA) << run.name << ": wrote outside the tile at row " << r << " col " << j;
+          continue;
+        }
+        ASSERT_EQ(got, qu8_quantize_one(floats[r * ldc + j], params)) << run.name << " row " << r << " col " << j;
+        inside += got > 0 && got < 127;
+      }
+    }
+    EXPECT_GT(inside, 0u) << run.name << ": every byte saturated";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, RequantizingTileTest,
+                         ::testing::Combine(::testing::Values(1, 3, 4, 5), ::testing::Values(1, 4, 5, 8), ::testing::Bool(),
+                                            ::testing::Values(0, 1, 2)));
 
 #if WT_HAVE_RELAXED_SIMD
 TEST(RelaxedInt8Dot, TheDeterministicLoweringIsExact) { EXPECT_TRUE(relaxed_int8_dot_is_exact()); }
@@ -837,7 +983,7 @@ TEST(StaticQuantizedOps, RejectInconsistentNodes) {
       {"scale", {1, 18, 8, 2}, 4, 0.0, 0, 1, "nhwc", "input_scale must be a positive"},
       {"inf scale", {1, 18, 8, 2}, 4, 1e-300, 0, 1, "nhwc", "input_scale must be a positive"},
       {"zero point", {1, 18, 8, 2}, 4, 0.1, 256, 1, "nhwc", "input_zero_point must be in [0, 255]"},
-      {"7-bit zero point", {1, 18, 8, 2}, 4, 0.1, 128, 1, "nhwc", "must be in [0, 127] for 7-bit inputs"},
+      {"7-bit zero point", {1, 18, 8, 2}, 4, 0.1, 128, 1, "nhwc", "must be in [0, 127] for 7-bit values"},
       {"bits", {1, 18, 8, 2}, 4, 0.1, 0, 1, "nhwc", "input_bits must be 7 or 8, got 6"},
       {"groups", {1, 18, 8, 2}, 4, 0.1, 0, 2, "nhwc", "takes one group"},
       {"layout", {1, 18, 8, 2}, 4, 0.1, 0, 1, "nchw", "runs NHWC only"},

@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from wasm_torch import WASMRuntime, export_to_wasm
+from wasm_torch import WASMRuntime, contract, export_to_wasm
 from wasm_torch.optimize import quantize_for_wasm
 from wasm_torch.quantization import DEFAULT_TOLERANCE, QuantizationError
 from wasm_torch.quantization.weights import dequantize_per_channel, quantize_per_channel, sqnr_db, to_normal_halves
+
+from model_file import read_model
 
 
 def _rows_quantized(x: np.ndarray):
@@ -615,6 +617,71 @@ def test_static_int8_runs_alike_on_every_engine(runtime, static_cnn):
         assert info["int8_dot"] == "relaxed", info
     expected = references if info["int8_dot"] == "relaxed" else native
     torch.testing.assert_close(runtime.load_model(path).forward(x), expected, rtol=1e-5, atol=1e-5)
+
+
+def _byte_edges(path) -> list:
+    """(op, output_bits) of each node of a model file that writes its output as bytes, checking that
+    the tensor it writes is uint8 and its attributes say how it was quantized."""
+    model = read_model(path)
+    edges = []
+    for i in range(model.NodesLength()):
+        node = model.Nodes(i)
+        attrs = {node.Attributes(j).Name().decode(): node.Attributes(j) for j in range(node.AttributesLength())}
+        output = model.Tensors(node.Outputs(0))
+        if "output_scale" not in attrs:
+            assert output.Dtype() != contract.DTYPE_CODES["uint8"], node.Op()
+            continue
+        assert output.Dtype() == contract.DTYPE_CODES["uint8"], node.Op()
+        assert attrs["output_scale"].F() > 0 and "output_zero_point" in attrs
+        edges.append((node.Op().decode(), attrs["output_bits"].I() if "output_bits" in attrs else 8))
+    return edges
+
+
+@pytest.fixture(scope="module")
+def int8_regions(tmp_path_factory):
+    """(model, export report, input, file with int8 regions, file without) of _ResidualCnn in static
+    INT8, calibrated alike."""
+    torch.manual_seed(11)
+    model = _ResidualCnn().eval()
+    calibration = [torch.randn(2, 3, 16, 16) for _ in range(4)]
+    x = torch.randn(2, 3, 16, 16)
+    floats, regions = (tmp_path_factory.mktemp("regions") / name for name in ("floats.wtm", "regions.wtm"))
+    export_to_wasm(quantize_for_wasm(model, "static", calibration_data=calibration), floats, x)
+    report = export_to_wasm(quantize_for_wasm(model, "static", calibration_data=calibration, int8_regions=True),
+                            regions, x)
+    return model, report, x, regions, floats
+
+
+def test_int8_regions_keep_the_tensors_between_int8_convolutions_int8(int8_regions):
+    """Where int8 convolutions read a static convolution's output, and nothing else does, the tensor
+    is bytes: body -> depthwise -> down and mix -> point (stem's output is body's residual too, down's
+    is read by a depthwise convolution at stride 2, which runs float). Without the option, none."""
+    model, report, x, regions, floats = int8_regions
+    assert "form_int8_regions" in report.passes_applied, report.passes_applied
+    assert sorted(_byte_edges(regions)) == [("static_quantized_conv2d", 7), ("static_quantized_conv2d", 7),
+                                            ("static_quantized_depthwise_conv2d", 7)], _byte_edges(regions)
+    assert _byte_edges(floats) == []
+    with pytest.raises(QuantizationError, match="int8_regions applies to static quantization"):
+        quantize_for_wasm(model, "dynamic", int8_regions=True)
+
+
+def test_int8_regions_compute_what_float_edges_do(runtime, int8_regions):
+    """Where the int8 kernels run (Chromium's relaxed int8 dot, as the native references), the file
+    with int8 regions computes exactly what the one with every tensor float does; where a float
+    kernel reads bytes (Winograd, the float depthwise kernel: Node, the native SIMD128 build), it
+    reads them dequantized, within static INT8's error of the float model, and each engine computes
+    what the native runtime with the same kernels does."""
+    model, _, x, regions, floats = int8_regions
+    info = runtime.info()
+    got = runtime.load_model(regions).forward(x)
+    with WASMRuntime("native", reference_kernels=info["int8_dot"] == "relaxed") as native:
+        torch.testing.assert_close(got, native.load_model(regions).forward(x), rtol=1e-5, atol=1e-5)
+        if info["int8_dot"] == "relaxed":
+            torch.testing.assert_close(got, runtime.load_model(floats).forward(x), rtol=0, atol=0)
+    with torch.no_grad():
+        expected = model(x)
+    error = float((got - expected).abs().max() / expected.abs().max())
+    assert 0 < error < 0.05, error
 
 
 def test_activation_quantization_maps_the_range_onto_0_255_with_zero_exact():

@@ -7,7 +7,8 @@ from torch import nn
 
 from wasm_torch import WASMRuntime, export_to_wasm, ir
 from wasm_torch.optimize import tuning
-from wasm_torch.serialize import _HEADER, _schema
+
+from model_file import read_model
 
 
 class TunableNet(nn.Module):
@@ -47,10 +48,7 @@ EXPECTED_CANDIDATES = {
 
 def _node_attributes(path) -> list:
     """(op, {attribute: value}) of each node of a model file, for the attributes tuning records."""
-    _, _, _, Model, _, _, _ = _schema()
-    data = path.read_bytes()
-    fb_off, fb_size = _HEADER.unpack_from(data)[3:5]
-    model = Model.Model.GetRootAs(data[fb_off:fb_off + fb_size], 0)
+    model = read_model(path)
     nodes = []
     for i in range(model.NodesLength()):
         node, attrs = model.Nodes(i), {}

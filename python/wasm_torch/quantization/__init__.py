@@ -14,9 +14,10 @@ at run time (int32 sums, dequantized in the GEMM's epilogue), and embedding tabl
 MIN_EMBEDDING_BYTES int8 per row (gathered rows dequantized), as onnxruntime's quantize_dynamic
 does: BERT-style encoders, MLPs, the linears of any model. Convolutions stay float.
 
-"static": every linear and every one-group convolution int8 (weights as dynamic's), their inputs
-quantized with a scale and zero point calibrated on calibration_data (asymmetric 8-bit; observer
-"minmax" or "percentile"); embeddings as dynamic's. Depthwise and grouped convolutions stay float.
+"static": every linear, one-group and depthwise convolution int8 (weights as dynamic's), their
+inputs quantized with a scale and zero point calibrated on calibration_data (asymmetric 8-bit;
+observer "minmax" or "percentile"); embeddings as dynamic's; with int8_regions, the tensors between
+int8 convolutions int8 too. Grouped convolutions stay float.
 """
 from __future__ import annotations
 
@@ -71,6 +72,8 @@ class QuantizationConfig:
     # static: activation quantization given by module path, used instead of calibrating: what
     # PyTorch's own statically quantized model (torch.ao) applies to each layer's input.
     given: dict = dataclasses.field(default=None, compare=False, repr=False)
+    # static: tensors between static convolutions are int8 (passes.form_int8_regions)
+    int8_regions: bool = False
 
     @property
     def tolerance(self) -> float:
@@ -106,7 +109,7 @@ class QuantizedModel(torch.nn.Module):
 def quantize_for_wasm(model: torch.nn.Module, quantization_type: str = "dynamic", calibration_data=None,
                       target_accuracy=None, preserve_accuracy: bool = True, metric=None,
                       keep_float=(), validation_data=None, observer: str = "minmax",
-                      activation_bits=None) -> QuantizedModel:
+                      activation_bits=None, int8_regions: bool = False) -> QuantizedModel:
     """Marks `model` for quantization at export (the performance guide's API).
 
     quantization_type:
@@ -124,8 +127,12 @@ def quantize_for_wasm(model: torch.nn.Module, quantization_type: str = "dynamic"
         one-group convolution runs the int8 GEMM on its input quantized with a scale and zero point
         observed on calibration_data (batches of inputs; the export's memory_layout must be "nhwc");
         3x3 stride-1 convolutions run Winograd in float on their int8 weights. observer: "minmax"
-        (the range seen) or "percentile" (the 0.01%-99.99% quantiles). Depthwise and grouped
-        convolutions stay float. With target_accuracy (the guide's call), layers fall back to
+        (the range seen) or "percentile" (the 0.01%-99.99% quantiles). Depthwise convolutions are
+        int8 too, grouped ones stay float. int8_regions=True: where int8 convolutions only feed
+        int8 convolutions, the tensor between them is int8, requantized in the writer's epilogue,
+        not float (docs/QUANTIZATION.md: measured no faster in Chromium, 5-6% slower in Node, so
+        not the default).
+        With target_accuracy (the guide's call), layers fall back to
         float as "mixed" chooses them, on static int8 instead of dynamic. activation_bits: 7
         (0..127, as PyTorch's x86 default qconfig, reduce_range), 8 (0..255, twice the
         resolution), or None (the default): per layer, 7 where the calibrated inputs keep
@@ -163,6 +170,9 @@ def quantize_for_wasm(model: torch.nn.Module, quantization_type: str = "dynamic"
     if activation_bits is not None and quantization_type != "static":
         raise QuantizationError(f"activation_bits applies to static quantization (its calibrated activations), not "
                                 f"{quantization_type!r}")
+    if int8_regions and quantization_type != "static":
+        raise QuantizationError(f"int8_regions applies to static quantization (its int8 activations), not "
+                                f"{quantization_type!r}")
     if activation_bits not in (None, 7, 8):
         raise QuantizationError(f"activation_bits must be 7 or 8, got {activation_bits!r}")
     if isinstance(keep_float, str):
@@ -176,7 +186,8 @@ def quantize_for_wasm(model: torch.nn.Module, quantization_type: str = "dynamic"
     if quantization_type == "static":
         from .mixed import calibration_batches
         config = QuantizationConfig("static", bool(preserve_accuracy), frozenset(keep_float),
-                                    calibration_batches(calibration_data), observer, activation_bits=activation_bits)
+                                    calibration_batches(calibration_data), observer, activation_bits=activation_bits,
+                                    int8_regions=bool(int8_regions))
         if target_accuracy is None:
             return QuantizedModel(model, config)
     else:

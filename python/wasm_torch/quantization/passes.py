@@ -221,3 +221,52 @@ def quantize_static(graph: ir.Graph, config: QuantizationConfig) -> list:
         node.inputs = [node.inputs[0], q] + node.inputs[2:4] + [None] * (4 - len(node.inputs)) + [scale]
         node.attrs = {**node.attrs, "kernel_size": [kh, kw], "out_channels": int(out_channels), **attrs}
     return choices
+
+
+STATIC_CONVOLUTIONS = ("static_quantized_conv2d", "static_quantized_depthwise_conv2d")
+
+
+def _reads_int8(node: ir.Node) -> bool:
+    """Whether a static convolution multiplies its input in int8 on some engine: every one-group one
+    (the int8 GEMM; 3x3 ones may take float Winograd where the byte tile does not run), and 7-bit
+    depthwise ones at stride 1 (the int8 depthwise kernel; others run the float kernel everywhere,
+    and bytes in would only cost them a dequantizing pass)."""
+    if node.op == "static_quantized_conv2d":
+        return True
+    return node.op == "static_quantized_depthwise_conv2d" and node.attrs.get("input_bits", 8) == 7 and \
+        list(node.attrs.get("stride", [1, 1])) == [1, 1]
+
+
+def form_int8_regions(graph: ir.Graph) -> int:
+    """Int8 regions: a static convolution whose output only int8-reading static convolutions read,
+    each as its input 0 with the same quantization, writes that output as the bytes they would
+    quantize it to (attributes output_scale, output_zero_point, output_bits: their input_*; the
+    tensor becomes uint8), requantized in its epilogue, and they read the bytes as they are. The
+    float tensor between them and its quantization pass are gone, and the int8 kernels multiply the
+    same values; a reader that runs in float on some engine (Winograd where the byte tile does not
+    run) reads the bytes dequantized there, where it read the float before. Runs after to_nhwc (the
+    convolutions then read each other directly). Returns the edges made int8."""
+    readers: dict = {}
+    for node in graph.nodes:
+        for index, t in enumerate(node.inputs):
+            if t is not None:
+                readers.setdefault(t, []).append((node, index))
+    graph_outputs = set(graph.outputs)
+    edges = 0
+    for node in graph.nodes:
+        if node.op not in STATIC_CONVOLUTIONS or node.outputs[0] in graph_outputs:
+            continue
+        reading = readers.get(node.outputs[0], [])
+        if not reading or any(not _reads_int8(r) or index != 0 for r, index in reading):
+            continue
+        quantizations = {(r.attrs["input_scale"], r.attrs["input_zero_point"], r.attrs.get("input_bits", 8))
+                         for r, _ in reading}
+        if len(quantizations) != 1:
+            continue
+        scale, zero_point, bits = quantizations.pop()
+        node.attrs.update(output_scale=scale, output_zero_point=zero_point)
+        if bits != 8:
+            node.attrs["output_bits"] = bits
+        node.outputs[0].dtype = ir.DTYPE_CODES[torch.uint8]
+        edges += 1
+    return edges

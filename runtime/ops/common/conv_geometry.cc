@@ -3,9 +3,9 @@
 namespace wt {
 
 Result<ConvAttributes> read_conv_attributes(const PrepareContext& ctx, size_t max_inputs, size_t weight_rank,
-                                            DType weight_dtype) {
+                                            DType weight_dtype, bool input_checked) {
   WT_RETURN_IF_ERROR(ctx.expect_input_count(2, max_inputs));
-  WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 4, 4));
+  if (!input_checked) WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 4, 4));
   WT_RETURN_IF_ERROR(ctx.expect_input(1, weight_dtype, weight_rank, weight_rank));
   const Attributes& a = ctx.node.attributes;
   ConvAttributes c;

@@ -19,8 +19,10 @@ struct ConvAttributes {
 
 // Inputs x, weight (of weight_rank and weight_dtype), optional bias (and, up to max_inputs, further
 // optional ones).
+// input_checked: the caller checks input 0 itself (a static op's, float32 or bytes); else it must
+// be float32 of rank 4.
 Result<ConvAttributes> read_conv_attributes(const PrepareContext& ctx, size_t max_inputs = 3, size_t weight_rank = 4,
-                                            DType weight_dtype = DType::kFloat32);
+                                            DType weight_dtype = DType::kFloat32, bool input_checked = false);
 Status check_conv_bias(const PrepareContext& ctx, int64_t out_channels);
 
 Result<int64_t> conv_output_size(const PrepareContext& ctx, int64_t in, int64_t kernel, int64_t stride, int64_t pad,

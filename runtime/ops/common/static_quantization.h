@@ -1,11 +1,17 @@
-// The calibrated quantization of a static int8 op's float input: attributes input_scale (> 0),
+// The calibrated quantization of a static int8 op's activations: attributes input_scale (> 0),
 // input_zero_point and input_bits (8, the default: 0-255; or 7: 0-127, what relaxed SIMD's int8 dot
 // multiplies exactly), asymmetric as kernels/qd8_gemm.h's qu8_quantize computes it; and the byte
 // tiles' weights, which static ops and dynamic linears share.
+//
+// Int8 regions: a static op's input 0 is either float32, quantized when the op runs, or already
+// bytes u (uint8) quantized with its input_* attributes by the op that wrote it; and a static op
+// with attributes output_scale, output_zero_point and output_bits (the same rules) writes its
+// output as such bytes, requantized in its epilogue, for static ops that read them in turn.
 #pragma once
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/memory.h"
@@ -14,31 +20,53 @@
 
 namespace wt {
 
-struct StaticInputQuantization {
-  float scale;  // what one step of the quantized input is worth: the GEMM's row scale
+struct ActivationQuantization {
+  float scale;  // what one step of the quantized value is worth: the GEMM's row scale
   int zero_point;
   int bits;
   Qu8Params params;
 };
 
-Result<StaticInputQuantization> read_static_input_quantization(const PrepareContext& ctx);
+// The op's input quantization (attributes input_scale, input_zero_point, input_bits).
+Result<ActivationQuantization> read_static_input_quantization(const PrepareContext& ctx);
+// The op's output quantization (attributes output_*), or none when it writes float32.
+Result<std::optional<ActivationQuantization>> read_static_output_quantization(const PrepareContext& ctx);
+// Checks input 0 (float32 or uint8, rank 4) and returns whether it is bytes already.
+Result<bool> read_static_input_bytes(const PrepareContext& ctx);
 
-// Quantizes a static op's float input x[0, n) into xq over the pool's threads (a task takes at
-// least 16 Ki elements): `quantize` is the kernel table's qu8_quantize (int16 q) or
-// qu8_quantize_to_u8 (bytes u).
-template <typename T, typename QuantizeFn>
-void quantize_static_input(const RunContext& ctx, QuantizeFn quantize, const Qu8Params& params, size_t n,
-                           const float* x, T* xq) {
+// What a static op's output is: float32, or bytes when it requantizes.
+inline DType static_output_dtype(const std::optional<ActivationQuantization>& output) {
+  return output ? DType::kUInt8 : DType::kFloat32;
+}
+
+// Runs fn(from, to) over [0, n) on the pool's threads, a task at least 16 Ki elements.
+template <typename Fn>
+void parallelize_elements(const RunContext& ctx, size_t n, Fn fn) {
   constexpr size_t kGrain = 16 * 1024;
   ctx.pool->parallelize((n + kGrain - 1) / kGrain, 1, [&](size_t begin, size_t end) {
-    const size_t from = begin * kGrain, to = std::min(n, end * kGrain);
-    quantize(to - from, x + from, params, xq + from);
+    fn(begin * kGrain, std::min(n, end * kGrain));
   });
 }
 
+// Quantizes a static op's float input x[0, n) into xq over the pool's threads: `quantize` is the
+// kernel table's qu8_quantize (int16 q) or qu8_quantize_to_u8 (bytes u).
+template <typename T, typename QuantizeFn>
+void quantize_static_input(const RunContext& ctx, QuantizeFn quantize, const Qu8Params& params, size_t n,
+                           const float* x, T* xq) {
+  parallelize_elements(ctx, n, [&](size_t from, size_t to) { quantize(to - from, x + from, params, xq + from); });
+}
+
+// A float kernel inside an int8 region (Winograd, the float depthwise kernel): its input, when
+// bytes, dequantized into the workspace before it runs, and its output, when the op requantizes,
+// computed into the workspace and quantized after. Returns `inner` itself when neither applies.
+std::unique_ptr<OpKernel> with_region_edges(const PrepareContext& ctx, std::unique_ptr<OpKernel> inner,
+                                            const ActivationQuantization& input, bool bytes_in,
+                                            const std::optional<ActivationQuantization>& output, size_t in_elements,
+                                            size_t out_elements);
+
 // Whether a static op's GEMM runs on the byte tile (qd8_gemm.h): 7-bit inputs, a kernel table with
 // it, constant weights (input 1).
-bool runs_byte_tile(const PrepareContext& ctx, const StaticInputQuantization& input);
+bool runs_byte_tile(const PrepareContext& ctx, const ActivationQuantization& input);
 // Whether a dynamic op's rows run on the split byte tile: a kernel table with it, constant weights.
 bool runs_split_byte_tile(const PrepareContext& ctx);
 
