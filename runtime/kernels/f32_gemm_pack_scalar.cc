@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/memory.h"
 #include "kernels/f32_gemm.h"
 #include "kernels/f32_gemm_pack.h"
 
@@ -85,19 +86,9 @@ void f32_pack_b_im2col_nchw(const Conv2dGeometry& g, const float* input, const F
   zero_panel_tail(blk, panels);
 }
 
-namespace {
-
-// n floats, in copies of a constant size the compiler inlines: the runs im2col copies are short
-// (a 3-channel stem's kernel row is 9 floats), and a memcpy of a variable size is a call in wasm.
-// Stems in Chromium at 1 thread (per-op profile): MobileNetV2's 0.85 -> 0.74 ms, ResNet-18's 5.6 ->
-// 4.9, EfficientNet-B0's 1.24 -> 1.13, ShuffleNetV2's 0.70 -> 0.66.
-void copy_run(float* dst, const float* src, size_t n) {
-  for (; n >= 4; n -= 4, dst += 4, src += 4) std::memcpy(dst, src, 4 * sizeof(float));
-  for (; n > 0; --n) *dst++ = *src++;
-}
-
-}  // namespace
-
+// im2col's runs are short (a 3-channel stem's kernel row is 9 floats): copied with copy_short
+// (core/memory.h), not a memcpy call. Stems in Chromium at 1 thread (per-op profile): MobileNetV2's
+// 0.85 -> 0.74 ms, ResNet-18's 5.6 -> 4.9, EfficientNet-B0's 1.24 -> 1.13, ShuffleNetV2's 0.70 -> 0.66.
 void f32_pack_a_im2col_nhwc(const Conv2dGeometry& g, const float* input, size_t r0, size_t r1, size_t k0, size_t kc,
                             float* block) {
   const size_t cin = g.in_channels / g.groups, k1 = k0 + kc;
@@ -122,7 +113,7 @@ void f32_pack_a_im2col_nhwc(const Conv2dGeometry& g, const float* input, size_t 
       } else {
         while (taps_adjacent && kx + taps < g.kernel_w && ix + taps < g.in_w) ++taps;
         const size_t n = std::min(taps * cin - c, k1 - k);
-        copy_run(dst, input + (iy * g.in_w + ix) * g.in_channels + c, n);
+        copy_short(dst, input + (iy * g.in_w + ix) * g.in_channels + c, n * sizeof(float));
         k += n;
       }
       // The next tap (when k has not reached k1, these taps were copied whole).

@@ -1,23 +1,24 @@
-// static_quantized_conv2d: a convolution (one group, NHWC) in int8 with calibrated activations.
+// static_quantized_conv2d: a convolution (NHWC, any groups but depthwise ones: those are
+// static_quantized_dwconv2d.cc's) in int8 with calibrated activations.
 // x [N, H, W, C] is quantized once with the node's input_scale, input_zero_point and input_bits
-// (kernels/qd8_gemm.h's qu8), each output pixel's im2col row (ky, kx, c) is gathered from the
-// quantized image (read in place for 1x1 stride-1 convolutions over as many channels as a row
-// holds) and multiplied with the int8 weight panels by the 4x8c2 tile, or for 7-bit inputs where
-// the kernel table has it the byte tile (relaxed SIMD's int8 dot, weights re-laid in quads when
-// the op is prepared), which dequantize on store: y = sum * input_scale * w_scale[o] + bias[o]
-// (+ residual), then the fused activation; both tiles' sums are the same integers. Inputs: 0 x;
-// 1 Wq int8 panels [ceil(O / 8), Kp / 2, 8, 2] (K = kh*kw*C rows (ky, kx, c), rounded up to 2;
-// zero past K and past O); 2 bias f32 [O] (optional); 3 residual [N, OH, OW, O] (optional);
-// 4 the weights' scales f32 [O]. Attributes as conv2d's with layout = "nhwc", kernel_size and
-// out_channels, plus input_scale, input_zero_point and input_bits (7 or 8, default 8). 3x3
-// stride-1 convolutions the float path would run as Winograd run it here too, in float from the
-// int8 weights (conv2d_nhwc.cc), except on the byte tile (below). In an int8 region
-// (ops/common/static_quantization.h) x may be bytes already, read as they are (widened to int16
-// for the 4x8c2 tile), and with output_* attributes the outputs are requantized to bytes by the
-// tiles' epilogue (or, after an activation the tiles do not apply, from a float block in the
+// (kernels/qd8_gemm.h's qu8), each output pixel's im2col row (ky, kx, c) of a group's channels
+// is gathered from the quantized image (read in place for one-group 1x1 stride-1 convolutions over
+// as many channels as a row holds) and multiplied with the group's int8 weight panels by the 4x8c2
+// tile, or for 7-bit inputs where the kernel table has it the byte tile (relaxed SIMD's int8 dot,
+// weights re-laid in quads when the op is prepared), which dequantize on store: y = sum *
+// input_scale * w_scale[o] + bias[o] (+ residual), then the fused activation; both tiles' sums are
+// the same integers. Inputs: 0 x; 1 Wq int8 panels [groups x ceil(O / groups / 8), Kp / 2, 8, 2]
+// (each group's output channels in panels of their own; K = kh*kw*C/groups rows (ky, kx, c),
+// rounded up to 2; zero past K and past the group's channels); 2 bias f32 [O] (optional); 3
+// residual [N, OH, OW, O] (optional); 4 the weights' scales f32 [O]. Attributes as conv2d's with
+// layout = "nhwc", kernel_size and out_channels, plus input_scale, input_zero_point and input_bits
+// (7 or 8, default 8). 3x3 stride-1 convolutions the float path would run as Winograd run it here
+// too, in float from the int8 weights (conv2d_nhwc.cc), except on the byte tile (below). In an int8
+// region (ops/common/static_quantization.h) x may be bytes already, read as they are (widened to
+// int16 for the 4x8c2 tile), and with output_* attributes the outputs are requantized to bytes by
+// the tiles' epilogue (or, after an activation the tiles do not apply, from a float block in the
 // task's scratch, in cache): no float tensor between two such layers.
 #include <algorithm>
-#include <cstring>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -53,11 +54,11 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
         bytes_(std::move(bytes)),
         kp_(bytes_ ? bytes_->kp : qd8_panel_padded_k(k())),
         in_place_(g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
-                  g.pad_left == 0 && g.in_channels == kp_),
+                  g.pad_left == 0 && g.groups == 1 && g.in_channels == kp_),
         block_pixels_(block_pixels) {
     // Few blocks (7x7 outputs) leave threads idle: their columns are split too.
-    const size_t blocks = ceil_div(pixels(), block_pixels_), wanted = 4 * ctx.threads;
-    const size_t panels = ceil_div(g.out_channels, kQd8PanelNr);
+    const size_t blocks = ceil_div(pixels(), block_pixels_) * g.groups, wanted = 4 * ctx.threads;
+    const size_t panels = group_panels();
     const size_t chunks = blocks >= wanted ? 1 : std::min(ceil_div(wanted, blocks), panels);
     column_chunk_ = ceil_div(panels, chunks) * kQd8PanelNr;
     if (output_) {  // prepare left at least 8 floats a pixel past the rows (and their alignment)
@@ -100,7 +101,10 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
   }
 
  private:
-  size_t k() const { return g_.kernel_h * g_.kernel_w * g_.in_channels; }
+  size_t group_in() const { return g_.in_channels / g_.groups; }
+  size_t group_out() const { return g_.out_channels / g_.groups; }
+  size_t group_panels() const { return ceil_div(group_out(), kQd8PanelNr); }
+  size_t k() const { return g_.kernel_h * g_.kernel_w * group_in(); }
   size_t input_elements() const { return g_.batch * g_.in_h * g_.in_w * g_.in_channels; }
   size_t pixels() const { return g_.batch * g_.out_h * g_.out_w; }
 
@@ -108,44 +112,46 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
   template <typename T>
   void run_on(const RunContext& ctx, const T* xq, T padding) const {
     if (residual_ && !output_) copy_residual(ctx, pixels() * g_.out_channels);
-    const size_t blocks = ceil_div(pixels(), block_pixels_), chunks = ceil_div(g_.out_channels, column_chunk_);
-    ctx.pool->parallelize(blocks * chunks, 1, [&](size_t begin, size_t end) {
+    const size_t blocks = ceil_div(pixels(), block_pixels_), chunks = ceil_div(group_out(), column_chunk_);
+    const size_t per_block = g_.groups * chunks;
+    ctx.pool->parallelize(blocks * per_block, 1, [&](size_t begin, size_t end) {
       auto* rows = reinterpret_cast<T*>(ctx.pool->thread_scratch());
       float* outputs = ctx.pool->thread_scratch() + block_floats_offset_;  // requantizing only
       for (size_t task = begin; task < end; ++task) {
-        const size_t block = task / chunks, chunk = task % chunks;
+        const size_t block = task / per_block, group = task % per_block / chunks, chunk = task % chunks;
         const size_t p0 = block * block_pixels_, count = std::min(block_pixels_, pixels() - p0);
-        const T* a = in_place_ ? xq + p0 * g_.in_channels : gather_rows(xq, p0, count, padding, rows);
-        const size_t col0 = chunk * column_chunk_, col1 = std::min(g_.out_channels, col0 + column_chunk_);
-        multiply(ctx, a, p0, count, col0, col1, outputs);
+        const T* a = in_place_ ? xq + p0 * g_.in_channels : gather_rows(xq, p0, count, group, padding, rows);
+        const size_t col0 = chunk * column_chunk_, col1 = std::min(group_out(), col0 + column_chunk_);
+        multiply(ctx, a, p0, count, group, col0, col1, outputs);
       }
     });
   }
 
-  // The im2col rows of output pixels [p0, p0 + count) into `rows` ([count, Kp]): each tap's C
-  // quantized channels, `padding` where it falls in padding, zeros past K.
+  // The im2col rows of output pixels [p0, p0 + count) into `rows` ([count, Kp]): each tap's
+  // quantized channels of `group`, `padding` where it falls in padding, zeros past K.
   template <typename T>
-  const T* gather_rows(const T* xq, size_t p0, size_t count, T padding, T* rows) const {
-    const size_t c = g_.in_channels, plane = g_.out_h * g_.out_w;
+  const T* gather_rows(const T* xq, size_t p0, size_t count, size_t group, T padding, T* rows) const {
+    const size_t channels = g_.in_channels, c = group_in(), plane = g_.out_h * g_.out_w;
     for (size_t i = 0; i < count; ++i) {
       const size_t p = p0 + i, n = p / plane, oy = p % plane / g_.out_w, ox = p % g_.out_w;
-      const T* image = xq + n * g_.in_h * g_.in_w * c;
+      const T* image = xq + n * g_.in_h * g_.in_w * channels + group * c;
       T* row = rows + i * kp_;
       const size_t y0 = oy * g_.stride_h - g_.pad_top, x0 = ox * g_.stride_w - g_.pad_left;  // wrap in padding
-      // A kernel row wholly inside the image, taps adjacent: one copy (a stem's 3 channels a tap
-      // would otherwise take a call per 3 bytes).
-      const bool whole_rows = g_.dilation_w == 1 && x0 < g_.in_w && g_.kernel_w <= g_.in_w - x0;
+      // A kernel row wholly inside the image, taps adjacent (one group): one copy (a stem's 3
+      // channels a tap would otherwise take a call per 3 bytes).
+      const bool whole_rows =
+          g_.groups == 1 && g_.dilation_w == 1 && x0 < g_.in_w && g_.kernel_w <= g_.in_w - x0;
       for (size_t ky = 0; ky < g_.kernel_h; ++ky) {
         const size_t iy = y0 + ky * g_.dilation_h;
         if (whole_rows && iy < g_.in_h) {
-          std::memcpy(row, image + (iy * g_.in_w + x0) * c, g_.kernel_w * c * sizeof(T));
+          copy_short(row, image + (iy * g_.in_w + x0) * channels, g_.kernel_w * c * sizeof(T));
           row += g_.kernel_w * c;
           continue;
         }
         for (size_t kx = 0; kx < g_.kernel_w; ++kx, row += c) {
           const size_t ix = x0 + kx * g_.dilation_w;
           if (iy < g_.in_h && ix < g_.in_w) {
-            std::memcpy(row, image + (iy * g_.in_w + ix) * c, c * sizeof(T));
+            copy_short(row, image + (iy * g_.in_w + ix) * channels, c * sizeof(T));  // a group's few channels
           } else {
             std::fill(row, row + c, padding);
           }
@@ -156,15 +162,16 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
     return rows;
   }
 
-  // Output channels [col0, col1) of `count` pixels from p0, their rows at `a` (lda: the channels
-  // in place, else Kp). `scratch`: the thread's, past the gathered rows.
+  // Output channels [local0, local1) of `group` of `count` pixels from p0, their rows at `a` (lda:
+  // the channels in place, else Kp). `scratch`: the thread's, past the gathered rows.
   template <typename T>
-  void multiply(const RunContext& ctx, const T* a, size_t p0, size_t count, size_t col0, size_t col1,
-                float* scratch) const {
+  void multiply(const RunContext& ctx, const T* a, size_t p0, size_t count, size_t group, size_t local0,
+                size_t local1, float* scratch) const {
     const size_t lda = in_place_ ? g_.in_channels : kp_, ldc = g_.out_channels;
+    const size_t col0 = group * group_out() + local0, col1 = group * group_out() + local1;
     if (!output_) {
       float* y = ctx.out_f32(0) + p0 * ldc;
-      multiply_into(ctx, a, lda, count, col0, col1, y + col0, ldc);
+      multiply_into(ctx, a, lda, count, group, col0, col1, y + col0, ldc);
       if (act_.fn) {
         for (size_t r = 0; r < count; ++r) act_.apply(y + r * ldc + col0, col1 - col0);
       }
@@ -174,7 +181,7 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
     auto* y = static_cast<uint8_t*>(ctx.outputs[0]) + p0 * ldc;
     if (!act_.fn) {  // the tiles requantize as they store (their clamp is the activation)
       float* from = residual_ ? const_cast<float*>(residual) + p0 * ldc + col0 : scratch;  // only read
-      multiply_into(ctx, a, lda, count, col0, col1, from, residual_ ? ldc : 0, y + col0);
+      multiply_into(ctx, a, lda, count, group, col0, col1, from, residual_ ? ldc : 0, y + col0);
       return;
     }
     // An activation the tiles do not apply: block_columns_ channels at a time into `scratch`
@@ -186,7 +193,7 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
         const float* from = residual + (p0 + r) * ldc + c0;
         std::copy(from, from + width, scratch + r * width);
       }
-      multiply_into(ctx, a, lda, count, c0, c0 + width, scratch, width);
+      multiply_into(ctx, a, lda, count, group, c0, c0 + width, scratch, width);
       act_.apply(scratch, count * width);
       for (size_t r = 0; r < count; ++r) {
         kernels_->qu8_quantize_to_u8(width, scratch + r * width, output_->params, y + r * ldc + c0);
@@ -194,22 +201,26 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
     }
   }
 
-  // The tiles over channels [col0, col1) of `count` rows at `a` into c (c[r * ldc + j]: row r,
-  // channel col0 + j), the epilogue's accumulate reading what c holds when there is a residual; or,
-  // with `bytes` (laid out as the output), requantized into them, c only read.
+  // The tiles over output channels [col0, col1) of `group` of `count` rows at `a` into c (c[r * ldc
+  // + j]: row r, channel col0 + j), the epilogue's accumulate reading what c holds when there is a
+  // residual; or, with `bytes` (laid out as the output), requantized into them, c only read.
   template <typename T>
-  void multiply_into(const RunContext& ctx, const T* a, size_t lda, size_t count, size_t col0, size_t col1,
-                     float* c, size_t ldc, uint8_t* bytes = nullptr) const {
+  void multiply_into(const RunContext& ctx, const T* a, size_t lda, size_t count, size_t group, size_t col0,
+                     size_t col1, float* c, size_t ldc, uint8_t* bytes = nullptr) const {
     constexpr size_t kTileRows = std::is_same_v<T, uint8_t> ? kQu8PanelMr : kQd8PanelMr;
-    const auto* w = bytes_ ? bytes_->panels() : static_cast<const int8_t*>(ctx.inputs[1]);
-    const int32_t* offsets = bytes_ ? bytes_->offsets() : nullptr;
+    // The group's panels (and the byte tile's column offsets) start at its first panel; its
+    // channels' scales and biases at its first output channel.
+    const size_t first = group * group_out(), group_columns = group * group_panels() * kQd8PanelNr;
+    const auto* w = (bytes_ ? bytes_->panels() : static_cast<const int8_t*>(ctx.inputs[1])) + group_columns * kp_;
+    const int32_t* offsets = bytes_ ? bytes_->offsets() + group_columns : nullptr;
     const float* w_scale = ctx.in_f32(kWeightScaleInput);
     const float* bias = ctx.in_f32(2);
     float a_scale[kTileRows];
     std::fill(a_scale, a_scale + kTileRows, input_.scale);
     for (size_t col = col0; col < col1; col += kQd8PanelNr) {
+      const size_t local = col - first;
       Qd8Output out{a_scale, w_scale + col, bias ? bias + col : nullptr, residual_, act_.minmax,
-                    offsets ? offsets + col : nullptr};
+                    offsets ? offsets + local : nullptr};
       if (bytes) {
         out.requantize = &output_->params;
         out.ld_bytes = g_.out_channels;
@@ -220,9 +231,9 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
         float* at = c + r * ldc + (col - col0);
         if (bytes) out.bytes = bytes + r * g_.out_channels + (col - col0);
         if constexpr (std::is_same_v<T, uint8_t>) {
-          kernels_->qu8_gemm_5x8c4(rows, cols, kp_, a + r * lda, lda, w + col * kp_, at, ldc, out);
+          kernels_->qu8_gemm_5x8c4(rows, cols, kp_, a + r * lda, lda, w + local * kp_, at, ldc, out);
         } else {
-          kernels_->qd8_gemm_4x8c2(rows, cols, kp_, a + r * lda, lda, w + col * kp_, at, ldc, out);
+          kernels_->qd8_gemm_4x8c2(rows, cols, kp_, a + r * lda, lda, w + local * kp_, at, ldc, out);
         }
       }
     }
@@ -250,25 +261,30 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareC
   WT_ASSIGN_OR_RETURN(ConvAttributes c, read_conv_attributes(ctx, kWeightScaleInput + 1, 4, DType::kInt8, true));
   WT_ASSIGN_OR_RETURN(bool bytes_in, read_static_input_bytes(ctx));
   const auto& [stride, padding, dilation, groups] = c;
-  if (groups != 1) return ctx.error("static_quantized_conv2d takes one group, got groups=" + std::to_string(groups));
   WT_RETURN_IF_ERROR(ctx.expect_input(kWeightScaleInput, DType::kFloat32, 1, 1));
   const Attributes& a = ctx.node.attributes;
   WT_ASSIGN_OR_RETURN(int64_t out_channels, a.get_int("out_channels"));
   WT_ASSIGN_OR_RETURN(std::vector<int64_t> kernel, a.get_ints("kernel_size", 2));
   const Shape& x = ctx.input(0)->shape;
   const Shape& w = ctx.input(1)->shape;
-  const Result<int64_t> k = checked_numel({kernel[0], kernel[1], x[3]});
+  if (out_channels < 1 || x[3] % groups != 0 || out_channels % groups != 0) {
+    return ctx.error("groups=" + std::to_string(groups) + " does not divide the input's " + std::to_string(x[3]) +
+                     " channels and the " + std::to_string(out_channels) + " output channels");
+  }
+  const Result<int64_t> k = checked_numel({kernel[0], kernel[1], x[3] / groups});
   if (kernel[0] < 1 || kernel[1] < 1 || !k.is_ok()) {
     return ctx.error("kernel_size [" + std::to_string(kernel[0]) + ", " + std::to_string(kernel[1]) +
                      "] is out of range");
   }
   const auto kp = static_cast<int64_t>(qd8_panel_padded_k(static_cast<size_t>(k.value())));
-  const auto panels = static_cast<int64_t>(ceil_div(static_cast<size_t>(out_channels), kQd8PanelNr));
-  const Shape expected{panels, kp / 2, int64_t{kQd8PanelNr}, int64_t{kQd8PanelKr}};
-  if (out_channels < 1 || w != expected) {
-    return ctx.error("int8 weight of shape " + shape_to_string(w) + " is not the panels [ceil(out_channels " +
-                     std::to_string(out_channels) + " / 8), kh*kw*C = " + std::to_string(k.value()) +
-                     " rounded up to 2, halved, 8, 2]");
+  // A group's output channels in panels of 8, the groups' panels one after another.
+  const auto group_panels = static_cast<int64_t>(ceil_div(static_cast<size_t>(out_channels / groups), kQd8PanelNr));
+  const Result<int64_t> panels = checked_numel({groups, group_panels});
+  const Shape expected{panels.is_ok() ? panels.value() : -1, kp / 2, int64_t{kQd8PanelNr}, int64_t{kQd8PanelKr}};
+  if (w != expected) {
+    return ctx.error("int8 weight of shape " + shape_to_string(w) + " is not the panels [groups " +
+                     std::to_string(groups) + " x ceil(out_channels " + std::to_string(out_channels) +
+                     " / groups / 8), kh*kw*C/groups = " + std::to_string(k.value()) + " rounded up to 2, halved, 8, 2]");
   }
   if (ctx.input(kWeightScaleInput)->shape != Shape{out_channels}) {
     return ctx.error("weight scales of shape " + shape_to_string(ctx.input(kWeightScaleInput)->shape) +
@@ -286,8 +302,8 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareC
   auto z = [](int64_t v) { return static_cast<size_t>(v); };
   const Conv2dGeometry g{z(x[0]),       z(x[3]),        z(x[1]),        z(x[2]),      z(out_channels), z(out_h),
                          z(out_w),      z(kernel[0]),   z(kernel[1]),   z(stride[0]), z(stride[1]),    z(padding[0]),
-                         z(padding[1]), z(dilation[0]), z(dilation[1]), 1};
-  // 3x3 stride-1 convolutions run Winograd in float from the int8 weights where the float heuristic
+                         z(padding[1]), z(dilation[0]), z(dilation[1]), z(groups)};
+  // 3x3 stride-1 convolutions (one group) run Winograd in float from the int8 weights where the float heuristic
   // would (it does a quarter of the multiplications; the 4x8c2 tile multiplies at most ~1.3x
   // faster than f32 on SIMD128), unless the byte tile runs: it multiplies ~4x faster, more than
   // Winograd saves (ResNet-18 in Chromium: 1.67x its float time with every 3x3 on the byte tile,
@@ -319,10 +335,11 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareC
   }
   std::shared_ptr<const BytePanels> bytes;
   if (byte_tile) {
-    // The file's panels [ceil(O / 8)][Kp2 / 2][8][2], Kp2 = K rounded up to 2.
+    // The file's panels [groups x ceil(O / groups / 8)][Kp2 / 2][8][2], Kp2 = K rounded up to 2:
+    // columns j of all the panels, each group's padded to whole panels (zero weights).
     const auto* from = static_cast<const int8_t*>(ctx.input(1)->constant_data);
-    const size_t kp2 = static_cast<size_t>(kp);
-    WT_ASSIGN_OR_RETURN(bytes, byte_panels(ctx, g.out_channels, static_cast<size_t>(k.value()), input.zero_point,
+    const size_t kp2 = static_cast<size_t>(kp), columns = static_cast<size_t>(panels.value()) * kQd8PanelNr;
+    WT_ASSIGN_OR_RETURN(bytes, byte_panels(ctx, columns, static_cast<size_t>(k.value()), input.zero_point,
                                                 [&](size_t j, size_t i) {
                                                   return from[((j / kQd8PanelNr * kp2 + i) / kQd8PanelKr * kQd8PanelNr +
                                                                j % kQd8PanelNr) * kQd8PanelKr + i % kQd8PanelKr];
@@ -336,10 +353,11 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareC
 
 extern const OpDef kStaticQuantizedConv2dOp = {
     "static_quantized_conv2d", prepare_static_quantized_conv2d, "float32 or uint8 (int8 weights)",
-    "NHWC convolution, one group, int8 weight panels [ceil(O / 8), kh*kw*C rounded up to 2 / 2, 8, 2] with "
+    "NHWC convolution (groups: below), int8 weight panels [ceil(O / 8), kh*kw*C rounded up to 2 / 2, 8, 2] with "
     "per-channel scales (input 4); x quantized with the calibrated input_scale, input_zero_point and input_bits "
     "(8, or 7: relaxed SIMD's int8 dot where the engine's is exact), int32 sums dequantized on store; fused "
-    "activations and residual as conv2d's; 3x3 stride 1 where Winograd applies and the int8 dot does not run (or "
+    "activations and residual as conv2d's; groups: each group's channels gathered and its own panels multiplied "
+    "(weight [groups x ceil(O / groups / 8), ...]); 3x3 stride 1, one group, where Winograd applies and the int8 dot does not run (or "
     "algorithm = winograd|gemm): Winograd in float, the weights dequantized as transformed; int8 regions: x may "
     "be uint8, read as quantized with input_*, and output_scale, output_zero_point and output_bits make the "
     "output uint8, requantized as the op stores it"};

@@ -714,6 +714,7 @@ struct ConvCase {
   const char* algorithm = "";  // the node's attribute: "" (the heuristic's), "gemm" or "winograd"
   bool winograd = false;       // the path expected: float Winograd on the dequantized weights
   int bits = 8;                // input_bits: 7 runs the byte tile where the kernel table has it
+  size_t groups = 1;
 };
 
 std::string conv_case_name(const ::testing::TestParamInfo<ConvCase>& info) {
@@ -723,14 +724,15 @@ std::string conv_case_name(const ::testing::TestParamInfo<ConvCase>& info) {
          std::to_string(c.stride) + "p" + std::to_string(c.pad) + "d" + std::to_string(c.dilation) +
          (c.bias ? "_bias" : "") + (c.residual ? "_residual" : "") + "_" + c.activation + "_t" +
          std::to_string(c.threads) + (c.winograd ? "_winograd" : "") + (*c.algorithm ? "_by_attribute" : "") +
-         (c.bits == 7 ? "_7bit" : "");
+         (c.bits == 7 ? "_7bit" : "") + (c.groups > 1 ? "_groups" + std::to_string(c.groups) : "");
 }
 
 class StaticQuantizedConv2dOpTest : public ::testing::TestWithParam<ConvCase> {};
 
 TEST_P(StaticQuantizedConv2dOpTest, MatchesQuantizedReference) {
   const ConvCase c = GetParam();
-  const size_t k = c.kh * c.kw * c.c, kp = qd8_panel_padded_k(k);
+  const size_t group_in = c.c / c.groups, group_out = c.out / c.groups;
+  const size_t k = c.kh * c.kw * group_in, kp = qd8_panel_padded_k(k);
   const size_t oh = (c.h + 2 * c.pad - c.dilation * (c.kh - 1) - 1) / c.stride + 1;
   const size_t ow = (c.w + 2 * c.pad - c.dilation * (c.kw - 1) - 1) / c.stride + 1;
   const int top = (1 << c.bits) - 1;
@@ -746,8 +748,15 @@ TEST_P(StaticQuantizedConv2dOpTest, MatchesQuantizedReference) {
   model.op = "static_quantized_conv2d";
   model.input_shape = {int64_t(c.batch), int64_t(c.h), int64_t(c.w), int64_t(c.c)};
   model.output_shape = {int64_t(c.batch), int64_t(oh), int64_t(ow), int64_t(c.out)};
-  const int64_t panels = int64_t((c.out + kQd8PanelNr - 1) / kQd8PanelNr);
-  model.constants.push_back({{panels, int64_t(kp / 2), 8, 2}, {}, to_panels(wq, c.out, kp)});
+  // Each group's output channels as panels of their own, one group after another.
+  const size_t group_panels = (group_out + kQd8PanelNr - 1) / kQd8PanelNr;
+  std::vector<int8_t> panels;
+  for (size_t group = 0; group < c.groups; ++group) {
+    const std::vector<int8_t> rows(wq.begin() + group * group_out * kp, wq.begin() + (group + 1) * group_out * kp);
+    const std::vector<int8_t> part = to_panels(rows, group_out, kp);
+    panels.insert(panels.end(), part.begin(), part.end());
+  }
+  model.constants.push_back({{int64_t(c.groups * group_panels), int64_t(kp / 2), 8, 2}, {}, panels});
   model.constants.push_back({{int64_t(c.out)}, bias, {}, !c.bias});
   model.constants.push_back({model.output_shape, residual, {}, !c.residual});
   model.constants.push_back({{int64_t(c.out)}, w_scale});
@@ -758,6 +767,7 @@ TEST_P(StaticQuantizedConv2dOpTest, MatchesQuantizedReference) {
                  {"dilation", {i64(c.dilation), i64(c.dilation)}},
                  {"kernel_size", {i64(c.kh), i64(c.kw)}},
                  {"out_channels", {i64(c.out)}, "", true},
+                 {"groups", {i64(c.groups)}, "", true},
                  {"activation", {}, c.activation},
                  {"input_scale", {}, "", false, input_scale},
                  {"input_zero_point", {zero_point}, "", true}};
@@ -788,9 +798,9 @@ TEST_P(StaticQuantizedConv2dOpTest, MatchesQuantizedReference) {
                 const auto iy = int64_t(oy * c.stride + ky * c.dilation) - int64_t(c.pad);
                 const auto ix = int64_t(ox * c.stride + kx * c.dilation) - int64_t(c.pad);
                 if (iy < 0 || ix < 0 || iy >= int64_t(c.h) || ix >= int64_t(c.w)) continue;
-                for (size_t ch = 0; ch < c.c; ++ch) {
-                  const float v = x[((n * c.h + size_t(iy)) * c.w + size_t(ix)) * c.c + ch];
-                  const int8_t weight = wq[o * kp + (ky * c.kw + kx) * c.c + ch];
+                for (size_t ch = 0; ch < group_in; ++ch) {
+                  const float v = x[((n * c.h + size_t(iy)) * c.w + size_t(ix)) * c.c + o / group_out * group_in + ch];
+                  const int8_t weight = wq[o * kp + (ky * c.kw + kx) * group_in + ch];
                   sum += int64_t{qu8_ref(v, 1.f / input_scale, zero_point, top)} * weight;
                   float_sum += double(v) * weight;
                 }
@@ -844,7 +854,14 @@ INSTANTIATE_TEST_SUITE_P(
         ConvCase{1, 12, 12, 5, 7, 3, 3, 1, 2, 2, false, false, "none", 1, "gemm", false, 7},
         ConvCase{1, 23, 21, 3, 16, 7, 7, 2, 3, 1, true, false, "relu", 2, "", false, 7},
         ConvCase{1, 3, 3, 512, 40, 3, 3, 1, 1, 1, true, true, "relu", 2, "", false, 7},
-        ConvCase{1, 16, 15, 8, 13, 3, 3, 1, 1, 1, true, true, "relu", 2, "", true, 7}),
+        ConvCase{1, 16, 15, 8, 13, 3, 3, 1, 1, 1, true, true, "relu", 2, "", true, 7},
+        // Grouped (ResNeXt's 4 and 8 channels a group, RegNet's 8, a partial panel a group, a
+        // residual), on both tiles; 3x3 stride 1 runs the int8 GEMM, Winograd takes one group.
+        ConvCase{1, 9, 8, 16, 16, 3, 3, 1, 1, 1, true, true, "relu", 2, "", false, 7, 4},
+        ConvCase{1, 9, 8, 16, 16, 3, 3, 1, 1, 1, true, true, "relu", 2, "", false, 8, 4},
+        ConvCase{2, 10, 9, 64, 64, 3, 3, 2, 1, 1, true, false, "none", 2, "", false, 7, 8},
+        ConvCase{1, 7, 7, 24, 36, 3, 3, 1, 1, 1, false, false, "gelu", 1, "", false, 7, 3},
+        ConvCase{1, 6, 6, 32, 32, 1, 1, 1, 0, 1, true, true, "relu", 2, "", false, 8, 2}),
     conv_case_name);
 
 // --- static_quantized_depthwise_conv2d through the C ABI ------------------------------------------
@@ -985,7 +1002,8 @@ TEST(StaticQuantizedOps, RejectInconsistentNodes) {
       {"zero point", {1, 18, 8, 2}, 4, 0.1, 256, 1, "nhwc", "input_zero_point must be in [0, 255]"},
       {"7-bit zero point", {1, 18, 8, 2}, 4, 0.1, 128, 1, "nhwc", "must be in [0, 127] for 7-bit values"},
       {"bits", {1, 18, 8, 2}, 4, 0.1, 0, 1, "nhwc", "input_bits must be 7 or 8, got 6"},
-      {"groups", {1, 18, 8, 2}, 4, 0.1, 0, 2, "nhwc", "takes one group"},
+      {"groups", {1, 18, 8, 2}, 4, 0.1, 0, 3, "nhwc", "groups=3 does not divide"},
+      {"grouped weight", {1, 18, 8, 2}, 4, 0.1, 0, 2, "nhwc", "is not the panels [groups 2 x"},
       {"layout", {1, 18, 8, 2}, 4, 0.1, 0, 1, "nchw", "runs NHWC only"},
       {"algorithm", {1, 18, 8, 2}, 4, 0.1, 0, 1, "nhwc", "algorithm must be 'gemm' or 'winograd'"},
       {"winograd", {1, 18, 8, 2}, 4, 0.1, 0, 1, "nhwc", "'winograd' needs a 3x3 kernel, stride 1"}};

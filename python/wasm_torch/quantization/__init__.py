@@ -14,10 +14,10 @@ at run time (int32 sums, dequantized in the GEMM's epilogue), and embedding tabl
 MIN_EMBEDDING_BYTES int8 per row (gathered rows dequantized), as onnxruntime's quantize_dynamic
 does: BERT-style encoders, MLPs, the linears of any model. Convolutions stay float.
 
-"static": every linear, one-group and depthwise convolution int8 (weights as dynamic's), their
-inputs quantized with a scale and zero point calibrated on calibration_data (asymmetric 8-bit;
-observer "minmax" or "percentile"); embeddings as dynamic's; with int8_regions, the tensors between
-int8 convolutions int8 too. Grouped convolutions stay float.
+"static": every linear and convolution (grouped and depthwise ones too) int8 (weights as
+dynamic's), their inputs quantized with a scale and zero point calibrated on calibration_data
+(asymmetric 8-bit; observer "minmax" or "percentile"); embeddings as dynamic's; with
+int8_regions, the tensors between int8 convolutions int8 too.
 """
 from __future__ import annotations
 
@@ -124,11 +124,11 @@ def quantize_for_wasm(model: torch.nn.Module, quantization_type: str = "dynamic"
         layer's sensitivity: the output error with it alone in int8). The result's .report lists
         the sensitivities and the score after each step. Costs one export and run per layer.
       "static": int8 weights and int8 activations with calibrated ranges: every linear and
-        one-group convolution runs the int8 GEMM on its input quantized with a scale and zero point
+        convolution runs the int8 GEMM on its input quantized with a scale and zero point
         observed on calibration_data (batches of inputs; the export's memory_layout must be "nhwc");
         3x3 stride-1 convolutions run Winograd in float on their int8 weights. observer: "minmax"
-        (the range seen) or "percentile" (the 0.01%-99.99% quantiles). Depthwise convolutions are
-        int8 too, grouped ones stay float. int8_regions=True: where int8 convolutions only feed
+        (the range seen) or "percentile" (the 0.01%-99.99% quantiles). Grouped and depthwise
+        convolutions are int8 too. int8_regions=True: where int8 convolutions only feed
         int8 convolutions, the tensor between them is int8, requantized in the writer's epilogue,
         not float (docs/QUANTIZATION.md: measured no faster in Chromium, 5-6% slower in Node, so
         not the default).

@@ -89,10 +89,11 @@ def _quantized_weight(cache: dict, node: ir.Node, weight: ir.Tensor) -> tuple:
     """(int8 weight, scales [channels], SQNR dB) of a layer's weight, made once however many ops
     share it. A linear's channels are its [K, N] weight's columns (rows [N, K rounded up to
     QD8_K_BLOCK]), a convolution's its output channels (the panel tile's [ceil(O / 8), Kp / 2, 8, 2]
-    over rows (ky, kx, c), as NHWC's im2col; a depthwise one's [kh*kw, C], as the float kernel's
-    [kh, kw, C]), an embedding's its table's rows."""
+    over rows (ky, kx, c), as NHWC's im2col, a grouped one's each group's in turn; a depthwise
+    one's [kh*kw, C], as the float kernel's [kh, kw, C]), an embedding's its table's rows."""
     kind = "depthwise" if _depthwise(node) else node.op
-    key = (weight, kind)
+    groups = node.attrs.get("groups", 1) if kind == "conv2d" else 1
+    key = (weight, kind, groups)
     if key not in cache:
         data = weight.data
         kn = {"linear": lambda: data, "embedding": lambda: data.T,
@@ -101,7 +102,9 @@ def _quantized_weight(cache: dict, node: ir.Node, weight: ir.Tensor) -> tuple:
         pad = {"linear": QD8_K_BLOCK, "conv2d": QD8_PANEL_K_PAIR}.get(kind, 1)
         q, scale = quantize_per_channel(kn, pad_to=pad)
         sqnr = sqnr_db(kn, dequantize_per_channel(q, scale, kn.shape[0]))
-        stored = to_k_pair_panels(q) if kind == "conv2d" else np.ascontiguousarray(q.T) if kind == "depthwise" else q
+        # A grouped convolution's groups each as panels of their own output channels.
+        stored = np.concatenate([to_k_pair_panels(part) for part in np.split(q, groups)]) if kind == "conv2d" \
+            else np.ascontiguousarray(q.T) if kind == "depthwise" else q
         cache[key] = (ir.constant(weight.name + ".qc8w", stored), ir.constant(weight.name + ".qc8w_scale", scale), sqnr)
     return cache[key]
 
@@ -145,11 +148,9 @@ def quantize_dynamic(graph: ir.Graph, config: QuantizationConfig) -> list:
 
 
 def _static_conv(node: ir.Node) -> bool:
-    """A convolution the static ops run: one group (static_quantized_conv2d) or depthwise
-    (static_quantized_depthwise_conv2d), constant float weight, an NCHW image."""
+    """A convolution the static ops run: depthwise (static_quantized_depthwise_conv2d) or any other
+    (static_quantized_conv2d, grouped ones too), constant float weight, an NCHW image."""
     if node.op != "conv2d" or node.attrs.get("layout", "nchw") != "nchw":
-        return False
-    if node.attrs.get("groups", 1) != 1 and not _depthwise(node):
         return False
     x, weight = node.inputs[:2]
     return weight.is_constant and weight.dtype == ir.DTYPE_CODES[torch.float32] and len(x.shape) == 4 and \
@@ -164,10 +165,11 @@ def _depthwise(node: ir.Node) -> bool:
 
 
 def quantize_static(graph: ir.Graph, config: QuantizationConfig) -> list:
-    """Each linear with a constant [K, N] weight becomes static_quantized_linear, each one-group
-    convolution of at least MIN_STATIC_CONV_DEPTH multiply-adds per output static_quantized_conv2d
-    and each depthwise one static_quantized_depthwise_conv2d (weights as quantize_dynamic's; a
-    convolution's rows (ky, kx, c), a depthwise one's [kh*kw, C]), their inputs' scale and zero point given by module path (config.given) or else
+    """Each linear with a constant [K, N] weight becomes static_quantized_linear, each convolution
+    (grouped ones too) of at least MIN_STATIC_CONV_DEPTH multiply-adds per output
+    static_quantized_conv2d and each depthwise one static_quantized_depthwise_conv2d (weights as
+    quantize_dynamic's; a convolution's rows (ky, kx, c) of its group's channels, a depthwise one's
+    [kh*kw, C]), their inputs' scale and zero point given by module path (config.given) or else
     calibrated on config.calibration (attributes input_scale, input_zero_point, input_bits: the
     configuration's activation_bits, or by default 7 where the calibrated values keep
     MIN_ACTIVATION_SQNR_DB at 7 bits, else 8); embeddings as quantize_dynamic's. Returns a
