@@ -67,6 +67,7 @@ def cpp(c: dict) -> str:
              f"constexpr size_t kStreamPanelWidth = {g['stream_panel_width']};",
              f"constexpr size_t kQd8KBlock = {g['qd8_k_block']};",
              f"constexpr size_t kQd8PanelKPair = {g['qd8_panel_k_pair']};",
+             f"constexpr int kQu8HalvesMaxByte = {g['qu8_halves_max_byte']};",
              f"constexpr size_t kGemmMaxDepthBlock = {g['max_depth_block']};", "",
              "// dtype codes (schema enum DType)."]
     lines += [f"constexpr int8_t kDType{camel(n)} = {v};" for n, v in c["dtypes"].items()]
@@ -88,7 +89,8 @@ def python(c: dict) -> str:
             f"HEADER_SIZE = {f['header_size']}\nFLATBUFFER_ALIGNMENT = {f['flatbuffer_alignment']}\n"
             f"WEIGHTS_ALIGNMENT = {f['weights_alignment']}\n\n"
             f"GEMM_PANEL_WIDTH = {g['panel_width']}\nSTREAM_PANEL_WIDTH = {g['stream_panel_width']}\n"
-            f"QD8_K_BLOCK = {g['qd8_k_block']}\nQD8_PANEL_K_PAIR = {g['qd8_panel_k_pair']}\nGEMM_MAX_DEPTH_BLOCK = {g['max_depth_block']}\n\n"
+            f"QD8_K_BLOCK = {g['qd8_k_block']}\nQD8_PANEL_K_PAIR = {g['qd8_panel_k_pair']}\n"
+            f"QU8_HALVES_MAX_BYTE = {g['qu8_halves_max_byte']}\nGEMM_MAX_DEPTH_BLOCK = {g['max_depth_block']}\n\n"
             f"DTYPE_CODES = {c['dtypes']!r}\n\n{layouts}\n{algorithms}\n{python_unary(c)}")
 
 

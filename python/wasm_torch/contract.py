@@ -12,6 +12,7 @@ GEMM_PANEL_WIDTH = 8
 STREAM_PANEL_WIDTH = 32
 QD8_K_BLOCK = 16
 QD8_PANEL_K_PAIR = 2
+QU8_HALVES_MAX_BYTE = 254
 GEMM_MAX_DEPTH_BLOCK = 512
 
 DTYPE_CODES = {'float32': 0, 'float16': 1, 'int64': 2, 'int32': 3, 'int8': 4, 'uint8': 5, 'bool': 6}

@@ -19,6 +19,7 @@ constexpr size_t kGemmPanelWidth = 8;
 constexpr size_t kStreamPanelWidth = 32;
 constexpr size_t kQd8KBlock = 16;
 constexpr size_t kQd8PanelKPair = 2;
+constexpr int kQu8HalvesMaxByte = 254;
 constexpr size_t kGemmMaxDepthBlock = 512;
 
 // dtype codes (schema enum DType).

@@ -164,6 +164,14 @@ inline void put_halves(uint8_t* xh, size_t i, int u) {
 float qd8_quantize_row_to_halves_scalar(size_t k, size_t kp, const float* x, uint8_t* xh);
 float qd8_quantize_row_to_halves_simd128(size_t k, size_t kp, const float* x, uint8_t* xh);
 using Qd8QuantizeRowToHalvesFn = float (*)(size_t, size_t, const float*, uint8_t*);
+// Static 8-bit inputs of at most kQu8HalvesMaxByte (calibrated so: attribute input_max) on the
+// split tile: one row x[0, k) quantized as qu8_quantize_to_u8 does into halves xh[0, 2 kp), zero
+// past k. The tile's column offsets are then zero_point x the weight sums, as the byte tile's.
+constexpr int kQu8HalvesMaxByte = contract::kQu8HalvesMaxByte;
+static_assert(kQu8HalvesMaxByte == 2 * 127, "(u + 1) >> 1 and u >> 1 both within 7 bits");
+void qu8_quantize_row_to_halves_scalar(size_t k, size_t kp, const float* x, const Qu8Params& p, uint8_t* xh);
+void qu8_quantize_row_to_halves_simd128(size_t k, size_t kp, const float* x, const Qu8Params& p, uint8_t* xh);
+using Qu8QuantizeRowToHalvesFn = void (*)(size_t, size_t, const float*, const Qu8Params&, uint8_t*);
 
 void qu8_f32_qc8w_gemm_5x8c4_split_scalar(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda,
                                           const int8_t* w, float* c, size_t ldc, const Qd8Output& out);

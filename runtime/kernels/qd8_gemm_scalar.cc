@@ -42,6 +42,11 @@ float qd8_quantize_row_to_halves_scalar(size_t k, size_t kp, const float* x, uin
   return quantize_row(k, x, [&](size_t i, int q) { put_halves(xh, i, q + kQd8ByteZeroPoint); });
 }
 
+void qu8_quantize_row_to_halves_scalar(size_t k, size_t kp, const float* x, const Qu8Params& p, uint8_t* xh) {
+  std::fill(xh + 2 * (k - k % kQu8PanelKr), xh + 2 * kp, uint8_t{0});
+  for (size_t i = 0; i < k; ++i) put_halves(xh, i, qu8_quantize_one(x[i], p));
+}
+
 void qu8_quantize_scalar(size_t n, const float* x, const Qu8Params& p, int16_t* xq) {
   for (size_t i = 0; i < n; ++i) {
     float q = std::nearbyint(x[i] * p.inv_scale);

@@ -142,11 +142,12 @@ struct Int16Row {
 };
 struct HalvesRow {
   uint8_t* xh;
+  int32_t zero_point;  // u = q + zero_point
   void zero_tail(size_t k, size_t kp) const { std::fill(xh + 2 * (k - k % kQu8PanelKr), xh + 2 * kp, uint8_t{0}); }
-  void put(size_t i, int q) const { put_halves(xh, i, q + kQd8ByteZeroPoint); }
+  void put(size_t i, int q) const { put_halves(xh, i, q + zero_point); }
   // Two quads: bytes u, their halves (u + 1) >> 1 (avgr with 0) and u >> 1, interleaved a quad each.
   void put8(size_t i, v128_t q0, v128_t q1) const {
-    const v128_t zero_point = wasm_i32x4_splat(kQd8ByteZeroPoint);
+    const v128_t zero_point = wasm_i32x4_splat(this->zero_point);
     const v128_t u16 = wasm_i16x8_narrow_i32x4(wasm_i32x4_add(q0, zero_point), wasm_i32x4_add(q1, zero_point));
     const v128_t u = wasm_u8x16_narrow_i16x8(u16, u16);
     const v128_t first = wasm_u8x16_avgr(u, wasm_i8x16_splat(0)), second = wasm_u8x16_shr(u, 1);
@@ -171,12 +172,7 @@ float quantize_row(size_t k, size_t kp, const float* x, Row row) {
     return amax == 0.f ? 0.f : NAN;
   }
   const float inv = 127.f / amax;
-  const v128_t vinv = wasm_f32x4_splat(inv);
-  const v128_t lo = wasm_f32x4_splat(-127.f), hi = wasm_f32x4_splat(127.f);
-  const auto quantize4 = [&](const float* at) {
-    return wasm_i32x4_trunc_sat_f32x4(
-        wasm_f32x4_pmin(wasm_f32x4_pmax(wasm_f32x4_nearest(wasm_f32x4_mul(wasm_v128_load(at), vinv)), lo), hi));
-  };
+  const Qu8Quantize4 quantize4(Qu8Params{inv, -127.f, 127.f}, 0);
   for (i = 0; i + 8 <= k; i += 8) row.put8(i, quantize4(x + i), quantize4(x + i + 4));
   for (; i < k; ++i) {
     const float q = std::nearbyint(x[i] * inv);
@@ -192,7 +188,16 @@ float qd8_quantize_row_simd128(size_t k, size_t kp, const float* x, int16_t* xq)
 }
 
 float qd8_quantize_row_to_halves_simd128(size_t k, size_t kp, const float* x, uint8_t* xh) {
-  return quantize_row(k, kp, x, HalvesRow{xh});
+  return quantize_row(k, kp, x, HalvesRow{xh, kQd8ByteZeroPoint});
+}
+
+void qu8_quantize_row_to_halves_simd128(size_t k, size_t kp, const float* x, const Qu8Params& p, uint8_t* xh) {
+  const HalvesRow row{xh, static_cast<int32_t>(-p.lo)};
+  row.zero_tail(k, kp);
+  const Qu8Quantize4 quantize4(p, 0);
+  size_t i = 0;
+  for (; i + 8 <= k; i += 8) row.put8(i, quantize4(x + i), quantize4(x + i + 4));
+  for (; i < k; ++i) put_halves(xh, i, qu8_quantize_one(x[i], p));
 }
 
 void qu8_quantize_simd128(size_t n, const float* x, const Qu8Params& p, int16_t* xq) {

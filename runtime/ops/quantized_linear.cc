@@ -3,10 +3,11 @@
 // zero past K); 2 bias f32 [N] (optional); 3 residual of the output's shape (optional, as
 // linear's); 4 the weights' scales f32 [N] (one per output channel). Attribute in_features = K.
 // dynamic_quantized_linear quantizes each row of x at run time (its own scale);
-// static_quantized_linear with the calibrated input_scale, input_zero_point and input_bits
-// (attributes). Where the kernel table has the byte tiles (relaxed SIMD's int8 dot), both run on
+// static_quantized_linear with the calibrated input_scale, input_zero_point, input_bits and
+// input_max (attributes). Where the kernel table has the byte tiles (relaxed SIMD's int8 dot), both run on
 // them (fewer than 4 rows on the single-row tiles), the weights re-laid in quads when the op is
-// prepared: 7-bit static inputs one dot a quad, dynamic rows (q + 127 as two 7-bit halves) two.
+// prepared: 7-bit static inputs one dot a quad; dynamic rows (q + 127) and static 8-bit ones of
+// at most 254 (input_max) as two 7-bit halves, two (the split tile).
 #include <algorithm>
 #include <optional>
 #include <utility>
@@ -30,9 +31,11 @@ constexpr size_t kMinByteTileRows = 4;
 class QuantizedLinearKernel final : public OpKernel {
  public:
   // Without `input` (the calibrated quantization), rows are quantized dynamically; with `bytes`,
-  // they run a byte tile (static: the 7-bit one; dynamic: the split one).
+  // they run a byte tile: the split one when `split` (dynamic rows, static 8-bit ones), else the
+  // 7-bit one.
   QuantizedLinearKernel(const KernelTable* kernels, size_t m, size_t n, size_t k, FusedActivation act, bool residual,
-                        std::optional<ActivationQuantization> input, std::shared_ptr<const BytePanels> bytes)
+                        std::optional<ActivationQuantization> input, std::shared_ptr<const BytePanels> bytes,
+                        bool split)
       : kernels_(kernels),
         m_(m),
         n_(n),
@@ -41,7 +44,8 @@ class QuantizedLinearKernel final : public OpKernel {
         act_(act),
         residual_(residual),
         input_(input),
-        bytes_(std::move(bytes)) {}
+        bytes_(std::move(bytes)),
+        split_(split) {}
 
   // The quantized rows (int16, widened once, or bytes), then their scales.
   size_t workspace_bytes() const override { return scales_offset() + m_ * sizeof(float); }
@@ -96,7 +100,7 @@ class QuantizedLinearKernel final : public OpKernel {
 
  private:
   // A quantized row's bytes: int16 values; on the byte tiles bytes, or (dynamic) two halves a value.
-  size_t row_bytes() const { return !bytes_ ? kp_ * sizeof(int16_t) : input_ ? kp_ : 2 * kp_; }
+  size_t row_bytes() const { return !bytes_ ? kp_ * sizeof(int16_t) : split_ ? 2 * kp_ : kp_; }
   size_t scales_offset() const { return (m_ * row_bytes() + 63) / 64 * 64; }
 
   // Rows as bytes (zero past K) and their scales, then tasks of 8-channel panels across every row.
@@ -111,14 +115,18 @@ class QuantizedLinearKernel final : public OpKernel {
           x_scale[r] = kernels_->qd8_quantize_row_to_halves(k_, kp_, x + r * k_, xu + r * lda);
           continue;
         }
-        kernels_->qu8_quantize_to_u8(k_, x + r * k_, input_->params, xu + r * lda);
-        std::fill(xu + r * lda + k_, xu + (r + 1) * lda, uint8_t{0});
+        if (split_) {
+          kernels_->qu8_quantize_row_to_halves(k_, kp_, x + r * k_, input_->params, xu + r * lda);
+        } else {
+          kernels_->qu8_quantize_to_u8(k_, x + r * k_, input_->params, xu + r * lda);
+          std::fill(xu + r * lda + k_, xu + (r + 1) * lda, uint8_t{0});
+        }
         x_scale[r] = input_->scale;
       }
     });
     const bool single = m_ < kMinByteTileRows;
-    const Qu8PanelGemmFn tile = input_ ? (single ? kernels_->qu8_gemm_1x8c4 : kernels_->qu8_gemm_5x8c4)
-                                       : (single ? kernels_->qu8_gemm_1x8c4_split : kernels_->qu8_gemm_5x8c4_split);
+    const Qu8PanelGemmFn tile = split_ ? (single ? kernels_->qu8_gemm_1x8c4_split : kernels_->qu8_gemm_5x8c4_split)
+                                       : (single ? kernels_->qu8_gemm_1x8c4 : kernels_->qu8_gemm_5x8c4);
     const size_t tile_rows = single ? 1 : kQu8PanelMr;
     const float* w_scale = ctx.in_f32(kWeightScaleInput);
     const float* bias = ctx.in_f32(2);
@@ -149,6 +157,7 @@ class QuantizedLinearKernel final : public OpKernel {
   bool residual_;
   std::optional<ActivationQuantization> input_;
   std::shared_ptr<const BytePanels> bytes_;  // null off the byte tiles
+  bool split_;                               // rows as two 7-bit halves a value, on the split tile
 };
 
 Result<std::unique_ptr<OpKernel>> prepare_quantized_linear(const PrepareContext& ctx,
@@ -182,7 +191,8 @@ Result<std::unique_ptr<OpKernel>> prepare_quantized_linear(const PrepareContext&
   WT_ASSIGN_OR_RETURN(bool residual, read_residual(ctx, y));
   ctx.outputs->push_back({DType::kFloat32, y});
   const auto rows = static_cast<size_t>(numel(Shape(x.begin(), x.end() - 1)));
-  const bool byte_tile = input ? runs_byte_tile(ctx, *input) : runs_split_byte_tile(ctx);
+  const bool split = !(input && runs_byte_tile(ctx, *input)) && runs_split_byte_tile(ctx, input);
+  const bool byte_tile = split || (input && runs_byte_tile(ctx, *input));
   std::shared_ptr<const BytePanels> bytes;
   if (byte_tile) {
     const auto* from = static_cast<const int8_t*>(ctx.input(1)->constant_data);
@@ -192,7 +202,7 @@ Result<std::unique_ptr<OpKernel>> prepare_quantized_linear(const PrepareContext&
                                            [&](size_t j, size_t i) { return from[j * ldw + i]; }));
   }
   return make_kernel(QuantizedLinearKernel(ctx.kernel_table, rows, static_cast<size_t>(n), static_cast<size_t>(k), act,
-                                           residual, input, std::move(bytes)));
+                                           residual, input, std::move(bytes), split));
 }
 
 Result<std::unique_ptr<OpKernel>> prepare_dynamic_quantized_linear(const PrepareContext& ctx) {
@@ -214,8 +224,8 @@ extern const OpDef kDynamicQuantizedLinearOp = {
 
 extern const OpDef kStaticQuantizedLinearOp = {
     "static_quantized_linear", prepare_static_quantized_linear, "float32 (int8 weights)",
-    "dynamic_quantized_linear's inputs; x quantized with the calibrated input_scale, input_zero_point and input_bits "
-    "(asymmetric 8- or 7-bit; 7-bit inputs: relaxed SIMD's int8 dot where the engine's is exact), "
-    "int32 sums"};
+    "dynamic_quantized_linear's inputs; x quantized with the calibrated input_scale, input_zero_point, input_bits "
+    "and input_max (asymmetric 8- or 7-bit; 7-bit inputs, and 8-bit ones of at most 254 as two 7-bit halves: "
+    "relaxed SIMD's int8 dot where the engine's is exact), int32 sums"};
 
 }  // namespace wt

@@ -55,7 +55,7 @@ inline std::vector<std::vector<float>> run_one_node(const OneNodeModel& model, c
   std::vector<std::vector<float>> outputs;
   for (const auto& bytes : run_one_node_bytes(model, x.data(), x.size() * 4, threads, references)) {
     outputs.emplace_back(bytes.size() / 4);
-    std::memcpy(outputs.back().data(), bytes.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(outputs.back().data(), bytes.data(), bytes.size());
   }
   return outputs;
 }

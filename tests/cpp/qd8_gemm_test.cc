@@ -196,6 +196,32 @@ INSTANTIATE_TEST_SUITE_P(LengthsZeroPointsAndBits, Qu8QuantizeToU8Test,
                          ::testing::Combine(::testing::Values(1, 15, 16, 17, 33, 1000), ::testing::Values(0, 3, 64, 127),
                                             ::testing::Values(127, 255)));
 
+// Static rows of codes 0..254 as the split tile's halves: SIMD bit for bit the reference, and the
+// reference the definition (qu8_quantize_one's byte, its halves), zero past k.
+class Qu8QuantizeRowToHalvesTest : public ::testing::TestWithParam<std::tuple<size_t, int>> {};
+
+TEST_P(Qu8QuantizeRowToHalvesTest, SimdMatchesTheDefinition) {
+  const auto [k, zero_point] = GetParam();
+  const size_t kp = qu8_panel_padded_k(k) + 4;  // a quad of padding past the tail's
+  auto x = random_vector(k, static_cast<uint32_t>(k + zero_point), -4.f, 4.f);
+  x[k - 1] = 1e4f;  // saturates at the top code
+  if (k > 2) x[k / 2] = std::numeric_limits<float>::quiet_NaN();
+  const Qu8Params p{30.f, -float(zero_point), float(kQu8HalvesMaxByte - zero_point)};
+  std::vector<uint8_t> scalar(2 * kp + 3, 99), simd(2 * kp + 3, 99), expected(2 * kp + 3, 0);
+  qu8_quantize_row_to_halves_scalar(k, kp, x.data(), p, scalar.data());
+  build_kernels().qu8_quantize_row_to_halves(k, kp, x.data(), p, simd.data());
+  for (size_t i = 0; i < k; ++i) put_halves(expected.data(), i, qu8_quantize_one(x[i], p));
+  std::fill(expected.begin() + 2 * kp, expected.end(), 99);
+  EXPECT_EQ(scalar, expected);
+  EXPECT_EQ(simd, expected);
+  size_t ends = 0;
+  for (size_t i = 0; i < k; ++i) ends += qu8_quantize_one(x[i], p) == kQu8HalvesMaxByte;
+  EXPECT_GT(ends, 0u) << "no value at the top code";
+}
+
+INSTANTIATE_TEST_SUITE_P(LengthsAndZeroPoints, Qu8QuantizeRowToHalvesTest,
+                         ::testing::Combine(::testing::Values(1, 7, 8, 9, 16, 33, 384), ::testing::Values(0, 100, 254)));
+
 // An int8 region's bytes back: q = u - zero_point (the 4x8c2 tile's values) and (u - zero_point) *
 // scale, SIMD bit for bit the references', and the references the definitions, every byte value.
 class Qu8FromBytesTest : public ::testing::TestWithParam<std::tuple<size_t, int>> {};
@@ -609,13 +635,14 @@ struct LinearCase {
 
 // static: quantized with a calibrated scale and zero point that clip the inputs' range (-2, 2)
 // on both sides (so saturation is exercised); else per row at run time.
-// bits: 0 dynamic, 8 or 7 static (7: the references run the byte tiles, 1-3 rows on the single-row one).
+// bits: 0 dynamic, 8 or 7 static (7: the references run the byte tiles, 1-3 rows on the single-row
+// one), 254: static 8-bit of at most 254 (input_max; the references run the split tiles).
 class QuantizedLinearOpTest : public ::testing::TestWithParam<std::tuple<LinearCase, int>> {};
 
 TEST_P(QuantizedLinearOpTest, MatchesQuantizedReference) {
   const auto [c, bits] = GetParam();
   const bool is_static = bits != 0;
-  const int top = bits == 7 ? 127 : 255;
+  const int top = bits == 7 ? 127 : bits == 254 ? 254 : 255;
   const float input_scale = 3.5f / float(top);
   const int zero_point = top * 140 / 255;
   const size_t kp = qd8_padded_k(c.k);
@@ -638,9 +665,10 @@ TEST_P(QuantizedLinearOpTest, MatchesQuantizedReference) {
     model.attrs.push_back({"input_scale", {}, "", false, input_scale});
     model.attrs.push_back({"input_zero_point", {zero_point}, "", true});
     if (bits == 7) model.attrs.push_back({"input_bits", {7}, "", true});
+    if (bits == 254) model.attrs.push_back({"input_max", {254}, "", true});
   }
 
-  // The references carry the byte tiles: 7-bit static and dynamic inputs run them.
+  // The references carry the byte tiles: 7-bit static, 254-top static and dynamic inputs run them.
   const bool byte_tiles = bits != 8;
   const std::vector<std::vector<float>> outputs = run_one_node(model, x, 2, byte_tiles);
   ASSERT_EQ(outputs.size(), byte_tiles ? 2u : 1u);
@@ -678,7 +706,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, QuantizedLinearOpTest,
                                            LinearCase{2, 17, 4, false, false, "gelu"},
                                            LinearCase{1, 33, 13, true, true, "relu"},
                                            LinearCase{13, 768, 40, true, true, "gelu"}),
-                                            ::testing::Values(0, 8, 7)));
+                                            ::testing::Values(0, 8, 7, 254)));
 
 // Wrong weights are a load error naming the problem, and the runtime keeps working.
 TEST(DynamicQuantizedLinearOp, RejectsInconsistentWeights) {
@@ -1001,6 +1029,8 @@ TEST(StaticQuantizedOps, RejectInconsistentNodes) {
       {"inf scale", {1, 18, 8, 2}, 4, 1e-300, 0, 1, "nhwc", "input_scale must be a positive"},
       {"zero point", {1, 18, 8, 2}, 4, 0.1, 256, 1, "nhwc", "input_zero_point must be in [0, 255]"},
       {"7-bit zero point", {1, 18, 8, 2}, 4, 0.1, 128, 1, "nhwc", "must be in [0, 127] for 7-bit values"},
+      {"max", {1, 18, 8, 2}, 4, 0.1, 0, 1, "nhwc", "input_max must be in [1, 255] for 8-bit values, got 256"},
+      {"zero point past max", {1, 18, 8, 2}, 4, 0.1, 201, 1, "nhwc", "input_zero_point must be in [0, 200]"},
       {"bits", {1, 18, 8, 2}, 4, 0.1, 0, 1, "nhwc", "input_bits must be 7 or 8, got 6"},
       {"groups", {1, 18, 8, 2}, 4, 0.1, 0, 3, "nhwc", "groups=3 does not divide"},
       {"grouped weight", {1, 18, 8, 2}, 4, 0.1, 0, 2, "nhwc", "is not the panels [groups 2 x"},
@@ -1025,6 +1055,8 @@ TEST(StaticQuantizedOps, RejectInconsistentNodes) {
     if (std::strcmp(bad.what, "algorithm") == 0) model.attrs.push_back({"algorithm", {}, "direct"});
     if (std::strcmp(bad.what, "7-bit zero point") == 0) model.attrs.push_back({"input_bits", {7}, "", true});
     if (std::strcmp(bad.what, "bits") == 0) model.attrs.push_back({"input_bits", {6}, "", true});
+    if (std::strcmp(bad.what, "max") == 0) model.attrs.push_back({"input_max", {256}, "", true});
+    if (std::strcmp(bad.what, "zero point past max") == 0) model.attrs.push_back({"input_max", {200}, "", true});
     if (std::strcmp(bad.what, "winograd") == 0) {
       model.attrs.push_back({"algorithm", {}, "winograd"});
       model.attrs[1].ints = {2, 2};  // stride 2

@@ -811,6 +811,39 @@ def test_static_activation_bits_by_default_follow_each_layers_values(tmp_path):
     assert {c.source: c.activation_bits for c in forced.quantization} == {"0": 7, "2": 7}
 
 
+@pytest.fixture(scope="module")
+def eight_bit_linear(tmp_path_factory):
+    """(file, input, native output) of a two-linear model whose first layer's input has outliers
+    (8 bits by the SQNR rule), the second's not (7)."""
+    torch.manual_seed(9)
+    model = torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 8)).eval()
+    with torch.no_grad():
+        model[0].weight[:, 3] = 0
+    data = torch.randn(256, 16)
+    data[::16, 3] = 60.0
+    path = tmp_path_factory.mktemp("eight") / "m.wtm"
+    export_to_wasm(quantize_for_wasm(model, "static", calibration_data=[data[i:i + 64] for i in range(0, 256, 64)]),
+                   path, data[:64])
+    with WASMRuntime("native") as native:
+        return path, data[:64], native.load_model(path).forward(data[:64])
+
+
+def test_static_8bit_linears_take_254_codes_for_the_split_tile(runtime, eight_bit_linear):
+    """An 8-bit static linear's input takes codes 0..254 (attribute input_max), which relaxed SIMD's
+    split tile multiplies as two 7-bit halves where its int8 dot is exact (Chromium): the same
+    integer sums, so every engine computes what the native runtime's dot_i16x8 tile does."""
+    path, x, native = eight_bit_linear
+    nodes = read_model(path)
+    maxima = []
+    for i in range(nodes.NodesLength()):
+        node = nodes.Nodes(i)
+        attrs = {node.Attributes(j).Name().decode(): node.Attributes(j) for j in range(node.AttributesLength())}
+        if node.Op() == b"static_quantized_linear":
+            maxima.append(attrs["input_max"].I() if "input_max" in attrs else None)
+    assert maxima == [contract.QU8_HALVES_MAX_BYTE, None], maxima  # the 8-bit layer's, then the 7-bit one's
+    torch.testing.assert_close(runtime.load_model(path).forward(x), native, rtol=1e-5, atol=1e-5)
+
+
 def test_byte_tile_weights_are_made_once_for_every_shape(tmp_path):
     """A dynamic model prepares its ops again for each input shape: the byte tile's re-laid weights
     are made once per model and shared by every plan, not once per plan (two aligned buffers each).

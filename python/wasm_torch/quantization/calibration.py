@@ -24,26 +24,32 @@ MIN_ACTIVATION_SQNR_DB = 30.0
 
 @dataclasses.dataclass(frozen=True)
 class ActivationQuantization:
-    """u = clamp(round(x / scale) + zero_point, 0, 2**bits - 1) (the runtime's qu8)."""
+    """u = clamp(round(x / scale) + zero_point, 0, top) (the runtime's qu8): top = max_code, by
+    default 2**bits - 1."""
     scale: float
     zero_point: int
     low: float    # the observed range, 0 included
     high: float
     bits: int = 8
+    max_code: int = None
+
+    @property
+    def top(self) -> int:
+        return 2 ** self.bits - 1 if self.max_code is None else self.max_code
 
 
-def activation_quantization(low: float, high: float, bits: int = 8) -> ActivationQuantization:
+def activation_quantization(low: float, high: float, bits: int = 8, max_code: int = None) -> ActivationQuantization:
     """The scale and zero point that map [low, high] (widened to hold 0, which must be exact: a
-    convolution's padding) onto 0..2**bits - 1."""
+    convolution's padding) onto 0..2**bits - 1, or 0..max_code."""
     low, high = min(float(low), 0.0), max(float(high), 0.0)
     if not np.isfinite(low) or not np.isfinite(high):
         raise QuantizationError(f"calibration saw non-finite activations ({low}, {high})")
     if high == low:
-        return ActivationQuantization(1.0, 0, low, high, bits)
-    top = 2 ** bits - 1
+        return ActivationQuantization(1.0, 0, low, high, bits, max_code)
+    top = 2 ** bits - 1 if max_code is None else max_code
     scale = float(np.float32((high - low) / top))
     zero_point = int(np.clip(np.rint(-low / scale), 0, top))
-    return ActivationQuantization(scale, zero_point, low, high, bits)
+    return ActivationQuantization(scale, zero_point, low, high, bits, max_code)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,7 +64,7 @@ class Observation:
 def quantization_sqnr_db(values: list, q: ActivationQuantization) -> float:
     """The signal-to-noise ratio of `values` quantized by q (dB; inf when exact)."""
     signal = noise = 0.0
-    top = 2 ** q.bits - 1
+    top = q.top
     for v in values:
         x = v.astype(np.float64).reshape(-1)
         restored = (np.clip(np.rint(x / q.scale) + q.zero_point, 0, top) - q.zero_point) * q.scale

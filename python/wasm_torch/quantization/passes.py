@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from .. import ir
-from ..contract import QD8_K_BLOCK, QD8_PANEL_K_PAIR, WEIGHT_LAYOUT_KN
+from ..contract import QD8_K_BLOCK, QD8_PANEL_K_PAIR, QU8_HALVES_MAX_BYTE, WEIGHT_LAYOUT_KN
 from . import (MIN_EMBEDDING_BYTES, MIN_STATIC_CONV_DEPTH, MIN_WEIGHT_SQNR_DB, LayerChoice, QuantizationConfig,
                QuantizationError)
 from .weights import dequantize_per_channel, quantize_per_channel, sqnr_db, to_k_pair_panels, to_normal_halves
@@ -205,11 +205,16 @@ def quantize_static(graph: ir.Graph, config: QuantizationConfig) -> list:
         if activation is None:  # the observed range, in the bits asked for or that its values afford
             seen = observed[node.inputs[0].name]
             bits = config.activation_bits or (7 if seen.seven_bit_sqnr_db >= MIN_ACTIVATION_SQNR_DB else 8)
-            activation = activation_quantization(seen.low, seen.high, bits)
+            # An 8-bit linear's input takes 0..254, one step fewer, which relaxed SIMD's split tile
+            # multiplies as two 7-bit halves (the 255th value would need a half of 128).
+            top = QU8_HALVES_MAX_BYTE if bits == 8 and node.op == "linear" else None
+            activation = activation_quantization(seen.low, seen.high, bits, top)
         choice.activation_bits = activation.bits
         attrs = {"input_scale": activation.scale, "input_zero_point": activation.zero_point}
         if activation.bits != 8:
             attrs["input_bits"] = activation.bits
+        if activation.max_code is not None:
+            attrs["input_max"] = activation.max_code
         if node.op == "linear":
             _int8_linear(node, "static_quantized_linear", q, scale, attrs)
             continue

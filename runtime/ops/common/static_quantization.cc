@@ -14,19 +14,24 @@ Result<ActivationQuantization> read_activation_quantization(const PrepareContext
   WT_ASSIGN_OR_RETURN(double scale, a.get_float(which + "_scale", NAN));
   WT_ASSIGN_OR_RETURN(int64_t zero_point, a.get_int(which + "_zero_point"));
   WT_ASSIGN_OR_RETURN(int64_t bits, a.get_int(which + "_bits", 8));
+  if (bits != 7 && bits != 8) return ctx.error(which + "_bits must be 7 or 8, got " + std::to_string(bits));
+  const int64_t top = (int64_t{1} << bits) - 1;
+  WT_ASSIGN_OR_RETURN(int64_t max_code, a.get_int(which + "_max", top));
   const auto single = static_cast<float>(scale);
   if (!(single > 0.f) || !std::isfinite(1.f / single)) {
     return ctx.error(which + "_scale must be a positive float with a finite inverse, got " + std::to_string(scale));
   }
-  if (bits != 7 && bits != 8) return ctx.error(which + "_bits must be 7 or 8, got " + std::to_string(bits));
-  const int64_t top = (int64_t{1} << bits) - 1;
-  if (zero_point < 0 || zero_point > top) {
-    return ctx.error(which + "_zero_point must be in [0, " + std::to_string(top) + "] for " + std::to_string(bits) +
-                     "-bit values, got " + std::to_string(zero_point));
+  if (max_code < 1 || max_code > top) {
+    return ctx.error(which + "_max must be in [1, " + std::to_string(top) + "] for " + std::to_string(bits) +
+                     "-bit values, got " + std::to_string(max_code));
+  }
+  if (zero_point < 0 || zero_point > max_code) {
+    return ctx.error(which + "_zero_point must be in [0, " + std::to_string(max_code) + "] for " +
+                     std::to_string(bits) + "-bit values, got " + std::to_string(zero_point));
   }
   const auto zp = static_cast<float>(zero_point);
-  return ActivationQuantization{single, static_cast<int>(zero_point), static_cast<int>(bits),
-                                Qu8Params{1.f / single, -zp, static_cast<float>(top) - zp}};
+  return ActivationQuantization{single, static_cast<int>(zero_point), static_cast<int>(bits), static_cast<int>(max_code),
+                                Qu8Params{1.f / single, -zp, static_cast<float>(max_code) - zp}};
 }
 
 constexpr size_t kMaxEdgeInputs = 8;
@@ -124,8 +129,9 @@ bool runs_byte_tile(const PrepareContext& ctx, const ActivationQuantization& inp
   return input.bits == 7 && ctx.kernel_table->qu8_gemm_5x8c4 != nullptr && ctx.input(1)->constant_data != nullptr;
 }
 
-bool runs_split_byte_tile(const PrepareContext& ctx) {
-  return ctx.kernel_table->qu8_gemm_5x8c4_split != nullptr && ctx.input(1)->constant_data != nullptr;
+bool runs_split_byte_tile(const PrepareContext& ctx, const std::optional<ActivationQuantization>& input) {
+  return ctx.kernel_table->qu8_gemm_5x8c4_split != nullptr && ctx.input(1)->constant_data != nullptr &&
+         (!input || (input->bits == 8 && input->max_code <= kQu8HalvesMaxByte));
 }
 
 }  // namespace wt

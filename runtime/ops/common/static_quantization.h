@@ -1,7 +1,8 @@
 // The calibrated quantization of a static int8 op's activations: attributes input_scale (> 0),
-// input_zero_point and input_bits (8, the default: 0-255; or 7: 0-127, what relaxed SIMD's int8 dot
-// multiplies exactly), asymmetric as kernels/qd8_gemm.h's qu8_quantize computes it; and the byte
-// tiles' weights, which static ops and dynamic linears share.
+// input_zero_point, input_bits (8, the default: 0-255; or 7: 0-127, what relaxed SIMD's int8 dot
+// multiplies exactly) and input_max (the largest value, when below 2^bits - 1: 8-bit linears take
+// 0-254, which the split tile multiplies as two 7-bit halves), asymmetric as kernels/qd8_gemm.h's
+// qu8_quantize computes it; and the byte tiles' weights, which static ops and dynamic linears share.
 //
 // Int8 regions: a static op's input 0 is either float32, quantized when the op runs, or already
 // bytes u (uint8) quantized with its input_* attributes by the op that wrote it; and a static op
@@ -24,6 +25,7 @@ struct ActivationQuantization {
   float scale;  // what one step of the quantized value is worth: the GEMM's row scale
   int zero_point;
   int bits;
+  int max_code;  // the largest value u takes: attribute *_max, else 2^bits - 1
   Qu8Params params;
 };
 
@@ -67,8 +69,9 @@ std::unique_ptr<OpKernel> with_region_edges(const PrepareContext& ctx, std::uniq
 // Whether a static op's GEMM runs on the byte tile (qd8_gemm.h): 7-bit inputs, a kernel table with
 // it, constant weights (input 1).
 bool runs_byte_tile(const PrepareContext& ctx, const ActivationQuantization& input);
-// Whether a dynamic op's rows run on the split byte tile: a kernel table with it, constant weights.
-bool runs_split_byte_tile(const PrepareContext& ctx);
+// Whether an op's rows run on the split byte tile: a kernel table with it, constant weights, and
+// for a static op 8-bit inputs of at most kQu8HalvesMaxByte (dynamic rows are 0..254).
+bool runs_split_byte_tile(const PrepareContext& ctx, const std::optional<ActivationQuantization>& input);
 
 // The byte tile's weights, made when the op is prepared: panels with K in quads and each column's
 // zero_point x weight sum (the tile subtracts it from its sums).
