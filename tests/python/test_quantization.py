@@ -685,19 +685,21 @@ def test_int8_regions_compute_what_float_edges_do(runtime, int8_regions):
 
 
 class _GroupedCnn(torch.nn.Module):
-    """ResNeXt's and RegNet's grouped 3x3 convolutions (4 and 8 channels a group, one at stride 2
-    with 6 output channels a group: a partial panel), between one-group ones."""
+    """Grouped 3x3 convolutions of 16 channels a group (ResNeXt's late stages), one at stride 2 with
+    12 output channels a group (a partial panel), between one-group ones; and one of 4 channels a
+    group (ResNeXt's first stage), which stays float (MIN_STATIC_GROUP_CHANNELS)."""
 
     def __init__(self):
         super().__init__()
         self.reduce = torch.nn.Conv2d(32, 32, 1)
-        self.grouped = torch.nn.Conv2d(32, 32, 3, padding=1, groups=8)
-        self.strided = torch.nn.Conv2d(32, 24, 3, stride=2, padding=1, groups=4)
+        self.grouped = torch.nn.Conv2d(32, 32, 3, padding=1, groups=2)
+        self.strided = torch.nn.Conv2d(32, 24, 3, stride=2, padding=1, groups=2)
+        self.narrow = torch.nn.Conv2d(24, 24, 3, padding=1, groups=6)
         self.expand = torch.nn.Conv2d(24, 48, 3, padding=1)
 
     def forward(self, x):
         x = torch.relu(self.grouped(torch.relu(self.reduce(x))))
-        return self.expand(torch.relu(self.strided(x)))
+        return self.expand(torch.relu(self.narrow(torch.relu(self.strided(x)))))
 
 
 @pytest.fixture(scope="module")
@@ -713,12 +715,15 @@ def grouped_static(tmp_path_factory):
 
 
 def test_static_int8_runs_grouped_convolutions(runtime, grouped_static):
-    """Grouped convolutions run static INT8 (each group's channels gathered, its panels multiplied)
-    on every engine: as the native runtime with the same kernels computes (the byte tile where
+    """Grouped convolutions of 16 channels a group and more run static INT8 (each group's channels
+    gathered, its panels multiplied) on every engine: as the native runtime with the same kernels computes (the byte tile where
     the relaxed int8 dot is exact), within static INT8's error of the float model."""
     model, report, path, x, native, references = grouped_static
-    assert report.ops.get("static_quantized_conv2d") == 4 and "conv2d" not in report.ops, report.ops
-    assert all(c.choice == "int8" for c in report.quantization), report.quantization
+    assert report.ops.get("static_quantized_conv2d") == 4 and report.ops.get("conv2d") == 1, report.ops
+    choices = {c.source: (c.choice, c.reason) for c in report.quantization}
+    assert {path for path, (choice, _) in choices.items() if choice == "int8"} == \
+        {"reduce", "grouped", "strided", "expand"}, choices
+    assert choices["narrow"][1].startswith("4 input channels a group: too few for int8"), choices
     expected = references if runtime.info()["int8_dot"] == "relaxed" else native
     got = runtime.load_model(path).forward(x)
     torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)

@@ -14,10 +14,11 @@ at run time (int32 sums, dequantized in the GEMM's epilogue), and embedding tabl
 MIN_EMBEDDING_BYTES int8 per row (gathered rows dequantized), as onnxruntime's quantize_dynamic
 does: BERT-style encoders, MLPs, the linears of any model. Convolutions stay float.
 
-"static": every linear and convolution (grouped and depthwise ones too) int8 (weights as
-dynamic's), their inputs quantized with a scale and zero point calibrated on calibration_data
-(asymmetric 8-bit; observer "minmax" or "percentile"); embeddings as dynamic's; with
-int8_regions, the tensors between int8 convolutions int8 too.
+"static": every linear and convolution (depthwise ones too, grouped ones of at least
+MIN_STATIC_GROUP_CHANNELS channels a group) int8 (weights as dynamic's), their inputs quantized
+with a scale and zero point calibrated on calibration_data (asymmetric 8-bit; observer "minmax" or
+"percentile"); embeddings as dynamic's; with int8_regions, the tensors between int8 convolutions
+int8 too.
 """
 from __future__ import annotations
 
@@ -49,6 +50,11 @@ MIN_EMBEDDING_BYTES = 64 * 1024
 # 1x1 K = 16 -> 96 channels at 112x112 0.80x, K = 24 at 56x56 0.96-1.03x; K = 32 at 28x28 1.20x,
 # K >= 96 1.16-3.1x.
 MIN_STATIC_CONV_DEPTH = 32
+# Grouped convolutions with fewer input channels a group stay float too: the int8 path gathers each
+# group's channels per output pixel, where the float one reads its taps in place (indirect GEMM).
+# Measured per layer in ResNeXt-50 32x4d (Chromium, 1 thread, float / int8 grouped): 4 channels a
+# group 0.87x, 8 0.86-0.94x, 16 1.4-1.6x, 32 2.4-2.6x; RegNetY-400MF (8 a group) 0.94x overall.
+MIN_STATIC_GROUP_CHANNELS = 16
 
 
 class QuantizationError(WASMTorchError):
@@ -127,8 +133,8 @@ def quantize_for_wasm(model: torch.nn.Module, quantization_type: str = "dynamic"
         convolution runs the int8 GEMM on its input quantized with a scale and zero point
         observed on calibration_data (batches of inputs; the export's memory_layout must be "nhwc");
         3x3 stride-1 convolutions run Winograd in float on their int8 weights. observer: "minmax"
-        (the range seen) or "percentile" (the 0.01%-99.99% quantiles). Grouped and depthwise
-        convolutions are int8 too. int8_regions=True: where int8 convolutions only feed
+        (the range seen) or "percentile" (the 0.01%-99.99% quantiles). Depthwise convolutions are
+        int8 too, and grouped ones of at least MIN_STATIC_GROUP_CHANNELS channels a group. int8_regions=True: where int8 convolutions only feed
         int8 convolutions, the tensor between them is int8, requantized in the writer's epilogue,
         not float (docs/QUANTIZATION.md: measured no faster in Chromium, 5-6% slower in Node, so
         not the default).

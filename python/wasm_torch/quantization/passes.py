@@ -9,8 +9,8 @@ import torch
 
 from .. import ir
 from ..contract import QD8_K_BLOCK, QD8_PANEL_K_PAIR, QU8_HALVES_MAX_BYTE, WEIGHT_LAYOUT_KN
-from . import (MIN_EMBEDDING_BYTES, MIN_STATIC_CONV_DEPTH, MIN_WEIGHT_SQNR_DB, LayerChoice, QuantizationConfig,
-               QuantizationError)
+from . import (MIN_EMBEDDING_BYTES, MIN_STATIC_CONV_DEPTH, MIN_STATIC_GROUP_CHANNELS, MIN_WEIGHT_SQNR_DB, LayerChoice,
+               QuantizationConfig, QuantizationError)
 from .weights import dequantize_per_channel, quantize_per_channel, sqnr_db, to_k_pair_panels, to_normal_halves
 
 FP16_MAX = float(np.finfo(np.float16).max)
@@ -52,11 +52,14 @@ def _candidates(graph: ir.Graph, any_layout: bool = False):
         yield node, weight
 
 
-def _float_reason(config: QuantizationConfig, path: str, sqnr: float, depth: int = 0) -> str:
+def _float_reason(config: QuantizationConfig, path: str, sqnr: float, depth: int = 0, group_channels: int = 0) -> str:
     if _kept_float(config, path):
         return "keep_float"
     if 0 < depth < MIN_STATIC_CONV_DEPTH:
         return f"{depth} multiply-adds per output: too few for int8 to beat float (MIN_STATIC_CONV_DEPTH)"
+    if 0 < group_channels < MIN_STATIC_GROUP_CHANNELS:
+        return (f"{group_channels} input channels a group: too few for int8 to beat float's indirect GEMM "
+                "(MIN_STATIC_GROUP_CHANNELS)")
     if config.preserve_accuracy and sqnr < MIN_WEIGHT_SQNR_DB:
         return f"weight SQNR {sqnr:.1f} dB < {MIN_WEIGHT_SQNR_DB:.0f} dB (preserve_accuracy)"
     return ""
@@ -109,12 +112,13 @@ def _quantized_weight(cache: dict, node: ir.Node, weight: ir.Tensor) -> tuple:
     return cache[key]
 
 
-def _choose(config: QuantizationConfig, cache: dict, node: ir.Node, weight: ir.Tensor, choices: list, depth: int = 0):
+def _choose(config: QuantizationConfig, cache: dict, node: ir.Node, weight: ir.Tensor, choices: list, depth: int = 0,
+            group_channels: int = 0):
     """The layer's int8 weight and scales, or None when it stays float (depth: a static
     convolution's multiply-adds per output); its LayerChoice appended."""
     q, scale, sqnr = _quantized_weight(cache, node, weight)
     path = module_path(node.source)
-    reason = _float_reason(config, path, sqnr, depth)
+    reason = _float_reason(config, path, sqnr, depth, group_channels)
     choices.append(LayerChoice(path, node.op, tuple(weight.shape), "float" if reason else "int8", sqnr, reason))
     return None if reason else (q, scale)
 
@@ -183,7 +187,8 @@ def quantize_static(graph: ir.Graph, config: QuantizationConfig) -> list:
         # depthwise layer has few multiply-adds per output but a kernel of its own that gains.
         depth = int(np.prod(weight.shape[1:])) if node.op == "conv2d" and not _depthwise(node) and \
             config.given is None else 0
-        chosen = _choose(config, cache, node, weight, choices, depth)
+        grouped = depth and node.attrs.get("groups", 1) > 1
+        chosen = _choose(config, cache, node, weight, choices, depth, int(weight.shape[1]) if grouped else 0)
         if chosen is None:
             continue
         if node.op == "embedding":
@@ -245,9 +250,9 @@ def _reads_int8(node: ir.Node) -> bool:
 
 
 def form_int8_regions(graph: ir.Graph) -> int:
-    """Int8 regions: a static convolution whose output only int8-reading static convolutions read,
-    each as its input 0 with the same quantization, writes that output as the bytes they would
-    quantize it to (attributes output_scale, output_zero_point, output_bits: their input_*; the
+    """Int8 regions: a static convolution whose output only int8-reading static convolutions read, each
+    as its input 0 with the same quantization, writes that output as the bytes they would quantize
+    it to (attributes output_scale, output_zero_point, output_bits, output_max: their input_*; the
     tensor becomes uint8), requantized in its epilogue, and they read the bytes as they are. The
     float tensor between them and its quantization pass are gone, and the int8 kernels multiply the
     same values; a reader that runs in float on some engine (Winograd where the byte tile does not
@@ -266,14 +271,16 @@ def form_int8_regions(graph: ir.Graph) -> int:
         reading = readers.get(node.outputs[0], [])
         if not reading or any(not _reads_int8(r) or index != 0 for r, index in reading):
             continue
-        quantizations = {(r.attrs["input_scale"], r.attrs["input_zero_point"], r.attrs.get("input_bits", 8))
-                         for r, _ in reading}
+        quantizations = {(r.attrs["input_scale"], r.attrs["input_zero_point"], r.attrs.get("input_bits", 8),
+                          r.attrs.get("input_max")) for r, _ in reading}
         if len(quantizations) != 1:
             continue
-        scale, zero_point, bits = quantizations.pop()
+        scale, zero_point, bits, max_code = quantizations.pop()
         node.attrs.update(output_scale=scale, output_zero_point=zero_point)
         if bits != 8:
             node.attrs["output_bits"] = bits
+        if max_code is not None:
+            node.attrs["output_max"] = max_code
         node.outputs[0].dtype = ir.DTYPE_CODES[torch.uint8]
         edges += 1
     return edges
