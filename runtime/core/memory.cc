@@ -26,7 +26,7 @@ void AlignedFree::operator()(void* p) const {
 }
 
 AlignedBytes allocate_aligned(size_t bytes) {
-  const size_t rounded = (bytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
+  const size_t rounded = aligned_size(bytes);
   const size_t block = rounded + kBufferAlignment + kHeaderBytes;
   if (rounded < bytes || block < rounded) return AlignedBytes(nullptr);
   void* raw = std::malloc(block);

@@ -12,6 +12,9 @@ namespace wt {
 
 constexpr size_t kBufferAlignment = 64;
 
+// bytes rounded up to kBufferAlignment: where the next buffer of a shared block starts aligned.
+inline size_t aligned_size(size_t bytes) { return (bytes + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment; }
+
 struct AlignedFree {
   void operator()(void* p) const;
 };

@@ -72,7 +72,6 @@ struct Qu8Quantize4 {
   }
 };
 
-
 // Four (or n < 4) int32 sums of one row, columns col.. of the output's scales and biases, through
 // the epilogue: sum * a_scale * w_scale (+ bias) (+ the previous y) then the clamp, in the
 // reference's order.

@@ -101,7 +101,7 @@ class QuantizedLinearKernel final : public OpKernel {
  private:
   // A quantized row's bytes: int16 values; on the byte tiles bytes, or (dynamic) two halves a value.
   size_t row_bytes() const { return !bytes_ ? kp_ * sizeof(int16_t) : split_ ? 2 * kp_ : kp_; }
-  size_t scales_offset() const { return (m_ * row_bytes() + 63) / 64 * 64; }
+  size_t scales_offset() const { return aligned_size(m_ * row_bytes()); }
 
   // Rows as bytes (zero past K) and their scales, then tasks of 8-channel panels across every row.
   void run_byte_tile(const RunContext& ctx) const {

@@ -63,7 +63,7 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
     column_chunk_ = ceil_div(panels, chunks) * kQd8PanelNr;
     if (output_) {  // prepare left at least 8 floats a pixel past the rows (and their alignment)
       const size_t row_bytes = in_place_ ? 0 : block_pixels_ * kp_ * (bytes_ ? 1 : sizeof(int16_t));
-      block_floats_offset_ = ceil_div(row_bytes, 64) * 64 / sizeof(float);
+      block_floats_offset_ = aligned_size(row_bytes) / sizeof(float);
       const size_t room = kOpThreadScratchBytes / sizeof(float) - block_floats_offset_;
       block_columns_ = std::min(column_chunk_, room / block_pixels_ / kQd8PanelNr * kQd8PanelNr);
     }

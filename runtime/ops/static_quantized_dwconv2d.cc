@@ -99,7 +99,7 @@ class StaticQuantizedDwConv2dNhwcKernel final : public OpKernel {
  private:
   size_t input_elements() const { return g_.batch * g_.in_h * g_.in_w * g_.in_channels; }
   size_t output_elements() const { return g_.batch * g_.out_h * g_.out_w * g_.in_channels; }
-  size_t float_output_offset() const { return bytes_in_ ? 0 : (input_elements() + 63) / 64 * 64; }
+  size_t float_output_offset() const { return bytes_in_ ? 0 : aligned_size(input_elements()); }
 
   const KernelTable* kernels_;
   Conv2dGeometry g_;

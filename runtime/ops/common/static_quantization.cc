@@ -35,9 +35,6 @@ Result<ActivationQuantization> read_activation_quantization(const PrepareContext
 }
 
 constexpr size_t kMaxEdgeInputs = 8;
-constexpr size_t kWorkspaceAlign = 64;
-
-size_t aligned(size_t bytes) { return (bytes + kWorkspaceAlign - 1) / kWorkspaceAlign * kWorkspaceAlign; }
 
 class RegionEdgesKernel final : public OpKernel {
  public:
@@ -54,7 +51,7 @@ class RegionEdgesKernel final : public OpKernel {
 
   // The inner kernel's, then the float input, then the float output.
   size_t workspace_bytes() const override {
-    return aligned(inner_->workspace_bytes()) + aligned(float_input_bytes()) + out_elements_ * sizeof(float);
+    return aligned_size(inner_->workspace_bytes()) + aligned_size(float_input_bytes()) + out_elements_ * sizeof(float);
   }
   // A float output written over the residual (input 3) stays possible; bytes are written apart.
   Aliasing output_aliasing() const override { return output_ ? Aliasing::kNone : inner_->output_aliasing(); }
@@ -62,8 +59,8 @@ class RegionEdgesKernel final : public OpKernel {
 
   void run(const RunContext& ctx) const override {
     auto* base = static_cast<char*>(ctx.workspace);
-    auto* x = reinterpret_cast<float*>(base + aligned(inner_->workspace_bytes()));
-    auto* y = output_ ? reinterpret_cast<float*>(reinterpret_cast<char*>(x) + aligned(float_input_bytes())) : nullptr;
+    auto* x = reinterpret_cast<float*>(base + aligned_size(inner_->workspace_bytes()));
+    auto* y = output_ ? reinterpret_cast<float*>(reinterpret_cast<char*>(x) + aligned_size(float_input_bytes())) : nullptr;
     std::array<const void*, kMaxEdgeInputs> inputs{};
     const size_t count = std::min(ctx.num_inputs, kMaxEdgeInputs);  // static ops take at most 5
     std::copy(ctx.inputs, ctx.inputs + count, inputs.begin());
