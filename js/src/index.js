@@ -332,6 +332,12 @@ class Model {
    * Resolves to what the PyTorch model returned: a Tensor, an array, or an object by key.
    */
   async forward(...args) {
+    this._run(...args);
+    return structuredOutputs(this.outputStructure, this.outputs.map((spec, i) => this._copyOutput(spec, i)));
+  }
+
+  /** A forward (forward()'s arguments) whose outputs stay where the model keeps them: _outputViews(). */
+  _run(...args) {
     if (!this._handle) throw new Error("wasm-torch: this model was disposed");
     const tensors = positionalInputs(this.inputNames, args, (t) => t instanceof Tensor);
     if (tensors.length !== this.inputs.length) {
@@ -343,7 +349,17 @@ class Model {
     if (!m._wt_model_forward(this._handle)) throw this._rt._error("forward");
     this._rt._log.verbose(`forward: ${(performance.now() - start).toFixed(3)} ms`);
     if (this.symbols.length) this.outputs = this._specs(IO_OUTPUT, this.outputs.length);  // this forward's shapes
-    return structuredOutputs(this.outputStructure, this.outputs.map((spec, i) => this._copyOutput(spec, i)));
+  }
+
+  /** The last forward's outputs in the model's memory, flat: {data, shape, dtype} with data a view
+   * that the next forward overwrites (worker mode copies them to the page from there). */
+  _outputViews() {
+    const m = this._rt._m, buffer = this._rt._heap().buffer;
+    return this.outputs.map((spec, i) => {
+      const array = DTYPES[spec.dtype].array;
+      const length = (m._wt_model_tensor_bytes(this._handle, IO_OUTPUT, i) >>> 0) / array.BYTES_PER_ELEMENT;
+      return { data: new array(buffer, m._wt_model_output_data(this._handle, i) >>> 0, length), shape: spec.shape, dtype: spec.dtype };
+    });
   }
 
   /**
