@@ -117,7 +117,7 @@ void f32_gemm_1x32_simd128(size_t k, const float* a, const float* b, size_t pane
 // binary16, rows 32 halves apart, read once and converted in registers, so a batch-1 linear layer
 // streams half the bytes. SIMD128 has no half conversion, but a finite half h, its sign moved to bit
 // 31 and its exponent and mantissa to bits 27..13, is the float h * 2^-112 bit for bit (subnormals
-// included): a shift, an and, a shift and two interleaves per 8 halves. The 2^-112 is paid by A:
+// included): per 4 halves in the upper 16 bits of 32-bit lanes, an arithmetic shift and an and. The 2^-112 is paid by A:
 // a_scaled holds A times kHalfRebias (|A| < 2^16 keeps it finite; larger rows come scaled by
 // kHalfRebias / out_scale, a power of two), and the sums are multiplied by out_scale before the
 // epilogue. Halves with exponent 31 (inf, NaN) are not weights: the model rejects them; subnormal

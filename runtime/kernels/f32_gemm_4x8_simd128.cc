@@ -302,38 +302,48 @@ void f32_gemm_1x32_simd128(size_t k, const float* a, const float* b, size_t pane
 
 namespace {
 
-// Eight halves to two float vectors of their values times 2^-112 (f32_gemm.h): in 16-bit lanes, the
-// float's upper halves (sign, three zero bits, exponent, 7 mantissa bits: an arithmetic shift and
-// an and) and lower halves (the last 3 mantissa bits: a shift), interleaved.
-inline void halves_to_rebased_f32(v128_t h, v128_t upper_mask, v128_t& lo, v128_t& hi) {
-  const v128_t upper = wasm_v128_and(wasm_i16x8_shr(h, 3), upper_mask);
-  const v128_t lower = wasm_i16x8_shl(h, 13);
-  lo = wasm_i16x8_shuffle(lower, upper, 0, 8, 1, 9, 2, 10, 3, 11);
-  hi = wasm_i16x8_shuffle(lower, upper, 4, 12, 5, 13, 6, 14, 7, 15);
-}
+// Four halves in the upper 16 bits of 32-bit lanes to the floats of their values times 2^-112
+// (f32_gemm.h): an arithmetic shift by 3 keeps the sign at bit 31 and brings exponent and mantissa
+// to bits 27..13; the and clears the sign's copies (30..28) and what the lower halves left (12..0).
+inline v128_t upper_halves_to_rebased_f32(v128_t lanes, v128_t mask) { return wasm_v128_and(wasm_i32x4_shr(lanes, 3), mask); }
 
 }  // namespace
 
 void f32_f16w_gemm_1x32_simd128(size_t k, const float* a_scaled, const uint16_t* b, float out_scale, float* c,
                                 const F32GemmOutput& out) {
-  v128_t acc[8];
-  for (v128_t& v : acc) v = wasm_f32x4_splat(0.f);
-  const v128_t upper_mask = wt_v128_opaque(wasm_i16x8_splat(static_cast<int16_t>(0x8fff)));
-  for (size_t p = 0; p < k; ++p, b += 4 * kGemmNr) {
-    const v128_t v = wasm_v128_load32_splat(a_scaled + p);
+  // Each 8 halves of a row are read twice: as loaded, their odd columns are the upper halves of the
+  // four lanes; loaded one half earlier, the even ones. Two shifts and two ands per 8 halves, where
+  // widening them in place took three shifts and ands and two interleaves: the bench's fp16 MLP
+  // 5-7% faster in Chromium. Sums stay in even and odd columns until the end.
+  v128_t even[4], odd[4];
+  for (size_t q = 0; q < 4; ++q) even[q] = odd[q] = wasm_f32x4_splat(0.f);
+  const v128_t mask = wt_v128_opaque(wasm_i32x4_splat(static_cast<int32_t>(0x8fffe000u)));
+  const auto accumulate = [&](size_t q, v128_t x, v128_t halves, v128_t halves_one_earlier) {
+    even[q] = wt_f32x4_mul_add(x, upper_halves_to_rebased_f32(halves_one_earlier, mask), even[q]);
+    odd[q] = wt_f32x4_mul_add(x, upper_halves_to_rebased_f32(halves, mask), odd[q]);
+  };
+  if (k > 0) {  // the half before the panel's first is not the panel's: its first row shifts its own load
+    const v128_t x = wasm_v128_load32_splat(a_scaled);
     for (size_t q = 0; q < 4; ++q) {
-      v128_t lo, hi;
-      halves_to_rebased_f32(wasm_v128_load(b + q * kGemmNr), upper_mask, lo, hi);
-      acc[2 * q] = wt_f32x4_mul_add(v, lo, acc[2 * q]);
-      acc[2 * q + 1] = wt_f32x4_mul_add(v, hi, acc[2 * q + 1]);
+      const v128_t halves = wasm_v128_load(b + q * kGemmNr);
+      accumulate(q, x, halves,
+                 wasm_i8x16_shuffle(wasm_i32x4_splat(0), halves, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
+                                    28, 29));
+    }
+  }
+  for (size_t p = 1; p < k; ++p) {
+    const v128_t x = wasm_v128_load32_splat(a_scaled + p);
+    const uint16_t* row = b + p * 4 * kGemmNr;
+    for (size_t q = 0; q < 4; ++q) {
+      accumulate(q, x, wasm_v128_load(row + q * kGemmNr), wasm_v128_load(row + q * kGemmNr - 1));
     }
   }
   const v128_t scale = wasm_f32x4_splat(out_scale);
   F32GemmOutput panel_out = out;
   for (size_t q = 0; q < 4; ++q) {
     if (out.col_bias) panel_out.col_bias = out.col_bias + q * kGemmNr;
-    TileEpilogue(panel_out)
-        .store_row(c + q * kGemmNr, wasm_f32x4_mul(acc[2 * q], scale), wasm_f32x4_mul(acc[2 * q + 1], scale), 0);
+    const v128_t lo = wasm_i32x4_shuffle(even[q], odd[q], 0, 4, 1, 5), hi = wasm_i32x4_shuffle(even[q], odd[q], 2, 6, 3, 7);
+    TileEpilogue(panel_out).store_row(c + q * kGemmNr, wasm_f32x4_mul(lo, scale), wasm_f32x4_mul(hi, scale), 0);
   }
 }
 
