@@ -19,6 +19,7 @@ from .optimize import LAYOUTS, BrowserOptimizedModel, optimize_graph
 from .optimize.tuning import checked_options as checked_tuning_options, tune_kernels
 from .quantization import QuantizationError, QuantizedModel
 from .quantization.passes import form_int8_regions, quantize_graph, runs_after_packing
+from .quantization.pt2e import from_pt2e, is_pt2e_quantized
 from .quantization.torch_ao import from_torch_ao, torch_quantized_modules
 from .serialize import serialize
 from .symbolic import DimRequest
@@ -126,8 +127,9 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
             custom_passes, optimization_level = model.passes, "custom"
         model = model.model
     args, kwargs = example_arguments(example_input)
-    if quantization is None and torch_quantized_modules(model):
-        model = from_torch_ao(model, args, kwargs)  # PyTorch's int8 onto wasm-torch's (or a clear error)
+    if quantization is None and (is_pt2e_quantized(model) or torch_quantized_modules(model)):
+        # PyTorch's int8 onto wasm-torch's (or a clear error)
+        model = from_pt2e(model) if is_pt2e_quantized(model) else from_torch_ao(model, args, kwargs)
         quantization, model = model.config, model.model
     if quantization is not None and quantization.quantization_type == "static" and memory_layout != "nhwc":
         raise QuantizationError("static quantization runs its int8 convolutions channels-last: export with "

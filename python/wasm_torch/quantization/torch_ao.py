@@ -60,7 +60,7 @@ def from_torch_ao(model: torch.nn.Module, args: tuple, kwargs: dict) -> Quantize
                                 f"({sorted(dynamic)[0]} dynamic, {sorted(set(outer) - dynamic)[0]} static); "
                                 "wasm-torch reads one kind per model")
     twin, layers = _float_twin_model(model, twins)
-    keep_float = _unquantized(twin, set(layers.values()))
+    keep_float = unquantized_layers(twin, set(layers.values()))
     if dynamic:
         return QuantizedModel(twin, QuantizationConfig("dynamic", preserve_accuracy=False, keep_float=keep_float))
     inputs = _layer_inputs(model, {path: outer[path] for path in layers}, args, kwargs)
@@ -131,7 +131,7 @@ def _twin_layer(module) -> str | None:
     return "conv" if isinstance(module, _ConvAdd) else None
 
 
-def _unquantized(twin, layers) -> frozenset:
+def unquantized_layers(twin, layers) -> frozenset:
     """The paths of the twin's convolutions and linears PyTorch left in float: they stay float."""
     return frozenset(path for path, m in twin.named_modules()
                      if isinstance(m, (nn.Linear, nn.modules.conv._ConvNd)) and path not in layers)
