@@ -13,6 +13,8 @@ from wasm_torch import WASMRuntime, export_to_wasm
 from wasm_torch.quantization import QuantizationError
 from wasm_torch.quantization.pt2e import from_pt2e
 
+from exported import export_and_run
+
 
 def _pt2e(model, x, batches, is_dynamic=False, skip=()):
     """`model` through PT2E with the x86 quantizer's default configuration (the modules named in
@@ -58,11 +60,8 @@ def static_export(tmp_path_factory):
     x = torch.randn(2, 3, 16, 16)
     graph = _pt2e(model, x, [torch.randn(2, 3, 16, 16) for _ in range(8)], skip=["head"])
     path = tmp_path_factory.mktemp("pt2e") / "m.wtm"
-    report = export_to_wasm(graph, path, x)
-    with torch.no_grad():
-        expected = graph(x)
-    with WASMRuntime("native") as native:
-        return graph, report, path, x, expected, native.load_model(path).forward(x)
+    report, expected, got = export_and_run(graph, path, x)
+    return graph, report, path, x, expected, got
 
 
 def test_pt2e_static_graph_exports_onto_static_int8(static_export):

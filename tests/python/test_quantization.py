@@ -13,6 +13,7 @@ from wasm_torch.optimize import quantize_for_wasm
 from wasm_torch.quantization import DEFAULT_TOLERANCE, QuantizationError
 from wasm_torch.quantization.weights import dequantize_per_channel, quantize_per_channel, sqnr_db, to_normal_halves
 
+from exported import export_and_run
 from model_file import read_model
 
 
@@ -398,11 +399,8 @@ def torch_ao_static_export(tmp_path_factory):
                              [torch.randn(4, 3, 16, 16) for _ in range(8)])
     path = tmp_path_factory.mktemp("torch_ao_static") / "m.wtm"
     x = torch.randn(2, 3, 16, 16)
-    report = export_to_wasm(model, path, x)
-    with torch.no_grad():
-        expected = model(x)
-    with WASMRuntime("native") as native:
-        return model, report, path, x, expected, native.load_model(path).forward(x)
+    report, expected, got = export_and_run(model, path, x)
+    return model, report, path, x, expected, got
 
 
 def test_pytorch_static_quantized_model_exports_onto_static_int8(torch_ao_static_export):

@@ -1,0 +1,14 @@
+"""Export a model and run its file: what the tests of PyTorch's own quantized models compare."""
+import torch
+
+from wasm_torch import WASMRuntime, export_to_wasm
+
+
+def export_and_run(model, path, x):
+    """`model` exported to `path` on example `x`: (the export report, the model's own output on x,
+    the native runtime's output on x)."""
+    report = export_to_wasm(model, path, x)
+    with torch.no_grad():
+        expected = model(x)
+    with WASMRuntime("native") as native:
+        return report, expected, native.load_model(path).forward(x)
