@@ -33,6 +33,7 @@ KernelTable scalar_table() {
   t.qu8_gemm_5x8c4 = qu8_f32_qc8w_gemm_5x8c4_scalar;
   t.qd8_quantize_row_to_halves = qd8_quantize_row_to_halves_scalar;
   t.qu8_quantize_row_to_halves = qu8_quantize_row_to_halves_scalar;
+  t.qu8_bytes_to_halves = qu8_bytes_to_halves_scalar;
   t.qu8_gemm_5x8c4_split = qu8_f32_qc8w_gemm_5x8c4_split_scalar;
   t.qu8_gemm_1x8c4 = qu8_f32_qc8w_gemm_5x8c4_scalar;
   t.qu8_gemm_1x8c4_split = qu8_f32_qc8w_gemm_5x8c4_split_scalar;
@@ -89,6 +90,7 @@ void overlay_simd128(KernelTable& t) {
   t.qu8_gemm_5x8c4 = nullptr;
   t.qd8_quantize_row_to_halves = qd8_quantize_row_to_halves_simd128;
   t.qu8_quantize_row_to_halves = qu8_quantize_row_to_halves_simd128;
+  t.qu8_bytes_to_halves = qu8_bytes_to_halves_simd128;
   t.qu8_gemm_5x8c4_split = nullptr;
   t.qu8_gemm_1x8c4 = nullptr;
   t.qu8_gemm_1x8c4_split = nullptr;

@@ -75,6 +75,7 @@ struct KernelTable {
   // Dynamic rows as 7-bit halves on the split byte tile (two dots a quad): set where qu8_gemm_5x8c4 is.
   Qd8QuantizeRowToHalvesFn qd8_quantize_row_to_halves;
   Qu8QuantizeRowToHalvesFn qu8_quantize_row_to_halves;  // static 8-bit rows of codes 0..254, the same tile
+  Qu8BytesToHalvesFn qu8_bytes_to_halves;                // a convolution's gathered rows of such codes
   Qu8PanelGemmFn qu8_gemm_5x8c4_split;
   // Both byte tiles for a single row (batch-1 linears): set where the 4-row ones are.
   Qu8PanelGemmFn qu8_gemm_1x8c4;

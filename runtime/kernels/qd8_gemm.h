@@ -172,6 +172,11 @@ static_assert(kQu8HalvesMaxByte == 2 * 127, "(u + 1) >> 1 and u >> 1 both within
 void qu8_quantize_row_to_halves_scalar(size_t k, size_t kp, const float* x, const Qu8Params& p, uint8_t* xh);
 void qu8_quantize_row_to_halves_simd128(size_t k, size_t kp, const float* x, const Qu8Params& p, uint8_t* xh);
 using Qu8QuantizeRowToHalvesFn = void (*)(size_t, size_t, const float*, const Qu8Params&, uint8_t*);
+// A row of bytes u[0, kp) already quantized (at most kQu8HalvesMaxByte: a convolution's gathered
+// im2col row) into its halves xh[0, 2 kp); kp a multiple of 4.
+void qu8_bytes_to_halves_scalar(size_t kp, const uint8_t* u, uint8_t* xh);
+void qu8_bytes_to_halves_simd128(size_t kp, const uint8_t* u, uint8_t* xh);
+using Qu8BytesToHalvesFn = void (*)(size_t, const uint8_t*, uint8_t*);
 
 void qu8_f32_qc8w_gemm_5x8c4_split_scalar(size_t rows, size_t cols, size_t kp, const uint8_t* a, size_t lda,
                                           const int8_t* w, float* c, size_t ldc, const Qd8Output& out);

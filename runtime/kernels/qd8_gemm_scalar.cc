@@ -47,6 +47,10 @@ void qu8_quantize_row_to_halves_scalar(size_t k, size_t kp, const float* x, cons
   for (size_t i = 0; i < k; ++i) put_halves(xh, i, qu8_quantize_one(x[i], p));
 }
 
+void qu8_bytes_to_halves_scalar(size_t kp, const uint8_t* u, uint8_t* xh) {
+  for (size_t i = 0; i < kp; ++i) put_halves(xh, i, u[i]);
+}
+
 void qu8_quantize_scalar(size_t n, const float* x, const Qu8Params& p, int16_t* xq) {
   for (size_t i = 0; i < n; ++i) {
     float q = std::nearbyint(x[i] * p.inv_scale);

@@ -139,18 +139,22 @@ struct Int16Row {
   void put(size_t i, int q) const { xq[i] = static_cast<int16_t>(q); }
   void put8(size_t i, v128_t q0, v128_t q1) const { wasm_v128_store(xq + i, wasm_i16x8_narrow_i32x4(q0, q1)); }
 };
+// Two quads of bytes u (the low 8 lanes) as their halves at `xh`: (u + 1) >> 1 (avgr with 0) and
+// u >> 1, interleaved a quad each.
+inline void store_halves8(uint8_t* xh, v128_t u) {
+  const v128_t first = wasm_u8x16_avgr(u, wasm_i8x16_splat(0)), second = wasm_u8x16_shr(u, 1);
+  wasm_v128_store(xh, wasm_i8x16_shuffle(first, second, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23));
+}
+
 struct HalvesRow {
   uint8_t* xh;
   int32_t zero_point;  // u = q + zero_point
   void zero_tail(size_t k, size_t kp) const { std::fill(xh + 2 * (k - k % kQu8PanelKr), xh + 2 * kp, uint8_t{0}); }
   void put(size_t i, int q) const { put_halves(xh, i, q + zero_point); }
-  // Two quads: bytes u, their halves (u + 1) >> 1 (avgr with 0) and u >> 1, interleaved a quad each.
   void put8(size_t i, v128_t q0, v128_t q1) const {
     const v128_t zero_point = wasm_i32x4_splat(this->zero_point);
     const v128_t u16 = wasm_i16x8_narrow_i32x4(wasm_i32x4_add(q0, zero_point), wasm_i32x4_add(q1, zero_point));
-    const v128_t u = wasm_u8x16_narrow_i16x8(u16, u16);
-    const v128_t first = wasm_u8x16_avgr(u, wasm_i8x16_splat(0)), second = wasm_u8x16_shr(u, 1);
-    wasm_v128_store(xh + 2 * i, wasm_i8x16_shuffle(first, second, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23));
+    store_halves8(xh + 2 * i, wasm_u8x16_narrow_i16x8(u16, u16));
   }
 };
 
@@ -197,6 +201,12 @@ void qu8_quantize_row_to_halves_simd128(size_t k, size_t kp, const float* x, con
   size_t i = 0;
   for (; i + 8 <= k; i += 8) row.put8(i, quantize4(x + i), quantize4(x + i + 4));
   for (; i < k; ++i) put_halves(xh, i, qu8_quantize_one(x[i], p));
+}
+
+void qu8_bytes_to_halves_simd128(size_t kp, const uint8_t* u, uint8_t* xh) {
+  size_t i = 0;
+  for (; i + 8 <= kp; i += 8) store_halves8(xh + 2 * i, wasm_v128_load64_zero(u + i));
+  qu8_bytes_to_halves_scalar(kp - i, u + i, xh + 2 * i);  // a last quad (kp - i is 0 or 4)
 }
 
 void qu8_quantize_simd128(size_t n, const float* x, const Qu8Params& p, int16_t* xq) {

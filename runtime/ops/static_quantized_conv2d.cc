@@ -5,7 +5,9 @@
 // is gathered from the quantized image (read in place for one-group 1x1 stride-1 convolutions over
 // as many channels as a row holds) and multiplied with the group's int8 weight panels by the 4x8c2
 // tile, or for 7-bit inputs where the kernel table has it the byte tile (relaxed SIMD's int8 dot,
-// weights re-laid in quads when the op is prepared), which dequantize on store: y = sum *
+// weights re-laid in quads when the op is prepared), or for 8-bit ones of at most 254 (input_max)
+// the split tile (the same dot on each value's two 7-bit halves, made from the gathered bytes per
+// task), which dequantize on store: y = sum *
 // input_scale * w_scale[o] + bias[o] (+ residual), then the fused activation; both tiles' sums are
 // the same integers. Inputs: 0 x; 1 Wq int8 panels [groups x ceil(O / groups / 8), Kp / 2, 8, 2]
 // (each group's output channels in panels of their own; K = kh*kw*C/groups rows (ky, kx, c),
@@ -43,7 +45,7 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
   StaticQuantizedConv2dNhwcKernel(const PrepareContext& ctx, Conv2dGeometry g, FusedActivation act, bool residual,
                                   ActivationQuantization input, bool bytes_in,
                                   std::optional<ActivationQuantization> output, size_t block_pixels,
-                                  std::shared_ptr<const BytePanels> bytes)
+                                  std::shared_ptr<const BytePanels> bytes, bool split)
       : kernels_(ctx.kernel_table),
         g_(g),
         act_(act),
@@ -52,6 +54,7 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
         bytes_in_(bytes_in),
         output_(output),
         bytes_(std::move(bytes)),
+        split_(split),
         kp_(bytes_ ? bytes_->kp : qd8_panel_padded_k(k())),
         in_place_(g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
                   g.pad_left == 0 && g.groups == 1 && g.in_channels == kp_),
@@ -61,8 +64,10 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
     const size_t panels = group_panels();
     const size_t chunks = blocks >= wanted ? 1 : std::min(ceil_div(wanted, blocks), panels);
     column_chunk_ = ceil_div(panels, chunks) * kQd8PanelNr;
+    halves_offset_ = in_place_ ? 0 : block_pixels_ * kp_;
     if (output_) {  // prepare left at least 8 floats a pixel past the rows (and their alignment)
-      const size_t row_bytes = in_place_ ? 0 : block_pixels_ * kp_ * (bytes_ ? 1 : sizeof(int16_t));
+      const size_t row_bytes = split_ ? halves_offset_ + block_pixels_ * 2 * kp_
+                                      : in_place_ ? 0 : block_pixels_ * kp_ * (bytes_ ? 1 : sizeof(int16_t));
       block_floats_offset_ = aligned_size(row_bytes) / sizeof(float);
       const size_t room = kOpThreadScratchBytes / sizeof(float) - block_floats_offset_;
       block_columns_ = std::min(column_chunk_, room / block_pixels_ / kQd8PanelNr * kQd8PanelNr);
@@ -121,6 +126,9 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
         const size_t block = task / per_block, group = task % per_block / chunks, chunk = task % chunks;
         const size_t p0 = block * block_pixels_, count = std::min(block_pixels_, pixels() - p0);
         const T* a = in_place_ ? xq + p0 * g_.in_channels : gather_rows(xq, p0, count, group, padding, rows);
+        if constexpr (std::is_same_v<T, uint8_t>) {
+          if (split_) a = to_halves(a, count, reinterpret_cast<uint8_t*>(rows) + halves_offset_);
+        }
         const size_t col0 = chunk * column_chunk_, col1 = std::min(group_out(), col0 + column_chunk_);
         multiply(ctx, a, p0, count, group, col0, col1, outputs);
       }
@@ -162,12 +170,22 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
     return rows;
   }
 
-  // Output channels [local0, local1) of `group` of `count` pixels from p0, their rows at `a` (lda:
-  // the channels in place, else Kp). `scratch`: the thread's, past the gathered rows.
+  // The split tile's rows: each of `count` rows of bytes at `a` (lda()) as its halves, into `halves`.
+  const uint8_t* to_halves(const uint8_t* a, size_t count, uint8_t* halves) const {
+    const size_t from_lda = in_place_ ? g_.in_channels : kp_;
+    for (size_t r = 0; r < count; ++r) kernels_->qu8_bytes_to_halves(kp_, a + r * from_lda, halves + r * 2 * kp_);
+    return halves;
+  }
+
+  // The rows' stride: two halves a value on the split tile, else the channels in place or Kp.
+  size_t lda() const { return split_ ? 2 * kp_ : in_place_ ? g_.in_channels : kp_; }
+
+  // Output channels [local0, local1) of `group` of `count` pixels from p0, their rows at `a`
+  // (lda()). `scratch`: the thread's, past the gathered rows.
   template <typename T>
   void multiply(const RunContext& ctx, const T* a, size_t p0, size_t count, size_t group, size_t local0,
                 size_t local1, float* scratch) const {
-    const size_t lda = in_place_ ? g_.in_channels : kp_, ldc = g_.out_channels;
+    const size_t lda = this->lda(), ldc = g_.out_channels;
     const size_t col0 = group * group_out() + local0, col1 = group * group_out() + local1;
     if (!output_) {
       float* y = ctx.out_f32(0) + p0 * ldc;
@@ -231,7 +249,8 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
         float* at = c + r * ldc + (col - col0);
         if (bytes) out.bytes = bytes + r * g_.out_channels + (col - col0);
         if constexpr (std::is_same_v<T, uint8_t>) {
-          kernels_->qu8_gemm_5x8c4(rows, cols, kp_, a + r * lda, lda, w + local * kp_, at, ldc, out);
+          const Qu8PanelGemmFn tile = split_ ? kernels_->qu8_gemm_5x8c4_split : kernels_->qu8_gemm_5x8c4;
+          tile(rows, cols, kp_, a + r * lda, lda, w + local * kp_, at, ldc, out);
         } else {
           kernels_->qd8_gemm_4x8c2(rows, cols, kp_, a + r * lda, lda, w + local * kp_, at, ldc, out);
         }
@@ -247,8 +266,10 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
   bool bytes_in_;                                 // x is bytes u already (inside an int8 region)
   std::optional<ActivationQuantization> output_;  // set: the output is bytes, requantized so
   std::shared_ptr<const BytePanels> bytes_;       // null on the 4x8c2 path
+  bool split_;                                    // bytes of 8-bit inputs, multiplied as two 7-bit halves
   size_t kp_;
-  bool in_place_;  // rows read from the quantized input itself
+  bool in_place_;  // rows read from the quantized input itself (the split tile's halves: in scratch)
+  size_t halves_offset_ = 0;  // the split tile's rows in the thread's scratch, past the gathered rows
   size_t block_pixels_, column_chunk_ = 0;
   // Requantizing: the float block's place in the thread's scratch (in floats, past the gathered
   // rows) and the channels it holds.
@@ -311,6 +332,10 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareC
   // 3x3 convolutions in int8 where the engine has an exact relaxed int8 dot and in float Winograd
   // elsewhere: outputs differ there by the input's quantization, within what static INT8 costs.
   const bool byte_tile = runs_byte_tile(ctx, input);
+  // 8-bit inputs of at most kQu8HalvesMaxByte on the split tile (two int8 dots a quad, each row's
+  // bytes made halves once a task): the 4x8c2 tile otherwise, at SIMD128's int16 rate (PT2E's
+  // MobileNetV2 in Chromium: float speed with every convolution there).
+  const bool split = !byte_tile && runs_split_byte_tile(ctx, input);
   WT_ASSIGN_OR_RETURN(std::string algorithm, ctx.node.attributes.get_string("algorithm", ""));
   if (algorithm.empty()) {
     algorithm = winograd_applies(g) && !byte_tile ? contract::kConvAlgorithmWinograd : contract::kConvAlgorithmGemm;
@@ -324,9 +349,11 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareC
     return ctx.error("algorithm must be 'gemm' or 'winograd', got " + quote(algorithm));
   // A block is whole tiles (4 rows, the byte tile's 5), and a tile's rows at least must fit a
   // thread's scratch.
-  const size_t tile_rows = byte_tile ? kQu8PanelMr : kQd8PanelMr;
-  // Requantizing, a task's scratch also holds a float block of at least 8 channels a pixel.
-  const size_t row_bytes = static_cast<size_t>(kp) * sizeof(int16_t) + (output ? kQd8PanelNr * sizeof(float) : 0);
+  const size_t tile_rows = byte_tile || split ? kQu8PanelMr : kQd8PanelMr;
+  // Requantizing, a task's scratch also holds a float block of at least 8 channels a pixel; the
+  // split tile's a pixel's gathered bytes and their halves.
+  const size_t row_bytes = static_cast<size_t>(kp) * (split ? 3 : sizeof(int16_t)) +
+                           (output ? kQd8PanelNr * sizeof(float) : 0);
   const size_t room = kOpThreadScratchBytes - (output ? 64 : 0);
   const size_t block_pixels = std::min(kMaxBlockPixels, room / row_bytes) / tile_rows * tile_rows;
   if (block_pixels < tile_rows) {
@@ -334,7 +361,7 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareC
                      std::to_string(kOpThreadScratchBytes) + " bytes of scratch)");
   }
   std::shared_ptr<const BytePanels> bytes;
-  if (byte_tile) {
+  if (byte_tile || split) {
     // The file's panels [groups x ceil(O / groups / 8)][Kp2 / 2][8][2], Kp2 = K rounded up to 2:
     // columns j of all the panels, each group's padded to whole panels (zero weights).
     const auto* from = static_cast<const int8_t*>(ctx.input(1)->constant_data);
@@ -346,7 +373,7 @@ Result<std::unique_ptr<OpKernel>> prepare_static_quantized_conv2d(const PrepareC
                                                 }));
   }
   return make_kernel(StaticQuantizedConv2dNhwcKernel(ctx, g, act, residual, input, bytes_in, output, block_pixels,
-                                                     std::move(bytes)));
+                                                     std::move(bytes), split));
 }
 
 }  // namespace
@@ -355,7 +382,8 @@ extern const OpDef kStaticQuantizedConv2dOp = {
     "static_quantized_conv2d", prepare_static_quantized_conv2d, "float32 or uint8 (int8 weights)",
     "NHWC convolution (groups: below), int8 weight panels [ceil(O / 8), kh*kw*C rounded up to 2 / 2, 8, 2] with "
     "per-channel scales (input 4); x quantized with the calibrated input_scale, input_zero_point and input_bits "
-    "(8, or 7: relaxed SIMD's int8 dot where the engine's is exact), int32 sums dequantized on store; fused "
+    "(8, or 7: relaxed SIMD's int8 dot where the engine's is exact; 8 with input_max 254: the same dot on two 7-bit "
+    "halves), int32 sums dequantized on store; fused "
     "activations and residual as conv2d's; groups: each group's channels gathered and its own panels multiplied "
     "(weight [groups x ceil(O / groups / 8), ...]); 3x3 stride 1, one group, where Winograd applies and the int8 dot does not run (or "
     "algorithm = winograd|gemm): Winograd in float, the weights dequantized as transformed; int8 regions: x may "

@@ -32,6 +32,7 @@ struct RegionCase {
   const char* activation;
   int bits, threads;
   const char* algorithm = "";  // "" (the heuristic's), "gemm" or "winograd"
+  bool halves = false;         // 8 bits of at most 254 (input_max, output_max): the split tile
 };
 
 std::string region_case_name(const ::testing::TestParamInfo<RegionCase>& info) { return info.param.name; }
@@ -40,9 +41,11 @@ constexpr float kInputScale = 0.0173f, kOutputScale = 0.0291f;
 
 int zero_point(int bits) { return bits == 7 ? 60 : 131; }
 
-Qu8Params params(float scale, int bits) {
-  const float zp = static_cast<float>(zero_point(bits));
-  return Qu8Params{1.f / scale, -zp, static_cast<float>((1 << bits) - 1) - zp};
+int top_code(const RegionCase& c) { return c.halves ? kQu8HalvesMaxByte : (1 << c.bits) - 1; }
+
+Qu8Params params(float scale, const RegionCase& c) {
+  const float zp = static_cast<float>(zero_point(c.bits));
+  return Qu8Params{1.f / scale, -zp, static_cast<float>(top_code(c)) - zp};
 }
 
 std::vector<int8_t> random_bytes(size_t n, uint32_t seed) {
@@ -83,12 +86,14 @@ OneNodeModel region_model(const RegionCase& c, bool bytes_in, bool bytes_out) {
   if (c.depthwise) m.attrs.push_back({"groups", {i64(c.c)}, "", true});
   if (!c.depthwise) m.attrs.push_back({"out_channels", {i64(c.out)}, "", true});
   if (*c.algorithm) m.attrs.push_back({"algorithm", {}, c.algorithm});
+  if (c.halves) m.attrs.push_back({"input_max", {kQu8HalvesMaxByte}, "", true});
   if (bytes_in) m.input_dtype = fb::DType_uint8;
   if (bytes_out) {
     m.output_dtype = fb::DType_uint8;
     m.attrs.push_back({"output_scale", {}, "", false, kOutputScale});
     m.attrs.push_back({"output_zero_point", {zero_point(c.bits)}, "", true});
     m.attrs.push_back({"output_bits", {c.bits}, "", true});
+    if (c.halves) m.attrs.push_back({"output_max", {kQu8HalvesMaxByte}, "", true});
   }
   return m;
 }
@@ -103,7 +108,7 @@ class Int8RegionTest : public ::testing::TestWithParam<RegionCase> {};
 
 TEST_P(Int8RegionTest, BytesInAndOutMatchTheFloatEdges) {
   const RegionCase c = GetParam();
-  const int top = (1 << c.bits) - 1;
+  const int top = top_code(c);
   std::vector<uint8_t> u(c.h * c.w * c.c);
   for (size_t i = 0; i < u.size(); ++i) u[i] = static_cast<uint8_t>((i * 53 + 7) % (top + 1));
   std::vector<float> x(u.size());
@@ -125,7 +130,7 @@ TEST_P(Int8RegionTest, BytesInAndOutMatchTheFloatEdges) {
     EXPECT_EQ(as_floats(bytes_in[run]), as_floats(floats[run])) << table << ": bytes in";
     const std::vector<float> y = as_floats(floats[run]);
     std::vector<uint8_t> expected(y.size());
-    qu8_quantize_to_u8_scalar(y.size(), y.data(), params(kOutputScale, c.bits), expected.data());
+    qu8_quantize_to_u8_scalar(y.size(), y.data(), params(kOutputScale, c), expected.data());
     ASSERT_EQ(bytes_out[run].size(), expected.size());
     size_t differ = 0;
     for (size_t i = 0; i < expected.size(); ++i) {
@@ -157,6 +162,11 @@ INSTANTIATE_TEST_SUITE_P(
         // the 80 channels are requantized in two blocks.
         RegionCase{"deep_conv_split_block_7bit", false, 5, 5, 256, 80, 3, 1, 1, true, "relu", 7, 2, "gemm"},
         RegionCase{"conv3x3_winograd_8bit", false, 16, 15, 8, 16, 3, 1, 1, false, "relu6", 8, 1, "winograd"},
+        // 8 bits of at most 254: the split tile in the references, its rows made halves per task
+        // (in place, gathered, and past K = 2304's gathered rows with a float block).
+        RegionCase{"pointwise_halves", false, 6, 5, 32, 20, 1, 1, 0, true, "relu", 8, 2, "", true},
+        RegionCase{"conv3x3_halves", false, 11, 10, 8, 12, 3, 2, 1, false, "none", 8, 2, "gemm", true},
+        RegionCase{"deep_conv_split_block_halves", false, 5, 5, 256, 80, 3, 1, 1, true, "gelu", 8, 2, "gemm", true},
         // Depthwise: the int8 kernel (references, stride 1, 7 bits), else the float kernel.
         RegionCase{"depthwise_7bit", true, 7, 9, 24, 0, 3, 1, 1, false, "relu6", 7, 2},
         RegionCase{"depthwise_stride2_7bit", true, 9, 8, 16, 0, 3, 2, 1, false, "relu", 7, 2},

@@ -32,6 +32,7 @@ void expect_complete(const KernelTable& t) {
                          reinterpret_cast<const void*>(t.qu8_widen), reinterpret_cast<const void*>(t.qu8_dequantize),
                          reinterpret_cast<const void*>(t.qd8_quantize_row_to_halves),
                          reinterpret_cast<const void*>(t.qu8_quantize_row_to_halves),
+                         reinterpret_cast<const void*>(t.qu8_bytes_to_halves),
                          reinterpret_cast<const void*>(t.winograd_weights_qc8w_panels_nhwc)}) {
     EXPECT_NE(fn, nullptr) << t.isa;
   }

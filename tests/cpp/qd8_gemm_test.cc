@@ -9,6 +9,7 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <random>
 #include <tuple>
 #include <vector>
 
@@ -221,6 +222,29 @@ TEST_P(Qu8QuantizeRowToHalvesTest, SimdMatchesTheDefinition) {
 
 INSTANTIATE_TEST_SUITE_P(LengthsAndZeroPoints, Qu8QuantizeRowToHalvesTest,
                          ::testing::Combine(::testing::Values(1, 7, 8, 9, 16, 33, 384), ::testing::Values(0, 100, 254)));
+
+// A convolution's gathered rows of codes 0..254 as the split tile's halves: the reference and the
+// SIMD kernel each the definition ((u + 1) >> 1 then u >> 1, a quad each), nothing past 2 kp.
+class Qu8BytesToHalvesTest : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(Qu8BytesToHalvesTest, MatchesTheDefinition) {
+  const size_t kp = GetParam();
+  std::mt19937 rng(static_cast<uint32_t>(kp));
+  std::vector<uint8_t> u(kp);
+  for (uint8_t& v : u) v = static_cast<uint8_t>(rng() % (kQu8HalvesMaxByte + 1));
+  u[0] = 0, u[kp - 1] = kQu8HalvesMaxByte;
+  std::vector<uint8_t> scalar(2 * kp + 3, 99), simd(2 * kp + 3, 99), expected(2 * kp + 3, 99);
+  for (size_t i = 0; i < kp; ++i) {
+    expected[2 * (i / 4 * 4) + i % 4] = static_cast<uint8_t>((u[i] + 1) / 2);
+    expected[2 * (i / 4 * 4) + 4 + i % 4] = static_cast<uint8_t>(u[i] / 2);
+  }
+  qu8_bytes_to_halves_scalar(kp, u.data(), scalar.data());
+  build_kernels().qu8_bytes_to_halves(kp, u.data(), simd.data());
+  EXPECT_EQ(scalar, expected);
+  EXPECT_EQ(simd, expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(RowLengths, Qu8BytesToHalvesTest, ::testing::Values(4, 8, 12, 16, 20, 36, 388));
 
 // An int8 region's bytes back: q = u - zero_point (the 4x8c2 tile's values) and (u - zero_point) *
 // scale, SIMD bit for bit the references', and the references the definitions, every byte value.
@@ -743,6 +767,7 @@ struct ConvCase {
   bool winograd = false;       // the path expected: float Winograd on the dequantized weights
   int bits = 8;                // input_bits: 7 runs the byte tile where the kernel table has it
   size_t groups = 1;
+  bool halves = false;         // 8 bits of at most 254 (input_max): the split tile where the table has it
 };
 
 std::string conv_case_name(const ::testing::TestParamInfo<ConvCase>& info) {
@@ -752,7 +777,8 @@ std::string conv_case_name(const ::testing::TestParamInfo<ConvCase>& info) {
          std::to_string(c.stride) + "p" + std::to_string(c.pad) + "d" + std::to_string(c.dilation) +
          (c.bias ? "_bias" : "") + (c.residual ? "_residual" : "") + "_" + c.activation + "_t" +
          std::to_string(c.threads) + (c.winograd ? "_winograd" : "") + (*c.algorithm ? "_by_attribute" : "") +
-         (c.bits == 7 ? "_7bit" : "") + (c.groups > 1 ? "_groups" + std::to_string(c.groups) : "");
+         (c.bits == 7 ? "_7bit" : "") + (c.groups > 1 ? "_groups" + std::to_string(c.groups) : "") +
+         (c.halves ? "_halves" : "");
 }
 
 class StaticQuantizedConv2dOpTest : public ::testing::TestWithParam<ConvCase> {};
@@ -763,7 +789,7 @@ TEST_P(StaticQuantizedConv2dOpTest, MatchesQuantizedReference) {
   const size_t k = c.kh * c.kw * group_in, kp = qd8_panel_padded_k(k);
   const size_t oh = (c.h + 2 * c.pad - c.dilation * (c.kh - 1) - 1) / c.stride + 1;
   const size_t ow = (c.w + 2 * c.pad - c.dilation * (c.kw - 1) - 1) / c.stride + 1;
-  const int top = (1 << c.bits) - 1;
+  const int top = c.halves ? kQu8HalvesMaxByte : (1 << c.bits) - 1;
   const float input_scale = 3.f / float(top);
   const int zero_point = top * 100 / 255;  // x in (-2, 2) saturates on both sides of [-1.18, 1.82]
   const auto x = random_vector(c.batch * c.h * c.w * c.c, 11, -2.f, 2.f);
@@ -801,19 +827,22 @@ TEST_P(StaticQuantizedConv2dOpTest, MatchesQuantizedReference) {
                  {"input_zero_point", {zero_point}, "", true}};
   if (*c.algorithm) model.attrs.push_back({"algorithm", {}, c.algorithm});
   if (c.bits != 8) model.attrs.push_back({"input_bits", {c.bits}, "", true});
+  if (c.halves) model.attrs.push_back({"input_max", {kQu8HalvesMaxByte}, "", true});
 
-  // This build's kernels; for 7 bits also the references, which run the byte tile (natively the
-  // build's table has none): the same outputs, except that with the byte tile a 3x3 convolution
-  // Winograd would take runs the int8 GEMM.
-  const std::vector<std::vector<float>> outputs = run_one_node(model, x, c.threads, c.bits == 7);
-  ASSERT_EQ(outputs.size(), c.bits == 7 ? 2u : 1u);
+  // This build's kernels; for 7 bits (and 8 of at most 254) also the references, which run the byte
+  // tile (the split tile) where natively the build's table has none: the same outputs, except
+  // that with the byte tile a 3x3 convolution Winograd would take runs the int8 GEMM.
+  const bool references = c.bits == 7 || c.halves;
+  const std::vector<std::vector<float>> outputs = run_one_node(model, x, c.threads, references);
+  ASSERT_EQ(outputs.size(), references ? 2u : 1u);
   // (GELU is a float kernel of its own: the references round it otherwise.)
   if (outputs.size() == 2 && !c.winograd && std::strcmp(c.activation, "gelu") != 0) {
-    EXPECT_EQ(outputs[0], outputs[1]) << "the byte tile and the 4x8c2 tile differ";
+    EXPECT_EQ(outputs[0], outputs[1]) << "the byte tile (or the split tile) and the 4x8c2 tile differ";
   }
   for (size_t run = 0; run < outputs.size(); ++run) {
     const float* y = outputs[run].data();
-    const bool winograd = c.winograd && !(run == 1 && *c.algorithm == '\0');  // run 1: the byte tile
+    // Run 1: the byte tile, which takes 3x3 layers from Winograd (the split tile leaves them there).
+    const bool winograd = c.winograd && !(run == 1 && *c.algorithm == '\0' && !c.halves);
     for (size_t n = 0; n < c.batch; ++n) {
       for (size_t oy = 0; oy < oh; ++oy) {
         for (size_t ox = 0; ox < ow; ++ox) {
@@ -889,7 +918,17 @@ INSTANTIATE_TEST_SUITE_P(
         ConvCase{1, 9, 8, 16, 16, 3, 3, 1, 1, 1, true, true, "relu", 2, "", false, 8, 4},
         ConvCase{2, 10, 9, 64, 64, 3, 3, 2, 1, 1, true, false, "none", 2, "", false, 7, 8},
         ConvCase{1, 7, 7, 24, 36, 3, 3, 1, 1, 1, false, false, "gelu", 1, "", false, 7, 3},
-        ConvCase{1, 6, 6, 32, 32, 1, 1, 1, 0, 1, true, true, "relu", 2, "", false, 8, 2}),
+        ConvCase{1, 6, 6, 32, 32, 1, 1, 1, 0, 1, true, true, "relu", 2, "", false, 8, 2},
+        // 8-bit inputs of at most 254 on the split tile: 1x1 in place and gathered, 3x3 with padding
+        // and at stride 2, a stem, a deep K with split columns, grouped, and a 3x3 Winograd keeps.
+        ConvCase{1, 5, 6, 32, 20, 1, 1, 1, 0, 1, true, false, "relu", 2, "", false, 8, 1, true},
+        ConvCase{2, 4, 3, 3, 5, 1, 1, 1, 0, 1, false, true, "none", 1, "", false, 8, 1, true},
+        ConvCase{1, 9, 7, 16, 33, 3, 3, 1, 1, 1, true, true, "relu", 2, "gemm", false, 8, 1, true},
+        ConvCase{2, 11, 10, 8, 12, 3, 3, 2, 1, 1, true, false, "gelu", 2, "", false, 8, 1, true},
+        ConvCase{1, 23, 21, 3, 16, 7, 7, 2, 3, 1, true, false, "relu", 2, "", false, 8, 1, true},
+        ConvCase{1, 3, 3, 512, 40, 3, 3, 1, 1, 1, true, true, "relu", 2, "", false, 8, 1, true},
+        ConvCase{2, 10, 9, 64, 64, 3, 3, 2, 1, 1, true, false, "none", 2, "", false, 8, 8, true},
+        ConvCase{1, 16, 15, 8, 13, 3, 3, 1, 1, 1, true, true, "relu", 2, "", true, 8, 1, true}),
     conv_case_name);
 
 // --- static_quantized_depthwise_conv2d through the C ABI ------------------------------------------

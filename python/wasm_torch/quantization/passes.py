@@ -210,9 +210,10 @@ def quantize_static(graph: ir.Graph, config: QuantizationConfig) -> list:
         if activation is None:  # the observed range, in the bits asked for or that its values afford
             seen = observed[node.inputs[0].name]
             bits = config.activation_bits or (7 if seen.seven_bit_sqnr_db >= MIN_ACTIVATION_SQNR_DB else 8)
-            # An 8-bit linear's input takes 0..254, one step fewer, which relaxed SIMD's split tile
-            # multiplies as two 7-bit halves (the 255th value would need a half of 128).
-            top = QU8_HALVES_MAX_BYTE if bits == 8 and node.op == "linear" else None
+            # An 8-bit linear's or convolution's input takes 0..254, one step fewer, which relaxed
+            # SIMD's split tile multiplies as two 7-bit halves (the 255th value would need a half of
+            # 128). Depthwise layers run 8-bit inputs in float.
+            top = QU8_HALVES_MAX_BYTE if bits == 8 and not _depthwise(node) else None
             activation = activation_quantization(seen.low, seen.high, bits, top)
         choice.activation_bits = activation.bits
         attrs = {"input_scale": activation.scale, "input_zero_point": activation.zero_point}

@@ -160,7 +160,7 @@ def _move_to_source_paths(graph_module, calls) -> None:
 
 def _input_quantization(graph_module, arg, path):
     """The ActivationQuantization of a dequantize_per_tensor(quantize_per_tensor(x)) input, or None."""
-    from .calibration import ActivationQuantization
+    from .calibration import given_activation_quantization
 
     if not isinstance(arg, torch.fx.Node) or not _is_quantized_op(arg, "dequantize_per_tensor"):
         return None
@@ -174,7 +174,7 @@ def _input_quantization(graph_module, arg, path):
         raise QuantizationError(f"{path}: its input is quantized to {dtype} {quant_min}..{quant_max}; wasm-torch reads "
                                 "the full 8-bit range (uint8 0..255 or int8 -128..127)")
     zero_point += shift
-    return ActivationQuantization(scale, zero_point, -zero_point * scale, (255 - zero_point) * scale)
+    return given_activation_quantization(scale, zero_point)
 
 
 def _drop_quantization(graph_module) -> None:

@@ -140,7 +140,7 @@ def unquantized_layers(twin, layers) -> frozenset:
 def _layer_inputs(model, layers: dict, args: tuple, kwargs: dict) -> dict:
     """{module path: ActivationQuantization} of the input of each of `layers` (the quantized
     convolutions and linears of `model`, by path), as one forward of the example gives it."""
-    from .calibration import ActivationQuantization
+    from .calibration import given_activation_quantization
 
     seen, hooks = {}, []
 
@@ -155,7 +155,7 @@ def _layer_inputs(model, layers: dict, args: tuple, kwargs: dict) -> dict:
             # qint8 values q - zp are quint8's (q + 128) - (zp + 128): one 0..255 code either way.
             zero_point = int(x.q_zero_point()) + (128 if x.dtype == torch.qint8 else 0)
             scale = float(x.q_scale())
-            activation = ActivationQuantization(scale, zero_point, -zero_point * scale, (255 - zero_point) * scale)
+            activation = given_activation_quantization(scale, zero_point)
             if seen.setdefault(path, activation) != activation:
                 raise QuantizationError(f"{path} runs on inputs of different quantization ({seen[path]} and "
                                         f"{activation}); wasm-torch gives each layer one")
