@@ -27,6 +27,11 @@ export const kWorkerSpinMs = 0.1;
 // only where a core is left for the page, and only for a model whose last forward took no longer
 // (remote.js), so the page blocks for at most this long, a short forward's own time.
 export const kPageSpinMs = 1;
+// A forward answered while the page watches resolves through microtasks only, so a loop of such
+// forwards never gave the page's event loop a turn (input, rendering: the e2e main-thread test
+// read its longest gap as the whole loop's time, as on the main thread). After this long without
+// one, a forward takes a turn (a message-channel task, tens of microseconds) before it resolves.
+export const kPageTurnMs = 4;
 
 // Reply kinds: outputs in the payload; an error message in it (UTF-8, its length at TABLE); outputs
 // larger than the payload (their size at TABLE: the page grows it, and the worker hands them over).

@@ -105,6 +105,8 @@ class ForwardChannel {
     // The page watches for replies only where a core is left for it beside the worker's threads.
     this._spinMs = (globalThis.navigator?.hardwareConcurrency ?? 1) > threads ? channel.kPageSpinMs : 0;
     this._lastMs = new Map();  // model id -> its last forward's round trip, ms
+    this._turned = performance.now();  // when the page's event loop last had a turn between forwards
+    this._turns = null;                // the MessageChannel that gives it one
     this._control = new SharedArrayBuffer(channel.kControlBytes);
     this._words = new Int32Array(this._control);
     this._payload = new SharedArrayBuffer(channel.kFirstPayloadBytes);
@@ -145,9 +147,14 @@ class ForwardChannel {
     }
     while (Atomics.load(this._words, channel.REPLIES) === replies) {
       const wait = Atomics.waitAsync(this._words, channel.REPLIES, replies);
-      if (wait.async) await Promise.race([wait.value, this._rpc.failed]);
+      if (wait.async) {
+        await Promise.race([wait.value, this._rpc.failed]);
+        this._turned = performance.now();  // waitAsync resolves from a task of its own
+      }
     }
-    this._lastMs.set(id, performance.now() - start);
+    const end = performance.now();
+    this._lastMs.set(id, end - start);
+    if (end - this._turned > channel.kPageTurnMs) await this._turn();
     switch (Atomics.load(this._words, channel.STATUS)) {
       case channel.REPLY_OUTPUTS:  // copied: the payload is the next request's
         return channel.readTensors(this._control, this._payload).map((t) => ({ ...t, data: t.data.slice() }));
@@ -156,6 +163,16 @@ class ForwardChannel {
       default:  // REPLY_TOO_LARGE: the worker hands these outputs over with the larger payload
         return this._grow(channel.readCount(this._control));
     }
+  }
+
+  // A turn of the page's event loop (kPageTurnMs).
+  async _turn() {
+    if (!this._turns) this._turns = new MessageChannel();
+    await new Promise((resolve) => {
+      this._turns.port1.onmessage = resolve;
+      this._turns.port2.postMessage(0);
+    });
+    this._turned = performance.now();
   }
 
   // A payload of at least `bytes` (the next power of two), given to the worker.
