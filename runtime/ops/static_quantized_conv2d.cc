@@ -170,15 +170,15 @@ class StaticQuantizedConv2dNhwcKernel final : public OpKernel {
     return rows;
   }
 
-  // The split tile's rows: each of `count` rows of bytes at `a` (lda()) as its halves, into `halves`.
+  // The split tile's rows: each of `count` rows of Kp bytes at `a` as its halves, into `halves`.
   const uint8_t* to_halves(const uint8_t* a, size_t count, uint8_t* halves) const {
-    const size_t from_lda = in_place_ ? g_.in_channels : kp_;
-    for (size_t r = 0; r < count; ++r) kernels_->qu8_bytes_to_halves(kp_, a + r * from_lda, halves + r * 2 * kp_);
+    for (size_t r = 0; r < count; ++r) kernels_->qu8_bytes_to_halves(kp_, a + r * kp_, halves + r * 2 * kp_);
     return halves;
   }
 
-  // The rows' stride: two halves a value on the split tile, else the channels in place or Kp.
-  size_t lda() const { return split_ ? 2 * kp_ : in_place_ ? g_.in_channels : kp_; }
+  // The rows' stride: two halves a value on the split tile, else Kp (rows read in place have
+  // exactly Kp channels).
+  size_t lda() const { return split_ ? 2 * kp_ : kp_; }
 
   // Output channels [local0, local1) of `group` of `count` pixels from p0, their rows at `a`
   // (lda()). `scratch`: the thread's, past the gathered rows.
