@@ -333,7 +333,13 @@ class Model {
    */
   async forward(...args) {
     this._run(...args);
-    return structuredOutputs(this.outputStructure, this.outputs.map((spec, i) => this._copyOutput(spec, i)));
+    const copies = this._outputPlaces().map(({ address, bytes }, i) => {
+      const spec = this.outputs[i];
+      const tensor = new Tensor(this._rt, this._rt._alloc(bytes), spec.shape, spec.dtype);
+      this._rt._heap().copyWithin(tensor._ptr, address, address + bytes);
+      return tensor;
+    });
+    return structuredOutputs(this.outputStructure, copies);
   }
 
   /** A forward (forward()'s arguments) whose outputs stay where the model keeps them: _outputViews(). */
@@ -354,12 +360,20 @@ class Model {
   /** The last forward's outputs in the model's memory, flat: {data, shape, dtype} with data a view
    * that the next forward overwrites (worker mode copies them to the page from there). */
   _outputViews() {
-    const m = this._rt._m, buffer = this._rt._heap().buffer;
-    return this.outputs.map((spec, i) => {
-      const array = DTYPES[spec.dtype].array;
-      const length = (m._wt_model_tensor_bytes(this._handle, IO_OUTPUT, i) >>> 0) / array.BYTES_PER_ELEMENT;
-      return { data: new array(buffer, m._wt_model_output_data(this._handle, i) >>> 0, length), shape: spec.shape, dtype: spec.dtype };
+    const buffer = this._rt._heap().buffer;
+    return this._outputPlaces().map(({ address, bytes }, i) => {
+      const spec = this.outputs[i], array = DTYPES[spec.dtype].array;
+      return { data: new array(buffer, address, bytes / array.BYTES_PER_ELEMENT), shape: spec.shape, dtype: spec.dtype };
     });
+  }
+
+  /** Where the last forward's outputs lie in the model's memory: {address, bytes} by output. */
+  _outputPlaces() {
+    const m = this._rt._m;
+    return this.outputs.map((_, i) => ({
+      address: m._wt_model_output_data(this._handle, i) >>> 0,
+      bytes: m._wt_model_tensor_bytes(this._handle, IO_OUTPUT, i) >>> 0,
+    }));
   }
 
   /**
@@ -417,15 +431,6 @@ class Model {
     const ok = m._wt_model_set_input(this._handle, index, tensor._ptr, tensor.byteLength, DTYPES[tensor.dtype].code,
       rank, this._shapeScratch);
     if (!ok) throw this._rt._error("forward");
-  }
-
-  _copyOutput(spec, index) {
-    const m = this._rt._m;
-    const bytes = m._wt_model_tensor_bytes(this._handle, IO_OUTPUT, index) >>> 0;
-    const tensor = new Tensor(this._rt, this._rt._alloc(bytes), spec.shape, spec.dtype);
-    const src = m._wt_model_output_data(this._handle, index) >>> 0;
-    this._rt._heap().copyWithin(tensor._ptr, src, src + bytes);
-    return tensor;
   }
 
   dispose() {
