@@ -127,10 +127,11 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
             custom_passes, optimization_level = model.passes, "custom"
         model = model.model
     args, kwargs = example_arguments(example_input)
-    if quantization is None and (is_pt2e_quantized(model) or torch_quantized_modules(model)):
-        # PyTorch's int8 onto wasm-torch's (or a clear error)
-        model = from_pt2e(model) if is_pt2e_quantized(model) else from_torch_ao(model, args, kwargs)
-        quantization, model = model.config, model.model
+    if quantization is None:  # PyTorch's int8 onto wasm-torch's (or a clear error)
+        read = from_pt2e(model) if is_pt2e_quantized(model) else \
+            from_torch_ao(model, args, kwargs) if torch_quantized_modules(model) else None
+        if read is not None:
+            quantization, model = read.config, read.model
     if quantization is not None and quantization.quantization_type == "static" and memory_layout != "nhwc":
         raise QuantizationError("static quantization runs its int8 convolutions channels-last: export with "
                                 "memory_layout='nhwc' (the default)")

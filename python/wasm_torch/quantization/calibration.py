@@ -9,7 +9,6 @@ import math
 import numpy as np
 
 from .. import ir
-from ..contract import QU8_HALVES_MAX_BYTE
 from . import QuantizationError
 
 OBSERVERS = ("minmax", "percentile")
@@ -54,13 +53,10 @@ def activation_quantization(low: float, high: float, bits: int = 8, max_code: in
 
 
 def given_activation_quantization(scale: float, zero_point: int) -> ActivationQuantization:
-    """The quantization PyTorch gives a layer's input (uint8, 0..255: torch.ao, PT2E) as wasm-torch
-    runs it: the same scale and zero point with codes up to QU8_HALVES_MAX_BYTE, which relaxed
-    SIMD's split tile multiplies as two 7-bit halves (PT2E's MobileNetV2 in Chromium: 1.01x float
-    on the int16 tile). A value PyTorch rounds to 255 becomes 254: one step less, at the top of the
-    range only."""
-    return ActivationQuantization(scale, zero_point, -zero_point * scale, (255 - zero_point) * scale, 8,
-                                  QU8_HALVES_MAX_BYTE)
+    """The quantization PyTorch gives a layer's input (uint8, 0..255: torch.ao, PT2E). The static
+    pass caps the codes of the layers that take 0..254 (a value PyTorch rounds to 255 becomes 254:
+    one step less, at the top of the range only)."""
+    return ActivationQuantization(scale, zero_point, -zero_point * scale, (255 - zero_point) * scale, 8)
 
 
 @dataclasses.dataclass(frozen=True)

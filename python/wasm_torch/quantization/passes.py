@@ -2,6 +2,7 @@
 after the fusions (a fused activation or residual stays fused) and before weight packing."""
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -161,6 +162,14 @@ def _static_conv(node: ir.Node) -> bool:
         all(type(d) is int for d in x.shape)
 
 
+def _input_max_code(node: ir.Node, bits: int):
+    """The top code of a static layer's input: an 8-bit linear's or convolution's input takes
+    0..QU8_HALVES_MAX_BYTE, one step fewer, which relaxed SIMD's split tile multiplies as two 7-bit
+    halves (the 255th value would need a half of 128); others take all 2**bits (depthwise layers
+    run 8-bit inputs in float)."""
+    return QU8_HALVES_MAX_BYTE if bits == 8 and not _depthwise(node) else None
+
+
 def _depthwise(node: ir.Node) -> bool:
     """A convolution with a group per input channel and one output channel each, and no residual."""
     groups, weight = node.attrs.get("groups", 1), node.inputs[1]
@@ -210,11 +219,9 @@ def quantize_static(graph: ir.Graph, config: QuantizationConfig) -> list:
         if activation is None:  # the observed range, in the bits asked for or that its values afford
             seen = observed[node.inputs[0].name]
             bits = config.activation_bits or (7 if seen.seven_bit_sqnr_db >= MIN_ACTIVATION_SQNR_DB else 8)
-            # An 8-bit linear's or convolution's input takes 0..254, one step fewer, which relaxed
-            # SIMD's split tile multiplies as two 7-bit halves (the 255th value would need a half of
-            # 128). Depthwise layers run 8-bit inputs in float.
-            top = QU8_HALVES_MAX_BYTE if bits == 8 and not _depthwise(node) else None
-            activation = activation_quantization(seen.low, seen.high, bits, top)
+            activation = activation_quantization(seen.low, seen.high, bits, _input_max_code(node, bits))
+        else:  # PyTorch's scale and zero point, its codes capped as the runtime takes them
+            activation = dataclasses.replace(activation, max_code=_input_max_code(node, activation.bits))
         choice.activation_bits = activation.bits
         attrs = {"input_scale": activation.scale, "input_zero_point": activation.zero_point}
         if activation.bits != 8:
