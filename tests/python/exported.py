@@ -12,3 +12,9 @@ def export_and_run(model, path, x):
         expected = model(x)
     with WASMRuntime("native") as native:
         return report, expected, native.load_model(path).forward(x)
+
+
+def assert_exported_as(report, choices: dict, ops: dict) -> None:
+    """The export `report` chose `choices` ({module path: "int8" or "float"}) and wrote `ops` ({op: count})."""
+    assert {c.source: c.choice for c in report.quantization} == choices
+    assert {op: report.ops.get(op) for op in ops} == ops, report.ops

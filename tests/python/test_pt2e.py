@@ -13,7 +13,7 @@ from wasm_torch import WASMRuntime, export_to_wasm
 from wasm_torch.quantization import QuantizationError
 from wasm_torch.quantization.pt2e import from_pt2e
 
-from exported import export_and_run
+from exported import assert_exported_as, export_and_run
 
 
 def _pt2e(model, x, batches, is_dynamic=False, skip=()):
@@ -72,13 +72,11 @@ def test_pt2e_static_graph_exports_onto_static_int8(static_export):
     channels, which runs float as wasm-torch's own static quantization would run it (on the weights
     PT2E quantized); the layer PT2E left float stays float; the output is close to the graph's."""
     graph, report, _, _, expected, got = static_export
-    choices = {c.source: c for c in report.quantization}
-    assert {source: c.choice for source, c in choices.items()} == {
-        "conv": "int8", "conv2": "int8", "depthwise": "int8", "pointwise": "float", "fc": "int8", "head": "float"}
-    assert "16 multiply-adds per output" in choices["pointwise"].reason
-    assert report.ops.get("static_quantized_conv2d") == 2 and report.ops.get("static_quantized_linear") == 1
-    assert report.ops.get("static_quantized_depthwise_conv2d") == 1 and report.ops.get("linear") == 1, report.ops
-    assert report.ops.get("conv2d") == 1, report.ops
+    assert_exported_as(report, {"conv": "int8", "conv2": "int8", "depthwise": "int8", "pointwise": "float",
+                                "fc": "int8", "head": "float"},
+                       {"static_quantized_conv2d": 2, "static_quantized_linear": 1,
+                        "static_quantized_depthwise_conv2d": 1, "conv2d": 1, "linear": 1})
+    assert "16 multiply-adds per output" in {c.source: c.reason for c in report.quantization}["pointwise"]
     # The first convolution reads the model's input through the graph's first quantize / dequantize.
     first = next(n for n in graph.graph.nodes if "quantize_per_tensor" in str(n.target))
     scale, zero_point = first.args[1:3]

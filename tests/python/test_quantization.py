@@ -13,7 +13,7 @@ from wasm_torch.optimize import quantize_for_wasm
 from wasm_torch.quantization import DEFAULT_TOLERANCE, QuantizationError
 from wasm_torch.quantization.weights import dequantize_per_channel, quantize_per_channel, sqnr_db, to_normal_halves
 
-from exported import export_and_run
+from exported import assert_exported_as, export_and_run
 from model_file import read_model
 
 
@@ -411,12 +411,11 @@ def test_pytorch_static_quantized_model_exports_onto_static_int8(torch_ao_static
     PyTorch's weights as wasm-torch's own static quantization would run it; the output is within a
     step of PyTorch's quantized output's step."""
     model, report, _, _, expected, got = torch_ao_static_export
-    choices = {c.source: c for c in report.quantization}
-    assert {source: c.choice for source, c in choices.items()} == {
-        "conv.0": "int8", "conv2": "int8", "depthwise": "int8", "pointwise.0": "float", "fc.0": "int8", "head": "int8"}
-    assert "16 multiply-adds per output" in choices["pointwise.0"].reason
-    assert report.ops.get("static_quantized_conv2d") == 2 and report.ops.get("static_quantized_linear") == 2
-    assert report.ops.get("static_quantized_depthwise_conv2d") == 1 and report.ops.get("conv2d") == 1, report.ops
+    assert_exported_as(report, {"conv.0": "int8", "conv2": "int8", "depthwise": "int8", "pointwise.0": "float",
+                                "fc.0": "int8", "head": "int8"},
+                       {"static_quantized_conv2d": 2, "static_quantized_linear": 2,
+                        "static_quantized_depthwise_conv2d": 1, "conv2d": 1})
+    assert "16 multiply-adds per output" in {c.source: c.reason for c in report.quantization}["pointwise.0"]
     from wasm_torch.quantization.torch_ao import from_torch_ao
     given = from_torch_ao(model, (torch.randn(1, 3, 16, 16),), {}).config.given
     # Each layer's input is what its producer's output was quantized to: conv2 reads conv's output,
