@@ -15,18 +15,24 @@ export const REQUESTS = 2;   // page: forward requests posted
 export const REPLIES = 3;    // worker: replies written
 export const STATUS = 4;     // worker: the last reply's kind (below)
 export const MODEL = 5;      // page: the request's model id
+const REPLY_AT = 24;         // worker, bytes 24-31 (words 6-7): when it wrote the last reply, a float64
+                             // of performance.timeOrigin + now(), ms (a clock both threads share)
 const TABLE = 8;             // the request's inputs or the reply's outputs: a count, then per tensor
                              // [dtype code, byte offset, rank, ...dims]; for the other replies, a byte count
 export const kControlBytes = 4096;
 export const kFirstPayloadBytes = 1 << 16;
 // How long the worker watches for the next request after a reply before it sleeps (where a core
-// is left for the page: worker.js).
-export const kWorkerSpinMs = 0.1;
+// is left for the page: worker.js). The page takes 0.12-0.15 ms to read a reply and write the next
+// request of a 600 KB image; a wake-up from Atomics.wait costs about 0.05 ms more.
+export const kWorkerSpinMs = 0.3;
 // How long the page watches for a reply before it awaits Atomics.waitAsync, whose wake-up through
-// the page's event loop cost a forward of the bench's MLP (0.26 ms at 1 thread) about 0.07 ms:
-// only where a core is left for the page, and only for a model whose last forward took no longer
-// (remote.js), so the page blocks for at most this long, a short forward's own time.
+// the page's event loop cost a forward 0.08-0.12 ms on this host (the bench's MLP: 0.26 ms at 1
+// thread): only where a core is left for the page, so the page blocks for at most this long.
 export const kPageSpinMs = 1;
+// A longer forward: the page sleeps until this long before its reply is due (its model's last
+// forward's time), then watches. A waitAsync timeout fires 0.09-0.15 ms late (median; 0.5 ms at
+// p90) in Chromium, so the page mostly watches 0.5-0.6 ms and catches the reply as it comes.
+export const kPageWakeLeadMs = 0.7;
 // A forward answered while the page watches resolves through microtasks only, so a loop of such
 // forwards never gave the page's event loop a turn (input, rendering: the e2e main-thread test
 // read its longest gap as the whole loop's time, as on the main thread). After this long without
@@ -76,6 +82,11 @@ export function readTensors(control, payload) {
   }
   return tensors;
 }
+
+/** Stamps the reply being written with the time (the worker). */
+export const stampReply = (control) => { new Float64Array(control, REPLY_AT, 1)[0] = performance.timeOrigin + performance.now(); };
+/** When the last reply was written, in the page's performance.now() terms. */
+export const replyTime = (control) => new Float64Array(control, REPLY_AT, 1)[0] - performance.timeOrigin;
 
 /** A byte count in the table's place (an error message's length, the outputs' size). */
 export const writeCount = (control, count) => { new Int32Array(control)[TABLE] = count; };

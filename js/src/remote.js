@@ -104,7 +104,7 @@ class ForwardChannel {
     this._rpc = rpc;
     // The page watches for replies only where a core is left for it beside the worker's threads.
     this._spinMs = (globalThis.navigator?.hardwareConcurrency ?? 1) > threads ? channel.kPageSpinMs : 0;
-    this._lastMs = new Map();  // model id -> its last forward's round trip, ms
+    this._lastMs = new Map();  // model id -> its last forward's time from request to reply, ms
     this._turned = performance.now();  // when the page's event loop last had a turn between forwards
     this._turns = null;                // the MessageChannel that gives it one
     this._control = new SharedArrayBuffer(channel.kControlBytes);
@@ -142,9 +142,7 @@ class ForwardChannel {
     Atomics.add(this._words, channel.REQUESTS, 1);
     const start = performance.now();
     this._wake();
-    if ((this._lastMs.get(id) ?? Infinity) <= this._spinMs) {
-      while (Atomics.load(this._words, channel.REPLIES) === replies && performance.now() - start < this._spinMs) { /* spin */ }
-    }
+    if (this._spinMs > 0) await this._watch(replies, this._lastMs.get(id) ?? Infinity);
     while (Atomics.load(this._words, channel.REPLIES) === replies) {
       const wait = Atomics.waitAsync(this._words, channel.REPLIES, replies);
       if (wait.async) {
@@ -153,7 +151,9 @@ class ForwardChannel {
       }
     }
     const end = performance.now();
-    this._lastMs.set(id, end - start);
+    // Until the reply was written, not until the page saw it: a page that woke late would
+    // otherwise expect ever longer forwards.
+    this._lastMs.set(id, channel.replyTime(this._control) - start);
     if (end - this._turned > channel.kPageTurnMs) await this._turn();
     switch (Atomics.load(this._words, channel.STATUS)) {
       case channel.REPLY_OUTPUTS:  // copied: the payload is the next request's
@@ -163,6 +163,21 @@ class ForwardChannel {
       default:  // REPLY_TOO_LARGE: the worker hands these outputs over with the larger payload
         return this._grow(channel.readCount(this._control));
     }
+  }
+
+  // Watches for the reply after `replies` for up to kPageSpinMs, at once for a forward expected within
+  // that, else from kPageWakeLeadMs before it is due (`expectedMs` after the request).
+  async _watch(replies, expectedMs) {
+    if (!Number.isFinite(expectedMs)) return;
+    if (expectedMs > this._spinMs) {
+      const wait = Atomics.waitAsync(this._words, channel.REPLIES, replies, expectedMs - channel.kPageWakeLeadMs);
+      if (wait.async) {
+        await Promise.race([wait.value, this._rpc.failed]);
+        this._turned = performance.now();
+      }
+    }
+    const start = performance.now();
+    while (Atomics.load(this._words, channel.REPLIES) === replies && performance.now() - start < this._spinMs) { /* spin */ }
   }
 
   // A turn of the page's event loop (kPageTurnMs).

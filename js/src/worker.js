@@ -125,6 +125,7 @@ function answerForward() {
     channel.writeCount(control, text.length);
     status = channel.REPLY_ERROR;
   }
+  channel.stampReply(control);
   Atomics.store(words, channel.STATUS, status);
   Atomics.add(words, channel.REPLIES, 1);
   Atomics.notify(words, channel.REPLIES);

@@ -227,9 +227,11 @@ describe(engine, { skip: engine === "Firefox" && !firefoxInstalled() && `${FIREF
       }
     });
 
-    test("worker mode's forward channel: outputs and inputs past its payload, errors, messages between forwards, dispose", async (t) => {
-      const r = await page.evaluate(async () => {
-        const runtime = await WASMTorch.init({ threads: 2 });
+    // At 1 thread on this 2-core machine the page watches the channel for replies (remote.js): at
+    // once after a short forward, from shortly before a longer one's reply is due after that.
+    for (const threads of [1, 2]) test(`worker mode's forward channel at ${threads} thread(s): outputs and inputs past its payload, errors, messages between forwards, dispose`, async (t) => {
+      const r = await page.evaluate(async (threads) => {
+        const runtime = await WASMTorch.init({ threads });
         const model = await runtime.loadModel("/build/fixtures/outer.wtm");
         // x [rows, n] with values k/7 - 1 (exact in float32); the page computes each outer product.
         const input = (rows, n) => runtime.createTensor(Float32Array.from({ length: rows * n }, (_, k) => (k % 13) / 7 - 1), [rows, n]);
@@ -245,8 +247,9 @@ describe(engine, { skip: engine === "Firefox" && !firefoxInstalled() && `${FIREF
           return bad;
         };
         const checks = [];
-        // 8 B, then 720 KB out (past the first 64 KiB payload), again, then 80 KB in (past it too).
-        for (const [rows, n] of [[1, 2], [2, 300], [2, 300], [5000, 4], [1, 2]]) {
+        // 8 B, then 720 KB out (past the first 64 KiB payload), again, then 80 KB in (past it too),
+        // then 9 MB out twice (a forward of milliseconds: the second is expected to take as long).
+        for (const [rows, n] of [[1, 2], [2, 300], [2, 300], [5000, 4], [1, 1500], [1, 1500], [1, 2]]) {
           const x = input(rows, n);
           checks.push([rows, n, wrong(x, await model.forward(x))]);
         }
@@ -272,7 +275,7 @@ describe(engine, { skip: engine === "Firefox" && !firefoxInstalled() && `${FIREF
         runtime.dispose();
         return { channel: runtime.workerChannel, expected: crossOriginIsolated && typeof Atomics.waitAsync === "function",
           checks, error, together: [wrong(x, a), wrong(x, b)], liveBuffers: stats.liveBuffers, lastWrong, afterDispose };
-      });
+      }, threads);
       t.diagnostic(`forward channel: ${r.channel}`);
       assert.equal(r.channel, r.expected ? "shared-memory" : "messages");
       if (engine === "Chromium") assert.equal(r.channel, "shared-memory");

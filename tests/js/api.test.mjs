@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
+import * as channel from "../../js/src/channel.js";
 import { relaxedSimdSupported } from "../../js/src/features.js";
 import { WASMTorch, Tensor } from "../../js/src/index.js";
 import { loadDynamicFixture, loadFixture, maxAbsDiff } from "./helpers.mjs";
@@ -415,4 +416,24 @@ test("inputs by name, outputs in the structure the PyTorch model returned", asyn
   const bench = await model.benchmark({ image, scale }, { iterations: 2, operations: false });
   assert.equal(bench.timesMs.length, 2);
   runtime.dispose();
+});
+
+// Worker mode's forward channel (js/src/channel.js) runs in browsers only; its encoding is plain code.
+test("the forward channel's tensor table and reply stamp read back what was written", () => {
+  const control = new SharedArrayBuffer(channel.kControlBytes), payload = new SharedArrayBuffer(256);
+  const tensors = [
+    { data: Float32Array.from([1.5, -2, 3]), shape: [3], dtype: "float32" },
+    { data: BigInt64Array.from([7n, -9n]), shape: [1, 2], dtype: "int64" },
+    { data: new Uint8Array([1, 0, 1, 1, 0]), shape: [5], dtype: "bool" },
+  ];
+  assert.equal(channel.payloadBytes(tensors), 16 + 16 + 8);  // each at a multiple of 8 bytes
+  assert.ok(channel.writeTensors(control, payload, tensors));
+  const read = channel.readTensors(control, payload);
+  assert.deepEqual(read.map((t) => [t.dtype, t.shape, Array.from(t.data)]), tensors.map((t) => [t.dtype, t.shape, Array.from(t.data)]));
+  assert.equal(channel.writeTensors(control, payload, [{ ...tensors[0], shape: new Array(2000).fill(1) }]), false);
+
+  const before = performance.now();
+  channel.stampReply(control);
+  const stamped = channel.replyTime(control);
+  assert.ok(before <= stamped && stamped <= performance.now(), `${before} ${stamped}`);
 });
