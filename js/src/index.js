@@ -346,11 +346,18 @@ class Model {
   _run(...args) {
     if (!this._handle) throw new Error("wasm-torch: this model was disposed");
     const tensors = positionalInputs(this.inputNames, args, (t) => t instanceof Tensor);
-    if (tensors.length !== this.inputs.length) {
-      throw new Error(`wasm-torch: the model takes ${this.inputs.length} input(s), got ${tensors.length}`);
+    this._runOn(tensors.map((t, i) => this._inputPlace(i, t)));
+  }
+
+  /** _run on inputs where they lie in the runtime's memory: {address, bytes, dtype, shape} by input
+   * (worker mode's payload, when it is that memory). */
+  _runOn(places) {
+    if (!this._handle) throw new Error("wasm-torch: this model was disposed");
+    if (places.length !== this.inputs.length) {
+      throw new Error(`wasm-torch: the model takes ${this.inputs.length} input(s), got ${places.length}`);
     }
     const m = this._rt._m;
-    tensors.forEach((t, i) => this._setInput(i, t));
+    places.forEach((place, i) => this._setInput(i, place));
     const start = performance.now();
     if (!m._wt_model_forward(this._handle)) throw this._rt._error("forward");
     this._rt._log.verbose(`forward: ${(performance.now() - start).toFixed(3)} ms`);
@@ -392,7 +399,7 @@ class Model {
     if (tensors.length !== this.inputs.length) {
       throw new Error(`wasm-torch: the model takes ${this.inputs.length} input(s), got ${tensors.length}`);
     }
-    tensors.forEach((t, i) => this._setInput(i, t));
+    tensors.forEach((t, i) => this._setInput(i, this._inputPlace(i, t)));
     const m = this._rt._m;
     const forward = () => {
       if (!m._wt_model_forward(this._handle)) throw this._rt._error("forward");
@@ -418,17 +425,23 @@ class Model {
     return result;
   }
 
-  _setInput(index, tensor) {
+  // Input `index` as _setInput takes it, once it is a live tensor of this runtime.
+  _inputPlace(index, tensor) {
     if (!(tensor instanceof Tensor)) throw new Error(`wasm-torch: input ${index} is not a Tensor (use runtime.createTensor)`);
     if (tensor.disposed) throw new Error(`wasm-torch: input ${index} was disposed`);
     if (tensor._runtime !== this._rt) {  // its address means nothing in this runtime's memory
       throw new Error(`wasm-torch: input ${index} was created by another runtime; create it with this model's runtime.createTensor`);
     }
+    return { address: tensor._ptr, bytes: tensor.byteLength, dtype: tensor.dtype, shape: tensor.shape };
+  }
+
+  // The runtime checks the bytes, dtype and shape against the model's input.
+  _setInput(index, { address, bytes, dtype, shape }) {
     const m = this._rt._m;
-    const rank = tensor.shape.length;
+    const rank = shape.length;
     if (rank > 8) throw new Error(`wasm-torch: input ${index} has rank ${rank}, more than 8`);
-    new BigInt64Array(this._rt._heap().buffer, this._shapeScratch, rank).set(tensor.shape.map(BigInt));
-    const ok = m._wt_model_set_input(this._handle, index, tensor._ptr, tensor.byteLength, DTYPES[tensor.dtype].code,
+    new BigInt64Array(this._rt._heap().buffer, this._shapeScratch, rank).set(shape.map(BigInt));
+    const ok = m._wt_model_set_input(this._handle, index, address, bytes, DTYPES[dtype].code,
       rank, this._shapeScratch);
     if (!ok) throw this._rt._error("forward");
   }

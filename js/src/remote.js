@@ -96,7 +96,7 @@ class ForwardChannel {
 
   static async open(rpc, threads) {
     const forwards = new ForwardChannel(rpc, threads);
-    await rpc.call("openChannel", { control: forwards._control, payload: forwards._payload });
+    forwards._payload = await rpc.call("openChannel", { control: forwards._control });
     rpc.forwards = forwards;
   }
 
@@ -109,7 +109,7 @@ class ForwardChannel {
     this._turns = null;                // the MessageChannel that gives it one
     this._control = new SharedArrayBuffer(channel.kControlBytes);
     this._words = new Int32Array(this._control);
-    this._payload = new SharedArrayBuffer(channel.kFirstPayloadBytes);
+    this._payload = null;  // where the worker keeps the payload (channel.payloadView)
     this._queue = Promise.resolve();
   }
 
@@ -135,8 +135,8 @@ class ForwardChannel {
 
   async _forward(id, tensors) {
     const bytes = channel.payloadBytes(tensors);
-    if (bytes > this._payload.byteLength) await this._grow(bytes);
-    if (!channel.writeTensors(this._control, this._payload, tensors)) return null;
+    if (bytes > this._payload.bytes) await this._grow(bytes);
+    if (!channel.writeTensors(this._control, channel.payloadView(this._payload), tensors)) return null;
     const replies = Atomics.load(this._words, channel.REPLIES);
     Atomics.store(this._words, channel.MODEL, id);
     Atomics.add(this._words, channel.REQUESTS, 1);
@@ -157,9 +157,9 @@ class ForwardChannel {
     if (end - this._turned > channel.kPageTurnMs) await this._turn();
     switch (Atomics.load(this._words, channel.STATUS)) {
       case channel.REPLY_OUTPUTS:  // copied: the payload is the next request's
-        return channel.readTensors(this._control, this._payload).map((t) => ({ ...t, data: t.data.slice() }));
+        return channel.readTensors(this._control, channel.payloadView(this._payload)).map((t) => ({ ...t, data: t.data.slice() }));
       case channel.REPLY_ERROR:
-        throw new Error(new TextDecoder().decode(new Uint8Array(this._payload, 0, channel.readCount(this._control)).slice()));
+        throw new Error(new TextDecoder().decode(channel.payloadView(this._payload).slice(0, channel.readCount(this._control))));
       default:  // REPLY_TOO_LARGE: the worker hands these outputs over with the larger payload
         return this._grow(channel.readCount(this._control));
     }
@@ -190,10 +190,12 @@ class ForwardChannel {
     this._turned = performance.now();
   }
 
-  // A payload of at least `bytes` (the next power of two), given to the worker.
-  _grow(bytes) {
-    this._payload = new SharedArrayBuffer(2 ** Math.ceil(Math.log2(bytes)));
-    return this._rpc.call("growChannel", { payload: this._payload });
+  // A payload of at least `bytes` (the next power of two) from the worker; resolves to the outputs
+  // that did not fit the last one.
+  async _grow(bytes) {
+    const { payload, outputs } = await this._rpc.call("growChannel", { bytes: 2 ** Math.ceil(Math.log2(bytes)) });
+    this._payload = payload;
+    return outputs;
   }
 
   _wake() {

@@ -49,19 +49,24 @@ const handlers = {
     const outputs = copied(forwardInPlace(id, inputTensors(inputs, staging)));
     return { value: outputs, transfer: outputs.map((o) => o.data.buffer) };
   },
-  openChannel({ control, payload }) {
+  // The page's control words; the reply names the payload (channel.js).
+  openChannel({ control }) {
     // The worker watches for the next request only with a core to spare for the page, which must
     // run to send it (at 2 threads on 2 cores, watching made the bench's MLP slower: 287 us a
     // forward for 231 without).
     const spinMs = navigator.hardwareConcurrency > runtime.getThreadCount() ? channel.kWorkerSpinMs : 0;
-    forwards = { control, words: new Int32Array(control), payload, spinMs, requests: 0, messages: 0, oversized: null };
+    forwards = { control, words: new Int32Array(control), payload: payloadPlace(channel.kFirstPayloadBytes), spinMs,
+      requests: 0, messages: 0, oversized: null };
+    return forwards.payload;
   },
-  // A larger payload from the page; the reply carries the outputs that did not fit the last one.
-  growChannel({ payload }) {
+  // A payload of `bytes` for the page; the reply carries the outputs that did not fit the last one.
+  growChannel({ bytes }) {
+    const payload = payloadPlace(bytes);
+    if (forwards.payload.memory) runtime._free(forwards.payload.address);
     forwards.payload = payload;
     const outputs = forwards.oversized || [];
     forwards.oversized = null;
-    return { value: outputs, transfer: outputs.map((o) => o.data.buffer) };
+    return { value: { payload, outputs }, transfer: outputs.map((o) => o.data.buffer) };
   },
   async benchmark({ id, inputs, staging, options }) {
     const tensors = inputTensors(inputs, staging);
@@ -98,6 +103,26 @@ function forwardInPlace(id, inputs) {
   return m._outputViews();
 }
 
+// A payload of `bytes` (channel.js): a block of the runtime's memory where that is shared, else a
+// SharedArrayBuffer. Described as channel.payloadView reads it.
+function payloadPlace(bytes) {
+  const memory = runtime._m.wasmMemory;
+  if (memory && memory.buffer instanceof SharedArrayBuffer) return { memory, address: runtime._alloc(bytes), bytes };
+  return { buffer: new SharedArrayBuffer(bytes), address: 0, bytes };
+}
+
+// The forward the channel asks for, on the inputs in its payload: where they lie when the payload is
+// the runtime's memory, else copied into it.
+function forwardRequested(id, payload) {
+  const inputs = channel.readTensors(forwards.control, payload);
+  if (!forwards.payload.memory) {
+    return forwardInPlace(id, inputs.map((t) => runtime.createTensor(t.data, t.shape, t.dtype)));
+  }
+  const m = model(id);
+  m._runOn(inputs.map((t) => ({ address: t.data.byteOffset, bytes: t.data.byteLength, dtype: t.dtype, shape: t.shape })));
+  return m._outputViews();
+}
+
 // Outputs copied out of the runtime's memory, {data, shape, dtype}: what a message transfers.
 const copied = (outputs) => outputs.map((t) => ({ data: t.data.slice(), shape: [...t.shape], dtype: t.dtype }));
 
@@ -105,14 +130,16 @@ const errorText = (error) => String(error && error.message ? error.message : err
 
 // Answers the channel's forward request: outputs, an error, or "too large" (outputs kept for growChannel).
 function answerForward() {
-  const { control, words, payload } = forwards;
+  const { control, words } = forwards;
   forwards.requests++;
   let status = channel.REPLY_OUTPUTS;
+  let payload = channel.payloadView(forwards.payload);
   try {
-    const inputs = channel.readTensors(control, payload).map((t) => runtime.createTensor(t.data, t.shape, t.dtype));
+    const outputs = forwardRequested(Atomics.load(words, channel.MODEL), payload);
     // Written into the payload straight from the model's memory: outputs can be tens of MB (a
-    // decoder's logits: 26 MB for GPT-2 at 128 tokens), milliseconds a copy.
-    const outputs = forwardInPlace(Atomics.load(words, channel.MODEL), inputs);
+    // decoder's logits: 26 MB for GPT-2 at 128 tokens), milliseconds a copy. Viewed again: the
+    // forward may have grown the memory.
+    payload = channel.payloadView(forwards.payload);
     const bytes = channel.payloadBytes(outputs);
     if (bytes > payload.byteLength || !channel.writeTensors(control, payload, outputs)) {
       forwards.oversized = copied(outputs);
@@ -120,8 +147,9 @@ function answerForward() {
       status = channel.REPLY_TOO_LARGE;
     }
   } catch (error) {
+    payload = channel.payloadView(forwards.payload);
     const text = new TextEncoder().encode(errorText(error)).subarray(0, payload.byteLength);
-    new Uint8Array(payload).set(text);
+    payload.set(text);
     channel.writeCount(control, text.length);
     status = channel.REPLY_ERROR;
   }

@@ -420,7 +420,9 @@ test("inputs by name, outputs in the structure the PyTorch model returned", asyn
 
 // Worker mode's forward channel (js/src/channel.js) runs in browsers only; its encoding is plain code.
 test("the forward channel's tensor table and reply stamp read back what was written", () => {
-  const control = new SharedArrayBuffer(channel.kControlBytes), payload = new SharedArrayBuffer(256);
+  // A payload at an offset in its buffer, as a block of the runtime's memory is.
+  const control = new SharedArrayBuffer(channel.kControlBytes);
+  const payload = channel.payloadView({ buffer: new SharedArrayBuffer(512), address: 64, bytes: 256 });
   const tensors = [
     { data: Float32Array.from([1.5, -2, 3]), shape: [3], dtype: "float32" },
     { data: BigInt64Array.from([7n, -9n]), shape: [1, 2], dtype: "int64" },
@@ -431,6 +433,10 @@ test("the forward channel's tensor table and reply stamp read back what was writ
   const read = channel.readTensors(control, payload);
   assert.deepEqual(read.map((t) => [t.dtype, t.shape, Array.from(t.data)]), tensors.map((t) => [t.dtype, t.shape, Array.from(t.data)]));
   assert.equal(channel.writeTensors(control, payload, [{ ...tensors[0], shape: new Array(2000).fill(1) }]), false);
+  // A table that places a tensor past the payload's end is refused, never read beyond it.
+  assert.ok(channel.writeTensors(control, payload, [{ data: new Float32Array(64), shape: [64], dtype: "float32" }]));
+  new Int32Array(control)[10] = 8;  // the first tensor's byte offset: 8 + 256 > 256
+  assert.throws(() => channel.readTensors(control, payload), /tensor 0 \(256 bytes at 8\) lies outside its 256-byte payload/);
 
   const before = performance.now();
   channel.stampReply(control);
