@@ -353,11 +353,8 @@ class Model {
    * (worker mode's payload, when it is that memory). */
   _runOn(places) {
     if (!this._handle) throw new Error("wasm-torch: this model was disposed");
-    if (places.length !== this.inputs.length) {
-      throw new Error(`wasm-torch: the model takes ${this.inputs.length} input(s), got ${places.length}`);
-    }
+    this._setInputs(places);
     const m = this._rt._m;
-    places.forEach((place, i) => this._setInput(i, place));
     const start = performance.now();
     if (!m._wt_model_forward(this._handle)) throw this._rt._error("forward");
     this._rt._log.verbose(`forward: ${(performance.now() - start).toFixed(3)} ms`);
@@ -396,10 +393,7 @@ class Model {
     if (!this._handle) throw new Error("wasm-torch: this model was disposed");
     const { warmup, iterations, repeat, operations } = benchmarkOptions(options);
     const tensors = positionalInputs(this.inputNames, [inputs], (t) => t instanceof Tensor);
-    if (tensors.length !== this.inputs.length) {
-      throw new Error(`wasm-torch: the model takes ${this.inputs.length} input(s), got ${tensors.length}`);
-    }
-    tensors.forEach((t, i) => this._setInput(i, this._inputPlace(i, t)));
+    this._setInputs(tensors.map((t, i) => this._inputPlace(i, t)));
     const m = this._rt._m;
     const forward = () => {
       if (!m._wt_model_forward(this._handle)) throw this._rt._error("forward");
@@ -433,6 +427,14 @@ class Model {
       throw new Error(`wasm-torch: input ${index} was created by another runtime; create it with this model's runtime.createTensor`);
     }
     return { address: tensor._ptr, bytes: tensor.byteLength, dtype: tensor.dtype, shape: tensor.shape };
+  }
+
+  // Every input, one place each (_inputPlace).
+  _setInputs(places) {
+    if (places.length !== this.inputs.length) {
+      throw new Error(`wasm-torch: the model takes ${this.inputs.length} input(s), got ${places.length}`);
+    }
+    places.forEach((place, i) => this._setInput(i, place));
   }
 
   // The runtime checks the bytes, dtype and shape against the model's input.
