@@ -53,16 +53,20 @@ inline v128_t sigmoid_f32x4(v128_t x) {
 // [0, c]; past c the function is 1 to within a float's rounding). One division and 2D + 2
 // multiply-adds: the exp-based forms they replaced (Cephes' tanh; Abramowitz & Stegun's erf with a
 // series near 0) took three times as long.
+// Past c the result is exactly +-1: the rational's value there is a float's ulp or two from it, and
+// SiLU and GELU multiply 1 + f by x, so x = -1e30 would give -6e22 where PyTorch gives -0.
 template <size_t D>
 inline v128_t odd_rational(v128_t x, float c, const float (&p)[D + 1], const float (&q)[D + 1]) {
-  x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, splat(-c)), splat(c));  // NaN passes
-  const v128_t t = wasm_f32x4_mul(x, x);
+  const v128_t xc = wasm_f32x4_pmin(wasm_f32x4_pmax(x, splat(-c)), splat(c));  // NaN passes
+  const v128_t t = wasm_f32x4_mul(xc, xc);
   v128_t num = splat(p[D]), den = splat(q[D]);
   for (size_t i = D; i-- > 0;) {
     num = madd(num, t, splat(p[i]));
     den = madd(den, t, splat(q[i]));
   }
-  return wasm_f32x4_div(wasm_f32x4_mul(x, num), den);
+  const v128_t rational = wasm_f32x4_div(wasm_f32x4_mul(xc, num), den);
+  const v128_t unit = wasm_v128_or(wasm_v128_and(x, splat(-0.f)), splat(1.f));  // +-1, x's sign
+  return wasm_v128_bitselect(unit, rational, wasm_f32x4_ge(wasm_f32x4_abs(x), splat(c)));  // NaN: not >= c
 }
 
 // tanh: a (4, 4) rational on |x| <= 8.3 (tanh(8.3) = 1 - 1.2e-7); fitted error 8e-9, 3e-7 in float.

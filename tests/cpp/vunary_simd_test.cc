@@ -125,6 +125,29 @@ TEST(ApproxSpecialTest, NanPropagatesAndClampKeepsBounds) {
   EXPECT_TRUE(std::isnan(y[4]));
 }
 
+// tanh and erf saturate to exactly +-1, so SiLU and the GELUs of a large negative x are 0 (PyTorch:
+// -0), not x times the rational's last ulp; infinities go to +-1, and the functions stay odd.
+TEST(ApproxSpecialTest, SaturationIsExact) {
+  const float x[6] = {-1e30f, -1e4f, -100.f, 100.f, -INFINITY, INFINITY};
+  float y[6];
+  for (auto fn : {f32_vtanh_simd128, f32_verf_simd128}) {
+    fn(6, x, y, UnaryParams{});
+    for (int i = 0; i < 6; ++i) EXPECT_EQ(y[i], x[i] < 0 ? -1.f : 1.f) << "at " << x[i];
+  }
+  for (auto fn : {f32_vsilu_simd128, f32_vgelu_erf_simd128, f32_vgelu_tanh_simd128}) {
+    fn(3, x, y, UnaryParams{});
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(y[i], 0.f) << "at " << x[i];
+    fn(1, &x[3], y, UnaryParams{});
+    EXPECT_EQ(y[0], 100.f);
+  }
+  const float z[4] = {0.37f, -0.37f, 2.9f, -2.9f};
+  for (auto fn : {f32_vtanh_simd128, f32_verf_simd128}) {
+    fn(4, z, y, UnaryParams{});
+    EXPECT_EQ(y[0], -y[1]);
+    EXPECT_EQ(y[2], -y[3]);
+  }
+}
+
 // Where e^x is denormal the approximation gives exactly 0 (a denormal probability would make
 // every product with it in the P V GEMM a slow microcode assist); just above, a normal float.
 TEST(ApproxSpecialTest, ExpBelowTheNormalRangeIsZero) {
