@@ -142,11 +142,12 @@ std::vector<KernelWorkload> kernel_workloads() {
          std::vector<float> y(x.size());
          wt_perf_collect([&] { t.layer_norm(cols, 1e-5f, x.data(), w.data(), b.data(), y.data(), 0, rows); });
        }},
-      {"f32_vunary_gelu_sigmoid_exp", [](const KernelTable& t) {
+      {"f32_vunary_transcendental", [](const KernelTable& t) {  // the exp-based and the rational (erf, tanh) forms
          auto x = values(1 << 14, 5.f);
          std::vector<float> y(x.size());
          wt_perf_collect([&] {
-           for (wt::F32VUnary f : {wt::F32VUnary::gelu_erf, wt::F32VUnary::sigmoid, wt::F32VUnary::exp}) {
+           for (wt::F32VUnary f : {wt::F32VUnary::gelu_erf, wt::F32VUnary::gelu_tanh, wt::F32VUnary::silu,
+                                   wt::F32VUnary::sigmoid, wt::F32VUnary::exp}) {
              t.unary(f)(x.size(), x.data(), y.data(), {});
            }
          });
