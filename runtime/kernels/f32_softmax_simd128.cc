@@ -18,11 +18,19 @@ float horizontal_max(v128_t v) {
   return wasm_f32x4_extract_lane(v, 0);
 }
 
-// max(x[0:n]) for n >= 4: the tail is covered by the last (overlapping) full vector.
+// max(x[0:n]) for n >= 4: the tail is covered by an overlapping full vector. By pmax, one x86
+// maxps in V8, in two chains: f32x4.max (NaN-propagating, -0 < +0) takes V8 about 8 instructions on
+// x86, and as one chain it held softmax to 2.3 ns an element in Node against 1.3 (exp alone: 0.65).
+// A NaN pmax drops still reaches the sum through exp, so its row is NaN, as in PyTorch.
 float row_max(size_t n, const float* x) {
-  v128_t vmax = wasm_v128_load(x);
-  for (size_t i = 4; i + 4 <= n; i += 4) vmax = wasm_f32x4_max(vmax, wasm_v128_load(x + i));
-  return horizontal_max(wasm_f32x4_max(vmax, wasm_v128_load(x + n - 4)));
+  v128_t even = wasm_v128_load(x + n - 4), odd = wasm_v128_load(x);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    even = wasm_f32x4_pmax(even, wasm_v128_load(x + i));
+    odd = wasm_f32x4_pmax(odd, wasm_v128_load(x + i + 4));
+  }
+  if (i + 4 <= n) even = wasm_f32x4_pmax(even, wasm_v128_load(x + i));
+  return horizontal_max(wasm_f32x4_pmax(even, odd));
 }
 
 // y = exp(x - m) for n >= 4 (y may be x); returns the sum of y.

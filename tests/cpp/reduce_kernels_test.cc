@@ -119,6 +119,32 @@ TEST_P(SoftmaxTest, StridedMatchesReference) {
 INSTANTIATE_TEST_SUITE_P(Shapes, SoftmaxTest,
                          ::testing::Combine(::testing::Values(1, 2, 4, 7, 8, 100, 129), ::testing::Values(1, 3)));
 
+// A NaN anywhere in a row makes the whole row NaN, as in PyTorch: the SIMD128 max drops it (pmax),
+// so it must still reach the sum. At the start of a row (the max's first vector), inside it (the
+// main loop), and in its tail.
+class SoftmaxNanTest : public ::testing::TestWithParam<std::tuple<size_t, size_t>> {};
+
+TEST_P(SoftmaxNanTest, RowWithANanIsAllNan) {
+  const auto [n, at] = GetParam();
+  if (at >= n) GTEST_SKIP() << "no element " << at;
+  auto x = random_vector(n, 14, -5.f, 5.f);
+  x[at] = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> y(n, 0.f);
+#if WT_HAVE_SIMD128
+  f32_softmax_simd128(n, 1, x.data(), y.data());
+  for (size_t i = 0; i < n; ++i) ASSERT_TRUE(std::isnan(y[i])) << "softmax, element " << i;
+#endif
+  for (F32SoftmaxBlockFn kernel : {reference_kernels().softmax_block, build_kernels().softmax_block}) {
+    std::vector<float> p = x;
+    float row_max = -INFINITY, row_sum = 0.f;
+    kernel(n, p.data(), &row_max, &row_sum);
+    ASSERT_TRUE(std::isnan(row_sum)) << "softmax_block's sum, which divides every probability";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Positions, SoftmaxNanTest,
+                         ::testing::Combine(::testing::Values(4, 7, 8, 37, 197), ::testing::Values(0, 3, 5, 17, 196)));
+
 // Online softmax: a row fed in blocks of `block` (each rescaling what came before) ends as the
 // softmax of the whole row; the first block may be fully masked (-inf).
 class SoftmaxBlockTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, bool>> {};
