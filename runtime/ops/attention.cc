@@ -75,17 +75,21 @@ class AttentionKernel final : public OpKernel {
       for (size_t i0 = 0; i0 < d_.q_len; i0 += kQueryRows) {
         const size_t rows = std::min(kQueryRows, d_.q_len - i0);
         if (causal_ && j0 >= i0 + rows) continue;  // every key of the block is after every query
-        const GemmShape qk{rows, keys, d_.head_dim, GemmBStorage::kPanels};
+        // Causal: the keys after the query block's last row are masked for all its rows, so they
+        // are left out of both GEMMs (half the work of a decoder's attention when one key block
+        // holds every key).
+        const size_t live = causal_ ? std::min(keys, i0 + rows - j0) : keys;
+        const GemmShape qk{rows, live, d_.head_dim, GemmBStorage::kPanels};
         run_gemm(plan_gemm_serial(qk), GemmArgs{kernels_, q + i0 * qs, qs, scores, keys}, PanelB(kt, d_.head_dim),
                  *ctx.pool);
         for (size_t i = 0; i < rows; ++i) {
           float* s = scores + i * keys;
-          add_scaled_bias(keys, bias ? bias + (i0 + i) * bias_.row + j0 : nullptr, s);
-          if (causal_) mask_after(i0 + i, j0, keys, s);
-          const float rescale = kernels_->softmax_block(keys, s, row_max + i0 + i, row_sum + i0 + i);
+          add_scaled_bias(live, bias ? bias + (i0 + i) * bias_.row + j0 : nullptr, s);
+          if (causal_) mask_after(i0 + i, j0, live, s);
+          const float rescale = kernels_->softmax_block(live, s, row_max + i0 + i, row_sum + i0 + i);
           if (j0 > 0 && rescale != 1.f) scale_row(d_.value_dim, rescale, o + (i0 + i) * vs);
         }
-        GemmShape pv{rows, d_.value_dim, keys, GemmBStorage::kPanels};
+        GemmShape pv{rows, d_.value_dim, live, GemmBStorage::kPanels};
         pv.accumulate = j0 > 0;
         run_gemm(plan_gemm_serial(pv), GemmArgs{kernels_, scores, keys, o + i0 * vs, vs}, PanelB(vp, keys), *ctx.pool);
       }

@@ -96,7 +96,9 @@ INSTANTIATE_TEST_SUITE_P(
                                          Case{1, 1, 41, 300, 200, 120, {}},               // 3 blocks, wide heads
                                          Case{2, 2, 21, 21, 8, 8, {}, true},              // causal flag
                                          Case{1, 2, 45, 700, 64, 64, {1, 1, 1, 700}, true},  // skipped blocks
-                                         Case{1, 1, 9, 4, 3, 3, {}, true}),               // more queries than keys
+                                         Case{1, 1, 9, 4, 3, 3, {}, true},                // more queries than keys
+                                         Case{1, 3, 130, 130, 64, 64, {}, true},          // keys cut per query block
+                                         Case{1, 1, 700, 700, 16, 16, {}, true}),         // and per key block
                        ::testing::Bool(), ::testing::Values(1, 2)));
 
 TEST(AttentionPrepareTest, RejectsMismatchedShapesBiasesAndLayouts) {

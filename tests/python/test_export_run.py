@@ -351,6 +351,44 @@ def test_o2_fuses_hand_written_attention(runtime, tmp_model, keep_probs):
         torch.testing.assert_close(g, e, atol=ATOL, rtol=1e-4)
 
 
+class _MaskedAttention(torch.nn.Module):
+    """Attention with a constant additive mask, hand-written or through scaled_dot_product_attention."""
+
+    def __init__(self, mask, sdpa):
+        super().__init__()
+        self.sdpa = sdpa
+        self.register_buffer("mask", mask)
+
+    def forward(self, q, k, v):
+        if self.sdpa:
+            return torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=self.mask)
+        return ((q @ k.transpose(-1, -2)) * q.shape[-1] ** -0.5 + self.mask).softmax(-1) @ v
+
+
+def _triu_mask(length, keys, diagonal, fill):
+    return torch.full((length, keys), fill).triu(diagonal)
+
+
+@pytest.mark.parametrize("sdpa", [False, True])
+@pytest.mark.parametrize("mask, causal", [
+    (_triu_mask(30, 30, 1, float("-inf")), True),                      # GPT-style: triu(-inf, 1)
+    (_triu_mask(30, 30, 1, torch.finfo(torch.float32).min), True),     # Hugging Face's fill
+    (_triu_mask(30, 30, 2, float("-inf")), False),                     # one key more: not causal
+    (_triu_mask(30, 30, 1, -1e4), False),                              # a finite fill: kept as a bias
+])
+def test_causal_masks_become_the_causal_flag(runtime, tmp_model, mask, causal, sdpa):
+    model = _MaskedAttention(mask, sdpa).eval()
+    x = tuple(torch.randn(1, 2, 30, 16) for _ in range(3))
+    graph = capture.capture(model, x)
+    optimize.optimize_graph(graph, "O2")
+    (attention,) = [n for n in graph.nodes if n.op == "attention"]
+    assert attention.attrs.get("causal", 0) == int(causal) and len(attention.inputs) == (3 if causal else 4)
+    _export(model, x, tmp_model, "O2")
+    with torch.no_grad():
+        expected = model(*x)
+    torch.testing.assert_close(runtime.load_model(tmp_model).forward(*x), expected, atol=ATOL, rtol=1e-4)
+
+
 def test_operation_profile_names_every_step(runtime, tmp_model):
     model, x = make("cnn")
     report = _export(model, x, tmp_model, "O2")

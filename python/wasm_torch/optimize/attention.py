@@ -6,6 +6,9 @@ it, and as make_fx captures it) becomes one runtime `attention` op:
 
 The runtime op tiles over keys with an online softmax, so the [B, H, L, S] scores and the
 transposed keys are never written to memory. Reshapes of q, v and the output are views (free).
+A constant bias that is a causal mask (GPT-style blocks add a sliced triu(-inf) buffer), on a fused
+or a converted attention, becomes the op's causal flag: the runtime then skips the masked keys
+instead of adding -inf to them.
 """
 from __future__ import annotations
 
@@ -89,6 +92,30 @@ def _match(g: _Graph, softmax: ir.Node):
     return chain, q, k, v, bias, scale, pv.outputs[0]
 
 
+def _is_causal_mask(bias) -> bool:
+    """Whether `bias` is a constant [..., L, S] (leading dims 1) that masks exactly the keys after
+    each query: -inf (or float32's lowest, as Hugging Face writes it; both make exact zeros) above
+    the diagonal, 0 on and below it."""
+    if bias is None or not bias.is_constant or len(bias.shape) < 2 or any(d != 1 for d in bias.shape[:-2]):
+        return False
+    data = bias.data.reshape(bias.shape[-2:])
+    above = np.triu(np.ones(data.shape, dtype=bool), 1)
+    masked = np.isneginf(data) | (data == np.finfo(np.float32).min)
+    return bool(np.all(masked == above) and np.all(data[~above] == 0))
+
+
+def _causal_flags(graph: ir.Graph) -> bool:
+    """Attention ops converted with a causal mask as their bias (scaled_dot_product_attention's
+    attn_mask) take the causal flag instead."""
+    changed = False
+    for node in graph.nodes:
+        if node.op == "attention" and len(node.inputs) == 4 and _is_causal_mask(node.inputs[3]):
+            node.inputs = node.inputs[:3]
+            node.attrs = {**node.attrs, "causal": 1}
+            changed = True
+    return changed
+
+
 def _bias_fits(bias, full):
     if bias is None:
         return True
@@ -117,15 +144,18 @@ def fuse_attention(graph: ir.Graph) -> bool:
             return viewed
 
         inputs = [view(q, (batch, heads, length, head_dim), "q"), k, view(v, (batch, heads, keys, value_dim), "v")]
-        if bias is not None:
+        attrs = {"layout": "bhld", "scale": scale}
+        if _is_causal_mask(bias):
+            attrs["causal"] = 1
+        elif bias is not None:
             inputs.append(view(bias, (1,) * (4 - len(bias.shape)) + tuple(bias.shape), "bias"))
         shape = (batch, heads, length, value_dim)
         fused = out if tuple(out.shape) == shape else ir.Tensor(f"{name}.attention", out.dtype, shape)
-        new.append(ir.Node("attention", inputs, [fused], {"layout": "bhld", "scale": scale}, source))
+        new.append(ir.Node("attention", inputs, [fused], attrs, source))
         if fused is not out:
             new.append(ir.Node("reshape", [fused], [out], {"shape": list(out.shape)}, source))
         graph.nodes[at:at + 1] = new
         for node in chain[:-1]:
             graph.nodes.remove(node)
         changed = True
-    return changed
+    return _causal_flags(graph) or changed
