@@ -231,21 +231,26 @@ int main() {
              std::make_unique<wt::PanelB>(buffer((n + 7) / 8 * 8 * kk, 0.25f), kk),
              buffer(m * kk, 0.5f));
   }
-  // Two of them again with their weights out of cache, as in a model whose layers outgrow it
-  // (BERT-base reads 340 MB of weights a forward): each call reads the next of 12 copies of B.
-  for (const auto& [m, n, kk] : {std::array<size_t, 3>{128, 3072, 768}, std::array<size_t, 3>{128, 768, 3072}}) {
-    constexpr size_t kCopies = 12;
+  // BERT's and GPT-2's again with their weights out of cache, as in a model whose layers outgrow
+  // it (BERT-base reads 340 MB of weights a forward): each call reads the next of 12 copies of B
+  // (of 2 for GPT-2's 154 MB output layer); with the plan's read-ahead and without it.
+  const size_t cold_shapes[][3] = {{128, 2304, 768}, {128, 3072, 768}, {128, 768, 3072}, {128, 50257, 768}};
+  for (const auto& [m, n, kk] : cold_shapes) {
+    const size_t copy_count = n * kk > (32 << 20) / sizeof(float) ? 2 : 12;
     std::vector<const wt::GemmBSource*> copies;
-    for (size_t c = 0; c < kCopies; ++c)
-      copies.push_back(sources.emplace_back(std::make_unique<wt::PanelB>(buffer(n * kk, 0.25f), kk)).get());
-    const wt::GemmPlan plan = wt::plan_gemm({m, n, kk, wt::GemmBStorage::kPanels}, wt::default_kernels(), 1);
+    for (size_t c = 0; c < copy_count; ++c)
+      copies.push_back(sources.emplace_back(std::make_unique<wt::PanelB>(buffer((n + 7) / 8 * 8 * kk, 0.25f), kk)).get());
     const wt::GemmArgs args{&wt::default_kernels(), buffer(m * kk, 0.5f), kk, buffer(m * n, 0.f), n};
-    for (size_t w = 0; w < 2 * kCopies; ++w) wt::run_gemm(plan, args, *copies[w % kCopies], pool);
-    char label[64];
-    std::snprintf(label, sizeof label, "linear cold    %4zux%4zux%4zu ", m, n, kk);
-    rows.push_back({label, 2.0 * m * n * kk * kCopies, [=, &pool] {
-                      for (const wt::GemmBSource* b : copies) wt::run_gemm(plan, args, *b, pool);
-                    }});
+    for (const bool read_ahead : {true, false}) {
+      wt::GemmPlan plan = wt::plan_gemm({m, n, kk, wt::GemmBStorage::kPanels}, wt::default_kernels(), 1);
+      plan.read_ahead = plan.read_ahead && read_ahead;
+      for (size_t w = 0; w < 2 * copy_count; ++w) wt::run_gemm(plan, args, *copies[w % copy_count], pool);
+      char label[64];
+      std::snprintf(label, sizeof label, "%s %4zux%4zux%4zu ", read_ahead ? "linear cold   " : "cold no ahead ", m, n, kk);
+      rows.push_back({label, 2.0 * m * n * kk * copy_count, [=, &pool] {
+                        for (const wt::GemmBSource* b : copies) wt::run_gemm(plan, args, *b, pool);
+                      }});
+    }
   }
 
   for (int pass = 0; pass < 3; ++pass) {

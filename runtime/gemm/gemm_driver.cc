@@ -18,6 +18,47 @@ struct ARows {
   const float* at(size_t row) const { return a + (row - row0) * lda; }
 };
 
+// The weights a task's next k block reads (its own, or the next task's first), touched a slice
+// after each row tile of the current block: a load a cache line, so they are on their way to L2
+// while this block computes, instead of stalling its successor's first tile. Wasm has no prefetch
+// instruction; the loads' sum is stored so they are not optimized away.
+class ReadAhead {
+ public:
+  ReadAhead() = default;
+  // `panels` panel slices of `slice_bytes`, the first at `first`, `stride_bytes` apart, spread over
+  // `tiles` steps.
+  ReadAhead(const float* first, size_t panels, size_t slice_bytes, size_t stride_bytes, size_t tiles)
+      : first_(reinterpret_cast<const unsigned char*>(first)),
+        panels_(panels),
+        slice_(slice_bytes),
+        stride_(stride_bytes),
+        bytes_per_step_(round_up(ceil_div(panels * slice_bytes, std::max<size_t>(tiles, 1)), kLine)) {}
+
+  void step() {
+    if (panel_ == panels_) return;
+    unsigned sum = 0;
+    for (size_t budget = bytes_per_step_; budget > 0 && panel_ < panels_;) {
+      const size_t take = std::min(budget, slice_ - offset_);
+      const unsigned char* from = first_ + panel_ * stride_ + offset_;
+      for (size_t b = 0; b < take; b += kLine) sum += from[b];
+      budget -= take;
+      offset_ += take;
+      if (offset_ == slice_) {
+        offset_ = 0;
+        ++panel_;
+      }
+    }
+    sink_ = sum;
+  }
+
+ private:
+  static constexpr size_t kLine = 64;
+  static inline volatile unsigned sink_ = 0;
+  const unsigned char* first_ = nullptr;
+  size_t panels_ = 0, slice_ = 0, stride_ = 0, bytes_per_step_ = 0;
+  size_t panel_ = 0, offset_ = 0;
+};
+
 class TileRunner {
  public:
   TileRunner(const GemmArgs& p, const F32GemmOutput& out, ARows a)
@@ -44,11 +85,13 @@ class TileRunner {
   // Rows [row_begin, row_end) over `panels` full panels at a uniform stride (first at col): each
   // tile of rows takes all of them in one call.
   void run_panel_strip(size_t row_begin, size_t row_end, size_t kc, const float* first, size_t stride, size_t panels,
-                       size_t col) const {
+                       size_t col, ReadAhead& ahead) const {
     const GemmRowTiles split = gemm_row_tiles(row_end - row_begin, main_.rows);
     size_t i = row_begin;
-    for (size_t t = 0; t < split.main; ++t, i += main_.rows)
+    for (size_t t = 0; t < split.main; ++t, i += main_.rows) {
       panel_tiles(main_.panels_fn, i, kc, first, stride, panels, col);
+      ahead.step();
+    }
     for (size_t t = 0; t < split.quads; ++t, i += kGemmMr)
       panel_tiles(gemm_4x8_panels_, i, kc, first, stride, panels, col);
     for (; i < row_end; ++i) {
@@ -146,8 +189,21 @@ size_t a_block_rows(size_t kc) {
   return std::min(kGemmMc, kGemmThreadScratchBytes / sizeof(float) / std::max<size_t>(kc, 1));
 }
 
-// One (row range x column block) task, reading B as the plan says.
-void run_task(const GemmPlan& plan, const GemmArgs& p, const GemmBSource& b, const GemmTask& t, float* scratch) {
+// What k block `kb` of task t reads ahead (plan.read_ahead): the next block's panel slices.
+ReadAhead read_ahead(const GemmPlan& plan, const GemmArgs& p, const GemmBSource& b, const GemmTask& t,
+                     const GemmTask* next, size_t kb, size_t k_step) {
+  const bool own = kb + 1 < plan.k_blocks;
+  if (!plan.read_ahead || t.b != GemmBAccess::kPanels || (!own && (!next || next->b != GemmBAccess::kPanels))) return {};
+  const size_t k0 = own ? (kb + 1) * k_step : 0, n0 = own ? t.n0 : next->n0, nc = own ? t.nc : next->nc;
+  const size_t slice = std::min(k_step, plan.shape.k - k0) * kGemmNr * sizeof(float);
+  return ReadAhead(b.at(k0, n0), nc / kGemmNr, slice, b.panel_stride() * sizeof(float),
+                   (t.row_end - t.row_begin) / p.kernels->gemm_tile.rows);
+}
+
+// One (row range x column block) task, reading B as the plan says; `next` is the task the thread
+// runs after it, if any.
+void run_task(const GemmPlan& plan, const GemmArgs& p, const GemmBSource& b, const GemmTask& t, const GemmTask* next,
+              float* scratch) {
   const GemmShape& s = plan.shape;
   const size_t k_blocks = t.b == GemmBAccess::kStream ? 1 : plan.k_blocks, k_step = ceil_div(s.k, k_blocks);
   const bool packed = t.b == GemmBAccess::kPackBlocks || t.b == GemmBAccess::kShared;
@@ -164,13 +220,14 @@ void run_task(const GemmPlan& plan, const GemmArgs& p, const GemmBSource& b, con
     if (t.b == GemmBAccess::kPackBlocks) b.pack({k0, kc, t.n0, t.nc}, scratch);
     const size_t panel_stride = packed ? kc * kGemmNr : b.panel_stride();
     const size_t row_block = p.a_source ? a_block_rows(kc) : kGemmMc;
+    ReadAhead ahead = read_ahead(plan, p, b, t, next, kb, k_step);
     for (size_t r0 = t.row_begin; r0 < t.row_end; r0 += row_block) {
       const size_t r1 = std::min(t.row_end, r0 + row_block);
       if (p.a_source) p.a_source->pack(r0, r1, k0, kc, scratch);
       const TileRunner runner(p, out, p.a_source ? ARows{scratch, kc, r0} : ARows{p.a + r0 * p.lda + k0, p.lda, r0});
       if (full_cols > 0) {
         const float* first = packed ? block : b.at(k0, t.n0);
-        runner.run_panel_strip(r0, r1, kc, first, panel_stride, full_cols / kGemmNr, t.n0);
+        runner.run_panel_strip(r0, r1, kc, first, panel_stride, full_cols / kGemmNr, t.n0, ahead);
       }
       for (size_t j = full_cols; j < t.nc; j += kGemmNr) {
         if (t.b == GemmBAccess::kStream && j + PanelB::kQuadWidth <= t.nc) {
@@ -226,9 +283,10 @@ void run_tasks(const GemmPlan& plan, const GemmArgs& p, const GemmBSource& b, si
     const GemmTask t = plan.task(i);
     if (plan.strategy == GemmStrategy::kGemv) {
       run_gemv_task(plan, p, b, t);
-    } else {
-      run_task(plan, p, b, t, scratch);
+      continue;
     }
+    const GemmTask next = i + 1 < end ? plan.task(i + 1) : GemmTask{};
+    run_task(plan, p, b, t, i + 1 < end ? &next : nullptr, scratch);
   }
 }
 

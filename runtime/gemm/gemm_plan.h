@@ -68,6 +68,7 @@ struct GemmPlan {
   size_t k_blocks = 1;                             // depth blocks of equal size (kStream: always 1)
   bool pack_a_once = false;  // A's rows packed whole into the workspace first (a column split)
   bool pack_b_once = false;  // B packed whole into the workspace first, for every row split
+  bool read_ahead = false;   // kPanels tasks touch the B their next k block reads (gemm_driver.cc)
   size_t workspace_bytes = 0;  // op scratch run_gemm() needs (GemmArgs::workspace)
 
   size_t task_count() const { return row_splits * col_blocks; }

@@ -107,6 +107,13 @@ INSTANTIATE_TEST_SUITE_P(Streams, GemmPanelTest,
                                             ::testing::Values(33), ::testing::Values(0), ::testing::Values(1, 2, 3),
                                             ::testing::Values(32), ::testing::Bool()));
 
+// Weights of 1 MiB or more (read ahead: the next k block's, then the next task's first): k = 1025
+// in three blocks, the last column block partial (n = 1000), one or several row blocks.
+INSTANTIATE_TEST_SUITE_P(ReadAhead, GemmPanelTest,
+                         ::testing::Combine(::testing::Values(9, 101), ::testing::Values(264, 1000),
+                                            ::testing::Values(1025), ::testing::Values(0), ::testing::Values(1, 2),
+                                            ::testing::Values(8), ::testing::Bool()));
+
 // n = 130 spans two column blocks; m >= 8 packs B; the RowBlocks suite spans k blocks (k = 600).
 INSTANTIATE_TEST_SUITE_P(Shapes, GemmDriverTest,
                          ::testing::Combine(::testing::Values(1, 3, 5, 9, 17, 40), ::testing::Values(1, 7, 8, 9, 24, 130),

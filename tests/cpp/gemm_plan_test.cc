@@ -164,6 +164,17 @@ TEST(GemmPlanTest, DepthIsCutIntoEqualBlocks) {
   EXPECT_EQ(plan_gemm(shape(40, 40, kGemmKc + 1, GemmBStorage::kRows), kernels(), 1).k_blocks, 2u);
 }
 
+// Weights in 8-wide panels of 1 MiB or more are read ahead (they come from L3 or memory in a
+// model); smaller ones, dense or packed B, 32-wide panels and the serial plans are not.
+TEST(GemmPlanTest, LargeWeightsInPanelsAreReadAhead) {
+  EXPECT_TRUE(plan_gemm(shape(128, 3072, 768, GemmBStorage::kPanels), kernels(), 1).read_ahead);
+  EXPECT_TRUE(plan_gemm(shape(3136, 256, 1024, GemmBStorage::kPanels), kernels(), 2).read_ahead) << "row splits";
+  EXPECT_FALSE(plan_gemm(shape(128, 256, 1023, GemmBStorage::kPanels), kernels(), 1).read_ahead) << "under 1 MiB";
+  EXPECT_FALSE(plan_gemm(shape(128, 3072, 768, GemmBStorage::kRows), kernels(), 1).read_ahead);
+  EXPECT_FALSE(plan_gemm(shape(2, 3072, 768, GemmBStorage::kPanels, PanelB::kQuadWidth), kernels(), 1).read_ahead);
+  EXPECT_FALSE(plan_gemm_serial(shape(128, 3072, 768, GemmBStorage::kPanels)).read_ahead);
+}
+
 // gemm_depth_block (O3's tuning) lowers the deepest block; out-of-range values are clamped.
 TEST(GemmPlanTest, DepthBlockSetsTheDeepestBlock) {
   for (const auto& [k, depth, blocks] : {std::tuple<size_t, size_t, size_t>{1000, 256, 4}, {1000, 128, 8},
