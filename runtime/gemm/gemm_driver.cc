@@ -285,8 +285,10 @@ void run_tasks(const GemmPlan& plan, const GemmArgs& p, const GemmBSource& b, si
       run_gemv_task(plan, p, b, t);
       continue;
     }
-    const GemmTask next = i + 1 < end ? plan.task(i + 1) : GemmTask{};
-    run_task(plan, p, b, t, i + 1 < end ? &next : nullptr, scratch);
+    // The next task matters only to a read-ahead past this task's last k block.
+    const bool reads_next = plan.read_ahead && i + 1 < end;
+    const GemmTask next = reads_next ? plan.task(i + 1) : GemmTask{};
+    run_task(plan, p, b, t, reads_next ? &next : nullptr, scratch);
   }
 }
 
