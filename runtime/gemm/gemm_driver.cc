@@ -1,6 +1,7 @@
 #include "gemm/gemm_driver.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 namespace wt {
@@ -21,7 +22,8 @@ struct ARows {
 // The weights a task's next k block reads (its own, or the next task's first), touched a slice
 // after each row tile of the current block: a load a cache line, so they are on their way to L2
 // while this block computes, instead of stalling its successor's first tile. Wasm has no prefetch
-// instruction; the loads' sum is stored so they are not optimized away.
+// instruction; the loads' sum is stored so they are not optimized away (a relaxed atomic store: the
+// pool's threads all write it, and nothing reads it).
 class ReadAhead {
  public:
   ReadAhead() = default;
@@ -48,12 +50,12 @@ class ReadAhead {
         ++panel_;
       }
     }
-    sink_ = sum;
+    sink_.store(sum, std::memory_order_relaxed);
   }
 
  private:
   static constexpr size_t kLine = 64;
-  static inline volatile unsigned sink_ = 0;
+  static inline std::atomic<unsigned> sink_{0};
   const unsigned char* first_ = nullptr;
   size_t panels_ = 0, slice_ = 0, stride_ = 0, bytes_per_step_ = 0;
   size_t panel_ = 0, offset_ = 0;
