@@ -120,6 +120,40 @@ class _DyingResidual(torch.nn.Module):
         return torch.relu(self.b(self.c(h)) + h)
 
 
+class _LayerScale(torch.nn.Module):
+    """CaiT's and ConvNeXt's layer scale: x + gamma * linear(x), gamma a constant per feature (or,
+    `across_rows`, per row: not a feature scale, which must stay a mul)."""
+
+    def __init__(self, bias, across_rows=False, rows=1):
+        super().__init__()
+        torch.manual_seed(3)
+        self.proj = torch.nn.Linear(12, 12, bias=bias)
+        gamma = torch.linspace(-1, 2, rows).view(rows, 1) if across_rows else torch.rand(12) + 0.5
+        self.gamma = torch.nn.Parameter(gamma)
+
+    def forward(self, x):
+        return x + self.gamma * self.proj(x)
+
+
+@pytest.mark.parametrize("rows", [1, 6])  # 32-wide weight panels (a batch-1 row streams them), 8-wide
+@pytest.mark.parametrize("bias", [True, False])
+def test_o2_folds_a_layer_scale_into_its_linear(runtime, tmp_model, rows, bias):
+    model, x = _LayerScale(bias).eval(), torch.randn(1, rows, 12)
+    report = _export(model, x, tmp_model, "O2", "nchw")
+    assert "fold_linear_scale" in report.passes_applied
+    assert report.ops.get("mul", 0) == 0 and report.ops.get("add", 0) == 0, report.ops  # the add fused as a residual
+    with torch.no_grad():
+        torch.testing.assert_close(runtime.load_model(tmp_model).forward(x), model(x), atol=ATOL, rtol=1e-4)
+
+
+def test_a_scale_across_rows_is_not_folded(runtime, tmp_model):
+    model, x = _LayerScale(True, across_rows=True, rows=5).eval(), torch.randn(1, 5, 12)
+    report = _export(model, x, tmp_model, "O2", "nchw")
+    assert "fold_linear_scale" not in report.passes_applied and report.ops["mul"] == 1, report.ops
+    with torch.no_grad():
+        torch.testing.assert_close(runtime.load_model(tmp_model).forward(x), model(x), atol=ATOL, rtol=1e-4)
+
+
 def test_batch_norm_is_not_folded_into_a_convolution_carrying_a_residual():
     """With the residual fused first (a custom pass order), bn(conv(x) + r) must stay a batch norm."""
 

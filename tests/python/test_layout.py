@@ -49,6 +49,8 @@ def _excite(m, y):
     return y * torch.sigmoid(m[2](F.silu(m[1](y.mean((2, 3), keepdim=True)))))
 
 
+LAYER_SCALE = torch.linspace(0.5, 2, 4).view(4, 1, 1)
+
 # name: (model, inputs, expected number of layout changes)
 CASES = {
     # a classifier: one permute after the input; global pooling leaves NHWC without one
@@ -79,6 +81,16 @@ CASES = {
     # alone the NHWC output would order its dims differently: that one reads an NCHW copy
     "reductions": (Fn(lambda m, x: (lambda y: (y.amax(1, keepdim=True) * y, y.sum(2), y.mean((1, 2, 3))))(m[0](x)),
                       conv(3, 4)), (torch.randn(2, 3, 5, 6),), 3),
+    # ConvNeXt's block: channels last by the model's own permutes around a layer norm and linears,
+    # scaled by a [C, 1, 1] constant and added to the block's input: both permutes become views
+    "channels_last_block": (Fn(lambda m, x: (lambda y: m[3](y + LAYER_SCALE * m[2](
+                                   F.gelu(m[1](m[0](y).permute(0, 2, 3, 1)))).permute(0, 3, 1, 2)))(m[4](x)),
+                               conv(4, 4, 7, groups=4), nn.LayerNorm(4), nn.Linear(4, 4), conv(4, 3), conv(3, 4)),
+                            (torch.randn(1, 3, 9, 8),), 2),
+    # a model's permute of an NHWC image that is not to channels last: one permute of its bytes (where
+    # the layout's permute to NCHW came first), then the next convolution's to NHWC
+    "permute_of_nhwc_image": (Fn(lambda m, x: m[1](F.relu(m[0](x)).permute(0, 1, 3, 2)), conv(3, 4), conv(4, 2)),
+                              (torch.randn(1, 3, 6, 5),), 3),
 }
 
 
@@ -95,6 +107,17 @@ def test_nhwc_export_matches_eager(native, tmp_path, name):
                                rtol=1e-4, atol=1e-5)
     graph, _ = nhwc_graph(model, inputs)
     assert len(layout_changes(graph)) == changes, [(n.op, n.outputs[0].name) for n in layout_changes(graph)]
+
+
+def test_permutes_at_a_regions_edge_become_views():
+    model, inputs, _ = CASES["channels_last_block"]
+    graph, _ = nhwc_graph(model, inputs)
+    assert [n.source for n in ops(graph, "permute")] == ["layout", "layout"]  # the input's and the output's
+    assert not ops(graph, "mul") and not ops(graph, "add")  # the layer scale and the residual: in the linear
+    model, inputs, _ = CASES["permute_of_nhwc_image"]
+    graph, _ = nhwc_graph(model, inputs)
+    transpose = [n for n in ops(graph, "permute") if n.source != "layout"]
+    assert len(transpose) == 1 and transpose[0].attrs["perm"] == [0, 3, 2, 1]  # [N, C, W, H] from [N, H, W, C]
 
 
 def test_graph_inputs_and_outputs_stay_nchw(tmp_path):

@@ -3,13 +3,15 @@
 O0  none (capture already evaluates constant subexpressions, which the runtime needs)
 O1  eliminate_dead_code
 O2  O1 + fold_batch_norm_into_conv + fuse_residual_add + fuse_activation + fuse_attention +
-    pack_linear_weights + fuse_channel_shuffle  (the default)
+    pack_linear_weights + fold_linear_scale + fuse_residual_add again (for the adds the fold
+    exposes) + fuse_channel_shuffle  (the default)
 O3  O2 + kernel tuning at export (tuning.py): ops that can run more than one way are timed every
     way on the WebAssembly runtime in Node, the fastest recorded in the file
 
 The layout is an option of its own (memory_layout): "nhwc" adds to_nhwc after the level's passes,
-before those that match what it writes (fuse_channel_shuffle: ShuffleNet's shuffle on the channel
-axis, which is last only in NHWC).
+before those that match what it writes (fold_linear_scale: ConvNeXt's layer scale, which meets its
+linear only once the permute between them is a view; fuse_channel_shuffle: ShuffleNet's shuffle on
+the channel axis, which is last only in NHWC).
 Quantization (quantize_for_wasm, re-exported here as the guide imports it) rewrites the graph
 after the fusions: before weight packing (int8 weights have a layout of their own) or after it
 (float16 weights keep the packed layout).
@@ -24,7 +26,8 @@ from .attention import fuse_attention
 from .folding import constant_folding
 from .layout import to_nhwc
 from .passes import (eliminate_dead_code, fold_batch_norm_into_conv, fuse_activation, fuse_channel_shuffle,
-                     fuse_conv_activation, fuse_linear_activation, fuse_residual_add, pack_linear_weights)
+                     fold_linear_scale, fuse_conv_activation, fuse_linear_activation, fuse_residual_add,
+                     pack_linear_weights)
 
 PASSES = {
     "eliminate_dead_code": eliminate_dead_code,
@@ -34,13 +37,14 @@ PASSES = {
     "fuse_conv_activation": fuse_conv_activation,
     "fuse_linear_activation": fuse_linear_activation,
     "fuse_residual_add": fuse_residual_add,
+    "fold_linear_scale": fold_linear_scale,
     "fuse_attention": fuse_attention,
     "pack_linear_weights": pack_linear_weights,
     "fuse_channel_shuffle": fuse_channel_shuffle,
     "to_nhwc": to_nhwc,
 }
 # Passes that match what to_nhwc writes: with memory_layout "nhwc" they run after it.
-AFTER_LAYOUT = ("fuse_channel_shuffle",)
+AFTER_LAYOUT = ("fold_linear_scale", "fuse_channel_shuffle")
 
 # The performance guide's pass names (optimize_for_browser), each the passes above it stands for.
 GUIDE_PASSES = {
@@ -74,9 +78,9 @@ LEVELS = {
     "O0": [],
     "O1": ["eliminate_dead_code"],
     "O2": ["fold_batch_norm_into_conv", "fuse_residual_add", "fuse_activation", "fuse_attention", "eliminate_dead_code",
-           "pack_linear_weights", "fuse_channel_shuffle"],
+           "pack_linear_weights", "fold_linear_scale", "fuse_residual_add", "fuse_channel_shuffle"],
     "O3": ["fold_batch_norm_into_conv", "fuse_residual_add", "fuse_activation", "fuse_attention", "eliminate_dead_code",
-           "pack_linear_weights", "fuse_channel_shuffle"],
+           "pack_linear_weights", "fold_linear_scale", "fuse_residual_add", "fuse_channel_shuffle"],
 }
 
 

@@ -260,6 +260,31 @@ def _channel_shuffle(rw: _Rewriter, node: ir.Node) -> bool:
     return True
 
 
+def _permute(rw: _Rewriter, node: ir.Node) -> bool:
+    """A model's own permute at an NHWC region's edge (ConvNeXt's blocks and LayerNorm2d, Swin's
+    stem: x.permute(0, 2, 3, 1), a layer norm and linears over the channels, .permute(0, 3, 1, 2)).
+    Of an NHWC image, any permute is one permute of its bytes, and to channels last none: a view
+    where there were two copies (the layout's permute back to NCHW, then the model's). Of a plain
+    [N, H, W, C] tensor, the permute to NCHW is a view of its bytes as an NHWC image."""
+    x, out = node.inputs[0], node.outputs[0]
+    if len(out.shape) != 4 or not all(type(d) is int for d in (*x.shape, *out.shape)):
+        return False
+    perm = [d % 4 for d in node.attrs["perm"]]
+    if x.nhwc:
+        physical = [TO_NHWC.index(d) for d in perm]  # out's dim i is NCHW dim perm[i], stored at this one of x's
+        if physical == [0, 1, 2, 3]:
+            node.op, node.attrs = "reshape", {"shape": list(out.shape)}
+        else:
+            node.attrs = {"perm": physical}
+        rw.nodes.append(node)
+        return True
+    if perm != list(TO_NCHW) or not _is_image(x):
+        return False
+    node.op, node.attrs = "reshape", {}
+    rw.emit_nhwc(node, [x], {"shape": list(x.shape)})
+    return True
+
+
 def _reduce(rw: _Rewriter, node: ir.Node) -> bool:
     x = node.inputs[0]
     if not x.nhwc:
@@ -281,7 +306,7 @@ _REWRITES = {"conv2d": _conv, "conv_transpose2d": _conv, "static_quantized_conv2
              "static_quantized_depthwise_conv2d": _conv,
              "max_pool2d": _pool2d, "avg_pool2d": _pool2d,
              "adaptive_avg_pool2d": _adaptive_avg_pool2d, "batch_norm": _batch_norm, "concat": _concat,
-             "slice": _slice, "reshape": _channel_shuffle,
+             "slice": _slice, "reshape": _channel_shuffle, "permute": _permute,
              **{op: _unary for op in UNARY_OPS}, **{op: _binary for op in BINARY_OPS},
              **{op: _reduce for op in _REDUCTIONS}}
 

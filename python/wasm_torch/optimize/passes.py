@@ -160,6 +160,60 @@ def fuse_residual_add(graph: ir.Graph) -> bool:
     return changed
 
 
+def _per_feature_scale(constant: ir.Tensor, shape: tuple):
+    """constant's values along the last dim when, broadcast to `shape`, it varies along that dim
+    alone (a [C] vector, or [1, 1, 1, C]), else None."""
+    if not constant.is_constant or constant.dtype != DTYPE_CODES["float32"] or len(constant.shape) > len(shape):
+        return None
+    if any(d != 1 for d in constant.shape[:-1]) or not constant.shape or constant.shape[-1] != shape[-1]:
+        return None
+    return constant.data.reshape(-1)
+
+
+def fold_linear_scale(graph: ir.Graph) -> bool:
+    """A float linear (no activation, no residual) whose output, or a view of it keeping the last
+    dim, is read only by a multiplication by a constant per output feature (ConvNeXt's and CaiT's
+    layer scale: gamma * block(x)) takes the scale into its weights and bias: one op fewer, and
+    the add after it can then fuse as the linear's residual. Runs after to_nhwc, which turns
+    ConvNeXt's permute back to NCHW into a view, so the scale meets the linear's output features."""
+    users = graph.consumers()
+    changed = False
+    for linear in list(graph.nodes):
+        if (linear.op != "linear" or linear.attrs.get("activation", "none") != "none" or len(linear.inputs) > 3
+                or not linear.inputs[1].is_constant or linear.inputs[1].dtype != DTYPE_CODES["float32"]):
+            continue
+        chain, tensor = [linear], linear.outputs[0]
+        while (reader := _sole_consumer(users, tensor)) is not None and reader.op == "reshape" \
+                and reader.outputs[0].shape[-1:] == tensor.shape[-1:]:
+            chain.append(reader)
+            tensor = reader.outputs[0]
+        mul = _sole_consumer(users, tensor)
+        if (mul is None or mul.op != "mul" or len(mul.inputs) != 2 or mul.outputs[0].shape != tensor.shape
+                or mul.outputs[0].nhwc != tensor.nhwc):
+            continue
+        other = mul.inputs[1] if mul.inputs[0] is tensor else mul.inputs[0]
+        scale = None if other is tensor else _per_feature_scale(other, tensor.shape)
+        weight, bias = linear.inputs[1], linear.inputs[2] if len(linear.inputs) > 2 else None
+        if scale is None or (bias is not None and not bias.is_constant):
+            continue
+        layout = linear.attrs.get("weight_layout", WEIGHT_LAYOUT_KN)
+        if layout == WEIGHT_LAYOUT_KN:
+            scaled = weight.data * scale
+        else:  # panels [ceil(N / width), K, width]: column j is lane j % width of panel j // width
+            count, _, width = weight.shape
+            padded = np.zeros(count * width, np.float32)
+            padded[:len(scale)] = scale
+            scaled = weight.data * padded.reshape(count, 1, width)
+        linear.inputs[1] = ir.constant(f"{weight.name}.scaled", scaled.astype(np.float32))
+        if bias is not None:
+            linear.inputs[2] = ir.constant(f"{bias.name}.scaled", (bias.data * scale).astype(np.float32))
+        chain[-1].outputs = mul.outputs
+        graph.nodes.remove(mul)
+        users = graph.consumers()
+        changed = True
+    return changed
+
+
 # Elementwise ops conv2d/linear can apply to their own output: clamps in the GEMM epilogue, the
 # functions to each finished output block while it is still in cache (runtime ops/common/fused_activation.h).
 _FUSABLE_ACTIVATIONS = frozenset(op for op, spec in UNARY_OPS.items() if spec.fusable)
