@@ -73,6 +73,17 @@ std::vector<KernelWorkload> kernel_workloads() {
            for (int i = 0; i < 32; ++i) t.gemm_1x32(k, a.data(), b.data(), wt::kGemmNr, 32, c.data(), {});
          });
        }},
+      {"f32_igemm_4x8_group_pairs", [](const KernelTable& t) {  // ResNeXt's first stage: 3x3, groups of 4
+         const size_t taps = 9, kc = 4, panel = taps * kc * wt::kGemmNr;
+         auto image = values(taps * wt::kGemmMr * 2 * kc), b = values(2 * panel), c = values(wt::kGemmMr * wt::kGemmNr);
+         std::vector<const float*> a(taps * wt::kGemmMr);
+         for (size_t i = 0; i < a.size(); ++i) a[i] = image.data() + i * 2 * kc;
+         wt_perf_collect([&] {
+           for (int i = 0; i < 256; ++i) {
+             t.igemm_4x8_group_pairs(wt::kGemmMr, taps, kc, a.data(), b.data(), panel, c.data(), wt::kGemmNr, {});
+           }
+         });
+       }},
       {"f32_gemm_driver_192", [](const KernelTable& t) {  // plan, packing, blocking and tiles together
          const size_t m = 192, n = 192, k = 192;
          auto a = values(m * k), b = values(k * n), c = values(m * n);

@@ -80,6 +80,21 @@ void f32_igemm_4x8_panels_relaxedsimd(size_t rows, size_t taps, size_t kc, const
 using F32IgemmPanelsFn = void (*)(size_t, size_t, size_t, const float* const*, const float*, size_t, size_t, float*,
                                   size_t, const F32GemmOutput&);
 
+// The indirect tile over two groups of 4 output channels side by side (ResNeXt's first stage: 4
+// channels a group), where the 8-column tile would compute a group's 4 on a copy with 4 columns of
+// padding: columns 0-3 are group 0's, from each row's kc values and lanes 0-3 of the panel at b;
+// columns 4-7 group 1's, from the kc values after those (its input channels follow in NHWC) and
+// lanes 0-3 of the panel at b + panel_stride. a, rows and the epilogue as f32_igemm_4x8_panels.
+void f32_igemm_4x8_group_pairs_scalar(size_t rows, size_t taps, size_t kc, const float* const* a, const float* b,
+                                      size_t panel_stride, float* c, size_t ldc, const F32GemmOutput& out);
+void f32_igemm_4x8_group_pairs_simd128(size_t rows, size_t taps, size_t kc, const float* const* a, const float* b,
+                                       size_t panel_stride, float* c, size_t ldc, const F32GemmOutput& out);
+void f32_igemm_4x8_group_pairs_relaxedsimd(size_t rows, size_t taps, size_t kc, const float* const* a,
+                                           const float* b, size_t panel_stride, float* c, size_t ldc,
+                                           const F32GemmOutput& out);
+using F32IgemmGroupPairsFn = void (*)(size_t, size_t, size_t, const float* const*, const float*, size_t, float*, size_t,
+                                      const F32GemmOutput&);
+
 // Runs tile(b, c, out) on each of `panels` panels: the loop the *_panels kernels share.
 template <typename Tile>
 inline void for_each_panel(const float* b, size_t panel_stride, size_t panels, float* c, const F32GemmOutput& out,

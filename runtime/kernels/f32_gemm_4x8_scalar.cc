@@ -64,6 +64,22 @@ void f32_igemm_4x8_panels_scalar(size_t rows, size_t taps, size_t kc, const floa
   });
 }
 
+void f32_igemm_4x8_group_pairs_scalar(size_t rows, size_t taps, size_t kc, const float* const* a, const float* b,
+                                      size_t panel_stride, float* c, size_t ldc, const F32GemmOutput& out) {
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t j = 0; j < kGemmNr; ++j) {
+      const size_t group = j / 4, lane = j % 4;
+      const float* panel = b + group * panel_stride;
+      float sum = 0.f;
+      for (size_t t = 0; t < taps; ++t) {
+        const float* row = a[t * kGemmMr + r] + group * kc;
+        for (size_t p = 0; p < kc; ++p) sum += row[p] * panel[(t * kc + p) * kGemmNr + lane];
+      }
+      c[r * ldc + j] = gemm_finish_value(sum, c[r * ldc + j], r, j, out);
+    }
+  }
+}
+
 void f32_gemm_1x32_scalar(size_t k, const float* a, const float* b, size_t panel_stride, size_t ldb, float* c,
                           const F32GemmOutput& out) {
   for_each_panel(b, panel_stride, 4, c, out, [&](const float* bq, float* cq, const F32GemmOutput& o) {

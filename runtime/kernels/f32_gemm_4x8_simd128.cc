@@ -153,7 +153,43 @@ void igemm_4x8_panels(size_t rows, size_t taps, size_t kc, const float* const* a
   });
 }
 
+// f32_igemm_4x8_group_pairs: the indirect tile's loop, each row's two halves from their own
+// group's input channels (two broadcasts) and panel.
+template <bool kFused>
+void igemm_4x8_group_pairs(size_t rows, size_t taps, size_t kc, const float* const* a, const float* b,
+                           size_t panel_stride, float* c, size_t ldc, const F32GemmOutput& out) {
+  const float* b_lo = b;
+  const float* b_hi = b + panel_stride;
+  v128_t c00 = wasm_f32x4_splat(0.f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (size_t tap = 0; tap < taps; ++tap) {
+    const float* const* tap_rows = a + tap * kGemmMr;
+    const float *a0 = tap_rows[0], *a1 = tap_rows[1], *a2 = tap_rows[2], *a3 = tap_rows[3];
+    for (size_t p = 0; p < kc; ++p, b_lo += kGemmNr, b_hi += kGemmNr) {
+      const v128_t b0 = wasm_v128_load(b_lo);
+      const v128_t b1 = wasm_v128_load(b_hi);
+      c00 = mul_add<kFused>(wasm_v128_load32_splat(a0 + p), b0, c00);
+      c01 = mul_add<kFused>(wasm_v128_load32_splat(a0 + kc + p), b1, c01);
+      c10 = mul_add<kFused>(wasm_v128_load32_splat(a1 + p), b0, c10);
+      c11 = mul_add<kFused>(wasm_v128_load32_splat(a1 + kc + p), b1, c11);
+      c20 = mul_add<kFused>(wasm_v128_load32_splat(a2 + p), b0, c20);
+      c21 = mul_add<kFused>(wasm_v128_load32_splat(a2 + kc + p), b1, c21);
+      c30 = mul_add<kFused>(wasm_v128_load32_splat(a3 + p), b0, c30);
+      c31 = mul_add<kFused>(wasm_v128_load32_splat(a3 + kc + p), b1, c31);
+    }
+  }
+  const TileEpilogue epilogue(out);
+  epilogue.store_row(c, c00, c01, 0);
+  if (rows > 1) epilogue.store_row(c + ldc, c10, c11, 1);
+  if (rows > 2) epilogue.store_row(c + 2 * ldc, c20, c21, 2);
+  if (rows > 3) epilogue.store_row(c + 3 * ldc, c30, c31, 3);
+}
+
 }  // namespace
+
+void f32_igemm_4x8_group_pairs_simd128(size_t rows, size_t taps, size_t kc, const float* const* a, const float* b,
+                                       size_t panel_stride, float* c, size_t ldc, const F32GemmOutput& out) {
+  igemm_4x8_group_pairs<false>(rows, taps, kc, a, b, panel_stride, c, ldc, out);
+}
 
 void f32_igemm_4x8_panels_simd128(size_t rows, size_t taps, size_t kc, const float* const* a, const float* b,
                                   size_t panel_stride, size_t panels, float* c, size_t ldc, const F32GemmOutput& out) {
@@ -232,6 +268,12 @@ void f32_igemm_4x8_panels_relaxedsimd(size_t rows, size_t taps, size_t kc, const
                                       size_t panel_stride, size_t panels, float* c, size_t ldc,
                                       const F32GemmOutput& out) {
   igemm_4x8_panels<true>(rows, taps, kc, a, b, panel_stride, panels, c, ldc, out);
+}
+
+void f32_igemm_4x8_group_pairs_relaxedsimd(size_t rows, size_t taps, size_t kc, const float* const* a,
+                                           const float* b, size_t panel_stride, float* c, size_t ldc,
+                                           const F32GemmOutput& out) {
+  igemm_4x8_group_pairs<true>(rows, taps, kc, a, b, panel_stride, c, ldc, out);
 }
 
 void f32_gemm_4x8_relaxedsimd(size_t k, const float* a, size_t lda, const float* b, size_t ldb, float* c, size_t ldc,

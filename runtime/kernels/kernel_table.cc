@@ -16,6 +16,7 @@ KernelTable scalar_table() {
   t.gemm_4x8 = f32_gemm_4x8_scalar;
   t.gemm_4x8_panels = f32_gemm_4x8_panels_scalar;
   t.igemm_4x8_panels = f32_igemm_4x8_panels_scalar;
+  t.igemm_4x8_group_pairs = f32_igemm_4x8_group_pairs_scalar;
   t.gemm_1x8 = f32_gemm_1x8_scalar;
   t.gemm_1x32 = f32_gemm_1x32_scalar;
   t.f16w_gemm_1x32 = f32_f16w_gemm_1x32_scalar;
@@ -73,6 +74,7 @@ void overlay_simd128(KernelTable& t) {
   t.gemm_4x8 = f32_gemm_4x8_simd128;
   t.gemm_4x8_panels = f32_gemm_4x8_panels_simd128;
   t.igemm_4x8_panels = f32_igemm_4x8_panels_simd128;
+  t.igemm_4x8_group_pairs = f32_igemm_4x8_group_pairs_simd128;
   t.gemm_1x8 = f32_gemm_1x8_simd128;
   t.gemm_1x32 = f32_gemm_1x32_simd128;
   t.f16w_gemm_1x32 = f32_f16w_gemm_1x32_simd128;
@@ -127,6 +129,7 @@ void overlay_relaxed_simd(KernelTable& t) {
   t.gemm_4x8 = f32_gemm_4x8_relaxedsimd;
   t.gemm_4x8_panels = f32_gemm_4x8_panels_relaxedsimd;
   t.igemm_4x8_panels = f32_igemm_4x8_panels_relaxedsimd;
+  t.igemm_4x8_group_pairs = f32_igemm_4x8_group_pairs_relaxedsimd;
   if (relaxed_int8_dot_is_exact()) {
     t.qu8_gemm_5x8c4 = qu8_f32_qc8w_gemm_5x8c4_relaxedsimd;
     t.qu8_gemm_5x8c4_split = qu8_f32_qc8w_gemm_5x8c4_split_relaxedsimd;

@@ -52,6 +52,7 @@ struct KernelTable {
   F32GemmDotFn gemm_dot;
   F32GemvFn gemv;
   F32IgemmPanelsFn igemm_4x8_panels;  // indirect: grouped convolutions' rows read in place
+  F32IgemmGroupPairsFn igemm_4x8_group_pairs;  // the same over two groups of 4 output channels
 
   // fp16 weights: streamed in half by batch-1 linear layers, expanded elsewhere (where they are
   // packed or gathered).

@@ -95,58 +95,60 @@ bool indirect_preferred(const Conv2dGeometry& g) {
 // Grouped convolutions (ResNeXt, RegNet: 4-24 channels a group) on the indirect GEMM tile: 4 output
 // pixels at a time, each tap's input pixel read in place through a pointer (a zero vector where the
 // tap lies in padding), so no im2col row is packed. Packing cost these convolutions more than their
-// multiply-adds: RegNetY-400MF's ran at 8-12 GFLOP/s, its 1x1 convolutions at 40. Tasks are (image,
-// block of pixels, group).
+// multiply-adds: RegNetY-400MF's ran at 8-12 GFLOP/s, its 1x1 convolutions at 40. Tasks are blocks
+// of pixels; each 4 pixels' pointers are worked out once and moved along the channels from group to
+// group (a task per group and block rebuilt them per group: ResNeXt's first stage, K = 9 x 4, spent
+// as long on them as on its multiply-adds). Groups of 4 output channels go two at a time
+// (f32_igemm_4x8_group_pairs), as an 8-column tile would compute each on a copy with 4 columns of
+// padding.
 class IndirectConv2dNhwcKernel final : public OpKernel {
  public:
-  static constexpr size_t kPixelsPerTask = 256;
+  static constexpr size_t kMaxPixelsPerTask = 256;
 
   IndirectConv2dNhwcKernel(const KernelTable* kernels, Conv2dGeometry g, FusedActivation act, bool residual)
       : igemm_(kernels->igemm_4x8_panels),
+        igemm_pairs_(kernels->igemm_4x8_group_pairs),
         g_(g),
         act_(act),
         residual_(residual),
         cin_g_(g.in_channels / g.groups),
         cout_g_(g.out_channels / g.groups),
         taps_(g.kernel_h * g.kernel_w),
-        zeros_(cin_g_, 0.f) {}
+        group_pairs_(cout_g_ == 4 && g.groups % 2 == 0),
+        zeros_(g.in_channels, 0.f) {}  // a tap in padding, moved along the channels as the image is
 
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
   size_t in_place_input() const override { return kResidualInput; }
 
   void run(const RunContext& ctx) const override {
-    const size_t pixels = g_.out_h * g_.out_w, blocks = ceil_div(pixels, kPixelsPerTask);
+    const size_t pixels = g_.out_h * g_.out_w;
+    // Enough blocks for every thread to balance (ResNeXt's last stage has 49 pixels), each a whole
+    // number of 4-pixel tiles.
+    const size_t chunks = ThreadPool::kChunksPerThread * static_cast<size_t>(ctx.pool->thread_count());
+    const size_t per_task = std::clamp(round_up(ceil_div(pixels, chunks), kGemmMr), kGemmMr, kMaxPixelsPerTask);
+    const size_t blocks = ceil_div(pixels, per_task);
     if (residual_) copy_residual(ctx, g_.batch * pixels * g_.out_channels);
-    ctx.pool->parallelize(g_.batch * g_.groups * blocks, 1, [&](size_t begin, size_t end) {
+    ctx.pool->parallelize(g_.batch * blocks, 1, [&](size_t begin, size_t end) {
       // taps x 4 row pointers: far less than the scratch GEMM tasks pack blocks into.
       const float** rows = reinterpret_cast<const float**>(ctx.pool->thread_scratch());
       for (size_t task = begin; task < end; ++task) {
-        // Groups fastest: a block's input pixels stay in cache across its groups (each group reads
-        // its few channels of every pixel; block-major, a stride-2 layer ran 1.4x slower).
-        const size_t group = task % g_.groups, block = task / g_.groups % blocks, n = task / g_.groups / blocks;
-        run_pixels(ctx, n, group, block * kPixelsPerTask, std::min(pixels, (block + 1) * kPixelsPerTask), rows);
+        const size_t block = task % blocks, n = task / blocks;
+        run_pixels(ctx, n, block * per_task, std::min(pixels, (block + 1) * per_task), rows);
       }
     });
-    // A function activation (SiLU...) once every group is done: a task's outputs are one group's
-    // few columns of each pixel, not a contiguous block to apply it to while in cache.
-    if (act_.fn) {
-      ctx.pool->parallelize(g_.batch * pixels, kPixelsPerTask, [&](size_t begin, size_t end) {
-        act_.apply(ctx.out_f32(0) + begin * g_.out_channels, (end - begin) * g_.out_channels);
-      });
-    }
   }
 
  private:
-  // Output pixels [p0, p1) of image n's group.
-  void run_pixels(const RunContext& ctx, size_t n, size_t group, size_t p0, size_t p1, const float** rows) const {
-    const size_t k = taps_ * cin_g_, panel_floats = k * kGemmNr, full_panels = cout_g_ / kGemmNr;
-    const float* image = ctx.in_f32(0) + n * g_.in_h * g_.in_w * g_.in_channels + group * cin_g_;
-    const float* weights = ctx.in_f32(1) + group * ceil_div(cout_g_, kGemmNr) * panel_floats;
-    float* out = ctx.out_f32(0) + (n * g_.out_h * g_.out_w) * g_.out_channels + group * cout_g_;
+  // Output pixels [p0, p1) of image n, every group.
+  void run_pixels(const RunContext& ctx, size_t n, size_t p0, size_t p1, const float** rows) const {
+    const size_t k = taps_ * cin_g_, panel_floats = k * kGemmNr, group_panels = ceil_div(cout_g_, kGemmNr);
+    const size_t groups_per_call = group_pairs_ ? 2 : 1, channel_step = groups_per_call * cin_g_;
+    const float* image = ctx.in_f32(0) + n * g_.in_h * g_.in_w * g_.in_channels;
+    float* out = ctx.out_f32(0) + (n * g_.out_h * g_.out_w) * g_.out_channels;
+    const float* bias = ctx.in_f32(2);
     F32GemmOutput o;
     o.accumulate = residual_;
     o.minmax = act_.minmax;
-    o.col_bias = ctx.in_f32(2) ? ctx.in_f32(2) + group * cout_g_ : nullptr;
     size_t oy = p0 / g_.out_w, ox = p0 % g_.out_w;
     for (size_t p = p0; p < p1; p += kGemmMr) {
       const size_t count = std::min(kGemmMr, p1 - p);
@@ -170,12 +172,27 @@ class IndirectConv2dNhwcKernel final : public OpKernel {
         }
       }
       float* c = out + p * g_.out_channels;
-      if (full_panels > 0) {
-        igemm_(count, taps_, cin_g_, rows, weights, panel_floats, full_panels, c, g_.out_channels, o);
+      for (size_t group = 0; group < g_.groups; group += groups_per_call) {
+        if (group > 0) {
+          for (size_t i = 0; i < taps_ * kGemmMr; ++i) rows[i] += channel_step;
+        }
+        const float* weights = ctx.in_f32(1) + group * group_panels * panel_floats;
+        float* cg = c + group * cout_g_;
+        o.col_bias = bias ? bias + group * cout_g_ : nullptr;
+        if (group_pairs_) {
+          igemm_pairs_(count, taps_, cin_g_, rows, weights, panel_floats, cg, g_.out_channels, o);
+          continue;
+        }
+        const size_t full_panels = cout_g_ / kGemmNr;
+        if (full_panels > 0) {
+          igemm_(count, taps_, cin_g_, rows, weights, panel_floats, full_panels, cg, g_.out_channels, o);
+        }
+        if (cout_g_ % kGemmNr) {
+          tail_panel(count, rows, weights + full_panels * panel_floats, cg + full_panels * kGemmNr, o, full_panels);
+        }
       }
-      if (cout_g_ % kGemmNr) {
-        tail_panel(count, rows, weights + full_panels * panel_floats, c + full_panels * kGemmNr, o, full_panels);
-      }
+      // A function activation (SiLU...) on the 4 pixels' every channel, now done and in cache.
+      if (act_.fn) act_.apply(c, count * g_.out_channels);
     }
   }
 
@@ -201,11 +218,13 @@ class IndirectConv2dNhwcKernel final : public OpKernel {
   }
 
   F32IgemmPanelsFn igemm_;
+  F32IgemmGroupPairsFn igemm_pairs_;
   Conv2dGeometry g_;
   FusedActivation act_;
   bool residual_;
   size_t cin_g_, cout_g_, taps_;
-  std::vector<float> zeros_;  // a tap in padding reads these
+  bool group_pairs_;
+  std::vector<float> zeros_;  // a tap in padding reads these (a pair's two groups' channels)
 };
 
 // Output rows over the pool, every pixel of a row vectorized across channels; the weights are

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <tuple>
 #include <utility>
@@ -274,6 +275,63 @@ TEST_P(IgemmTileTest, MatchesDirectSumsAndSimdMatchesScalar) {
 INSTANTIATE_TEST_SUITE_P(Shapes, IgemmTileTest,
                          ::testing::Combine(::testing::Values(1, 3, 4), ::testing::Values(1, 2, 9),
                                             ::testing::Values(1, 3, 8, 17), ::testing::Bool(), ::testing::Bool(),
+                                            ::testing::Values(0, 2)));
+
+// --- the indirect tile over two groups of 4 columns: each half reads its own channels and panel ---
+class IgemmGroupPairsTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, size_t, bool, bool, int>> {};
+
+TEST_P(IgemmGroupPairsTest, MatchesDirectSumsAndSimdMatchesScalar) {
+  const auto [rows, taps, kc, accumulate, with_bias, act] = GetParam();
+  const size_t k = taps * kc, stride = k * kGemmNr + 3, ldc = kGemmNr + 5;
+  // A pixel per (tap, row) holds both groups' channels (kc each) at an odd stride; every third
+  // pointer is the zero vector. Lanes 4-7 of each panel are padding the tile must not read.
+  const size_t lda = 2 * kc + 3;
+  auto image = random_vector(taps * kGemmMr * lda, 1), b = random_vector(2 * stride, 2);
+  for (size_t i = 0; i < b.size(); ++i) {
+    if (i % stride < k * kGemmNr && i % stride % kGemmNr >= 4) b[i] = std::nanf("");
+  }
+  const std::vector<float> zeros(2 * kc, 0.f);
+  std::vector<const float*> a(taps * kGemmMr);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = i % 3 == 2 ? zeros.data() : image.data() + i * lda;
+  auto row_bias = random_vector(kGemmMr, 3), col_bias = random_vector(kGemmNr, 4);
+  const F32GemmOutput out = output_mode(accumulate, true, with_bias, row_bias, col_bias, act);
+  const auto c0 = random_vector(kGemmMr * ldc, 5);
+  auto scalar = c0;
+  f32_igemm_4x8_group_pairs_scalar(rows, taps, kc, a.data(), b.data(), stride, scalar.data(), ldc, out);
+  for (size_t r = 0; r < kGemmMr; ++r) {
+    for (size_t j = 0; j < ldc; ++j) {
+      const size_t at = r * ldc + j;
+      if (r >= rows || j >= kGemmNr) {
+        ASSERT_EQ(scalar[at], c0[at]) << "the reference wrote past the tile at " << r << "," << j;
+        continue;
+      }
+      const size_t group = j / 4;
+      double sum = accumulate ? c0[at] : 0.0;
+      for (size_t t = 0; t < taps; ++t) {
+        for (size_t p = 0; p < kc; ++p) {
+          sum += double(a[t * kGemmMr + r][group * kc + p]) * b[group * stride + (t * kc + p) * kGemmNr + j % 4];
+        }
+      }
+      if (with_bias) sum += double(row_bias[r]) + col_bias[j];
+      const double expected = std::min<double>(std::max<double>(sum, out.minmax.min), out.minmax.max);
+      ASSERT_NEAR(scalar[at], expected, 1e-5 * (1 + k)) << r << "," << j;
+    }
+  }
+  std::vector<std::pair<const char*, F32IgemmGroupPairsFn>> kernels = {
+      {"build", build_kernels().igemm_4x8_group_pairs}};
+#if WT_HAVE_RELAXED_SIMD
+  kernels.emplace_back("relaxed", f32_igemm_4x8_group_pairs_relaxedsimd);
+#endif
+  for (const auto& [name, fn] : kernels) {
+    auto got = c0;
+    fn(rows, taps, kc, a.data(), b.data(), stride, got.data(), ldc, out);
+    for (size_t i = 0; i < c0.size(); ++i) ASSERT_NEAR(got[i], scalar[i], 1e-5 * (1 + k)) << name << " " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, IgemmGroupPairsTest,
+                         ::testing::Combine(::testing::Values(1, 3, 4), ::testing::Values(1, 2, 9),
+                                            ::testing::Values(1, 4, 17), ::testing::Bool(), ::testing::Bool(),
                                             ::testing::Values(0, 2)));
 
 }  // namespace

@@ -121,6 +121,9 @@ INSTANTIATE_TEST_SUITE_P(Forms, NhwcConvOpTest,
                                            ConvCase{32, 6, 6, 64, 1, 1, 0, 16, false},    // per group, in place
                                            ConvCase{24, 13, 13, 24, 3, 2, 1, 3, false},   // 3 groups, indirect
                                            ConvCase{16, 9, 9, 24, 3, 1, 1, 2, false},     // a panel + 4 columns
+                                           ConvCase{32, 9, 8, 32, 3, 1, 1, 8, false},     // groups of 4: in pairs
+                                           ConvCase{32, 9, 9, 32, 3, 2, 1, 8, false},     // pairs, strided
+                                           ConvCase{12, 7, 7, 12, 3, 1, 1, 3, false},     // 3 groups of 4: one by one
                                            // as O3's tuning records them
                                            ConvCase{8, 5, 5, 9, 3, 1, 1, 1, true, "winograd"},  // 4 tiles
                                            ConvCase{8, 16, 16, 9, 3, 1, 1, 1, true, "gemm"},
