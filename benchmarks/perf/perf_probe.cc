@@ -153,6 +153,14 @@ std::vector<KernelWorkload> kernel_workloads() {
          std::vector<float> y(x.size());
          wt_perf_collect([&] { t.layer_norm(cols, 1e-5f, x.data(), w.data(), b.data(), y.data(), 0, rows); });
        }},
+      {"f32_vscaleshift_channels", [](const KernelTable& t) {  // DenseNet's batch norm and ReLU, channels last
+         const size_t pixels = 196, channels = 128;
+         auto x = values(pixels * channels), scale = values(channels), shift = values(channels);
+         std::vector<float> y(x.size());
+         wt_perf_collect([&] {
+           t.vscaleshift_channels(pixels, channels, x.data(), scale.data(), shift.data(), {0.f, 6.f}, y.data());
+         });
+       }},
       {"f32_vunary_transcendental", [](const KernelTable& t) {  // the exp-based and the rational (erf, tanh) forms
          auto x = values(1 << 14, 5.f);
          std::vector<float> y(x.size());

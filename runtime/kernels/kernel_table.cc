@@ -50,6 +50,7 @@ KernelTable scalar_table() {
     f32_dwconv2d_nhwc_scalar(g, x, w, b, minmax, y, row_begin, row_end);
   };
   t.col2im_nhwc = f32_col2im_nhwc_scalar;
+  t.vscaleshift_channels = f32_vscaleshift_channels_scalar;
 
   t.maxpool_nhwc = f32_maxpool2d_nhwc_scalar;
   t.avgpool_nhwc = f32_avgpool2d_nhwc_scalar;
@@ -105,6 +106,7 @@ void overlay_simd128(KernelTable& t) {
 
   t.dwconv_nhwc = f32_dwconv2d_nhwc_simd128;
   t.col2im_nhwc = f32_col2im_nhwc_simd128;
+  t.vscaleshift_channels = f32_vscaleshift_channels_simd128;
 
   t.maxpool_nhwc = f32_maxpool2d_nhwc_simd128;
   t.avgpool_nhwc = f32_avgpool2d_nhwc_simd128;

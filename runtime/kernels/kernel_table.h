@@ -18,6 +18,7 @@
 #include "kernels/f32_pool2d.h"
 #include "kernels/f32_reduce.h"
 #include "kernels/f32_softmax.h"
+#include "kernels/f32_vscaleshift.h"
 #include "kernels/f32_vunary.h"
 #include "kernels/f32_winograd.h"
 #include "kernels/qd8_gemm.h"
@@ -94,6 +95,9 @@ struct KernelTable {
   // Depthwise and transposed convolution.
   F32DwConvFn dwconv_nhwc;
   F32Col2imFn col2im_nhwc;
+
+  // Channels-last batch norm (scale, shift and a clamp).
+  F32VScaleShiftChannelsFn vscaleshift_channels;
 
   // Pooling.
   F32PoolNhwcFn maxpool_nhwc;

@@ -10,6 +10,7 @@ extern const OpDef kStaticQuantizedDepthwiseConv2dOp;
 extern const OpDef kConv2dOp;
 extern const OpDef kMaxPool2dOp, kAvgPool2dOp, kAdaptiveAvgPool2dOp;
 extern const OpDef kBatchNormOp;
+extern const OpDef kChannelAffineOp;
 extern const OpDef kReshapeOp;
 extern const OpDef kConcatOp, kInterleaveOp;
 extern const OpDef kSoftmaxOp, kLogSoftmaxOp;
@@ -27,6 +28,7 @@ std::vector<const OpDef*> collect_ops() {
   std::vector<const OpDef*> ops = {
       &kLinearOp, &kConv2dOp,  &kMaxPool2dOp,  &kAvgPool2dOp, &kAdaptiveAvgPool2dOp, &kBatchNormOp, &kReshapeOp,
       &kConcatOp, &kSoftmaxOp, &kLogSoftmaxOp, &kMatmulOp,    &kLayerNormOp,         &kPermuteOp,   &kExpandOp,
+      &kChannelAffineOp,
       &kSliceOp,  &kCastOp,    &kEmbeddingOp,  &kResize2dOp,  &kConvTranspose2dOp,   &kGatherOp,    &kIndexSelectOp,
       &kArgmaxOp, &kArgminOp,  &kTopkOp,       &kCumsumOp,    &kFlipOp, &kAdaptiveMaxPool2dOp, &kAttentionOp,
       &kDynamicQuantizedLinearOp, &kStaticQuantizedLinearOp, &kStaticQuantizedConv2dOp,

@@ -2,6 +2,7 @@
 // with weights packed as the exporter packs them, against the double-precision NCHW reference.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -166,6 +167,28 @@ TEST(NhwcConvOpTest, RefusesTuningAttributesThatDoNotApply) {
     EXPECT_NE(std::string(wt_last_error()).find(c.message), std::string::npos) << wt_last_error();
     wt_runtime_destroy(rt);
   }
+}
+
+// channel_affine (to_nhwc's batch norm) with a fused ReLU, over 2 threads; and the shapes it refuses.
+TEST(NhwcChannelAffineOpTest, ScalesShiftsAndClampsTheLastDim) {
+  const size_t h = 5, w = 7, c = 19;
+  const auto x = random_vector(h * w * c, 66), scale = random_vector(c, 67), shift = random_vector(c, 68);
+  OneNodeModel m{"channel_affine", {1, int64_t(h), int64_t(w), int64_t(c)}, {1, int64_t(h), int64_t(w), int64_t(c)}};
+  m.constants = {{{int64_t(c)}, scale}, {{int64_t(c)}, shift}};
+  m.attrs = {text("activation", "relu")};
+  const auto y = run_one_node(m, x);
+  ASSERT_EQ(y.size(), x.size());
+  for (size_t i = 0; i < x.size(); ++i) ASSERT_NEAR(y[i], std::max(0.f, x[i] * scale[i % c] + shift[i % c]), 1e-6) << i;
+
+  m.constants[1] = {{int64_t(c + 1)}, std::vector<float>(c + 1, 0.f)};
+  wt_runtime* rt = wt_runtime_create(1);
+  const std::vector<uint8_t> file = testing::build_one_node_model(m);
+  void* buf = wt_alloc(file.size());
+  std::memcpy(buf, file.data(), file.size());
+  EXPECT_EQ(wt_model_load(rt, buf, file.size()), nullptr);
+  EXPECT_NE(std::string(wt_last_error()).find("input 2 has shape [20], expected [19]"), std::string::npos)
+      << wt_last_error();
+  wt_runtime_destroy(rt);
 }
 
 // max_pool2d and avg_pool2d with layout = "nhwc" against the NCHW scalar kernels.

@@ -184,5 +184,40 @@ TEST_P(ScaleShiftTest, MatchesReference) {
 
 INSTANTIATE_TEST_SUITE_P(Lengths, ScaleShiftTest, ::testing::Values(0, 1, 5, 64, 1001));
 
+// Channels last: every channel count around the SIMD kernel's 16- and 4-wide steps, no clamp, ReLU
+// and ReLU6; the scalar kernel against the definition, the build's (SIMD) kernel against the scalar.
+class ScaleShiftChannelsTest : public ::testing::TestWithParam<std::tuple<size_t, size_t, int>> {};
+
+TEST_P(ScaleShiftChannelsTest, MatchesDefinitionAndSimdMatchesScalar) {
+  const auto [pixels, channels, clamp] = GetParam();
+  auto x = random_vector(pixels * channels, 15), scale = random_vector(channels, 16), shift = random_vector(channels, 17);
+  if (x.size() > 2) x[2] = std::nanf("");  // a NaN passes the clamp, as in clamp_minmax
+  F32MinMax minmax;
+  if (clamp > 0) minmax.min = 0.f;
+  if (clamp > 1) minmax.max = 6.f * 0.25f;  // a ReLU6 scaled to the random values' range
+  std::vector<float> scalar(x.size(), -7.f), got(x.size(), -7.f);
+  f32_vscaleshift_channels_scalar(pixels, channels, x.data(), scale.data(), shift.data(), minmax, scalar.data());
+  for (size_t i = 0; i < x.size(); ++i) {
+    const float expected = clamp_minmax(x[i] * scale[i % channels] + shift[i % channels], minmax);
+    if (std::isnan(expected)) {
+      ASSERT_TRUE(std::isnan(scalar[i])) << i;
+    } else {
+      ASSERT_FLOAT_EQ(scalar[i], expected) << i;
+    }
+  }
+  build_kernels().vscaleshift_channels(pixels, channels, x.data(), scale.data(), shift.data(), minmax, got.data());
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (std::isnan(scalar[i])) {
+      ASSERT_TRUE(std::isnan(got[i])) << i;
+    } else {
+      ASSERT_NEAR(got[i], scalar[i], 1e-6f) << i;  // a fused multiply-add in the relaxed build
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, ScaleShiftChannelsTest,
+                         ::testing::Combine(::testing::Values(1, 3), ::testing::Values(1, 3, 4, 5, 16, 17, 35, 64),
+                                            ::testing::Values(0, 1, 2)));
+
 }  // namespace
 }  // namespace wt

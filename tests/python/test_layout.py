@@ -51,6 +51,18 @@ def _excite(m, y):
 
 LAYER_SCALE = torch.linspace(0.5, 2, 4).view(4, 1, 1)
 
+
+def batch_norm(channels):
+    """A batch norm with running statistics that change its input (fresh ones are the identity)."""
+    torch.manual_seed(channels)
+    bn = nn.BatchNorm2d(channels)
+    bn.running_mean.uniform_(-0.5, 0.5)
+    bn.running_var.uniform_(0.5, 2)
+    bn.weight.data.uniform_(0.5, 1.5)
+    bn.bias.data.uniform_(-0.5, 0.5)
+    return bn.eval()
+
+
 # name: (model, inputs, expected number of layout changes)
 CASES = {
     # a classifier: one permute after the input; global pooling leaves NHWC without one
@@ -81,6 +93,9 @@ CASES = {
     # alone the NHWC output would order its dims differently: that one reads an NCHW copy
     "reductions": (Fn(lambda m, x: (lambda y: (y.amax(1, keepdim=True) * y, y.sum(2), y.mean((1, 2, 3))))(m[0](x)),
                       conv(3, 4)), (torch.randn(2, 3, 5, 6),), 3),
+    # DenseNet's layer: a batch norm and ReLU after a concat, which no convolution absorbs
+    "pre_activation": (Fn(lambda m, x: m[3](F.relu(m[2](torch.cat([m[0](x), m[1](x)], 1)))),
+                          conv(3, 4), conv(3, 4, 1), batch_norm(8), conv(8, 5)), (torch.randn(1, 3, 7, 6),), 2),
     # ConvNeXt's block: channels last by the model's own permutes around a layer norm and linears,
     # scaled by a [C, 1, 1] constant and added to the block's input: both permutes become views
     "channels_last_block": (Fn(lambda m, x: (lambda y: m[3](y + LAYER_SCALE * m[2](
@@ -118,6 +133,15 @@ def test_permutes_at_a_regions_edge_become_views():
     graph, _ = nhwc_graph(model, inputs)
     transpose = [n for n in ops(graph, "permute") if n.source != "layout"]
     assert len(transpose) == 1 and transpose[0].attrs["perm"] == [0, 3, 2, 1]  # [N, C, W, H] from [N, H, W, C]
+
+
+def test_a_batch_norm_no_convolution_absorbs_is_one_channel_affine_with_its_relu():
+    model, inputs, _ = CASES["pre_activation"]
+    graph, _ = nhwc_graph(model, inputs)
+    affine = ops(graph, "channel_affine")
+    assert len(affine) == 1 and affine[0].attrs["activation"] == "relu"
+    assert affine[0].inputs[0].nhwc and [t.shape for t in affine[0].inputs[1:]] == [(8,), (8,)]
+    assert not ops(graph, "batch_norm") and not ops(graph, "relu") and not ops(graph, "mul") and not ops(graph, "add")
 
 
 def test_graph_inputs_and_outputs_stay_nchw(tmp_path):

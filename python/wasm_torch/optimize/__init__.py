@@ -3,8 +3,9 @@
 O0  none (capture already evaluates constant subexpressions, which the runtime needs)
 O1  eliminate_dead_code
 O2  O1 + fold_batch_norm_into_conv + fuse_residual_add + fuse_activation + fuse_attention +
-    pack_linear_weights + fold_linear_scale + fuse_residual_add again (for the adds the fold
-    exposes) + fuse_channel_shuffle  (the default)
+    pack_linear_weights + fold_linear_scale + fuse_residual_add and fuse_activation again (for
+    what the fold and to_nhwc expose: a batch norm no convolution absorbs becomes channel_affine,
+    which takes the ReLU after it) + fuse_channel_shuffle  (the default)
 O3  O2 + kernel tuning at export (tuning.py): ops that can run more than one way are timed every
     way on the WebAssembly runtime in Node, the fastest recorded in the file
 
@@ -78,9 +79,9 @@ LEVELS = {
     "O0": [],
     "O1": ["eliminate_dead_code"],
     "O2": ["fold_batch_norm_into_conv", "fuse_residual_add", "fuse_activation", "fuse_attention", "eliminate_dead_code",
-           "pack_linear_weights", "fold_linear_scale", "fuse_residual_add", "fuse_channel_shuffle"],
+           "pack_linear_weights", "fold_linear_scale", "fuse_residual_add", "fuse_activation", "fuse_channel_shuffle"],
     "O3": ["fold_batch_norm_into_conv", "fuse_residual_add", "fuse_activation", "fuse_attention", "eliminate_dead_code",
-           "pack_linear_weights", "fold_linear_scale", "fuse_residual_add", "fuse_channel_shuffle"],
+           "pack_linear_weights", "fold_linear_scale", "fuse_residual_add", "fuse_activation", "fuse_channel_shuffle"],
 }
 
 

@@ -171,17 +171,16 @@ def _adaptive_avg_pool2d(rw: _Rewriter, node: ir.Node) -> bool:
 
 
 def _batch_norm(rw: _Rewriter, node: ir.Node) -> bool:
-    """Inference batch norm over NHWC: y = x * scale + shift, [C] vectors along the last axis."""
+    """Inference batch norm over NHWC: channel_affine, y = x * scale + shift with [C] vectors along
+    the last axis, in one pass (a ReLU after it fuses into it later)."""
     x = node.inputs[0]
     affine = batch_norm_affine(node) if x.nhwc else None
     if affine is None:
         return False
     scale, shift = affine
-    scaled = ir.Tensor(node.outputs[0].name + ".scaled", x.dtype, x.shape, nhwc=True)
-    rw.nodes.append(ir.Node("mul", [x, ir.constant(node.source + ".scale", scale.astype(np.float32))], [scaled], {},
-                            node.source))
-    node.op, node.attrs = "add", {}
-    rw.emit_nhwc(node, [scaled, ir.constant(node.source + ".shift", shift.astype(np.float32))])
+    node.op, node.attrs = "channel_affine", {}
+    rw.emit_nhwc(node, [x, ir.constant(node.source + ".scale", scale.astype(np.float32)),
+                        ir.constant(node.source + ".shift", shift.astype(np.float32))])
     return True
 
 

@@ -9,6 +9,8 @@ from ..contract import (DTYPE_CODES, GEMM_PANEL_WIDTH, STREAM_PANEL_WIDTH, UNARY
 from ..symbolic import is_symbolic
 
 _FUSABLE_PRODUCERS = ("conv2d", "linear")
+# Ops that apply a fused activation (not a residual): to_nhwc's form of a batch norm too.
+_ACTIVATION_PRODUCERS = _FUSABLE_PRODUCERS + ("channel_affine",)
 
 
 def eliminate_dead_code(graph: ir.Graph) -> bool:
@@ -219,9 +221,9 @@ def fold_linear_scale(graph: ir.Graph) -> bool:
 _FUSABLE_ACTIVATIONS = frozenset(op for op, spec in UNARY_OPS.items() if spec.fusable)
 
 
-def fuse_activation(graph: ir.Graph, producers=_FUSABLE_PRODUCERS) -> bool:
-    """conv2d/linear (of `producers`) followed by an activation (its only reader) computes it in its
-    epilogue. A reshape in between (linear over [B, S, K] is captured as view -> addmm -> view) is
+def fuse_activation(graph: ir.Graph, producers=_ACTIVATION_PRODUCERS) -> bool:
+    """conv2d/linear/channel_affine (of `producers`) followed by an activation (its only reader)
+    computes it in its epilogue. A reshape in between (linear over [B, S, K] is captured as view -> addmm -> view) is
     kept: an elementwise function commutes with it."""
     users = graph.consumers()
     changed = False
