@@ -38,18 +38,23 @@ class BatchNormKernel final : public OpKernel {
   float eps_;
 };
 
+// Input i: a float32 vector of one value per channel.
+Status expect_channel_vector(const PrepareContext& ctx, size_t i, int64_t channels) {
+  WT_RETURN_IF_ERROR(ctx.expect_input(i, DType::kFloat32, 1, 1));
+  if (ctx.input(i)->shape[0] != channels) {
+    return ctx.error("input " + std::to_string(i) + " has shape " + shape_to_string(ctx.input(i)->shape) +
+                     ", expected [" + std::to_string(channels) + "], one value per channel");
+  }
+  return Status::ok();
+}
+
 Result<std::unique_ptr<OpKernel>> prepare_batch_norm(const PrepareContext& ctx) {
   WT_RETURN_IF_ERROR(ctx.expect_input_count(5, 5));
   WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 2, kMaxRank));
   const Shape& x = ctx.input(0)->shape;
   for (size_t i = 1; i < 5; ++i) {
     if (ctx.input(i) == nullptr && i >= 3) return ctx.error("running statistics are required");
-    if (ctx.input(i) == nullptr) continue;
-    WT_RETURN_IF_ERROR(ctx.expect_input(i, DType::kFloat32, 1, 1));
-    if (ctx.input(i)->shape[0] != x[1]) {
-      return ctx.error("input " + std::to_string(i) + " has shape " + shape_to_string(ctx.input(i)->shape) +
-                       ", expected [" + std::to_string(x[1]) + "]");
-    }
+    if (ctx.input(i) != nullptr) WT_RETURN_IF_ERROR(expect_channel_vector(ctx, i, x[1]));
   }
   WT_ASSIGN_OR_RETURN(double eps, ctx.node.attributes.get_float("eps", 1e-5));
   if (!(eps >= 0)) return ctx.error("eps must be non-negative");
@@ -89,13 +94,7 @@ Result<std::unique_ptr<OpKernel>> prepare_channel_affine(const PrepareContext& c
   WT_RETURN_IF_ERROR(ctx.expect_input_count(3, 3));
   WT_RETURN_IF_ERROR(ctx.expect_input(0, DType::kFloat32, 1, kMaxRank));
   const Shape& x = ctx.input(0)->shape;
-  for (size_t i = 1; i < 3; ++i) {
-    WT_RETURN_IF_ERROR(ctx.expect_input(i, DType::kFloat32, 1, 1));
-    if (ctx.input(i)->shape[0] != x.back()) {
-      return ctx.error("input " + std::to_string(i) + " has shape " + shape_to_string(ctx.input(i)->shape) +
-                       ", expected [" + std::to_string(x.back()) + "] (the last dim of " + shape_to_string(x) + ")");
-    }
-  }
+  for (size_t i = 1; i < 3; ++i) WT_RETURN_IF_ERROR(expect_channel_vector(ctx, i, x.back()));
   WT_ASSIGN_OR_RETURN(FusedActivation act, read_fused_activation(ctx));
   ctx.outputs->push_back({DType::kFloat32, x});
   const auto channels = static_cast<size_t>(x.back());
