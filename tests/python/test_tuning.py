@@ -113,6 +113,30 @@ def test_every_candidate_verifies_against_eager(tmp_path, monkeypatch, index):
     assert sum(bool(attrs) for _, attrs in _node_attributes(path)) == (0 if index == 0 else 6)
 
 
+@pytest.mark.parametrize("tuned_faster", [True, False])
+def test_the_whole_forward_decides_whether_the_choices_stay(tmp_path, monkeypatch, tuned_faster):
+    """Every op forced to choose its last candidate; the whole-forward timing (patched) then keeps
+    them all or drops them all."""
+    monkeypatch.setattr(tuning, "choose", lambda cands, times: cands[-1])
+    timed = []
+
+    def whole_forward_ms(paths, feed, engine, threads, rounds, budget_ms):
+        timed.append(threads)
+        return [[10.0] * rounds, [9.0 if tuned_faster else 11.0] * rounds]  # heuristic's file, tuned file
+    monkeypatch.setattr(tuning, "_whole_forward_ms", whole_forward_ms)
+    path = tmp_path / "tuned.wtm"
+    report = export_to_wasm(TunableNet().eval(), path, torch.randn(1, 3, 16, 16), optimization_level="O3",
+                            verify=False)
+    recorded = [attrs for _, attrs in _node_attributes(path) if attrs]
+    if tuned_faster:
+        assert timed == [1, 2] and len(recorded) == len(EXPECTED_CANDIDATES)
+        assert all(c.chosen and not c.dropped for c in report.kernel_choices)
+    else:
+        assert timed == [1] and recorded == []  # slower at 1 thread: 2 is not timed
+        assert all(c.dropped and not c.chosen and c.label == "heuristic" for c in report.kernel_choices)
+        assert "dropped: the whole forward was not faster" in str(report.kernel_choices[0])
+
+
 def test_choose_keeps_the_heuristic_unless_clearly_faster():
     cands = [{}, {"algorithm": "winograd"}, {"algorithm": "gemm"}]
     times = {"heuristic": (2.0,), "algorithm=winograd": (1.5,), "algorithm=gemm": (1.9,)}

@@ -7,7 +7,8 @@ O2  O1 + fold_batch_norm_into_conv + fuse_residual_add + fuse_activation + fuse_
     what the fold and to_nhwc expose: a batch norm no convolution absorbs becomes channel_affine,
     which takes the ReLU after it) + fuse_channel_shuffle  (the default)
 O3  O2 + kernel tuning at export (tuning.py): ops that can run more than one way are timed every
-    way on the WebAssembly runtime in Node, the fastest recorded in the file
+    way on the WebAssembly runtime in Node, the fastest recorded in the file if the whole forward
+    is then no slower than O2's
 
 The layout is an option of its own (memory_layout): "nhwc" adds to_nhwc after the level's passes,
 before those that match what it writes (fold_linear_scale: ConvNeXt's layer scale, which meets its

@@ -27,7 +27,11 @@ profiling, in rounds that interleave the variants, so each node is timed with it
 in real use, and at each thread count asked for (1 and 2 by default: a way that wins at one
 thread can lose at two, where the op's work is split differently); a node keeps a candidate only
 if its median time beats the heuristic's by MIN_GAIN at every one of them, so noise does not
-rewrite a file and no choice makes the file slower at a thread count it was timed at. Step k of the profile is node k of the graph. Every
+rewrite a file and no choice makes the file slower at a thread count it was timed at. Step k of the profile is node k of the graph.
+Then the whole forward decides: the tuned file and the heuristic's are timed forward against
+forward, alternated, at each thread count, and the choices are kept only if the tuned file is not
+slower at any (an op's gain can be lost to its neighbours: ConvNeXt-Tiny's and RegNetY-400MF's
+tuned files read 0.92-0.96x of O2's speed in `make bench` before this check). Every
 variant's outputs must match the first's (a way that computes something else is a runtime bug, and
 tuning stops on it rather than record it); export then verifies the tuned file against eager.
 """
@@ -65,6 +69,7 @@ class KernelChoice:
     threads: tuple
     times_ms: dict
     chosen: dict
+    dropped: dict = dataclasses.field(default_factory=dict)  # what the op chose, when the whole forward was not faster
 
     @property
     def label(self) -> str:
@@ -79,7 +84,8 @@ class KernelChoice:
     def __str__(self):
         times = ", ".join(f"{k} {'/'.join(f'{v:.3f}' for v in ms)}" for k, ms in self.times_ms.items())
         counts = "/".join(str(t) for t in self.threads)
-        return f"{self.node} ({self.source or self.op}): {self.label} [{times} ms at {counts} thread(s)]"
+        dropped = f" ({_label(self.dropped)} dropped: the whole forward was not faster)" if self.dropped else ""
+        return f"{self.node} ({self.source or self.op}): {self.label}{dropped} [{times} ms at {counts} thread(s)]"
 
 
 def _label(candidate: dict) -> str:
@@ -160,10 +166,48 @@ def tune_kernels(graph: ir.Graph, inputs, threads=(1, 2), engine: str = "node", 
     choices = []
     for k, node, cands in tunable:
         times = {_label(c): tuple(statistics.median(s[(k, i)]) for s in samples) for i, c in enumerate(cands)}
-        chosen = choose(cands, times)
-        node.attrs.update(chosen)
-        choices.append(KernelChoice(node.outputs[0].name, node.op, node.source, counts, times, chosen))
+        choices.append(KernelChoice(node.outputs[0].name, node.op, node.source, counts, times,
+                                    choose(cands, times)))
+    if any(c.chosen for c in choices) and not _whole_forward_not_slower(graph, tunable, choices, tuple(inputs), engine,
+                                                                        counts, rounds, budget_ms):
+        for choice in choices:
+            choice.dropped, choice.chosen = choice.chosen, {}
+    for (_, node, _), choice in zip(tunable, choices):
+        node.attrs.update(choice.chosen)
     return choices
+
+
+def _whole_forward_not_slower(graph, tunable, choices, feed, engine, counts, rounds, budget_ms) -> bool:
+    """Whether the file with `choices` runs a forward no slower than the heuristic's at every count
+    (medians of `rounds` alternated rounds)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = _write_variants(graph, [(k, node, [{}, choice.chosen]) for (k, node, _), choice in zip(tunable, choices)],
+                                Path(tmp))
+        for threads in counts:
+            heuristic, tuned = _whole_forward_ms(paths, feed, engine, threads, rounds, budget_ms)
+            if statistics.median(tuned) > statistics.median(heuristic):
+                return False
+    return True
+
+
+def _whole_forward_ms(paths, feed, engine, threads, rounds, budget_ms) -> list:
+    """ms per forward of each file in `paths` in `engine` at `threads` threads, one sample a round
+    (the files alternated, in reverse order every other round)."""
+    from ..runtime import WASMRuntime
+
+    samples = [[] for _ in paths]
+    with WASMRuntime(engine, threads=threads, relaxed_simd=engine == "node") as runtime:
+        for round_ in range(rounds):
+            order = list(enumerate(paths)) if round_ % 2 == 0 else list(enumerate(paths))[::-1]
+            for i, path in order:
+                model = runtime.load_model(path)
+                try:
+                    forward_ms = min(model.benchmark(*feed, iterations=2, warmup=1))
+                    iterations = min(8, max(3, int(budget_ms / max(forward_ms, 1e-3))))
+                    samples[i].append(statistics.median(model.benchmark(*feed, iterations=iterations, warmup=0)))
+                finally:
+                    model.close()
+    return samples
 
 
 def _write_variants(graph, tunable, tmp: Path) -> list:
