@@ -224,7 +224,7 @@ class IndirectConv2dNhwcKernel final : public OpKernel {
   bool residual_;
   size_t cin_g_, cout_g_, taps_;
   bool group_pairs_;
-  std::vector<float> zeros_;  // a tap in padding reads these (a pair's two groups' channels)
+  std::vector<float> zeros_;  // a tap in padding reads these, at any group's channel offset
 };
 
 // Output rows over the pool, every pixel of a row vectorized across channels; the weights are
