@@ -33,8 +33,8 @@ async function measure({ runner, name, threads, inputs }) {
     forward = () => session.run(feeds());
   }
   for (let i = 0; i < 3; i++) await forward();
-  const { longestMainThreadGap } = await import("/js/tools/main_thread_gap.js");
-  return longestMainThreadGap(forward, 20);
+  const { watchMainThread } = await import("/js/tools/main_thread_watch.js");
+  return watchMainThread(forward, 20);
 }
 
 const runners = ["wasm-torch (default: Worker)", "wasm-torch (worker: false)", "onnxruntime-web (main thread)",

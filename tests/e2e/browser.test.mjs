@@ -47,7 +47,7 @@ function runFixture(page, name, options) {
 
 // Whether the page's main thread stays free while 100 forwards of long_forward (milliseconds each)
 // run, in the default mode and with worker: false: a message-channel loop on the main thread counts
-// the forwards it turned during (main_thread_gap.js). On the main thread a forward computes before
+// the forwards it turned during (main_thread_watch.js). On the main thread a forward computes before
 // it resolves and no turn gets in; from a worker, the page sleeps until the reply is nearly due
 // (channel.js) and the loop turns meanwhile. Counts, not times: the longest gaps are only reported
 // (on this shared host a stall of tens of ms can land in either mode).
@@ -62,8 +62,8 @@ async function assertMainThreadFree(t, page, threads) {
       const x = runtime.createTensor(input, meta.input_shape);
       const forward = async () => [].concat(await model.forward(x)).forEach((y) => y.dispose());
       for (let i = 0; i < 3; ++i) await forward();
-      const { longestMainThreadGap } = await import("/js/tools/main_thread_gap.js");
-      const { longestGapMs, forwardMs, forwardsWithTurns } = await longestMainThreadGap(forward, forwards);
+      const { watchMainThread } = await import("/js/tools/main_thread_watch.js");
+      const { longestGapMs, forwardMs, forwardsWithTurns } = await watchMainThread(forward, forwards);
       runtime.dispose();
       return { longestGapMs, forwardMs, forwardsWithTurns, worker: runtime.worker === true };
     };

@@ -6,7 +6,7 @@
 //   resolution. A forward that computes on this thread resolves through microtasks alone and lets
 //   no turn in; one that computes elsewhere does, whatever the host's speed.
 // Used by the end-to-end tests and benchmarks/main_thread.mjs.
-export async function longestMainThreadGap(forward, count) {
+export async function watchMainThread(forward, count) {
   const channel = new MessageChannel();
   let running = true, last = performance.now(), longest = 0, turns = 0;
   channel.port1.onmessage = () => {
