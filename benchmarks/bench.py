@@ -3,7 +3,9 @@
 For each model: wasm-torch in headless Chromium (1 and 2 threads), in headless Firefox ESR and in Node; onnxruntime-web's
 wasm backend in the same Chromium (crossOriginIsolated, same thread counts); native onnxruntime
 (onnxruntime-node); native PyTorch (the pip build, oneDNN/MKL). wasm-torch runs each model exported
-at O2 (the default) and at O3 (kernel tuning at export), and the table gives what O3's export costs.
+at O2 (the default) and at O3 (kernel tuning at export), and the table gives what O3's export costs
+and how many ops its tuning changed; an O3 file whose tuning changed none is the O2 graph, and is not
+timed against itself (its ratio would be the run's noise).
 The models made of linear layers also
 run dynamically quantized to INT8 on both sides (wasm-torch's quantize_for_wasm, onnxruntime's
 quantize_dynamic) in the same Chromium, the convnets statically quantized (quantize_for_wasm(model,
@@ -58,16 +60,20 @@ def quantize_onnx_static(onnx: Path, out: Path, names: list, batches: list) -> N
 
 
 def export(name):
-    """Writes the model's files; returns its inputs and export seconds per level."""
+    """Writes the model's files; returns its inputs, export seconds per level, and O3's tuned ops
+    (changed, tunable)."""
     model, inputs = build(name)
     onnx = WORK / f"{name}.onnx"
-    seconds = {}
+    seconds, tuned = {}, (0, 0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for level, suffix in (("O2", ""), ("O3", ".O3")):
             # O3 tuned where its file is timed: in Chromium.
-            seconds[level] = export_to_wasm(model, WORK / f"{name}{suffix}.wtm", inputs, optimization_level=level,
-                                            verify=False, tuning_engine="chromium").export_seconds
+            report = export_to_wasm(model, WORK / f"{name}{suffix}.wtm", inputs, optimization_level=level,
+                                    verify=False, tuning_engine="chromium")
+            seconds[level] = report.export_seconds
+            if level == "O3":
+                tuned = (sum(bool(c.chosen) for c in report.kernel_choices), len(report.kernel_choices))
         names = [f"input{i}" for i in range(len(inputs))]
         with torch.enable_grad():  # nn.MultiheadAttention's no-grad fast path has no ONNX symbolic
             # The TorchScript exporter (dynamo=False): the same ONNX graphs as the earlier runs on torch 1.13.
@@ -84,7 +90,7 @@ def export(name):
     feeds = [{"name": n, "dtype": "int64" if t.dtype == torch.int64 else "float32", "shape": list(t.shape),
               "data": t.flatten().tolist()} for n, t in zip(names, inputs)]
     (WORK / f"{name}.inputs.json").write_text(json.dumps(feeds))
-    return inputs, seconds
+    return inputs, seconds, tuned
 
 
 def subprocess_times(cmd, env=None):
@@ -151,19 +157,20 @@ def main():
     columns = list(runtimes) + ["wt-firefox-1t", "wt-firefox-2t", "ort-web-1t", "ort-web-2t", "ort-node-1t", "ort-node-2t", "torch-1t", "torch-2t",
                                 "wt-O3-chromium-1t", "wt-O3-chromium-2t",
                                 "wt-int8-chromium-1t", "wt-int8-chromium-2t", "ort-web-int8-1t", "ort-web-int8-2t"]
-    results, export_seconds, cold = {}, {}, {}
+    results, export_seconds, tuned, cold = {}, {}, {}, {}
     variants = {key: rt.info()["variant"] for key, rt in runtimes.items()}
     try:
         for name in names:
-            inputs, export_seconds[name] = export(name)
+            inputs, export_seconds[name], tuned[name] = export(name)
             runners = {key: (lambda it, wu, rp, rt=rt: wasm_torch(rt, name, inputs, it, wu, rp)) for key, rt in runtimes.items()}
             for t in (1, 2):
                 runners[f"ort-web-{t}t"] = lambda it, wu, rp, t=t: ort(name, "web", t, it, wu, rp)
                 runners[f"ort-node-{t}t"] = lambda it, wu, rp, t=t: ort(name, "node", t, it, wu, rp)
                 runners[f"torch-{t}t"] = lambda it, wu, rp, t=t: pytorch(name, t, it, wu, rp)
                 runners[f"wt-firefox-{t}t"] = lambda it, wu, rp, t=t: firefox(name, t, it, wu, rp)
-                runners[f"wt-O3-chromium-{t}t"] = lambda it, wu, rp, rt=runtimes[f"wt-chromium-{t}t"]: \
-                    wasm_torch(rt, name, inputs, it, wu, rp, ".O3")
+                if tuned[name][0]:
+                    runners[f"wt-O3-chromium-{t}t"] = lambda it, wu, rp, rt=runtimes[f"wt-chromium-{t}t"]: \
+                        wasm_torch(rt, name, inputs, it, wu, rp, ".O3")
                 if name in INT8_MODELS:
                     runners[f"wt-int8-chromium-{t}t"] = lambda it, wu, rp, rt=runtimes[f"wt-chromium-{t}t"]: \
                         wasm_torch(rt, name, inputs, it, wu, rp, ".int8")
@@ -191,13 +198,14 @@ def main():
     finally:
         for rt in runtimes.values():
             rt.close()
-    report = render(results, columns, variants, export_seconds, cold)
+    report = render(results, columns, variants, export_seconds, tuned, cold)
     print("\n" + report)
     subset = "" if names == NAMES else "-" + "-".join(names)  # a partial run never overwrites a full one
     out = HERE / "results" / f"bench-{started}{subset}.md"
     out.write_text(report)
     out.with_suffix(".json").write_text(json.dumps({"variants": variants, "times_ms": results,  # raw samples
-                                                    "export_seconds": export_seconds, "cold_start_ms": cold}))
+                                                    "export_seconds": export_seconds, "o3_tuned_ops": tuned,
+                                                    "cold_start_ms": cold}))
     print(f"written to {out.relative_to(ROOT)}")
 
 
@@ -211,7 +219,7 @@ def ms(value):
     return f"{value:.3g}" if value < 100 else f"{value:.0f}"
 
 
-def render(results, columns, variants, export_seconds, cold):
+def render(results, columns, variants, export_seconds, tuned, cold):
     def med(v):
         return statistics.median(v) if v else float("nan")
 
@@ -236,7 +244,8 @@ def render(results, columns, variants, export_seconds, cold):
              "weights, uint8 activations), both calibrated by min/max on the same 8 random batches; both sides on "
              "the page's main thread. "
              "wt-O3-*: the model exported at O3 (kernels tuned at export in Chromium at 1 and 2 threads), on the page's main "
-             "thread; every other wt column runs the O2 file (the default level).", "",
+             "thread, where tuning changed an op (n/a: it changed none, and the file is the O2 graph); every other wt "
+             "column runs the O2 file (the default level).", "",
              f"Batch 1; {ROUNDS} interleaved rounds x at least {PER_ROUND} samples after at least {WARMUP} warm-up samples per runner "
              "(more for models under 150 ms, so V8 tiers every runner up; a sample of a model under 1 ms is the mean of "
              "enough forwards to last 1 ms, as browser timers tick in 5 us steps); median (p90) in ms.", "",
@@ -268,12 +277,14 @@ def render(results, columns, variants, export_seconds, cold):
         for k, v in enumerate(r):
             if v == v:
                 geo[k].append(v)
-        lines.append(f"| {name} | " + " | ".join(f"{v:.2f}" for v in r) + " |")
+        lines.append(f"| {name} | " + " | ".join(f"{v:.2f}" if v == v else "n/a" for v in r) + " |")
     gm = [statistics.geometric_mean(v) if v else float("nan") for v in geo]
-    lines.append("| **geometric mean** | " + " | ".join(f"**{v:.2f}**" for v in gm) + " |")
-    lines += ["", "What each level's export cost (seconds, without verification; O3 includes its kernel tuning):", "",
-              "| model | export O2 s | export O3 s |", "|---|---:|---:|"]
-    lines += [f"| {name} | {s['O2']:.1f} | {s['O3']:.1f} |" for name, s in export_seconds.items()]
+    lines.append("| **geometric mean** | " + " | ".join(f"**{v:.2f}**" if v == v else "n/a" for v in gm) + " |")
+    lines += ["", "What each level's export cost (seconds, without verification; O3 includes its kernel tuning), and "
+              "the ops O3's tuning changed:", "",
+              "| model | export O2 s | export O3 s | O3: ops tuning changed / tunable ops |", "|---|---:|---:|---:|"]
+    lines += [f"| {name} | {s['O2']:.1f} | {s['O3']:.1f} | {tuned[name][0]} / {tuned[name][1]} |"
+              for name, s in export_seconds.items()]
     if cold:
         lines += ["", f"Cold start in Chromium: a fresh page to the first forward's result (no-store: every sample fetches "
                   f"and compiles the wasm and fetches the model), median of {COLD_START_SAMPLES} alternated samples, ms. "
