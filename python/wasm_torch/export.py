@@ -50,10 +50,15 @@ class ExportReport:
                 f"(passes: {', '.join(self.passes_applied) or 'none'}), {self.export_seconds:.2f} s"
                 + (f"; {self.quantized_layers()} of {len(self.quantization)} layers {self.quantized_as()}"
                    if self.quantization else "")
-                + (f"; kernel tuning changed {sum(bool(c.chosen) for c in self.kernel_choices)} of "
+                + (f"; kernel tuning changed {self.tuned_ops} of "
                    f"{len(self.kernel_choices)} tunable ops" if self.kernel_choices else "")
                 + "".join(f"; verified {e.output}: max abs err {e.max_abs:.2g} ({e.relative:.2%} of its scale)"
                           for e in self.verification))
+
+    @property
+    def tuned_ops(self) -> int:
+        """How many ops O3's kernel tuning changed (of len(kernel_choices) it could)."""
+        return sum(bool(c.chosen) for c in self.kernel_choices)
 
     def quantized_layers(self) -> int:
         return sum(c.choice != "float" for c in self.quantization)

@@ -87,6 +87,8 @@ def test_the_file_records_exactly_the_choices(o3_export):
     _, _, path, report = o3_export
     recorded = [attrs for op, attrs in _node_attributes(path) if attrs]
     assert recorded == [c.chosen for c in report.kernel_choices if c.chosen]
+    assert report.tuned_ops == len(recorded), "the report counts the ops the file records as changed"
+    assert f"kernel tuning changed {len(recorded)} of {len(report.kernel_choices)} tunable ops" in str(report)
 
 
 @pytest.mark.parametrize("engine,threads", [("native", 1), ("node", 2), ("chromium", 1)])
