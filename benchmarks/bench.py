@@ -6,11 +6,12 @@ wasm backend in the same Chromium (crossOriginIsolated, same thread counts); nat
 at O2 (the default) and at O3 (kernel tuning at export), and the table gives what O3's export costs
 and how many ops its tuning changed; an O3 file whose tuning changed none is the O2 graph, and is not
 timed against itself (its ratio would be the run's noise).
-The models made of linear layers also
-run dynamically quantized to INT8 on both sides (wasm-torch's quantize_for_wasm, onnxruntime's
-quantize_dynamic) in the same Chromium, the convnets statically quantized (quantize_for_wasm(model,
-"static") against onnxruntime's quantize_static, both calibrated on the same batches). Runners are interleaved in rounds after warm-up (4 rounds, every other one in reverse order); the table
-gives medians (p90) in ms and ratios, and is written to benchmarks/results/."""
+The models made of linear layers also run dynamically quantized to INT8 on both sides (wasm-torch's
+quantize_for_wasm, onnxruntime's quantize_dynamic) in the same Chromium, the convnets statically
+quantized (quantize_for_wasm(model, "static") against onnxruntime's quantize_static, both calibrated
+on the same batches). Runners are interleaved in rounds after warm-up (4 rounds, every other one in
+reverse order, each O3 runner right after its O2 runner); the table gives medians (p90) in ms and
+ratios, and is written to benchmarks/results/."""
 import json
 import math
 import os
@@ -136,6 +137,17 @@ def run_counts(probe_ms):
     return max(PER_ROUND, min(int(fast / 3), 300) // repeat), max(WARMUP, min(int(fast), 1000) // repeat), repeat
 
 
+def run_order(columns):
+    """The columns in the order a round runs them: each O3 runner right after the O2 runner on its
+    runtime, so the pair is timed a moment apart rather than a round apart (on this shared host an
+    O2 / O3 ratio of identical files, sampled a round apart, read 0.72-1.29)."""
+    order = []
+    for key in columns:
+        if not key.startswith("wt-O3-"):
+            order += [key] + [o3 for o3 in columns if o3 == key.replace("wt-chromium-", "wt-O3-chromium-") != key]
+    return order
+
+
 def wasm_torch(runtime, name, inputs, iterations, warmup, repeat=1, kind=""):
     model = runtime.load_model(WORK / f"{name}{kind}.wtm")
     try:
@@ -180,7 +192,7 @@ def main():
             for round_ in range(ROUNDS):  # interleaved: every runner once per round
                 # Odd rounds run the columns in reverse: a runner's place in the round (the one run
                 # right after another is measurably faster or slower) falls on both sides of each pair.
-                order = columns if round_ % 2 == 0 else columns[::-1]
+                order = run_order(columns) if round_ % 2 == 0 else run_order(columns)[::-1]
                 for key in (key for key in order if key in runners and key not in failed):
                     try:
                         times[key] += runners[key](per_round, warmup, repeat)
@@ -244,7 +256,8 @@ def render(results, columns, variants, export_seconds, tuned, cold):
              "weights, uint8 activations), both calibrated by min/max on the same 8 random batches; both sides on "
              "the page's main thread. "
              "wt-O3-*: the model exported at O3 (kernels tuned at export in Chromium at 1 and 2 threads), on the page's main "
-             "thread, where tuning changed an op (n/a: it changed none, and the file is the O2 graph); every other wt "
+             "thread, timed right after the O2 file in each round, where tuning changed an op (n/a: it changed none, "
+             "and the file is the O2 graph); every other wt "
              "column runs the O2 file (the default level).", "",
              f"Batch 1; {ROUNDS} interleaved rounds x at least {PER_ROUND} samples after at least {WARMUP} warm-up samples per runner "
              "(more for models under 150 ms, so V8 tiers every runner up; a sample of a model under 1 ms is the mean of "

@@ -6,12 +6,12 @@ stall there lands on one runner; here both modes take turns every 20 forwards).
 
 MODEL is a file bench.py exported (build/bench/MODEL.wtm); prints each mode's median ms (p10) and
 worker / direct."""
-import statistics
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from alternate import alternated, print_ratio  # noqa: E402
 from models import build  # noqa: E402
 
 from wasm_torch import WASMRuntime  # noqa: E402
@@ -24,19 +24,14 @@ def main():
     runtimes = {"direct": WASMRuntime("chromium", threads=threads),
                 "worker": WASMRuntime("chromium", threads=threads, worker=True)}
     models = {mode: rt.load_model(HERE.parent / "build" / "bench" / f"{name}.wtm") for mode, rt in runtimes.items()}
-    times = {mode: [] for mode in runtimes}
     try:
-        for round_ in range(rounds):  # every other round in reverse: neither mode always runs first
-            for mode in (list(models) if round_ % 2 == 0 else list(models)[::-1]):
-                times[mode] += models[mode].benchmark(*inputs, iterations=20, warmup=5)
+        times = alternated(models, inputs, rounds)
     finally:
         for model in models.values():
             model.close()
         for rt in runtimes.values():
             rt.close()
-    for mode, samples in times.items():
-        print(f"{mode}: {statistics.median(samples):.3f} ms (p10 {sorted(samples)[len(samples) // 10]:.3f})")
-    print(f"worker / direct: {statistics.median(times['worker']) / statistics.median(times['direct']):.3f}")
+    print_ratio(times, "worker", "direct")
 
 
 if __name__ == "__main__":

@@ -68,7 +68,8 @@ def cpp(c: dict) -> str:
              f"constexpr size_t kQd8KBlock = {g['qd8_k_block']};",
              f"constexpr size_t kQd8PanelKPair = {g['qd8_panel_k_pair']};",
              f"constexpr int kQu8HalvesMaxByte = {g['qu8_halves_max_byte']};",
-             f"constexpr size_t kGemmMaxDepthBlock = {g['max_depth_block']};", "",
+             f"constexpr size_t kGemmMaxDepthBlock = {g['max_depth_block']};",
+             f"constexpr size_t kGemmMinRowsToPack = {g['min_rows_to_pack']};", "",
              "// dtype codes (schema enum DType)."]
     lines += [f"constexpr int8_t kDType{camel(n)} = {v};" for n, v in c["dtypes"].items()]
     lines += ["", "// Values of the weight_layout attribute."]
@@ -90,7 +91,8 @@ def python(c: dict) -> str:
             f"WEIGHTS_ALIGNMENT = {f['weights_alignment']}\n\n"
             f"GEMM_PANEL_WIDTH = {g['panel_width']}\nSTREAM_PANEL_WIDTH = {g['stream_panel_width']}\n"
             f"QD8_K_BLOCK = {g['qd8_k_block']}\nQD8_PANEL_K_PAIR = {g['qd8_panel_k_pair']}\n"
-            f"QU8_HALVES_MAX_BYTE = {g['qu8_halves_max_byte']}\nGEMM_MAX_DEPTH_BLOCK = {g['max_depth_block']}\n\n"
+            f"QU8_HALVES_MAX_BYTE = {g['qu8_halves_max_byte']}\nGEMM_MAX_DEPTH_BLOCK = {g['max_depth_block']}\n"
+            f"GEMM_MIN_ROWS_TO_PACK = {g['min_rows_to_pack']}\n\n"
             f"DTYPE_CODES = {c['dtypes']!r}\n\n{layouts}\n{algorithms}\n{python_unary(c)}")
 
 

@@ -14,6 +14,7 @@ QD8_K_BLOCK = 16
 QD8_PANEL_K_PAIR = 2
 QU8_HALVES_MAX_BYTE = 254
 GEMM_MAX_DEPTH_BLOCK = 512
+GEMM_MIN_ROWS_TO_PACK = 8
 
 DTYPE_CODES = {'float32': 0, 'float16': 1, 'int64': 2, 'int32': 3, 'int8': 4, 'uint8': 5, 'bool': 6}
 

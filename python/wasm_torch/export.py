@@ -93,9 +93,10 @@ def export_to_wasm(model: torch.nn.Module, output_path, example_input, optimizat
     more than one way (Winograd or GEMM, the GEMM's depth block) is timed every way on the
     WebAssembly runtime's relaxed-SIMD build, which browsers run, in `tuning_engine`: "node" (the
     default) or "chromium" (headless Chromium, the browser itself), at each thread count of
-    `tuning_threads` (1 and 2 by default), and a way that is faster at every one of them is
-    recorded in the file (report.kernel_choices). It needs that engine and the built runtime, and
-    costs seconds (about 100 forwards of the model per thread count).
+    `tuning_threads` (1 and 2 by default), and the way that gains most is recorded in the file
+    (report.kernel_choices), with the thread counts it is faster at when not all of them (a
+    runtime with another pool size then runs the heuristic's way). It needs that engine and the
+    built runtime, and costs seconds (about 100 forwards of the model per thread count).
 
     use_simd / use_threads are deprecated and do nothing (a DeprecationWarning says so): one file
     runs on every build, and the JavaScript loader picks the variant the platform supports.

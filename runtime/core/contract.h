@@ -21,6 +21,7 @@ constexpr size_t kQd8KBlock = 16;
 constexpr size_t kQd8PanelKPair = 2;
 constexpr int kQu8HalvesMaxByte = 254;
 constexpr size_t kGemmMaxDepthBlock = 512;
+constexpr size_t kGemmMinRowsToPack = 8;
 
 // dtype codes (schema enum DType).
 constexpr int8_t kDTypeFloat32 = 0;

@@ -5,8 +5,9 @@
 namespace wt {
 namespace {
 
-// Below this many rows, packing B costs about as much as the multiplication it feeds.
-constexpr size_t kMinRowsToPack = 8;
+// Below this many rows, packing B costs about as much as the multiplication it feeds (the exporter's
+// tuning knows it too: such rows stream B in one k block, whatever gemm_depth_block says).
+constexpr size_t kMinRowsToPack = contract::kGemmMinRowsToPack;
 // A task computes at least this many rows, so its block packing stays amortized.
 constexpr size_t kMinTaskRows = 16;
 // Up to this many columns (a few column blocks: 14x14 and 7x7 convolutions), B is packed once into

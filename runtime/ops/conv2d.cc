@@ -151,6 +151,7 @@ extern const OpDef kConv2dOp = {
     "activations; optional residual input 3 (groups = 1). layout=nhwc (the exporter's default): NHWC tensors, weights "
     "as GEMM panels (weight_layout=panels8, out_channels, kernel_size) or depthwise [kh, kw, C] (hwc); Winograd "
     "F(4x4,3x3) for 3x3 stride 1, an indirect GEMM (input pixels read in place) for grouped convolutions, or as "
-    "O3's tuning recorded (algorithm = winograd|gemm|indirect, gemm_depth_block)"};
+    "O3's tuning recorded (algorithm = winograd|gemm|indirect, gemm_depth_block; at the pool sizes in tuned_threads "
+    "where set)"};
 
 }  // namespace wt

@@ -386,6 +386,18 @@ class WinogradConv2dNhwcKernel final : public OpKernel {
   size_t u_stride_, v_stride_, m_stride_;  // floats from one position's plane to the next (0: not kept)
 };
 
+// Errors unless the NHWC GEMM-panel convolution `g` can run as `algorithm` (a node's attribute).
+Status check_algorithm(const PrepareContext& ctx, const Conv2dGeometry& g, const std::string& algorithm) {
+  if (algorithm == contract::kConvAlgorithmWinograd && !winograd_supports(g))
+    return ctx.error("algorithm 'winograd' needs a 3x3 kernel, stride 1, dilation 1 and one group");
+  if (algorithm == contract::kConvAlgorithmIndirect && !indirect_fits(g))
+    return ctx.error("algorithm 'indirect' needs at most " + std::to_string(kIndirectMaxTaps) + " kernel taps");
+  if (algorithm != contract::kConvAlgorithmWinograd && algorithm != contract::kConvAlgorithmIndirect &&
+      algorithm != contract::kConvAlgorithmGemm)
+    return ctx.error("algorithm must be 'gemm', 'indirect' or 'winograd', got " + quote(algorithm));
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<ConvWeight> read_nhwc_conv_weight(const PrepareContext& ctx, int64_t in_channels, int64_t groups) {
@@ -433,25 +445,19 @@ Result<std::unique_ptr<OpKernel>> make_conv2d_nhwc_kernel(const PrepareContext& 
                                                           FusedActivation act, bool residual, bool depthwise_hwc) {
   const KernelTable& kernels = *ctx.kernel_table;
   if (depthwise_hwc) return make_kernel(DepthwiseConv2dNhwcKernel(kernels.dwconv_nhwc, g, act));
-  // The algorithm O3's kernel tuning chose by timing, else the heuristic's.
-  WT_ASSIGN_OR_RETURN(std::string algorithm, ctx.node.attributes.get_string("algorithm", ""));
-  if (algorithm.empty()) {
-    algorithm = winograd_applies(g)    ? contract::kConvAlgorithmWinograd
-                : indirect_preferred(g) ? contract::kConvAlgorithmIndirect
-                                        : contract::kConvAlgorithmGemm;
-  }
-  if (algorithm == contract::kConvAlgorithmWinograd) {
-    if (!winograd_supports(g))
-      return ctx.error("algorithm 'winograd' needs a 3x3 kernel, stride 1, dilation 1 and one group");
+  // The algorithm O3's kernel tuning chose by timing, where it applies (checked wherever it is
+  // set), else the heuristic's.
+  WT_ASSIGN_OR_RETURN(std::string tuned, ctx.node.attributes.get_string("algorithm", ""));
+  if (!tuned.empty()) WT_RETURN_IF_ERROR(check_algorithm(ctx, g, tuned));
+  WT_ASSIGN_OR_RETURN(bool tuning_applies, ctx.tuning_applies());
+  const std::string algorithm = !tuned.empty() && tuning_applies ? tuned
+                                : winograd_applies(g)           ? contract::kConvAlgorithmWinograd
+                                : indirect_preferred(g)         ? contract::kConvAlgorithmIndirect
+                                                                : contract::kConvAlgorithmGemm;
+  if (algorithm == contract::kConvAlgorithmWinograd)
     return make_kernel(WinogradConv2dNhwcKernel(&kernels, g, act, residual, false));
-  }
-  if (algorithm == contract::kConvAlgorithmIndirect) {
-    if (!indirect_fits(g))
-      return ctx.error("algorithm 'indirect' needs at most " + std::to_string(kIndirectMaxTaps) + " kernel taps");
+  if (algorithm == contract::kConvAlgorithmIndirect)
     return make_kernel(IndirectConv2dNhwcKernel(&kernels, g, act, residual));
-  }
-  if (algorithm != contract::kConvAlgorithmGemm)
-    return ctx.error("algorithm must be 'gemm', 'indirect' or 'winograd', got " + quote(algorithm));
   WT_ASSIGN_OR_RETURN(size_t depth_block, ctx.gemm_depth_block());
   return make_kernel(GemmConv2dNhwcKernel(ctx, g, act, residual, depth_block));
 }

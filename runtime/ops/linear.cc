@@ -198,6 +198,6 @@ extern const OpDef kLinearOp = {
     "linear", prepare_linear, "float32",
     "x[..., K] @ W + b; W as [N, K], [K, N] or, exported, GEMM panels [ceil(N/8), K, 8] or [ceil(N/32), K, 32] "
     "(weight_layout); fused activations; optional residual input 3 of the output's shape; gemm_depth_block "
-    "(O3's tuning)"};
+    "(O3's tuning, at the pool sizes in tuned_threads where set)"};
 
 }  // namespace wt

@@ -9,6 +9,7 @@
 #include "api/wasm_torch.h"
 #include "kernels/f32_pool2d.h"
 #include "model_builder.h"
+#include "ops/common/op.h"
 #include "reference_kernels.h"
 
 namespace wt {
@@ -51,6 +52,7 @@ struct ConvCase {
   const char* algorithm = "";  // O3's tuning: "winograd", "gemm" or "indirect" ("": the heuristic's)
   int64_t depth_block = 0;     // O3's tuning: gemm_depth_block (0: none)
   bool silu = false;           // the fused activation: SiLU (applied after the tiles) instead of relu6 (in them)
+  std::vector<int64_t> tuned_threads = {};  // O3's tuning: where its choice applies (run_one_node: 2 threads)
 };
 
 class NhwcConvOpTest : public ::testing::TestWithParam<ConvCase> {};
@@ -101,6 +103,7 @@ TEST_P(NhwcConvOpTest, MatchesReference) {
              text("activation", c.silu ? "silu" : "relu6")};
   if (*c.algorithm) m.attrs.push_back(text("algorithm", c.algorithm));
   if (c.depth_block) m.attrs.push_back(one("gemm_depth_block", c.depth_block));
+  if (!c.tuned_threads.empty()) m.attrs.push_back(ints("tuned_threads", c.tuned_threads));
   const auto y = run_one_node(m, nchw_to_nhwc(x, 1, c.cin, c.h, c.w));
   ASSERT_EQ(y.size(), ref.size());
   const auto got = nhwc_to_nchw(y, 1, c.cout, oh, ow);
@@ -134,6 +137,10 @@ INSTANTIATE_TEST_SUITE_P(Forms, NhwcConvOpTest,
                                            ConvCase{16, 9, 9, 32, 3, 1, 1, 8, false, "gemm", 50},
                                            ConvCase{24, 13, 13, 24, 3, 2, 1, 3, false, "gemm"},
                                            ConvCase{8, 9, 7, 12, 3, 2, 1, 1, true, "indirect"},  // residual, a panel + 4
+                                           // tuned_threads: applies on the 2-thread pool, or the heuristic runs
+                                           ConvCase{8, 5, 5, 9, 3, 1, 1, 1, true, "winograd", 0, false, {2}},
+                                           ConvCase{8, 5, 5, 9, 3, 1, 1, 1, true, "winograd", 0, false, {1}},
+                                           ConvCase{5, 22, 22, 130, 3, 2, 1, 1, false, "gemm", 7, false, {1, 2}},
                                            // SiLU, applied after the tiles: GEMM, indirect, Winograd
                                            ConvCase{4, 9, 8, 6, 3, 2, 1, 1, true, "", 0, true},
                                            ConvCase{16, 9, 9, 24, 3, 1, 1, 2, false, "", 0, true},
@@ -150,7 +157,16 @@ TEST(NhwcConvOpTest, RefusesTuningAttributesThatDoNotApply) {
                         {1, {text("algorithm", "fft")}, "algorithm must be 'gemm', 'indirect' or 'winograd', got 'fft'"},
                         {1, {text("algorithm", "gemm"), one("gemm_depth_block", 0)},
                          "gemm_depth_block must be within [1, 512], got 0"},
-                        {1, {one("gemm_depth_block", 513)}, "gemm_depth_block must be within [1, 512], got 513"}};
+                        {1, {one("gemm_depth_block", 513)}, "gemm_depth_block must be within [1, 512], got 513"},
+                        // refused also on a pool where the choice would not apply
+                        {2, {text("algorithm", "winograd"), ints("tuned_threads", {4})},
+                         "algorithm 'winograd' needs a 3x3"},
+                        {1, {one("gemm_depth_block", 0), ints("tuned_threads", {4})},
+                         "gemm_depth_block must be within [1, 512], got 0"},
+                        {1, {text("algorithm", "gemm"), ints("tuned_threads", {})},
+                         "tuned_threads must list at least one thread count"},
+                        {1, {text("algorithm", "gemm"), ints("tuned_threads", {1, 0})},
+                         "tuned_threads must be thread counts of at least 1, got 0"}};
   for (const Case& c : cases) {
     const int64_t out = c.stride == 1 ? 6 : 3;
     OneNodeModel m{"conv2d", {1, 6, 6, 4}, {1, out, out, 9}};
@@ -167,6 +183,29 @@ TEST(NhwcConvOpTest, RefusesTuningAttributesThatDoNotApply) {
     EXPECT_NE(std::string(wt_last_error()).find(c.message), std::string::npos) << wt_last_error();
     wt_runtime_destroy(rt);
   }
+}
+
+// A choice tuning recorded with tuned_threads applies on pools of those sizes only; elsewhere the
+// op decides as the heuristic does (here: the deepest k block).
+TEST(NhwcConvOpTest, TunedChoicesApplyAtTheirThreadCounts) {
+  const auto depth_at = [](std::vector<Attribute> attrs, size_t threads) -> std::string {
+    const Node node{"linear", {}, {}, Attributes("linear", std::move(attrs)), ""};
+    std::vector<OutputSpec> specs;
+    PrepareContext ctx{node, {}, &specs};
+    ctx.threads = threads;
+    const Result<size_t> depth = ctx.gemm_depth_block();
+    return depth.is_ok() ? std::to_string(depth.value()) : depth.status().message();
+  };
+  const Attribute depth128{"gemm_depth_block", AttrKind::kInt, 128, 0, {}, {}, ""};
+  const Attribute at_one{"tuned_threads", AttrKind::kInts, 0, 0, {1}, {}, ""};
+  const Attribute at_one_and_four{"tuned_threads", AttrKind::kInts, 0, 0, {1, 4}, {}, ""};
+  EXPECT_EQ(depth_at({depth128}, 1), "128");
+  EXPECT_EQ(depth_at({depth128}, 3), "128");  // no tuned_threads: every count
+  EXPECT_EQ(depth_at({depth128, at_one}, 1), "128");
+  EXPECT_EQ(depth_at({depth128, at_one}, 2), std::to_string(kGemmKc));
+  EXPECT_EQ(depth_at({depth128, at_one_and_four}, 4), "128");
+  EXPECT_EQ(depth_at({depth128, at_one_and_four}, 2), std::to_string(kGemmKc));
+  EXPECT_EQ(depth_at({at_one}, 1), std::to_string(kGemmKc));
 }
 
 // channel_affine (to_nhwc's batch norm) with a fused ReLU, over 2 threads; and the shapes it refuses.

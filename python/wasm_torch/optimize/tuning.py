@@ -9,9 +9,10 @@ what O2 files run):
 - conv2d (NHWC, GEMM panels) other than 1x1 stride 1: `algorithm` = indirect (the tap's pixels
   read in place through pointers, no im2col rows packed) or gemm (packed rows, k blocks); the
   heuristic runs grouped convolutions with small groups indirect and the others on the GEMM.
-- conv2d on the GEMM path and linear, K deeper than a block: `gemm_depth_block` 256 or 128
-  instead of 512. A shallower k block keeps more of B in L1/L2 but writes C more often: it helped
-  K = 3072 linears and cost ResNet-50's convolutions (gemm/gemm_plan.h).
+- conv2d on the GEMM path and linear (of 8 rows or more: fewer stream B in one k block), K deeper
+  than a block: `gemm_depth_block` 256 or 128 instead of 512. A shallower k block keeps more of B
+  in L1/L2 but writes C more often: it helped K = 3072 linears and cost ResNet-50's convolutions
+  (gemm/gemm_plan.h).
 
 Where (`engine`): Node by default, with relaxed SIMD on (Node 20 has it behind a flag), so the
 kernels timed are the relaxed-SIMD build's that browsers run: its GEMM tiles multiply-add in one
@@ -25,15 +26,20 @@ How: every candidate is a variant of the whole file, variant i giving each tunab
 candidate (the first is the node as O2 leaves it). Each variant runs in Node with per-op
 profiling, in rounds that interleave the variants, so each node is timed with its neighbours as
 in real use, and at each thread count asked for (1 and 2 by default: a way that wins at one
-thread can lose at two, where the op's work is split differently); a node keeps a candidate only
-if its median time beats the heuristic's by MIN_GAIN at every one of them, so noise does not
-rewrite a file and no choice makes the file slower at a thread count it was timed at. Step k of the profile is node k of the graph.
-Then the whole forward decides: the tuned file and the heuristic's are timed forward against
-forward, alternated, at each thread count, and the choices are kept only if the tuned file is not
-slower at any (an op's gain can be lost to its neighbours: ConvNeXt-Tiny's and RegNetY-400MF's
-tuned files read 0.92-0.96x of O2's speed in `make bench` before this check). Every
-variant's outputs must match the first's (a way that computes something else is a runtime bug, and
-tuning stops on it rather than record it); export then verifies the tuned file against eager.
+thread can lose at two, where the op's work is split differently). A candidate wins at a thread
+count where its median time beats the heuristic's by MIN_GAIN, so noise does not rewrite a file;
+a node keeps the candidate with the largest gain summed over the counts it wins at. Where it won
+at only some of the counts timed, the node records them (`tuned_threads`), and a runtime with
+another pool size runs the heuristic's way: the indirect GEMM on ResNet-18's stride-2 layers is
+5-7% faster at one thread and 2-3% at two (in Node, two runs). A choice that won at every count
+timed applies at every count. Step k of the profile is node k of the graph.
+Then the whole forward decides: at each count where a choice applies, the tuned file and the
+heuristic's are timed forward against forward, alternated, and where the tuned file is slower the
+choices are dropped at that count (an op's gain can be lost to its neighbours: ConvNeXt-Tiny's
+and RegNetY-400MF's tuned files read 0.92-0.96x of O2's speed in `make bench` before this check).
+Every variant's outputs must match the first's (a way that computes something else is a runtime
+bug, and tuning stops on it rather than record it); export then verifies the tuned file against
+eager.
 """
 from __future__ import annotations
 
@@ -49,6 +55,7 @@ from pathlib import Path
 
 from .. import contract, ir
 from ..errors import WASMTorchError
+from ..symbolic import is_symbolic
 
 # Where candidates may be timed (WASMRuntime engines that run the relaxed-SIMD build).
 TUNING_ENGINES = ("node", "chromium")
@@ -61,31 +68,50 @@ DEPTH_BLOCKS = (256, 128)
 @dataclasses.dataclass
 class KernelChoice:
     """What tuning found for one node: the candidates' median times (ms per forward, one per
-    thread count in `threads`) by label, and the attributes it recorded ({} when the heuristic's
-    choice stood)."""
+    thread count in `threads`) by label, the candidate it chose ({} when the heuristic's way stood)
+    and the counts the choice applies at (`at_threads`: those of `threads` it won at and the whole
+    forward kept)."""
     node: str
     op: str
     source: str
     threads: tuple
     times_ms: dict
     chosen: dict
-    dropped: dict = dataclasses.field(default_factory=dict)  # what the op chose, when the whole forward was not faster
+    at_threads: tuple = ()
+    dropped_at: tuple = ()  # counts where the op's choice won but the whole forward was not faster
+    dropped: dict = dataclasses.field(default_factory=dict)  # the op's choice, when dropped at every count
 
     @property
     def label(self) -> str:
         return _label(self.chosen)
 
     @property
+    def recorded(self) -> dict:
+        """The attributes the node gets: the choice, and the counts it applies at unless it applies
+        at all of them timed (then at every count)."""
+        if not self.chosen:
+            return {}
+        return self.chosen if self.at_threads == self.threads else {**self.chosen, "tuned_threads": list(self.at_threads)}
+
+    @property
     def gain(self) -> float:
-        """The heuristic's time over the chosen one's at the thread count where it gains least
-        (1.0 when the heuristic stood)."""
-        return min((h / c if c > 0 else 1.0) for h, c in zip(self.times_ms[_label({})], self.times_ms[self.label]))
+        """The heuristic's time over the chosen one's at the thread count it applies at where it
+        gains least (1.0 when the heuristic stood)."""
+        pairs = [(h, c) for t, h, c in zip(self.threads, self.times_ms[_label({})], self.times_ms[self.label])
+                 if t in self.at_threads]
+        return min((h / c if c > 0 else 1.0) for h, c in pairs) if pairs else 1.0
 
     def __str__(self):
         times = ", ".join(f"{k} {'/'.join(f'{v:.3f}' for v in ms)}" for k, ms in self.times_ms.items())
         counts = "/".join(str(t) for t in self.threads)
-        dropped = f" ({_label(self.dropped)} dropped: the whole forward was not faster)" if self.dropped else ""
-        return f"{self.node} ({self.source or self.op}): {self.label}{dropped} [{times} ms at {counts} thread(s)]"
+        where = f" at {_counts(self.at_threads)} thread(s) only" if self.chosen and self.at_threads != self.threads else ""
+        dropped = (f" ({_label(self.dropped or self.chosen)} dropped at {_counts(self.dropped_at)} thread(s): the whole "
+                   "forward was not faster)" if self.dropped_at else "")
+        return f"{self.node} ({self.source or self.op}): {self.label}{where}{dropped} [{times} ms at {counts} thread(s)]"
+
+
+def _counts(counts) -> str:
+    return "/".join(str(t) for t in counts)
 
 
 def _label(candidate: dict) -> str:
@@ -100,6 +126,9 @@ def _gemm_depth(node: ir.Node) -> int:
     layout = node.attrs.get("weight_layout")
     if node.op == "linear" and layout in (contract.WEIGHT_LAYOUT_PANELS8, contract.WEIGHT_LAYOUT_PANELS32) \
             and weight.dtype == contract.DTYPE_CODES["float32"]:
+        rows = node.inputs[0].shape[:-1]
+        if not any(is_symbolic(d) for d in rows) and math.prod(rows) < contract.GEMM_MIN_ROWS_TO_PACK:
+            return 0  # its rows stream B in one k block: every depth block runs the same code
         return weight.shape[1]
     if node.op == "conv2d" and node.attrs.get("layout") == "nhwc" and layout == contract.WEIGHT_LAYOUT_PANELS8:
         return weight.shape[1]
@@ -166,28 +195,38 @@ def tune_kernels(graph: ir.Graph, inputs, threads=(1, 2), engine: str = "node", 
     choices = []
     for k, node, cands in tunable:
         times = {_label(c): tuple(statistics.median(s[(k, i)]) for s in samples) for i, c in enumerate(cands)}
-        choices.append(KernelChoice(node.outputs[0].name, node.op, node.source, counts, times,
-                                    choose(cands, times)))
-    if any(c.chosen for c in choices) and not _whole_forward_not_slower(graph, tunable, choices, tuple(inputs), engine,
-                                                                        counts, rounds, budget_ms):
-        for choice in choices:
-            choice.dropped, choice.chosen = choice.chosen, {}
+        chosen, wins = choose(cands, times)
+        choices.append(KernelChoice(node.outputs[0].name, node.op, node.source, counts, times, chosen,
+                                    tuple(t for t, won in zip(counts, wins) if won)))
+    _keep_where_the_whole_forward_is_not_slower(graph, tunable, choices, tuple(inputs), engine, counts, rounds,
+                                                budget_ms)
     for (_, node, _), choice in zip(tunable, choices):
-        node.attrs.update(choice.chosen)
+        node.attrs.update(choice.recorded)
     return choices
 
 
-def _whole_forward_not_slower(graph, tunable, choices, feed, engine, counts, rounds, budget_ms) -> bool:
-    """Whether the file with `choices` runs a forward no slower than the heuristic's at every count
-    (medians of `rounds` alternated rounds)."""
+def _keep_where_the_whole_forward_is_not_slower(graph, tunable, choices, feed, engine, counts, rounds,
+                                                budget_ms) -> None:
+    """At each count where a choice applies, times the file with the choices against the
+    heuristic's (medians of `rounds` alternated rounds, the runtime applying what applies at that
+    count) and, where it is slower, drops every choice at that count."""
+    if not any(c.chosen for c in choices):
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        paths = _write_variants(graph, [(k, node, [{}, choice.chosen]) for (k, node, _), choice in zip(tunable, choices)],
+        paths = _write_variants(graph, [(k, node, [{}, choice.recorded]) for (k, node, _), choice in zip(tunable, choices)],
                                 Path(tmp))
         for threads in counts:
+            if not any(threads in c.at_threads for c in choices):
+                continue  # the same file at this count
             heuristic, tuned = _whole_forward_ms(paths, feed, engine, threads, rounds, budget_ms)
             if statistics.median(tuned) > statistics.median(heuristic):
-                return False
-    return True
+                for choice in choices:
+                    if threads in choice.at_threads:
+                        choice.at_threads = tuple(t for t in choice.at_threads if t != threads)
+                        choice.dropped_at += (threads,)
+    for choice in choices:
+        if choice.chosen and not choice.at_threads:
+            choice.dropped, choice.chosen = choice.chosen, {}
 
 
 def _whole_forward_ms(paths, feed, engine, threads, rounds, budget_ms) -> list:
@@ -257,15 +296,19 @@ def _profile_variants(paths, feed, tunable, engine, threads, rounds, budget_ms) 
     return samples
 
 
-def choose(cands: list, times: dict) -> dict:
-    """Of `cands` that beat the heuristic's ({}) by MIN_GAIN and MIN_GAIN_MS at every thread count
-    (`times`: ms by label, one per count), the one with the largest mean log gain; {} if none."""
+def choose(cands: list, times: dict) -> tuple:
+    """The candidate of `cands` (`times`: ms by label, one per thread count) with the largest gain
+    over the heuristic's ({}) summed in logs over the counts where it wins (beats it by MIN_GAIN
+    and MIN_GAIN_MS), and those counts as a flag per count; ({}, all False) if none wins anywhere."""
     heuristic = times[_label({})]
 
-    def beats(c):
-        return all(f * (1 + MIN_GAIN) < h and f + MIN_GAIN_MS < h for f, h in zip(times[_label(c)], heuristic))
-    winners = [c for c in cands if c and beats(c)]
-    return min(winners, key=lambda c: sum(math.log(f / h) for f, h in zip(times[_label(c)], heuristic)), default={})
+    def wins(c):
+        return tuple(f * (1 + MIN_GAIN) < h and f + MIN_GAIN_MS < h for f, h in zip(times[_label(c)], heuristic))
+
+    def gain(c):
+        return sum(math.log(h / f) for f, h, won in zip(times[_label(c)], heuristic, wins(c)) if won)
+    best = max((c for c in cands if c and any(wins(c))), key=gain, default={})
+    return best, wins(best) if best else tuple(False for _ in heuristic)
 
 
 def _check_same(outputs: list, reference: list, variant: int, tunable: list) -> None:

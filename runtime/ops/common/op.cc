@@ -24,11 +24,24 @@ Status PrepareContext::expect_input_count(size_t min_count, size_t max_count) co
   return Status::ok();
 }
 
+Result<bool> PrepareContext::tuning_applies() const {
+  if (!node.attributes.has("tuned_threads")) return true;
+  WT_ASSIGN_OR_RETURN(std::vector<int64_t> counts, node.attributes.get_ints("tuned_threads"));
+  if (counts.empty()) return error("tuned_threads must list at least one thread count");
+  bool applies = false;
+  for (int64_t count : counts) {
+    if (count < 1) return error("tuned_threads must be thread counts of at least 1, got " + std::to_string(count));
+    applies = applies || static_cast<size_t>(count) == threads;
+  }
+  return applies;
+}
+
 Result<size_t> PrepareContext::gemm_depth_block() const {
   WT_ASSIGN_OR_RETURN(int64_t depth, node.attributes.get_int("gemm_depth_block", static_cast<int64_t>(kGemmKc)));
   if (depth < 1 || depth > static_cast<int64_t>(kGemmKc))
     return error("gemm_depth_block must be within [1, " + std::to_string(kGemmKc) + "], got " + std::to_string(depth));
-  return static_cast<size_t>(depth);
+  WT_ASSIGN_OR_RETURN(bool applies, tuning_applies());
+  return applies ? static_cast<size_t>(depth) : kGemmKc;
 }
 
 Status PrepareContext::expect_input(size_t i, DType dtype, size_t min_rank, size_t max_rank) const {

@@ -63,8 +63,14 @@ struct PrepareContext {
   // Errors unless input i exists, has `dtype` and a rank within [min_rank, max_rank].
   Status expect_input(size_t i, DType dtype, size_t min_rank, size_t max_rank) const;
   Status expect_input_count(size_t min_count, size_t max_count) const;
+  // Whether the choices O3's kernel tuning recorded on the node (algorithm, gemm_depth_block) apply
+  // on this pool: attribute tuned_threads lists the thread counts a choice was faster at, when it
+  // was not faster at every count tuning timed (the indirect GEMM on ResNet-18's stride-2 layers:
+  // 5-7% faster at one thread, 2-3% at two); without it, every count. Elsewhere the op runs as the
+  // heuristic decides.
+  Result<bool> tuning_applies() const;
   // The GEMM's deepest k block: attribute gemm_depth_block (O3's kernel tuning records it where a
-  // shallower block timed faster), else kGemmKc.
+  // shallower block timed faster) where tuning applies, else kGemmKc.
   Result<size_t> gemm_depth_block() const;
 };
 
