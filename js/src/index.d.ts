@@ -91,6 +91,8 @@ export interface OperationTime {
   op: string;
   /** Module path in the PyTorch model. */
   source: string;
+  /** How the step runs where it can run several ways (conv2d NHWC: "winograd", "gemm", "indirect"), else "". */
+  algorithm: string;
   totalMs: number;
   /** totalMs over the forward calls since profiling was enabled. */
   meanMs: number;

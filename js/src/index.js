@@ -273,6 +273,7 @@ class Model {
         index,
         op: m.UTF8ToString(m._wt_model_step_op(this._handle, index)),
         source: m.UTF8ToString(m._wt_model_step_source(this._handle, index)),
+        algorithm: m.UTF8ToString(m._wt_model_step_algorithm(this._handle, index)),
         totalMs,
         meanMs: runs ? totalMs / runs : 0,
       });

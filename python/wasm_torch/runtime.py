@@ -107,7 +107,8 @@ class Model:
 
     def profile(self, *tensors, runs: int = 5) -> list:
         """Runs the model `runs` times with operation profiling on; one entry per step, in order:
-        {"index", "op", "source", "totalMs", "meanMs"} (wall time inside the engine)."""
+        {"index", "op", "source", "algorithm", "totalMs", "meanMs"} (wall time inside the engine;
+        algorithm: how the step runs where it can run several ways, else "")."""
         return self._backend.profile(self._handle, [_to_numpy(t) for t in tensors], runs)
 
     def close(self):
@@ -154,6 +155,7 @@ class _NativeBackend:
             "wt_model_arena_bytes": (z, [p]), "wt_model_weight_bytes": (z, [p]),
             "wt_model_set_profiling": (i, [p, i]), "wt_model_step_count": (i, [p]),
             "wt_model_step_op": (ctypes.c_char_p, [p, i]), "wt_model_step_source": (ctypes.c_char_p, [p, i]),
+            "wt_model_step_algorithm": (ctypes.c_char_p, [p, i]),
             "wt_model_step_total_ms": (ctypes.c_double, [p, i]), "wt_model_profiled_runs": (i, [p]),
         }
         for name, (res, args) in signatures.items():
@@ -238,7 +240,8 @@ class _NativeBackend:
         for k in range(self.lib.wt_model_step_count(model)):
             total = self.lib.wt_model_step_total_ms(model, k)
             steps.append({"index": k, "op": self.lib.wt_model_step_op(model, k).decode(),
-                          "source": self.lib.wt_model_step_source(model, k).decode(), "totalMs": total,
+                          "source": self.lib.wt_model_step_source(model, k).decode(),
+                          "algorithm": self.lib.wt_model_step_algorithm(model, k).decode(), "totalMs": total,
                           "meanMs": total / runs})
         self.lib.wt_model_set_profiling(model, 0)
         return steps

@@ -231,6 +231,11 @@ const char* wt_model_step_source(const wt_model* m, int step) {
   return m->compiled->graph().nodes[static_cast<size_t>(step)].source.c_str();
 }
 
+const char* wt_model_step_algorithm(const wt_model* m, int step) {
+  if (m == nullptr || step < 0 || step >= wt_model_step_count(m)) return nullptr;
+  return m->compiled->step_algorithm(static_cast<size_t>(step));
+}
+
 double wt_model_step_total_ms(const wt_model* m, int step) {
   return m && step >= 0 ? m->compiled->step_total_ms(static_cast<size_t>(step)) : 0.0;
 }

@@ -88,11 +88,13 @@ int wt_model_forward(wt_model* model);
 const void* wt_model_output_data(const wt_model* model, int index);
 
 /* Operation profiling: on (1) resets and starts per-step wall-time totals, off (0) stops them.
-   Steps are the model's nodes in execution order, each named by its op and its module path. */
+   Steps are the model's nodes in execution order, each named by its op and its module path, with
+   the algorithm it runs where it has several (conv2d NHWC: winograd, gemm or indirect; else ""). */
 int wt_model_set_profiling(wt_model* model, int on);
 int wt_model_step_count(const wt_model* model);
 const char* wt_model_step_op(const wt_model* model, int step);
 const char* wt_model_step_source(const wt_model* model, int step);
+const char* wt_model_step_algorithm(const wt_model* model, int step);
 double wt_model_step_total_ms(const wt_model* model, int step);
 int wt_model_profiled_runs(const wt_model* model);
 

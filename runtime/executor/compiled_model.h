@@ -56,6 +56,8 @@ class CompiledModel {
   size_t step_count() const { return graph_.nodes.size(); }
   double step_total_ms(size_t step) const { return step < step_ms_.size() ? step_ms_[step] : 0.0; }
   size_t profiled_runs() const { return profiled_runs_; }
+  // How step `step` runs in the plan of the last forward's shapes (OpKernel::algorithm).
+  const char* step_algorithm(size_t step) const { return current().step_algorithm(step); }
 
  private:
   struct CachedPlan {

@@ -38,6 +38,8 @@ class ExecutionPlan {
   void* tensor_data(int tensor) const {
     return static_cast<size_t>(tensor) < tensor_data_.size() ? tensor_data_[static_cast<size_t>(tensor)] : nullptr;
   }
+  // How step `step` runs (OpKernel::algorithm), "" past the last.
+  const char* step_algorithm(size_t step) const { return step < steps_.size() ? steps_[step].kernel->algorithm() : ""; }
   // After bind(): runs every step; `step_ms` (one per node, or nullptr) adds each step's wall time.
   Status run(ThreadPool* pool, double* step_ms) const;
 

@@ -35,6 +35,7 @@ class GemmConv2dNhwcKernel final : public OpKernel {
   size_t in_place_input() const override { return kResidualInput; }
   size_t workspace_bytes() const override { return plan_.workspace_bytes; }
 
+  const char* algorithm() const override { return contract::kConvAlgorithmGemm; }
   void run(const RunContext& ctx) const override {
     const size_t cin_g = g_.in_channels / g_.groups, cout_g = plan_.shape.n;
     const size_t pixels = plan_.shape.m, k = plan_.shape.k;
@@ -120,6 +121,7 @@ class IndirectConv2dNhwcKernel final : public OpKernel {
   Aliasing output_aliasing() const override { return residual_ ? Aliasing::kInPlace : Aliasing::kNone; }
   size_t in_place_input() const override { return kResidualInput; }
 
+  const char* algorithm() const override { return contract::kConvAlgorithmIndirect; }
   void run(const RunContext& ctx) const override {
     const size_t pixels = g_.out_h * g_.out_w;
     // Enough blocks for every thread to balance (ResNeXt's last stage has 49 pixels), each a whole
@@ -285,6 +287,7 @@ class WinogradConv2dNhwcKernel final : public OpKernel {
     return kWinogradPositions * (u_stride_ + v_stride_ + m_stride_) * sizeof(float);
   }
 
+  const char* algorithm() const override { return contract::kConvAlgorithmWinograd; }
   void run(const RunContext& ctx) const override {
     float* u = static_cast<float*>(ctx.workspace);
     float* v = u + kWinogradPositions * u_stride_;

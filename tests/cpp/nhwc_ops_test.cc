@@ -208,6 +208,35 @@ TEST(NhwcConvOpTest, TunedChoicesApplyAtTheirThreadCounts) {
   EXPECT_EQ(depth_at({at_one}, 1), std::to_string(kGemmKc));
 }
 
+// The profile's step algorithm: the heuristic's (Winograd at 16x16), or a tuned choice where
+// tuned_threads includes the pool's size (2 threads here).
+TEST(NhwcConvOpTest, StepsSayWhichAlgorithmRuns) {
+  const auto algorithm_on_two_threads = [](std::vector<OneNodeModel::Attr> tuning) -> std::string {
+    OneNodeModel m{"conv2d", {1, 16, 16, 8}, {1, 16, 16, 9}};
+    m.constants.push_back({{2, 72, 8}, std::vector<float>(2 * 72 * 8, 0.5f)});
+    m.attrs = {text("layout", "nhwc"), text("weight_layout", "panels8"), one("out_channels", 9),
+               ints("kernel_size", {3, 3}), ints("stride", {1, 1}), ints("padding", {1, 1}),
+               ints("dilation", {1, 1}), one("groups", 1)};
+    m.attrs.insert(m.attrs.end(), tuning.begin(), tuning.end());
+    wt_runtime* rt = wt_runtime_create(2);
+    const std::vector<uint8_t> file = testing::build_one_node_model(m);
+    void* buf = wt_alloc(file.size());
+    std::memcpy(buf, file.data(), file.size());
+    wt_model* model = wt_model_load(rt, buf, file.size());
+    const std::string algorithm = model ? wt_model_step_algorithm(model, 0) : wt_last_error();
+    if (model) {
+      EXPECT_EQ(wt_model_step_algorithm(model, 1), nullptr) << "past the last step";
+      wt_model_destroy(model);
+    }
+    wt_runtime_destroy(rt);
+    return algorithm;
+  };
+  EXPECT_EQ(algorithm_on_two_threads({}), "winograd");
+  EXPECT_EQ(algorithm_on_two_threads({text("algorithm", "gemm")}), "gemm");
+  EXPECT_EQ(algorithm_on_two_threads({text("algorithm", "gemm"), ints("tuned_threads", {1})}), "winograd");
+  EXPECT_EQ(algorithm_on_two_threads({text("algorithm", "indirect"), ints("tuned_threads", {1, 2})}), "indirect");
+}
+
 // channel_affine (to_nhwc's batch norm) with a fused ReLU, over 2 threads; and the shapes it refuses.
 TEST(NhwcChannelAffineOpTest, ScalesShiftsAndClampsTheLastDim) {
   const size_t h = 5, w = 7, c = 19;

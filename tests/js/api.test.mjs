@@ -226,6 +226,9 @@ describe("API behaviour", () => {
     const steps = data.operationTimes.filter((s) => s.model === data.operationTimes.at(-1).model);
     assert.ok(steps.length > 0 && steps.every((s) => s.totalMs >= 0 && Math.abs(s.meanMs * 2 - s.totalMs) < 1e-9));
     assert.ok(steps.some((s) => s.op === "conv2d") && Object.values(data.byOp).reduce((a, b) => a + b) > 0);
+    // How each step runs, where it can run several ways (the fixture's convolutions: NHWC, on the GEMM panels).
+    assert.ok(steps.some((s) => ["winograd", "gemm", "indirect"].includes(s.algorithm)), JSON.stringify(steps));
+    assert.ok(steps.every((s) => s.op === "conv2d" || s.algorithm === ""), JSON.stringify(steps));
     // By PyTorch module path, and a console.table-ready list, slowest first.
     const modelProfile = model.getProfilingData();
     const total = (o) => Object.values(o).reduce((a, b) => a + b, 0);

@@ -88,6 +88,27 @@ def test_every_tunable_op_has_its_candidates_timed(o3_export):
     assert "kernel tuning changed" in str(report)
 
 
+def test_a_choice_is_never_the_heuristics_own_algorithm(o3_export):
+    """The profile says how the heuristic runs each convolution; naming that algorithm again runs
+    the same kernel, so it is never chosen (its gain would be noise)."""
+    _, _, _, report = o3_export
+    by_module = {c.source.split(" ")[0]: c for c in report.kernel_choices}
+    assert by_module["body"].heuristic_algorithm == "winograd" and by_module["small"].heuristic_algorithm == "gemm"
+    assert by_module["grouped"].heuristic_algorithm == "indirect" and by_module["head"].heuristic_algorithm == ""
+    assert "(winograd without a choice)" in str(by_module["body"])
+    assert all(c.chosen != {"algorithm": c.heuristic_algorithm} for c in report.kernel_choices)
+
+
+@pytest.mark.parametrize("engine", ["native", "node"])
+def test_profiles_say_how_each_step_runs(o3_export, engine):
+    model, x, path, _ = o3_export
+    with WASMRuntime(engine) as runtime:
+        steps = runtime.load_model(path).profile(x, runs=1)
+    convs = [s["algorithm"] for s in steps if s["op"] == "conv2d"]
+    assert len(convs) == 6 and set(convs) <= {"winograd", "gemm", "indirect", ""} and convs[5] == "", convs
+    assert all(s["algorithm"] == "" for s in steps if s["op"] != "conv2d")
+
+
 def test_the_file_records_exactly_the_choices(o3_export):
     _, _, path, report = o3_export
     recorded = [attrs for op, attrs in _node_attributes(path) if attrs]

@@ -28,7 +28,9 @@ profiling, in rounds that interleave the variants, so each node is timed with it
 in real use, and at each thread count asked for (1 and 2 by default: a way that wins at one
 thread can lose at two, where the op's work is split differently). A candidate wins at a thread
 count where its median time beats the heuristic's by MIN_GAIN, so noise does not rewrite a file;
-a node keeps the candidate with the largest gain summed over the counts it wins at. Where it won
+a node keeps the candidate with the largest gain summed over the counts it wins at, never the one
+that names the algorithm the heuristic already runs (the profile says which: the same kernel,
+whose "gain" is noise, and at one count of two noise often passes 4%). Where it won
 at only some of the counts timed, the node records them (`tuned_threads`), and a runtime with
 another pool size runs the heuristic's way: the indirect GEMM on ResNet-18's stride-2 layers is
 5-7% faster at one thread and 2-3% at two (in Node, two runs). A choice that won at every count
@@ -80,6 +82,7 @@ class KernelChoice:
     at_threads: tuple = ()
     dropped_at: tuple = ()  # counts where the op's choice won but the whole forward was not faster
     dropped: dict = dataclasses.field(default_factory=dict)  # the op's choice, when dropped at every count
+    heuristic_algorithm: str = ""  # how the runtime runs the node without a choice ("": the op has one way)
 
     @property
     def label(self) -> str:
@@ -107,7 +110,9 @@ class KernelChoice:
         where = f" at {_counts(self.at_threads)} thread(s) only" if self.chosen and self.at_threads != self.threads else ""
         dropped = (f" ({_label(self.dropped or self.chosen)} dropped at {_counts(self.dropped_at)} thread(s): the whole "
                    "forward was not faster)" if self.dropped_at else "")
-        return f"{self.node} ({self.source or self.op}): {self.label}{where}{dropped} [{times} ms at {counts} thread(s)]"
+        runs = f" ({self.heuristic_algorithm} without a choice)" if self.heuristic_algorithm else ""
+        return (f"{self.node} ({self.source or self.op}){runs}: {self.label}{where}{dropped} [{times} ms at {counts} "
+                "thread(s)]")
 
 
 def _counts(counts) -> str:
@@ -191,13 +196,17 @@ def tune_kernels(graph: ir.Graph, inputs, threads=(1, 2), engine: str = "node", 
         return []
     with tempfile.TemporaryDirectory() as tmp:
         paths = _write_variants(graph, tunable, Path(tmp))
-        samples = [_profile_variants(paths, tuple(inputs), tunable, engine, t, rounds, budget_ms) for t in counts]
+        profiles = [_profile_variants(paths, tuple(inputs), tunable, engine, t, rounds, budget_ms) for t in counts]
+    samples = [s for s, _ in profiles]
     choices = []
     for k, node, cands in tunable:
         times = {_label(c): tuple(statistics.median(s[(k, i)]) for s in samples) for i, c in enumerate(cands)}
-        chosen, wins = choose(cands, times)
+        # A candidate naming the heuristic's own algorithm runs the same kernel: its gain is noise.
+        heuristic = profiles[0][1][k]
+        chosen, wins = choose([c for c in cands if c != {"algorithm": heuristic}], times)
         choices.append(KernelChoice(node.outputs[0].name, node.op, node.source, counts, times, chosen,
-                                    tuple(t for t, won in zip(counts, wins) if won)))
+                                    tuple(t for t, won in zip(counts, wins) if won),
+                                    heuristic_algorithm=heuristic))
     _keep_where_the_whole_forward_is_not_slower(graph, tunable, choices, tuple(inputs), engine, counts, rounds,
                                                 budget_ms)
     for (_, node, _), choice in zip(tunable, choices):
@@ -267,12 +276,14 @@ def _write_variants(graph, tunable, tmp: Path) -> list:
     return paths
 
 
-def _profile_variants(paths, feed, tunable, engine, threads, rounds, budget_ms) -> dict:
+def _profile_variants(paths, feed, tunable, engine, threads, rounds, budget_ms) -> tuple:
     """Profiles every variant in each round in `engine` at `threads` threads; returns {(node index,
-    candidate index): [ms per forward, one per round]}."""
+    candidate index): [ms per forward, one per round]} and {node index: the algorithm the first
+    variant (the heuristic's) runs it with ("" where the op has one way)}."""
     from ..runtime import WASMRuntime
 
     samples = {(k, i): [] for k, _, c in tunable for i in range(len(c))}
+    heuristic = {}
     reference = None
     # Chromium has relaxed SIMD on; Node 20 needs the flag (WASMRuntime's relaxed_simd).
     with WASMRuntime(engine, threads=threads, relaxed_simd=engine == "node") as runtime:
@@ -293,7 +304,9 @@ def _profile_variants(paths, feed, tunable, engine, threads, rounds, budget_ms) 
                                          f"node {k} {node.op!r}")
                 if variant < len(cands):
                     samples[(k, variant)].append(steps[k]["meanMs"])
-    return samples
+                if variant == 0:
+                    heuristic[k] = steps[k]["algorithm"]
+    return samples, heuristic
 
 
 def choose(cands: list, times: dict) -> tuple:

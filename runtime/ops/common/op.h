@@ -115,6 +115,10 @@ class OpKernel {
   virtual Aliasing output_aliasing() const { return Aliasing::kNone; }
   // The input a kInPlace output may be written over (a convolution's residual: input 3).
   virtual size_t in_place_input() const { return 0; }
+  // How the op runs where it can run more than one way (an NHWC convolution's algorithm: winograd,
+  // gemm or indirect), else "". Profiles report it, so O3's tuning knows which candidate is the
+  // heuristic's own way.
+  virtual const char* algorithm() const { return ""; }
 };
 
 struct OpDef {
