@@ -142,9 +142,11 @@ def run_order(columns):
     runtime, so the pair is timed a moment apart rather than a round apart (on this shared host an
     O2 / O3 ratio of identical files, sampled a round apart, read 0.72-1.29)."""
     order = []
-    for key in columns:
-        if not key.startswith("wt-O3-"):
-            order += [key] + [o3 for o3 in columns if o3 == key.replace("wt-chromium-", "wt-O3-chromium-") != key]
+    for key in (key for key in columns if not key.startswith("wt-O3-")):
+        order.append(key)
+        o3 = key.replace("wt-chromium-", "wt-O3-chromium-")
+        if o3 != key and o3 in columns:
+            order.append(o3)
     return order
 
 
@@ -189,10 +191,11 @@ def main():
                     runners[f"ort-web-int8-{t}t"] = lambda it, wu, rp, t=t: ort(name, "web", t, it, wu, rp, ".int8")
             per_round, warmup, repeat = run_counts(wasm_torch(runtimes["wt-node-1t"], name, inputs, 3, 1))
             times, failed = {key: [] for key in columns}, set()
+            forward_order = run_order(columns)
             for round_ in range(ROUNDS):  # interleaved: every runner once per round
                 # Odd rounds run the columns in reverse: a runner's place in the round (the one run
                 # right after another is measurably faster or slower) falls on both sides of each pair.
-                order = run_order(columns) if round_ % 2 == 0 else run_order(columns)[::-1]
+                order = forward_order if round_ % 2 == 0 else forward_order[::-1]
                 for key in (key for key in order if key in runners and key not in failed):
                     try:
                         times[key] += runners[key](per_round, warmup, repeat)

@@ -468,8 +468,7 @@ Result<std::unique_ptr<OpKernel>> make_conv2d_nhwc_kernel(const PrepareContext& 
 Result<std::unique_ptr<OpKernel>> make_winograd_qc8w_conv2d_nhwc_kernel(const PrepareContext& ctx,
                                                                         const Conv2dGeometry& g, FusedActivation act,
                                                                         bool residual) {
-  if (!winograd_supports(g))
-    return ctx.error("algorithm 'winograd' needs a 3x3 kernel, stride 1, dilation 1 and one group");
+  WT_RETURN_IF_ERROR(check_algorithm(ctx, g, contract::kConvAlgorithmWinograd));
   return make_kernel(WinogradConv2dNhwcKernel(ctx.kernel_table, g, act, residual, true));
 }
 
