@@ -99,6 +99,26 @@ def test_a_choice_is_never_the_heuristics_own_algorithm(o3_export):
     assert all(c.chosen != {"algorithm": c.heuristic_algorithm} for c in report.kernel_choices)
 
 
+def test_the_heuristics_own_algorithm_is_never_offered(tmp_path, monkeypatch):
+    """What choose() is offered per node (patched to choose nothing): never {"algorithm": X} where
+    the profile says the heuristic already runs X."""
+    offered = []
+
+    def capture(cands, times):
+        offered.append(cands)
+        return {}, (False, False)
+    monkeypatch.setattr(tuning, "choose", capture)
+    report = export_to_wasm(TunableNet().eval(), tmp_path / "m.wtm", torch.randn(1, 3, 16, 16),
+                            optimization_level="O3", verify=False)
+    assert len(offered) == len(report.kernel_choices)
+    for cands, choice in zip(offered, report.kernel_choices):
+        names = {c.get("algorithm") for c in cands if set(c) == {"algorithm"}}
+        if choice.heuristic_algorithm:
+            assert choice.heuristic_algorithm not in names, (choice, cands)
+            assert names, choice  # the other algorithms stay candidates
+    assert sum(bool(c.heuristic_algorithm) for c in report.kernel_choices) == 5, "every tunable conv2d"
+
+
 @pytest.mark.parametrize("engine", ["native", "node"])
 def test_profiles_say_how_each_step_runs(o3_export, engine):
     model, x, path, _ = o3_export
